@@ -1,0 +1,82 @@
+/**
+ * ms per BERT training step (forward, backward, gradient clipping, AdamW) on the TF.js engine,
+ * at batch 32 × 128 tokens, for BERT-Tiny (and, with --mini, BERT-Mini) shapes with random weights.
+ *
+ *   node --import tsx bench/train-step.ts [--backend wasm|cpu|auto] [--steps N] [--mini]
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { initTfjs, type TfjsBackendChoice } from '../src/engine/tfjs/backend.js';
+import { TfjsOps } from '../src/engine/tfjs/ops.js';
+import { toTfjsParams } from '../src/engine/tfjs/params.js';
+import { AdamW } from '../src/engine/tfjs/adamw.js';
+import { trainStep } from '../src/engine/tfjs/train-step.js';
+import { batchToTensors } from '../src/engine/tfjs/inputs.js';
+import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
+import { sequenceClassifierLogits } from '../src/models/classifier.js';
+import { softmaxCrossEntropy } from '../src/heads/losses.js';
+import type { BertConfig } from '../src/models/bert/config.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, dflt: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const backendChoice = flag('--backend', 'auto') as TfjsBackendChoice;
+const steps = Number(flag('--steps', '3'));
+
+export function bertShape(layers: number, hidden: number): BertConfig {
+  return {
+    vocabSize: 30522,
+    hiddenSize: hidden,
+    numHiddenLayers: layers,
+    numAttentionHeads: hidden / 64,
+    intermediateSize: hidden * 4,
+    hiddenAct: 'gelu',
+    hiddenDropoutProb: 0.1,
+    attentionProbsDropoutProb: 0.1,
+    maxPositionEmbeddings: 512,
+    typeVocabSize: 2,
+    layerNormEps: 1e-12,
+    padTokenId: 0,
+    initializerRange: 0.02,
+  };
+}
+
+const shapes: [string, BertConfig][] = [['BERT-Tiny (L2 H128)', bertShape(2, 128)]];
+if (args.includes('--mini')) shapes.push(['BERT-Mini (L4 H256)', bertShape(4, 256)]);
+
+const info = await initTfjs(backendChoice);
+console.log(`backend ${info.backend} (${info.provider}), threads ${info.threads}`);
+const B = 32;
+const S = 128;
+for (const [label, cfg] of shapes) {
+  const weights = initBertWeights(cfg, 0);
+  for (const [k, v] of initClassifier(cfg, 2, 1)) weights.set(k, v);
+  const params = toTfjsParams(weights, () => true);
+  const ops = new TfjsOps(() => 1234);
+  ops.training = true;
+  const optimizer = new AdamW();
+  const ids = new Int32Array(B * S).map((_, i) => (i % S === 0 ? 101 : 1000 + ((i * 7919) % 20000)));
+  const batch = { batchSize: B, seqLength: S, inputIds: ids, tokenTypeIds: new Int32Array(B * S), attentionMask: new Int32Array(B * S).fill(1) };
+  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: B }, (_, i) => i % 2), 'int32'), 2);
+  const times: number[] = [];
+  for (let s = 0; s < steps + 1; s++) {
+    const t0 = performance.now();
+    trainStep(
+      params,
+      () => {
+        const inputs = batchToTensors(batch);
+        const logits = sequenceClassifierLogits(ops, cfg, params, inputs, 'pooler');
+        return softmaxCrossEntropy(ops, logits, tf.cast(labels, 'float32')) as tf.Scalar;
+      },
+      optimizer,
+      { lr: 1e-4, maxGradNorm: 1, groupOf: () => ({ lrScale: 1, weightDecay: 0.01 }) },
+    );
+    if (s > 0) times.push(performance.now() - t0); // the first step compiles kernels and allocates
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  console.log(`${label}: ${median.toFixed(0)} ms/step at ${B}×${S} (median of ${steps}), ${((B * 1000) / median).toFixed(1)} examples/s`);
+  optimizer.dispose();
+  for (const p of params.values()) p.dispose();
+}

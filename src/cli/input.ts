@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { BertftError } from '../errors.js';
+
+/**
+ * Reads texts for `embed`/`predict`: a `.jsonl` file with a `text` field per line, or plain text
+ * with one text per line ('-' or no file = standard input). Blank lines are skipped.
+ */
+export function readTexts(file: string | undefined): string[] {
+  const source = file === undefined || file === '-' ? '<stdin>' : file;
+  let raw: string;
+  try {
+    raw = readFileSync(source === '<stdin>' ? 0 : file!, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new BertftError(`${source}: no such file`);
+    if (code === 'EISDIR') throw new BertftError(`${source}: is a folder, expected a text or .jsonl file`);
+    throw new BertftError(`${source}: cannot read (${(e as Error).message})`);
+  }
+  const lines = raw.split(/\r?\n/);
+  if (!source.endsWith('.jsonl')) return lines.filter((l) => l.trim() !== '');
+  const texts: string[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      throw new BertftError(`${source}:${i + 1}: not valid JSON`);
+    }
+    const text = (row as { text?: unknown } | null)?.text;
+    if (typeof text !== 'string') throw new BertftError(`${source}:${i + 1}: missing a string "text" field`);
+    texts.push(text);
+  });
+  return texts;
+}

@@ -1,0 +1,36 @@
+import { Command, CommanderError } from 'commander';
+import { bertftVersion } from './versions.js';
+import { printError, setDebug } from './run-command.js';
+import { registerInfo } from './commands/info.js';
+import { registerEmbed } from './commands/embed.js';
+
+/** Builds the `bertft` program with every command registered. */
+export function buildProgram(): Command {
+  const program = new Command('bertft')
+    .description('Fine-tune BERT-family encoders for text classification in Node.js')
+    .version(bertftVersion(), '-V, --version')
+    .option('--debug', 'print stack traces for errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str) => printError(str.replace(/^error: /, '').trimEnd()) });
+  program.hook('preAction', (cmd) => setDebug(Boolean(cmd.optsWithGlobals().debug)));
+  registerEmbed(program);
+  registerInfo(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Entry point of the `bertft` executable: usage errors exit 2, failures 1. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code);
+      process.exitCode = ok ? 0 : 2;
+      return;
+    }
+    throw e;
+  }
+}

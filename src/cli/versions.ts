@@ -1,0 +1,36 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+
+function readPackageJson(dir: string): { name?: string; version?: string } {
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+}
+
+/**
+ * Version of an installed package, or undefined when it is not installed. Walks up from the
+ * package's entry file because many packages do not export their package.json.
+ */
+export function installedVersion(pkg: string): string | undefined {
+  let entry: string;
+  try {
+    entry = require.resolve(pkg);
+  } catch {
+    return undefined;
+  }
+  for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) {
+      const pj = readPackageJson(dir);
+      if (pj.name === pkg) return pj.version;
+    }
+  }
+  return undefined;
+}
+
+/** This package's own version (package.json two levels above src/cli or dist/cli). */
+export function bertftVersion(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return readPackageJson(join(here, '..', '..')).version ?? '0.0.0';
+}

@@ -1,0 +1,118 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { TensorOps } from '../../models/ops.js';
+
+/** A seeded source of integers for dropout masks, so a training run is reproducible. */
+export type SeedSource = () => number;
+
+/**
+ * {@link TensorOps} on TensorFlow.js tensors, run eagerly so `tf.grad` can differentiate through
+ * them. Dropout is active only when `training` is set.
+ */
+export class TfjsOps implements TensorOps<tf.Tensor> {
+  training = false;
+
+  constructor(private readonly nextSeed: SeedSource = () => Math.floor(Math.random() * 2 ** 31)) {}
+
+  linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
+    // Flatten to 2-D so the product is one plain matrix multiply (the fast path on every backend).
+    const inFeatures = x.shape[x.rank - 1];
+    const outFeatures = weight.shape[0];
+    const flat = x.rank === 2 ? x : tf.reshape(x, [-1, inFeatures]);
+    let y = tf.matMul(flat, weight, false, true);
+    if (bias) y = tf.add(y, bias);
+    return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), outFeatures]);
+  }
+
+  matmul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.Tensor {
+    return tf.matMul(a, b, false, transposeB);
+  }
+
+  add(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+    return tf.add(a, b);
+  }
+
+  sub(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+    return tf.sub(a, b);
+  }
+
+  mul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+    return tf.mul(a, b);
+  }
+
+  div(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+    return tf.div(a, b);
+  }
+
+  affine(x: tf.Tensor, factor: number, offset = 0): tf.Tensor {
+    const scaled = factor === 1 ? x : tf.mul(x, tf.scalar(factor));
+    return offset === 0 ? scaled : tf.add(scaled, tf.scalar(offset));
+  }
+
+  embedding(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
+    return tf.gather(table, ids);
+  }
+
+  leadingRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
+    return tf.slice(table, [0, 0], [ids.shape[1] ?? 1, -1]);
+  }
+
+  reshape(x: tf.Tensor, shape: number[]): tf.Tensor {
+    return tf.reshape(x, shape.map((d, i) => (d === 0 ? x.shape[i] : d)));
+  }
+
+  transpose(x: tf.Tensor, perm: number[]): tf.Tensor {
+    return tf.transpose(x, perm);
+  }
+
+  softmax(x: tf.Tensor): tf.Tensor {
+    return tf.softmax(x);
+  }
+
+  logSoftmax(x: tf.Tensor): tf.Tensor {
+    return tf.logSoftmax(x);
+  }
+
+  sigmoid(x: tf.Tensor): tf.Tensor {
+    return tf.sigmoid(x);
+  }
+
+  logSigmoid(x: tf.Tensor): tf.Tensor {
+    return tf.logSigmoid(x);
+  }
+
+  gelu(x: tf.Tensor): tf.Tensor {
+    const cdf = tf.add(tf.scalar(0.5), tf.mul(tf.scalar(0.5), tf.erf(tf.mul(x, tf.scalar(Math.SQRT1_2)))));
+    return tf.mul(x, cdf);
+  }
+
+  tanh(x: tf.Tensor): tf.Tensor {
+    return tf.tanh(x);
+  }
+
+  layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+    const axis = x.rank - 1;
+    const centered = tf.sub(x, tf.mean(x, axis, true));
+    const variance = tf.mean(tf.square(centered), axis, true);
+    const normed = tf.mul(centered, tf.rsqrt(tf.add(variance, tf.scalar(eps))));
+    return tf.add(tf.mul(normed, gamma), beta);
+  }
+
+  sum(x: tf.Tensor, axis: number, keepDims = false): tf.Tensor {
+    return tf.sum(x, axis, keepDims);
+  }
+
+  mean(x: tf.Tensor, axis: number, keepDims = false): tf.Tensor {
+    return tf.mean(x, axis, keepDims);
+  }
+
+  selectAlongAxis1(x: tf.Tensor, index: number): tf.Tensor {
+    const begin = x.shape.map((_, i) => (i === 1 ? index : 0));
+    const size = x.shape.map((_, i) => (i === 1 ? 1 : -1));
+    return tf.squeeze(tf.slice(x, begin, size), [1]);
+  }
+
+  dropout(x: tf.Tensor, rate: number): tf.Tensor {
+    if (!this.training || rate <= 0) return x;
+    return tf.dropout(x, rate, undefined, this.nextSeed());
+  }
+}

@@ -1,0 +1,158 @@
+import type { TensorOps } from '../ops.js';
+import type { BertConfig } from './config.js';
+
+/**
+ * BERT (post-LN, as in `BertModel`) written once over {@link TensorOps}, so every engine runs the
+ * same definition. Parameter names are the Hugging Face ones without the `bert.` prefix.
+ */
+
+/** Named parameters, e.g. `encoder.layer.0.attention.self.query.weight`. */
+export type ParamMap<T> = ReadonlyMap<string, T>;
+
+export interface BertInputs<T> {
+  /** int32 [B, S] */
+  inputIds: T;
+  /** int32 [B, S] */
+  tokenTypeIds: T;
+  /** float32 [B, S]: 1 for real tokens, 0 for padding. */
+  attentionMask: T;
+}
+
+export interface BertOutputs<T> {
+  /** [B, S, H] last hidden states. */
+  sequenceOutput: T;
+  /** [B, H] tanh(dense(h[:, 0])) — undefined when the checkpoint has no pooler. */
+  pooledOutput?: T;
+}
+
+/** How a sentence vector is made from the encoder's outputs. */
+export type Pooling = 'pooler' | 'cls' | 'mean';
+export const POOLINGS: readonly Pooling[] = ['pooler', 'cls', 'mean'];
+
+/** Added to attention scores of padding keys; exp() of it underflows to exactly 0 in float32. */
+const MASKED_SCORE = -10000;
+
+function param<T>(params: ParamMap<T>, name: string): T {
+  const p = params.get(name);
+  if (p === undefined) throw new Error(`BERT parameter missing: ${name}`);
+  return p;
+}
+
+function linearNamed<T>(ops: TensorOps<T>, params: ParamMap<T>, x: T, prefix: string): T {
+  return ops.linear(x, param(params, `${prefix}.weight`), param(params, `${prefix}.bias`));
+}
+
+function layerNormNamed<T>(ops: TensorOps<T>, params: ParamMap<T>, x: T, prefix: string, eps: number): T {
+  return ops.layerNorm(x, param(params, `${prefix}.weight`), param(params, `${prefix}.bias`), eps);
+}
+
+function embeddings<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, inputs: BertInputs<T>): T {
+  const words = ops.embedding(param(params, 'embeddings.word_embeddings.weight'), inputs.inputIds);
+  const types = ops.embedding(param(params, 'embeddings.token_type_embeddings.weight'), inputs.tokenTypeIds);
+  const positions = ops.leadingRows(param(params, 'embeddings.position_embeddings.weight'), inputs.inputIds);
+  const summed = ops.add(ops.add(words, types), positions);
+  const normed = layerNormNamed(ops, params, summed, 'embeddings.LayerNorm', cfg.layerNormEps);
+  return ops.dropout(normed, cfg.hiddenDropoutProb);
+}
+
+/** [B, S] 0/1 mask → [B, 1, 1, S] additive bias, broadcast over heads and query positions. */
+function attentionBias<T>(ops: TensorOps<T>, mask: T): T {
+  return ops.affine(ops.reshape(mask, [0, 1, 1, -1]), -MASKED_SCORE, MASKED_SCORE);
+}
+
+/** [B, S, H] → [B, heads, S, headDim] */
+function splitHeads<T>(ops: TensorOps<T>, x: T, heads: number, headDim: number): T {
+  return ops.transpose(ops.reshape(x, [0, 0, heads, headDim]), [0, 2, 1, 3]);
+}
+
+function selfAttention<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, bias: T, prefix: string): T {
+  const heads = cfg.numAttentionHeads;
+  const headDim = cfg.hiddenSize / heads;
+  const q = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.query`), heads, headDim);
+  const k = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.key`), heads, headDim);
+  const v = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.value`), heads, headDim);
+  const scores = ops.add(ops.affine(ops.matmul(q, k, true), 1 / Math.sqrt(headDim)), bias);
+  const probs = ops.dropout(ops.softmax(scores), cfg.attentionProbsDropoutProb);
+  const context = ops.reshape(ops.transpose(ops.matmul(probs, v), [0, 2, 1, 3]), [0, 0, cfg.hiddenSize]);
+  const projected = ops.dropout(linearNamed(ops, params, context, `${prefix}.output.dense`), cfg.hiddenDropoutProb);
+  return layerNormNamed(ops, params, ops.add(projected, x), `${prefix}.output.LayerNorm`, cfg.layerNormEps);
+}
+
+function feedForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, prefix: string): T {
+  const inner = ops.gelu(linearNamed(ops, params, x, `${prefix}.intermediate.dense`));
+  const out = ops.dropout(linearNamed(ops, params, inner, `${prefix}.output.dense`), cfg.hiddenDropoutProb);
+  return layerNormNamed(ops, params, ops.add(out, x), `${prefix}.output.LayerNorm`, cfg.layerNormEps);
+}
+
+/** Runs the encoder (and the pooler when the parameters include it). */
+export function bertForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, inputs: BertInputs<T>): BertOutputs<T> {
+  const bias = attentionBias(ops, inputs.attentionMask);
+  let hidden = embeddings(ops, cfg, params, inputs);
+  for (let i = 0; i < cfg.numHiddenLayers; i++) {
+    hidden = selfAttention(ops, cfg, params, hidden, bias, `encoder.layer.${i}.attention`);
+    hidden = feedForward(ops, cfg, params, hidden, `encoder.layer.${i}`);
+  }
+  const out: BertOutputs<T> = { sequenceOutput: hidden };
+  if (params.has('pooler.dense.weight')) {
+    const cls = ops.selectAlongAxis1(hidden, 0);
+    out.pooledOutput = ops.tanh(linearNamed(ops, params, cls, 'pooler.dense'));
+  }
+  return out;
+}
+
+/** Mask-aware mean of the hidden states over real tokens: Σ h·m / Σ m. */
+export function maskedMean<T>(ops: TensorOps<T>, sequence: T, mask: T): T {
+  const m = ops.reshape(mask, [0, 0, 1]);
+  return ops.div(ops.sum(ops.mul(sequence, m), 1), ops.sum(m, 1));
+}
+
+/** The sentence vector for a pooling choice. */
+export function pool<T>(ops: TensorOps<T>, outputs: BertOutputs<T>, mask: T, pooling: Pooling): T {
+  switch (pooling) {
+    case 'cls':
+      return ops.selectAlongAxis1(outputs.sequenceOutput, 0);
+    case 'mean':
+      return maskedMean(ops, outputs.sequenceOutput, mask);
+    case 'pooler':
+      if (outputs.pooledOutput === undefined) {
+        throw new Error('this checkpoint has no pooler weights (pooler.dense.*); use --pooling cls or mean');
+      }
+      return outputs.pooledOutput;
+  }
+}
+
+/** Every parameter name a BERT of this config has (the pooler optional). */
+export function bertParamNames(cfg: BertConfig, withPooler = true): string[] {
+  const names = [
+    'embeddings.word_embeddings.weight',
+    'embeddings.position_embeddings.weight',
+    'embeddings.token_type_embeddings.weight',
+    'embeddings.LayerNorm.weight',
+    'embeddings.LayerNorm.bias',
+  ];
+  for (let i = 0; i < cfg.numHiddenLayers; i++) {
+    const p = `encoder.layer.${i}`;
+    for (const lin of ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense', 'intermediate.dense', 'output.dense']) {
+      names.push(`${p}.${lin}.weight`, `${p}.${lin}.bias`);
+    }
+    for (const ln of ['attention.output.LayerNorm', 'output.LayerNorm']) {
+      names.push(`${p}.${ln}.weight`, `${p}.${ln}.bias`);
+    }
+  }
+  if (withPooler) names.push('pooler.dense.weight', 'pooler.dense.bias');
+  return names;
+}
+
+/** The shape each parameter must have under `cfg`. */
+export function bertParamShape(cfg: BertConfig, name: string): number[] {
+  const H = cfg.hiddenSize;
+  const I = cfg.intermediateSize;
+  if (name === 'embeddings.word_embeddings.weight') return [cfg.vocabSize, H];
+  if (name === 'embeddings.position_embeddings.weight') return [cfg.maxPositionEmbeddings, H];
+  if (name === 'embeddings.token_type_embeddings.weight') return [cfg.typeVocabSize, H];
+  if (name.endsWith('intermediate.dense.weight')) return [I, H];
+  if (name.endsWith('intermediate.dense.bias')) return [I];
+  if (/encoder\.layer\.\d+\.output\.dense\.weight$/.test(name)) return [H, I];
+  if (name.endsWith('.weight') && !name.includes('LayerNorm')) return [H, H];
+  return [H];
+}
