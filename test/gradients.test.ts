@@ -143,8 +143,12 @@ for (const pooling of ['pooler', 'cls', 'mean'] as const) {
         assert.ok(err <= 1e-4 + 2e-3 * Math.abs(fd), `${name}[${i}]: tfjs ${g[i]} vs finite difference ${fd}`);
         checked++;
       }
-      // A check on all-zero gradients would prove nothing: every tensor must carry signal.
-      assert.ok(largest > 1e-5, `${name}: finite-difference gradients are all ~0, the check is vacuous`);
+      // A check on all-zero gradients would prove nothing: every tensor must carry signal, except
+      // the key bias — it adds q·b to a whole row of scores, which softmax ignores, so its true
+      // gradient is exactly 0 (checked above against the finite differences all the same).
+      if (!name.endsWith('attention.self.key.bias')) {
+        assert.ok(largest > 1e-5, `${name}: finite-difference gradients are all ~0, the check is vacuous`);
+      }
     }
     assert.ok(checked > 100, `only ${checked} entries checked`);
   });

@@ -48,7 +48,16 @@ async function startCpu(): Promise<void> {
   if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to start');
 }
 
+/**
+ * tfjs-core's Node bundle registers no gradient functions; the union package's bundle does
+ * (into the same global registry), so training needs it loaded once.
+ */
+async function registerGradients(): Promise<void> {
+  await import('@tensorflow/tfjs');
+}
+
 async function start(requested: TfjsBackendChoice): Promise<TfjsBackendInfo> {
+  await registerGradients();
   const order: Exclude<TfjsBackendChoice, 'auto'>[] =
     requested === 'auto' ? ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] : [requested];
   const skipped: string[] = [];
