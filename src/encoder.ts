@@ -1,17 +1,17 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { initTfjs, type TfjsBackendChoice } from './engine/tfjs/backend.js';
-import { batchToTensors } from './engine/tfjs/inputs.js';
-import { TfjsOps } from './engine/tfjs/ops.js';
-import { disposeParams, toTfjsParams } from './engine/tfjs/params.js';
+import type { TfjsBackendChoice } from './engine/tfjs/backend.js';
 import { UsageError } from './errors.js';
-import { loadPretrained, type PretrainedFolder } from './pretrained.js';
-import { bertForward, pool, type Pooling } from './models/bert/bert.js';
+import { createForwardRunner, type EngineChoice, type ForwardRunner } from './inference/forward.js';
+import { loadPretrained } from './pretrained.js';
+import type { Pooling } from './models/bert/bert.js';
 import type { BertConfig } from './models/bert/config.js';
+import type { HostTensor } from './models/host-tensor.js';
 import type { BertTokenizer } from './tokenization/index.js';
 
 export interface EncoderLoadOptions {
-  /** TF.js backend (default: the best installed). */
+  /** TF.js backend when the TF.js engine runs (default: the best installed). */
   backend?: TfjsBackendChoice;
+  /** `auto` (default: onnxruntime when it loads, else TF.js), `tfjs` or `onnxruntime`. */
+  engine?: EngineChoice;
   /** Use only the local Hub cache (also HF_HUB_OFFLINE=1). */
   offline?: boolean;
   /** Hub revision (branch, tag or commit) for Hub ids. */
@@ -40,22 +40,36 @@ export interface Embedding {
  * weights, so several encoders can live in one process.
  */
 export class Encoder {
-  private readonly ops = new TfjsOps();
+  /** One runner per pooling, created on first use. */
+  private readonly runners = new Map<Pooling, Promise<ForwardRunner>>();
 
   private constructor(
     readonly modelDir: string,
     readonly config: BertConfig,
     readonly tokenizer: BertTokenizer,
-    private readonly params: Map<string, tf.Tensor>,
+    private readonly weights: Map<string, HostTensor>,
     readonly hasPooler: boolean,
+    private readonly options: EncoderLoadOptions,
   ) {}
 
   /** Loads a local Hugging Face folder or a Hub id (`org/name`, cached). */
   static async fromPretrained(model: string, options: EncoderLoadOptions = {}): Promise<Encoder> {
-    await initTfjs(options.backend ?? 'auto');
-    const folder: PretrainedFolder = await loadPretrained(model, options);
-    const params = toTfjsParams(folder.weights);
-    return new Encoder(folder.dir, folder.config, folder.tokenizer, params, folder.hasPooler);
+    const folder = await loadPretrained(model, options);
+    return new Encoder(folder.dir, folder.config, folder.tokenizer, folder.weights, folder.hasPooler, options);
+  }
+
+  private runner(pooling: Pooling): Promise<ForwardRunner> {
+    let r = this.runners.get(pooling);
+    if (!r) {
+      r = createForwardRunner(this.config, this.weights, { pooling, engine: this.options.engine, backend: this.options.backend });
+      this.runners.set(pooling, r);
+    }
+    return r;
+  }
+
+  /** The engine that runs (after the first embed call): `tfjs` or `onnxruntime`. */
+  async engineName(pooling: Pooling = 'mean'): Promise<string> {
+    return (await this.runner(pooling)).engine;
   }
 
   get hiddenSize(): number {
@@ -84,7 +98,7 @@ export class Encoder {
     for (let start = 0; start < order.length; start += batchSize) {
       const idx = order.slice(start, start + batchSize);
       const batch = await this.tokenizer.encodeBatch(idx.map((i) => texts[i]), undefined, { maxLength });
-      const vectors = this.forward(batch, pooling);
+      const vectors = await (await this.runner(pooling)).run(batch);
       const H = this.hiddenSize;
       idx.forEach((textIndex, row) => {
         const len = batch.lengths[row];
@@ -96,16 +110,9 @@ export class Encoder {
     return results;
   }
 
-  private forward(batch: Parameters<typeof batchToTensors>[0], pooling: Pooling): Float32Array {
-    return tf.tidy(() => {
-      const inputs = batchToTensors(batch);
-      const out = bertForward(this.ops, this.config, this.params, inputs);
-      return pool(this.ops, out, inputs.attentionMask, pooling).dataSync() as Float32Array;
-    });
-  }
-
   /** Frees the weights. */
-  dispose(): void {
-    disposeParams(this.params);
+  async dispose(): Promise<void> {
+    for (const r of this.runners.values()) await (await r).dispose();
+    this.runners.clear();
   }
 }

@@ -3,6 +3,11 @@ import { bertftVersion } from './versions.js';
 import { printError, setDebug } from './run-command.js';
 import { registerInfo } from './commands/info.js';
 import { registerEmbed } from './commands/embed.js';
+import { registerTrain } from './commands/train.js';
+import { registerPredict } from './commands/predict.js';
+import { registerEvaluate } from './commands/evaluate.js';
+import { registerAdvise } from './commands/advise.js';
+import { registerExport } from './commands/export.js';
 
 /** Builds the `bertft` program with every command registered. */
 export function buildProgram(): Command {
@@ -14,7 +19,12 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str) => printError(str.replace(/^error: /, '').trimEnd()) });
   program.hook('preAction', (cmd) => setDebug(Boolean(cmd.optsWithGlobals().debug)));
+  registerTrain(program);
+  registerEvaluate(program);
+  registerPredict(program);
   registerEmbed(program);
+  registerAdvise(program);
+  registerExport(program);
   registerInfo(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

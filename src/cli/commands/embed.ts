@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { Encoder } from '../../encoder.js';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
+import { ENGINES, type EngineChoice } from '../../inference/forward.js';
 import { readTexts } from '../input.js';
 import { parseChoice, parsePositiveInt } from '../parse.js';
 import { createProgress } from '../progress.js';
@@ -14,6 +15,7 @@ interface EmbedCliOptions {
   maxLength?: string;
   batchSize: string;
   backend: string;
+  engine: string;
   output?: string;
   offline?: boolean;
   quiet?: boolean;
@@ -28,6 +30,7 @@ export function registerEmbed(program: Command): void {
     .option('--pooling <kind>', `sentence vector: ${POOLINGS.join(', ')} (mean is mask-aware)`, 'mean')
     .option('--max-length <n>', 'longest token sequence incl. [CLS]/[SEP] (default 512, capped by the model)')
     .option('--batch-size <n>', 'texts per forward pass', '32')
+    .option('--engine <name>', `${ENGINES.join(', ')} (auto: onnxruntime when it loads, else TF.js)`, 'auto')
     .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, 'auto')
     .option('-o, --output <file>', 'write JSON lines here instead of stdout')
     .option('--offline', 'use only the local Hub cache (same as HF_HUB_OFFLINE=1)')
@@ -49,8 +52,9 @@ Examples:
         const batchSize = parsePositiveInt('--batch-size', opts.batchSize);
         const maxLength = opts.maxLength === undefined ? undefined : parsePositiveInt('--max-length', opts.maxLength);
         const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
+        const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
         const texts = readTexts(file);
-        const encoder = await Encoder.fromPretrained(opts.model, { backend, offline: opts.offline });
+        const encoder = await Encoder.fromPretrained(opts.model, { backend, engine, offline: opts.offline });
         const progress = createProgress({ quiet: opts.quiet });
         progress.start(texts.length, 'embed');
         const results = await encoder.embed(texts, {
@@ -65,7 +69,7 @@ Examples:
           out.write(JSON.stringify({ text: r.text, input_ids: r.inputIds, embedding: Array.from(r.embedding) }) + '\n');
         }
         if (out !== process.stdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-        encoder.dispose();
+        await encoder.dispose();
       }),
     );
 }

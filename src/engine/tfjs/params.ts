@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** A parameter as it is stored on disk: row-major float32 values and a shape. */
-export interface HostTensor {
-  shape: number[];
-  data: Float32Array;
-}
+import type { HostTensor } from '../../models/host-tensor.js';
+
+export type { HostTensor };
 
 /** tfjs variable names are global to the process; a counter keeps two models' names apart. */
 let variableCounter = 0;

@@ -1,5 +1,5 @@
 import { Rng } from '../../data/random.js';
-import type { HostTensor } from '../../engine/tfjs/params.js';
+import type { HostTensor } from '../host-tensor.js';
 import { bertParamNames, bertParamShape } from './bert.js';
 import type { BertConfig } from './config.js';
 

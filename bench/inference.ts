@@ -1,0 +1,108 @@
+/**
+ * Forward-pass throughput (examples/s) of the TF.js engine against the onnxruntime runner, at
+ * batch 32 × 128 tokens, for BERT-Tiny/Mini/Small shapes with random weights (mean pooling).
+ *
+ *   node --import tsx bench/inference.ts [--backend wasm|cpu] [--seconds 3] [--only tiny,mini,small] [--no-tfjs]
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { initTfjs, type TfjsBackendChoice } from '../src/engine/tfjs/backend.js';
+import { batchToTensors } from '../src/engine/tfjs/inputs.js';
+import { TfjsOps } from '../src/engine/tfjs/ops.js';
+import { disposeParams, toTfjsParams } from '../src/engine/tfjs/params.js';
+import { OnnxEncoderRunner } from '../src/engine/onnx/runner.js';
+import { bertForward, pool } from '../src/models/bert/bert.js';
+import type { BertConfig } from '../src/models/bert/config.js';
+import { initBertWeights } from '../src/models/bert/init.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, dflt: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const backend = flag('--backend', 'wasm') as TfjsBackendChoice;
+const minSeconds = Number(flag('--seconds', '3'));
+const only = new Set(flag('--only', 'tiny,mini,small').split(','));
+const withTfjs = !args.includes('--no-tfjs');
+
+function shape(layers: number, hidden: number, heads: number): BertConfig {
+  return {
+    vocabSize: 30522,
+    hiddenSize: hidden,
+    numHiddenLayers: layers,
+    numAttentionHeads: heads,
+    intermediateSize: hidden * 4,
+    hiddenAct: 'gelu',
+    hiddenDropoutProb: 0.1,
+    attentionProbsDropoutProb: 0.1,
+    maxPositionEmbeddings: 512,
+    typeVocabSize: 2,
+    layerNormEps: 1e-12,
+    padTokenId: 0,
+    initializerRange: 0.02,
+  };
+}
+
+const SHAPES: [string, string, BertConfig][] = [
+  ['tiny', 'BERT-Tiny (L2 H128)', shape(2, 128, 2)],
+  ['mini', 'BERT-Mini (L4 H256)', shape(4, 256, 4)],
+  ['small', 'BERT-Small (L4 H512)', shape(4, 512, 8)],
+];
+
+const B = 32;
+const S = 128;
+
+/** A full batch of pseudo-random token ids (every row 128 real tokens). */
+function batch() {
+  const inputIds = new Int32Array(B * S).map((_, i) => (i % S === 0 ? 101 : i % S === S - 1 ? 102 : 1000 + ((i * 7919) % 20000)));
+  return { batchSize: B, seqLength: S, inputIds, tokenTypeIds: new Int32Array(B * S), attentionMask: new Int32Array(B * S).fill(1) };
+}
+
+/** Runs `step` once to warm up, then repeatedly for at least `minSeconds` (≥ 2 runs); returns examples/s. */
+async function throughput(step: () => Promise<void>): Promise<number> {
+  await step();
+  let runs = 0;
+  const start = performance.now();
+  while (runs < 2 || performance.now() - start < minSeconds * 1000) {
+    await step();
+    runs++;
+  }
+  return (runs * B) / ((performance.now() - start) / 1000);
+}
+
+const info = withTfjs ? await initTfjs(backend) : undefined;
+const rows: string[][] = [];
+const tokens = batch();
+for (const [key, label, cfg] of SHAPES) {
+  if (!only.has(key)) continue;
+  const weights = initBertWeights(cfg, 0);
+  let tfjsRate = NaN;
+  if (withTfjs) {
+    const params = toTfjsParams(weights);
+    const ops = new TfjsOps();
+    tfjsRate = await throughput(async () => {
+      const out = tf.tidy(() => {
+        const inputs = batchToTensors(tokens);
+        return pool(ops, bertForward(ops, cfg, params, inputs), inputs.attentionMask, 'mean');
+      });
+      await out.data();
+      out.dispose();
+    });
+    disposeParams(params);
+  }
+  const fp32 = await OnnxEncoderRunner.create(cfg, weights, { pooling: 'mean' });
+  const onnxRate = await throughput(async () => void (await fp32.run(tokens)));
+  await fp32.dispose();
+  const int8 = await OnnxEncoderRunner.create(cfg, weights, { pooling: 'mean', quantize: true });
+  const int8Rate = await throughput(async () => void (await int8.run(tokens)));
+  await int8.dispose();
+  const fmt = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(1));
+  rows.push([label, fmt(tfjsRate), fmt(onnxRate), withTfjs ? `${(onnxRate / tfjsRate).toFixed(1)}×` : '-', fmt(int8Rate), `${(int8Rate / onnxRate).toFixed(2)}×`]);
+  console.error(`done ${label}`);
+}
+
+const header = [`model (batch ${B}×${S})`, `tfjs-${info?.backend ?? 'off'} ex/s`, 'onnx fp32 ex/s', 'onnx/tfjs', 'onnx int8 ex/s', 'int8/fp32'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+console.log(`tfjs backend ${info ? `${info.backend} (${info.threads} threads)` : 'not run'}; onnxruntime-node CPU EP, every core`);
+console.log(line(header));
+for (const r of rows) console.log(line(r));

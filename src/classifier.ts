@@ -1,0 +1,137 @@
+import { readExamples, type Example, type ReadOptionsInput } from './data/index.js';
+import type { TfjsBackendChoice } from './engine/tfjs/backend.js';
+import { BertftError, UsageError } from './errors.js';
+import { createForwardRunner, type EngineChoice, type ForwardRunner } from './inference/forward.js';
+import { POOLINGS, type Pooling } from './models/bert/bert.js';
+import { loadPretrained, type PretrainedFolder } from './pretrained.js';
+import { logitsFor, metricsFromLogits, type MetricsReport } from './training/evaluation.js';
+import { fineTune, type FineTuneEvents, type FineTuneOptions } from './training/fine-tune.js';
+import { writeClassifierFolder } from './training/output-folder.js';
+import { hostLoss, PROBLEM_TYPES, scoresFromLogits, targetRow, type ProblemType } from './training/problem.js';
+import { tokenizeAll } from './training/tokenized.js';
+
+export interface ClassifierLoadOptions {
+  backend?: TfjsBackendChoice;
+  /** `auto` (onnxruntime when it loads, else TF.js), `tfjs` or `onnxruntime`. */
+  engine?: EngineChoice;
+  offline?: boolean;
+  revision?: string;
+}
+
+/** One prediction: the top label (all labels over the threshold for multi-label) and every label's score. */
+export interface Prediction {
+  text: string;
+  label: string | string[] | number;
+  score: number;
+  scores: Record<string, number>;
+}
+
+export interface PredictOptions {
+  batchSize?: number;
+  maxLength?: number;
+  /** Second texts of pairs, aligned with `texts`. */
+  pairs?: string[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * A fine-tuned BERT sequence classifier: load a folder written by `bertft train` (or any HF
+ * BertForSequenceClassification with safetensors), predict, evaluate, save. Instances are
+ * independent (no global model state), so a service may hold several.
+ */
+export class TextClassifier {
+  private constructor(
+    readonly folder: PretrainedFolder,
+    private readonly runner: ForwardRunner,
+    readonly labels: string[],
+    readonly problem: ProblemType,
+    readonly pooling: Pooling,
+    readonly maxLength: number,
+    readonly threshold: number,
+  ) {}
+
+  /** Loads a classifier folder or Hub id. */
+  static async fromPretrained(model: string, options: ClassifierLoadOptions = {}): Promise<TextClassifier> {
+    const folder = await loadPretrained(model, options);
+    if (!folder.classifier) throw new BertftError(`${folder.dir} has no classification head (classifier.weight); train one with bertft train`);
+    const raw = folder.raw as { id2label?: Record<string, string>; problem_type?: string; bertft?: { pooling?: string; max_length?: number; threshold?: number } };
+    const width = folder.classifier.get('classifier.bias')!.shape[0]!;
+    const labels = Array.from({ length: width }, (_, i) => raw.id2label?.[String(i)] ?? `LABEL_${i}`);
+    const problem = (PROBLEM_TYPES as readonly string[]).includes(raw.problem_type ?? '') ? (raw.problem_type as ProblemType) : width === 1 ? 'regression' : 'single_label_classification';
+    const pooling = (POOLINGS as readonly string[]).includes(raw.bertft?.pooling ?? '') ? (raw.bertft!.pooling as Pooling) : 'pooler';
+    const maxLength = raw.bertft?.max_length ?? Math.min(512, folder.config.maxPositionEmbeddings);
+    const runner = await createForwardRunner(folder.config, folder.weights, { pooling, classifier: folder.classifier, engine: options.engine, backend: options.backend });
+    return new TextClassifier(folder, runner, labels, problem, pooling, maxLength, raw.bertft?.threshold ?? 0.5);
+  }
+
+  /** Trains a classifier (see FineTuneOptions) and loads the result. */
+  static async fit(options: FineTuneOptions, events?: FineTuneEvents): Promise<TextClassifier> {
+    await fineTune(options, events);
+    return TextClassifier.fromPretrained(options.output, { backend: options.backend, offline: true });
+  }
+
+  /** `tfjs` or `onnxruntime`. */
+  get engine(): string {
+    return this.runner.engine;
+  }
+
+  /** Raw logits [N, numLabels] in input order. */
+  async predictLogits(texts: string[], options: PredictOptions = {}): Promise<Float32Array> {
+    const maxLength = options.maxLength ?? this.maxLength;
+    if (maxLength > this.folder.config.maxPositionEmbeddings) throw new UsageError(`--max-length ${maxLength} exceeds the model's ${this.folder.config.maxPositionEmbeddings} positions`);
+    const set = await tokenizeAll(this.folder.tokenizer, texts, options.pairs, maxLength);
+    return logitsFor({ logits: (t) => this.runner.run(t) }, set, this.labels.length, options.batchSize ?? 32, (d) => options.onProgress?.(d, texts.length));
+  }
+
+  /** Predictions for texts, in input order. */
+  async predict(texts: string[], options: PredictOptions = {}): Promise<Prediction[]> {
+    const width = this.labels.length;
+    const logits = await this.predictLogits(texts, options);
+    const scores = scoresFromLogits(logits, width, this.problem);
+    return texts.map((text, r) => {
+      const row = Array.from(scores.subarray(r * width, (r + 1) * width));
+      const byLabel = Object.fromEntries(this.labels.map((l, c) => [l, row[c]!]));
+      if (this.problem === 'regression') return { text, label: row[0]!, score: row[0]!, scores: byLabel };
+      if (this.problem === 'multi_label_classification') {
+        const on = this.labels.filter((_, c) => row[c]! >= this.threshold);
+        return { text, label: on, score: Math.max(...row), scores: byLabel };
+      }
+      const best = row.reduce((b, v, c) => (v > row[b]! ? c : b), 0);
+      return { text, label: this.labels[best]!, score: row[best]!, scores: byLabel };
+    });
+  }
+
+  /** Metrics on labelled examples (a file path, or examples already read). */
+  async evaluate(data: string | Example[], options: PredictOptions & { read?: ReadOptionsInput } = {}): Promise<MetricsReport & { eval_loss: number; examples: number }> {
+    const labelType = this.problem === 'regression' ? 'number' : this.problem === 'multi_label_classification' ? 'multi' : undefined;
+    const examples = typeof data === 'string' ? readExamples(data, { ...(labelType ? { labelType } : {}), ...options.read }).examples : data;
+    const label2id = Object.fromEntries(this.labels.map((l, i) => [l, i]));
+    const width = this.labels.length;
+    const targets = new Float32Array(examples.length * width);
+    examples.forEach((e, i) => {
+      for (const name of this.problem === 'regression' ? [] : Array.isArray(e.label) ? e.label : [String(e.label)]) {
+        if (!(name in label2id)) throw new BertftError(`${e.file}:${e.line}: label "${name}" is not one of the model's labels (${this.labels.join(', ')})`);
+      }
+      targets.set(targetRow(e.label, this.problem, label2id, width), i * width);
+    });
+    const pairs = examples.some((e) => e.textPair !== undefined) ? examples.map((e) => e.textPair ?? '') : undefined;
+    const logits = await this.predictLogits(examples.map((e) => e.text), { ...options, pairs });
+    const report = metricsFromLogits(this.problem, logits, targets, width, this.labels, this.threshold);
+    return { ...report, eval_loss: hostLoss(this.problem, logits, targets, width), examples: examples.length };
+  }
+
+  /** Writes the model as a Hugging Face folder (config.json, model.safetensors, tokenizer files). */
+  async save(dir: string): Promise<void> {
+    const weights = new Map([...this.folder.weights, ...this.folder.classifier!]);
+    await writeClassifierFolder(
+      dir,
+      { config: this.folder.config, baseRaw: this.folder.raw, labels: this.labels, problem: this.problem, bertft: { pooling: this.pooling, max_length: this.maxLength, threshold: this.threshold } },
+      weights,
+      this.folder.dir,
+    );
+  }
+
+  async dispose(): Promise<void> {
+    await this.runner.dispose();
+  }
+}

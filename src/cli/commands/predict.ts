@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { createWriteStream } from 'node:fs';
+import { TextClassifier } from '../../classifier.js';
+import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
+import { readTexts } from '../input.js';
+import { ENGINES, type EngineChoice } from '../../inference/forward.js';
+import { parseChoice, parsePositiveInt } from '../parse.js';
+import { createProgress } from '../progress.js';
+import { action } from '../run-command.js';
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description('classify texts with a trained model; writes JSON lines {"text", "label", "score", "scores"}')
+    .argument('[file]', 'one text per line, or a .jsonl file with a "text" field; - or nothing = stdin')
+    .requiredOption('-m, --model <dir|hub-id>', 'a model folder written by bertft train (or a BertForSequenceClassification)')
+    .option('--batch-size <n>', 'texts per forward pass', '32')
+    .option('--max-length <n>', 'longest token sequence (default: the one used in training)')
+    .option('--engine <name>', `${ENGINES.join(', ')} (auto: onnxruntime when it loads, else TF.js)`, 'auto')
+    .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, 'auto')
+    .option('-o, --output <file>', 'write JSON lines here instead of stdout')
+    .option('--offline', 'use only the local Hub cache')
+    .option('-q, --quiet', 'no progress output')
+    .addHelpText('after', '\nExamples:\n  $ bertft predict -m out/sst2 reviews.txt\n  $ echo "a dull, lifeless film" | bertft predict -m out/sst2\n')
+    .action(
+      action(async (file: string | undefined, opts: { model: string; batchSize: string; maxLength?: string; backend: string; engine: string; output?: string; offline?: boolean; quiet?: boolean }) => {
+        const batchSize = parsePositiveInt('--batch-size', opts.batchSize);
+        const maxLength = opts.maxLength === undefined ? undefined : parsePositiveInt('--max-length', opts.maxLength);
+        const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
+        const texts = readTexts(file);
+        const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
+        const classifier = await TextClassifier.fromPretrained(opts.model, { backend, engine, offline: opts.offline });
+        const progress = createProgress({ quiet: opts.quiet });
+        progress.start(texts.length, 'predict');
+        const predictions = await classifier.predict(texts, { batchSize, maxLength, onProgress: (d) => progress.update(d) });
+        progress.stop();
+        const out = opts.output ? createWriteStream(opts.output) : process.stdout;
+        for (const p of predictions) out.write(JSON.stringify(p) + '\n');
+        if (out !== process.stdout) await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
+        await classifier.dispose();
+      }),
+    );
+}

@@ -1,0 +1,171 @@
+import type { Command } from 'commander';
+import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
+import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
+import { fineTune, type FineTuneOptions } from '../../training/fine-tune.js';
+import { ENGINES, type EngineChoice } from '../../inference/forward.js';
+import { parseProblemType } from '../../training/problem.js';
+import type { Trainer } from '../../training/trainer.js';
+import { addDataOptions, readOptionsFrom } from '../data-options.js';
+import { parseChoice, parseNumber, parsePositiveInt } from '../parse.js';
+import { createProgress } from '../progress.js';
+import { action } from '../run-command.js';
+
+interface TrainFlags extends Record<string, string | boolean | undefined> {
+  model: string;
+  train: string;
+  validation?: string;
+  output: string;
+}
+
+const num = (flag: string, v: string | boolean | undefined, opts?: { min?: number; max?: number }) => (typeof v === 'string' ? parseNumber(flag, v, opts) : undefined);
+const int = (flag: string, v: string | boolean | undefined) => (typeof v === 'string' ? parsePositiveInt(flag, v) : undefined);
+const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+
+/** Turns the command line into FineTuneOptions, checking every number and choice. */
+export function trainOptionsFrom(f: TrainFlags): FineTuneOptions {
+  return {
+    model: f.model,
+    train: f.train,
+    validation: f.validation,
+    output: f.output,
+    read: readOptionsFrom(f as never),
+    validationSplit: num('--validation-split', f.validationSplit, { min: 0, max: 0.9 }),
+    limit: int('--limit', f.limit),
+    problemType: typeof f.problemType === 'string' ? parseProblemType(f.problemType) : undefined,
+    strategy: str(f.strategy),
+    pooling: typeof f.pooling === 'string' ? (parseChoice('--pooling', f.pooling, POOLINGS) as Pooling) : undefined,
+    epochs: int('--epochs', f.epochs),
+    maxSteps: int('--max-steps', f.maxSteps),
+    batchSize: int('--batch-size', f.batchSize),
+    gradientAccumulation: int('--gradient-accumulation-steps', f.gradientAccumulationSteps),
+    learningRate: num('--learning-rate', f.learningRate ?? f.lr, { min: 0 }),
+    headLr: num('--head-lr', f.headLr, { min: 0 }),
+    layerLrDecay: num('--layer-lr-decay', f.layerLrDecay, { min: 0.01, max: 1 }),
+    warmupRatio: num('--warmup-ratio', f.warmupRatio, { min: 0, max: 1 }),
+    weightDecay: num('--weight-decay', f.weightDecay, { min: 0 }),
+    maxGradNorm: num('--max-grad-norm', f.maxGradNorm, { min: 0 }),
+    seed: num('--seed', f.seed, { min: 0 }),
+    maxLength: int('--max-length', f.maxLength),
+    evalSteps: int('--eval-steps', f.evalSteps),
+    earlyStoppingPatience: int('--early-stopping-patience', f.earlyStoppingPatience),
+    metricForBest: str(f.metricForBestModel),
+    threshold: num('--threshold', f.threshold, { min: 0, max: 1 }),
+    classWeights: typeof f.classWeights === 'string' ? parseChoice('--class-weights', f.classWeights, ['none', 'balanced'] as const) : undefined,
+    init: typeof f.init === 'string' ? parseChoice('--init', f.init, ['pretrained', 'random'] as const) : undefined,
+    resume: Boolean(f.resume),
+    offline: Boolean(f.offline),
+    backend: parseChoice('--backend', String(f.backend ?? 'auto'), TFJS_BACKENDS) as TfjsBackendChoice,
+    engine: parseChoice('--engine', String(f.engine ?? 'auto'), ENGINES) as EngineChoice,
+    checkpointMinutes: num('--checkpoint-minutes', f.checkpointMinutes, { min: 0 }),
+  };
+}
+
+export function registerTrain(program: Command): void {
+  const cmd = program
+    .command('train')
+    .description('fine-tune a pretrained BERT (or train a head on frozen features) for text classification')
+    .requiredOption('-m, --model <dir|hub-id>', 'pretrained model: a local Hugging Face folder or a Hub id')
+    .requiredOption('--train <file>', 'training data (CSV/TSV/JSONL/lines, see docs/data-formats.md)')
+    .option('--validation <file>', 'validation data (default: a stratified split of --train)')
+    .requiredOption('-o, --output <dir>', 'where the trained model folder goes')
+    .option('--strategy <s>', 'frozen | full | top-k:N | gradual | auto', 'full')
+    .option('--pooling <p>', 'pooler | cls | mean (default: mean for frozen, pooler otherwise)')
+    .option('--problem-type <t>', 'single | multi | regression (default: from the labels)')
+    .option('--epochs <n>', 'training epochs (default 3; 10 for frozen)')
+    .option('--max-steps <n>', 'stop after this many optimiser steps')
+    .option('--batch-size <n>', 'examples per step', '32')
+    .option('--gradient-accumulation-steps <n>', 'micro-batches per optimiser step', '1')
+    .option('--learning-rate, --lr <x>', 'peak learning rate (default 1e-4 for hidden ≤ 256, else 3e-5; 1e-2 for frozen)')
+    .option('--head-lr <x>', 'learning rate of the classification head (default: --learning-rate)')
+    .option('--layer-lr-decay <x>', 'layer-wise LR decay factor, e.g. 0.9 (default 1 = off)')
+    .option('--warmup-ratio <x>', 'share of steps with linear warm-up (default 0.1; 0 for frozen)')
+    .option('--weight-decay <x>', 'AdamW weight decay, not on bias/LayerNorm', '0.01')
+    .option('--max-grad-norm <x>', 'gradient-norm clipping', '1')
+    .option('--max-length <n>', 'longest token sequence (default 128)')
+    .option('--seed <n>', 'random seed (same seed → same metrics)', '42')
+    .option('--eval-steps <n>', 'evaluate every N steps (default: every epoch)')
+    .option('--early-stopping-patience <n>', 'stop after N evaluations without improvement')
+    .option('--metric-for-best-model <m>', 'accuracy, macro_f1, mcc, eval_loss, ... (default accuracy / micro_f1 / pearson)')
+    .option('--threshold <x>', 'multi-label decision threshold', '0.5')
+    .option('--class-weights <w>', 'none or balanced (for imbalanced classes)')
+    .option('--validation-split <x>', 'fraction held out when there is no --validation file', '0.1')
+    .option('--limit <n>', 'use only the first N training examples')
+    .option('--init <how>', 'pretrained, or random to train the same architecture from scratch (baseline)')
+    .option('--resume', 'continue from <output>/checkpoint-last after an interruption')
+    .option('--checkpoint-minutes <x>', 'minutes between resumable checkpoints within an epoch', '2')
+    .option('--engine <name>', `${ENGINES.join(', ')}: runs frozen feature extraction (auto: onnxruntime when it loads)`, 'auto')
+    .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, 'auto')
+    .option('--offline', 'use only the local Hub cache (same as HF_HUB_OFFLINE=1)')
+    .option('--json', 'print training_results.json to stdout at the end')
+    .option('-q, --quiet', 'no progress output');
+  addDataOptions(cmd).addHelpText(
+    'after',
+    `
+Examples:
+  $ bertft train --model ./bert-tiny --train train.tsv --validation dev.tsv -o out/sst2
+  $ bertft train -m ./bert-tiny --train sms.tsv -o out/frozen --strategy frozen
+  $ bertft train -m ./bert-tiny --train data.csv --text-column review --label-column stars -o out/m --strategy top-k:2 --layer-lr-decay 0.9
+  $ bertft train ... --resume          # after Ctrl-C or a crash: continue where it stopped
+`,
+  );
+  cmd.action(
+    action(async (flags: TrainFlags) => {
+      const options = trainOptionsFrom(flags);
+      const quiet = Boolean(flags.quiet);
+      const progress = createProgress({ quiet });
+      const log = (m: string) => !quiet && process.stderr.write(`${m}\n`);
+      let trainer: Trainer | undefined;
+      let interrupted = false;
+      const onSignal = () => {
+        if (interrupted) process.exit(130);
+        interrupted = true;
+        process.stderr.write('\nstopping after this step and saving a resumable checkpoint (Ctrl-C again to quit now)\n');
+        trainer?.requestStop();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      let barOpen = false;
+      let epochFirstStep = 0;
+      try {
+        const results = await fineTune(options, {
+          onLog: log,
+          onTrainer: (t) => (trainer = t),
+          onFeatures: ({ done, total, split }) => {
+            if (done <= 64) progress.start(total, `features (${split})`);
+            progress.update(done);
+            if (done === total) progress.stop();
+          },
+          onEpochStart: ({ epoch, epochs, stepsInEpoch, firstStep }) => {
+            if (barOpen) progress.stop();
+            epochFirstStep = firstStep;
+            progress.start(stepsInEpoch, `epoch ${epoch + 1}/${epochs}`);
+            barOpen = true;
+          },
+          onStep: ({ step, loss, lr, examplesPerSecond }) => {
+            progress.update(step - epochFirstStep, { loss: loss.toFixed(4), lr: lr.toExponential(2), 'ex/s': examplesPerSecond.toFixed(1) });
+          },
+          onEvaluate: ({ entry, improved }) => {
+            if (barOpen) progress.stop();
+            barOpen = false;
+            const m = Object.entries(entry.eval_metrics ?? {})
+              .filter(([k]) => ['accuracy', 'macro_f1', 'micro_f1', 'pearson', 'mse'].includes(k))
+              .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+              .join(', ');
+            log(`epoch ${entry.epoch} step ${entry.step}: train_loss ${entry.train_loss.toFixed(4)}${entry.eval_loss !== undefined ? `, eval_loss ${entry.eval_loss.toFixed(4)}` : ''}${m ? `, ${m}` : ''}${improved ? ' (best so far, saved)' : ''}`);
+          },
+        });
+        if (barOpen) progress.stop();
+        if (results.interrupted) {
+          log(`interrupted: checkpoint saved in ${String(results.output_dir)}/checkpoint-last; run the same command with --resume to continue`);
+          process.exitCode = 130;
+          return;
+        }
+        log(`done in ${Number(results.train_runtime_s).toFixed(1)} s; model in ${String(results.output_dir)}`);
+        if (flags.json) process.stdout.write(JSON.stringify(results) + '\n');
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    }),
+  );
+}

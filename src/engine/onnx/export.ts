@@ -1,0 +1,144 @@
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { loadBertWeights, readBertConfig, replaceDirAtomic } from '../../checkpoint/index.js';
+import { UsageError } from '../../errors.js';
+import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
+import type { BertConfig, RawConfig } from '../../models/bert/config.js';
+import { loadTokenizer } from '../../tokenization/load.js';
+import type { Graph } from './graph.js';
+import { quantizeGraph } from './quantize.js';
+import { toModelBytes } from './to-proto.js';
+import { traceClassifier, traceEncoder } from './trace.js';
+
+/**
+ * Writes a model folder that `@huggingface/transformers` (transformers.js) loads offline:
+ *
+ *   config.json              the model's, plus `transformers.js_config`
+ *   tokenizer.json, tokenizer_config.json, special_tokens_map.json, vocab.txt
+ *   onnx/model.onnx          fp32 — what transformers.js v4 loads by default in Node (device cpu → dtype fp32)
+ *   onnx/model_quantized.onnx  int8 weights (with `quantize`) — what it picks for dtype `q8`, the browser default
+ *
+ * The graph inputs are `input_ids`, `attention_mask`, `token_type_ids` (int64, [batch_size,
+ * sequence_length]); the output is `logits` (text-classification) or `last_hidden_state`
+ * (feature-extraction), the names transformers.js reads.
+ */
+
+export type ExportTask = 'text-classification' | 'feature-extraction';
+export const EXPORT_TASKS: readonly ExportTask[] = ['text-classification', 'feature-extraction'];
+
+export interface ExportOptions {
+  /** Default: text-classification when the folder has a classification head, else feature-extraction. */
+  task?: ExportTask;
+  /** Also write `onnx/model_quantized.onnx` (int8 weights, dynamic int8 activations). */
+  quantize?: boolean;
+  /**
+   * The pooling that feeds the classification head. Default: `bertft.pooling` from config.json
+   * (written by `bertft train`), else `pooler` as in Hugging Face's BertForSequenceClassification.
+   */
+  pooling?: Pooling;
+  /** Replace `outDir` when it already exists (default: refuse). */
+  overwrite?: boolean;
+}
+
+export interface ExportResult {
+  outDir: string;
+  task: ExportTask;
+  /** Pooling baked into a classifier graph. */
+  pooling?: Pooling;
+  /** Files written, relative to outDir. */
+  files: string[];
+}
+
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
+
+function classifierPooling(raw: RawConfig, hasPooler: boolean, asked?: Pooling): Pooling {
+  if (asked !== undefined) return asked;
+  const section = raw.bertft as { pooling?: unknown } | undefined;
+  const recorded = section?.pooling;
+  if (typeof recorded === 'string' && (POOLINGS as readonly string[]).includes(recorded)) return recorded as Pooling;
+  return hasPooler ? 'pooler' : 'cls';
+}
+
+/** tokenizer_config.json with `model_max_length` bounded by the position table (HF often stores 1e30). */
+async function tokenizerConfig(modelDir: string, config: BertConfig): Promise<string> {
+  const path = join(modelDir, 'tokenizer_config.json');
+  const cfg = existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>) : { tokenizer_class: 'BertTokenizer' };
+  const max = typeof cfg.model_max_length === 'number' ? cfg.model_max_length : Infinity;
+  // Without this cap transformers.js would not truncate, and rows past the position table fail in Gather.
+  cfg.model_max_length = Math.min(max, config.maxPositionEmbeddings);
+  return JSON.stringify(cfg, null, 2) + '\n';
+}
+
+async function writeTokenizerFiles(modelDir: string, outDir: string, config: BertConfig): Promise<string[]> {
+  const written: string[] = [];
+  for (const f of TOKENIZER_FILES) {
+    if (f === 'tokenizer_config.json' || !existsSync(join(modelDir, f))) continue;
+    await copyFile(join(modelDir, f), join(outDir, f));
+    written.push(f);
+  }
+  if (!written.includes('tokenizer.json')) {
+    // transformers.js reads only tokenizer.json: build it from vocab.txt with the same settings bertft uses.
+    const { tokenizer } = await loadTokenizer(modelDir, 'vocab.txt');
+    tokenizer.save(join(outDir, 'tokenizer.json'));
+    written.push('tokenizer.json');
+  }
+  await writeFile(join(outDir, 'tokenizer_config.json'), await tokenizerConfig(modelDir, config));
+  written.push('tokenizer_config.json');
+  return written;
+}
+
+function exportedConfig(raw: RawConfig, task: ExportTask, quantized: boolean): RawConfig {
+  const out: RawConfig = { ...raw };
+  if (task === 'feature-extraction') out.architectures = ['BertModel'];
+  // Browsers default to dtype q8 (model_quantized.onnx); point them at fp32 when that file is absent.
+  if (!quantized) out['transformers.js_config'] = { ...(raw['transformers.js_config'] as object | undefined), dtype: 'fp32' };
+  return out;
+}
+
+/**
+ * Exports a Hugging Face BERT folder (a bertft training output, or any BertModel /
+ * BertForSequenceClassification checkpoint) to an ONNX folder for transformers.js. Written to a
+ * temporary sibling folder first and swapped into place, so `outDir` is never half-written.
+ */
+export async function exportModel(modelDir: string, outDir: string, options: ExportOptions = {}): Promise<ExportResult> {
+  const target = resolve(outDir);
+  if (resolve(modelDir) === target) throw new UsageError('the export folder must differ from the model folder');
+  if (existsSync(target) && !options.overwrite) throw new UsageError(`${target} already exists; choose another folder or allow overwriting`);
+  if (options.task !== undefined && !EXPORT_TASKS.includes(options.task)) {
+    throw new UsageError(`unknown export task "${options.task}"; choose one of ${EXPORT_TASKS.join(', ')}`);
+  }
+  const { config, raw } = await readBertConfig(modelDir);
+  const loaded = await loadBertWeights(modelDir, config);
+  const task = options.task ?? (loaded.classifier ? 'text-classification' : 'feature-extraction');
+
+  let graph: Graph;
+  let pooling: Pooling | undefined;
+  if (task === 'text-classification') {
+    if (!loaded.classifier) {
+      throw new UsageError(`${modelDir} has no classification head (classifier.weight); export it as feature-extraction or train it first`);
+    }
+    pooling = classifierPooling(raw, loaded.hasPooler, options.pooling);
+    graph = traceClassifier(config, loaded.weights, loaded.classifier, pooling);
+  } else {
+    graph = traceEncoder(config, loaded.weights, { output: 'last_hidden_state' });
+  }
+
+  await mkdir(dirname(target), { recursive: true });
+  const files: string[] = [];
+  await replaceDirAtomic(target, async (tmp) => {
+    await mkdir(join(tmp, 'onnx'), { recursive: true });
+    files.push(...(await writeTokenizerFiles(modelDir, tmp, config)));
+    await writeFile(join(tmp, 'config.json'), JSON.stringify(exportedConfig(raw, task, options.quantize === true), null, 2) + '\n');
+    files.push('config.json');
+    const doc = `bertft export of ${basename(resolve(modelDir))} for ${task}${pooling ? ` (pooling ${pooling})` : ''}`;
+    await writeFile(join(tmp, 'onnx', 'model.onnx'), toModelBytes(graph, { docString: doc }));
+    files.push('onnx/model.onnx');
+    if (options.quantize) {
+      const quantized = quantizeGraph(graph);
+      await writeFile(join(tmp, 'onnx', 'model_quantized.onnx'), toModelBytes(quantized.graph, { docString: `${doc}, int8 weights` }));
+      files.push('onnx/model_quantized.onnx');
+    }
+  });
+  return { outDir: target, task, pooling, files };
+}

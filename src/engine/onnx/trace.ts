@@ -1,0 +1,138 @@
+import { BertftError, UsageError } from '../../errors.js';
+import { bertForward, bertParamNames, bertParamShape, pool, type BertInputs, type Pooling } from '../../models/bert/bert.js';
+import type { BertConfig } from '../../models/bert/config.js';
+import { sequenceClassifierLogits } from '../../models/classifier.js';
+import type { HostTensor } from '../../models/host-tensor.js';
+import { attr, GraphBuilder } from './builder.js';
+import { ElemType, type Dim, type Graph } from './graph.js';
+import { OnnxOps, type OnnxOpsOptions } from './ops.js';
+import { pruneGraph } from './prune.js';
+
+/** Graph input names and dims, as transformers.js (and Optimum's BERT exports) use them. */
+export const INPUT_NAMES = { inputIds: 'input_ids', attentionMask: 'attention_mask', tokenTypeIds: 'token_type_ids' } as const;
+export const BATCH_DIM = 'batch_size';
+export const SEQUENCE_DIM = 'sequence_length';
+
+/** Where a parameter lives: stored in the model (inference) or fed on every run (training). */
+export type ParamPlacement = 'initializer' | 'input';
+
+export interface TraceWithOptions {
+  /** Parameters by name (HF names without `bert.`); for `input` placement only their shapes matter. */
+  weights: ReadonlyMap<string, HostTensor>;
+  /** All parameters one way, or a choice per name (e.g. frozen → initializer, trainable → input). */
+  params?: ParamPlacement | ((name: string) => ParamPlacement);
+  ops?: OnnxOpsOptions;
+  graphName?: string;
+}
+
+/** What the tracing function receives. */
+export interface TraceContext {
+  builder: GraphBuilder;
+  ops: OnnxOps;
+  /** Parameter name → graph value name (the same string). */
+  params: Map<string, string>;
+  /** `input_ids`/`token_type_ids` (int64) and the attention mask cast to float, all [batch_size, sequence_length]. */
+  inputs: BertInputs<string>;
+}
+
+export interface TraceResult<R> {
+  graph: Graph;
+  builder: GraphBuilder;
+  /** What `fn` returned. */
+  result: R;
+}
+
+/**
+ * Declares the standard BERT inputs and the parameters, then runs `fn` over {@link OnnxOps} to
+ * record a graph. The graph is returned unpruned, so a caller may keep appending (a backward pass,
+ * an optimizer step) with the same builder before adding outputs.
+ */
+export function traceWith<R>(options: TraceWithOptions, fn: (ctx: TraceContext) => R): TraceResult<R> {
+  const builder = new GraphBuilder(options.graphName ?? 'bertft');
+  const shape: Dim[] = [BATCH_DIM, SEQUENCE_DIM];
+  const inputIds = builder.addInput(INPUT_NAMES.inputIds, ElemType.Int64, shape);
+  const maskInt = builder.addInput(INPUT_NAMES.attentionMask, ElemType.Int64, shape);
+  const tokenTypeIds = builder.addInput(INPUT_NAMES.tokenTypeIds, ElemType.Int64, shape);
+  // The mask is multiplied into scores and sums, so the model wants it as float.
+  const attentionMask = builder.op('Cast', [maskInt], { to: attr.int(ElemType.Float) }, { hint: 'mask_float' });
+
+  const placement = options.params ?? 'initializer';
+  const placeOf = typeof placement === 'function' ? placement : () => placement;
+  const params = new Map<string, string>();
+  for (const [name, t] of options.weights) {
+    if (placeOf(name) === 'input') builder.addInput(name, ElemType.Float, [...t.shape]);
+    else builder.addInitializer(name, { elemType: ElemType.Float, dims: [...t.shape], values: t.data });
+    params.set(name, name);
+  }
+  const ops = new OnnxOps(builder, options.ops);
+  const result = fn({ builder, ops, params, inputs: { inputIds, tokenTypeIds, attentionMask } });
+  return { graph: builder.graph, builder, result };
+}
+
+/** Throws a clear error when a weight is missing or has the wrong shape for `config`. */
+export function checkBertWeights(config: BertConfig, weights: ReadonlyMap<string, HostTensor>): void {
+  const withPooler = weights.has('pooler.dense.weight');
+  for (const name of bertParamNames(config, withPooler)) {
+    const t = weights.get(name);
+    if (t === undefined) throw new BertftError(`the model has no weight ${name}`);
+    const want = bertParamShape(config, name);
+    if (t.shape.join(',') !== want.join(',')) {
+      throw new BertftError(`weight ${name} has shape [${t.shape.join(', ')}], the config implies [${want.join(', ')}]`);
+    }
+  }
+}
+
+function checkPooling(weights: ReadonlyMap<string, HostTensor>, pooling: Pooling): void {
+  if (pooling === 'pooler' && !weights.has('pooler.dense.weight')) {
+    throw new UsageError('this model has no pooler weights (pooler.dense.*); use pooling cls or mean');
+  }
+}
+
+export interface TraceEncoderOptions {
+  /** Sentence-vector pooling, used when `output` is `pooled` (default `mean`). */
+  pooling?: Pooling;
+  /** `pooled` → output `pooled` [batch_size, H]; `last_hidden_state` → [batch_size, sequence_length, H]. */
+  output: 'pooled' | 'last_hidden_state';
+  ops?: OnnxOpsOptions;
+}
+
+/** The encoder as an inference graph with weights stored in it. */
+export function traceEncoder(config: BertConfig, weights: ReadonlyMap<string, HostTensor>, options: TraceEncoderOptions): Graph {
+  checkBertWeights(config, weights);
+  const pooling = options.pooling ?? 'mean';
+  if (options.output === 'pooled') checkPooling(weights, pooling);
+  const { builder, result } = traceWith({ weights, ops: options.ops, graphName: 'bertft_encoder' }, ({ ops, params, inputs }) => {
+    const outputs = bertForward(ops, config, params, inputs);
+    return options.output === 'pooled' ? pool(ops, outputs, inputs.attentionMask, pooling) : outputs.sequenceOutput;
+  });
+  if (options.output === 'pooled') builder.addOutput(result, 'pooled', [BATCH_DIM, config.hiddenSize]);
+  else builder.addOutput(result, 'last_hidden_state', [BATCH_DIM, SEQUENCE_DIM, config.hiddenSize]);
+  return pruneGraph(builder.graph);
+}
+
+/**
+ * BertForSequenceClassification as an inference graph: output `logits` [batch_size, C].
+ * `classifier` holds `classifier.weight` [C, H] and `classifier.bias` [C].
+ */
+export function traceClassifier(
+  config: BertConfig,
+  weights: ReadonlyMap<string, HostTensor>,
+  classifier: ReadonlyMap<string, HostTensor>,
+  pooling: Pooling,
+  ops?: OnnxOpsOptions,
+): Graph {
+  checkBertWeights(config, weights);
+  checkPooling(weights, pooling);
+  const w = classifier.get('classifier.weight');
+  const b = classifier.get('classifier.bias');
+  if (w === undefined || b === undefined) throw new BertftError('the classification head needs classifier.weight and classifier.bias');
+  if (w.shape.length !== 2 || w.shape[1] !== config.hiddenSize || b.shape.join(',') !== String(w.shape[0])) {
+    throw new BertftError(`classifier weights [${w.shape.join(', ')}] / [${b.shape.join(', ')}] do not fit hidden size ${config.hiddenSize}`);
+  }
+  const all = new Map([...weights, ...classifier]);
+  const { builder, result } = traceWith({ weights: all, ops, graphName: 'bertft_classifier' }, ({ ops: o, params, inputs }) =>
+    sequenceClassifierLogits(o, config, params, inputs, pooling),
+  );
+  builder.addOutput(result, 'logits', [BATCH_DIM, w.shape[0]]);
+  return pruneGraph(builder.graph);
+}

@@ -1,0 +1,46 @@
+import { loadBertWeights, readBertConfig } from './checkpoint/index.js';
+import { resolveModelDir } from './hub/index.js';
+import type { BertConfig, RawConfig } from './models/bert/config.js';
+import type { HostTensor } from './models/host-tensor.js';
+import { BertTokenizer } from './tokenization/index.js';
+
+/** Everything a Hugging Face BERT folder provides, loaded into host memory. */
+export interface PretrainedFolder {
+  /** The local folder (a Hub id resolves to its cache snapshot). */
+  dir: string;
+  config: BertConfig;
+  /** config.json as published, so unknown keys survive a save. */
+  raw: RawConfig;
+  /** Encoder weights by HF name without the `bert.` prefix. */
+  weights: Map<string, HostTensor>;
+  hasPooler: boolean;
+  /** `classifier.weight`/`classifier.bias` when the folder is a BertForSequenceClassification. */
+  classifier?: Map<string, HostTensor>;
+  /** The masked-LM head (`cls.predictions.*`) when the folder has one. */
+  mlmHead?: Map<string, HostTensor>;
+  tokenizer: BertTokenizer;
+}
+
+export interface PretrainedLoadOptions {
+  /** Use only the local Hub cache (also HF_HUB_OFFLINE=1). */
+  offline?: boolean;
+  /** Hub revision (branch, tag or commit) for Hub ids. */
+  revision?: string;
+}
+
+/** Resolves a folder or Hub id and loads its config, weights and tokenizer. */
+export async function loadPretrained(model: string, options: PretrainedLoadOptions = {}): Promise<PretrainedFolder> {
+  const dir = await resolveModelDir(model, { offline: options.offline, revision: options.revision });
+  const { config, raw } = await readBertConfig(dir);
+  const [loaded, tokenizer] = await Promise.all([loadBertWeights(dir, config), BertTokenizer.fromDir(dir)]);
+  return {
+    dir,
+    config,
+    raw,
+    weights: loaded.weights,
+    hasPooler: loaded.hasPooler,
+    classifier: loaded.classifier,
+    mlmHead: loaded.mlmHead,
+    tokenizer,
+  };
+}

@@ -1,0 +1,46 @@
+import type { TokenBatch } from '../engine/tfjs/inputs.js';
+import type { HostTensor } from '../models/host-tensor.js';
+import type { ParamSettings } from './schedule.js';
+
+/** A batch with its targets: rows of width `numOutputs` (one-hot, multi-hot or values). */
+export interface TrainBatch {
+  tokens: TokenBatch;
+  targets: Float32Array;
+}
+
+/** What one optimiser step needs besides the data. */
+export interface StepOptions {
+  /** Scheduled learning rate (before per-parameter scaling). */
+  lr: number;
+  maxGradNorm: number;
+  settingsOf: (name: string) => ParamSettings;
+  /** Seeds dropout for this step, so the run is reproducible and a resumed run continues identically. */
+  dropoutSeed: number;
+}
+
+/** Moments and step count of AdamW, in host memory (what a resumable checkpoint stores). */
+export interface OptimizerState {
+  step: number;
+  moments: Map<string, { m: Float32Array; v: Float32Array; shape: number[] }>;
+}
+
+/**
+ * The engine side of training a sequence classifier. The trainer owns the loop, schedule,
+ * strategy and checkpoints; an engine owns tensors and runs forward, backward and AdamW.
+ */
+export interface ClassifierEngine {
+  readonly name: string;
+  /** Parameters that receive gradients from now on (gradual unfreezing changes this per epoch). */
+  setTrainable(names: ReadonlySet<string>): void;
+  /** One optimiser step over one or more micro-batches (gradient accumulation); returns the mean loss. */
+  trainStep(microBatches: TrainBatch[], options: StepOptions): Promise<number>;
+  /** Logits [B, numOutputs] with dropout off. */
+  logits(tokens: TokenBatch): Promise<Float32Array>;
+  /** Loss of a batch with dropout off. */
+  evalLoss(batch: TrainBatch): Promise<number>;
+  /** All parameters (encoder + head) by HF name without the `bert.` prefix. */
+  weights(): Promise<Map<string, HostTensor>>;
+  optimizerState(): Promise<OptimizerState>;
+  loadOptimizerState(state: OptimizerState): void;
+  dispose(): void;
+}

@@ -1,0 +1,61 @@
+import type { TokenBatch } from '../engine/tfjs/inputs.js';
+import { classificationReport, multiLabelReport, regressionReport } from '../metrics/index.js';
+import { bucketedBatches } from '../data/index.js';
+import { scoresFromLogits, type ProblemType } from './problem.js';
+import { collate, type TokenizedSet } from './tokenized.js';
+
+/** Anything that maps a token batch to logits (a training engine or an inference runner). */
+export interface LogitSource {
+  logits(tokens: TokenBatch): Promise<Float32Array>;
+}
+
+/** Logits [N, width] for every example, in input order; batches are length-sorted to keep padding small. */
+export async function logitsFor(
+  source: LogitSource,
+  set: TokenizedSet,
+  width: number,
+  batchSize: number,
+  onBatch?: (done: number) => void,
+): Promise<Float32Array> {
+  const out = new Float32Array(set.lengths.length * width);
+  let done = 0;
+  for (const idx of bucketedBatches(set.lengths, batchSize, 0, { shuffle: false })) {
+    const logits = await source.logits(collate(set, idx));
+    idx.forEach((i, r) => out.set(logits.subarray(r * width, (r + 1) * width), i * width));
+    done += idx.length;
+    onBatch?.(done);
+  }
+  return out;
+}
+
+/** A metrics report (snake_case keys) as written to training_results.json. */
+export type MetricsReport = Record<string, unknown>;
+
+/**
+ * Metrics for a problem type from logits and target rows (one-hot / multi-hot / value).
+ * Multi-label predictions are the labels whose sigmoid reaches `threshold`.
+ */
+export function metricsFromLogits(
+  problem: ProblemType,
+  logits: Float32Array,
+  targets: Float32Array,
+  width: number,
+  labels: string[],
+  threshold = 0.5,
+): MetricsReport {
+  const n = logits.length / width;
+  if (problem === 'regression') {
+    return regressionReport(Array.from(targets), Array.from(logits)) as unknown as MetricsReport;
+  }
+  const scores = scoresFromLogits(logits, width, problem);
+  const rows = (m: Float32Array, r: number) => Array.from(m.subarray(r * width, (r + 1) * width));
+  if (problem === 'multi_label_classification') {
+    const yTrue = Array.from({ length: n }, (_, r) => rows(targets, r).map((v) => (v > 0.5 ? 1 : 0)));
+    const yPred = Array.from({ length: n }, (_, r) => rows(scores, r).map((v) => (v >= threshold ? 1 : 0)));
+    return multiLabelReport(yTrue, yPred, labels) as unknown as MetricsReport;
+  }
+  const argmax = (row: number[]) => row.reduce((best, v, i) => (v > row[best]! ? i : best), 0);
+  const yTrue = Array.from({ length: n }, (_, r) => argmax(rows(targets, r)));
+  const yPred = Array.from({ length: n }, (_, r) => argmax(rows(logits, r)));
+  return classificationReport(yTrue, yPred, labels) as unknown as MetricsReport;
+}

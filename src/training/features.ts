@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../checkpoint/index.js';
+import { createForwardRunner, type EngineChoice } from '../inference/forward.js';
+import type { Pooling } from '../models/bert/bert.js';
+import type { BertConfig } from '../models/bert/config.js';
+import type { HostTensor } from '../models/host-tensor.js';
+import { logitsFor } from './evaluation.js';
+import type { TokenizedSet } from './tokenized.js';
+
+/** Where pooled features are cached: $BERTFT_CACHE/features, else ~/.cache/bertft/features. */
+export function featureCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const root = env.BERTFT_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'bertft');
+  return join(root, 'features');
+}
+
+/** A key that changes when the weights, the pooling or any token id changes (data, tokenizer, max length). */
+export function featureCacheKey(weights: ReadonlyMap<string, HostTensor>, pooling: Pooling, set: TokenizedSet): string {
+  const h = createHash('sha256');
+  h.update(`pooling=${pooling};`);
+  for (const name of [...weights.keys()].filter((n) => !n.startsWith('classifier.')).sort()) {
+    const t = weights.get(name)!;
+    h.update(`${name}:${t.shape.join('x')};`);
+    h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+  for (let i = 0; i < set.ids.length; i++) {
+    const ids = set.ids[i]!;
+    const types = set.typeIds[i]!;
+    h.update(new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength));
+    h.update(new Uint8Array(types.buffer, types.byteOffset, types.byteLength));
+    h.update('|');
+  }
+  return h.digest('hex').slice(0, 32);
+}
+
+/** Runs the frozen encoder once over a data set and returns pooled features [N, H]. */
+export async function computeFeatures(
+  config: BertConfig,
+  weights: ReadonlyMap<string, HostTensor>,
+  pooling: Pooling,
+  set: TokenizedSet,
+  batchSize: number,
+  onBatch?: (done: number) => void,
+  engine: EngineChoice = 'auto',
+): Promise<Float32Array> {
+  const encoderWeights = new Map([...weights].filter(([n]) => !n.startsWith('classifier.')));
+  const runner = await createForwardRunner(config, encoderWeights, { pooling, engine });
+  try {
+    return await logitsFor({ logits: (t) => runner.run(t) }, set, config.hiddenSize, batchSize, onBatch);
+  } finally {
+    await runner.dispose();
+  }
+}
+
+export interface CachedFeatures {
+  features: Float32Array;
+  /** True when they came from the cache. */
+  cached: boolean;
+  file: string;
+}
+
+/** Features from the cache when present, else computed and cached (atomically). */
+export async function cachedFeatures(
+  config: BertConfig,
+  weights: ReadonlyMap<string, HostTensor>,
+  pooling: Pooling,
+  set: TokenizedSet,
+  options: { batchSize: number; cacheDir?: string; onBatch?: (done: number) => void; engine?: EngineChoice },
+): Promise<CachedFeatures> {
+  const dir = options.cacheDir ?? featureCacheDir();
+  const file = join(dir, `${featureCacheKey(weights, pooling, set)}.f32`);
+  const expectedBytes = set.ids.length * config.hiddenSize * 4;
+  if (existsSync(file)) {
+    const buf = await readFile(file);
+    if (buf.byteLength === expectedBytes) {
+      return { features: new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)), cached: true, file };
+    }
+  }
+  const features = await computeFeatures(config, weights, pooling, set, options.batchSize, options.onBatch, options.engine);
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(file, new Uint8Array(features.buffer, features.byteOffset, features.byteLength));
+  return { features, cached: false, file };
+}
+
+/**
+ * Stand-in token sets for head-only training: row i "tokenizes" to the single id `offset + i`, the
+ * row of the feature matrix it stands for. This lets the same Trainer loop (shuffling, evaluation,
+ * early stopping, checkpoints) drive the head engine, which reads features instead of tokens.
+ */
+export function featureIndexSet(count: number, offset: number): TokenizedSet {
+  return {
+    ids: Array.from({ length: count }, (_, i) => Int32Array.of(offset + i)),
+    typeIds: Array.from({ length: count }, () => Int32Array.of(0)),
+    lengths: new Array<number>(count).fill(1),
+    padId: 0,
+  };
+}

@@ -1,0 +1,320 @@
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import {
+  buildLabelVocab,
+  checkLabels,
+  readExamples,
+  resolveReadOptions,
+  stratifiedSplit,
+  type DataSource,
+  type Example,
+  type ReadOptionsInput,
+} from '../data/index.js';
+import { initTfjs, type TfjsBackendChoice } from '../engine/tfjs/backend.js';
+import { resolveMetricName } from '../metrics/index.js';
+import type { EngineChoice } from '../inference/forward.js';
+import { BertftError, UsageError } from '../errors.js';
+import { initBertWeights, initClassifier } from '../models/bert/init.js';
+import type { Pooling } from '../models/bert/bert.js';
+import type { HostTensor } from '../models/host-tensor.js';
+import { loadPretrained } from '../pretrained.js';
+import type { ClassifierEngine } from './engine.js';
+import { cachedFeatures, featureIndexSet } from './features.js';
+import { HeadEngine } from './head-engine.js';
+import { balancedClassWeights, numOutputs, targetRow, type ProblemType } from './problem.js';
+import { loadResumeCheckpoint, saveResumeCheckpoint } from './resume-checkpoint.js';
+import { parseStrategy, strategyName, type Strategy } from './strategy.js';
+import { TfjsClassifierEngine } from './tfjs-engine.js';
+import { tokenizeAll, type TokenizedSet } from './tokenized.js';
+import { Trainer, type TrainerCallbacks, type TrainerSettings } from './trainer.js';
+import { writeClassifierFolder, writeTrainingResults } from './output-folder.js';
+import { adviseStrategy, type Advice } from './advise.js';
+
+/** Everything `bertft train` / `TextClassifier.fit` accepts. Omitted values take the documented defaults. */
+export interface FineTuneOptions {
+  model: string;
+  train: string | DataSource | Array<string | DataSource>;
+  validation?: string | DataSource | Array<string | DataSource>;
+  output: string;
+  read?: ReadOptionsInput;
+  /** Fraction of the training file held out when no validation file is given (default 0.1). */
+  validationSplit?: number;
+  /** Use only the first N training examples (learning curves, quick runs). */
+  limit?: number;
+  problemType?: ProblemType;
+  strategy?: string;
+  pooling?: Pooling;
+  epochs?: number;
+  maxSteps?: number;
+  batchSize?: number;
+  gradientAccumulation?: number;
+  learningRate?: number;
+  headLr?: number;
+  layerLrDecay?: number;
+  warmupRatio?: number;
+  weightDecay?: number;
+  maxGradNorm?: number;
+  seed?: number;
+  maxLength?: number;
+  evalSteps?: number;
+  earlyStoppingPatience?: number;
+  metricForBest?: string;
+  threshold?: number;
+  classWeights?: 'none' | 'balanced';
+  /** `random` trains the same architecture from scratch (the baseline transfer is measured against). */
+  init?: 'pretrained' | 'random';
+  resume?: boolean;
+  offline?: boolean;
+  backend?: TfjsBackendChoice;
+  /** Engine for forward-only work (frozen features): auto, tfjs or onnxruntime. */
+  engine?: EngineChoice;
+  /** Minutes between resumable checkpoints inside an epoch (default 2). */
+  checkpointMinutes?: number;
+  featureCacheDir?: string;
+}
+
+export interface FineTuneEvents extends TrainerCallbacks {
+  onLog?(message: string): void;
+  onFeatures?(e: { done: number; total: number; split: 'train' | 'validation' }): void;
+  /** Receives the trainer once it exists, so a caller can stop it (Ctrl-C). */
+  onTrainer?(trainer: Trainer): void;
+}
+
+/** Peak learning rates by strategy and model width (see docs/concepts.md for the reasoning). */
+export function defaultLearningRate(strategy: Strategy, hiddenSize: number): number {
+  if (strategy.kind === 'frozen') return 1e-2; // a linear probe on fixed features tolerates (and needs) a large LR
+  return hiddenSize <= 256 ? 1e-4 : 3e-5; // compact BERTs fine-tune best near 1e-4 (Turc et al. 2019); base-size 2e-5…5e-5 (BERT paper)
+}
+
+function inferProblem(examples: Example[]): ProblemType {
+  const first = examples.find((e) => e.label !== undefined)?.label;
+  if (typeof first === 'number') return 'regression';
+  if (Array.isArray(first)) return 'multi_label_classification';
+  return 'single_label_classification';
+}
+
+function defaultMetric(problem: ProblemType): string {
+  return problem === 'regression' ? 'pearson' : problem === 'multi_label_classification' ? 'micro_f1' : 'accuracy';
+}
+
+/** Reads train/validation data with the same reader options; splits validation off when none is given. */
+function readData(options: FineTuneOptions, seed: number, log: (m: string) => void) {
+  const labelType = options.problemType === 'regression' ? 'number' : options.problemType === 'multi_label_classification' ? 'multi' : undefined;
+  const read: ReadOptionsInput = { ...options.read, ...(labelType && options.read?.labelType === undefined ? { labelType } : {}) };
+  resolveReadOptions(read); // checks flags before any file is opened
+  const trainRead = readExamples(options.train, read);
+  for (const f of trainRead.files) log(`read ${f.examples} examples from ${f.file} (${f.format}${f.skipped ? `, ${f.skipped} bad rows skipped` : ''})`);
+  let train = trainRead.examples;
+  if (train.length === 0) throw new BertftError(`${String(options.train)}: no training examples`);
+  if (options.limit !== undefined) train = train.slice(0, options.limit);
+  let validation: Example[] = [];
+  if (options.validation !== undefined) {
+    const v = readExamples(options.validation, read);
+    validation = v.examples;
+    for (const f of v.files) log(`read ${f.examples} validation examples from ${f.file}`);
+  } else if ((options.validationSplit ?? 0.1) > 0) {
+    const split = stratifiedSplit(train, options.validationSplit ?? 0.1, seed);
+    train = split.train;
+    validation = split.validation;
+    log(`no --validation file: held out ${validation.length} of the training examples (stratified, seed ${seed})`);
+  }
+  return { train, validation, onBadRow: resolveReadOptions(read).onBadRow };
+}
+
+/**
+ * Fine-tunes (or trains a head on) a pretrained BERT for text classification and writes a Hugging
+ * Face folder to `options.output`. Returns what training_results.json holds.
+ */
+export async function fineTune(options: FineTuneOptions, events: FineTuneEvents = {}): Promise<Record<string, unknown>> {
+  const log = events.onLog ?? (() => {});
+  const seed = options.seed ?? 42;
+  const startedAt = new Date();
+  const backend = await initTfjs(options.backend ?? 'auto');
+  const pretrained = await loadPretrained(options.model, { offline: options.offline });
+  const cfg = pretrained.config;
+  const maxLength = options.maxLength ?? Math.min(128, cfg.maxPositionEmbeddings);
+  if (maxLength > cfg.maxPositionEmbeddings) throw new UsageError(`--max-length ${maxLength} exceeds the model's ${cfg.maxPositionEmbeddings} positions`);
+
+  const data = readData(options, seed, log);
+  const problem = options.problemType ?? inferProblem(data.train);
+  const labels = problem === 'regression' ? ['value'] : buildLabelVocab(data.train).labels;
+  const label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
+  const validation = problem === 'regression' ? data.validation : checkLabels(data.validation, { labels, label2id, id2label: { ...labels } }, data.onBadRow).examples;
+  const width = numOutputs(problem, labels);
+  if (problem !== 'regression' && labels.length < 2) throw new UsageError(`the training data has only one label (${labels[0]}); classification needs at least two`);
+
+  let strategy = parseStrategy(options.strategy ?? 'full');
+  let advice: Advice | undefined;
+  if (strategy.kind === 'auto') {
+    advice = await adviseStrategy(pretrained, data.train.map((e) => e.text), { seed });
+    strategy = advice.strategy;
+    log(`--strategy auto: ${advice.summary}`);
+  }
+  const pooling: Pooling = options.pooling ?? (strategy.kind === 'frozen' ? 'mean' : 'pooler');
+  if (pooling === 'pooler' && !pretrained.hasPooler && options.init !== 'random') throw new UsageError(`${pretrained.dir} has no pooler weights; use --pooling mean or cls`);
+  const lr = options.learningRate ?? defaultLearningRate(strategy, cfg.hiddenSize);
+
+  const toTargets = (examples: Example[]) => {
+    const m = new Float32Array(examples.length * width);
+    examples.forEach((e, i) => m.set(targetRow(e.label, problem, label2id, width), i * width));
+    return m;
+  };
+  const tokenizer = pretrained.tokenizer;
+  const trainSet = await tokenizeAll(tokenizer, data.train.map((e) => e.text), data.train.some((e) => e.textPair !== undefined) ? data.train.map((e) => e.textPair) : undefined, maxLength);
+  const evalSet = validation.length ? await tokenizeAll(tokenizer, validation.map((e) => e.text), validation.some((e) => e.textPair !== undefined) ? validation.map((e) => e.textPair) : undefined, maxLength) : undefined;
+  const trainTargets = toTargets(data.train);
+  const evalTargets = validation.length ? toTargets(validation) : undefined;
+  const classWeights =
+    options.classWeights === 'balanced' && problem === 'single_label_classification'
+      ? balancedClassWeights(data.train.map((e) => label2id[String(e.label)]!), width)
+      : undefined;
+
+  const encoderWeights: Map<string, HostTensor> = options.init === 'random' ? initBertWeights(cfg, seed, true) : pretrained.weights;
+  const head = pretrained.classifier && pretrained.classifier.get('classifier.bias')?.shape[0] === width && options.init !== 'random' ? pretrained.classifier : initClassifier(cfg, width, seed);
+  const settings: TrainerSettings = {
+    problem,
+    labels,
+    numOutputs: width,
+    strategy,
+    epochs: options.epochs ?? (strategy.kind === 'frozen' ? 10 : 3),
+    maxSteps: options.maxSteps,
+    batchSize: options.batchSize ?? 32,
+    gradientAccumulation: options.gradientAccumulation ?? 1,
+    lr,
+    headLr: options.headLr,
+    layerLrDecay: options.layerLrDecay ?? 1,
+    warmupRatio: options.warmupRatio ?? (strategy.kind === 'frozen' ? 0 : 0.1),
+    weightDecay: options.weightDecay ?? 0.01,
+    maxGradNorm: options.maxGradNorm ?? 1,
+    seed,
+    evalSteps: options.evalSteps ?? 0,
+    earlyStoppingPatience: options.earlyStoppingPatience ?? 0,
+    metricForBest: resolveMetricName(options.metricForBest ?? defaultMetric(problem), problem),
+    threshold: options.threshold ?? 0.5,
+    classWeights,
+    evalBatchSize: 64,
+  };
+  const output = resolve(options.output);
+  await mkdir(output, { recursive: true });
+  const hyperparameters = {
+    model: options.model,
+    init: options.init ?? 'pretrained',
+    strategy: strategyName(strategy),
+    pooling,
+    epochs: settings.epochs,
+    max_steps: settings.maxSteps ?? null,
+    batch_size: settings.batchSize,
+    gradient_accumulation_steps: settings.gradientAccumulation,
+    learning_rate: lr,
+    head_lr: settings.headLr ?? null,
+    layer_lr_decay: settings.layerLrDecay,
+    warmup_ratio: settings.warmupRatio,
+    weight_decay: settings.weightDecay,
+    max_grad_norm: settings.maxGradNorm,
+    seed,
+    max_length: maxLength,
+    eval_steps: settings.evalSteps,
+    early_stopping_patience: settings.earlyStoppingPatience,
+    metric_for_best_model: settings.metricForBest,
+    threshold: settings.threshold,
+    class_weights: options.classWeights ?? 'none',
+    limit: options.limit ?? null,
+  };
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify({ hyperparameters, labels, n: data.train.length, ids: trainSet.lengths }))
+    .digest('hex');
+
+  const folder = { config: cfg, baseRaw: pretrained.raw, labels, problem, bertft: { pooling, max_length: maxLength, threshold: settings.threshold, strategy: strategyName(strategy) } };
+  const names = [...encoderWeights.keys(), ...head.keys()];
+  let resumeFrom: Parameters<Trainer['train']>[1];
+  let startWeights = new Map([...encoderWeights, ...head]);
+  if (options.resume) {
+    const cp = await loadResumeCheckpoint(output);
+    if (!cp) {
+      log(`--resume: no checkpoint in ${output}; starting from the beginning`);
+    } else {
+      if (cp.fingerprint !== fingerprint) throw new UsageError(`--resume: ${output} was trained with other data or settings; use the same options or a new --output`);
+      startWeights = cp.weights;
+      resumeFrom = { state: cp.state, optimizer: cp.optimizer };
+      log(`resuming from step ${cp.state.globalStep} (${output}/checkpoint-last)`);
+    }
+  }
+
+  let engine: ClassifierEngine;
+  let trainData = { train: trainSet, trainTargets, eval: evalSet, evalTargets };
+  let featureSeconds = 0;
+  if (strategy.kind === 'frozen') {
+    const t0 = Date.now();
+    const sets = [trainSet, ...(evalSet ? [evalSet] : [])];
+    const parts: Float32Array[] = [];
+    for (const [k, set] of sets.entries()) {
+      const split = k === 0 ? 'train' : 'validation';
+      const f = await cachedFeatures(cfg, encoderWeights, pooling, set, {
+        batchSize: 64,
+        cacheDir: options.featureCacheDir,
+        engine: options.engine,
+        onBatch: (done) => events.onFeatures?.({ done, total: set.lengths.length, split }),
+      });
+      log(`${split} features: ${f.cached ? 'reused from cache' : 'computed and cached'} (${f.file})`);
+      parts.push(f.features);
+    }
+    featureSeconds = (Date.now() - t0) / 1000;
+    const headNow = new Map([...startWeights].filter(([n]) => n.startsWith('classifier.')));
+    engine = new HeadEngine({ features: concat(parts), hiddenSize: cfg.hiddenSize, encoderWeights, head: headNow, problem, numOutputs: width, dropout: cfg.hiddenDropoutProb, classWeights });
+    trainData = { train: featureIndexSet(trainSet.lengths.length, 0), trainTargets, eval: evalSet && featureIndexSet(evalSet.lengths.length, trainSet.lengths.length), evalTargets };
+  } else {
+    engine = new TfjsClassifierEngine({ config: cfg, weights: startWeights, pooling, problem, numOutputs: width, classWeights });
+  }
+
+  const trainer = new Trainer(engine, cfg, names, settings, {
+    ...events,
+    checkpointIntervalMs: (options.checkpointMinutes ?? 2) * 60_000,
+    saveBest: async (weights) => writeClassifierFolder(output, folder, weights, pretrained.dir),
+    saveCheckpoint: async (cp) => saveResumeCheckpoint(output, { ...cp, fingerprint }),
+  });
+  events.onTrainer?.(trainer);
+  log(`training: ${data.train.length} examples, ${validation.length} validation, ${labels.length} labels, strategy ${strategyName(strategy)}, pooling ${pooling}, lr ${lr}, ${settings.epochs} epochs, backend ${backend.backend}`);
+  let outcome;
+  try {
+    outcome = await trainer.train(trainData, resumeFrom);
+  } finally {
+    engine.dispose();
+  }
+  const results = {
+    bertft_version: process.env.npm_package_version ?? null,
+    model: options.model,
+    output_dir: output,
+    problem_type: problem,
+    labels,
+    strategy: strategyName(strategy),
+    engine: engine.name,
+    backend: backend.backend,
+    hyperparameters,
+    advice: advice ?? null,
+    history: outcome.state.history,
+    steps: outcome.state.steps,
+    final_eval: outcome.finalEval ?? null,
+    best: outcome.state.best,
+    interrupted: outcome.interrupted,
+    train_runtime_s: outcome.state.elapsedSeconds,
+    feature_extraction_s: featureSeconds,
+    train_examples: data.train.length,
+    eval_examples: validation.length,
+    train_examples_per_s: outcome.trainExamplesPerSecond,
+    started_at: startedAt.toISOString(),
+    finished_at: new Date().toISOString(),
+  };
+  if (!outcome.interrupted) await writeTrainingResults(output, results);
+  return results;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    all.set(p, off);
+    off += p.length;
+  }
+  return all;
+}

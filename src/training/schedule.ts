@@ -1,0 +1,50 @@
+import type { BertConfig } from '../models/bert/config.js';
+import { isHeadParam, layerOf } from './strategy.js';
+
+/** Linear warm-up from 0 to `peak` over `warmupSteps`, then linear decay to 0 at `totalSteps` (HF's default schedule). */
+export function linearSchedule(peak: number, warmupSteps: number, totalSteps: number): (step: number) => number {
+  return (step) => {
+    if (warmupSteps > 0 && step < warmupSteps) return (peak * (step + 1)) / warmupSteps;
+    const remaining = totalSteps - step;
+    const span = Math.max(1, totalSteps - warmupSteps);
+    return Math.max(0, (peak * remaining) / span);
+  };
+}
+
+/** Per-parameter optimiser settings: a multiplier of the scheduled LR and the weight decay. */
+export interface ParamSettings {
+  lrScale: number;
+  weightDecay: number;
+}
+
+export interface GroupOptions {
+  /** Base (peak) learning rate. */
+  lr: number;
+  /** Learning rate of the classification head; default = lr. */
+  headLr?: number;
+  /** Layer-wise decay factor in (0, 1]; 1 = off. */
+  layerLrDecay?: number;
+  weightDecay: number;
+}
+
+/** Bias and LayerNorm parameters get no weight decay (as in BERT and HF's Trainer). */
+export function decays(name: string): boolean {
+  return !name.endsWith('.bias') && !name.includes('LayerNorm');
+}
+
+/**
+ * Layer-wise LR decay (ELECTRA style): depth 0 = embeddings, 1..L = encoder layers, L+1 = pooler
+ * and head; a parameter's LR is lr · decay^(L+1 − depth). The head may have its own LR.
+ */
+export function paramSettings(cfg: BertConfig, options: GroupOptions): (name: string) => ParamSettings {
+  const L = cfg.numHiddenLayers;
+  const decay = options.layerLrDecay ?? 1;
+  const headScale = (options.headLr ?? options.lr) / options.lr;
+  return (name) => {
+    const weightDecay = decays(name) ? options.weightDecay : 0;
+    if (isHeadParam(name)) return { lrScale: headScale, weightDecay };
+    const layer = layerOf(name);
+    const depth = name.startsWith('embeddings.') ? 0 : layer !== undefined ? layer + 1 : L + 1;
+    return { lrScale: decay ** (L + 1 - depth), weightDecay };
+  };
+}

@@ -1,0 +1,58 @@
+import type { TokenBatch } from '../engine/tfjs/inputs.js';
+import type { BertTokenizer } from '../tokenization/index.js';
+
+/** Every example tokenized once, unpadded; batches are padded to their own longest row later. */
+export interface TokenizedSet {
+  ids: Int32Array[];
+  typeIds: Int32Array[];
+  lengths: number[];
+  padId: number;
+}
+
+const CHUNK = 2048;
+
+/** Tokenizes texts (and optional second texts) in chunks, keeping each row's real tokens only. */
+export async function tokenizeAll(
+  tokenizer: BertTokenizer,
+  texts: readonly string[],
+  pairs: readonly (string | undefined)[] | undefined,
+  maxLength: number,
+): Promise<TokenizedSet> {
+  const set: TokenizedSet = { ids: [], typeIds: [], lengths: [], padId: tokenizer.padId };
+  for (let start = 0; start < texts.length; start += CHUNK) {
+    const chunk = texts.slice(start, start + CHUNK);
+    const chunkPairs = pairs?.slice(start, start + CHUNK).map((p) => p ?? '');
+    const b = await tokenizer.encodeBatch(chunk, chunkPairs, { maxLength });
+    for (let r = 0; r < b.batchSize; r++) {
+      const off = r * b.seqLength;
+      const len = b.lengths[r]!;
+      set.ids.push(b.inputIds.slice(off, off + len));
+      set.typeIds.push(b.tokenTypeIds.slice(off, off + len));
+      set.lengths.push(len);
+    }
+  }
+  return set;
+}
+
+/** Pads the chosen rows to the longest among them (dynamic padding) with an attention mask. */
+export function collate(set: TokenizedSet, indices: readonly number[]): TokenBatch {
+  const seqLength = Math.max(1, ...indices.map((i) => set.lengths[i]!));
+  const n = indices.length;
+  const inputIds = new Int32Array(n * seqLength).fill(set.padId);
+  const tokenTypeIds = new Int32Array(n * seqLength);
+  const attentionMask = new Int32Array(n * seqLength);
+  indices.forEach((i, row) => {
+    const off = row * seqLength;
+    inputIds.set(set.ids[i]!, off);
+    tokenTypeIds.set(set.typeIds[i]!, off);
+    attentionMask.fill(1, off, off + set.lengths[i]!);
+  });
+  return { batchSize: n, seqLength, inputIds, attentionMask, tokenTypeIds };
+}
+
+/** Rows of a [N, width] target matrix for the chosen examples. */
+export function gatherRows(matrix: Float32Array, width: number, indices: readonly number[]): Float32Array {
+  const out = new Float32Array(indices.length * width);
+  indices.forEach((i, r) => out.set(matrix.subarray(i * width, (i + 1) * width), r * width));
+  return out;
+}

@@ -1,0 +1,154 @@
+/**
+ * `bertft train` / `predict` / `evaluate` end to end on the real pretrained checkpoint with a small
+ * slice of SST-2: the saved folder is a Hugging Face BertForSequenceClassification whose logits an
+ * independent float64 implementation (test/reference) reproduces from the weight names alone; a run
+ * killed with SIGKILL mid-epoch resumes to the same final metrics; frozen features are cached.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN, runCli } from './helpers/cli.js';
+import { sharedPath, TINY_MODEL_DIR } from './helpers/shared.js';
+import { refBertForward, refClassifierLogits } from './reference/bert64.js';
+import { loadRefCheckpoint } from './reference/safetensors64.js';
+import { RefWordPiece } from './reference/wordpiece.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bertft-train-'));
+const cache = join(dir, 'cache');
+const trainLines = readFileSync(sharedPath('datasets', 'sst2', 'sentiment-train.tsv'), 'utf8').split('\n').filter(Boolean);
+const devLines = readFileSync(sharedPath('datasets', 'sst2', 'sentiment-dev.tsv'), 'utf8').split('\n').filter(Boolean);
+const TRAIN = join(dir, 'train.tsv');
+const DEV = join(dir, 'dev.tsv');
+writeFileSync(TRAIN, trainLines.slice(0, 192).join('\n') + '\n');
+writeFileSync(DEV, devLines.slice(0, 64).join('\n') + '\n');
+const COMMON = ['--model', TINY_MODEL_DIR, '--train', TRAIN, '--validation', DEV, '--max-length', '32', '--batch-size', '16', '--seed', '3', '--quiet'];
+const env = { BERTFT_CACHE: cache };
+
+function results(out: string): Record<string, any> {
+  return JSON.parse(readFileSync(join(out, 'training_results.json'), 'utf8'));
+}
+
+/** Logits of the saved folder from the float64 reference, which knows only HF weight names. */
+function referenceLogits(folder: string, texts: string[], pooling: 'pooler' | 'mean'): number[][] {
+  const { config, weights } = loadRefCheckpoint(folder);
+  const wp = new RefWordPiece(join(folder, 'vocab.txt'), { lowerCase: true });
+  return texts.map((t) => {
+    const ids = wp.encode(t, undefined, 32).ids;
+    const out = refBertForward(config, weights, [ids], [ids.map(() => 0)], [ids.map(() => 1)]);
+    return Array.from(refClassifierLogits(pooling === 'pooler' ? out.pooled : out.mean, 1, weights));
+  });
+}
+
+function predictLogits(folder: string, texts: string[]): number[][] {
+  const file = join(dir, 'predict.txt');
+  writeFileSync(file, texts.join('\n') + '\n');
+  const r = runCli(['predict', '--model', folder, '--quiet', file], { env });
+  assert.equal(r.status, 0, r.stderr);
+  const cfg = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8'));
+  const labels: string[] = Object.keys(cfg.id2label).sort((a, b) => Number(a) - Number(b)).map((k) => cfg.id2label[k]);
+  return r.stdout.trim().split('\n').map((l) => {
+    const p = JSON.parse(l);
+    // Softmax scores determine logits up to a constant: compare log-ratios against the first class.
+    return labels.map((lab) => Math.log(p.scores[lab]) - Math.log(p.scores[labels[0]!]));
+  });
+}
+
+const SAMPLE = devLines.slice(100, 108).map((l) => l.split('\t')[0]!.trim());
+
+test('full fine-tuning writes an HF folder that an independent implementation reproduces', () => {
+  const out = join(dir, 'full');
+  const r = runCli(['train', ...COMMON, '--output', out, '--epochs', '2'], { env });
+  assert.equal(r.status, 0, r.stderr);
+  for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'vocab.txt', 'training_results.json']) assert.ok(existsSync(join(out, f)), f);
+  const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.deepEqual(cfg.architectures, ['BertForSequenceClassification']);
+  assert.deepEqual(cfg.id2label, { 0: '0', 1: '1' });
+  assert.equal(cfg.problem_type, 'single_label_classification');
+  assert.equal(cfg.num_labels, 2);
+  const res = results(out);
+  assert.equal(res.history.length, 2);
+  assert.equal(res.strategy, 'full');
+  assert.ok(res.final_eval.accuracy > 0 && res.final_eval.confusion_matrix.length === 2);
+  const ref = referenceLogits(out, SAMPLE, 'pooler');
+  const ours = predictLogits(out, SAMPLE);
+  let worst = 0;
+  ref.forEach((row, i) => row.forEach((z, c) => (worst = Math.max(worst, Math.abs(z - row[0]! - ours[i]![c]!)))));
+  assert.ok(worst < 1e-4, `logit differences up to ${worst}`);
+  const ev = runCli(['evaluate', '--model', out, '--data', DEV, '--json'], { env });
+  assert.equal(ev.status, 0, ev.stderr);
+  const metrics = JSON.parse(ev.stdout);
+  assert.equal(metrics.examples, 64);
+  assert.ok(Math.abs(metrics.accuracy - res.final_eval.accuracy) < 1e-9, 'evaluate agrees with the best epoch recorded by train');
+});
+
+test('frozen: features are cached and reused, mean pooling recorded, head-only weights differ', () => {
+  const out1 = join(dir, 'frozen1');
+  const r1 = runCli(['train', ...COMMON.filter((a) => a !== '--quiet'), '--output', out1, '--strategy', 'frozen', '--epochs', '3'], { env });
+  assert.equal(r1.status, 0, r1.stderr);
+  assert.match(r1.stderr, /train features: computed and cached/);
+  const out2 = join(dir, 'frozen2');
+  const r2 = runCli(['train', ...COMMON.filter((a) => a !== '--quiet'), '--output', out2, '--strategy', 'frozen', '--epochs', '3'], { env });
+  assert.equal(r2.status, 0, r2.stderr);
+  assert.match(r2.stderr, /train features: reused from cache/);
+  assert.deepEqual(results(out1).history.map((h: any) => h.eval_loss), results(out2).history.map((h: any) => h.eval_loss));
+  const cfg = JSON.parse(readFileSync(join(out1, 'config.json'), 'utf8'));
+  assert.equal(cfg.bertft.pooling, 'mean');
+  const ref = referenceLogits(out1, SAMPLE, 'mean');
+  const ours = predictLogits(out1, SAMPLE);
+  let worst = 0;
+  ref.forEach((row, i) => row.forEach((z, c) => (worst = Math.max(worst, Math.abs(z - row[0]! - ours[i]![c]!)))));
+  assert.ok(worst < 1e-4, `logit differences up to ${worst}`);
+});
+
+test('SIGKILL mid-epoch, then --resume: same final metrics as an uninterrupted run', async () => {
+  const args = [...COMMON, '--epochs', '2', '--checkpoint-minutes', '0'];
+  const straight = join(dir, 'straight');
+  assert.equal(runCli(['train', ...args, '--output', straight], { env }).status, 0);
+  const killed = join(dir, 'killed');
+  const child = spawn(process.execPath, [BIN, 'train', ...args, '--output', killed], { env: { ...process.env, ...env, HF_HUB_OFFLINE: '1' }, stdio: 'ignore' });
+  const stateFile = join(killed, 'checkpoint-last', 'trainer_state.json');
+  const stepsPerEpoch = 192 / 16;
+  let killedAt = -1;
+  for (let i = 0; i < 1200 && killedAt < 0; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (!existsSync(stateFile)) continue;
+    try {
+      const step = JSON.parse(readFileSync(stateFile, 'utf8')).globalStep as number;
+      if (step >= 3) {
+        child.kill('SIGKILL');
+        killedAt = step;
+      }
+    } catch {
+      // the checkpoint is being replaced; look again
+    }
+  }
+  await new Promise((r) => child.once('exit', r));
+  assert.ok(killedAt >= 3 && killedAt < 2 * stepsPerEpoch, `killed at step ${killedAt}`);
+  assert.ok(!existsSync(join(killed, 'training_results.json')), 'the killed run did not finish');
+  const resumed = runCli(['train', ...args.filter((a) => a !== '--quiet'), '--output', killed, '--resume'], { env });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming from step \d+/);
+  const a = results(straight);
+  const b = results(killed);
+  assert.deepEqual(b.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]), a.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]));
+  assert.deepEqual(b.final_eval, a.final_eval);
+});
+
+test('bad input: one line, exit codes 2 (usage) and 1 (failure)', () => {
+  const cases: [string[], number, RegExp][] = [
+    [['train', ...COMMON, '--output', join(dir, 'x'), '--strategy', 'half'], 2, /--strategy must be one of/],
+    [['train', ...COMMON, '--output', join(dir, 'x'), '--learning-rate', 'fast'], 2, /--learning-rate must be a number/],
+    [['train', ...COMMON, '--output', join(dir, 'x'), '--text-column', 'review'], 2, /review/],
+    [['train', '--model', TINY_MODEL_DIR, '--train', join(dir, 'none.tsv'), '--output', join(dir, 'x')], 1, /none\.tsv/],
+    [['predict', '--model', TINY_MODEL_DIR, TRAIN], 1, /no classification head/],
+  ];
+  for (const [args, code, pattern] of cases) {
+    const r = runCli(args, { env });
+    assert.equal(r.status, code, `${args.join(' ')}\n${r.stderr}`);
+    assert.match(r.stderr, pattern);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});
