@@ -8,6 +8,7 @@ import { registerPredict } from './commands/predict.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerAdvise } from './commands/advise.js';
 import { registerExport } from './commands/export.js';
+import { registerDatasets } from './commands/datasets.js';
 
 /** Builds the `bertft` program with every command registered. */
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerEmbed(program);
   registerAdvise(program);
   registerExport(program);
+  registerDatasets(program);
   registerInfo(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

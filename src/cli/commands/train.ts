@@ -9,12 +9,36 @@ import { addDataOptions, readOptionsFrom } from '../data-options.js';
 import { parseChoice, parseNumber, parsePositiveInt } from '../parse.js';
 import { createProgress } from '../progress.js';
 import { action } from '../run-command.js';
+import { recipeSplits, resolveRecipeSplit } from '../../datasets/index.js';
+import { UsageError } from '../../errors.js';
+import { writeReport } from '../../report/index.js';
 
 interface TrainFlags extends Record<string, string | boolean | undefined> {
   model: string;
-  train: string;
+  train?: string;
   validation?: string;
   output: string;
+}
+
+/** A small Hub BERT with safetensors weights and strong general-English features (6 layers, hidden 384, 22.7M parameters). */
+export const DEFAULT_MODEL = 'sentence-transformers/all-MiniLM-L6-v2';
+/** Trained on when neither --train nor --dataset is given: the SpamAssassin corpus from the npm registry. */
+export const DEFAULT_DATASET = 'spam_assassin';
+
+/** --dataset NAME (or the default) → the recipe's train/validation files and reader flags. */
+async function recipeData(f: TrainFlags): Promise<Pick<FineTuneOptions, 'train' | 'validation' | 'read'> | undefined> {
+  if (typeof f.train === 'string') {
+    if (typeof f.dataset === 'string') throw new UsageError('give either --train FILE or --dataset NAME, not both');
+    return undefined;
+  }
+  const name = typeof f.dataset === 'string' ? f.dataset : DEFAULT_DATASET;
+  const opts = { dataDir: typeof f.dataDir === 'string' ? f.dataDir : undefined, offline: Boolean(f.offline) };
+  const train = await resolveRecipeSplit(name, 'train', opts);
+  let validation: string[] | undefined;
+  if (typeof f.validation !== 'string' && recipeSplits(train.recipe).includes('validation')) {
+    validation = (await resolveRecipeSplit(name, 'validation', opts)).sources as string[];
+  }
+  return { train: train.sources as string[], validation: typeof f.validation === 'string' ? f.validation : validation, read: train.read };
 }
 
 const num = (flag: string, v: string | boolean | undefined, opts?: { min?: number; max?: number }) => (typeof v === 'string' ? parseNumber(flag, v, opts) : undefined);
@@ -25,7 +49,7 @@ const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : un
 export function trainOptionsFrom(f: TrainFlags): FineTuneOptions {
   return {
     model: f.model,
-    train: f.train,
+    train: f.train ?? [],
     validation: f.validation,
     output: f.output,
     read: readOptionsFrom(f as never),
@@ -64,10 +88,13 @@ export function registerTrain(program: Command): void {
   const cmd = program
     .command('train')
     .description('fine-tune a pretrained BERT (or train a head on frozen features) for text classification')
-    .requiredOption('-m, --model <dir|hub-id>', 'pretrained model: a local Hugging Face folder or a Hub id')
-    .requiredOption('--train <file>', 'training data (CSV/TSV/JSONL/lines, see docs/data-formats.md)')
+    .option('-m, --model <dir|hub-id>', 'pretrained model: a local Hugging Face folder or a Hub id', DEFAULT_MODEL)
+    .option('--train <file>', 'training data (CSV/TSV/JSONL/lines, see docs/data-formats.md)')
+    .option('--dataset <name>', `a named recipe instead of --train (bertft datasets list); default without --train: ${DEFAULT_DATASET}`)
+    .option('--data-dir <dir>', 'where local copies of recipe data sets live (default $BERTFT_DATA_DIR)')
     .option('--validation <file>', 'validation data (default: a stratified split of --train)')
-    .requiredOption('-o, --output <dir>', 'where the trained model folder goes')
+    .option('-o, --output <dir>', 'where the trained model folder goes', 'bertft-model')
+    .option('--report', 'also write report.html with learning curves and the confusion matrix')
     .option('--strategy <s>', 'frozen | full | top-k:N | gradual | auto', 'full')
     .option('--pooling <p>', 'pooler | cls | mean (default: mean for frozen, pooler otherwise)')
     .option('--problem-type <t>', 'single | multi | regression (default: from the labels)')
@@ -102,6 +129,9 @@ export function registerTrain(program: Command): void {
     'after',
     `
 Examples:
+  $ bertft train                       # SpamAssassin ham/spam with ${DEFAULT_MODEL}
+  $ bertft train --model ../shared/models/bert-tiny-imdb-mlm --report
+  $ bertft train --dataset sst2 --data-dir ../shared/datasets --model ./bert-tiny -o out/sst2
   $ bertft train --model ./bert-tiny --train train.tsv --validation dev.tsv -o out/sst2
   $ bertft train -m ./bert-tiny --train sms.tsv -o out/frozen --strategy frozen
   $ bertft train -m ./bert-tiny --train data.csv --text-column review --label-column stars -o out/m --strategy top-k:2 --layer-lr-decay 0.9
@@ -111,6 +141,8 @@ Examples:
   cmd.action(
     action(async (flags: TrainFlags) => {
       const options = trainOptionsFrom(flags);
+      const fromRecipe = await recipeData(flags);
+      if (fromRecipe) Object.assign(options, fromRecipe, { read: { ...fromRecipe.read, ...definedOnly(options.read) } });
       const quiet = Boolean(flags.quiet);
       const progress = createProgress({ quiet });
       const log = (m: string) => !quiet && process.stderr.write(`${m}\n`);
@@ -160,6 +192,10 @@ Examples:
           process.exitCode = 130;
           return;
         }
+        if (flags.report) {
+          const written = await writeReport(String(results.output_dir), results as never);
+          log(`report: ${written.html}`);
+        }
         log(`done in ${Number(results.train_runtime_s).toFixed(1)} s; model in ${String(results.output_dir)}`);
         if (flags.json) process.stdout.write(JSON.stringify(results) + '\n');
       } finally {
@@ -168,4 +204,10 @@ Examples:
       }
     }),
   );
+}
+
+/** Reader flags the user set explicitly (CLI defaults such as header "auto" do not override a recipe). */
+function definedOnly(read: FineTuneOptions['read']): Record<string, unknown> {
+  const defaults: Record<string, unknown> = { header: 'auto', encoding: 'auto', labelPosition: 'first', labelLevel: 'fine', onBadRow: 'error' };
+  return Object.fromEntries(Object.entries(read ?? {}).filter(([k, v]) => v !== undefined && defaults[k] !== v));
 }
