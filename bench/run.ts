@@ -1,0 +1,114 @@
+/**
+ * bertft vs PyTorch on this machine, side by side in one run (npm run bench):
+ *   1. fine-tuning examples/s, batch 32 × 128, BERT-Tiny / Mini / Small shapes (random weights);
+ *   2. inference (feature extraction) examples/s, same shapes;
+ *   3. end-to-end training wall time on 8,000 SST-2 sentences (1 epoch, max length 128, random init).
+ * Each bertft engine is printed with its ratio to PyTorch (≥ 1 means bertft is faster).
+ *
+ *   npm run bench [-- --shapes tiny,mini --skip-e2e --steps 5]
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { initTfjs } from '../src/engine/tfjs/backend.js';
+import { createForwardRunner, type EngineChoice } from '../src/inference/forward.js';
+import type { BertConfig } from '../src/models/bert/config.js';
+import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
+import type { ClassifierEngine } from '../src/training/engine.js';
+import { TfjsClassifierEngine } from '../src/training/tfjs-engine.js';
+import { fineTune } from '../src/training/fine-tune.js';
+import { BertTokenizer } from '../src/tokenization/index.js';
+import { readExamples } from '../src/data/index.js';
+import { ensureTorch, runTorch } from './pytorch.js';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
+const SHAPES: Record<string, [number, number, number, number]> = { tiny: [2, 128, 2, 512], mini: [4, 256, 4, 1024], small: [4, 512, 8, 2048] };
+const shapes = opt('--shapes', 'tiny,mini,small').split(',');
+const steps = Number(opt('--steps', '5'));
+const SHARED = process.env.BERTFT_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
+
+function config([layers, hidden, heads, inter]: [number, number, number, number]): BertConfig {
+  return { vocabSize: 30522, hiddenSize: hidden, numHiddenLayers: layers, numAttentionHeads: heads, intermediateSize: inter, hiddenAct: 'gelu', hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.1, maxPositionEmbeddings: 512, typeVocabSize: 2, layerNormEps: 1e-12, padTokenId: 0, initializerRange: 0.02 };
+}
+
+function randomBatch(B: number, S: number) {
+  const inputIds = Int32Array.from({ length: B * S }, (_, i) => 1000 + ((i * 7919) % 29000));
+  return { batchSize: B, seqLength: S, inputIds, attentionMask: new Int32Array(B * S).fill(1), tokenTypeIds: new Int32Array(B * S) };
+}
+
+/** The ONNX training engine, when present in this build. */
+async function onnxEngine(cfg: BertConfig, weights: Map<string, any>): Promise<ClassifierEngine | undefined> {
+  try {
+    const mod = (await import('../src/engine/onnx/training/index.js' as string)) as { OnnxClassifierEngine?: { create(o: unknown): Promise<ClassifierEngine> } };
+    return await mod.OnnxClassifierEngine?.create({ config: cfg, weights, pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 });
+  } catch {
+    return undefined;
+  }
+}
+
+async function trainThroughput(engine: ClassifierEngine, names: string[]): Promise<number> {
+  engine.setTrainable(new Set(names));
+  const batch = { tokens: randomBatch(32, 128), targets: Float32Array.from({ length: 64 }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0)) };
+  const settingsOf = () => ({ lrScale: 1, weightDecay: 0.01 });
+  await engine.trainStep([batch], { lr: 1e-4, maxGradNorm: 1, settingsOf, dropoutSeed: 1 });
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) await engine.trainStep([batch], { lr: 1e-4, maxGradNorm: 1, settingsOf, dropoutSeed: i + 2 });
+  return (32 * steps) / ((performance.now() - t0) / 1000);
+}
+
+async function inferThroughput(cfg: BertConfig, weights: Map<string, any>, engine: EngineChoice): Promise<number> {
+  const runner = await createForwardRunner(cfg, weights, { pooling: 'mean', engine });
+  const batch = randomBatch(32, 128);
+  await runner.run(batch);
+  const n = Math.max(3, steps * 2);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await runner.run(batch);
+  await runner.dispose();
+  return (32 * n) / ((performance.now() - t0) / 1000);
+}
+
+const rows: string[][] = [];
+const row = (...cells: (string | number)[]) => {
+  const r = cells.map((c) => (typeof c === 'number' ? c.toFixed(c >= 100 ? 0 : 2) : c));
+  rows.push(r);
+  process.stdout.write(r.join('\t') + '\n');
+};
+
+process.stdout.write(`${ensureTorch()}\n`);
+await initTfjs('auto');
+row('measurement', 'shape', 'pytorch', 'bertft tfjs', 'tfjs ÷ torch', 'bertft onnxruntime', 'onnx ÷ torch');
+for (const name of shapes) {
+  const cfg = config(SHAPES[name]!);
+  const weights = new Map([...initBertWeights(cfg, 1), ...initClassifier(cfg, 2, 2)]);
+  const torchTrain = Number(runTorch(['train', '--shape', name, '--steps', String(steps)]).examples_per_s);
+  const tfjs = new TfjsClassifierEngine({ config: cfg, weights, pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 });
+  const tfjsTrain = await trainThroughput(tfjs, [...weights.keys()]);
+  tfjs.dispose();
+  const onnx = await onnxEngine(cfg, weights);
+  const onnxTrain = onnx ? await trainThroughput(onnx, [...weights.keys()]) : NaN;
+  onnx?.dispose();
+  row('train ex/s', name, torchTrain, tfjsTrain, tfjsTrain / torchTrain, onnx ? onnxTrain : 'n/a', onnx ? onnxTrain / torchTrain : 'n/a');
+  const torchInfer = Number(runTorch(['infer', '--shape', name, '--steps', String(steps * 2)]).examples_per_s);
+  const tfjsInfer = await inferThroughput(cfg, weights, 'tfjs');
+  const onnxInfer = await inferThroughput(cfg, weights, 'onnxruntime');
+  row('inference ex/s', name, torchInfer, tfjsInfer, tfjsInfer / torchInfer, onnxInfer, onnxInfer / torchInfer);
+}
+
+if (!argv.includes('--skip-e2e')) {
+  // 8,000 SST-2 sentences, tokenized by bertft's tokenizer for both sides.
+  const dir = resolve('out/bench');
+  mkdirSync(dir, { recursive: true });
+  const examples = readExamples(join(SHARED, 'datasets', 'sst2', 'sentiment-train.tsv')).examples.slice(0, 8000);
+  const trainFile = join(dir, 'sst2-8k.tsv');
+  writeFileSync(trainFile, examples.map((e) => `${e.text}\t${e.label}`).join('\n') + '\n');
+  const tok = await BertTokenizer.fromDir(join(SHARED, 'models', 'bert-tiny-imdb-mlm'));
+  const enc = await tok.encodeBatch(examples.map((e) => e.text), undefined, { maxLength: 128 });
+  const ids = Array.from({ length: enc.batchSize }, (_, r) => Array.from(enc.inputIds.subarray(r * enc.seqLength, r * enc.seqLength + enc.lengths[r]!)));
+  writeFileSync(join(dir, 'sst2-8k-ids.json'), JSON.stringify({ input_ids: ids, labels: examples.map((e) => Number(e.label)) }));
+  const torchE2e = Number(runTorch(['e2e', '--ids', join(dir, 'sst2-8k-ids.json'), '--shape', 'tiny']).wall_s);
+  const t0 = performance.now();
+  await fineTune({ model: join(SHARED, 'models', 'bert-tiny-imdb-mlm'), train: trainFile, output: join(dir, 'e2e-model'), init: 'random', epochs: 1, maxLength: 128, batchSize: 32, validationSplit: 0, seed: 0 });
+  const bertftE2e = (performance.now() - t0) / 1000;
+  row('e2e train wall s (8k SST-2, tiny)', 'tiny', torchE2e, bertftE2e, torchE2e / bertftE2e, 'n/a', 'n/a');
+}
+process.stdout.write('\n| ' + rows[0]!.join(' | ') + ' |\n|' + rows[0]!.map(() => '---').join('|') + '|\n' + rows.slice(1).map((r) => '| ' + r.join(' | ') + ' |').join('\n') + '\n');

@@ -1,0 +1,27 @@
+/**
+ * bertft — fine-tune BERT-family encoders for text classification in Node.js.
+ *
+ * The public API: classifiers and encoders for services and scripts, the training entry point,
+ * and the building blocks (tokenizer, checkpoint I/O, metrics, data readers) for custom pipelines.
+ */
+export { TextClassifier, type ClassifierLoadOptions, type Prediction, type PredictOptions } from './classifier.js';
+export { Encoder, type EncoderLoadOptions, type EmbedOptions, type Embedding } from './encoder.js';
+export { fineTune, defaultLearningRate, type FineTuneOptions, type FineTuneEvents } from './training/fine-tune.js';
+export { adviseStrategy, measureFragmentation, type Advice, type AdviseOptions } from './training/advise.js';
+export { parseStrategy, strategyName, trainableParams, type Strategy } from './training/strategy.js';
+export type { ProblemType } from './training/problem.js';
+export type { HistoryEntry, TrainerCallbacks, TrainerSettings, TrainOutcome } from './training/trainer.js';
+export { BertTokenizer, type EncodedBatch, type EncodeOptions } from './tokenization/index.js';
+export { loadPretrained, type PretrainedFolder, type PretrainedLoadOptions } from './pretrained.js';
+export { resolveModelDir, hubCacheDir, isOffline } from './hub/index.js';
+export { readSafetensors, writeSafetensors, readBertConfig, loadBertWeights, saveBertWeights } from './checkpoint/index.js';
+export { classificationReport, multiLabelReport, regressionReport, formatReport } from './metrics/index.js';
+export { readExamples, type Example, type ReadOptions } from './data/index.js';
+export { listRecipes, getRecipe, readRecipe, loadSpamAssassin } from './datasets/index.js';
+export { exportModel, type ExportOptions } from './engine/onnx/export.js';
+export { createForwardRunner, ENGINES, type EngineChoice } from './inference/forward.js';
+export { renderReport, writeReport, type TrainingResults } from './report/index.js';
+export { BertftError, UsageError, isBertftError } from './errors.js';
+export type { BertConfig } from './models/bert/config.js';
+export type { Pooling } from './models/bert/bert.js';
+export type { HostTensor } from './models/host-tensor.js';
