@@ -21,6 +21,7 @@ export { listRecipes, getRecipe, readRecipe, loadSpamAssassin } from './datasets
 export { exportModel, type ExportOptions } from './engine/onnx/export.js';
 export { createForwardRunner, ENGINES, type EngineChoice } from './inference/forward.js';
 export { renderReport, writeReport, type TrainingResults } from './report/index.js';
+export * from './serve/index.js';
 export { BertftError, UsageError, isBertftError } from './errors.js';
 export type { BertConfig } from './models/bert/config.js';
 export type { Pooling } from './models/bert/bert.js';

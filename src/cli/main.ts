@@ -9,6 +9,7 @@ import { registerEvaluate } from './commands/evaluate.js';
 import { registerAdvise } from './commands/advise.js';
 import { registerExport } from './commands/export.js';
 import { registerDatasets } from './commands/datasets.js';
+import { registerServe } from './commands/serve.js';
 
 /** Builds the `bertft` program with every command registered. */
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerEmbed(program);
   registerAdvise(program);
   registerExport(program);
+  registerServe(program);
   registerDatasets(program);
   registerInfo(program);
   for (const cmd of program.commands) cmd.exitOverride();

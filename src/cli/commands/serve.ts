@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { TextClassifier } from '../../classifier.js';
+import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
+import { UsageError } from '../../errors.js';
+import { ENGINES, type EngineChoice } from '../../inference/forward.js';
+import { serveUntilSignal } from '../../serve/lifecycle.js';
+import { servedModelFromClassifier } from '../../serve/served-model.js';
+import { createClassificationServer } from '../../serve/server.js';
+import { parseChoice, parseNumber, parsePositiveInt } from '../parse.js';
+import { action } from '../run-command.js';
+
+interface ServeCliOptions {
+  model: string;
+  port: string;
+  host: string;
+  maxBatchSize: string;
+  maxWaitMs: string;
+  maxTexts: string;
+  maxTextLength: string;
+  maxBodyBytes: string;
+  engine: string;
+  backend: string;
+  offline?: boolean;
+}
+
+/** A TCP port; 0 asks the system for a free one (handy in scripts and tests). */
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${value}"`);
+  return n;
+}
+
+const EXAMPLES = `
+Examples:
+  $ bertft serve --model out/sst2 --port 8080
+  $ curl -s localhost:8080/classify -H 'Content-Type: application/json' \\
+      -d '{"texts": ["a gripping, beautiful film", "a dull, lifeless film"]}'
+  $ curl -s localhost:8080/classify -H 'Content-Type: application/json' -d '{"text": "loved it"}'
+  $ curl -s localhost:8080/health
+  $ curl -s localhost:8080/metadata
+
+Stops on SIGTERM or Ctrl-C after finishing the requests in flight (exit 0). See docs/serve.md.
+`;
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve a trained classifier over HTTP: POST /classify, GET /health, GET /metadata (JSON)')
+    .requiredOption('-m, --model <dir|hub-id>', 'a model folder written by bertft train (or a BertForSequenceClassification)')
+    .option('-p, --port <n>', 'TCP port (0 = any free port)', '8080')
+    .option('--host <address>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
+    .option('--max-batch-size <n>', 'most texts per forward pass; concurrent requests share passes', '32')
+    .option('--max-wait-ms <ms>', 'longest wait for a pass to fill up', '5')
+    .option('--max-texts <n>', 'most texts per request', '256')
+    .option('--max-text-length <chars>', 'longest text in characters', '10000')
+    .option('--max-body-bytes <n>', 'largest request body', String(1024 * 1024))
+    .option('--engine <name>', `${ENGINES.join(', ')} (auto: onnxruntime when it loads, else TF.js)`, 'auto')
+    .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, 'auto')
+    .option('--offline', 'use only the local Hub cache')
+    .addHelpText('after', EXAMPLES)
+    .action(
+      action(async (opts: ServeCliOptions) => {
+        // Check every flag before the (slow) model load.
+        const port = parsePort(opts.port);
+        const maxBatchSize = parsePositiveInt('--max-batch-size', opts.maxBatchSize);
+        const limits = {
+          maxBatchSize,
+          maxWaitMs: parseNumber('--max-wait-ms', opts.maxWaitMs, { min: 0, max: 60_000 }),
+          maxTexts: parsePositiveInt('--max-texts', opts.maxTexts),
+          maxTextLength: parsePositiveInt('--max-text-length', opts.maxTextLength),
+          maxBodyBytes: parsePositiveInt('--max-body-bytes', opts.maxBodyBytes),
+        };
+        const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
+        const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
+        const classifier = await TextClassifier.fromPretrained(opts.model, { backend, engine, offline: opts.offline });
+        try {
+          const served = createClassificationServer(servedModelFromClassifier(classifier, { batchSize: maxBatchSize }), {
+            ...limits,
+            log: (line) => process.stderr.write(`bertft serve: ${line}\n`),
+          });
+          await serveUntilSignal(served, { port, host: opts.host });
+        } finally {
+          await classifier.dispose();
+        }
+      }),
+    );
+}
