@@ -17,9 +17,9 @@ export function buildProgram(): Command {
     .description('Fine-tune BERT-family encoders for text classification in Node.js')
     .version(bertftVersion(), '-V, --version')
     .option('--debug', 'print stack traces for errors')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (str) => printError(str.replace(/^error: /, '').trimEnd()) });
+    // Commander's message, its "Did you mean" hint and the --help hint, joined into one line.
+    .configureOutput({ outputError: (str) => printError(`${str.replace(/^error: /, '').trim().split(/\n+/).join(' ')}; run with --help for usage`) });
   program.hook('preAction', (cmd) => setDebug(Boolean(cmd.optsWithGlobals().debug)));
   registerTrain(program);
   registerEvaluate(program);

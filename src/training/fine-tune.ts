@@ -24,7 +24,7 @@ import { cachedFeatures, featureIndexSet } from './features.js';
 import { HeadEngine } from './head-engine.js';
 import { balancedClassWeights, numOutputs, targetRow, type ProblemType } from './problem.js';
 import { loadResumeCheckpoint, saveResumeCheckpoint } from './resume-checkpoint.js';
-import { parseStrategy, strategyName, type Strategy } from './strategy.js';
+import { parseStrategy, strategyName, trainableParams, type Strategy } from './strategy.js';
 import { TfjsClassifierEngine } from './tfjs-engine.js';
 import { tokenizeAll, type TokenizedSet } from './tokenized.js';
 import { Trainer, type TrainerCallbacks, type TrainerSettings } from './trainer.js';
@@ -130,6 +130,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   const log = events.onLog ?? (() => {});
   const seed = options.seed ?? 42;
   const startedAt = new Date();
+  let strategy = parseStrategy(options.strategy ?? 'full'); // fail on a typo before any work
   const backend = await initTfjs(options.backend ?? 'auto');
   const pretrained = await loadPretrained(options.model, { offline: options.offline });
   const cfg = pretrained.config;
@@ -144,7 +145,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   const width = numOutputs(problem, labels);
   if (problem !== 'regression' && labels.length < 2) throw new UsageError(`the training data has only one label (${labels[0]}); classification needs at least two`);
 
-  let strategy = parseStrategy(options.strategy ?? 'full');
+  if (strategy.kind !== 'auto') trainableParams(strategy, cfg, [], 0); // checks top-k against the layer count
   let advice: Advice | undefined;
   if (strategy.kind === 'auto') {
     advice = await adviseStrategy(pretrained, data.train.map((e) => e.text), { seed });

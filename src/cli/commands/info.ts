@@ -29,8 +29,15 @@ export function registerInfo(program: Command): void {
         const backend = await initTfjs(parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice);
         const versions: Record<string, string> = { bertft: bertftVersion(), node: process.version };
         for (const p of PACKAGES) versions[p] = installedVersion(p) ?? 'not installed';
+        let onnx = 'available';
+        try {
+          await (await import('../../engine/onnx/session.js')).loadOrt();
+        } catch (e) {
+          onnx = `unavailable (${(e as Error).message.split('\n')[0]})`;
+        }
         const info = {
-          engine: 'tfjs',
+          engine: onnx === 'available' ? 'onnxruntime for forward passes (embed, predict, evaluate, frozen features); tfjs for training' : 'tfjs',
+          onnxruntime: onnx,
           backend: backend.backend,
           provider: backend.provider,
           threads: backend.threads,
@@ -47,6 +54,7 @@ export function registerInfo(program: Command): void {
         }
         const lines = [
           `engine    ${info.engine}`,
+          `onnx      ${info.onnxruntime}`,
           `backend   ${info.backend} (from ${info.provider}${info.threads ? `, ${info.threads} threads` : ''})`,
           ...info.skipped.map((s) => `          skipped ${s}`),
           `cpus      ${info.cpus} (${info.platform})`,
