@@ -57,8 +57,11 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (pts.length) parts.push(`<polyline class="series" fill="none" stroke="${s.color}" stroke-width="2" points="${pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`);
     if (s.dots) for (const [x, y] of pts) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${s.color}"/>`);
-    const lx = m.left + 10 + i * 150;
-    parts.push(`<rect x="${lx}" y="${m.top + 8}" width="12" height="3" fill="${s.color}"/><text x="${lx + 16}" y="${m.top + 13}">${escapeXml(s.name)}</text>`);
+    // Legend entries in rows that fit the plot width.
+    const perRow = Math.max(1, Math.floor((width - m.left - m.right - 10) / 150));
+    const lx = m.left + 10 + (i % perRow) * 150;
+    const ly = m.top + 8 + Math.floor(i / perRow) * 14;
+    parts.push(`<rect x="${lx}" y="${ly}" width="12" height="3" fill="${s.color}"/><text x="${lx + 16}" y="${ly + 5}">${escapeXml(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');
