@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join, normalize, sep } from 'node:path';
 import { BertftError } from '../errors.js';
 import { bertParamNames, bertParamShape } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
@@ -10,107 +9,218 @@ import { readSafetensors, writeSafetensors } from './safetensors.js';
 export interface LoadedBertWeights {
   /** Exactly bertParamNames(config, hasPooler), without the `bert.` prefix. */
   weights: Map<string, HostTensor>;
+  /** Whether `pooler.dense.*` was in the checkpoint (without it, pool with `mean` or `cls`). */
   hasPooler: boolean;
   /** `classifier.weight` / `classifier.bias` of a BertForSequenceClassification. */
   classifier?: Map<string, HostTensor>;
-  /** `cls.predictions.*` of BertForMaskedLM / BertForPreTraining (decoder filled from the tied embeddings). */
+  /**
+   * The masked-LM head of BertForMaskedLM / BertForPreTraining, by the names in MLM_HEAD_NAMES.
+   * `cls.predictions.decoder.weight` is tied to the word embeddings in HF and usually absent from
+   * the file; then it is the very same tensor as `embeddings.word_embeddings.weight`.
+   */
   mlmHead?: Map<string, HostTensor>;
-  /** Tensors present but not used. */
+  /** Tensors present but not used (as named in the file); known extras such as `position_ids` and the NSP head are not listed. */
   ignored: string[];
-  /** The file(s) read, for messages. */
+  /** The file read (`model.safetensors`, or `model.safetensors.index.json` for shards), for messages. */
   file: string;
 }
 
-const OTHER_FORMATS = ['pytorch_model.bin', 'tf_model.h5', 'flax_model.msgpack', 'model.ckpt.index'];
+/** The masked-LM head's parameters as bertft names them (HF names of BertForMaskedLM). */
+export const MLM_HEAD_NAMES = [
+  'cls.predictions.transform.dense.weight',
+  'cls.predictions.transform.dense.bias',
+  'cls.predictions.transform.LayerNorm.weight',
+  'cls.predictions.transform.LayerNorm.bias',
+  'cls.predictions.decoder.weight',
+  'cls.predictions.bias',
+] as const;
 
-/** Reads model.safetensors, or the shards listed by model.safetensors.index.json. */
-async function readWeightFiles(dir: string): Promise<{ tensors: Map<string, HostTensor>; file: string }> {
+/** Weight files of other frameworks that bertft cannot read, and how they are named. */
+const OTHER_FORMATS = ['pytorch_model.bin', 'pytorch_model.bin.index.json', 'tf_model.h5', 'flax_model.msgpack', 'model.ckpt.index'];
+
+/** A tensor together with the name and file it was read under, for messages. */
+interface Found {
+  tensor: HostTensor;
+  name: string;
+  file: string;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The sentence to print when only a PyTorch/TF/Flax checkpoint is present. */
+function convertHint(dir: string): string {
+  return (
+    `bertft reads safetensors only (no pickle); convert once with Python: ` +
+    `python -c "from transformers import AutoModel; AutoModel.from_pretrained('${dir}').save_pretrained('${dir}', safe_serialization=True)"`
+  );
+}
+
+/** Reads the shards listed by a `model.safetensors.index.json`. */
+async function readShards(dir: string, index: string): Promise<Map<string, Found>> {
+  let map: unknown;
+  try {
+    map = (JSON.parse(await readFile(index, 'utf8')) as { weight_map?: unknown }).weight_map;
+  } catch (e) {
+    throw new BertftError(`${index}: unreadable shard index (${(e as Error).message}); fix or re-download it`);
+  }
+  if (!map || typeof map !== 'object' || Array.isArray(map)) throw new BertftError(`${index}: has no "weight_map" object naming the shard of each tensor`);
+  const weightMap = map as Record<string, unknown>;
+  for (const [name, shard] of Object.entries(weightMap)) {
+    // A shard is a plain file next to the index, never a path elsewhere on disk.
+    if (typeof shard !== 'string' || !shard || isAbsolute(shard) || normalize(shard).split(sep).includes('..')) {
+      throw new BertftError(`${index}: weight_map gives ${JSON.stringify(shard)} for tensor ${name}; expected a file name in ${dir}`);
+    }
+  }
+  const found = new Map<string, Found>();
+  for (const shard of [...new Set(Object.values(weightMap) as string[])].sort()) {
+    const path = join(dir, shard);
+    if (!(await exists(path))) throw new BertftError(`${index}: lists shard ${shard}, which is missing from ${dir}; download it too`);
+    for (const [name, tensor] of (await readSafetensors(path)).tensors) found.set(name, { tensor, name, file: path });
+  }
+  for (const [name, shard] of Object.entries(weightMap)) {
+    if (found.get(name)?.file !== join(dir, shard as string)) throw new BertftError(`${index}: lists tensor ${name} in ${shard as string}, but that shard does not hold it`);
+  }
+  return found;
+}
+
+/** Reads `model.safetensors`, or the shards listed by `model.safetensors.index.json`. */
+async function readWeightFiles(dir: string): Promise<{ found: Map<string, Found>; file: string }> {
   const single = join(dir, 'model.safetensors');
-  if (existsSync(single)) return { tensors: (await readSafetensors(single)).tensors, file: single };
+  if (await exists(single)) {
+    const found = new Map<string, Found>();
+    for (const [name, tensor] of (await readSafetensors(single)).tensors) found.set(name, { tensor, name, file: single });
+    return { found, file: single };
+  }
   const index = join(dir, 'model.safetensors.index.json');
-  if (existsSync(index)) {
-    let map: Record<string, string>;
-    try {
-      map = (JSON.parse(await readFile(index, 'utf8')) as { weight_map: Record<string, string> }).weight_map;
-      if (!map || typeof map !== 'object') throw new Error('no weight_map');
-    } catch (e) {
-      throw new BertftError(`${index}: unreadable shard index (${(e as Error).message})`);
-    }
-    const tensors = new Map<string, HostTensor>();
-    for (const shard of [...new Set(Object.values(map))].sort()) {
-      const path = join(dir, shard);
-      if (!existsSync(path)) throw new BertftError(`${index}: lists shard ${shard}, which is missing from ${dir}`);
-      for (const [n, t] of (await readSafetensors(path)).tensors) tensors.set(n, t);
-    }
-    return { tensors, file: index };
+  if (await exists(index)) return { found: await readShards(dir, index), file: index };
+  for (const other of OTHER_FORMATS) {
+    if (await exists(join(dir, other))) throw new BertftError(`${join(dir, other)}: ${convertHint(dir)}`);
   }
-  const other = OTHER_FORMATS.find((f) => existsSync(join(dir, f)));
-  if (other) {
-    throw new BertftError(
-      `${join(dir, other)}: bertft reads safetensors only; convert once with Python: ` +
-        `python -c "from transformers import AutoModel; m = AutoModel.from_pretrained('${dir}'); m.save_pretrained('${dir}', safe_serialization=True)"`,
-    );
-  }
-  throw new BertftError(`${dir}: no model.safetensors (or model.safetensors.index.json) in this folder`);
+  if (!(await exists(dir))) throw new BertftError(`${dir}: no such folder; give a model folder with config.json and model.safetensors`);
+  throw new BertftError(`${dir}: no model.safetensors (or model.safetensors.index.json) in this folder; is it a Hugging Face model folder?`);
 }
 
-/** HF name without the architecture prefix, with legacy LayerNorm gamma/beta renamed. */
+/** The name bertft uses: no architecture prefix, legacy LayerNorm `gamma`/`beta` as `weight`/`bias`. */
 function canonicalName(name: string): string {
-  let n = name.startsWith('bert.') ? name.slice(5) : name;
-  if (n.includes('LayerNorm.gamma')) n = n.replace('LayerNorm.gamma', 'LayerNorm.weight');
-  if (n.includes('LayerNorm.beta')) n = n.replace('LayerNorm.beta', 'LayerNorm.bias');
-  return n;
+  const n = name.startsWith('bert.') ? name.slice('bert.'.length) : name;
+  return n.replace(/\.LayerNorm\.gamma$/, '.LayerNorm.weight').replace(/\.LayerNorm\.beta$/, '.LayerNorm.bias');
 }
 
-function checkShape(file: string, name: string, t: HostTensor, expected: number[]): void {
+/** Buffers PyTorch saves beside the parameters; they are not weights. */
+const isBuffer = (name: string) => name.endsWith('embeddings.position_ids') || name.endsWith('embeddings.token_type_ids');
+
+function checkShape(f: Found, expected: readonly number[], what = 'config.json says'): void {
+  const t = f.tensor;
   if (t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
-    throw new BertftError(`${file}: tensor ${name} has shape [${t.shape.join(', ')}] but config.json says [${expected.join(', ')}]`);
+    throw new BertftError(`${f.file}: tensor ${f.name} has shape [${t.shape.join(', ')}] but ${what} [${expected.join(', ')}]; the weights do not belong to this config.json`);
   }
+}
+
+/** Takes the classification head out of `byName` when the checkpoint has one. */
+function takeClassifier(byName: Map<string, Found>, config: BertConfig, file: string): Map<string, HostTensor> | undefined {
+  const w = byName.get('classifier.weight');
+  const b = byName.get('classifier.bias');
+  if (!w && !b) return undefined;
+  if (!w || !b) throw new BertftError(`${file}: has ${w ? 'classifier.weight' : 'classifier.bias'} but not ${w ? 'classifier.bias' : 'classifier.weight'}; the classifier head is incomplete`);
+  const labels = w.tensor.shape[0] ?? 0;
+  checkShape(w, [labels, config.hiddenSize], 'hidden_size in config.json needs');
+  checkShape(b, [labels], `classifier.weight (${labels} labels) needs`);
+  byName.delete('classifier.weight');
+  byName.delete('classifier.bias');
+  return new Map([
+    ['classifier.weight', w.tensor],
+    ['classifier.bias', b.tensor],
+  ]);
 }
 
 /**
- * Loads BERT weights from a folder, accepting the layouts of BertModel (no prefix),
- * BertForPreTraining / BertForMaskedLM / BertForSequenceClassification (`bert.` prefix).
+ * Takes the masked-LM head out of `byName`. HF ties the decoder to the word embeddings and its
+ * bias to `cls.predictions.bias`, so either may be missing from the file. A head that is still
+ * incomplete is left in `byName` (then listed as ignored): the encoder is usable without it.
+ */
+function takeMlmHead(byName: Map<string, Found>, config: BertConfig, embeddings: HostTensor): Map<string, HostTensor> | undefined {
+  const H = config.hiddenSize;
+  const V = config.vocabSize;
+  const expected: Record<(typeof MLM_HEAD_NAMES)[number], number[]> = {
+    'cls.predictions.transform.dense.weight': [H, H],
+    'cls.predictions.transform.dense.bias': [H],
+    'cls.predictions.transform.LayerNorm.weight': [H],
+    'cls.predictions.transform.LayerNorm.bias': [H],
+    'cls.predictions.decoder.weight': [V, H],
+    'cls.predictions.bias': [V],
+  };
+  const bias = byName.get('cls.predictions.bias') ?? byName.get('cls.predictions.decoder.bias');
+  const pick = (name: string) => (name === 'cls.predictions.bias' ? bias : byName.get(name));
+  const transformPresent = MLM_HEAD_NAMES.slice(0, 4).every((n) => byName.has(n));
+  if (!transformPresent || !bias) return undefined;
+  const head = new Map<string, HostTensor>();
+  for (const name of MLM_HEAD_NAMES) {
+    const f = pick(name);
+    if (f) checkShape(f, expected[name]);
+    head.set(name, f ? f.tensor : embeddings);
+  }
+  for (const name of [...MLM_HEAD_NAMES, 'cls.predictions.decoder.bias']) byName.delete(name);
+  return head;
+}
+
+/**
+ * Loads BERT encoder weights from a Hugging Face model folder and checks them against config.json.
+ *
+ * Reads `model.safetensors`, or the shards of `model.safetensors.index.json`. Names may be as
+ * BertModel publishes them (no prefix) or with the `bert.` prefix of BertForPreTraining /
+ * BertForMaskedLM / BertForSequenceClassification; legacy LayerNorm `gamma`/`beta` are accepted.
+ * `classifier.*` and `cls.predictions.*` are returned separately; the NSP head
+ * (`cls.seq_relationship.*`) and `position_ids` buffers are dropped; anything else is listed in
+ * `ignored`.
+ *
+ * @throws BertftError when the folder has no safetensors weights (with how to convert a
+ *   pytorch_model.bin), a tensor is missing (naming file and tensor), or a shape disagrees with
+ *   config.json (naming file, tensor, found and expected shape).
  */
 export async function loadBertWeights(dir: string, config: BertConfig): Promise<LoadedBertWeights> {
-  const { tensors, file } = await readWeightFiles(dir);
-  const byName = new Map<string, HostTensor>();
-  for (const [raw, t] of tensors) byName.set(canonicalName(raw), t);
-  const hasPooler = byName.has('pooler.dense.weight');
+  const { found, file } = await readWeightFiles(dir);
+  const byName = new Map<string, Found>();
+  for (const [raw, f] of found) {
+    const name = canonicalName(raw);
+    const twin = byName.get(name);
+    if (twin) throw new BertftError(`${file}: holds both ${twin.name} and ${raw}, which name the same weight; keep one`);
+    byName.set(name, f);
+  }
+  const hasPooler = byName.has('pooler.dense.weight') || byName.has('pooler.dense.bias');
   const weights = new Map<string, HostTensor>();
   for (const name of bertParamNames(config, hasPooler)) {
-    const t = byName.get(name);
-    if (!t) throw new BertftError(`${file}: tensor ${name} (or bert.${name}) is missing`);
-    checkShape(file, name, t, bertParamShape(config, name));
-    weights.set(name, t);
+    const f = byName.get(name);
+    if (!f) throw new BertftError(`${file}: tensor ${name} (or bert.${name}) is missing; is this a BERT checkpoint that matches config.json?`);
+    checkShape(f, bertParamShape(config, name));
+    weights.set(name, f.tensor);
     byName.delete(name);
   }
-  let classifier: Map<string, HostTensor> | undefined;
-  const cw = byName.get('classifier.weight');
-  const cb = byName.get('classifier.bias');
-  if (cw && cb) {
-    if (cw.shape.length !== 2 || cw.shape[1] !== config.hiddenSize || cb.shape[0] !== cw.shape[0]) {
-      throw new BertftError(`${file}: classifier.weight [${cw.shape.join(', ')}] / classifier.bias [${cb.shape.join(', ')}] do not fit hidden_size ${config.hiddenSize}`);
-    }
-    classifier = new Map([['classifier.weight', cw], ['classifier.bias', cb]]);
-    byName.delete('classifier.weight');
-    byName.delete('classifier.bias');
-  }
-  let mlmHead: Map<string, HostTensor> | undefined;
-  const mlm = [...byName.keys()].filter((n) => n.startsWith('cls.predictions.'));
-  if (mlm.length) {
-    mlmHead = new Map(mlm.map((n) => [n, byName.get(n)!]));
-    if (!mlmHead.has('cls.predictions.decoder.weight')) mlmHead.set('cls.predictions.decoder.weight', weights.get('embeddings.word_embeddings.weight')!);
-    for (const n of mlm) byName.delete(n);
-  }
-  const ignored = [...byName.keys()].filter((n) => !n.endsWith('position_ids'));
+  const classifier = takeClassifier(byName, config, file);
+  const mlmHead = takeMlmHead(byName, config, weights.get('embeddings.word_embeddings.weight')!);
+  const ignored = [...byName.entries()]
+    .filter(([name]) => !isBuffer(name) && !name.startsWith('cls.seq_relationship.'))
+    .map(([, f]) => f.name)
+    .sort();
   return { weights, hasPooler, classifier, mlmHead, ignored, file };
 }
 
-/** Writes model.safetensors in the BertForSequenceClassification layout (`bert.` + name, `classifier.*`). */
+/**
+ * Writes `dir/model.safetensors` (F32) in the BertForSequenceClassification layout: encoder
+ * parameters as `bert.` + name, the head's `classifier.weight`/`classifier.bias` unprefixed. The
+ * file is replaced atomically; `dir` is created when missing.
+ */
 export async function saveBertWeights(dir: string, weights: ReadonlyMap<string, HostTensor>, classifier?: ReadonlyMap<string, HostTensor>): Promise<void> {
   const out = new Map<string, HostTensor>();
-  for (const [n, t] of weights) out.set(`bert.${n}`, t);
-  for (const [n, t] of classifier ?? []) out.set(n, t);
+  for (const [name, t] of weights) out.set(`bert.${name}`, t);
+  for (const [name, t] of classifier ?? []) {
+    if (!name.startsWith('classifier.')) throw new BertftError(`saveBertWeights: head tensor ${name} must be named classifier.weight or classifier.bias`);
+    out.set(name, t);
+  }
+  await mkdir(dir, { recursive: true });
   await writeSafetensors(join(dir, 'model.safetensors'), out);
 }

@@ -4,65 +4,106 @@ import { BertftError } from '../errors.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
 import { writeFileAtomic } from './atomic.js';
 
-/** Reads `config.json` of a model folder. */
+/**
+ * Reads and checks `config.json` of a model folder.
+ *
+ * @returns the checked config, the file as published (unknown keys kept for a later save) and its path.
+ * @throws BertftError naming config.json when it is missing, not JSON, or has a bad field.
+ */
 export async function readBertConfig(dir: string): Promise<{ config: BertConfig; raw: RawConfig; file: string }> {
   const file = join(dir, 'config.json');
   let text: string;
   try {
     text = await readFile(file, 'utf8');
-  } catch {
-    throw new BertftError(`${file}: not found; a model folder needs config.json (is ${dir} a Hugging Face model folder?)`);
-  }
-  let raw: RawConfig;
-  try {
-    raw = JSON.parse(text) as RawConfig;
   } catch (e) {
-    throw new BertftError(`${file}: not valid JSON (${(e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new BertftError(`${file}: not found; a model folder needs config.json (is ${dir} a Hugging Face model folder?)`);
+    throw new BertftError(`${file}: cannot read (${code ?? (e as Error).message})`);
   }
-  return { config: bertConfigFromRaw(raw, file), raw, file };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new BertftError(`${file}: not valid JSON (${(e as Error).message}); fix or re-download config.json`);
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new BertftError(`${file}: must hold a JSON object of settings`);
+  return { config: bertConfigFromRaw(raw as RawConfig, file), raw: raw as RawConfig, file };
 }
 
-/** Checks and converts config.json's snake_case fields (defaults as in HF's BertConfig). */
+/** Defaults of Hugging Face's BertConfig for the optional fields. */
+const DEFAULTS = {
+  max_position_embeddings: 512,
+  type_vocab_size: 2,
+  layer_norm_eps: 1e-12,
+  pad_token_id: 0,
+  initializer_range: 0.02,
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+} as const;
+
+/**
+ * Checks config.json's snake_case fields and converts them to a BertConfig. Required: vocab_size,
+ * hidden_size, num_hidden_layers, num_attention_heads, intermediate_size; the rest default as in
+ * Hugging Face's BertConfig. `null` counts as absent (transformers writes `pad_token_id: null`).
+ *
+ * @param file the path to name in errors.
+ * @throws BertftError naming the file and the field for a missing or bad value, a model_type other
+ *   than "bert", an activation other than "gelu" or a position embedding other than "absolute".
+ */
 export function bertConfigFromRaw(raw: RawConfig, file: string): BertConfig {
   if (raw.model_type !== undefined && raw.model_type !== 'bert') {
-    throw new BertftError(`${file}: model_type is "${String(raw.model_type)}"; bertft runs BERT models (model_type "bert")`);
+    throw new BertftError(`${file}: model_type is "${String(raw.model_type)}"; bertft runs BERT models (model_type "bert") only`);
   }
-  const int = (key: string, fallback?: number): number => {
-    const v = raw[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-      throw new BertftError(`${file}: field "${key}" must be a non-negative whole number${v === undefined ? ' and is missing' : `, got ${JSON.stringify(v)}`}`);
-    }
-    return v;
+  const value = (key: string, fallback?: number): unknown => raw[key] ?? fallback;
+  const bad = (key: string, want: string): never => {
+    const v = raw[key];
+    throw new BertftError(`${file}: field "${key}" must be ${want}${v === undefined || v === null ? ' and is missing' : `, got ${JSON.stringify(v)}`}`);
   };
-  const num = (key: string, fallback: number): number => {
-    const v = raw[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new BertftError(`${file}: field "${key}" must be a number, got ${JSON.stringify(v)}`);
-    return v;
+  const int = (key: string, min: number, fallback?: number): number => {
+    const v = value(key, fallback);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) bad(key, `a whole number ≥ ${min}`);
+    return v as number;
   };
+  const num = (key: keyof typeof DEFAULTS, ok: (v: number) => boolean, want: string): number => {
+    const v = value(key, DEFAULTS[key]);
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) bad(key, want);
+    return v as number;
+  };
+  const probability = (v: number) => v >= 0 && v < 1;
+
   const act = raw.hidden_act ?? 'gelu';
-  if (act !== 'gelu') throw new BertftError(`${file}: hidden_act "${String(act)}" is not supported; bertft implements BERT's exact (erf) "gelu"`);
+  if (act !== 'gelu') {
+    throw new BertftError(`${file}: field "hidden_act" is ${JSON.stringify(act)}; bertft implements BERT's exact (erf) "gelu" only`);
+  }
+  const positions = raw.position_embedding_type ?? 'absolute';
+  if (positions !== 'absolute') {
+    throw new BertftError(`${file}: field "position_embedding_type" is ${JSON.stringify(positions)}; bertft implements "absolute" position embeddings only`);
+  }
   const cfg: BertConfig = {
-    vocabSize: int('vocab_size'),
-    hiddenSize: int('hidden_size'),
-    numHiddenLayers: int('num_hidden_layers'),
-    numAttentionHeads: int('num_attention_heads'),
-    intermediateSize: int('intermediate_size'),
+    vocabSize: int('vocab_size', 1),
+    hiddenSize: int('hidden_size', 1),
+    numHiddenLayers: int('num_hidden_layers', 1),
+    numAttentionHeads: int('num_attention_heads', 1),
+    intermediateSize: int('intermediate_size', 1),
     hiddenAct: 'gelu',
-    hiddenDropoutProb: num('hidden_dropout_prob', 0.1),
-    attentionProbsDropoutProb: num('attention_probs_dropout_prob', 0.1),
-    maxPositionEmbeddings: int('max_position_embeddings', 512),
-    typeVocabSize: int('type_vocab_size', 2),
-    layerNormEps: num('layer_norm_eps', 1e-12),
-    padTokenId: int('pad_token_id', 0),
-    initializerRange: num('initializer_range', 0.02),
+    hiddenDropoutProb: num('hidden_dropout_prob', probability, 'a probability in [0, 1)'),
+    attentionProbsDropoutProb: num('attention_probs_dropout_prob', probability, 'a probability in [0, 1)'),
+    maxPositionEmbeddings: int('max_position_embeddings', 1, DEFAULTS.max_position_embeddings),
+    typeVocabSize: int('type_vocab_size', 1, DEFAULTS.type_vocab_size),
+    layerNormEps: num('layer_norm_eps', (v) => v > 0, 'a positive number'),
+    padTokenId: int('pad_token_id', 0, DEFAULTS.pad_token_id),
+    initializerRange: num('initializer_range', (v) => v >= 0, 'a non-negative number'),
   };
-  if (cfg.numAttentionHeads === 0 || cfg.hiddenSize % cfg.numAttentionHeads !== 0) {
-    throw new BertftError(`${file}: hidden_size ${cfg.hiddenSize} is not divisible by num_attention_heads ${cfg.numAttentionHeads}`);
+  if (cfg.hiddenSize % cfg.numAttentionHeads !== 0) {
+    throw new BertftError(`${file}: field "hidden_size" (${cfg.hiddenSize}) must be divisible by "num_attention_heads" (${cfg.numAttentionHeads})`);
   }
   return cfg;
 }
 
-/** The snake_case config.json for a BertConfig, keeping unknown keys of `base`. */
+/**
+ * The snake_case config.json for a BertConfig. Keys of `base` that BertConfig does not cover
+ * (architectures, id2label, tokenizer hints, …) are kept, in their original order.
+ */
 export function rawFromBertConfig(config: BertConfig, base: RawConfig = {}): RawConfig {
   return {
     ...base,
@@ -83,7 +124,7 @@ export function rawFromBertConfig(config: BertConfig, base: RawConfig = {}): Raw
   };
 }
 
-/** Writes config.json atomically (2-space JSON, as transformers writes it). */
+/** Writes `dir/config.json` atomically, as 2-space JSON with a final newline (as transformers writes it). */
 export async function writeConfig(dir: string, raw: RawConfig): Promise<void> {
   await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(raw, null, 2) + '\n');
 }
