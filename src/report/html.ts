@@ -1,74 +1,148 @@
-import { confusionHeatmap, escapeXml, lineChart, type Series } from './svg.js';
-import type { TrainingResults } from './types.js';
+/** The report page: one self-contained HTML file (inline CSS and SVG, no scripts, no external files). */
+import { reportCharts } from './charts.js';
+import { formatDuration, formatNumber, formatSetting, formatTimestamp } from './format.js';
+import type { ClassScore, TrainingResults } from './types.js';
+import { escapeXml as esc, truncate } from './xml.js';
 
-/** The charts of a report, as SVG strings keyed by file name. */
-export function reportCharts(r: TrainingResults): Record<string, string> {
-  const charts: Record<string, string> = {};
-  const loss: Series[] = [];
-  if (r.steps?.length) loss.push({ name: 'train loss (per step)', color: '#4c78a8', points: smooth(r.steps.map((s) => [s.step, s.loss])) });
-  else loss.push({ name: 'train loss', color: '#4c78a8', dots: true, points: r.history.map((h) => [h.step, h.train_loss]) });
-  if (r.history.some((h) => h.eval_loss !== undefined)) {
-    loss.push({ name: 'eval loss', color: '#e45756', dots: true, points: r.history.filter((h) => h.eval_loss !== undefined).map((h) => [h.step, h.eval_loss!]) });
-  }
-  charts['loss.svg'] = lineChart('Loss', 'step', 'loss', loss);
-  const metric = r.best?.metric && r.best.metric !== 'eval_loss' ? r.best.metric : Object.keys(r.history[0]?.eval_metrics ?? {})[0];
-  if (metric) {
-    charts['metric.svg'] = lineChart(`Validation ${metric} per evaluation`, 'epoch', metric, [
-      { name: metric, color: '#54a24b', dots: true, points: r.history.filter((h) => h.eval_metrics?.[metric] !== undefined).map((h) => [h.epoch, h.eval_metrics![metric]!]) },
-    ]);
-  }
-  const cm = r.final_eval?.confusion_matrix;
-  if (cm && cm.length) charts['confusion_matrix.svg'] = confusionHeatmap(cm, r.final_eval?.labels ?? r.labels);
-  return charts;
-}
+const CSS = `
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;padding:24px;color:#222;max-width:1220px;line-height:1.4}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px;padding-bottom:4px;border-bottom:1px solid #e3e3e3}
+.sub{color:#555;margin:0;word-break:break-all}.tags{margin:8px 0 0}
+.tag{display:inline-block;background:#eef3f8;border-radius:10px;padding:1px 10px;margin:0 6px 4px 0;font-size:13px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:12px;margin:18px 0}
+.card{border:1px solid #dde3ea;border-radius:8px;padding:10px 14px;background:#fafcfe}
+.card .k{color:#555;font-size:13px}.card .v{font-size:22px;font-weight:600;margin:2px 0}.card .d{color:#666;font-size:13px;overflow-wrap:anywhere}
+.row{display:flex;flex-wrap:wrap;gap:20px;align-items:flex-start}.tables{flex:1 1 300px;display:flex;flex-wrap:wrap;gap:20px;align-items:flex-start}
+svg.chart{border:1px solid #e3e3e3;border-radius:6px;max-width:100%;height:auto}
+table{border-collapse:collapse;font-size:14px}td,th{border:1px solid #e0e0e0;padding:4px 10px;text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f4f6f8;font-weight:600}td:first-child,th:first-child{text-align:left}
+td.label{max-width:320px;overflow-wrap:anywhere}tr.best td{background:#fff8e1;font-weight:600}
+.note{background:#fff8e1;border-left:4px solid #f2c14e;padding:8px 12px;margin:12px 0}
+.settings{columns:3 280px;column-gap:28px;font-size:14px}
+.settings div{display:flex;justify-content:space-between;gap:12px;border-bottom:1px dotted #ddd;padding:3px 0;break-inside:avoid}
+.settings code{overflow-wrap:anywhere;text-align:right}
+code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:13px}
+footer{color:#777;font-size:13px;margin-top:32px;border-top:1px solid #e3e3e3;padding-top:8px}
+`;
 
-/** Moving average over ~1/50 of the steps, so a long per-step curve stays readable. */
-function smooth(points: [number, number][]): [number, number][] {
-  const w = Math.max(1, Math.floor(points.length / 50));
-  if (w === 1) return points;
-  const out: [number, number][] = [];
-  for (let i = 0; i < points.length; i += w) {
-    const chunk = points.slice(i, i + w);
-    out.push([chunk[chunk.length - 1]![0], chunk.reduce((s, p) => s + p[1], 0) / chunk.length]);
-  }
-  return out;
-}
-
-const cell = (v: unknown) => `<td>${escapeXml(typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : String(v ?? '—'))}</td>`;
-
-/** A self-contained HTML report (inline CSS and SVG, no scripts, no external files). */
-export function renderReport(r: TrainingResults): string {
+/**
+ * Renders a run's results as one self-contained HTML page: header (model, strategy, engine, time,
+ * throughput), learning curves, the best model's confusion matrix, per-class table and metrics, the
+ * history, and every hyper-parameter. Works for regression (no confusion matrix) and for runs with
+ * one epoch or no validation data.
+ *
+ * @param results the content of training_results.json
+ * @returns the HTML document
+ */
+export function renderReport(results: TrainingResults): string {
+  const r = results;
   const charts = reportCharts(r);
-  const scalars = Object.entries(r.final_eval ?? {}).filter(([, v]) => typeof v === 'number');
-  const perClass = r.final_eval?.per_class ?? [];
-  const hp = Object.entries(r.hyperparameters);
+  const evaluated = r.history.some((h) => typeof h.eval_loss === 'number' || h.eval_metrics);
+  const sections = [
+    header(r),
+    cards(r),
+    '<h2>Learning curves</h2>',
+    evaluated ? '' : '<p class="note">No validation data: only the training loss is shown.</p>',
+    `<div class="row">${charts['loss.svg'] ?? ''}${charts['metric.svg'] ?? ''}</div>`,
+    bestModel(r, charts['confusion_matrix.svg']),
+    history(r),
+    settings(r),
+    footer(r),
+  ];
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>bertft report — ${escapeXml(r.output_dir)}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
-h1{font-size:22px;margin-bottom:4px} .sub{color:#666;margin-top:0}
-.cards{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px}
-.card b{display:block;font-size:18px}.charts{display:flex;flex-wrap:wrap;gap:16px}
-table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ddd;padding:4px 10px;text-align:right}th{background:#f5f5f5}
-td:first-child,th:first-child{text-align:left}
-</style></head><body>
-<h1>bertft training report</h1>
-<p class="sub">${escapeXml(r.model)} → ${escapeXml(r.output_dir)} · ${escapeXml(r.problem_type)} · strategy <b>${escapeXml(r.strategy)}</b> · engine ${escapeXml(r.engine)}${r.backend ? ` (${escapeXml(r.backend)})` : ''}</p>
-<div class="cards">
-<div class="card">best ${escapeXml(r.best?.metric ?? 'metric')}<b>${r.best ? r.best.value.toFixed(4) : '—'}</b>${r.best ? `epoch ${r.best.epoch}` : 'no validation data'}</div>
-<div class="card">training time<b>${r.train_runtime_s.toFixed(1)} s</b>${r.train_examples_per_s.toFixed(1)} examples/s</div>
-<div class="card">data<b>${r.train_examples}</b>train · ${r.eval_examples} validation</div>
-<div class="card">labels<b>${r.labels.length}</b>${escapeXml(r.labels.slice(0, 6).join(', '))}${r.labels.length > 6 ? ', …' : ''}</div>
-</div>
-<h2>Learning curves</h2>
-<div class="charts">${charts['loss.svg'] ?? ''}${charts['metric.svg'] ?? ''}</div>
-${charts['confusion_matrix.svg'] ? `<h2>Confusion matrix (best model)</h2>\n${charts['confusion_matrix.svg']}` : ''}
-${scalars.length ? `<h2>Validation metrics (best model)</h2><table><tr><th>metric</th><th>value</th></tr>${scalars.map(([k, v]) => `<tr>${cell(k)}${cell(v)}</tr>`).join('')}</table>` : ''}
-${perClass.length ? `<h2>Per class</h2><table><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>${perClass.map((c) => `<tr>${cell(c.label)}${cell(c.precision)}${cell(c.recall)}${cell(c.f1)}${cell(c.support)}</tr>`).join('')}</table>` : ''}
-<h2>History</h2><table><tr><th>epoch</th><th>step</th><th>train loss</th><th>eval loss</th><th>${escapeXml(r.best?.metric ?? 'metric')}</th><th>learning rate</th><th>elapsed (s)</th></tr>
-${r.history.map((h) => `<tr>${cell(h.epoch)}${cell(h.step)}${cell(h.train_loss)}${cell(h.eval_loss)}${cell(r.best ? h.eval_metrics?.[r.best.metric] : undefined)}${cell(h.learning_rate.toExponential(2))}${cell(h.elapsed_s)}</tr>`).join('\n')}</table>
-<h2>Settings</h2><table><tr><th>setting</th><th>value</th></tr>${hp.map(([k, v]) => `<tr>${cell(k)}${cell(v)}</tr>`).join('')}</table>
-<p class="sub">started ${escapeXml(r.started_at ?? '')} · finished ${escapeXml(r.finished_at ?? '')} · bertft ${escapeXml(String(r.bertft_version ?? ''))}</p>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>bertft report — ${esc(r.output_dir)}</title>
+<style>${CSS}</style></head>
+<body>
+${sections.filter(Boolean).join('\n')}
 </body></html>
 `;
+}
+
+function header(r: TrainingResults): string {
+  const engine = r.backend ? `${r.engine} (${r.backend})` : r.engine;
+  return `<header><h1>bertft training report</h1>
+<p class="sub"><code>${esc(r.model)}</code> → <code>${esc(r.output_dir)}</code></p>
+<p class="tags"><span class="tag">${esc(r.problem_type.replace(/_/g, ' '))}</span><span class="tag">strategy <b>${esc(r.strategy)}</b></span><span class="tag">engine <b>${esc(engine)}</b></span><span class="tag">${esc(formatTimestamp(r.started_at))}</span></p></header>`;
+}
+
+function card(key: string, value: string, detail: string): string {
+  return `<div class="card"><div class="k">${esc(key)}</div><div class="v">${esc(value)}</div><div class="d">${esc(detail)}</div></div>`;
+}
+
+function cards(r: TrainingResults): string {
+  const epochs = Math.max(0, ...r.history.map((h) => h.epoch));
+  const lastStep = Math.max(0, ...r.history.map((h) => h.step));
+  const out = [
+    r.best
+      ? card(`best ${r.best.metric}`, formatNumber(r.best.value), `epoch ${r.best.epoch} of ${epochs}`)
+      : card('best model', '—', 'no validation data'),
+  ];
+  for (const [name, value] of headlineMetrics(r)) out.push(card(name, formatNumber(value), 'best model, validation'));
+  out.push(card('training time', formatDuration(r.train_runtime_s), `${r.train_examples_per_s.toFixed(1)} examples/s`));
+  out.push(card('training examples', String(r.train_examples), r.eval_examples ? `${r.eval_examples} validation` : 'no validation'));
+  out.push(card('epochs', String(epochs), `${lastStep} optimiser steps`));
+  if (r.problem_type !== 'regression') {
+    const shown = r.labels.slice(0, 5).map((l) => truncate(l, 16, 'middle')).join(', ') + (r.labels.length > 5 ? ', …' : '');
+    out.push(card('labels', String(r.labels.length), shown));
+  }
+  return `<section class="cards">${out.join('')}</section>`;
+}
+
+/** Up to two final metrics worth a card, other than the one already shown as "best". */
+function headlineMetrics(r: TrainingResults): [string, number][] {
+  const wanted = { single_label_classification: ['accuracy', 'macro_f1'], multi_label_classification: ['micro_f1', 'subset_accuracy'], regression: ['pearson', 'rmse'] }[r.problem_type] ?? [];
+  const fe = r.final_eval ?? {};
+  return wanted.filter((m) => m !== r.best?.metric && typeof fe[m] === 'number').slice(0, 2).map((m) => [m, fe[m] as number]);
+}
+
+/** Confusion matrix, per-class table and every scalar metric of the best model. */
+function bestModel(r: TrainingResults, confusionSvg: string | undefined): string {
+  const fe = r.final_eval;
+  if (!fe) return '';
+  const scalars = Object.entries(fe).filter((e): e is [string, number] => typeof e[1] === 'number');
+  const metrics = scalars.length
+    ? `<table class="metrics"><tr><th>metric</th><th>value</th></tr>${scalars.map(([k, v]) => `<tr><td><code>${esc(k)}</code></td><td>${formatNumber(v)}</td></tr>`).join('')}</table>`
+    : '';
+  const perClass = fe.per_class?.length ? perClassTable(fe.per_class) : '';
+  const where = r.best ? ` (epoch ${r.best.epoch})` : '';
+  return `<h2>Best model on the validation set${esc(where)}</h2>
+<div class="row">${confusionSvg ?? ''}<div class="tables">${perClass}${metrics}</div></div>`;
+}
+
+function perClassTable(rows: ClassScore[]): string {
+  const body = rows
+    .map((c) => `<tr><td class="label">${esc(c.label)}</td><td>${formatNumber(c.precision)}</td><td>${formatNumber(c.recall)}</td><td>${formatNumber(c.f1)}</td><td>${c.support}</td></tr>`)
+    .join('');
+  return `<table class="per-class"><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>${body}</table>`;
+}
+
+/** One row per evaluation; the best one highlighted. */
+function history(r: TrainingResults): string {
+  if (!r.history.length) return '';
+  const metricNames = [...new Set(r.history.flatMap((h) => Object.keys(h.eval_metrics ?? {})))];
+  const shown = r.best && metricNames.includes(r.best.metric) ? [r.best.metric] : metricNames.slice(0, 1);
+  const hasEval = r.history.some((h) => typeof h.eval_loss === 'number');
+  const opt = (v: number | undefined) => (typeof v === 'number' ? formatNumber(v) : '—');
+  const isBest = (h: TrainingResults['history'][number]) => !!r.best && h.epoch === r.best.epoch && (r.best.step === undefined || h.step === r.best.step);
+  const head = ['epoch', 'step', 'train loss', ...(hasEval ? ['eval loss'] : []), ...shown, 'learning rate', 'elapsed'];
+  const rows = r.history.map((h) => {
+    const cells = [String(h.epoch), String(h.step), opt(h.train_loss), ...(hasEval ? [opt(h.eval_loss)] : []), ...shown.map((m) => opt(h.eval_metrics?.[m])), h.learning_rate.toExponential(2), formatDuration(h.elapsed_s)];
+    return `<tr${isBest(h) ? ' class="best"' : ''}>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`;
+  });
+  return `<h2>History</h2>
+<table class="history"><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>
+${rows.join('\n')}</table>`;
+}
+
+function settings(r: TrainingResults): string {
+  const entries = Object.entries(r.hyperparameters ?? {});
+  if (!entries.length) return '';
+  return `<h2>Hyper-parameters</h2>
+<div class="settings">${entries.map(([k, v]) => `<div><span>${esc(k)}</span><code>${esc(formatSetting(v))}</code></div>`).join('')}</div>`;
+}
+
+function footer(r: TrainingResults): string {
+  return `<footer>started ${esc(formatTimestamp(r.started_at))} · finished ${esc(formatTimestamp(r.finished_at))} · bertft ${esc(r.bertft_version ?? 'unknown version')} · written from training_results.json</footer>`;
 }

@@ -1,6 +1,9 @@
 /** `train --report`: a self-contained HTML report with learning curves and a confusion matrix. */
-export type { TrainingResults } from './types.js';
-export { renderReport, reportCharts } from './html.js';
-export { writeReport } from './write.js';
-export { confusionHeatmap, escapeXml, lineChart, niceTicks, type Series } from './svg.js';
-export { chromiumPath, screenshot } from './screenshot.js';
+export type { TrainingResults, TrainingHistoryPoint, TrainingStepPoint, ClassScore, FinalEval, ProblemType } from './types.js';
+export { renderReport } from './html.js';
+export { reportCharts } from './charts.js';
+export { writeReport, CHART_FILES } from './write.js';
+export { confusionHeatmap, escapeXml, lineChart, niceTicks, type LineChartOptions, type Series } from './svg.js';
+export { chromiumPath, screenshot, type ScreenshotSize } from './screenshot.js';
+export { decodePng, luminanceVariance, countColour, type RgbImage } from './png.js';
+export { sampleResults, type SampleOptions } from './sample.js';

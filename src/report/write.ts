@@ -1,17 +1,36 @@
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../checkpoint/index.js';
-import { renderReport, reportCharts } from './html.js';
+import { reportCharts } from './charts.js';
+import { renderReport } from './html.js';
 import type { TrainingResults } from './types.js';
 
-/** Writes report.html and the charts as separate SVG files into `dir`. */
+/** Every chart file a report can have; the ones a run does not get are removed. */
+export const CHART_FILES = ['loss.svg', 'metric.svg', 'confusion_matrix.svg'] as const;
+
+/**
+ * Writes `report.html` and the charts as separate SVG files (`loss.svg`, `metric.svg`,
+ * `confusion_matrix.svg`) into `dir`, each atomically (temporary file, then rename), so a reader
+ * never sees half a file. A chart this run does not have (no validation data, regression) is
+ * deleted, so a stale one from an earlier run in the same folder is not mistaken for this run's.
+ *
+ * @returns the paths written
+ */
 export async function writeReport(dir: string, results: TrainingResults): Promise<{ html: string; svgs: string[] }> {
-  const html = join(dir, 'report.html');
-  await writeFileAtomic(html, renderReport(results));
+  await mkdir(dir, { recursive: true });
+  const charts = reportCharts(results);
   const svgs: string[] = [];
-  for (const [name, svg] of Object.entries(reportCharts(results))) {
+  for (const name of CHART_FILES) {
     const file = join(dir, name);
-    await writeFileAtomic(file, svg);
+    const svg = charts[name];
+    if (svg === undefined) {
+      await rm(file, { force: true });
+      continue;
+    }
+    await writeFileAtomic(file, `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n`);
     svgs.push(file);
   }
+  const html = join(dir, 'report.html');
+  await writeFileAtomic(html, renderReport(results));
   return { html, svgs };
 }
