@@ -24,6 +24,14 @@ export function loadOrt(): Promise<OrtModule> {
   return ortPromise;
 }
 
+export const DEVICES = ['cpu', 'cuda'] as const;
+export type Device = (typeof DEVICES)[number];
+
+/** onnxruntime execution providers for a device; under CUDA, ops it lacks run on the CPU. */
+export function executionProviders(device: Device = 'cpu'): string[] {
+  return device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'];
+}
+
 export interface OrtSessionOptions {
   /** Threads for one operator (default: every core; the 2-core CI box gains ~1.8× over one). */
   threads?: number;
@@ -52,6 +60,13 @@ export async function createSession(model: Uint8Array, options: OrtSessionOption
       logSeverityLevel: 3,
     });
   } catch (e) {
+    const providers = options.executionProviders ?? ['cpu'];
+    if (providers.includes('cuda') && /cuda/i.test((e as Error).message)) {
+      throw new BertftError(
+        `--device cuda: onnxruntime-node cannot start its CUDA execution provider (${(e as Error).message.split('\n')[0]}); ` +
+          'remove onnxruntime-node-install=skip from .npmrc, run npm rebuild onnxruntime-node, and check CUDA 12 + cuDNN 9 are installed (docs/troubleshooting.md)',
+      );
+    }
     // bertft writes every graph it runs, so a rejected graph is a bug: keep the cause and stack.
     throw new Error(`onnxruntime rejected the traced model: ${(e as Error).message}`, { cause: e });
   }

@@ -1,0 +1,318 @@
+import type * as Ort from 'onnxruntime-node';
+import type { TokenBatch } from '../../tfjs/inputs.js';
+import type { Pooling } from '../../../models/bert/bert.js';
+import type { BertConfig } from '../../../models/bert/config.js';
+import type { HostTensor } from '../../../models/host-tensor.js';
+import type { ClassifierEngine, OptimizerState, StepOptions, TrainBatch } from '../../../training/engine.js';
+import type { ProblemType } from '../../../training/problem.js';
+import { createSession, int64Tensor, loadOrt, type OrtModule, type OrtSession, type OrtSessionOptions } from '../session.js';
+import { BATCH_DIM, INPUT_NAMES, SEQUENCE_DIM } from '../trace.js';
+import { toModelBytes } from '../to-proto.js';
+import { fillDropoutMask, siteDims } from './dropout-masks.js';
+import { biasCorrection, DEFAULT_ADAMW, OPTIMIZER_INPUTS } from './optimizer.js';
+import { buildStepGraph, STEP_NAMES, type ClassifierSpec, type StepGraph, type StepGraphRequest } from './step-graph.js';
+
+export interface OnnxEngineOptions {
+  config: BertConfig;
+  /** Encoder and head weights by HF name (no `bert.` prefix). */
+  weights: ReadonlyMap<string, HostTensor>;
+  pooling: Pooling;
+  problem: ProblemType;
+  numOutputs: number;
+  classWeights?: Float32Array;
+  /** onnxruntime session options (threads, optimisation level). */
+  session?: OrtSessionOptions;
+}
+
+interface LoadedGraph {
+  session: OrtSession;
+  meta: StepGraph;
+}
+
+type Feeds = Record<string, Ort.Tensor>;
+
+/**
+ * Fine-tuning on onnxruntime. Forward, loss, backward, gradient clipping and AdamW of a whole
+ * optimiser step are one `session.run` of a generated graph (see step-graph.ts); parameters and
+ * AdamW moments stay onnxruntime tensors between steps (each step's `new/*` outputs are the next
+ * step's inputs), so weights cross into JavaScript arrays only when asked for.
+ *
+ * Gradient accumulation runs a grads-only graph for every micro-batch but the last, feeding the
+ * running sum back in (`grad_in/*`), and the update graph for the last one. Each micro-batch's
+ * gradient is scaled by its share of the examples, so the result equals one big batch.
+ *
+ * Graphs are built lazily and rebuilt when the trainable set or the per-parameter settings change
+ * (gradual unfreezing); as parameters are inputs, a graph is small and a rebuild takes well under
+ * a second.
+ */
+export class OnnxClassifierEngine implements ClassifierEngine {
+  readonly name = 'onnx';
+  private ort?: OrtModule;
+  private readonly spec: ClassifierSpec;
+  private readonly params = new Map<string, Ort.Tensor>();
+  private readonly pending = new Map<string, HostTensor>();
+  private moments = new Map<string, { m: Ort.Tensor; v: Ort.Tensor }>();
+  /**
+   * Second buffers for each updated parameter and its moments: a step reads the current tensors
+   * and onnxruntime writes the results into these (pre-allocated outputs), then the two swap. No
+   * per-step allocation of model-sized arrays, and nothing for the garbage collector.
+   */
+  private spare = new Map<string, { p: Ort.Tensor; m: Ort.Tensor; v: Ort.Tensor }>();
+  private pendingMoments?: OptimizerState;
+  private step = 0;
+  private trainable: string[] = [];
+  private readonly graphs = new Map<string, Promise<LoadedGraph>>();
+  private trainingKey = '';
+  private disposed = false;
+
+  constructor(private readonly options: OnnxEngineOptions) {
+    // A fixed (sorted) parameter order: the global norm sums in this order, as in the TF.js engine.
+    for (const name of [...options.weights.keys()].sort()) {
+      const w = options.weights.get(name)!;
+      this.pending.set(name, { shape: [...w.shape], data: Float32Array.from(w.data) });
+    }
+    this.spec = {
+      config: options.config,
+      paramShapes: new Map([...this.pending].map(([n, t]) => [n, t.shape])),
+      pooling: options.pooling,
+      problem: options.problem,
+      numOutputs: options.numOutputs,
+      classWeights: options.classWeights,
+    };
+  }
+
+  /** The constructor, for symmetry with other async factories. */
+  static async create(options: OnnxEngineOptions): Promise<OnnxClassifierEngine> {
+    const engine = new OnnxClassifierEngine(options);
+    await engine.ready();
+    return engine;
+  }
+
+  setTrainable(names: ReadonlySet<string>): void {
+    this.trainable = [...this.spec.paramShapes.keys()].filter((n) => names.has(n));
+  }
+
+  async trainStep(microBatches: TrainBatch[], options: StepOptions): Promise<number> {
+    const ort = await this.ready();
+    if (microBatches.length === 0) throw new Error('trainStep needs at least one micro-batch');
+    const total = microBatches.reduce((s, b) => s + b.tokens.batchSize, 0);
+    if (this.trainable.length === 0) {
+      let loss = 0;
+      for (const b of microBatches) loss += ((await this.evalLoss(b)) * b.tokens.batchSize) / total;
+      return loss;
+    }
+    const settingsKey = this.trainable.map((p) => {
+      const s = options.settingsOf(p);
+      return `${p}:${s.lrScale}:${s.weightDecay}`;
+    }).join('|');
+    if (settingsKey !== this.trainingKey) await this.dropTrainingGraphs(settingsKey);
+
+    this.step += 1;
+    const { biasCorrection: bc, epsHat } = biasCorrection(DEFAULT_ADAMW, this.step);
+    const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
+    let accumulated: Map<string, Ort.Tensor> | undefined;
+    let lossSum = 0;
+    for (let i = 0; i < microBatches.length; i++) {
+      const batch = microBatches[i];
+      const last = i === microBatches.length - 1;
+      const gradsIn = i > 0;
+      const request: StepGraphRequest = last
+        ? { kind: 'update', trainable: this.trainable, gradsIn, settings: options.settingsOf }
+        : { kind: 'grads', trainable: this.trainable, gradsIn };
+      const { session, meta } = await this.graph(`${request.kind}|${gradsIn}`, request);
+      const feeds = this.batchFeeds(ort, batch);
+      feeds[STEP_NAMES.lossScale] = scalar(batch.tokens.batchSize / total);
+      this.addDropoutMasks(ort, feeds, meta, batch.tokens, options.dropoutSeed, i);
+      if (accumulated) for (const [p, g] of accumulated) feeds[STEP_NAMES.gradIn(p)] = g;
+      if (last) {
+        feeds[OPTIMIZER_INPUTS.lr] = scalar(options.lr);
+        feeds[OPTIMIZER_INPUTS.biasCorrection] = scalar(bc);
+        feeds[OPTIMIZER_INPUTS.epsHat] = scalar(epsHat);
+        feeds[OPTIMIZER_INPUTS.maxGradNorm] = scalar(options.maxGradNorm > 0 ? options.maxGradNorm : Infinity);
+        for (const p of meta.differentiated) {
+          const mv = this.momentsOf(ort, p);
+          feeds[STEP_NAMES.m(p)] = mv.m;
+          feeds[STEP_NAMES.v(p)] = mv.v;
+        }
+      }
+      if (!last) {
+        const out = await session.run(this.only(session, feeds));
+        lossSum += ((out[STEP_NAMES.loss].data as Float32Array)[0] * batch.tokens.batchSize) / total;
+        accumulated = new Map(meta.differentiated.map((p) => [p, out[STEP_NAMES.grad(p)]]));
+        continue;
+      }
+      const fetches: Record<string, Ort.Tensor | null> = { [STEP_NAMES.loss]: null };
+      for (const p of meta.differentiated) {
+        const s = this.spareOf(ort, p);
+        fetches[STEP_NAMES.newParam(p)] = s.p;
+        fetches[STEP_NAMES.newM(p)] = s.m;
+        fetches[STEP_NAMES.newV(p)] = s.v;
+      }
+      const out = await session.run(this.only(session, feeds), fetches);
+      lossSum += ((out[STEP_NAMES.loss].data as Float32Array)[0] * batch.tokens.batchSize) / total;
+      // onnxruntime wrote the results into the spare tensors: they become current, and the
+      // tensors just read become the spares of the next step.
+      for (const p of meta.differentiated) {
+        const next = this.spare.get(p)!;
+        const { m, v } = this.moments.get(p)!;
+        this.spare.set(p, { p: this.params.get(p)!, m, v });
+        this.params.set(p, next.p);
+        this.moments.set(p, { m: next.m, v: next.v });
+      }
+    }
+    return lossSum;
+  }
+
+  async logits(tokens: TokenBatch): Promise<Float32Array> {
+    const ort = await this.ready();
+    if (tokens.batchSize === 0) return new Float32Array(0);
+    const { session } = await this.graph('logits', { kind: 'logits' });
+    const feeds = this.batchFeeds(ort, { tokens, targets: new Float32Array(0) });
+    const out = await session.run(this.only(session, feeds));
+    return out[STEP_NAMES.logits].data as Float32Array;
+  }
+
+  async evalLoss(batch: TrainBatch): Promise<number> {
+    const ort = await this.ready();
+    const { session } = await this.graph('loss', { kind: 'loss' });
+    const out = await session.run(this.only(session, this.batchFeeds(ort, batch)));
+    return (out[STEP_NAMES.loss].data as Float32Array)[0];
+  }
+
+  async weights(): Promise<Map<string, HostTensor>> {
+    await this.ready();
+    const out = new Map<string, HostTensor>();
+    for (const [name, t] of this.params) out.set(name, { shape: [...t.dims], data: Float32Array.from(t.data as Float32Array) });
+    return out;
+  }
+
+  async optimizerState(): Promise<OptimizerState> {
+    await this.ready();
+    const moments: OptimizerState['moments'] = new Map();
+    for (const [name, { m, v }] of this.moments) {
+      moments.set(name, { m: Float32Array.from(m.data as Float32Array), v: Float32Array.from(v.data as Float32Array), shape: [...m.dims] });
+    }
+    return { step: this.step, moments };
+  }
+
+  loadOptimizerState(state: OptimizerState): void {
+    this.step = state.step;
+    this.moments = new Map();
+    // Tensors need the onnxruntime module, which may not be loaded yet: convert on next use.
+    this.pendingMoments = state;
+    if (this.ort) this.adoptPendingMoments(this.ort);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const g of this.graphs.values()) void g.then((l) => l.session.release(), () => undefined);
+    this.graphs.clear();
+    this.params.clear();
+    this.moments.clear();
+    this.spare.clear();
+  }
+
+  /** Loads onnxruntime and moves host weights into tensors (once). */
+  private async ready(): Promise<OrtModule> {
+    if (this.disposed) throw new Error('OnnxClassifierEngine used after dispose()');
+    if (this.ort === undefined) {
+      const ort = await loadOrt();
+      this.ort = ort;
+      for (const [name, t] of this.pending) this.params.set(name, new ort.Tensor('float32', t.data, t.shape));
+      this.pending.clear();
+    }
+    if (this.pendingMoments) this.adoptPendingMoments(this.ort);
+    return this.ort;
+  }
+
+  private adoptPendingMoments(ort: OrtModule): void {
+    const state = this.pendingMoments;
+    this.pendingMoments = undefined;
+    if (!state) return;
+    for (const [name, s] of state.moments) {
+      this.moments.set(name, { m: new ort.Tensor('float32', Float32Array.from(s.m), s.shape), v: new ort.Tensor('float32', Float32Array.from(s.v), s.shape) });
+    }
+  }
+
+  private momentsOf(ort: OrtModule, p: string): { m: Ort.Tensor; v: Ort.Tensor } {
+    let mv = this.moments.get(p);
+    if (mv === undefined) {
+      const dims = this.params.get(p)!.dims;
+      const size = dims.reduce((a, b) => a * b, 1);
+      mv = { m: new ort.Tensor('float32', new Float32Array(size), dims), v: new ort.Tensor('float32', new Float32Array(size), dims) };
+      this.moments.set(p, mv);
+    }
+    return mv;
+  }
+
+  private spareOf(ort: OrtModule, p: string): { p: Ort.Tensor; m: Ort.Tensor; v: Ort.Tensor } {
+    let s = this.spare.get(p);
+    if (s === undefined) {
+      const dims = this.params.get(p)!.dims;
+      const size = dims.reduce((a, b) => a * b, 1);
+      const make = () => new ort.Tensor('float32', new Float32Array(size), dims);
+      s = { p: make(), m: make(), v: make() };
+      this.spare.set(p, s);
+    }
+    return s;
+  }
+
+  /** A cached session for a graph; the key names the variant within the current training key. */
+  private graph(key: string, request: StepGraphRequest): Promise<LoadedGraph> {
+    let g = this.graphs.get(key);
+    if (g === undefined) {
+      g = (async () => {
+        const meta = buildStepGraph(this.spec, request);
+        const session = await createSession(toModelBytes(meta.graph), this.options.session);
+        return { session, meta };
+      })();
+      this.graphs.set(key, g);
+      g.catch(() => this.graphs.delete(key));
+    }
+    return g;
+  }
+
+  /** Forgets the grads/update graphs (built for another trainable set or other settings). */
+  private async dropTrainingGraphs(newKey: string): Promise<void> {
+    this.trainingKey = newKey;
+    for (const [key, g] of [...this.graphs]) {
+      if (key === 'logits' || key === 'loss') continue;
+      this.graphs.delete(key);
+      await (await g).session.release();
+    }
+  }
+
+  /** Token inputs, targets (when the batch has them) and every parameter. */
+  private batchFeeds(ort: OrtModule, batch: TrainBatch): Feeds {
+    const { tokens } = batch;
+    const dims = [tokens.batchSize, tokens.seqLength];
+    const feeds: Feeds = {
+      [INPUT_NAMES.inputIds]: int64Tensor(ort, tokens.inputIds, dims),
+      [INPUT_NAMES.attentionMask]: int64Tensor(ort, tokens.attentionMask, dims),
+      [INPUT_NAMES.tokenTypeIds]: int64Tensor(ort, tokens.tokenTypeIds, dims),
+    };
+    if (batch.targets.length > 0) feeds[STEP_NAMES.targets] = new ort.Tensor('float32', batch.targets, [tokens.batchSize, this.spec.numOutputs]);
+    for (const [name, t] of this.params) feeds[name] = t;
+    return feeds;
+  }
+
+  private addDropoutMasks(ort: OrtModule, feeds: Feeds, meta: StepGraph, tokens: TokenBatch, seed: number, microBatch: number): void {
+    const sizes = { [BATCH_DIM]: tokens.batchSize, [SEQUENCE_DIM]: tokens.seqLength };
+    meta.dropoutSites.forEach((site, i) => {
+      const dims = siteDims(site, sizes);
+      const mask = fillDropoutMask(new Float32Array(dims.reduce((a, b) => a * b, 1)), site.rate, seed, microBatch, i);
+      feeds[site.input] = new ort.Tensor('float32', mask, dims);
+    });
+  }
+
+  /** The feeds a session declares (graphs drop the parameters they do not read). */
+  private only(session: OrtSession, feeds: Feeds): Feeds {
+    const out: Feeds = {};
+    for (const name of session.inputNames) {
+      const t = feeds[name];
+      if (t === undefined) throw new Error(`no value for graph input ${name}`);
+      out[name] = t;
+    }
+    return out;
+  }
+}

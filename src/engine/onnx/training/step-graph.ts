@@ -1,0 +1,145 @@
+import type { Pooling } from '../../../models/bert/bert.js';
+import type { BertConfig } from '../../../models/bert/config.js';
+import { sequenceClassifierLogits } from '../../../models/classifier.js';
+import type { HostTensor } from '../../../models/host-tensor.js';
+import { lossFor, type ProblemType } from '../../../training/problem.js';
+import type { ParamSettings } from '../../../training/schedule.js';
+import type { GraphBuilder } from '../builder.js';
+import { ElemType, type Graph } from '../graph.js';
+import { pruneGraph } from '../prune.js';
+import { BATCH_DIM, traceWith } from '../trace.js';
+import { appendGradients } from './autodiff.js';
+import { appendClipAndAdamW, DEFAULT_ADAMW, type AdamWHyper } from './optimizer.js';
+import { TrainingOps, type DropoutSite } from './training-ops.js';
+
+/**
+ * The graphs the ONNX training engine runs, all traced from the one model definition with every
+ * parameter as a graph input (so one set of onnxruntime tensors serves them all):
+ * - `logits`: tokens → logits (dropout off);
+ * - `loss`: tokens, targets → loss, logits (dropout off);
+ * - `grads`: forward with dropout masks, loss, backward → `grad/<p>` (optionally plus fed
+ *   `grad_in/<p>`, for gradient accumulation);
+ * - `update`: the same, then global-norm clipping and AdamW → `new/<p>`, `new_m/<p>`, `new_v/<p>`.
+ * One `session.run` of `update` is a whole optimiser step.
+ */
+
+/** What defines the model being trained. */
+export interface ClassifierSpec {
+  config: BertConfig;
+  /** Shape of every parameter (encoder + head), HF names without `bert.`. */
+  paramShapes: ReadonlyMap<string, readonly number[]>;
+  pooling: Pooling;
+  problem: ProblemType;
+  numOutputs: number;
+  classWeights?: Float32Array;
+}
+
+export type StepGraphRequest =
+  | { kind: 'logits' }
+  | { kind: 'loss' }
+  | { kind: 'grads'; trainable: readonly string[]; gradsIn: boolean }
+  | {
+      kind: 'update';
+      trainable: readonly string[];
+      gradsIn: boolean;
+      settings: (name: string) => ParamSettings;
+      hyper?: AdamWHyper;
+    };
+
+/** Graph input/output names besides the token inputs and the parameters. */
+export const STEP_NAMES = {
+  targets: 'targets',
+  /** Gradient of the loss fed into the backward pass: a micro-batch's share of the batch. */
+  lossScale: 'loss_scale',
+  loss: 'loss',
+  logits: 'logits',
+  gradNorm: 'grad_norm',
+  gradIn: (p: string) => `grad_in/${p}`,
+  grad: (p: string) => `grad/${p}`,
+  m: (p: string) => `m/${p}`,
+  v: (p: string) => `v/${p}`,
+  newParam: (p: string) => `new/${p}`,
+  newM: (p: string) => `new_m/${p}`,
+  newV: (p: string) => `new_v/${p}`,
+} as const;
+
+export interface StepGraph {
+  graph: Graph;
+  /** Fed dropout masks, in input order (empty when dropout is off or the rates are 0). */
+  dropoutSites: DropoutSite[];
+  /** Trainable parameters that get a gradient (and, in `update`, a new value and moments). */
+  differentiated: string[];
+}
+
+/** Builds one of the engine's graphs (see the module comment). */
+export function buildStepGraph(spec: ClassifierSpec, request: StepGraphRequest): StepGraph {
+  const weights = new Map<string, HostTensor>([...spec.paramShapes].map(([n, s]) => [n, { shape: [...s], data: new Float32Array(0) }]));
+  const training = request.kind === 'grads' || request.kind === 'update';
+  const dropoutSites: DropoutSite[] = [];
+  let differentiated: string[] = [];
+  const { builder } = traceWith({ weights, params: 'input', graphName: `bertft_${request.kind}` }, ({ builder: b, params, inputs }) => {
+    const ops = new TrainingOps(b, { dropoutSites: training ? dropoutSites : undefined });
+    const logits = sequenceClassifierLogits(ops, spec.config, params, inputs, spec.pooling);
+    if (request.kind === 'logits') {
+      b.addOutput(logits, STEP_NAMES.logits);
+      return;
+    }
+    const targets = b.addInput(STEP_NAMES.targets, ElemType.Float, [BATCH_DIM, spec.numOutputs]);
+    const classWeights = spec.classWeights ? b.constant(ElemType.Float, [spec.classWeights.length], [...spec.classWeights], 'class_weights') : undefined;
+    const loss = lossFor(ops, spec.problem, logits, targets, classWeights);
+    b.addOutput(loss, STEP_NAMES.loss);
+    if (request.kind === 'loss') {
+      b.addOutput(logits, STEP_NAMES.logits);
+      return;
+    }
+    const seed = b.addInput(STEP_NAMES.lossScale, ElemType.Float, []);
+    const grads = appendGradients(b, loss, [...request.trainable], { seed });
+    differentiated = request.trainable.filter((p) => grads.has(p));
+    const total = (p: string) => (request.gradsIn ? b.op('Add', [grads.get(p)!, b.addInput(STEP_NAMES.gradIn(p), ElemType.Float, b.shape(p))]) : grads.get(p)!);
+    if (request.kind === 'grads') {
+      for (const p of differentiated) b.addOutput(total(p), STEP_NAMES.grad(p));
+      return;
+    }
+    appendUpdate(b, differentiated, total, request.settings, request.hyper ?? DEFAULT_ADAMW);
+  });
+  return { graph: dropUnusedInputs(pruneGraph(builder.graph)), dropoutSites: dropoutSites.filter((s) => isRead(builder.graph, s.input)), differentiated };
+}
+
+function appendUpdate(
+  b: GraphBuilder,
+  params: readonly string[],
+  gradOf: (p: string) => string,
+  settings: (name: string) => ParamSettings,
+  hyper: AdamWHyper,
+): void {
+  const entries = params.map((p) => {
+    const { lrScale, weightDecay } = settings(p);
+    return {
+      param: p,
+      grad: gradOf(p),
+      m: b.addInput(STEP_NAMES.m(p), ElemType.Float, b.shape(p)),
+      v: b.addInput(STEP_NAMES.v(p), ElemType.Float, b.shape(p)),
+      lrScale,
+      weightDecay,
+      outputNames: { param: STEP_NAMES.newParam(p), m: STEP_NAMES.newM(p), v: STEP_NAMES.newV(p) },
+    };
+  });
+  const { gradNorm, updated } = appendClipAndAdamW(b, entries, hyper);
+  b.addOutput(gradNorm, STEP_NAMES.gradNorm);
+  for (const [p, u] of updated) {
+    b.addOutput(u.param, STEP_NAMES.newParam(p));
+    b.addOutput(u.m, STEP_NAMES.newM(p));
+    b.addOutput(u.v, STEP_NAMES.newV(p));
+  }
+}
+
+function isRead(graph: Graph, name: string): boolean {
+  return graph.outputs.some((o) => o.name === name) || graph.nodes.some((n) => n.inputs.includes(name));
+}
+
+/** Inputs nothing reads are removed, so the engine feeds only what a graph uses. */
+function dropUnusedInputs(graph: Graph): Graph {
+  const read = new Set<string>(graph.outputs.map((o) => o.name));
+  for (const n of graph.nodes) for (const i of n.inputs) read.add(i);
+  return { ...graph, inputs: graph.inputs.filter((v) => read.has(v.name)) };
+}

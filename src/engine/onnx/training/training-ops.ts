@@ -1,0 +1,65 @@
+import { attr, type GraphBuilder } from '../builder.js';
+import { ElemType, type Dim } from '../graph.js';
+import { OnnxOps, type OnnxOpsOptions } from '../ops.js';
+
+/** A dropout mask the step graph takes as an input (see {@link TrainingOps}). */
+export interface DropoutSite {
+  /** Graph input name, `dropout_mask_<i>`. */
+  input: string;
+  /** Symbolic shape of the masked value, e.g. `[batch_size, 2, sequence_length, sequence_length]`. */
+  shape: Dim[];
+  rate: number;
+}
+
+export interface TrainingOpsOptions extends Pick<OnnxOpsOptions, 'layerNorm'> {
+  /**
+   * Record dropout as a multiplication by a fed mask (values 0 or 1/(1 − rate)); each active
+   * dropout call adds an input to `sites`. Off: dropout is the identity.
+   */
+  dropoutSites?: DropoutSite[];
+}
+
+/**
+ * {@link OnnxOps} for training graphs, where weights are graph inputs rather than stored
+ * initializers:
+ * - `linear` is one `Gemm(x, W, b, transB = 1)` on rows flattened to 2-D, so the [out, in] weight
+ *   of a checkpoint is used as is (no Transpose node per step) and its gradient comes out of the
+ *   backward Gemm already in that layout;
+ * - dropout multiplies by a mask fed per step, which makes masks reproducible from a seed on the
+ *   host (onnxruntime's Dropout/RandomUniform seeds are fixed when the session is created).
+ */
+export class TrainingOps extends OnnxOps {
+  private readonly sites?: DropoutSite[];
+
+  constructor(builder: GraphBuilder, options: TrainingOpsOptions = {}) {
+    const sites = options.dropoutSites;
+    super(builder, {
+      layerNorm: options.layerNorm,
+      dropout: sites ? (_ops, x, rate) => this.maskedDropout(x, rate) : undefined,
+    });
+    this.sites = sites;
+  }
+
+  override linear(x: string, weight: string, bias?: string): string {
+    const b = this.builder;
+    const xShape = b.shape(x);
+    const [out, inner] = b.shape(weight);
+    const inputs = bias === undefined ? [weight] : [weight, bias];
+    if (xShape.length === 2) return b.op('Gemm', [x, ...inputs], { transB: attr.int(1) }, { hint: 'linear' });
+    if (typeof inner !== 'number' || typeof out !== 'number') throw new Error('linear: weight dims must be known');
+    const rows = b.op('Reshape', [x, b.int64s([-1, inner])], {}, { hint: 'linear_rows' });
+    const y = b.op('Gemm', [rows, ...inputs], { transB: attr.int(1) }, { hint: 'linear' });
+    // Back to [..., out]: the leading dims are only known at run time.
+    const lead = b.op('Shape', [x], { end: attr.int(-1) });
+    const target = b.op('Concat', [lead, b.int64s([out])], { axis: attr.int(0) });
+    return b.op('Reshape', [y, target], {}, { hint: 'linear_out', outputTypes: [{ elemType: ElemType.Float, shape: [...xShape.slice(0, -1), out] }] });
+  }
+
+  private maskedDropout(x: string, rate: number): string {
+    if (rate <= 0 || this.sites === undefined) return x;
+    const b = this.builder;
+    const input = b.addInput(`dropout_mask_${this.sites.length}`, ElemType.Float, b.shape(x));
+    this.sites.push({ input, shape: [...b.shape(x)], rate });
+    return b.op('Mul', [x, input], {}, { hint: 'dropout' });
+  }
+}
