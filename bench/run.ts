@@ -80,7 +80,7 @@ row('measurement', 'shape', 'pytorch', 'bertft tfjs', 'tfjs ÷ torch', 'bertft o
 for (const name of shapes) {
   const cfg = config(SHAPES[name]!);
   const weights = new Map([...initBertWeights(cfg, 1), ...initClassifier(cfg, 2, 2)]);
-  const torchTrain = Number(runTorch(['train', '--shape', name, '--steps', String(steps)]).examples_per_s);
+  const torchTrain = Number((await runTorch(['train-throughput', '--shape', name, '--steps', String(steps)])).examples_per_s);
   const tfjs = new TfjsClassifierEngine({ config: cfg, weights, pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 });
   const tfjsTrain = await trainThroughput(tfjs, [...weights.keys()]);
   tfjs.dispose();
@@ -88,7 +88,7 @@ for (const name of shapes) {
   const onnxTrain = onnx ? await trainThroughput(onnx, [...weights.keys()]) : NaN;
   onnx?.dispose();
   row('train ex/s', name, torchTrain, tfjsTrain, tfjsTrain / torchTrain, onnx ? onnxTrain : 'n/a', onnx ? onnxTrain / torchTrain : 'n/a');
-  const torchInfer = Number(runTorch(['infer', '--shape', name, '--steps', String(steps * 2)]).examples_per_s);
+  const torchInfer = Number((await runTorch(['infer-throughput', '--shape', name, '--steps', String(steps * 2)])).examples_per_s);
   const tfjsInfer = await inferThroughput(cfg, weights, 'tfjs');
   const onnxInfer = await inferThroughput(cfg, weights, 'onnxruntime');
   row('inference ex/s', name, torchInfer, tfjsInfer, tfjsInfer / torchInfer, onnxInfer, onnxInfer / torchInfer);
@@ -105,7 +105,7 @@ if (!argv.includes('--skip-e2e')) {
   const enc = await tok.encodeBatch(examples.map((e) => e.text), undefined, { maxLength: 128 });
   const ids = Array.from({ length: enc.batchSize }, (_, r) => Array.from(enc.inputIds.subarray(r * enc.seqLength, r * enc.seqLength + enc.lengths[r]!)));
   writeFileSync(join(dir, 'sst2-8k-ids.json'), JSON.stringify({ input_ids: ids, labels: examples.map((e) => Number(e.label)) }));
-  const torchE2e = Number(runTorch(['e2e', '--ids', join(dir, 'sst2-8k-ids.json'), '--shape', 'tiny']).wall_s);
+  const torchE2e = Number((await runTorch(['train-e2e', '--ids', join(dir, 'sst2-8k-ids.json'), '--shape', 'tiny'])).wall_s);
   const t0 = performance.now();
   await fineTune({ model: join(SHARED, 'models', 'bert-tiny-imdb-mlm'), train: trainFile, output: join(dir, 'e2e-model'), init: 'random', epochs: 1, maxLength: 128, batchSize: 32, validationSplit: 0, seed: 0 });
   const bertftE2e = (performance.now() - t0) / 1000;

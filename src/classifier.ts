@@ -1,5 +1,6 @@
 import { readExamples, type Example, type ReadOptionsInput } from './data/index.js';
 import type { TfjsBackendChoice } from './engine/tfjs/backend.js';
+import type { Device } from './engine/onnx/session.js';
 import { BertftError, UsageError } from './errors.js';
 import { createForwardRunner, type EngineChoice, type ForwardRunner } from './inference/forward.js';
 import { POOLINGS, type Pooling } from './models/bert/bert.js';
@@ -14,6 +15,8 @@ export interface ClassifierLoadOptions {
   backend?: TfjsBackendChoice;
   /** `auto` (onnxruntime when it loads, else TF.js), `tfjs` or `onnxruntime`. */
   engine?: EngineChoice;
+  /** cpu (default) or cuda: onnxruntime's CUDA execution provider. */
+  device?: Device;
   offline?: boolean;
   revision?: string;
 }
@@ -60,7 +63,7 @@ export class TextClassifier {
     const problem = (PROBLEM_TYPES as readonly string[]).includes(raw.problem_type ?? '') ? (raw.problem_type as ProblemType) : width === 1 ? 'regression' : 'single_label_classification';
     const pooling = (POOLINGS as readonly string[]).includes(raw.bertft?.pooling ?? '') ? (raw.bertft!.pooling as Pooling) : 'pooler';
     const maxLength = raw.bertft?.max_length ?? Math.min(512, folder.config.maxPositionEmbeddings);
-    const runner = await createForwardRunner(folder.config, folder.weights, { pooling, classifier: folder.classifier, engine: options.engine, backend: options.backend });
+    const runner = await createForwardRunner(folder.config, folder.weights, { pooling, classifier: folder.classifier, engine: options.engine, backend: options.backend, device: options.device });
     return new TextClassifier(folder, runner, labels, problem, pooling, maxLength, raw.bertft?.threshold ?? 0.5);
   }
 

@@ -1,4 +1,5 @@
 import type { TfjsBackendChoice } from './engine/tfjs/backend.js';
+import type { Device } from './engine/onnx/session.js';
 import { UsageError } from './errors.js';
 import { createForwardRunner, type EngineChoice, type ForwardRunner } from './inference/forward.js';
 import { loadPretrained } from './pretrained.js';
@@ -12,6 +13,8 @@ export interface EncoderLoadOptions {
   backend?: TfjsBackendChoice;
   /** `auto` (default: onnxruntime when it loads, else TF.js), `tfjs` or `onnxruntime`. */
   engine?: EngineChoice;
+  /** cpu (default) or cuda: onnxruntime's CUDA execution provider. */
+  device?: Device;
   /** Use only the local Hub cache (also HF_HUB_OFFLINE=1). */
   offline?: boolean;
   /** Hub revision (branch, tag or commit) for Hub ids. */
@@ -61,7 +64,7 @@ export class Encoder {
   private runner(pooling: Pooling): Promise<ForwardRunner> {
     let r = this.runners.get(pooling);
     if (!r) {
-      r = createForwardRunner(this.config, this.weights, { pooling, engine: this.options.engine, backend: this.options.backend });
+      r = createForwardRunner(this.config, this.weights, { pooling, engine: this.options.engine, backend: this.options.backend, device: this.options.device });
       this.runners.set(pooling, r);
     }
     return r;

@@ -3,6 +3,7 @@ import { initTfjs, type TfjsBackendChoice } from '../engine/tfjs/backend.js';
 import { batchToTensors, type TokenBatch } from '../engine/tfjs/inputs.js';
 import { TfjsOps } from '../engine/tfjs/ops.js';
 import { disposeParams, toTfjsParams } from '../engine/tfjs/params.js';
+import { executionProviders, type Device } from '../engine/onnx/session.js';
 import { UsageError } from '../errors.js';
 import { bertForward, pool, type Pooling } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
@@ -27,6 +28,8 @@ export interface ForwardOptions {
   backend?: TfjsBackendChoice;
   /** onnxruntime intra-op threads (default: all cores). */
   threads?: number;
+  /** cpu (default) or cuda (onnxruntime's CUDA execution provider). */
+  device?: Device;
 }
 
 class TfjsRunner implements ForwardRunner {
@@ -61,7 +64,7 @@ class TfjsRunner implements ForwardRunner {
 /** Wraps the ONNX runner so both engines share one interface. */
 async function onnxRunner(config: BertConfig, weights: ReadonlyMap<string, HostTensor>, options: ForwardOptions): Promise<ForwardRunner> {
   const { OnnxEncoderRunner } = await import('../engine/onnx/runner.js');
-  const runner = await OnnxEncoderRunner.create(config, weights, { pooling: options.pooling, classifier: options.classifier, threads: options.threads });
+  const runner = await OnnxEncoderRunner.create(config, weights, { pooling: options.pooling, classifier: options.classifier, threads: options.threads, executionProviders: executionProviders(options.device) });
   return { engine: 'onnxruntime', run: (b) => runner.run(b), dispose: () => runner.dispose() };
 }
 
@@ -73,7 +76,7 @@ export async function createForwardRunner(config: BertConfig, weights: ReadonlyM
     try {
       return await onnxRunner(config, weights, options);
     } catch (e) {
-      if (engine === 'onnxruntime') throw new UsageError(`--engine onnxruntime: onnxruntime-node cannot start (${(e as Error).message.split('\n')[0]})`);
+      if (engine === 'onnxruntime' || options.device === 'cuda') throw new UsageError(`--engine onnxruntime: onnxruntime-node cannot start (${(e as Error).message.split('\n')[0]})`);
     }
   }
   await initTfjs(options.backend ?? 'auto');

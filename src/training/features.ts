@@ -8,6 +8,7 @@ import { createForwardRunner, type EngineChoice } from '../inference/forward.js'
 import type { Pooling } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
+import type { Device } from '../engine/onnx/session.js';
 import { logitsFor } from './evaluation.js';
 import type { TokenizedSet } from './tokenized.js';
 
@@ -45,9 +46,10 @@ export async function computeFeatures(
   batchSize: number,
   onBatch?: (done: number) => void,
   engine: EngineChoice = 'auto',
+  device?: Device,
 ): Promise<Float32Array> {
   const encoderWeights = new Map([...weights].filter(([n]) => !n.startsWith('classifier.')));
-  const runner = await createForwardRunner(config, encoderWeights, { pooling, engine });
+  const runner = await createForwardRunner(config, encoderWeights, { pooling, engine, device });
   try {
     return await logitsFor({ logits: (t) => runner.run(t) }, set, config.hiddenSize, batchSize, onBatch);
   } finally {
@@ -68,7 +70,7 @@ export async function cachedFeatures(
   weights: ReadonlyMap<string, HostTensor>,
   pooling: Pooling,
   set: TokenizedSet,
-  options: { batchSize: number; cacheDir?: string; onBatch?: (done: number) => void; engine?: EngineChoice },
+  options: { batchSize: number; cacheDir?: string; onBatch?: (done: number) => void; engine?: EngineChoice; device?: Device },
 ): Promise<CachedFeatures> {
   const dir = options.cacheDir ?? featureCacheDir();
   const file = join(dir, `${featureCacheKey(weights, pooling, set)}.f32`);
@@ -79,7 +81,7 @@ export async function cachedFeatures(
       return { features: new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)), cached: true, file };
     }
   }
-  const features = await computeFeatures(config, weights, pooling, set, options.batchSize, options.onBatch, options.engine);
+  const features = await computeFeatures(config, weights, pooling, set, options.batchSize, options.onBatch, options.engine, options.device);
   await mkdir(dir, { recursive: true });
   await writeFileAtomic(file, new Uint8Array(features.buffer, features.byteOffset, features.byteLength));
   return { features, cached: false, file };

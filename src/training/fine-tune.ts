@@ -25,7 +25,8 @@ import { HeadEngine } from './head-engine.js';
 import { balancedClassWeights, numOutputs, targetRow, type ProblemType } from './problem.js';
 import { loadResumeCheckpoint, saveResumeCheckpoint } from './resume-checkpoint.js';
 import { parseStrategy, strategyName, trainableParams, type Strategy } from './strategy.js';
-import { TfjsClassifierEngine } from './tfjs-engine.js';
+import { createTrainingEngine } from './select-engine.js';
+import type { Device } from '../engine/onnx/session.js';
 import { tokenizeAll, type TokenizedSet } from './tokenized.js';
 import { Trainer, type TrainerCallbacks, type TrainerSettings } from './trainer.js';
 import { writeClassifierFolder, writeTrainingResults } from './output-folder.js';
@@ -67,8 +68,10 @@ export interface FineTuneOptions {
   resume?: boolean;
   offline?: boolean;
   backend?: TfjsBackendChoice;
-  /** Engine for forward-only work (frozen features): auto, tfjs or onnxruntime. */
+  /** Engine for training and for frozen feature extraction: auto (onnxruntime when it loads), tfjs or onnxruntime. */
   engine?: EngineChoice;
+  /** cpu (default) or cuda: onnxruntime's CUDA execution provider (needs a CUDA build of onnxruntime-node). */
+  device?: Device;
   /** Minutes between resumable checkpoints inside an epoch (default 2). */
   checkpointMinutes?: number;
   featureCacheDir?: string;
@@ -255,6 +258,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
         batchSize: 64,
         cacheDir: options.featureCacheDir,
         engine: options.engine,
+        device: options.device,
         onBatch: (done) => events.onFeatures?.({ done, total: set.lengths.length, split }),
       });
       log(`${split} features: ${f.cached ? 'reused from cache' : 'computed and cached'} (${f.file})`);
@@ -265,7 +269,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     engine = new HeadEngine({ features: concat(parts), hiddenSize: cfg.hiddenSize, encoderWeights, head: headNow, problem, numOutputs: width, dropout: cfg.hiddenDropoutProb, classWeights });
     trainData = { train: featureIndexSet(trainSet.lengths.length, 0), trainTargets, eval: evalSet && featureIndexSet(evalSet.lengths.length, trainSet.lengths.length), evalTargets };
   } else {
-    engine = new TfjsClassifierEngine({ config: cfg, weights: startWeights, pooling, problem, numOutputs: width, classWeights });
+    engine = await createTrainingEngine({ config: cfg, weights: startWeights, pooling, problem, numOutputs: width, classWeights, engine: options.engine, device: options.device });
   }
 
   const trainer = new Trainer(engine, cfg, names, settings, {
@@ -275,7 +279,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     saveCheckpoint: async (cp) => saveResumeCheckpoint(output, { ...cp, fingerprint }),
   });
   events.onTrainer?.(trainer);
-  log(`training: ${data.train.length} examples, ${validation.length} validation, ${labels.length} labels, strategy ${strategyName(strategy)}, pooling ${pooling}, lr ${lr}, ${settings.epochs} epochs, backend ${backend.backend}`);
+  log(`training: ${data.train.length} examples, ${validation.length} validation, ${labels.length} labels, strategy ${strategyName(strategy)}, pooling ${pooling}, lr ${lr}, ${settings.epochs} epochs, engine ${engine.name}${engine.name.startsWith('tfjs') ? ` (backend ${backend.backend})` : ''}`);
   let outcome;
   try {
     outcome = await trainer.train(trainData, resumeFrom);

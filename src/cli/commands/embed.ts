@@ -4,6 +4,7 @@ import { Encoder } from '../../encoder.js';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
 import { ENGINES, type EngineChoice } from '../../inference/forward.js';
+import { DEVICES, type Device } from '../../engine/onnx/session.js';
 import { readTexts } from '../input.js';
 import { parseChoice, parsePositiveInt } from '../parse.js';
 import { createProgress } from '../progress.js';
@@ -16,6 +17,7 @@ interface EmbedCliOptions {
   batchSize: string;
   backend: string;
   engine: string;
+  device?: string;
   output?: string;
   offline?: boolean;
   quiet?: boolean;
@@ -31,6 +33,7 @@ export function registerEmbed(program: Command): void {
     .option('--max-length <n>', 'longest token sequence incl. [CLS]/[SEP] (default 512, capped by the model)')
     .option('--batch-size <n>', 'texts per forward pass', '32')
     .option('--engine <name>', `${ENGINES.join(', ')} (auto: onnxruntime when it loads, else TF.js)`, 'auto')
+    .option('--device <d>', `${DEVICES.join(' or ')}: cuda runs onnxruntime on the GPU (needs its CUDA build)`, 'cpu')
     .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, 'auto')
     .option('-o, --output <file>', 'write JSON lines here instead of stdout')
     .option('--offline', 'use only the local Hub cache (same as HF_HUB_OFFLINE=1)')
@@ -54,7 +57,7 @@ Examples:
         const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
         const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
         const texts = readTexts(file);
-        const encoder = await Encoder.fromPretrained(opts.model, { backend, engine, offline: opts.offline });
+        const encoder = await Encoder.fromPretrained(opts.model, { backend, engine, device: parseChoice('--device', String(opts.device ?? 'cpu'), DEVICES) as Device, offline: opts.offline });
         const progress = createProgress({ quiet: opts.quiet });
         progress.start(texts.length, 'embed');
         const results = await encoder.embed(texts, {

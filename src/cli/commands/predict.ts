@@ -4,6 +4,7 @@ import { TextClassifier } from '../../classifier.js';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { readTexts } from '../input.js';
 import { ENGINES, type EngineChoice } from '../../inference/forward.js';
+import { DEVICES, type Device } from '../../engine/onnx/session.js';
 import { parseChoice, parsePositiveInt } from '../parse.js';
 import { createProgress } from '../progress.js';
 import { action } from '../run-command.js';
@@ -17,19 +18,20 @@ export function registerPredict(program: Command): void {
     .option('--batch-size <n>', 'texts per forward pass', '32')
     .option('--max-length <n>', 'longest token sequence (default: the one used in training)')
     .option('--engine <name>', `${ENGINES.join(', ')} (auto: onnxruntime when it loads, else TF.js)`, 'auto')
+    .option('--device <d>', `${DEVICES.join(' or ')}: cuda runs onnxruntime on the GPU (needs its CUDA build)`, 'cpu')
     .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, 'auto')
     .option('-o, --output <file>', 'write JSON lines here instead of stdout')
     .option('--offline', 'use only the local Hub cache')
     .option('-q, --quiet', 'no progress output')
     .addHelpText('after', '\nExamples:\n  $ bertft predict -m out/sst2 reviews.txt\n  $ echo "a dull, lifeless film" | bertft predict -m out/sst2\n')
     .action(
-      action(async (file: string | undefined, opts: { model: string; batchSize: string; maxLength?: string; backend: string; engine: string; output?: string; offline?: boolean; quiet?: boolean }) => {
+      action(async (file: string | undefined, opts: { model: string; batchSize: string; maxLength?: string; backend: string; engine: string; device?: string; output?: string; offline?: boolean; quiet?: boolean }) => {
         const batchSize = parsePositiveInt('--batch-size', opts.batchSize);
         const maxLength = opts.maxLength === undefined ? undefined : parsePositiveInt('--max-length', opts.maxLength);
         const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
         const texts = readTexts(file);
         const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
-        const classifier = await TextClassifier.fromPretrained(opts.model, { backend, engine, offline: opts.offline });
+        const classifier = await TextClassifier.fromPretrained(opts.model, { backend, engine, device: parseChoice('--device', String(opts.device ?? 'cpu'), DEVICES) as Device, offline: opts.offline });
         const progress = createProgress({ quiet: opts.quiet });
         progress.start(texts.length, 'predict');
         const predictions = await classifier.predict(texts, { batchSize, maxLength, onProgress: (d) => progress.update(d) });

@@ -3,6 +3,7 @@ import { TextClassifier } from '../../classifier.js';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { UsageError } from '../../errors.js';
 import { ENGINES, type EngineChoice } from '../../inference/forward.js';
+import { DEVICES, type Device } from '../../engine/onnx/session.js';
 import { serveUntilSignal } from '../../serve/lifecycle.js';
 import { servedModelFromClassifier } from '../../serve/served-model.js';
 import { createClassificationServer } from '../../serve/server.js';
@@ -19,6 +20,7 @@ interface ServeCliOptions {
   maxTextLength: string;
   maxBodyBytes: string;
   engine: string;
+  device?: string;
   backend: string;
   offline?: boolean;
 }
@@ -55,6 +57,7 @@ export function registerServe(program: Command): void {
     .option('--max-text-length <chars>', 'longest text in characters', '10000')
     .option('--max-body-bytes <n>', 'largest request body', String(1024 * 1024))
     .option('--engine <name>', `${ENGINES.join(', ')} (auto: onnxruntime when it loads, else TF.js)`, 'auto')
+    .option('--device <d>', `${DEVICES.join(' or ')}: cuda runs onnxruntime on the GPU (needs its CUDA build)`, 'cpu')
     .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, 'auto')
     .option('--offline', 'use only the local Hub cache')
     .addHelpText('after', EXAMPLES)
@@ -72,7 +75,7 @@ export function registerServe(program: Command): void {
         };
         const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
         const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
-        const classifier = await TextClassifier.fromPretrained(opts.model, { backend, engine, offline: opts.offline });
+        const classifier = await TextClassifier.fromPretrained(opts.model, { backend, engine, device: parseChoice('--device', String(opts.device ?? 'cpu'), DEVICES) as Device, offline: opts.offline });
         try {
           const served = createClassificationServer(servedModelFromClassifier(classifier, { batchSize: maxBatchSize }), {
             ...limits,

@@ -3,6 +3,7 @@ import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend
 import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
 import { fineTune, type FineTuneOptions } from '../../training/fine-tune.js';
 import { ENGINES, type EngineChoice } from '../../inference/forward.js';
+import { DEVICES, type Device } from '../../engine/onnx/session.js';
 import { parseProblemType } from '../../training/problem.js';
 import type { Trainer } from '../../training/trainer.js';
 import { addDataOptions, readOptionsFrom } from '../data-options.js';
@@ -80,6 +81,7 @@ export function trainOptionsFrom(f: TrainFlags): FineTuneOptions {
     offline: Boolean(f.offline),
     backend: parseChoice('--backend', String(f.backend ?? 'auto'), TFJS_BACKENDS) as TfjsBackendChoice,
     engine: parseChoice('--engine', String(f.engine ?? 'auto'), ENGINES) as EngineChoice,
+    device: parseChoice('--device', String(f.device ?? 'cpu'), DEVICES) as Device,
     checkpointMinutes: num('--checkpoint-minutes', f.checkpointMinutes, { min: 0 }),
   };
 }
@@ -120,7 +122,8 @@ export function registerTrain(program: Command): void {
     .option('--init <how>', 'pretrained, or random to train the same architecture from scratch (baseline)')
     .option('--resume', 'continue from <output>/checkpoint-last after an interruption')
     .option('--checkpoint-minutes <x>', 'minutes between resumable checkpoints within an epoch', '2')
-    .option('--engine <name>', `${ENGINES.join(', ')}: runs frozen feature extraction (auto: onnxruntime when it loads)`, 'auto')
+    .option('--engine <name>', `${ENGINES.join(', ')}: runs training and feature extraction (auto: onnxruntime when it loads)`, 'auto')
+    .option('--device <d>', `${DEVICES.join(' or ')}: cuda runs onnxruntime on the GPU (needs its CUDA build, docs/troubleshooting.md)`, 'cpu')
     .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, 'auto')
     .option('--offline', 'use only the local Hub cache (same as HF_HUB_OFFLINE=1)')
     .option('--json', 'print training_results.json to stdout at the end')

@@ -1,0 +1,44 @@
+import { UsageError } from '../errors.js';
+import { executionProviders, loadOrt, type Device, type OrtSessionOptions } from '../engine/onnx/session.js';
+import type { Pooling } from '../models/bert/bert.js';
+import type { BertConfig } from '../models/bert/config.js';
+import type { HostTensor } from '../models/host-tensor.js';
+import type { EngineChoice } from '../inference/forward.js';
+import type { ClassifierEngine } from './engine.js';
+import type { ProblemType } from './problem.js';
+import { TfjsClassifierEngine } from './tfjs-engine.js';
+
+export interface TrainingEngineOptions {
+  config: BertConfig;
+  weights: ReadonlyMap<string, HostTensor>;
+  pooling: Pooling;
+  problem: ProblemType;
+  numOutputs: number;
+  classWeights?: Float32Array;
+  /** auto (default): onnxruntime when it loads — several times faster than TF.js on CPU — else TF.js. */
+  engine?: EngineChoice;
+  device?: Device;
+  /** onnxruntime intra-op threads (default: every core). */
+  threads?: number;
+}
+
+/**
+ * The engine that runs full / top-k / gradual fine-tuning. The frozen strategy uses HeadEngine
+ * instead (features are computed once). Both engines train the same model definition and agree
+ * to float32 rounding with dropout off (test/onnx-train-engine.test.ts).
+ */
+export async function createTrainingEngine(options: TrainingEngineOptions): Promise<ClassifierEngine> {
+  const choice = options.engine ?? 'auto';
+  const common = { config: options.config, weights: options.weights, pooling: options.pooling, problem: options.problem, numOutputs: options.numOutputs, classWeights: options.classWeights };
+  if (choice !== 'tfjs') {
+    try {
+      await loadOrt();
+      const { OnnxClassifierEngine } = await import('../engine/onnx/training/onnx-engine.js');
+      const session: OrtSessionOptions = { executionProviders: executionProviders(options.device), ...(options.threads ? { threads: options.threads } : {}) };
+      return new OnnxClassifierEngine({ ...common, session });
+    } catch (e) {
+      if (choice === 'onnxruntime' || options.device === 'cuda') throw new UsageError(`--engine onnxruntime: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  return new TfjsClassifierEngine(common);
+}
