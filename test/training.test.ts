@@ -14,7 +14,8 @@ import { linearSchedule, paramSettings } from '../src/training/schedule.js';
 import { parseStrategy, trainableParams, type Strategy } from '../src/training/strategy.js';
 import { TfjsClassifierEngine } from '../src/training/tfjs-engine.js';
 import { Trainer, type TrainerSettings, type TrainerState } from '../src/training/trainer.js';
-import type { OptimizerState } from '../src/training/engine.js';
+import type { ClassifierEngine, OptimizerState } from '../src/training/engine.js';
+import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
 import type { TokenizedSet } from '../src/training/tokenized.js';
 
 const CFG: BertConfig = {
@@ -90,10 +91,14 @@ function changed(before: Map<string, HostTensor>, after: Map<string, HostTensor>
   return out;
 }
 
-async function runStrategy(strategy: Strategy, epochs: number): Promise<{ before: Map<string, HostTensor>; after: Map<string, HostTensor> }> {
+const ENGINES = ['tfjs', 'onnx'] as const;
+type EngineKind = (typeof ENGINES)[number];
+
+async function runStrategy(strategy: Strategy, epochs: number, kind: EngineKind): Promise<{ before: Map<string, HostTensor>; after: Map<string, HostTensor> }> {
   const before = startWeights();
   const { set, targets } = toyData();
-  const engine = new TfjsClassifierEngine({ config: CFG, weights: before, pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 });
+  const options = { config: CFG, weights: before, pooling: 'pooler' as const, problem: 'single_label_classification' as const, numOutputs: 2 };
+  const engine: ClassifierEngine = kind === 'tfjs' ? new TfjsClassifierEngine(options) : new OnnxClassifierEngine(options);
   const trainer = new Trainer(engine, CFG, [...before.keys()], settings(strategy, { epochs }));
   await trainer.train({ train: set, trainTargets: targets });
   const after = await engine.weights();
@@ -118,23 +123,28 @@ test('strategy parsing', () => {
   assert.throws(() => trainableParams({ kind: 'top-k', layers: 4 }, CFG, names, 0), /only 3 layers/);
 });
 
-test('full: every parameter changes', async () => {
-  const { before, after } = await runStrategy({ kind: 'full' }, 1);
-  assert.deepEqual([...changed(before, after)].sort(), [...names].sort());
-});
+for (const kind of ENGINES) {
+  test(`${kind} engine, full: every parameter changes`, async () => {
+    const { before, after } = await runStrategy({ kind: 'full' }, 1, kind);
+    assert.deepEqual([...changed(before, after)].sort(), [...names].sort());
+  });
 
-test('top-k:1: only the top layer, pooler and head change', async () => {
-  const { before, after } = await runStrategy({ kind: 'top-k', layers: 1 }, 1);
-  assert.deepEqual([...changed(before, after)].sort(), [...layerParams(2), ...topParams].sort());
-});
+  test(`${kind} engine, top-k:1: only the top layer, pooler and head change`, async () => {
+    const { before, after } = await runStrategy({ kind: 'top-k', layers: 1 }, 1, kind);
+    assert.deepEqual([...changed(before, after)].sort(), [...layerParams(2), ...topParams].sort());
+  });
 
-test('gradual: one more layer per epoch, top first; embeddings after all layers', async () => {
+  test(`${kind} engine, gradual: after two epochs the top two layers, pooler and head changed; the rest did not`, async () => {
+    const two = await runStrategy({ kind: 'gradual' }, 2, kind);
+    assert.deepEqual([...changed(two.before, two.after)].sort(), [...layerParams(1), ...layerParams(2), ...topParams].sort());
+    for (const n of [...layerParams(0), ...embeddingParams]) assert.ok(!changed(two.before, two.after).has(n), `${n} stays frozen for two epochs`);
+  });
+}
+
+test('gradual schedule: one more layer per epoch, top first; embeddings after all layers', async () => {
   assert.deepEqual([...trainableParams({ kind: 'gradual' }, CFG, names, 0)].sort(), [...layerParams(2), ...topParams].sort());
   assert.deepEqual([...trainableParams({ kind: 'gradual' }, CFG, names, 1)].sort(), [...layerParams(1), ...layerParams(2), ...topParams].sort());
   assert.equal(trainableParams({ kind: 'gradual' }, CFG, names, 3).size, names.length);
-  const two = await runStrategy({ kind: 'gradual' }, 2);
-  assert.deepEqual([...changed(two.before, two.after)].sort(), [...layerParams(1), ...layerParams(2), ...topParams].sort());
-  for (const n of [...layerParams(0), ...embeddingParams]) assert.ok(!changed(two.before, two.after).has(n), `${n} stays frozen for two epochs`);
 });
 
 test('frozen: only the head changes (it trains on cached features)', async () => {
