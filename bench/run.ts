@@ -74,29 +74,25 @@ const row = (...cells: (string | number)[]) => {
 };
 
 process.stdout.write(`${ensureTorch()}\n`);
-await initTfjs('auto');
-row('measurement', 'shape', 'pytorch', 'bertft tfjs', 'tfjs ÷ torch', 'bertft onnxruntime', 'onnx ÷ torch');
+// PyTorch and onnxruntime first, TF.js last: once TF.js's wasm backend has run, its worker threads
+// share the two cores with whatever runs next in this process.
+interface ShapeResult { torchTrain: number; onnxTrain: number; torchInfer: number; onnxInfer: number; tfjsTrain?: number; tfjsInfer?: number }
+const results = new Map<string, ShapeResult>();
+const weightsOf = (cfg: BertConfig) => new Map([...initBertWeights(cfg, 1), ...initClassifier(cfg, 2, 2)]);
 for (const name of shapes) {
   const cfg = config(SHAPES[name]!);
-  const weights = new Map([...initBertWeights(cfg, 1), ...initClassifier(cfg, 2, 2)]);
+  const weights = weightsOf(cfg);
   const torchTrain = Number((await runTorch(['train-throughput', '--shape', name, '--steps', String(steps)])).examples_per_s);
-  let tfjsTrain = NaN;
-  if (tfjsShapes.includes(name)) {
-    const tfjs = new TfjsClassifierEngine({ config: cfg, weights, pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 });
-    tfjsTrain = await trainThroughput(tfjs, [...weights.keys()]);
-    tfjs.dispose();
-  }
   const onnx = onnxEngine(cfg, weights);
   const onnxTrain = await trainThroughput(onnx, [...weights.keys()]);
   onnx.dispose();
-  const skipped = Number.isNaN(tfjsTrain);
-  row('train ex/s', name, torchTrain, skipped ? 'skipped' : tfjsTrain, skipped ? '–' : tfjsTrain / torchTrain, onnxTrain, onnxTrain / torchTrain);
   const torchInfer = Number((await runTorch(['infer-throughput', '--shape', name, '--steps', String(steps * 2)])).examples_per_s);
-  const tfjsInfer = await inferThroughput(cfg, weights, 'tfjs');
   const onnxInfer = await inferThroughput(cfg, weights, 'onnxruntime');
-  row('inference ex/s', name, torchInfer, tfjsInfer, tfjsInfer / torchInfer, onnxInfer, onnxInfer / torchInfer);
+  results.set(name, { torchTrain, onnxTrain, torchInfer, onnxInfer });
+  process.stderr.write(`${name}: torch train ${torchTrain.toFixed(1)}, onnx train ${onnxTrain.toFixed(1)}, torch infer ${torchInfer.toFixed(1)}, onnx infer ${onnxInfer.toFixed(1)} ex/s\n`);
 }
 
+let e2eRow: (string | number)[] | undefined;
 if (!argv.includes('--skip-e2e')) {
   // 8,000 SST-2 sentences, tokenized by bertft's tokenizer for both sides.
   const dir = resolve('out/bench');
@@ -114,6 +110,27 @@ if (!argv.includes('--skip-e2e')) {
   await fineTune({ model: join(SHARED, 'models', 'bert-tiny-imdb-mlm'), train: trainFile, output: join(dir, 'e2e-model'), init: 'random', epochs: 1, maxLength: 128, batchSize: 32, validationSplit: 0, seed: 0, engine: 'onnxruntime' });
   const bertftE2e = (performance.now() - t0) / 1000;
   // Wall times: the ratio is PyTorch's time ÷ bertft's, so ≥ 1 still means bertft is faster.
-  row('e2e train wall s (8k SST-2, tiny)', 'tiny', torchE2e, 'n/a', '–', bertftE2e, torchE2e / bertftE2e);
+  e2eRow = ['e2e train wall s (8k SST-2, tiny)', 'tiny', torchE2e, 'n/a', '–', bertftE2e, torchE2e / bertftE2e];
 }
+
+await initTfjs('auto');
+for (const name of shapes) {
+  const cfg = config(SHAPES[name]!);
+  const weights = weightsOf(cfg);
+  const r = results.get(name)!;
+  if (tfjsShapes.includes(name)) {
+    const tfjs = new TfjsClassifierEngine({ config: cfg, weights, pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 });
+    r.tfjsTrain = await trainThroughput(tfjs, [...weights.keys()]);
+    tfjs.dispose();
+  }
+  r.tfjsInfer = await inferThroughput(cfg, weights, 'tfjs');
+}
+
+row('measurement', 'shape', 'pytorch', 'bertft tfjs', 'tfjs ÷ torch', 'bertft onnxruntime', 'onnx ÷ torch');
+for (const [name, r] of results) {
+  const t = r.tfjsTrain;
+  row('train ex/s', name, r.torchTrain, t === undefined ? 'skipped' : t, t === undefined ? '–' : t / r.torchTrain, r.onnxTrain, r.onnxTrain / r.torchTrain);
+  row('inference ex/s', name, r.torchInfer, r.tfjsInfer!, r.tfjsInfer! / r.torchInfer, r.onnxInfer, r.onnxInfer / r.torchInfer);
+}
+if (e2eRow) row(...e2eRow);
 process.stdout.write('\n| ' + rows[0]!.join(' | ') + ' |\n|' + rows[0]!.map(() => '---').join('|') + '|\n' + rows.slice(1).map((r) => '| ' + r.join(' | ') + ' |').join('\n') + '\n');

@@ -53,6 +53,8 @@ def parse_args():
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--wait-idle", type=float, default=0, metavar="S",
                     help="before timing, take /tmp/bertft-bench.lock and wait up to S seconds for an idle machine (no other runnable process for 5 s)")
+    ap.add_argument("--torch-default-init", action="store_true",
+                    help="train-e2e from scratch: keep PyTorch's default init (Embedding N(0, 1), Linear Kaiming-uniform) instead of BERT's N(0, 0.02)")
     ap.add_argument("--init-from", help="train-e2e: a HF folder (config.json + model.safetensors); its shape replaces --shape")
     a = ap.parse_args()
     a.mode = ALIASES.get(a.mode, a.mode)
@@ -194,7 +196,8 @@ class BertForSequenceClassification(nn.Module):
         self.bert = BertModel(c)
         self.dropout = nn.Dropout(c["hidden_dropout_prob"])
         self.classifier = nn.Linear(c["hidden_size"], num_labels)
-        self.apply(self._init)
+        if not c.get("torch_default_init"):
+            self.apply(self._init)
 
     def _init(self, m):  # BERT's init: N(0, 0.02) weights, zero biases, LayerNorm (1, 0)
         if isinstance(m, (nn.Linear, nn.Embedding)):
@@ -385,9 +388,9 @@ def train_e2e(a, info):
         info["shape"] = next((k for k, v in SHAPES.items() if v == dims), "custom")
         info["init"] = os.path.basename(os.path.normpath(a.init_from))
     else:
-        c = config_for(a.shape)
+        c = dict(config_for(a.shape), torch_default_init=a.torch_default_init)
         model = BertForSequenceClassification(c)
-        info["init"] = "random"
+        info["init"] = "random (PyTorch default init)" if a.torch_default_init else "random"
     lr = a.lr if a.lr is not None else (1e-4 if c["hidden_size"] <= 256 else 3e-5)
     opt = adamw(model, lr, a.weight_decay)
     rng = random.Random(a.seed)

@@ -134,7 +134,13 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   const seed = options.seed ?? 42;
   const startedAt = new Date();
   let strategy = parseStrategy(options.strategy ?? 'full'); // fail on a typo before any work
-  const backend = await initTfjs(options.backend ?? 'auto');
+  // TF.js starts only when an engine needs it (the frozen head, or the fallback): its wasm thread
+  // pool would otherwise share the cores with onnxruntime for nothing.
+  let tfjsBackend: string | null = null;
+  const startTfjs = async () => {
+    tfjsBackend = (await initTfjs(options.backend ?? 'auto')).backend;
+  };
+  if (options.backend && options.backend !== 'auto') await startTfjs(); // an explicit --backend fails early if it cannot start
   const pretrained = await loadPretrained(options.model, { offline: options.offline });
   const cfg = pretrained.config;
   const maxLength = options.maxLength ?? Math.min(128, cfg.maxPositionEmbeddings);
@@ -266,10 +272,11 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     }
     featureSeconds = (Date.now() - t0) / 1000;
     const headNow = new Map([...startWeights].filter(([n]) => n.startsWith('classifier.')));
+    await startTfjs();
     engine = new HeadEngine({ features: concat(parts), hiddenSize: cfg.hiddenSize, encoderWeights, head: headNow, problem, numOutputs: width, dropout: cfg.hiddenDropoutProb, classWeights });
     trainData = { train: featureIndexSet(trainSet.lengths.length, 0), trainTargets, eval: evalSet && featureIndexSet(evalSet.lengths.length, trainSet.lengths.length), evalTargets };
   } else {
-    engine = await createTrainingEngine({ config: cfg, weights: startWeights, pooling, problem, numOutputs: width, classWeights, engine: options.engine, device: options.device });
+    engine = await createTrainingEngine({ config: cfg, weights: startWeights, pooling, problem, numOutputs: width, classWeights, engine: options.engine, device: options.device, startTfjs });
   }
 
   const trainer = new Trainer(engine, cfg, names, settings, {
@@ -279,7 +286,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     saveCheckpoint: async (cp) => saveResumeCheckpoint(output, { ...cp, fingerprint }),
   });
   events.onTrainer?.(trainer);
-  log(`training: ${data.train.length} examples, ${validation.length} validation, ${labels.length} labels, strategy ${strategyName(strategy)}, pooling ${pooling}, lr ${lr}, ${settings.epochs} epochs, engine ${engine.name}${engine.name.startsWith('tfjs') ? ` (backend ${backend.backend})` : ''}`);
+  log(`training: ${data.train.length} examples, ${validation.length} validation, ${labels.length} labels, strategy ${strategyName(strategy)}, pooling ${pooling}, lr ${lr}, ${settings.epochs} epochs, engine ${engine.name}${tfjsBackend ? ` (TF.js backend ${tfjsBackend})` : ''}`);
   let outcome;
   try {
     outcome = await trainer.train(trainData, resumeFrom);
@@ -294,7 +301,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     labels,
     strategy: strategyName(strategy),
     engine: engine.name,
-    backend: backend.backend,
+    backend: tfjsBackend,
     hyperparameters,
     advice: advice ?? null,
     history: outcome.state.history,

@@ -20,6 +20,8 @@ export interface TrainingEngineOptions {
   device?: Device;
   /** onnxruntime intra-op threads (default: every core). */
   threads?: number;
+  /** Starts the TF.js backend; called only when the TF.js engine is chosen. */
+  startTfjs: () => Promise<void>;
 }
 
 /**
@@ -40,5 +42,6 @@ export async function createTrainingEngine(options: TrainingEngineOptions): Prom
       if (choice === 'onnxruntime' || options.device === 'cuda') throw new UsageError(`--engine onnxruntime: ${(e as Error).message.split('\n')[0]}`);
     }
   }
+  await options.startTfjs();
   return new TfjsClassifierEngine(common);
 }
