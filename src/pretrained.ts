@@ -32,7 +32,13 @@ export interface PretrainedLoadOptions {
 export async function loadPretrained(model: string, options: PretrainedLoadOptions = {}): Promise<PretrainedFolder> {
   const dir = await resolveModelDir(model, { offline: options.offline, revision: options.revision });
   const { config, raw } = await readBertConfig(dir);
-  const [loaded, tokenizer] = await Promise.all([loadBertWeights(dir, config), BertTokenizer.fromDir(dir)]);
+  // Both load in parallel; a weights problem (say, a pytorch_model.bin-only folder) is reported
+  // before a tokenizer problem, since it is the one that says what the folder is.
+  const [weightsResult, tokenizerResult] = await Promise.allSettled([loadBertWeights(dir, config), BertTokenizer.fromDir(dir)]);
+  if (weightsResult.status === 'rejected') throw weightsResult.reason;
+  if (tokenizerResult.status === 'rejected') throw tokenizerResult.reason;
+  const loaded = weightsResult.value;
+  const tokenizer = tokenizerResult.value;
   return {
     dir,
     config,

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, runCli } from './helpers/cli.js';
@@ -138,12 +138,18 @@ test('SIGKILL mid-epoch, then --resume: same final metrics as an uninterrupted r
 });
 
 test('bad input: one line, exit codes 2 (usage) and 1 (failure)', () => {
+  // A folder with a PyTorch pickle and no tokenizer: the weights format is what gets explained.
+  const binOnly = join(dir, 'bin-only');
+  mkdirSync(binOnly, { recursive: true });
+  writeFileSync(join(binOnly, 'config.json'), '{"model_type":"bert","vocab_size":10,"hidden_size":4,"num_hidden_layers":1,"num_attention_heads":1,"intermediate_size":4}');
+  writeFileSync(join(binOnly, 'pytorch_model.bin'), 'pickle');
   const cases: [string[], number, RegExp][] = [
     [['train', ...COMMON, '--output', join(dir, 'x'), '--strategy', 'half'], 2, /--strategy must be one of/],
     [['train', ...COMMON, '--output', join(dir, 'x'), '--learning-rate', 'fast'], 2, /--learning-rate must be a number/],
     [['train', ...COMMON, '--output', join(dir, 'x'), '--text-column', 'review'], 2, /review/],
     [['train', '--model', TINY_MODEL_DIR, '--train', join(dir, 'none.tsv'), '--output', join(dir, 'x')], 1, /none\.tsv/],
     [['predict', '--model', TINY_MODEL_DIR, TRAIN], 1, /no classification head/],
+    [['embed', '--model', binOnly, TRAIN], 1, /pytorch_model\.bin: bertft reads safetensors only.*save_pretrained/],
   ];
   for (const [args, code, pattern] of cases) {
     const r = runCli(args, { env });
