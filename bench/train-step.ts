@@ -2,7 +2,11 @@
  * ms per BERT training step (forward, backward, gradient clipping, AdamW) on the TF.js engine,
  * at batch 32 × 128 tokens, for BERT-Tiny (and, with --mini, BERT-Mini) shapes with random weights.
  *
- *   node --import tsx bench/train-step.ts [--backend wasm|cpu|auto] [--steps N] [--mini]
+ *   node --import tsx bench/train-step.ts [--backend wasm|cpu|auto] [--steps N] [--mini] [--stock]
+ *
+ * --stock puts tfjs-backend-wasm's own kernels back (the "before" of src/engine/tfjs/wasm-kernels.ts, plus
+ * our UnsortedSegmentSum, without which stock wasm cannot compute an embedding gradient);
+ * on the wasm backend every line is then printed for the stock and for bertft's kernels.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initTfjs, type TfjsBackendChoice } from '../src/engine/tfjs/backend.js';
@@ -11,6 +15,8 @@ import { toTfjsParams } from '../src/engine/tfjs/params.js';
 import { AdamW } from '../src/engine/tfjs/adamw.js';
 import { trainStep } from '../src/engine/tfjs/train-step.js';
 import { batchToTensors } from '../src/engine/tfjs/inputs.js';
+import { registerFastWasmKernels, restoreStockWasmKernels } from '../src/engine/tfjs/wasm-kernels.js';
+import { unsortedSegmentSumKernel } from '../src/engine/tfjs/wasm-segment-sum.js';
 import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
 import { sequenceClassifierLogits } from '../src/models/classifier.js';
 import { softmaxCrossEntropy } from '../src/heads/losses.js';
@@ -47,8 +53,20 @@ if (args.includes('--mini')) shapes.push(['BERT-Mini (L4 H256)', bertShape(4, 25
 
 const info = await initTfjs(backendChoice);
 console.log(`backend ${info.backend} (${info.provider}), threads ${info.threads}`);
+const kernelSets = info.backend === 'wasm' && args.includes('--stock') ? ['stock', 'bertft'] : [info.backend === 'wasm' ? 'bertft' : info.backend];
 const B = 32;
 const S = 128;
+for (const kernels of kernelSets) {
+if (kernels === 'stock') {
+  // Stock wasm has no UnsortedSegmentSum (the embedding gradient) and cannot train BERT at all;
+  // "stock" keeps only that kernel of ours.
+  restoreStockWasmKernels();
+  tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumKernel });
+}
+if (kernels === 'bertft' && kernelSets.includes('stock')) {
+  tf.unregisterKernel('UnsortedSegmentSum', 'wasm');
+  registerFastWasmKernels();
+}
 for (const [label, cfg] of shapes) {
   const weights = initBertWeights(cfg, 0);
   for (const [k, v] of initClassifier(cfg, 2, 1)) weights.set(k, v);
@@ -76,7 +94,8 @@ for (const [label, cfg] of shapes) {
   }
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
-  console.log(`${label}: ${median.toFixed(0)} ms/step at ${B}×${S} (median of ${steps}), ${((B * 1000) / median).toFixed(1)} examples/s`);
+  console.log(`${label}, ${kernels} kernels: ${median.toFixed(0)} ms/step at ${B}×${S} (median of ${steps}), ${((B * 1000) / median).toFixed(1)} examples/s`);
   optimizer.dispose();
   for (const p of params.values()) p.dispose();
+}
 }
