@@ -12,6 +12,7 @@ import { disposeParams, toTfjsParams } from '../src/engine/tfjs/params.js';
 import { OnnxEncoderRunner } from '../src/engine/onnx/runner.js';
 import { bertForward, pool } from '../src/models/bert/bert.js';
 import type { BertConfig } from '../src/models/bert/config.js';
+import { namedShape, SHAPES as SHAPE_TABLE } from './shapes.js';
 import { initBertWeights } from '../src/models/bert/init.js';
 
 const args = process.argv.slice(2);
@@ -24,28 +25,11 @@ const minSeconds = Number(flag('--seconds', '3'));
 const only = new Set(flag('--only', 'tiny,mini,small').split(','));
 const withTfjs = !args.includes('--no-tfjs');
 
-function shape(layers: number, hidden: number, heads: number): BertConfig {
-  return {
-    vocabSize: 30522,
-    hiddenSize: hidden,
-    numHiddenLayers: layers,
-    numAttentionHeads: heads,
-    intermediateSize: hidden * 4,
-    hiddenAct: 'gelu',
-    hiddenDropoutProb: 0.1,
-    attentionProbsDropoutProb: 0.1,
-    maxPositionEmbeddings: 512,
-    typeVocabSize: 2,
-    layerNormEps: 1e-12,
-    padTokenId: 0,
-    initializerRange: 0.02,
-  };
-}
 
 const SHAPES: [string, string, BertConfig][] = [
-  ['tiny', 'BERT-Tiny (L2 H128)', shape(2, 128, 2)],
-  ['mini', 'BERT-Mini (L4 H256)', shape(4, 256, 4)],
-  ['small', 'BERT-Small (L4 H512)', shape(4, 512, 8)],
+  ['tiny', SHAPE_TABLE.tiny.label, namedShape('tiny')],
+  ['mini', SHAPE_TABLE.mini.label, namedShape('mini')],
+  ['small', SHAPE_TABLE.small.label, namedShape('small')],
 ];
 
 const B = 32;

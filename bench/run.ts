@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { initTfjs } from '../src/engine/tfjs/backend.js';
 import { createForwardRunner, type EngineChoice } from '../src/inference/forward.js';
 import type { BertConfig } from '../src/models/bert/config.js';
+import { namedShape } from './shapes.js';
 import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
 import type { ClassifierEngine } from '../src/training/engine.js';
 import { TfjsClassifierEngine } from '../src/training/tfjs-engine.js';
@@ -24,16 +25,12 @@ import { ensureTorch, runTorch } from './pytorch.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
-const SHAPES: Record<string, [number, number, number, number]> = { tiny: [2, 128, 2, 512], mini: [4, 256, 4, 1024], small: [4, 512, 8, 2048] };
 const shapes = opt('--shapes', 'tiny,mini,small').split(',');
 const steps = Number(opt('--steps', '5'));
 // TF.js (wasm) needs minutes per BERT-Small step; by default it is timed on the two smaller shapes only.
 const tfjsShapes = opt('--tfjs-shapes', 'tiny,mini').split(',');
 const SHARED = process.env.BERTFT_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
 
-function config([layers, hidden, heads, inter]: [number, number, number, number]): BertConfig {
-  return { vocabSize: 30522, hiddenSize: hidden, numHiddenLayers: layers, numAttentionHeads: heads, intermediateSize: inter, hiddenAct: 'gelu', hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.1, maxPositionEmbeddings: 512, typeVocabSize: 2, layerNormEps: 1e-12, padTokenId: 0, initializerRange: 0.02 };
-}
 
 function randomBatch(B: number, S: number) {
   const inputIds = Int32Array.from({ length: B * S }, (_, i) => 1000 + ((i * 7919) % 29000));
@@ -80,7 +77,7 @@ interface ShapeResult { torchTrain: number; onnxTrain: number; torchInfer: numbe
 const results = new Map<string, ShapeResult>();
 const weightsOf = (cfg: BertConfig) => new Map([...initBertWeights(cfg, 1), ...initClassifier(cfg, 2, 2)]);
 for (const name of shapes) {
-  const cfg = config(SHAPES[name]!);
+  const cfg = namedShape(name);
   const weights = weightsOf(cfg);
   const torchTrain = Number((await runTorch(['train-throughput', '--shape', name, '--steps', String(steps)])).examples_per_s);
   const onnx = onnxEngine(cfg, weights);
@@ -115,7 +112,7 @@ if (!argv.includes('--skip-e2e')) {
 
 await initTfjs('auto');
 for (const name of shapes) {
-  const cfg = config(SHAPES[name]!);
+  const cfg = namedShape(name);
   const weights = weightsOf(cfg);
   const r = results.get(name)!;
   if (tfjsShapes.includes(name)) {

@@ -20,6 +20,7 @@ import { initTfjs, type TfjsBackendChoice } from '../src/engine/tfjs/backend.js'
 import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
 import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
 import type { BertConfig } from '../src/models/bert/config.js';
+import { namedShape, SHAPES as SHAPE_TABLE } from './shapes.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import type { ClassifierEngine, StepOptions, TrainBatch } from '../src/training/engine.js';
 import { paramSettings } from '../src/training/schedule.js';
@@ -55,29 +56,10 @@ async function waitForIdle(seconds: number): Promise<boolean> {
   return false;
 }
 
-function bertShape(layers: number, hidden: number, heads: number): BertConfig {
-  return {
-    vocabSize: 30522,
-    hiddenSize: hidden,
-    numHiddenLayers: layers,
-    numAttentionHeads: heads,
-    intermediateSize: hidden * 4,
-    hiddenAct: 'gelu',
-    hiddenDropoutProb: 0.1,
-    attentionProbsDropoutProb: 0.1,
-    maxPositionEmbeddings: 512,
-    typeVocabSize: 2,
-    layerNormEps: 1e-12,
-    padTokenId: 0,
-    initializerRange: 0.02,
-  };
-}
 
-const SHAPES: Record<string, [string, BertConfig]> = {
-  tiny: ['BERT-Tiny (L2 H128 A2 I512)', bertShape(2, 128, 2)],
-  mini: ['BERT-Mini (L4 H256 A4 I1024)', bertShape(4, 256, 4)],
-  small: ['BERT-Small (L4 H512 A8 I2048)', bertShape(4, 512, 8)],
-};
+const SHAPES: Record<string, [string, BertConfig]> = Object.fromEntries(
+  Object.entries(SHAPE_TABLE).map(([name, s]) => [name, [s.label, namedShape(name)]]),
+);
 
 function batchOf(seed: number): TrainBatch {
   const ids = new Int32Array(B * S).map((_, i) => (i % S === 0 ? 101 : 1000 + ((i * 7919 + seed * 104729) % 20000)));

@@ -21,6 +21,7 @@ import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
 import { sequenceClassifierLogits } from '../src/models/classifier.js';
 import { softmaxCrossEntropy } from '../src/heads/losses.js';
 import type { BertConfig } from '../src/models/bert/config.js';
+import { namedShape, SHAPES } from './shapes.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: string) => {
@@ -30,26 +31,9 @@ const flag = (name: string, dflt: string) => {
 const backendChoice = flag('--backend', 'auto') as TfjsBackendChoice;
 const steps = Number(flag('--steps', '3'));
 
-export function bertShape(layers: number, hidden: number): BertConfig {
-  return {
-    vocabSize: 30522,
-    hiddenSize: hidden,
-    numHiddenLayers: layers,
-    numAttentionHeads: hidden / 64,
-    intermediateSize: hidden * 4,
-    hiddenAct: 'gelu',
-    hiddenDropoutProb: 0.1,
-    attentionProbsDropoutProb: 0.1,
-    maxPositionEmbeddings: 512,
-    typeVocabSize: 2,
-    layerNormEps: 1e-12,
-    padTokenId: 0,
-    initializerRange: 0.02,
-  };
-}
 
-const shapes: [string, BertConfig][] = [['BERT-Tiny (L2 H128)', bertShape(2, 128)]];
-if (args.includes('--mini')) shapes.push(['BERT-Mini (L4 H256)', bertShape(4, 256)]);
+const shapes: [string, BertConfig][] = [[SHAPES.tiny.label, namedShape('tiny')]];
+if (args.includes('--mini')) shapes.push([SHAPES.mini.label, namedShape('mini')]);
 
 const info = await initTfjs(backendChoice);
 console.log(`backend ${info.backend} (${info.provider}), threads ${info.threads}`);

@@ -1,20 +1,10 @@
 /** The shape of training_results.json, which `bertft train` writes and the report reads. */
+import type { HistoryEntry } from '../training/trainer.js';
 
 export type ProblemType = 'single_label_classification' | 'multi_label_classification' | 'regression';
 
-/** One evaluation point (usually the end of an epoch). */
-export interface TrainingHistoryPoint {
-  epoch: number;
-  step: number;
-  /** Mean training loss since the previous point. */
-  train_loss: number;
-  learning_rate: number;
-  /** Absent when the run had no validation data. */
-  eval_loss?: number;
-  eval_metrics?: Record<string, number>;
-  /** Training seconds so far. */
-  elapsed_s: number;
-}
+/** One evaluation point (usually the end of an epoch), as the trainer writes it. */
+export type TrainingHistoryPoint = HistoryEntry;
 
 /** The training loss every N optimiser steps, for a finer loss curve than one point per epoch. */
 export interface TrainingStepPoint {

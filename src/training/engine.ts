@@ -1,6 +1,20 @@
 import type { TokenBatch } from '../engine/tfjs/inputs.js';
 import type { HostTensor } from '../models/host-tensor.js';
+import type { Pooling } from '../models/bert/bert.js';
+import type { BertConfig } from '../models/bert/config.js';
 import type { ParamSettings } from './schedule.js';
+import type { ProblemType } from './problem.js';
+
+/** What every training engine is built from. */
+export interface ClassifierEngineOptions {
+  config: BertConfig;
+  /** Encoder and head weights by HF name (no `bert.` prefix). */
+  weights: ReadonlyMap<string, HostTensor>;
+  pooling: Pooling;
+  problem: ProblemType;
+  numOutputs: number;
+  classWeights?: Float32Array;
+}
 
 /** A batch with its targets: rows of width `numOutputs` (one-hot, multi-hot or values). */
 export interface TrainBatch {

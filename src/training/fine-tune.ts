@@ -27,7 +27,7 @@ import { loadResumeCheckpoint, saveResumeCheckpoint } from './resume-checkpoint.
 import { parseStrategy, strategyName, trainableParams, type Strategy } from './strategy.js';
 import { createTrainingEngine } from './select-engine.js';
 import type { Device } from '../engine/onnx/session.js';
-import { tokenizeAll, type TokenizedSet } from './tokenized.js';
+import { tokenizeAll } from './tokenized.js';
 import { Trainer, type TrainerCallbacks, type TrainerSettings } from './trainer.js';
 import { writeClassifierFolder, writeTrainingResults } from './output-folder.js';
 import { adviseStrategy, type Advice } from './advise.js';

@@ -1,20 +1,10 @@
 import { UsageError } from '../errors.js';
 import { executionProviders, loadOrt, type Device, type OrtSessionOptions } from '../engine/onnx/session.js';
-import type { Pooling } from '../models/bert/bert.js';
-import type { BertConfig } from '../models/bert/config.js';
-import type { HostTensor } from '../models/host-tensor.js';
 import type { EngineChoice } from '../inference/forward.js';
-import type { ClassifierEngine } from './engine.js';
-import type { ProblemType } from './problem.js';
+import type { ClassifierEngine, ClassifierEngineOptions } from './engine.js';
 import { TfjsClassifierEngine } from './tfjs-engine.js';
 
-export interface TrainingEngineOptions {
-  config: BertConfig;
-  weights: ReadonlyMap<string, HostTensor>;
-  pooling: Pooling;
-  problem: ProblemType;
-  numOutputs: number;
-  classWeights?: Float32Array;
+export interface TrainingEngineOptions extends ClassifierEngineOptions {
   /** auto (default): onnxruntime when it loads — several times faster than TF.js on CPU — else TF.js. */
   engine?: EngineChoice;
   device?: Device;
@@ -31,7 +21,7 @@ export interface TrainingEngineOptions {
  */
 export async function createTrainingEngine(options: TrainingEngineOptions): Promise<ClassifierEngine> {
   const choice = options.engine ?? 'auto';
-  const common = { config: options.config, weights: options.weights, pooling: options.pooling, problem: options.problem, numOutputs: options.numOutputs, classWeights: options.classWeights };
+  const { engine: _engine, device: _device, threads: _threads, startTfjs: _start, ...common } = options;
   if (choice !== 'tfjs') {
     try {
       await loadOrt();

@@ -3,22 +3,12 @@ import { AdamW, clipByGlobalNorm } from '../engine/tfjs/adamw.js';
 import { batchToTensors, type TokenBatch } from '../engine/tfjs/inputs.js';
 import { TfjsOps } from '../engine/tfjs/ops.js';
 import { disposeParams, fromTfjsParams } from '../engine/tfjs/params.js';
-import type { Pooling } from '../models/bert/bert.js';
-import type { BertConfig } from '../models/bert/config.js';
 import { sequenceClassifierLogits } from '../models/classifier.js';
 import type { HostTensor } from '../models/host-tensor.js';
-import type { ClassifierEngine, OptimizerState, StepOptions, TrainBatch } from './engine.js';
-import { lossFor, type ProblemType } from './problem.js';
+import type { ClassifierEngine, ClassifierEngineOptions, OptimizerState, StepOptions, TrainBatch } from './engine.js';
+import { lossFor } from './problem.js';
 
-export interface TfjsEngineOptions {
-  config: BertConfig;
-  /** Encoder and head weights by HF name (no `bert.` prefix). */
-  weights: ReadonlyMap<string, HostTensor>;
-  pooling: Pooling;
-  problem: ProblemType;
-  numOutputs: number;
-  classWeights?: Float32Array;
-}
+export type TfjsEngineOptions = ClassifierEngineOptions;
 
 let engineCounter = 0;
 

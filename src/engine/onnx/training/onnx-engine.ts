@@ -1,10 +1,7 @@
 import type * as Ort from 'onnxruntime-node';
 import type { TokenBatch } from '../../tfjs/inputs.js';
-import type { Pooling } from '../../../models/bert/bert.js';
-import type { BertConfig } from '../../../models/bert/config.js';
 import type { HostTensor } from '../../../models/host-tensor.js';
-import type { ClassifierEngine, OptimizerState, StepOptions, TrainBatch } from '../../../training/engine.js';
-import type { ProblemType } from '../../../training/problem.js';
+import type { ClassifierEngine, ClassifierEngineOptions, OptimizerState, StepOptions, TrainBatch } from '../../../training/engine.js';
 import { createSession, int64Tensor, loadOrt, type OrtModule, type OrtSession, type OrtSessionOptions } from '../session.js';
 import { BATCH_DIM, INPUT_NAMES, SEQUENCE_DIM } from '../trace.js';
 import { toModelBytes } from '../to-proto.js';
@@ -12,14 +9,7 @@ import { fillDropoutMask, siteDims } from './dropout-masks.js';
 import { biasCorrection, DEFAULT_ADAMW, OPTIMIZER_INPUTS } from './optimizer.js';
 import { buildStepGraph, STEP_NAMES, type ClassifierSpec, type StepGraph, type StepGraphRequest } from './step-graph.js';
 
-export interface OnnxEngineOptions {
-  config: BertConfig;
-  /** Encoder and head weights by HF name (no `bert.` prefix). */
-  weights: ReadonlyMap<string, HostTensor>;
-  pooling: Pooling;
-  problem: ProblemType;
-  numOutputs: number;
-  classWeights?: Float32Array;
+export interface OnnxEngineOptions extends ClassifierEngineOptions {
   /** onnxruntime session options (threads, optimisation level). */
   session?: OrtSessionOptions;
 }
