@@ -137,6 +137,31 @@ test('SIGKILL mid-epoch, then --resume: same final metrics as an uninterrupted r
   assert.deepEqual(b.final_eval, a.final_eval);
 });
 
+test('Ctrl-C (SIGINT) mid-training saves a resumable checkpoint, exits 130, and --resume finishes like an uninterrupted run', async () => {
+  const args = [...COMMON.filter((a) => a !== '--quiet'), '--epochs', '2', '--checkpoint-minutes', '0'];
+  const straight = join(dir, 'straight');
+  if (!existsSync(join(straight, 'training_results.json'))) assert.equal(runCli(['train', ...args, '--output', straight], { env }).status, 0);
+  const stopped = join(dir, 'ctrl-c');
+  const child = spawn(process.execPath, [BIN, 'train', ...args, '--output', stopped], { env: { ...process.env, ...env, HF_HUB_OFFLINE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const stateFile = join(stopped, 'checkpoint-last', 'trainer_state.json');
+  for (let i = 0; i < 1200 && !existsSync(stateFile); i++) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, stderr);
+  assert.match(stderr, /stopping after this step and saving a resumable checkpoint/);
+  assert.match(stderr, /interrupted: checkpoint saved in .*checkpoint-last; run the same command with --resume/);
+  assert.ok(!existsSync(join(stopped, 'training_results.json')), 'the interrupted run did not finish');
+  const resumed = runCli(['train', ...args, '--output', stopped, '--resume'], { env });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming from step \d+/);
+  const a = results(straight);
+  const b = results(stopped);
+  assert.deepEqual(b.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]), a.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]));
+  assert.deepEqual(b.final_eval, a.final_eval);
+});
+
 test('bad input: one line, exit codes 2 (usage) and 1 (failure)', () => {
   // A folder with a PyTorch pickle and no tokenizer: the weights format is what gets explained.
   const binOnly = join(dir, 'bin-only');
