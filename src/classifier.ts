@@ -70,7 +70,7 @@ export class TextClassifier {
   /** Trains a classifier (see FineTuneOptions) and loads the result. */
   static async fit(options: FineTuneOptions, events?: FineTuneEvents): Promise<TextClassifier> {
     await fineTune(options, events);
-    return TextClassifier.fromPretrained(options.output, { backend: options.backend, offline: true });
+    return TextClassifier.fromPretrained(options.output, { backend: options.backend, engine: options.engine, device: options.device, offline: true });
   }
 
   /** `tfjs` or `onnxruntime`. */
