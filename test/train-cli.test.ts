@@ -103,6 +103,17 @@ test('frozen: features are cached and reused, mean pooling recorded, head-only w
   assert.ok(worst < 1e-4, `logit differences up to ${worst}`);
 });
 
+/** Runs `train --resume` on an interrupted output folder and checks it ends like the uninterrupted run. */
+function resumeAndCompare(args: string[], interrupted: string, straight: string): void {
+  const resumed = runCli(['train', ...args, '--output', interrupted, '--resume'], { env });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming from step \d+/);
+  const a = results(straight);
+  const b = results(interrupted);
+  assert.deepEqual(b.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]), a.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]));
+  assert.deepEqual(b.final_eval, a.final_eval);
+}
+
 test('SIGKILL mid-epoch, then --resume: same final metrics as an uninterrupted run', async () => {
   const args = [...COMMON, '--epochs', '2', '--checkpoint-minutes', '0'];
   const straight = join(dir, 'straight');
@@ -128,13 +139,7 @@ test('SIGKILL mid-epoch, then --resume: same final metrics as an uninterrupted r
   await new Promise((r) => child.once('exit', r));
   assert.ok(killedAt >= 3 && killedAt < 2 * stepsPerEpoch, `killed at step ${killedAt}`);
   assert.ok(!existsSync(join(killed, 'training_results.json')), 'the killed run did not finish');
-  const resumed = runCli(['train', ...args.filter((a) => a !== '--quiet'), '--output', killed, '--resume'], { env });
-  assert.equal(resumed.status, 0, resumed.stderr);
-  assert.match(resumed.stderr, /resuming from step \d+/);
-  const a = results(straight);
-  const b = results(killed);
-  assert.deepEqual(b.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]), a.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]));
-  assert.deepEqual(b.final_eval, a.final_eval);
+  resumeAndCompare(args.filter((a) => a !== '--quiet'), killed, straight);
 });
 
 test('Ctrl-C (SIGINT) mid-training saves a resumable checkpoint, exits 130, and --resume finishes like an uninterrupted run', async () => {
@@ -153,13 +158,7 @@ test('Ctrl-C (SIGINT) mid-training saves a resumable checkpoint, exits 130, and 
   assert.match(stderr, /stopping after this step and saving a resumable checkpoint/);
   assert.match(stderr, /interrupted: checkpoint saved in .*checkpoint-last; run the same command with --resume/);
   assert.ok(!existsSync(join(stopped, 'training_results.json')), 'the interrupted run did not finish');
-  const resumed = runCli(['train', ...args, '--output', stopped, '--resume'], { env });
-  assert.equal(resumed.status, 0, resumed.stderr);
-  assert.match(resumed.stderr, /resuming from step \d+/);
-  const a = results(straight);
-  const b = results(stopped);
-  assert.deepEqual(b.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]), a.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]));
-  assert.deepEqual(b.final_eval, a.final_eval);
+  resumeAndCompare(args, stopped, straight);
 });
 
 test('bad input: one line, exit codes 2 (usage) and 1 (failure)', () => {

@@ -3,6 +3,7 @@
  * confusion matrix), for trying the report without training: the render script's --sample and the
  * tests use them.
  */
+import { mulberry32 } from '../data/random.js';
 import type { ClassScore, FinalEval, ProblemType, TrainingHistoryPoint, TrainingResults, TrainingStepPoint } from './types.js';
 
 /** Options for {@link sampleResults}. */
@@ -17,18 +18,6 @@ export interface SampleOptions {
   seed?: number;
 }
 
-/** A small seeded generator (mulberry32), so a sample is the same every time. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Builds a TrainingResults object as `bertft train` would write it.
  *
@@ -41,7 +30,7 @@ export function sampleResults(options: SampleOptions = {}): TrainingResults {
   const perEpoch = options.stepsPerEpoch ?? 40;
   const evaluate = options.evaluate ?? true;
   const multiLabel = problem === 'multi_label_classification';
-  const rand = random(options.seed ?? 7);
+  const rand = mulberry32(options.seed ?? 7); // seeded, so a sample is the same every time
   const batchSize = 16;
   const chance = Math.log(Math.max(2, labels.length));
 
