@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { DEVICES, type Device } from '../engine/onnx/session.js';
 
 /** Parses a whole positive integer option, or fails with a usage error naming the flag. */
 export function parsePositiveInt(flag: string, value: string): number {
@@ -24,4 +25,9 @@ export function parseChoice<C extends string>(flag: string, value: string, choic
     throw new UsageError(`${flag} must be one of ${choices.join(', ')}; got "${value}"`);
   }
   return value as C;
+}
+
+/** `--device`: cpu (the default when absent) or cuda. */
+export function parseDevice(value: unknown): Device {
+  return parseChoice('--device', String(value ?? 'cpu'), DEVICES);
 }

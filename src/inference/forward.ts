@@ -68,17 +68,28 @@ async function onnxRunner(config: BertConfig, weights: ReadonlyMap<string, HostT
   return { engine: 'onnxruntime', run: (b) => runner.run(b), dispose: () => runner.dispose() };
 }
 
-/** Creates the forward runner for an engine choice (auto falls back to TF.js if onnxruntime cannot load). */
-export async function createForwardRunner(config: BertConfig, weights: ReadonlyMap<string, HostTensor>, options: ForwardOptions): Promise<ForwardRunner> {
-  const engine = options.engine ?? 'auto';
+/**
+ * Runs `onnx()` unless the choice is tfjs; when onnxruntime cannot start, `auto` on the CPU falls
+ * back to `fallback()`, while an explicit `--engine onnxruntime` or `--device cuda` fails clearly.
+ * Shared by inference (here) and training (training/select-engine.ts).
+ */
+export async function preferOnnx<T>(engine: EngineChoice, device: Device | undefined, onnx: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
   if (!ENGINES.includes(engine)) throw new UsageError(`--engine must be one of ${ENGINES.join(', ')}; got "${engine}"`);
   if (engine !== 'tfjs') {
     try {
-      return await onnxRunner(config, weights, options);
+      return await onnx();
     } catch (e) {
-      if (engine === 'onnxruntime' || options.device === 'cuda') throw new UsageError(`--engine onnxruntime: onnxruntime-node cannot start (${(e as Error).message.split('\n')[0]})`);
+      const flag = engine === 'onnxruntime' ? '--engine onnxruntime' : device === 'cuda' ? '--device cuda' : undefined;
+      if (flag) throw new UsageError(`${flag}: onnxruntime-node cannot start (${(e as Error).message.split('\n')[0]})`);
     }
   }
-  await initTfjs(options.backend ?? 'auto');
-  return new TfjsRunner(config, weights, options);
+  return fallback();
+}
+
+/** Creates the forward runner for an engine choice (auto falls back to TF.js if onnxruntime cannot load). */
+export async function createForwardRunner(config: BertConfig, weights: ReadonlyMap<string, HostTensor>, options: ForwardOptions): Promise<ForwardRunner> {
+  return preferOnnx(options.engine ?? 'auto', options.device, () => onnxRunner(config, weights, options), async () => {
+    await initTfjs(options.backend ?? 'auto');
+    return new TfjsRunner(config, weights, options);
+  });
 }

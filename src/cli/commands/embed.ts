@@ -4,9 +4,9 @@ import { Encoder } from '../../encoder.js';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
 import { ENGINES, type EngineChoice } from '../../inference/forward.js';
-import { DEVICES, type Device } from '../../engine/onnx/session.js';
+import { DEVICES } from '../../engine/onnx/session.js';
 import { readTexts } from '../input.js';
-import { parseChoice, parsePositiveInt } from '../parse.js';
+import { parseChoice, parsePositiveInt, parseDevice } from '../parse.js';
 import { createProgress } from '../progress.js';
 import { action } from '../run-command.js';
 
@@ -57,7 +57,7 @@ Examples:
         const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
         const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
         const texts = readTexts(file);
-        const encoder = await Encoder.fromPretrained(opts.model, { backend, engine, device: parseChoice('--device', String(opts.device ?? 'cpu'), DEVICES) as Device, offline: opts.offline });
+        const encoder = await Encoder.fromPretrained(opts.model, { backend, engine, device: parseDevice(opts.device), offline: opts.offline });
         const progress = createProgress({ quiet: opts.quiet });
         progress.start(texts.length, 'embed');
         const results = await encoder.embed(texts, {

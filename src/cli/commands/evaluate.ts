@@ -3,9 +3,9 @@ import { TextClassifier } from '../../classifier.js';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { formatReport } from '../../metrics/index.js';
 import { ENGINES, type EngineChoice } from '../../inference/forward.js';
-import { DEVICES, type Device } from '../../engine/onnx/session.js';
+import { DEVICES } from '../../engine/onnx/session.js';
 import { addDataOptions, readOptionsFrom } from '../data-options.js';
-import { parseChoice, parsePositiveInt } from '../parse.js';
+import { parseChoice, parsePositiveInt, parseDevice } from '../parse.js';
 import { action } from '../run-command.js';
 
 export function registerEvaluate(program: Command): void {
@@ -27,7 +27,7 @@ export function registerEvaluate(program: Command): void {
         const batchSize = parsePositiveInt('--batch-size', String(opts.batchSize));
         const backend = parseChoice('--backend', String(opts.backend), TFJS_BACKENDS) as TfjsBackendChoice;
         const engine = parseChoice('--engine', String(opts.engine), ENGINES) as EngineChoice;
-        const classifier = await TextClassifier.fromPretrained(opts.model, { backend, engine, device: parseChoice('--device', String(opts.device ?? 'cpu'), DEVICES) as Device, offline: Boolean(opts.offline) });
+        const classifier = await TextClassifier.fromPretrained(opts.model, { backend, engine, device: parseDevice(opts.device), offline: Boolean(opts.offline) });
         const report = await classifier.evaluate(opts.data, { batchSize, read: readOptionsFrom(opts as never) });
         await classifier.dispose();
         if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');

@@ -4,8 +4,8 @@ import { TextClassifier } from '../../classifier.js';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { readTexts } from '../input.js';
 import { ENGINES, type EngineChoice } from '../../inference/forward.js';
-import { DEVICES, type Device } from '../../engine/onnx/session.js';
-import { parseChoice, parsePositiveInt } from '../parse.js';
+import { DEVICES } from '../../engine/onnx/session.js';
+import { parseChoice, parsePositiveInt, parseDevice } from '../parse.js';
 import { createProgress } from '../progress.js';
 import { action } from '../run-command.js';
 
@@ -31,7 +31,7 @@ export function registerPredict(program: Command): void {
         const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
         const texts = readTexts(file);
         const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
-        const classifier = await TextClassifier.fromPretrained(opts.model, { backend, engine, device: parseChoice('--device', String(opts.device ?? 'cpu'), DEVICES) as Device, offline: opts.offline });
+        const classifier = await TextClassifier.fromPretrained(opts.model, { backend, engine, device: parseDevice(opts.device), offline: opts.offline });
         const progress = createProgress({ quiet: opts.quiet });
         progress.start(texts.length, 'predict');
         const predictions = await classifier.predict(texts, { batchSize, maxLength, onProgress: (d) => progress.update(d) });

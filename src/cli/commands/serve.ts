@@ -3,11 +3,11 @@ import { TextClassifier } from '../../classifier.js';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { UsageError } from '../../errors.js';
 import { ENGINES, type EngineChoice } from '../../inference/forward.js';
-import { DEVICES, type Device } from '../../engine/onnx/session.js';
+import { DEVICES } from '../../engine/onnx/session.js';
 import { serveUntilSignal } from '../../serve/lifecycle.js';
 import { servedModelFromClassifier } from '../../serve/served-model.js';
 import { createClassificationServer } from '../../serve/server.js';
-import { parseChoice, parseNumber, parsePositiveInt } from '../parse.js';
+import { parseChoice, parseNumber, parsePositiveInt, parseDevice } from '../parse.js';
 import { action } from '../run-command.js';
 
 interface ServeCliOptions {
@@ -75,7 +75,7 @@ export function registerServe(program: Command): void {
         };
         const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
         const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
-        const classifier = await TextClassifier.fromPretrained(opts.model, { backend, engine, device: parseChoice('--device', String(opts.device ?? 'cpu'), DEVICES) as Device, offline: opts.offline });
+        const classifier = await TextClassifier.fromPretrained(opts.model, { backend, engine, device: parseDevice(opts.device), offline: opts.offline });
         try {
           const served = createClassificationServer(servedModelFromClassifier(classifier, { batchSize: maxBatchSize }), {
             ...limits,

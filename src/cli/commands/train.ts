@@ -3,11 +3,11 @@ import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend
 import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
 import { fineTune, type FineTuneOptions } from '../../training/fine-tune.js';
 import { ENGINES, type EngineChoice } from '../../inference/forward.js';
-import { DEVICES, type Device } from '../../engine/onnx/session.js';
+import { DEVICES } from '../../engine/onnx/session.js';
 import { parseProblemType } from '../../training/problem.js';
 import type { Trainer } from '../../training/trainer.js';
 import { addDataOptions, readOptionsFrom } from '../data-options.js';
-import { parseChoice, parseNumber, parsePositiveInt } from '../parse.js';
+import { parseChoice, parseNumber, parsePositiveInt, parseDevice } from '../parse.js';
 import { createProgress } from '../progress.js';
 import { action } from '../run-command.js';
 import { recipeSplits, resolveRecipeSplit } from '../../datasets/index.js';
@@ -81,7 +81,7 @@ export function trainOptionsFrom(f: TrainFlags): FineTuneOptions {
     offline: Boolean(f.offline),
     backend: parseChoice('--backend', String(f.backend ?? 'auto'), TFJS_BACKENDS) as TfjsBackendChoice,
     engine: parseChoice('--engine', String(f.engine ?? 'auto'), ENGINES) as EngineChoice,
-    device: parseChoice('--device', String(f.device ?? 'cpu'), DEVICES) as Device,
+    device: parseDevice(f.device),
     checkpointMinutes: num('--checkpoint-minutes', f.checkpointMinutes, { min: 0 }),
   };
 }
