@@ -20,9 +20,8 @@ import { TfjsClassifierEngine } from '../src/training/tfjs-engine.js';
 import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { fineTune } from '../src/training/fine-tune.js';
-import { BertTokenizer } from '../src/tokenization/index.js';
 import { readExamples } from '../src/data/index.js';
-import { ensureTorch, runTorch } from './pytorch.js';
+import { ensureTorch, runTorch, writeE2eIds } from './pytorch.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
@@ -111,10 +110,7 @@ if (!argv.includes('--skip-e2e')) {
   const examples = readExamples(join(SHARED, 'datasets', 'sst2', 'sentiment-train.tsv')).examples.slice(0, 8000);
   const trainFile = join(dir, 'sst2-8k.tsv');
   writeFileSync(trainFile, examples.map((e) => `${e.text}\t${e.label}`).join('\n') + '\n');
-  const tok = await BertTokenizer.fromDir(join(SHARED, 'models', 'bert-tiny-imdb-mlm'));
-  const enc = await tok.encodeBatch(examples.map((e) => e.text), undefined, { maxLength: 128 });
-  const ids = Array.from({ length: enc.batchSize }, (_, r) => Array.from(enc.inputIds.subarray(r * enc.seqLength, r * enc.seqLength + enc.lengths[r]!)));
-  writeFileSync(join(dir, 'sst2-8k-ids.json'), JSON.stringify({ input_ids: ids, labels: examples.map((e) => Number(e.label)) }));
+  await writeE2eIds(examples.map((e) => e.text), examples.map((e) => String(e.label)), join(SHARED, 'models', 'bert-tiny-imdb-mlm'), 128, join(dir, 'sst2-8k-ids.json'));
   const torchE2e = Number((await runTorch(['train-e2e', '--ids', join(dir, 'sst2-8k-ids.json'), '--shape', 'tiny'])).wall_s);
   const t0 = performance.now();
   // The whole of `bertft train` but the process start: reading, tokenizing, training, writing the folder.
