@@ -264,7 +264,8 @@ export async function readSafetensors(file: string): Promise<{ tensors: Map<stri
  *
  * @throws BertftError naming the tensor when its data length does not match its shape.
  */
-export function encodeSafetensors(tensors: ReadonlyMap<string, HostTensor>, metadata: Record<string, string> = { format: 'pt' }): Uint8Array {
+export function encodeSafetensors(tensors: ReadonlyMap<string, HostTensor>, metadata: Record<string, string> = { format: 'pt' }, dtype: 'F32' | 'F16' = 'F32'): Uint8Array {
+  const width = dtype === 'F16' ? 2 : 4;
   const names = [...tensors.keys()].sort();
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
@@ -274,8 +275,8 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, HostTensor>, meta
     if (!t.shape.every(isCount) || t.data.length !== shapeSize(t.shape)) {
       throw new BertftError(`cannot save tensor ${name}: it has ${t.data.length} values but shape [${t.shape.join(', ')}]`);
     }
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.length * 4] };
-    offset += t.data.length * 4;
+    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + t.data.length * width] };
+    offset += t.data.length * width;
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
@@ -287,6 +288,11 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, HostTensor>, meta
   let pos = 8 + jsonBytes.length;
   for (const name of names) {
     const d = tensors.get(name)!.data;
+    if (dtype === 'F16') {
+      for (let i = 0; i < d.length; i++) view.setUint16(pos + 2 * i, float32ToFloat16Bits(d[i]!), true);
+      pos += d.length * 2;
+      continue;
+    }
     if (LITTLE_ENDIAN) {
       out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), pos);
     } else {
@@ -301,6 +307,35 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, HostTensor>, meta
  * Writes tensors to a safetensors file (F32, sorted names, `format: 'pt'` metadata plus `metadata`)
  * atomically: readers see the old file or the new one, never a torn one.
  */
-export async function writeSafetensors(file: string, tensors: ReadonlyMap<string, HostTensor>, metadata?: Record<string, string>): Promise<void> {
-  await writeFileAtomic(file, encodeSafetensors(tensors, { format: 'pt', ...metadata }));
+export async function writeSafetensors(file: string, tensors: ReadonlyMap<string, HostTensor>, metadata?: Record<string, string>, dtype: 'F32' | 'F16' = 'F32'): Promise<void> {
+  await writeFileAtomic(file, encodeSafetensors(tensors, { format: 'pt', ...metadata }, dtype));
+}
+
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
+/** IEEE half-precision bits of a float32, rounded to nearest even (overflow → ±Inf, NaN kept). */
+export function float32ToFloat16Bits(value: number): number {
+  F32[0] = value;
+  const x = U32[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && (half & 1))) half += 1;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (half & 1))) half += 1;
+  return sign | half;
 }

@@ -10,6 +10,7 @@ import { registerAdvise } from './commands/advise.js';
 import { registerExport } from './commands/export.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerServe } from './commands/serve.js';
+import { registerPretrain } from './commands/pretrain.js';
 
 /** Builds the `bertft` program with every command registered. */
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str) => printError(`${str.replace(/^error: /, '').trim().split(/\n+/).join(' ')}; run with --help for usage`) });
   program.hook('preAction', (cmd) => setDebug(Boolean(cmd.optsWithGlobals().debug)));
   registerTrain(program);
+  registerPretrain(program);
   registerEvaluate(program);
   registerPredict(program);
   registerEmbed(program);

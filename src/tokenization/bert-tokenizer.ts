@@ -89,6 +89,19 @@ export class BertTokenizer {
     return enc.getTokens();
   }
 
+  /** Word-piece ids of each text, without special tokens and without truncation (for pre-training corpora). */
+  async idsOf(texts: string[]): Promise<Int32Array[]> {
+    this.setTruncation(0);
+    if (texts.length === 0) return [];
+    const encodings = await this.tok.encodeBatch(texts, { addSpecialTokens: false });
+    return encodings.map((e) => Int32Array.from(e.getIds()));
+  }
+
+  /** Whether a token continues the previous word (`##` pieces), for whole-word masking. */
+  isContinuation(id: number): boolean {
+    return (this.idToToken(id) ?? '').startsWith('##');
+  }
+
   /** Ids and token types of one text or pair, truncated to maxLength. */
   async encode(text: string, pair?: string, options: EncodeOptions = {}): Promise<{ ids: number[]; typeIds: number[] }> {
     this.setTruncation(this.maxLengthOf(options));

@@ -14,12 +14,26 @@ export interface ClassifierEngineOptions {
   problem: ProblemType;
   numOutputs: number;
   classWeights?: Float32Array;
+  /** The objective (default classification); see ClassifierSpec.head. */
+  head?: 'classification' | 'masked-lm';
 }
 
 /** A batch with its targets: rows of width `numOutputs` (one-hot, multi-hot or values). */
 export interface TrainBatch {
   tokens: TokenBatch;
   targets: Float32Array;
+  /** Masked-LM batches: which token rows are predicted, and the flat target index of each (heads/masked-lm.ts). */
+  masked?: MaskedTargets;
+}
+
+/** The masked positions of a masked-LM batch. */
+export interface MaskedTargets {
+  /** Flat row index b·S + s of each masked token. */
+  positions: Int32Array;
+  /** The original token id at each masked position. */
+  labels: Int32Array;
+  /** m·V + labels[m] (flatTargetIndex). */
+  targetIndex: Int32Array;
 }
 
 /** What one optimiser step needs besides the data. */

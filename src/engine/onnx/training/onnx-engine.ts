@@ -68,6 +68,7 @@ export class OnnxClassifierEngine implements ClassifierEngine {
       problem: options.problem,
       numOutputs: options.numOutputs,
       classWeights: options.classWeights,
+      head: options.head,
     };
   }
 
@@ -159,6 +160,14 @@ export class OnnxClassifierEngine implements ClassifierEngine {
     const { session } = await this.graph('logits', { kind: 'logits' });
     const feeds = this.batchFeeds(ort, { tokens, targets: new Float32Array(0) });
     const out = await session.run(this.only(session, feeds));
+    return out[STEP_NAMES.logits].data as Float32Array;
+  }
+
+  /** Masked-LM logits [M, V] at the batch's masked positions, dropout off. */
+  async maskedLmLogits(batch: TrainBatch): Promise<Float32Array> {
+    const ort = await this.ready();
+    const { session } = await this.graph('logits', { kind: 'logits' });
+    const out = await session.run(this.only(session, this.batchFeeds(ort, batch)));
     return out[STEP_NAMES.logits].data as Float32Array;
   }
 
@@ -281,6 +290,11 @@ export class OnnxClassifierEngine implements ClassifierEngine {
       [INPUT_NAMES.attentionMask]: int64Tensor(ort, tokens.attentionMask, dims),
       [INPUT_NAMES.tokenTypeIds]: int64Tensor(ort, tokens.tokenTypeIds, dims),
     };
+    if (batch.masked) {
+      const m = batch.masked.positions.length;
+      feeds[STEP_NAMES.mlmPositions] = int64Tensor(ort, batch.masked.positions, [m]);
+      feeds[STEP_NAMES.mlmTargetIndex] = int64Tensor(ort, batch.masked.targetIndex, [m]);
+    }
     if (batch.targets.length > 0) feeds[STEP_NAMES.targets] = new ort.Tensor('float32', batch.targets, [tokens.batchSize, this.spec.numOutputs]);
     for (const [name, t] of this.params) feeds[name] = t;
     return feeds;

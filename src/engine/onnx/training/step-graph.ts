@@ -1,6 +1,8 @@
 import type { Pooling } from '../../../models/bert/bert.js';
 import type { BertConfig } from '../../../models/bert/config.js';
 import { sequenceClassifierLogits } from '../../../models/classifier.js';
+import { bertForward } from '../../../models/bert/bert.js';
+import { maskedLmLogits, maskedLmLoss } from '../../../heads/masked-lm.js';
 import type { HostTensor } from '../../../models/host-tensor.js';
 import { lossFor, type ProblemType } from '../../../training/problem.js';
 import type { ParamSettings } from '../../../training/schedule.js';
@@ -32,7 +34,15 @@ export interface ClassifierSpec {
   problem: ProblemType;
   numOutputs: number;
   classWeights?: Float32Array;
+  /**
+   * The objective: sequence classification (default) over pooled features, or masked LM, where
+   * the batch feeds `mlm_positions` and `mlm_target_index` and `logits` are [masked_count, V].
+   */
+  head?: 'classification' | 'masked-lm';
 }
+
+/** The masked-count dim of the masked-LM inputs. */
+export const MASKED_DIM = 'masked_count';
 
 export type StepGraphRequest =
   | { kind: 'logits' }
@@ -49,6 +59,10 @@ export type StepGraphRequest =
 /** Graph input/output names besides the token inputs and the parameters. */
 export const STEP_NAMES = {
   targets: 'targets',
+  /** Masked LM: flat row index b·S + s of each masked token, int64 [masked_count]. */
+  mlmPositions: 'mlm_positions',
+  /** Masked LM: m·V + label of each masked token (see heads/masked-lm.ts), int64 [masked_count]. */
+  mlmTargetIndex: 'mlm_target_index',
   /** Gradient of the loss fed into the backward pass: a micro-batch's share of the batch. */
   lossScale: 'loss_scale',
   loss: 'loss',
@@ -79,14 +93,23 @@ export function buildStepGraph(spec: ClassifierSpec, request: StepGraphRequest):
   let differentiated: string[] = [];
   const { builder } = traceWith({ weights, params: 'input', graphName: `bertft_${request.kind}` }, ({ builder: b, params, inputs }) => {
     const ops = new TrainingOps(b, { dropoutSites: training ? dropoutSites : undefined });
-    const logits = sequenceClassifierLogits(ops, spec.config, params, inputs, spec.pooling);
+    const maskedLm = spec.head === 'masked-lm';
+    const positions = maskedLm ? b.addInput(STEP_NAMES.mlmPositions, ElemType.Int64, [MASKED_DIM]) : '';
+    const logits = maskedLm
+      ? maskedLmLogits(ops, spec.config, params, bertForward(ops, spec.config, params, inputs).sequenceOutput, positions)
+      : sequenceClassifierLogits(ops, spec.config, params, inputs, spec.pooling);
     if (request.kind === 'logits') {
       b.addOutput(logits, STEP_NAMES.logits);
       return;
     }
-    const targets = b.addInput(STEP_NAMES.targets, ElemType.Float, [BATCH_DIM, spec.numOutputs]);
-    const classWeights = spec.classWeights ? b.constant(ElemType.Float, [spec.classWeights.length], [...spec.classWeights], 'class_weights') : undefined;
-    const loss = lossFor(ops, spec.problem, logits, targets, classWeights);
+    let loss: string;
+    if (maskedLm) {
+      loss = maskedLmLoss(ops, logits, b.addInput(STEP_NAMES.mlmTargetIndex, ElemType.Int64, [MASKED_DIM]));
+    } else {
+      const targets = b.addInput(STEP_NAMES.targets, ElemType.Float, [BATCH_DIM, spec.numOutputs]);
+      const classWeights = spec.classWeights ? b.constant(ElemType.Float, [spec.classWeights.length], [...spec.classWeights], 'class_weights') : undefined;
+      loss = lossFor(ops, spec.problem, logits, targets, classWeights);
+    }
     b.addOutput(loss, STEP_NAMES.loss);
     if (request.kind === 'loss') {
       b.addOutput(logits, STEP_NAMES.logits);

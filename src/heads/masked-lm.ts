@@ -1,0 +1,108 @@
+import type { TensorOps } from '../models/ops.js';
+import type { ParamMap } from '../models/bert/bert.js';
+import type { BertConfig } from '../models/bert/config.js';
+import type { HostTensor } from '../models/host-tensor.js';
+import { initParam } from '../models/bert/init.js';
+import { Rng } from '../data/random.js';
+
+/**
+ * The masked-LM head of Hugging Face's `BertForMaskedLM` (`BertOnlyMLMHead`):
+ *   h → dense(H→H) → GELU → LayerNorm → · word_embeddingsᵀ + bias
+ * The decoder is tied to the word embeddings, so the head's own parameters are the transform and
+ * the output bias. Logits are computed only at the masked positions (a flat index into the
+ * [B·S] token rows), which is what makes pre-training with a 30k vocabulary affordable.
+ */
+
+/** The head's own parameters (the decoder weight is `embeddings.word_embeddings.weight`). */
+export const MASKED_LM_PARAMS = [
+  'cls.predictions.transform.dense.weight',
+  'cls.predictions.transform.dense.bias',
+  'cls.predictions.transform.LayerNorm.weight',
+  'cls.predictions.transform.LayerNorm.bias',
+  'cls.predictions.bias',
+] as const;
+
+/** The tied decoder weight's name in the encoder. */
+export const TIED_DECODER = 'embeddings.word_embeddings.weight';
+
+/** Whether a parameter belongs to the masked-LM head. */
+export const isMaskedLmParam = (name: string): boolean => name.startsWith('cls.predictions.');
+
+export function maskedLmParamShape(cfg: BertConfig, name: string): number[] {
+  const H = cfg.hiddenSize;
+  switch (name) {
+    case 'cls.predictions.transform.dense.weight':
+      return [H, H];
+    case 'cls.predictions.bias':
+      return [cfg.vocabSize];
+    default:
+      return [H];
+  }
+}
+
+/** A fresh head as `BertPreTrainedModel._init_weights` makes it: N(0, initializer_range) dense, LayerNorm 1/0, zero biases. */
+export function initMaskedLmHead(cfg: BertConfig, seed: number): Map<string, HostTensor> {
+  const rng = new Rng(seed);
+  return new Map(MASKED_LM_PARAMS.map((n) => [n, initParam(n, maskedLmParamShape(cfg, n), cfg, rng)]));
+}
+
+function required<T>(params: ParamMap<T>, name: string): T {
+  const p = params.get(name);
+  if (p === undefined) throw new Error(`masked-LM parameter missing: ${name}`);
+  return p;
+}
+
+/**
+ * Logits [M, V] at the masked positions. `sequenceOutput` is [B, S, H]; `positions` is an
+ * integer tensor [M] of flat row indices b·S + s.
+ */
+export function maskedLmLogits<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, sequenceOutput: T, positions: T): T {
+  const rows = ops.embedding(ops.reshape(sequenceOutput, [-1, cfg.hiddenSize]), positions);
+  const dense = ops.linear(rows, required(params, 'cls.predictions.transform.dense.weight'), required(params, 'cls.predictions.transform.dense.bias'));
+  const transformed = ops.layerNorm(
+    ops.gelu(dense),
+    required(params, 'cls.predictions.transform.LayerNorm.weight'),
+    required(params, 'cls.predictions.transform.LayerNorm.bias'),
+    cfg.layerNormEps,
+  );
+  return ops.linear(transformed, required(params, TIED_DECODER), required(params, 'cls.predictions.bias'));
+}
+
+/**
+ * Mean cross-entropy over the masked positions. `targetIndex` [M] holds m·V + label_m, the flat
+ * index of each row's target in the [M·V] log-probabilities (see {@link flatTargetIndex}), so the
+ * loss needs a gather, not an [M, V] one-hot.
+ */
+export function maskedLmLoss<T>(ops: TensorOps<T>, logits: T, targetIndex: T): T {
+  const picked = ops.embedding(ops.reshape(ops.logSoftmax(logits), [-1, 1]), targetIndex);
+  return ops.affine(ops.mean(ops.reshape(picked, [-1]), 0), -1);
+}
+
+/** m·V + label_m for each masked row: the gather index {@link maskedLmLoss} takes. */
+export function flatTargetIndex(labels: ArrayLike<number>, vocabSize: number): Int32Array {
+  const out = new Int32Array(labels.length);
+  for (let m = 0; m < labels.length; m++) out[m] = m * vocabSize + labels[m]!;
+  return out;
+}
+
+/** Host-side loss and accuracy of logits [M, V] against labels, in float64. */
+export function maskedLmScores(logits: Float32Array, labels: ArrayLike<number>, vocabSize: number): { lossSum: number; correct: number; count: number } {
+  let lossSum = 0;
+  let correct = 0;
+  for (let m = 0; m < labels.length; m++) {
+    const row = logits.subarray(m * vocabSize, (m + 1) * vocabSize);
+    let max = -Infinity;
+    let arg = 0;
+    for (let v = 0; v < vocabSize; v++) {
+      if (row[v]! > max) {
+        max = row[v]!;
+        arg = v;
+      }
+    }
+    let sum = 0;
+    for (let v = 0; v < vocabSize; v++) sum += Math.exp(row[v]! - max);
+    lossSum += max + Math.log(sum) - row[labels[m]!]!;
+    if (arg === labels[m]) correct += 1;
+  }
+  return { lossSum, correct, count: labels.length };
+}
