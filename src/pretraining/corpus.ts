@@ -58,6 +58,7 @@ export function readDocuments(files: readonly string[], textColumn?: string): st
 function cacheKey(files: readonly string[], textColumn: string | undefined, tokenizer: BertTokenizer): string {
   const h = createHash('sha256');
   for (const f of files) {
+    if (!existsSync(f)) throw new BertftError(`${f}: no such file`);
     const s = statSync(f);
     h.update(`${resolve(f)}|${s.size}|${s.mtimeMs}\n`);
   }

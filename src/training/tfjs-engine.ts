@@ -3,6 +3,8 @@ import { AdamW, clipByGlobalNorm } from '../engine/tfjs/adamw.js';
 import { batchToTensors, type TokenBatch } from '../engine/tfjs/inputs.js';
 import { TfjsOps } from '../engine/tfjs/ops.js';
 import { disposeParams, fromTfjsParams } from '../engine/tfjs/params.js';
+import { maskedLmLogits, maskedLmLoss } from '../heads/masked-lm.js';
+import { bertForward } from '../models/bert/bert.js';
 import { sequenceClassifierLogits } from '../models/classifier.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import type { ClassifierEngine, ClassifierEngineOptions, OptimizerState, StepOptions, TrainBatch } from './engine.js';
@@ -40,6 +42,12 @@ export class TfjsClassifierEngine implements ClassifierEngine {
 
   private lossOf(batch: TrainBatch): tf.Scalar {
     const inputs = batchToTensors(batch.tokens);
+    if (this.options.head === 'masked-lm') {
+      if (!batch.masked) throw new Error('a masked-LM batch needs its masked positions (TrainBatch.masked)');
+      const sequence = bertForward(this.ops, this.options.config, this.params, inputs).sequenceOutput;
+      const logits = maskedLmLogits(this.ops, this.options.config, this.params, sequence, tf.tensor1d(batch.masked.positions, 'int32'));
+      return maskedLmLoss(this.ops, logits, tf.tensor1d(batch.masked.targetIndex, 'int32')) as tf.Scalar;
+    }
     const logits = sequenceClassifierLogits(this.ops, this.options.config, this.params, inputs, this.options.pooling);
     const targets = tf.tensor2d(batch.targets, [batch.tokens.batchSize, this.options.numOutputs]);
     return lossFor(this.ops, this.options.problem, logits, targets, this.classWeights) as tf.Scalar;
