@@ -9,8 +9,8 @@ import type { BertTokenizer } from '../tokenization/index.js';
 
 /**
  * Unlabelled text for masked-LM pre-training: read, tokenized once (and cached), then either
- * packed into full `maxLength` blocks ([CLS] + a run of word pieces across documents, separated by
- * [SEP] + [SEP]) or taken one document a line ([CLS] + the first word pieces + [SEP]).
+ * packed into full `maxLength` blocks ([CLS] + a run of word pieces across documents, each document
+ * followed by [SEP], + a final [SEP]) or taken one document a line ([CLS] + the first word pieces + [SEP]).
  */
 
 export interface CorpusOptions {

@@ -8,6 +8,7 @@ import { Rng } from '../data/random.js';
 import { OnnxClassifierEngine } from '../engine/onnx/training/onnx-engine.js';
 import { BertftError, UsageError } from '../errors.js';
 import { initMaskedLmHead, isMaskedLmParam, maskedLmScores } from '../heads/masked-lm.js';
+import { pretrainingLossChart, renderPretrainingReport } from '../report/pretraining.js';
 import { resolveModelDir } from '../hub/index.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
 import { initBertWeights } from '../models/bert/init.js';
@@ -323,7 +324,12 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     for (const f of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json']) {
       if (present.has(f) && start.tokenizerDir !== dir) await copyFile(join(start.tokenizerDir, f), join(dir, f));
     }
-    await writeFileAtomic(join(dir, 'pretraining_results.json'), JSON.stringify(results(finalEval), null, 2) + '\n');
+    const r = results(finalEval);
+    await writeFileAtomic(join(dir, 'pretraining_results.json'), JSON.stringify(r, null, 2) + '\n');
+    if (dir === o.output) {
+      await writeFileAtomic(join(dir, 'report.html'), renderPretrainingReport(r));
+      await writeFileAtomic(join(dir, 'loss.svg'), pretrainingLossChart(r));
+    }
   };
 
   const evalEvery = o.evalEvery ?? d.evalEvery;

@@ -1,0 +1,84 @@
+/**
+ * Turns a `bertft pretrain` output folder into the embedded default model under models/:
+ * float16 safetensors (HF BertForMaskedLM names, decoder tied and not stored), the position table
+ * cut to the positions pre-training used (so every tool truncates where the model was trained),
+ * tokenizer files with that model_max_length, pretraining_results.json, and a model card (README.md)
+ * written from the run's own results.
+ *
+ *   node --import tsx scripts/ship-default-model.ts <pretrain-output> [models/bert-tiny-en] [--command "..."]
+ */
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readSafetensors, writeSafetensors } from '../src/checkpoint/safetensors.js';
+import type { HostTensor } from '../src/models/host-tensor.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => (args.includes(name) ? args.splice(args.indexOf(name), 2)[1] : undefined);
+const command = flag('--command') ?? '(not recorded)';
+const corpusCommand = flag('--corpus-command') ?? 'node --import tsx scripts/pretraining-corpus.ts corpus';
+const [src, dest = resolve(import.meta.dirname, '..', 'models', 'bert-tiny-en')] = args;
+if (!src) throw new Error('usage: ship-default-model.ts <pretrain-output> [dest]');
+
+const results = JSON.parse(readFileSync(join(src, 'pretraining_results.json'), 'utf8'));
+const maxLength: number = results.corpus.max_length;
+const config = JSON.parse(readFileSync(join(src, 'config.json'), 'utf8'));
+const { tensors } = await readSafetensors(join(src, 'model.safetensors'));
+const out = new Map<string, HostTensor>();
+for (const [name, t] of tensors) {
+  if (name === 'bert.embeddings.position_embeddings.weight') {
+    out.set(name, { shape: [maxLength, t.shape[1]!], data: t.data.slice(0, maxLength * t.shape[1]!) });
+  } else out.set(name, t);
+}
+mkdirSync(dest, { recursive: true });
+await writeSafetensors(join(dest, 'model.safetensors'), out, undefined, 'F16');
+writeFileSync(join(dest, 'config.json'), JSON.stringify({ ...config, max_position_embeddings: maxLength }, null, 2) + '\n');
+for (const f of ['tokenizer.json', 'vocab.txt', 'special_tokens_map.json']) copyFileSync(join(src, f), join(dest, f));
+const tokCfg = JSON.parse(readFileSync(join(src, 'tokenizer_config.json'), 'utf8'));
+writeFileSync(join(dest, 'tokenizer_config.json'), JSON.stringify({ ...tokCfg, model_max_length: maxLength }, null, 2) + '\n');
+const { history, ...summary } = results;
+writeFileSync(join(dest, 'pretraining_results.json'), JSON.stringify({ ...summary, history: history.filter((_: unknown, i: number) => i % 10 === 0) }, null, 2) + '\n');
+
+const fin = results.final_eval ?? results.evals.at(-1);
+const h = results.hyperparameters;
+const a = results.architecture;
+const mb = (statSync(join(dest, 'model.safetensors')).size / 1e6).toFixed(1);
+const card = `# bert-tiny-en — the embedded default model of bertft
+
+An English BERT pre-trained from scratch with \`bertft pretrain\` (masked LM) on one 2-core CPU machine,
+so that \`npx bertft train\` works with no flags and no network. It is what \`--model\` defaults to.
+
+| | |
+|---|---|
+| architecture | BERT (post-LN), ${a.layers} layers, hidden ${a.hidden}, ${a.heads} heads, intermediate ${a.intermediate}, GELU; \`BertForMaskedLM\` with a (randomly initialised, untrained) pooler |
+| vocabulary | the bert-base-uncased WordPiece vocabulary (${a.vocab} tokens, lower-cased), so its ids match every bert-base-uncased tool |
+| positions | ${maxLength} (pre-training used sequences of ${maxLength} tokens; the position table is cut there and \`model_max_length\` is ${maxLength}) |
+| weights | \`model.safetensors\`, float16 (${mb} MB), Hugging Face names (\`bert.*\`, \`cls.predictions.*\`; the decoder is tied to the word embeddings) |
+| objective | masked LM only: ${h.mlm_probability * 100}% of tokens selected per batch (dynamic), 80% [MASK] / 10% random / 10% kept, ${h.whole_word_masking ? 'whole-word' : 'per-token'} selection; logits only at masked positions; no next-sentence prediction |
+| corpus | ${results.corpus.documents.toLocaleString('en')} documents, ${results.corpus.word_pieces.toLocaleString('en')} word pieces, packed into ${results.corpus.sequences.toLocaleString('en')} blocks of ${maxLength}: IMDB train and test review texts (less 500 held out), AG News train-sample descriptions (\`alps_dev_from_train.tsv\`, less 10 that also occur in the test split), emotion training texts (less 17 that also occur in its test/validation). Labels were not used |
+| excluded | SST-2, MR, TREC, SMS spam, AG News test, emotion test and validation, and SpamAssassin are never read (they stay clean for evaluation) |
+| training | ${results.steps.toLocaleString('en')} steps of ${h.batch_size} sequences, ${(results.tokens_seen / 1e6).toFixed(1)} M token positions (${results.epochs.toFixed(2)} epochs), ${(results.elapsed_s / 60).toFixed(0)} minutes; AdamW (β 0.9/0.999, ε 1e-8, weight decay ${h.weight_decay} on matrices), peak learning rate ${h.learning_rate}, warm-up ${h.warmup_ratio * 100}% then linear decay${h.minutes ? ' following the wall-time budget' : ''}, gradient clipping ${h.max_grad_norm}, dropout ${h.dropout} while pre-training (the config keeps 0.1 for fine-tuning), seed ${h.seed} |
+| result | final training loss ${results.final_train_loss?.toFixed(3)}; held-out masked-LM loss ${fin?.loss.toFixed(3)}, masked-token accuracy ${fin?.accuracy.toFixed(3)} (500 held-out IMDB test reviews) |
+
+## Reproduce
+
+\`\`\`sh
+${corpusCommand}
+${command}
+node --import tsx scripts/ship-default-model.ts <output folder> models/bert-tiny-en
+\`\`\`
+
+The run is resumable: killed at any point, the same \`bertft pretrain\` command continues from
+\`<output>/checkpoint-last\`. With \`--minutes\` the schedule follows wall time, so a rerun on a faster
+or busier machine sees a different number of tokens.
+
+## What it is good for
+
+See docs/pretraining.md for what it buys on SST-2 against the same architecture trained from
+BERT's initialisation, and the masked-LM curve of this run. It is a small model (BERT-Tiny shape) trained
+on far less text than Google's BERT-Tiny (about 33 billion token positions); for best accuracy
+use a larger published model when you have network access (\`--model org/name\`).
+
+Licence: Apache-2.0, as bertft. The corpora are research data sets (see ../../docs/datasets.md).
+`;
+writeFileSync(join(dest, 'README.md'), card);
+console.log(`wrote ${dest} (${mb} MB weights)`);
