@@ -20,6 +20,15 @@ export { readExamples, type Example, type ReadOptions } from './data/index.js';
 export { listRecipes, getRecipe, readRecipe, loadSpamAssassin } from './datasets/index.js';
 export { exportModel, type ExportOptions } from './engine/onnx/export.js';
 export { createForwardRunner, ENGINES, type EngineChoice } from './inference/forward.js';
+export {
+  MaskedLanguageModel,
+  fillMask,
+  FillMaskTextError,
+  type FillMaskOptions,
+  type FillMaskPrediction,
+  type FillMaskResult,
+  type MaskedLanguageModelLoadOptions,
+} from './inference/fill-mask.js';
 export { renderReport, writeReport, type TrainingResults } from './report/index.js';
 export * from './serve/index.js';
 export { BertftError, UsageError, isBertftError } from './errors.js';

@@ -169,8 +169,10 @@ test('an HF classifier without a bertft section exports with pooler pooling, lik
 
 test('feature-extraction export: transformers.js mean and cls vectors equal the TF.js engine', async () => {
   const out = join(work, 'encoder-onnx');
-  const result = await exportModel(TINY_MODEL_DIR, out);
+  // The shared model has a masked-LM head, so feature-extraction is asked for (fill-mask is the default; test/fill-mask.test.ts).
+  const result = await exportModel(TINY_MODEL_DIR, out, { task: 'feature-extraction' });
   assert.equal(result.task, 'feature-extraction');
+  assert.deepEqual((JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { architectures: string[] }).architectures, ['BertModel']);
   const extract = await pipeline('feature-extraction', out);
   for (const pooling of ['mean', 'cls'] as const) {
     const want = await tfjsRows((ops, params, inputs) => pool(ops, bertForward(ops, config, params, inputs), inputs.attentionMask, pooling), encoder);
@@ -215,7 +217,7 @@ test('a folder with only vocab.txt gets a tokenizer.json that transformers.js to
   mkdirSync(model);
   for (const f of ['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer_config.json']) symlinkSync(join(TINY_MODEL_DIR, f), join(model, f));
   const out = join(work, 'vocab-only-onnx');
-  await exportModel(model, out);
+  await exportModel(model, out, { task: 'feature-extraction' });
   assert.ok(existsSync(join(out, 'tokenizer.json')));
   const reference = join(work, 'encoder-onnx');
   const [a, b] = [await pipeline('feature-extraction', out), await pipeline('feature-extraction', reference)];

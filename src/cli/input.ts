@@ -1,11 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { BertftError } from '../errors.js';
 
+/** Texts read from a file or stdin, with the 1-based line each came from (for messages). */
+export interface TextLines {
+  /** The file name, or `<stdin>`. */
+  source: string;
+  texts: string[];
+  lines: number[];
+}
+
 /**
  * Reads texts for `embed`/`predict`: a `.jsonl` file with a `text` field per line, or plain text
  * with one text per line ('-' or no file = standard input). Blank lines are skipped.
  */
 export function readTexts(file: string | undefined): string[] {
+  return readTextLines(file).texts;
+}
+
+/** {@link readTexts}, keeping each text's line number. */
+export function readTextLines(file: string | undefined): TextLines {
   const source = file === undefined || file === '-' ? '<stdin>' : file;
   let raw: string;
   try {
@@ -16,11 +29,16 @@ export function readTexts(file: string | undefined): string[] {
     if (code === 'EISDIR') throw new BertftError(`${source}: is a folder, expected a text or .jsonl file`);
     throw new BertftError(`${source}: cannot read (${(e as Error).message})`);
   }
-  const lines = raw.split(/\r?\n/);
-  if (!source.endsWith('.jsonl')) return lines.filter((l) => l.trim() !== '');
+  const jsonl = source.endsWith('.jsonl');
   const texts: string[] = [];
-  lines.forEach((line, i) => {
+  const lines: number[] = [];
+  raw.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
+    if (!jsonl) {
+      texts.push(line);
+      lines.push(i + 1);
+      return;
+    }
     let row: unknown;
     try {
       row = JSON.parse(line);
@@ -30,6 +48,7 @@ export function readTexts(file: string | undefined): string[] {
     const text = (row as { text?: unknown } | null)?.text;
     if (typeof text !== 'string') throw new BertftError(`${source}:${i + 1}: missing a string "text" field`);
     texts.push(text);
+    lines.push(i + 1);
   });
-  return texts;
+  return { source, texts, lines };
 }

@@ -3,6 +3,7 @@ import { bertftVersion } from './versions.js';
 import { printError, setDebug } from './run-command.js';
 import { registerInfo } from './commands/info.js';
 import { registerEmbed } from './commands/embed.js';
+import { registerFillMask } from './commands/fill-mask.js';
 import { registerTrain } from './commands/train.js';
 import { registerPredict } from './commands/predict.js';
 import { registerEvaluate } from './commands/evaluate.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerPredict(program);
   registerEmbed(program);
+  registerFillMask(program);
   registerAdvise(program);
   registerExport(program);
   registerServe(program);

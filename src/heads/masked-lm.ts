@@ -57,8 +57,20 @@ function required<T>(params: ParamMap<T>, name: string): T {
  * integer tensor [M] of flat row indices b·S + s.
  */
 export function maskedLmLogits<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, sequenceOutput: T, positions: T): T {
-  const rows = ops.embedding(ops.reshape(sequenceOutput, [-1, cfg.hiddenSize]), positions);
-  const dense = ops.linear(rows, required(params, 'cls.predictions.transform.dense.weight'), required(params, 'cls.predictions.transform.dense.bias'));
+  return predictionHead(ops, cfg, params, ops.embedding(ops.reshape(sequenceOutput, [-1, cfg.hiddenSize]), positions));
+}
+
+/**
+ * Logits [B, S, V] at every position, as `BertForMaskedLM` returns them (inference graphs and the
+ * fill-mask export; training uses {@link maskedLmLogits}, which skips the unmasked rows).
+ */
+export function maskedLmSequenceLogits<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, sequenceOutput: T): T {
+  return predictionHead(ops, cfg, params, sequenceOutput);
+}
+
+/** The head itself on hidden states [..., H] → logits [..., V]: the one place its math is written. */
+function predictionHead<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, hidden: T): T {
+  const dense = ops.linear(hidden, required(params, 'cls.predictions.transform.dense.weight'), required(params, 'cls.predictions.transform.dense.bias'));
   const transformed = ops.layerNorm(
     ops.gelu(dense),
     required(params, 'cls.predictions.transform.LayerNorm.weight'),

@@ -8,6 +8,7 @@
  *   per layer:  a = LayerNorm(x + Dense_o(MultiHeadSelfAttention(x, mask)))
  *               x = LayerNorm(a + Dense_2(GELU(Dense_1(a))))
  *   pooled = tanh(Dense_p(x[:, 0]))          logits = Dense_c(features)
+ *   masked-LM (BertForMaskedLM):  logits = LayerNorm(GELU(Dense_t(x))) · word_embeddingsᵀ + bias
  *
  * Layout: activations are row-major Float64Arrays ([B, S, H] flattened); weights use HF names
  * without the `bert.` prefix and HF layout (a Linear weight is [out, in]: y = x Wᵀ + b).
@@ -39,7 +40,7 @@ export interface RefBatch {
 export interface RefOutputs {
   /** Last hidden state [B, S, H]. */
   sequence: Float64Array;
-  /** tanh(pooler.dense(h[:, 0])) [B, H]. */
+  /** tanh(pooler.dense(h[:, 0])) [B, H]; NaN when the weights have no pooler (BertForMaskedLM). */
   pooled: Float64Array;
   /** h[:, 0], the [CLS] vector [B, H]. */
   cls: Float64Array;
@@ -317,7 +318,8 @@ export function refBertForward(cfg: RefConfig, w: RefWeights, inputIds: number[]
     }
     for (let i = 0; i < H; i++) mean[b * H + i] /= count;
   }
-  const pooled = dense(w, 'pooler.dense', cls, B, H, H).map(Math.tanh);
+  // BertForMaskedLM has no pooler: then `pooled` is NaN, so a test that reads it fails loudly.
+  const pooled = w.has('pooler.dense.weight') ? dense(w, 'pooler.dense', cls, B, H, H).map(Math.tanh) : new Float64Array(B * H).fill(NaN);
   return { sequence: x, pooled, cls, mean };
 }
 
@@ -328,6 +330,22 @@ export function refClassifierLogits(pooledOrFeatures: Float64Array, B: number, w
   const [C, H] = W.shape;
   if (pooledOrFeatures.length !== B * H) throw new Error(`reference BERT: features have ${pooledOrFeatures.length} values, expected B·H = ${B * H}`);
   return dense(w, 'classifier', pooledOrFeatures, B, H, C);
+}
+
+/**
+ * The masked-LM head of `BertForMaskedLM` (`BertOnlyMLMHead`) on rows [rows, H] of hidden states:
+ * LayerNorm(GELU(cls.predictions.transform.dense(x))) · Eᵀ + cls.predictions.bias → [rows, V].
+ * The decoder E is tied to `embeddings.word_embeddings.weight`, as Hugging Face ties it (a stored
+ * `cls.predictions.decoder.weight` is ignored, as transformers ignores it when tying).
+ */
+export function refMaskedLmLogits(cfg: RefConfig, w: RefWeights, hidden: Float64Array, rows: number): Float64Array {
+  const H = cfg.hiddenSize;
+  const V = cfg.vocabSize;
+  if (hidden.length !== rows * H) throw new Error(`reference BERT: masked-LM head got ${hidden.length} values, expected rows·H = ${rows * H}`);
+  const t = dense(w, 'cls.predictions.transform.dense', hidden, rows, H, H);
+  for (let i = 0; i < t.length; i++) t[i] = gelu(t[i]);
+  layerNorm(cfg, w, 'cls.predictions.transform.LayerNorm', t, rows);
+  return refLinear(t, rows, param(w, 'embeddings.word_embeddings.weight', [V, H]), param(w, 'cls.predictions.bias', [V]), H, V);
 }
 
 /** Softmax cross-entropy, averaged over the batch: mean_b (logsumexp(z_b) − z_b[label_b]). */
@@ -405,16 +423,30 @@ export function refWeightShapes(cfg: RefConfig, numLabels: number): [string, num
   return out;
 }
 
+/** The masked-LM head's own tensors (HF names of BertForMaskedLM; the decoder is tied, so absent). */
+export function refMaskedLmShapes(cfg: RefConfig): [string, number[]][] {
+  const H = cfg.hiddenSize;
+  return [
+    ['cls.predictions.transform.dense.weight', [H, H]],
+    ['cls.predictions.transform.dense.bias', [H]],
+    ['cls.predictions.transform.LayerNorm.weight', [H]],
+    ['cls.predictions.transform.LayerNorm.bias', [H]],
+    ['cls.predictions.bias', [cfg.vocabSize]],
+  ];
+}
+
 /**
  * Random weights for every tensor, deterministic from `seed`: matrices, biases and LayerNorm β
  * ~ N(0, std²), LayerNorm γ ~ 1 + N(0, std²). Biases and β are non-zero on purpose, so that
- * gradient checks exercise them. Defaults: std 0.02 (BERT's initializer range), 2 labels.
+ * gradient checks exercise them. Defaults: std 0.02 (BERT's initializer range), 2 labels, no
+ * masked-LM head (`maskedLm: true` adds the `cls.predictions.*` tensors after the others, so the
+ * encoder's values do not depend on it).
  */
-export function randomRefWeights(cfg: RefConfig, seed: number, opts: { std?: number; numLabels?: number } = {}): RefWeights {
+export function randomRefWeights(cfg: RefConfig, seed: number, opts: { std?: number; numLabels?: number; maskedLm?: boolean } = {}): RefWeights {
   const std = opts.std ?? 0.02;
   const normal = normalGenerator(seed);
   const w: RefWeights = new Map();
-  for (const [name, shape] of refWeightShapes(cfg, opts.numLabels ?? 2)) {
+  for (const [name, shape] of [...refWeightShapes(cfg, opts.numLabels ?? 2), ...(opts.maskedLm ? refMaskedLmShapes(cfg) : [])]) {
     const data = new Float64Array(shape.reduce((a, b) => a * b, 1));
     const centre = name.endsWith('LayerNorm.weight') ? 1 : 0;
     for (let i = 0; i < data.length; i++) data[i] = centre + std * normal();

@@ -108,12 +108,13 @@ export function readRefConfig(path: string): RefConfig {
 /**
  * Loads a HF BERT folder (config.json + model.safetensors) for the reference: strips the `bert.`
  * prefix of `BertFor*` checkpoints and drops pre-training heads (`cls.*`); `classifier.*` is kept.
+ * With `maskedLm`, the masked-LM head (`cls.predictions.*`, for refMaskedLmLogits) is kept too.
  */
-export function loadRefCheckpoint(dir: string): { config: RefConfig; weights: RefWeights } {
+export function loadRefCheckpoint(dir: string, opts: { maskedLm?: boolean } = {}): { config: RefConfig; weights: RefWeights } {
   const config = readRefConfig(join(dir, 'config.json'));
   const weights: RefWeights = new Map();
   for (const [name, t] of readSafetensors64(join(dir, 'model.safetensors'))) {
-    if (name.startsWith('cls.')) continue;
+    if (name.startsWith('cls.') && !(opts.maskedLm && name.startsWith('cls.predictions.'))) continue;
     weights.set(name.startsWith('bert.') ? name.slice('bert.'.length) : name, t);
   }
   return { config, weights };

@@ -5,11 +5,12 @@ import { loadBertWeights, readBertConfig, replaceDirAtomic } from '../../checkpo
 import { UsageError } from '../../errors.js';
 import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
 import type { BertConfig, RawConfig } from '../../models/bert/config.js';
+import { resolveMaskedLmHead } from '../../inference/masked-lm.js';
 import { loadTokenizer } from '../../tokenization/load.js';
 import type { Graph } from './graph.js';
 import { quantizeGraph } from './quantize.js';
 import { toModelBytes } from './to-proto.js';
-import { traceClassifier, traceEncoder } from './trace.js';
+import { traceClassifier, traceEncoder, traceMaskedLm } from './trace.js';
 
 /**
  * Writes a model folder that `@huggingface/transformers` (transformers.js) loads offline:
@@ -20,15 +21,19 @@ import { traceClassifier, traceEncoder } from './trace.js';
  *   onnx/model_quantized.onnx  int8 weights (with `quantize`) — what it picks for dtype `q8`, the browser default
  *
  * The graph inputs are `input_ids`, `attention_mask`, `token_type_ids` (int64, [batch_size,
- * sequence_length]); the output is `logits` (text-classification) or `last_hidden_state`
- * (feature-extraction), the names transformers.js reads.
+ * sequence_length]); the output is `logits` [batch_size, C] (text-classification), `logits`
+ * [batch_size, sequence_length, V] (fill-mask) or `last_hidden_state` (feature-extraction), the
+ * names transformers.js reads.
  */
 
-export type ExportTask = 'text-classification' | 'feature-extraction';
-export const EXPORT_TASKS: readonly ExportTask[] = ['text-classification', 'feature-extraction'];
+export type ExportTask = 'text-classification' | 'fill-mask' | 'feature-extraction';
+export const EXPORT_TASKS: readonly ExportTask[] = ['text-classification', 'fill-mask', 'feature-extraction'];
 
 export interface ExportOptions {
-  /** Default: text-classification when the folder has a classification head, else feature-extraction. */
+  /**
+   * Default: text-classification when the folder has a classification head, else fill-mask when
+   * it has a masked-LM head (`cls.predictions.*`), else feature-extraction.
+   */
   task?: ExportTask;
   /** Also write `onnx/model_quantized.onnx` (int8 weights, dynamic int8 activations). */
   quantize?: boolean;
@@ -91,14 +96,17 @@ async function writeTokenizerFiles(modelDir: string, outDir: string, config: Ber
 function exportedConfig(raw: RawConfig, task: ExportTask, quantized: boolean): RawConfig {
   const out: RawConfig = { ...raw };
   if (task === 'feature-extraction') out.architectures = ['BertModel'];
+  // transformers.js picks the model class from the task; Python reads architectures.
+  if (task === 'fill-mask') out.architectures = ['BertForMaskedLM'];
   // Browsers default to dtype q8 (model_quantized.onnx); point them at fp32 when that file is absent.
   if (!quantized) out['transformers.js_config'] = { ...(raw['transformers.js_config'] as object | undefined), dtype: 'fp32' };
   return out;
 }
 
 /**
- * Exports a Hugging Face BERT folder (a bertft training output, or any BertModel /
- * BertForSequenceClassification checkpoint) to an ONNX folder for transformers.js. Written to a
+ * Exports a Hugging Face BERT folder (a bertft training or pre-training output, or any BertModel /
+ * BertForSequenceClassification / BertForMaskedLM / BertForPreTraining checkpoint) to an ONNX
+ * folder for transformers.js. Written to a
  * temporary sibling folder first and swapped into place, so `outDir` is never half-written.
  */
 export async function exportModel(modelDir: string, outDir: string, options: ExportOptions = {}): Promise<ExportResult> {
@@ -110,7 +118,7 @@ export async function exportModel(modelDir: string, outDir: string, options: Exp
   }
   const { config, raw } = await readBertConfig(modelDir);
   const loaded = await loadBertWeights(modelDir, config);
-  const task = options.task ?? (loaded.classifier ? 'text-classification' : 'feature-extraction');
+  const task = options.task ?? (loaded.classifier ? 'text-classification' : loaded.mlmHead ? 'fill-mask' : 'feature-extraction');
 
   let graph: Graph;
   let pooling: Pooling | undefined;
@@ -120,6 +128,11 @@ export async function exportModel(modelDir: string, outDir: string, options: Exp
     }
     pooling = classifierPooling(raw, loaded.hasPooler, options.pooling);
     graph = traceClassifier(config, loaded.weights, loaded.classifier, pooling);
+  } else if (task === 'fill-mask') {
+    if (!loaded.mlmHead) {
+      throw new UsageError(`${modelDir} has no masked-LM head (cls.predictions.*); export it as feature-extraction, or pre-train it with bertft pretrain`);
+    }
+    graph = traceMaskedLm(config, loaded.weights, resolveMaskedLmHead(loaded.mlmHead, loaded.weights, raw), { output: 'sequence' });
   } else {
     graph = traceEncoder(config, loaded.weights, { output: 'last_hidden_state' });
   }

@@ -11,14 +11,18 @@ export { pruneGraph } from './prune.js';
 export {
   BATCH_DIM,
   INPUT_NAMES,
+  MASKED_DIM,
+  MASKED_POSITIONS,
   SEQUENCE_DIM,
   checkBertWeights,
   traceClassifier,
   traceEncoder,
+  traceMaskedLm,
   traceWith,
   type ParamPlacement,
   type TraceContext,
   type TraceEncoderOptions,
+  type TraceMaskedLmOptions,
   type TraceResult,
   type TraceWithOptions,
 } from './trace.js';

@@ -2,6 +2,7 @@ import { BertftError, UsageError } from '../../errors.js';
 import { bertForward, bertParamNames, bertParamShape, pool, type BertInputs, type Pooling } from '../../models/bert/bert.js';
 import type { BertConfig } from '../../models/bert/config.js';
 import { sequenceClassifierLogits } from '../../models/classifier.js';
+import { MASKED_LM_PARAMS, TIED_DECODER, maskedLmLogits, maskedLmParamShape, maskedLmSequenceLogits } from '../../heads/masked-lm.js';
 import type { HostTensor } from '../../models/host-tensor.js';
 import { attr, GraphBuilder } from './builder.js';
 import { ElemType, type Dim, type Graph } from './graph.js';
@@ -12,6 +13,9 @@ import { pruneGraph } from './prune.js';
 export const INPUT_NAMES = { inputIds: 'input_ids', attentionMask: 'attention_mask', tokenTypeIds: 'token_type_ids' } as const;
 export const BATCH_DIM = 'batch_size';
 export const SEQUENCE_DIM = 'sequence_length';
+/** The extra input of a masked-LM graph that scores only some rows, and its length. */
+export const MASKED_POSITIONS = 'masked_positions';
+export const MASKED_DIM = 'num_masked';
 
 /** Where a parameter lives: stored in the model (inference) or fed on every run (training). */
 export type ParamPlacement = 'initializer' | 'input';
@@ -134,5 +138,55 @@ export function traceClassifier(
     sequenceClassifierLogits(o, config, params, inputs, pooling),
   );
   builder.addOutput(result, 'logits', [BATCH_DIM, w.shape[0]]);
+  return pruneGraph(builder.graph);
+}
+
+/** The stored decoder of a masked-LM head (`cls.predictions.decoder.weight`). */
+const DECODER = 'cls.predictions.decoder.weight';
+
+export interface TraceMaskedLmOptions {
+  /**
+   * `sequence` → output `logits` [batch_size, sequence_length, V], what `BertForMaskedLM` returns
+   * and transformers.js' fill-mask pipeline reads; `positions` → an extra int64 input
+   * `masked_positions` [num_masked] of flat row indices b·S + s, and `logits` [num_masked, V] at
+   * those rows only (a fraction of the work and memory with a 30k vocabulary).
+   */
+  output: 'sequence' | 'positions';
+  ops?: OnnxOpsOptions;
+}
+
+/**
+ * BertForMaskedLM as an inference graph, over the head of heads/masked-lm.ts. `head` holds the
+ * `cls.predictions.*` tensors (as `loadBertWeights` returns them); its decoder is tied to the word
+ * embeddings when `cls.predictions.decoder.weight` is absent or is the embedding tensor itself,
+ * and stored separately otherwise.
+ */
+export function traceMaskedLm(config: BertConfig, weights: ReadonlyMap<string, HostTensor>, head: ReadonlyMap<string, HostTensor>, options: TraceMaskedLmOptions): Graph {
+  checkBertWeights(config, weights);
+  const H = config.hiddenSize;
+  const V = config.vocabSize;
+  const all = new Map(weights);
+  for (const name of MASKED_LM_PARAMS) {
+    const t = head.get(name);
+    if (t === undefined) throw new BertftError(`the masked-LM head has no ${name}`);
+    const want = maskedLmParamShape(config, name);
+    if (t.shape.join(',') !== want.join(',')) throw new BertftError(`masked-LM weight ${name} has shape [${t.shape.join(', ')}], the config implies [${want.join(', ')}]`);
+    all.set(name, t);
+  }
+  const decoder = head.get(DECODER);
+  const untied = decoder !== undefined && decoder !== weights.get(TIED_DECODER);
+  if (untied) {
+    if (decoder.shape.join(',') !== `${V},${H}`) throw new BertftError(`masked-LM weight ${DECODER} has shape [${decoder.shape.join(', ')}], the config implies [${V}, ${H}]`);
+    all.set(DECODER, decoder);
+  }
+  const { builder, result } = traceWith({ weights: all, ops: options.ops, graphName: 'bertft_masked_lm' }, ({ builder: b, ops, params, inputs }) => {
+    // The head reads its decoder under the tied name; an untied one is mapped onto it.
+    const headParams = untied ? new Map([...params, [TIED_DECODER, DECODER]]) : params;
+    const { sequenceOutput } = bertForward(ops, config, params, inputs);
+    if (options.output === 'sequence') return maskedLmSequenceLogits(ops, config, headParams, sequenceOutput);
+    const positions = b.addInput(MASKED_POSITIONS, ElemType.Int64, [MASKED_DIM]);
+    return maskedLmLogits(ops, config, headParams, sequenceOutput, positions);
+  });
+  builder.addOutput(result, 'logits', options.output === 'sequence' ? [BATCH_DIM, SEQUENCE_DIM, V] : [MASKED_DIM, V]);
   return pruneGraph(builder.graph);
 }
