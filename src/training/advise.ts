@@ -1,6 +1,8 @@
 import { Rng } from '../data/random.js';
 import type { BertConfig } from '../models/bert/config.js';
+import type { HostTensor } from '../models/host-tensor.js';
 import type { BertTokenizer } from '../tokenization/index.js';
+import { canMeasureMlm, describeMlm, measureMlmSimilarity, MLM_SIMILARITY_THRESHOLDS, type MlmSimilarity } from './mlm-similarity.js';
 import type { Strategy } from './strategy.js';
 
 /** The measurements behind a strategy choice, printed by `bertft advise` and `--strategy auto`. */
@@ -14,8 +16,15 @@ export interface Advice {
   /** Share of word pieces that are [UNK]. */
   unkRate: number;
   sampled: number;
-  thresholds: { smallBelow: number; maxPiecesPerWord: number; maxUnkRate: number };
+  /** The model's masked-LM loss and accuracy on a seeded sample; null when it could not be measured (no masked-LM head). */
+  maskedLm: MlmSimilarity | null;
+  /** What decided the similarity: both measures, or fragmentation only and why. */
+  similarityBasis: string;
+  thresholds: { smallBelow: number; maxPiecesPerWord: number; maxUnkRate: number; maxMaskedLmLoss: number; minMaskedLmAccuracy: number };
+  /** One line: the strategy and the numbers. */
   summary: string;
+  /** One line per measurement, saying what its limit means. */
+  details: string[];
 }
 
 export interface AdviseOptions {
@@ -24,6 +33,18 @@ export interface AdviseOptions {
   sample?: number;
   /** A training set with fewer examples than this is "small" (default 5,000). */
   smallBelow?: number;
+  /** Texts sampled for the masked-LM measurement (default 200). */
+  maskedLmSample?: number;
+  /** Skip the masked-LM measurement (fragmentation only). */
+  maskedLm?: boolean;
+}
+
+/** What advising needs from a model; with `weights` and `mlmHead` (a loaded PretrainedFolder has them) the masked-LM loss is measured too. */
+export interface AdviseModel {
+  tokenizer: BertTokenizer;
+  config: BertConfig;
+  weights?: Map<string, HostTensor>;
+  mlmHead?: Map<string, HostTensor>;
 }
 
 /** Words as BERT's basic tokenizer sees them: each CJK character alone, else runs of letters/digits. */
@@ -50,27 +71,43 @@ export async function measureFragmentation(tokenizer: BertTokenizer, texts: read
 }
 
 /**
- * Chooses a transfer strategy from the data's size and its similarity to the model's vocabulary
- * domain — the size × similarity matrix:
+ * Chooses a transfer strategy from the data's size and its similarity to the model's pre-training
+ * domain — the size × similarity matrix. Similar means the vocabulary keeps the words whole
+ * (fragmentation) and, when the model has a masked-LM head, the model predicts masked tokens of the
+ * texts about as well as its pre-training text (mlm-similarity.ts); either one failing means different:
  *   small + similar → frozen (features already fit; training more overfits),
  *   small + different → top-k (adapt the top layers, keep general lower layers),
  *   large + similar → top-k (half the layers) below 4× the small threshold, else full,
  *   large + different → full.
  */
-export async function adviseStrategy(
-  model: { tokenizer: BertTokenizer; config: BertConfig },
-  texts: readonly string[],
-  options: AdviseOptions = {},
-): Promise<Advice> {
+export async function adviseStrategy(model: AdviseModel, texts: readonly string[], options: AdviseOptions = {}): Promise<Advice> {
   const smallBelow = options.smallBelow ?? 5000;
   const maxPiecesPerWord = 1.35;
   const maxUnkRate = 0.005;
-  const rng = new Rng(options.seed ?? 42);
+  const seed = options.seed ?? 42;
+  const rng = new Rng(seed);
   const n = Math.min(options.sample ?? 2000, texts.length);
   const sample = rng.permutation(texts.length).slice(0, n).map((i) => texts[i]!);
   const { piecesPerWord, unkRate } = await measureFragmentation(model.tokenizer, sample);
+  const fragmentationOk = piecesPerWord <= maxPiecesPerWord && unkRate <= maxUnkRate;
+
+  let maskedLm: MlmSimilarity | null = null;
+  let mlmLine: string;
+  if (options.maskedLm === false) mlmLine = 'masked-LM: not measured (turned off); similarity from word-piece fragmentation only';
+  else if (!canMeasureMlm(model)) {
+    const why = model.mlmHead === undefined ? 'the model has no masked-LM head (cls.predictions.*)' : 'the tokenizer has no [MASK] token';
+    mlmLine = `masked-LM: not measured, ${why}; similarity from word-piece fragmentation only`;
+  } else {
+    maskedLm = await measureMlmSimilarity(model, texts, { seed, sample: options.maskedLmSample });
+    mlmLine = describeMlm(maskedLm);
+  }
+  const similarity = fragmentationOk && (maskedLm === null || maskedLm.similar) ? 'similar' : 'different';
+  const similarityBasis =
+    maskedLm === null
+      ? 'word-piece fragmentation only'
+      : `word-piece fragmentation (${fragmentationOk ? 'within' : 'outside'} its limits) and masked-LM loss (${maskedLm.similar ? 'within' : 'outside'} its limits)`;
+
   const size = texts.length < smallBelow ? 'small' : 'large';
-  const similarity = piecesPerWord <= maxPiecesPerWord && unkRate <= maxUnkRate ? 'similar' : 'different';
   const L = model.config.numHiddenLayers;
   const half = Math.max(1, Math.ceil(L / 2));
   let strategy: Strategy;
@@ -78,9 +115,33 @@ export async function adviseStrategy(
   else if (similarity === 'similar' && texts.length < 4 * smallBelow) strategy = { kind: 'top-k', layers: half };
   else strategy = { kind: 'full' };
   const name = strategy.kind === 'top-k' ? `top-k:${strategy.layers}` : strategy.kind;
+  const mlmLimits = maskedLm?.thresholds ?? MLM_SIMILARITY_THRESHOLDS;
   const summary =
     `${name} — ${texts.length} examples (${size}: threshold ${smallBelow}), ` +
-    `${piecesPerWord.toFixed(2)} pieces/word and ${(unkRate * 100).toFixed(2)}% [UNK] on ${n} sampled texts ` +
-    `(${similarity}: limits ${maxPiecesPerWord} and ${(maxUnkRate * 100).toFixed(1)}%)`;
-  return { strategy, size, similarity, examples: texts.length, piecesPerWord, unkRate, sampled: n, thresholds: { smallBelow, maxPiecesPerWord, maxUnkRate }, summary };
+    `${piecesPerWord.toFixed(2)} pieces/word and ${(unkRate * 100).toFixed(2)}% [UNK] on ${n} sampled texts` +
+    (maskedLm ? `, masked-LM loss ${maskedLm.loss.toFixed(2)} on ${maskedLm.sampled}` : '') +
+    ` (${similarity}: limits ${maxPiecesPerWord} and ${(maxUnkRate * 100).toFixed(1)}%${maskedLm ? `, loss ${mlmLimits.maxLoss}` : ''})`;
+  const details = [
+    size === 'small'
+      ? `size: ${texts.length} examples (< ${smallBelow}: small, too few to retrain the whole encoder without overfitting)`
+      : `size: ${texts.length} examples (≥ ${smallBelow}: large, enough to train the encoder's layers)`,
+    `fragmentation: ${piecesPerWord.toFixed(2)} pieces/word, ${(unkRate * 100).toFixed(2)}% [UNK] on ${n} sampled texts ` +
+      `(≤ ${maxPiecesPerWord} and ≤ ${(maxUnkRate * 100).toFixed(1)}%: the vocabulary keeps these words whole)`,
+    mlmLine,
+    `similarity: ${similarity}, from ${similarityBasis}`,
+  ];
+  return {
+    strategy,
+    size,
+    similarity,
+    examples: texts.length,
+    piecesPerWord,
+    unkRate,
+    sampled: n,
+    maskedLm,
+    similarityBasis,
+    thresholds: { smallBelow, maxPiecesPerWord, maxUnkRate, maxMaskedLmLoss: mlmLimits.maxLoss, minMaskedLmAccuracy: mlmLimits.minAccuracy },
+    summary,
+    details,
+  };
 }

@@ -160,6 +160,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     advice = await adviseStrategy(pretrained, data.train.map((e) => e.text), { seed });
     strategy = advice.strategy;
     log(`--strategy auto: ${advice.summary}`);
+    for (const line of advice.details) log(`  ${line}`);
   }
   const pooling: Pooling = options.pooling ?? (strategy.kind === 'frozen' ? 'mean' : 'pooler');
   if (pooling === 'pooler' && !pretrained.hasPooler && options.init !== 'random') throw new UsageError(`${pretrained.dir} has no pooler weights; use --pooling mean or cls`);
