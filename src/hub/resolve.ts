@@ -5,6 +5,7 @@ import { isAbsolute, join, resolve, sep } from 'node:path';
 import { BertftError, UsageError } from '../errors.js';
 import { findCachedSnapshot, repoCacheDir } from './cache.js';
 import { downloadSnapshot } from './download.js';
+import { embeddedModelDir } from './embedded.js';
 import { downloadTimeoutSeconds, hubCacheDir, hubEndpoint, hubToken, isOffline } from './env.js';
 import type { ProgressListener } from './fetch-file.js';
 import { isSafeRepoPath, looksLikeHubId } from './repo-id.js';
@@ -52,7 +53,8 @@ function offlineError(model: string, cache: string, byOption: boolean): BertftEr
 
 /**
  * Turns a model argument into a local folder holding config.json, tokenizer files and safetensors
- * weights. An existing folder is returned as an absolute path. A Hub id (`org/name`, or a legacy
+ * weights. An existing folder is returned as an absolute path; `bert-tiny-en` is the model that
+ * ships with bertft (hub/embedded.ts). A Hub id (`org/name`, or a legacy
  * `name`) is looked up in the huggingface_hub cache and, when missing and not offline, downloaded
  * into it; a cached snapshot is used without any network request.
  *
@@ -64,6 +66,8 @@ export async function resolveModelDir(model: string, options: ResolveOptions = {
   const local = expandHome(model);
   const stats = statOrUndefined(local);
   if (stats?.isDirectory()) return resolve(local);
+  const embedded = stats ? undefined : embeddedModelDir(model);
+  if (embedded) return embedded;
   if (stats) throw new BertftError(`${model} is a file, not a model folder; pass the folder that holds config.json, or a Hub id such as org/name`);
   if (!model.trim() || isPathLike(model) || !looksLikeHubId(model)) {
     throw new BertftError(`model folder not found: ${model}; pass an existing folder (with config.json and model.safetensors) or a Hub id such as org/name`);

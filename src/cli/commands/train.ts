@@ -13,6 +13,7 @@ import { action } from '../run-command.js';
 import { recipeSplits, resolveRecipeSplit } from '../../datasets/index.js';
 import { UsageError } from '../../errors.js';
 import { writeReport } from '../../report/index.js';
+import { EMBEDDED_MODEL } from '../../hub/embedded.js';
 
 interface TrainFlags extends Record<string, string | boolean | undefined> {
   model: string;
@@ -21,8 +22,8 @@ interface TrainFlags extends Record<string, string | boolean | undefined> {
   output: string;
 }
 
-/** A small Hub BERT with safetensors weights and strong general-English features (6 layers, hidden 384, 22.7M parameters). */
-export const DEFAULT_MODEL = 'sentence-transformers/all-MiniLM-L6-v2';
+/** The English BERT that ships with bertft (models/bert-tiny-en): no flags and no network needed. */
+export const DEFAULT_MODEL = EMBEDDED_MODEL;
 /** Trained on when neither --train nor --dataset is given: the SpamAssassin corpus from the npm registry. */
 export const DEFAULT_DATASET = 'spam_assassin';
 
@@ -90,7 +91,7 @@ export function registerTrain(program: Command): void {
   const cmd = program
     .command('train')
     .description('fine-tune a pretrained BERT (or train a head on frozen features) for text classification')
-    .option('-m, --model <dir|hub-id>', 'pretrained model: a local Hugging Face folder or a Hub id', DEFAULT_MODEL)
+    .option('-m, --model <dir|hub-id>', 'pretrained model: a local Hugging Face folder, a Hub id, or bert-tiny-en (ships with bertft)', DEFAULT_MODEL)
     .option('--train <file>', 'training data (CSV/TSV/JSONL/lines, see docs/data-formats.md)')
     .option('--dataset <name>', `a named recipe instead of --train (bertft datasets list); default without --train: ${DEFAULT_DATASET}`)
     .option('--data-dir <dir>', 'where local copies of recipe data sets live (default $BERTFT_DATA_DIR)')
@@ -132,8 +133,8 @@ export function registerTrain(program: Command): void {
     'after',
     `
 Examples:
-  $ bertft train                       # SpamAssassin ham/spam with ${DEFAULT_MODEL}
-  $ bertft train --model ../shared/models/bert-tiny-imdb-mlm --report
+  $ bertft train --report              # SpamAssassin ham/spam with ${DEFAULT_MODEL}, offline
+  $ bertft train --model sentence-transformers/all-MiniLM-L6-v2   # a Hub model (downloaded once)
   $ bertft train --dataset sst2 --data-dir ../shared/datasets --model ./bert-tiny -o out/sst2
   $ bertft train --model ./bert-tiny --train train.tsv --validation dev.tsv -o out/sst2
   $ bertft train -m ./bert-tiny --train sms.tsv -o out/frozen --strategy frozen
