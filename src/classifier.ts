@@ -8,7 +8,8 @@ import { loadPretrained, type PretrainedFolder } from './pretrained.js';
 import { logitsFor, metricsFromLogits, type MetricsReport } from './training/evaluation.js';
 import { fineTune, type FineTuneEvents, type FineTuneOptions } from './training/fine-tune.js';
 import { writeClassifierFolder } from './training/output-folder.js';
-import { hostLoss, PROBLEM_TYPES, scoresFromLogits, targetRow, type ProblemType } from './training/problem.js';
+import { CLASSIFIER_WEIGHT, classifierHostLoss, classifierScores, classifierWidth, PROBLEM_TYPES, type ProblemType } from './heads/classification.js';
+import { targetRow } from './training/problem.js';
 import { tokenizeAll } from './training/tokenized.js';
 
 export interface ClassifierLoadOptions {
@@ -56,9 +57,9 @@ export class TextClassifier {
   /** Loads a classifier folder or Hub id. */
   static async fromPretrained(model: string, options: ClassifierLoadOptions = {}): Promise<TextClassifier> {
     const folder = await loadPretrained(model, options);
-    if (!folder.classifier) throw new BertftError(`${folder.dir} has no classification head (classifier.weight); train one with bertft train`);
+    if (!folder.classifier) throw new BertftError(`${folder.dir} has no classification head (${CLASSIFIER_WEIGHT}); train one with bertft train`);
     const raw = folder.raw as { id2label?: Record<string, string>; problem_type?: string; bertft?: { pooling?: string; max_length?: number; threshold?: number } };
-    const width = folder.classifier.get('classifier.bias')!.shape[0]!;
+    const width = classifierWidth(folder.classifier)!;
     const labels = Array.from({ length: width }, (_, i) => raw.id2label?.[String(i)] ?? `LABEL_${i}`);
     const problem = (PROBLEM_TYPES as readonly string[]).includes(raw.problem_type ?? '') ? (raw.problem_type as ProblemType) : width === 1 ? 'regression' : 'single_label_classification';
     const pooling = (POOLINGS as readonly string[]).includes(raw.bertft?.pooling ?? '') ? (raw.bertft!.pooling as Pooling) : 'pooler';
@@ -90,7 +91,7 @@ export class TextClassifier {
   async predict(texts: string[], options: PredictOptions = {}): Promise<Prediction[]> {
     const width = this.labels.length;
     const logits = await this.predictLogits(texts, options);
-    const scores = scoresFromLogits(logits, width, this.problem);
+    const scores = classifierScores(logits, width, this.problem);
     return texts.map((text, r) => {
       const row = Array.from(scores.subarray(r * width, (r + 1) * width));
       const byLabel = Object.fromEntries(this.labels.map((l, c) => [l, row[c]!]));
@@ -120,7 +121,7 @@ export class TextClassifier {
     const pairs = examples.some((e) => e.textPair !== undefined) ? examples.map((e) => e.textPair ?? '') : undefined;
     const logits = await this.predictLogits(examples.map((e) => e.text), { ...options, pairs });
     const report = metricsFromLogits(this.problem, logits, targets, width, this.labels, this.threshold);
-    return { ...report, eval_loss: hostLoss(this.problem, logits, targets, width), examples: examples.length };
+    return { ...report, eval_loss: classifierHostLoss(this.problem, logits, targets, width), examples: examples.length };
   }
 
   /** Writes the model as a Hugging Face folder (config.json, model.safetensors, tokenizer files). */

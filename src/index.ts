@@ -9,7 +9,7 @@ export { Encoder, type EncoderLoadOptions, type EmbedOptions, type Embedding } f
 export { fineTune, defaultLearningRate, type FineTuneOptions, type FineTuneEvents } from './training/fine-tune.js';
 export { adviseStrategy, measureFragmentation, type Advice, type AdviseOptions } from './training/advise.js';
 export { parseStrategy, strategyName, trainableParams, type Strategy } from './training/strategy.js';
-export type { ProblemType } from './training/problem.js';
+export type { ProblemType } from './heads/classification.js';
 export type { HistoryEntry, TrainerCallbacks, TrainerSettings, TrainOutcome } from './training/trainer.js';
 export { BertTokenizer, type EncodedBatch, type EncodeOptions } from './tokenization/index.js';
 export { loadPretrained, type PretrainedFolder, type PretrainedLoadOptions } from './pretrained.js';

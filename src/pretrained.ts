@@ -14,7 +14,7 @@ export interface PretrainedFolder {
   /** Encoder weights by HF name without the `bert.` prefix. */
   weights: Map<string, HostTensor>;
   hasPooler: boolean;
-  /** `classifier.weight`/`classifier.bias` when the folder is a BertForSequenceClassification. */
+  /** The classification head (heads/classification.ts) when the folder is a BertForSequenceClassification. */
   classifier?: Map<string, HostTensor>;
   /** The masked-LM head (`cls.predictions.*`) when the folder has one. */
   mlmHead?: Map<string, HostTensor>;

@@ -1,6 +1,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { BertftError } from '../errors.js';
+import { CLASSIFIER_BIAS, CLASSIFIER_PARAMS, CLASSIFIER_WEIGHT, isClassifierParam } from '../heads/classification.js';
 import { bertParamNames, bertParamShape } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
@@ -11,7 +12,7 @@ export interface LoadedBertWeights {
   weights: Map<string, HostTensor>;
   /** Whether `pooler.dense.*` was in the checkpoint (without it, pool with `mean` or `cls`). */
   hasPooler: boolean;
-  /** `classifier.weight` / `classifier.bias` of a BertForSequenceClassification. */
+  /** The classification head of a BertForSequenceClassification (CLASSIFIER_PARAMS, heads/classification.ts). */
   classifier?: Map<string, HostTensor>;
   /**
    * The masked-LM head of BertForMaskedLM / BertForPreTraining, by the names in MLM_HEAD_NAMES.
@@ -123,18 +124,17 @@ function checkShape(f: Found, expected: readonly number[], what = 'config.json s
 
 /** Takes the classification head out of `byName` when the checkpoint has one. */
 function takeClassifier(byName: Map<string, Found>, config: BertConfig, file: string): Map<string, HostTensor> | undefined {
-  const w = byName.get('classifier.weight');
-  const b = byName.get('classifier.bias');
+  const w = byName.get(CLASSIFIER_WEIGHT);
+  const b = byName.get(CLASSIFIER_BIAS);
   if (!w && !b) return undefined;
-  if (!w || !b) throw new BertftError(`${file}: has ${w ? 'classifier.weight' : 'classifier.bias'} but not ${w ? 'classifier.bias' : 'classifier.weight'}; the classifier head is incomplete`);
+  if (!w || !b) throw new BertftError(`${file}: has ${w ? CLASSIFIER_WEIGHT : CLASSIFIER_BIAS} but not ${w ? CLASSIFIER_BIAS : CLASSIFIER_WEIGHT}; the classifier head is incomplete`);
   const labels = w.tensor.shape[0] ?? 0;
   checkShape(w, [labels, config.hiddenSize], 'hidden_size in config.json needs');
-  checkShape(b, [labels], `classifier.weight (${labels} labels) needs`);
-  byName.delete('classifier.weight');
-  byName.delete('classifier.bias');
+  checkShape(b, [labels], `${CLASSIFIER_WEIGHT} (${labels} labels) needs`);
+  for (const name of CLASSIFIER_PARAMS) byName.delete(name);
   return new Map([
-    ['classifier.weight', w.tensor],
-    ['classifier.bias', b.tensor],
+    [CLASSIFIER_WEIGHT, w.tensor],
+    [CLASSIFIER_BIAS, b.tensor],
   ]);
 }
 
@@ -211,14 +211,14 @@ export async function loadBertWeights(dir: string, config: BertConfig): Promise<
 
 /**
  * Writes `dir/model.safetensors` (F32) in the BertForSequenceClassification layout: encoder
- * parameters as `bert.` + name, the head's `classifier.weight`/`classifier.bias` unprefixed. The
+ * parameters as `bert.` + name, the classification head's tensors unprefixed. The
  * file is replaced atomically; `dir` is created when missing.
  */
 export async function saveBertWeights(dir: string, weights: ReadonlyMap<string, HostTensor>, classifier?: ReadonlyMap<string, HostTensor>): Promise<void> {
   const out = new Map<string, HostTensor>();
   for (const [name, t] of weights) out.set(`bert.${name}`, t);
   for (const [name, t] of classifier ?? []) {
-    if (!name.startsWith('classifier.')) throw new BertftError(`saveBertWeights: head tensor ${name} must be named classifier.weight or classifier.bias`);
+    if (!isClassifierParam(name)) throw new BertftError(`saveBertWeights: head tensor ${name} must be named ${CLASSIFIER_PARAMS.join(' or ')}`);
     out.set(name, t);
   }
   await mkdir(dir, { recursive: true });

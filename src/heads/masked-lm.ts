@@ -2,7 +2,7 @@ import type { TensorOps } from '../models/ops.js';
 import type { ParamMap } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
-import { initParam } from '../models/bert/init.js';
+import { initParam } from '../models/bert/init-param.js';
 import { Rng } from '../data/random.js';
 
 /**

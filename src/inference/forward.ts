@@ -7,7 +7,7 @@ import { executionProviders, type Device } from '../engine/onnx/session.js';
 import { UsageError } from '../errors.js';
 import { bertForward, pool, type Pooling } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
-import { sequenceClassifierLogits } from '../models/classifier.js';
+import { sequenceClassifierLogits } from '../heads/classification.js';
 import type { HostTensor } from '../models/host-tensor.js';
 
 /** Which engine runs forward passes: `auto` = onnxruntime when it loads (about 10× faster here), else TF.js. */

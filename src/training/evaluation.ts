@@ -1,7 +1,7 @@
 import type { TokenBatch } from '../engine/tfjs/inputs.js';
 import { classificationReport, multiLabelReport, regressionReport } from '../metrics/index.js';
 import { bucketedBatches } from '../data/index.js';
-import { scoresFromLogits, type ProblemType } from './problem.js';
+import { classifierScores, type ProblemType } from '../heads/classification.js';
 import { collate, type TokenizedSet } from './tokenized.js';
 
 /** Anything that maps a token batch to logits (a training engine or an inference runner). */
@@ -47,7 +47,7 @@ export function metricsFromLogits(
   if (problem === 'regression') {
     return regressionReport(Array.from(targets), Array.from(logits)) as unknown as MetricsReport;
   }
-  const scores = scoresFromLogits(logits, width, problem);
+  const scores = classifierScores(logits, width, problem);
   const rows = (m: Float32Array, r: number) => Array.from(m.subarray(r * width, (r + 1) * width));
   if (problem === 'multi_label_classification') {
     const yTrue = Array.from({ length: n }, (_, r) => rows(targets, r).map((v) => (v > 0.5 ? 1 : 0)));

@@ -9,6 +9,7 @@ import type { Pooling } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import type { Device } from '../engine/onnx/session.js';
+import { isClassifierParam, splitClassifierParams } from '../heads/classification.js';
 import { logitsFor } from './evaluation.js';
 import type { TokenizedSet } from './tokenized.js';
 
@@ -22,7 +23,7 @@ export function featureCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function featureCacheKey(weights: ReadonlyMap<string, HostTensor>, pooling: Pooling, set: TokenizedSet): string {
   const h = createHash('sha256');
   h.update(`pooling=${pooling};`);
-  for (const name of [...weights.keys()].filter((n) => !n.startsWith('classifier.')).sort()) {
+  for (const name of [...weights.keys()].filter((n) => !isClassifierParam(n)).sort()) {
     const t = weights.get(name)!;
     h.update(`${name}:${t.shape.join('x')};`);
     h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
@@ -48,7 +49,7 @@ export async function computeFeatures(
   engine: EngineChoice = 'auto',
   device?: Device,
 ): Promise<Float32Array> {
-  const encoderWeights = new Map([...weights].filter(([n]) => !n.startsWith('classifier.')));
+  const encoderWeights = splitClassifierParams(weights).encoder;
   const runner = await createForwardRunner(config, encoderWeights, { pooling, engine, device });
   try {
     return await logitsFor({ logits: (t) => runner.run(t) }, set, config.hiddenSize, batchSize, onBatch);

@@ -15,14 +15,15 @@ import { initTfjs, type TfjsBackendChoice } from '../engine/tfjs/backend.js';
 import { resolveMetricName } from '../metrics/index.js';
 import type { EngineChoice } from '../inference/forward.js';
 import { BertftError, UsageError } from '../errors.js';
-import { initBertWeights, initClassifier } from '../models/bert/init.js';
+import { initBertWeights } from '../models/bert/init.js';
+import { classifierWidth, initClassifierHead, isClassifierParam, numOutputs, type ProblemType } from '../heads/classification.js';
 import type { Pooling } from '../models/bert/bert.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import { loadPretrained } from '../pretrained.js';
-import type { ClassifierEngine } from './engine.js';
+import type { ClassifierEngine } from '../engine/types.js';
 import { cachedFeatures, featureIndexSet } from './features.js';
 import { HeadEngine } from './head-engine.js';
-import { balancedClassWeights, numOutputs, targetRow, type ProblemType } from './problem.js';
+import { balancedClassWeights, targetRow } from './problem.js';
 import { loadResumeCheckpoint, saveResumeCheckpoint } from './resume-checkpoint.js';
 import { parseStrategy, strategyName, trainableParams, type Strategy } from './strategy.js';
 import { createTrainingEngine } from './select-engine.js';
@@ -182,7 +183,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
       : undefined;
 
   const encoderWeights: Map<string, HostTensor> = options.init === 'random' ? initBertWeights(cfg, seed, true) : pretrained.weights;
-  const head = pretrained.classifier && pretrained.classifier.get('classifier.bias')?.shape[0] === width && options.init !== 'random' ? pretrained.classifier : initClassifier(cfg, width, seed);
+  const head = pretrained.classifier && classifierWidth(pretrained.classifier) === width && options.init !== 'random' ? pretrained.classifier : initClassifierHead(cfg, width, seed);
   const settings: TrainerSettings = {
     problem,
     labels,
@@ -272,7 +273,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
       parts.push(f.features);
     }
     featureSeconds = (Date.now() - t0) / 1000;
-    const headNow = new Map([...startWeights].filter(([n]) => n.startsWith('classifier.')));
+    const headNow = new Map([...startWeights].filter(([n]) => isClassifierParam(n)));
     await startTfjs();
     engine = new HeadEngine({ features: concat(parts), hiddenSize: cfg.hiddenSize, encoderWeights, head: headNow, problem, numOutputs: width, dropout: cfg.hiddenDropoutProb, classWeights });
     trainData = { train: featureIndexSet(trainSet.lengths.length, 0), trainTargets, eval: evalSet && featureIndexSet(evalSet.lengths.length, trainSet.lengths.length), evalTargets };

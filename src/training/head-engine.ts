@@ -2,10 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, clipByGlobalNorm } from '../engine/tfjs/adamw.js';
 import type { TokenBatch } from '../engine/tfjs/inputs.js';
 import { TfjsOps } from '../engine/tfjs/ops.js';
-import { classifierLogits } from '../heads/classification.js';
+import { classifierLogits, classifierLoss, type ProblemType } from '../heads/classification.js';
 import type { HostTensor } from '../models/host-tensor.js';
-import type { ClassifierEngine, OptimizerState, StepOptions, TrainBatch } from './engine.js';
-import { lossFor, type ProblemType } from './problem.js';
+import type { ClassifierEngine, OptimizerState, StepOptions, TrainBatch } from '../engine/types.js';
 
 export interface HeadEngineOptions {
   /** All rows the token ids can point at: [N, H] (train rows, then eval rows). */
@@ -21,7 +20,7 @@ export interface HeadEngineOptions {
 }
 
 /**
- * The `frozen` strategy's engine: only `classifier.*` trains, on pooled features computed once.
+ * The `frozen` strategy's engine: only the classification head trains, on pooled features computed once.
  * Token batches carry feature-row indices (see featureIndexSet) instead of word-piece ids.
  */
 export class HeadEngine implements ClassifierEngine {
@@ -51,7 +50,7 @@ export class HeadEngine implements ClassifierEngine {
   private lossOf(batch: TrainBatch): tf.Scalar {
     const logits = classifierLogits(this.ops, this.params, this.rows(batch.tokens), this.options.dropout);
     const targets = tf.tensor2d(batch.targets, [batch.tokens.batchSize, this.options.numOutputs]);
-    return lossFor(this.ops, this.options.problem, logits, targets, this.classWeights) as tf.Scalar;
+    return classifierLoss(this.ops, this.options.problem, logits, targets, this.classWeights) as tf.Scalar;
   }
 
   async trainStep(microBatches: TrainBatch[], options: StepOptions): Promise<number> {

@@ -4,7 +4,7 @@ import { rawFromBertConfig, saveBertWeights, writeConfig, writeFileAtomic } from
 import type { Pooling } from '../models/bert/bert.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
-import type { ProblemType } from './problem.js';
+import { splitClassifierParams, type ProblemType } from '../heads/classification.js';
 
 /** Tokenizer files copied next to a saved model, so the folder is complete on its own. */
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json'];
@@ -43,22 +43,14 @@ export function classifierConfig(folder: ClassifierFolder): RawConfig {
   };
 }
 
-/** Splits a flat parameter map into encoder weights and the `classifier.*` head. */
-export function splitHead(weights: ReadonlyMap<string, HostTensor>): { encoder: Map<string, HostTensor>; head: Map<string, HostTensor> } {
-  const encoder = new Map<string, HostTensor>();
-  const head = new Map<string, HostTensor>();
-  for (const [n, t] of weights) (n.startsWith('classifier.') ? head : encoder).set(n, t);
-  return { encoder, head };
-}
-
 /**
  * Writes (or refreshes) a Hugging Face classifier folder: config.json, model.safetensors with HF
- * names (`bert.` prefix + `classifier.*`) and the tokenizer files. Each file is replaced
+ * names (`bert.` prefix + the unprefixed head) and the tokenizer files. Each file is replaced
  * atomically, so a crash leaves either the old file or the new one.
  */
 export async function writeClassifierFolder(dir: string, folder: ClassifierFolder, weights: ReadonlyMap<string, HostTensor>, tokenizerDir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const { encoder, head } = splitHead(weights);
+  const { encoder, head } = splitClassifierParams(weights);
   await saveBertWeights(dir, encoder, head);
   await writeConfig(dir, classifierConfig(folder));
   const present = new Set(await readdir(tokenizerDir));

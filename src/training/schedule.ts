@@ -1,3 +1,4 @@
+import type { ParamSettings } from '../engine/types.js';
 import type { BertConfig } from '../models/bert/config.js';
 import { isHeadParam, layerOf } from './strategy.js';
 
@@ -11,11 +12,7 @@ export function linearSchedule(peak: number, warmupSteps: number, totalSteps: nu
   };
 }
 
-/** Per-parameter optimiser settings: a multiplier of the scheduled LR and the weight decay. */
-export interface ParamSettings {
-  lrScale: number;
-  weightDecay: number;
-}
+export type { ParamSettings } from '../engine/types.js';
 
 export interface GroupOptions {
   /** Base (peak) learning rate. */

@@ -1,6 +1,6 @@
 import { executionProviders, loadOrt, type Device } from '../engine/onnx/session.js';
 import { preferOnnx, type EngineChoice } from '../inference/forward.js';
-import type { ClassifierEngine, ClassifierEngineOptions } from './engine.js';
+import type { ClassifierEngine, ClassifierEngineOptions } from '../engine/types.js';
 import { TfjsClassifierEngine } from './tfjs-engine.js';
 
 export interface TrainingEngineOptions extends ClassifierEngineOptions {

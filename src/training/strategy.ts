@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { BertConfig } from '../models/bert/config.js';
+import { isClassifierParam } from '../heads/classification.js';
 
 /**
  * Which parameters train. `frozen` trains the head on cached features; `full` trains everything;
@@ -40,9 +41,7 @@ export function layerOf(name: string): number | undefined {
 }
 
 /** Whether `name` belongs to the task head (trains under every strategy). */
-export function isHeadParam(name: string): boolean {
-  return name.startsWith('classifier.');
-}
+export const isHeadParam: (name: string) => boolean = isClassifierParam;
 
 /**
  * The parameters that train in `epoch` (0-based). Head and pooler always train except under

@@ -5,10 +5,9 @@ import { TfjsOps } from '../engine/tfjs/ops.js';
 import { disposeParams, fromTfjsParams } from '../engine/tfjs/params.js';
 import { maskedLmLogits, maskedLmLoss } from '../heads/masked-lm.js';
 import { bertForward } from '../models/bert/bert.js';
-import { sequenceClassifierLogits } from '../models/classifier.js';
+import { classifierLoss, sequenceClassifierLogits } from '../heads/classification.js';
 import type { HostTensor } from '../models/host-tensor.js';
-import type { ClassifierEngine, ClassifierEngineOptions, OptimizerState, StepOptions, TrainBatch } from './engine.js';
-import { lossFor } from './problem.js';
+import type { ClassifierEngine, ClassifierEngineOptions, OptimizerState, StepOptions, TrainBatch } from '../engine/types.js';
 
 export type TfjsEngineOptions = ClassifierEngineOptions;
 
@@ -50,7 +49,7 @@ export class TfjsClassifierEngine implements ClassifierEngine {
     }
     const logits = sequenceClassifierLogits(this.ops, this.options.config, this.params, inputs, this.options.pooling);
     const targets = tf.tensor2d(batch.targets, [batch.tokens.batchSize, this.options.numOutputs]);
-    return lossFor(this.ops, this.options.problem, logits, targets, this.classWeights) as tf.Scalar;
+    return classifierLoss(this.ops, this.options.problem, logits, targets, this.classWeights) as tf.Scalar;
   }
 
   async trainStep(microBatches: TrainBatch[], options: StepOptions): Promise<number> {

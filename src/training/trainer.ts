@@ -2,9 +2,9 @@ import { bucketedBatches } from '../data/index.js';
 import { metricGreaterIsBetter, metricValue } from '../metrics/index.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
-import type { ClassifierEngine, OptimizerState, TrainBatch } from './engine.js';
+import type { ClassifierEngine, OptimizerState, TrainBatch } from '../engine/types.js';
 import { logitsFor, metricsFromLogits, type MetricsReport } from './evaluation.js';
-import { hostLoss, type ProblemType } from './problem.js';
+import { classifierHostLoss, type ProblemType } from '../heads/classification.js';
 import { linearSchedule, paramSettings } from './schedule.js';
 import { trainableParams, type Strategy } from './strategy.js';
 import { collate, gatherRows, type TokenizedSet } from './tokenized.js';
@@ -216,7 +216,7 @@ export class Trainer {
     const s = this.settings;
     const logits = await logitsFor(this.engine, data.eval!, s.numOutputs, s.evalBatchSize, (d) => this.callbacks.onEvaluateProgress?.(d, data.eval!.lengths.length));
     const report = metricsFromLogits(s.problem, logits, data.evalTargets!, s.numOutputs, s.labels, s.threshold);
-    return { ...report, eval_loss: hostLoss(s.problem, logits, data.evalTargets!, s.numOutputs, s.classWeights) };
+    return { ...report, eval_loss: classifierHostLoss(s.problem, logits, data.evalTargets!, s.numOutputs, s.classWeights) };
   }
 
   private async evaluateAndTrack(data: TrainerData, state: TrainerState, epoch: number, lr: number, elapsedS: number): Promise<boolean> {

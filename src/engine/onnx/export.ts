@@ -5,6 +5,7 @@ import { loadBertWeights, readBertConfig, replaceDirAtomic } from '../../checkpo
 import { UsageError } from '../../errors.js';
 import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
 import type { BertConfig, RawConfig } from '../../models/bert/config.js';
+import { CLASSIFIER_WEIGHT } from '../../heads/classification.js';
 import { resolveMaskedLmHead } from '../../inference/masked-lm.js';
 import { loadTokenizer } from '../../tokenization/load.js';
 import type { Graph } from './graph.js';
@@ -124,7 +125,7 @@ export async function exportModel(modelDir: string, outDir: string, options: Exp
   let pooling: Pooling | undefined;
   if (task === 'text-classification') {
     if (!loaded.classifier) {
-      throw new UsageError(`${modelDir} has no classification head (classifier.weight); export it as feature-extraction or train it first`);
+      throw new UsageError(`${modelDir} has no classification head (${CLASSIFIER_WEIGHT}); export it as feature-extraction or train it first`);
     }
     pooling = classifierPooling(raw, loaded.hasPooler, options.pooling);
     graph = traceClassifier(config, loaded.weights, loaded.classifier, pooling);

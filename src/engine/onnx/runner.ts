@@ -1,6 +1,7 @@
 import type { Pooling } from '../../models/bert/bert.js';
 import type { BertConfig } from '../../models/bert/config.js';
 import type { HostTensor } from '../../models/host-tensor.js';
+import { classifierWidth } from '../../heads/classification.js';
 import type { Graph } from './graph.js';
 import { createSession, int64Tensor, loadOrt, type OrtModule, type OrtSession, type OrtSessionOptions } from './session.js';
 import { quantizeGraph } from './quantize.js';
@@ -19,7 +20,7 @@ export interface TokenRows {
 export interface OnnxEncoderRunnerOptions extends OrtSessionOptions {
   /** Pooling of the sentence vector (default `mean`); for a classifier, what feeds its head. */
   pooling?: Pooling;
-  /** `classifier.weight`/`classifier.bias`: when given the runner returns logits instead of features. */
+  /** The classification head's tensors (heads/classification.ts): when given the runner returns logits instead of features. */
   classifier?: ReadonlyMap<string, HostTensor>;
   /** Run int8-quantized matrix products (see quantize.ts): faster on large models, ~1e-2 off. */
   quantize?: boolean;
@@ -51,7 +52,7 @@ export class OnnxEncoderRunner {
     if (options.classifier) {
       graph = traceClassifier(config, weights, options.classifier, pooling);
       outputName = 'logits';
-      width = options.classifier.get('classifier.weight')?.shape[0] ?? 0;
+      width = classifierWidth(options.classifier) ?? 0;
     } else {
       graph = traceEncoder(config, weights, { pooling, output: 'pooled' });
       outputName = 'pooled';

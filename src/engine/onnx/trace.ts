@@ -1,7 +1,7 @@
 import { BertftError, UsageError } from '../../errors.js';
 import { bertForward, bertParamNames, bertParamShape, pool, type BertInputs, type Pooling } from '../../models/bert/bert.js';
 import type { BertConfig } from '../../models/bert/config.js';
-import { sequenceClassifierLogits } from '../../models/classifier.js';
+import { CLASSIFIER_BIAS, CLASSIFIER_PARAMS, CLASSIFIER_WEIGHT, sequenceClassifierLogits } from '../../heads/classification.js';
 import { MASKED_LM_PARAMS, TIED_DECODER, maskedLmLogits, maskedLmParamShape, maskedLmSequenceLogits } from '../../heads/masked-lm.js';
 import type { HostTensor } from '../../models/host-tensor.js';
 import { attr, GraphBuilder } from './builder.js';
@@ -116,7 +116,7 @@ export function traceEncoder(config: BertConfig, weights: ReadonlyMap<string, Ho
 
 /**
  * BertForSequenceClassification as an inference graph: output `logits` [batch_size, C].
- * `classifier` holds `classifier.weight` [C, H] and `classifier.bias` [C].
+ * `classifier` holds the head's weight [C, H] and bias [C] (heads/classification.ts).
  */
 export function traceClassifier(
   config: BertConfig,
@@ -127,9 +127,9 @@ export function traceClassifier(
 ): Graph {
   checkBertWeights(config, weights);
   checkPooling(weights, pooling);
-  const w = classifier.get('classifier.weight');
-  const b = classifier.get('classifier.bias');
-  if (w === undefined || b === undefined) throw new BertftError('the classification head needs classifier.weight and classifier.bias');
+  const w = classifier.get(CLASSIFIER_WEIGHT);
+  const b = classifier.get(CLASSIFIER_BIAS);
+  if (w === undefined || b === undefined) throw new BertftError(`the classification head needs ${CLASSIFIER_PARAMS.join(' and ')}`);
   if (w.shape.length !== 2 || w.shape[1] !== config.hiddenSize || b.shape.join(',') !== String(w.shape[0])) {
     throw new BertftError(`classifier weights [${w.shape.join(', ')}] / [${b.shape.join(', ')}] do not fit hidden size ${config.hiddenSize}`);
   }

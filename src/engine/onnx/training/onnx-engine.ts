@@ -1,7 +1,7 @@
 import type * as Ort from 'onnxruntime-node';
 import type { TokenBatch } from '../../tfjs/inputs.js';
 import type { HostTensor } from '../../../models/host-tensor.js';
-import type { ClassifierEngine, ClassifierEngineOptions, OptimizerState, StepOptions, TrainBatch } from '../../../training/engine.js';
+import type { ClassifierEngine, ClassifierEngineOptions, OptimizerState, StepOptions, TrainBatch } from '../../types.js';
 import { createSession, int64Tensor, loadOrt, type OrtModule, type OrtSession, type OrtSessionOptions } from '../session.js';
 import { BATCH_DIM, INPUT_NAMES, SEQUENCE_DIM } from '../trace.js';
 import { toModelBytes } from '../to-proto.js';

@@ -1,11 +1,10 @@
 import type { Pooling } from '../../../models/bert/bert.js';
 import type { BertConfig } from '../../../models/bert/config.js';
-import { sequenceClassifierLogits } from '../../../models/classifier.js';
+import { classifierLoss, sequenceClassifierLogits, type ProblemType } from '../../../heads/classification.js';
 import { bertForward } from '../../../models/bert/bert.js';
 import { maskedLmLogits, maskedLmLoss } from '../../../heads/masked-lm.js';
 import type { HostTensor } from '../../../models/host-tensor.js';
-import { lossFor, type ProblemType } from '../../../training/problem.js';
-import type { ParamSettings } from '../../../training/schedule.js';
+import type { ParamSettings } from '../../types.js';
 import type { GraphBuilder } from '../builder.js';
 import { ElemType, type Graph } from '../graph.js';
 import { pruneGraph } from '../prune.js';
@@ -108,7 +107,7 @@ export function buildStepGraph(spec: ClassifierSpec, request: StepGraphRequest):
     } else {
       const targets = b.addInput(STEP_NAMES.targets, ElemType.Float, [BATCH_DIM, spec.numOutputs]);
       const classWeights = spec.classWeights ? b.constant(ElemType.Float, [spec.classWeights.length], [...spec.classWeights], 'class_weights') : undefined;
-      loss = lossFor(ops, spec.problem, logits, targets, classWeights);
+      loss = classifierLoss(ops, spec.problem, logits, targets, classWeights);
     }
     b.addOutput(loss, STEP_NAMES.loss);
     if (request.kind === 'loss') {

@@ -1,0 +1,85 @@
+import type { TokenBatch } from './tfjs/inputs.js';
+import type { ProblemType } from '../heads/classification.js';
+import type { HostTensor } from '../models/host-tensor.js';
+import type { Pooling } from '../models/bert/bert.js';
+import type { BertConfig } from '../models/bert/config.js';
+
+/**
+ * What the training engines (onnxruntime, TF.js, the frozen-feature head) implement and take.
+ * The trainer (src/training) and pre-training drive engines through these types only, so engine
+ * code imports nothing from src/training.
+ */
+
+/** What every training engine is built from. */
+export interface ClassifierEngineOptions {
+  config: BertConfig;
+  /** Encoder and head weights by HF name (no `bert.` prefix). */
+  weights: ReadonlyMap<string, HostTensor>;
+  pooling: Pooling;
+  problem: ProblemType;
+  numOutputs: number;
+  classWeights?: Float32Array;
+  /** The objective (default classification); see ClassifierSpec.head. */
+  head?: 'classification' | 'masked-lm';
+}
+
+/** A batch with its targets: rows of width `numOutputs` (one-hot, multi-hot or values). */
+export interface TrainBatch {
+  tokens: TokenBatch;
+  targets: Float32Array;
+  /** Masked-LM batches: which token rows are predicted, and the flat target index of each (heads/masked-lm.ts). */
+  masked?: MaskedTargets;
+}
+
+/** The masked positions of a masked-LM batch. */
+export interface MaskedTargets {
+  /** Flat row index b·S + s of each masked token. */
+  positions: Int32Array;
+  /** The original token id at each masked position. */
+  labels: Int32Array;
+  /** m·V + labels[m] (flatTargetIndex). */
+  targetIndex: Int32Array;
+}
+
+/** Per-parameter optimiser settings: a multiplier of the scheduled LR and the weight decay. */
+export interface ParamSettings {
+  lrScale: number;
+  weightDecay: number;
+}
+
+/** What one optimiser step needs besides the data. */
+export interface StepOptions {
+  /** Scheduled learning rate (before per-parameter scaling). */
+  lr: number;
+  maxGradNorm: number;
+  settingsOf: (name: string) => ParamSettings;
+  /** Seeds dropout for this step, so the run is reproducible and a resumed run continues identically. */
+  dropoutSeed: number;
+}
+
+/** Moments and step count of AdamW, in host memory (what a resumable checkpoint stores). */
+export interface OptimizerState {
+  step: number;
+  moments: Map<string, { m: Float32Array; v: Float32Array; shape: number[] }>;
+}
+
+/**
+ * The engine side of training a sequence classifier. The trainer owns the loop, schedule,
+ * strategy and checkpoints; an engine owns tensors and runs forward, backward and AdamW.
+ */
+export interface ClassifierEngine {
+  readonly name: string;
+  /** Parameters that receive gradients from now on (gradual unfreezing changes this per epoch). */
+  setTrainable(names: ReadonlySet<string>): void;
+  /** One optimiser step over one or more micro-batches (gradient accumulation); returns the mean loss. */
+  trainStep(microBatches: TrainBatch[], options: StepOptions): Promise<number>;
+  /** Logits [B, numOutputs] with dropout off. */
+  logits(tokens: TokenBatch): Promise<Float32Array>;
+  /** Loss of a batch with dropout off. */
+  evalLoss(batch: TrainBatch): Promise<number>;
+  /** All parameters (encoder + head) by HF name without the `bert.` prefix. */
+  weights(): Promise<Map<string, HostTensor>>;
+  optimizerState(): Promise<OptimizerState>;
+  loadOptimizerState(state: OptimizerState): void;
+  dispose(): void;
+}
