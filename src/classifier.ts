@@ -3,12 +3,13 @@ import type { TfjsBackendChoice } from './engine/tfjs/backend.js';
 import type { Device } from './engine/onnx/session.js';
 import { BertftError, UsageError } from './errors.js';
 import { createForwardRunner, type EngineChoice, type ForwardRunner } from './inference/forward.js';
-import { POOLINGS, type Pooling } from './models/bert/bert.js';
+import type { Pooling } from './models/bert/bert.js';
+import { bertftSection, readClassifierConfig, type ClassifierSettings } from './checkpoint/classifier-config.js';
 import { loadPretrained, type PretrainedFolder } from './pretrained.js';
 import { logitsFor, metricsFromLogits, type MetricsReport } from './training/evaluation.js';
 import { fineTune, type FineTuneEvents, type FineTuneOptions } from './training/fine-tune.js';
 import { writeClassifierFolder } from './training/output-folder.js';
-import { CLASSIFIER_WEIGHT, classifierHostLoss, classifierScores, classifierWidth, PROBLEM_TYPES, type ProblemType } from './heads/classification.js';
+import { CLASSIFIER_WEIGHT, classifierHostLoss, classifierScores, classifierWidth, type ProblemType } from './heads/classification.js';
 import { targetRow } from './training/problem.js';
 import { tokenizeAll } from './training/tokenized.js';
 
@@ -47,25 +48,37 @@ export class TextClassifier {
   private constructor(
     readonly folder: PretrainedFolder,
     private readonly runner: ForwardRunner,
-    readonly labels: string[],
-    readonly problem: ProblemType,
-    readonly pooling: Pooling,
-    readonly maxLength: number,
-    readonly threshold: number,
+    private readonly settings: ClassifierSettings,
   ) {}
+
+  get labels(): string[] {
+    return this.settings.labels;
+  }
+
+  get problem(): ProblemType {
+    return this.settings.problem;
+  }
+
+  /** Recorded at training (config.json `bertft.pooling`), else pooler (cls without pooler weights). */
+  get pooling(): Pooling {
+    return this.settings.pooling;
+  }
+
+  get maxLength(): number {
+    return this.settings.maxLength;
+  }
+
+  get threshold(): number {
+    return this.settings.threshold;
+  }
 
   /** Loads a classifier folder or Hub id. */
   static async fromPretrained(model: string, options: ClassifierLoadOptions = {}): Promise<TextClassifier> {
     const folder = await loadPretrained(model, options);
     if (!folder.classifier) throw new BertftError(`${folder.dir} has no classification head (${CLASSIFIER_WEIGHT}); train one with bertft train`);
-    const raw = folder.raw as { id2label?: Record<string, string>; problem_type?: string; bertft?: { pooling?: string; max_length?: number; threshold?: number } };
-    const width = classifierWidth(folder.classifier)!;
-    const labels = Array.from({ length: width }, (_, i) => raw.id2label?.[String(i)] ?? `LABEL_${i}`);
-    const problem = (PROBLEM_TYPES as readonly string[]).includes(raw.problem_type ?? '') ? (raw.problem_type as ProblemType) : width === 1 ? 'regression' : 'single_label_classification';
-    const pooling = (POOLINGS as readonly string[]).includes(raw.bertft?.pooling ?? '') ? (raw.bertft!.pooling as Pooling) : 'pooler';
-    const maxLength = raw.bertft?.max_length ?? Math.min(512, folder.config.maxPositionEmbeddings);
-    const runner = await createForwardRunner(folder.config, folder.weights, { pooling, classifier: folder.classifier, engine: options.engine, backend: options.backend, device: options.device });
-    return new TextClassifier(folder, runner, labels, problem, pooling, maxLength, raw.bertft?.threshold ?? 0.5);
+    const settings = readClassifierConfig(folder.raw, { config: folder.config, hasPooler: folder.hasPooler, numLabels: classifierWidth(folder.classifier)! });
+    const runner = await createForwardRunner(folder.config, folder.weights, { pooling: settings.pooling, classifier: folder.classifier, engine: options.engine, backend: options.backend, device: options.device });
+    return new TextClassifier(folder, runner, settings);
   }
 
   /** Trains a classifier (see FineTuneOptions) and loads the result. */
@@ -129,7 +142,7 @@ export class TextClassifier {
     const weights = new Map([...this.folder.weights, ...this.folder.classifier!]);
     await writeClassifierFolder(
       dir,
-      { config: this.folder.config, baseRaw: this.folder.raw, labels: this.labels, problem: this.problem, bertft: { pooling: this.pooling, max_length: this.maxLength, threshold: this.threshold } },
+      { config: this.folder.config, baseRaw: this.folder.raw, labels: this.labels, problem: this.problem, bertft: bertftSection(this.settings) },
       weights,
       this.folder.dir,
     );

@@ -3,9 +3,10 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadBertWeights, readBertConfig, replaceDirAtomic } from '../../checkpoint/index.js';
 import { UsageError } from '../../errors.js';
-import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
+import { readClassifierConfig } from '../../checkpoint/classifier-config.js';
+import type { Pooling } from '../../models/bert/bert.js';
 import type { BertConfig, RawConfig } from '../../models/bert/config.js';
-import { CLASSIFIER_WEIGHT } from '../../heads/classification.js';
+import { CLASSIFIER_WEIGHT, classifierWidth } from '../../heads/classification.js';
 import { resolveMaskedLmHead } from '../../inference/masked-lm.js';
 import { loadTokenizer } from '../../tokenization/load.js';
 import type { Graph } from './graph.js';
@@ -40,7 +41,8 @@ export interface ExportOptions {
   quantize?: boolean;
   /**
    * The pooling that feeds the classification head. Default: `bertft.pooling` from config.json
-   * (written by `bertft train`), else `pooler` as in Hugging Face's BertForSequenceClassification.
+   * (written by `bertft train`), else `pooler` as in Hugging Face's BertForSequenceClassification,
+   * or `cls` when the checkpoint has no pooler weights (checkpoint/classifier-config.ts).
    */
   pooling?: Pooling;
   /** Replace `outDir` when it already exists (default: refuse). */
@@ -57,14 +59,6 @@ export interface ExportResult {
 }
 
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
-
-function classifierPooling(raw: RawConfig, hasPooler: boolean, asked?: Pooling): Pooling {
-  if (asked !== undefined) return asked;
-  const section = raw.bertft as { pooling?: unknown } | undefined;
-  const recorded = section?.pooling;
-  if (typeof recorded === 'string' && (POOLINGS as readonly string[]).includes(recorded)) return recorded as Pooling;
-  return hasPooler ? 'pooler' : 'cls';
-}
 
 /** tokenizer_config.json with `model_max_length` bounded by the position table (HF often stores 1e30). */
 async function tokenizerConfig(modelDir: string, config: BertConfig): Promise<string> {
@@ -127,7 +121,7 @@ export async function exportModel(modelDir: string, outDir: string, options: Exp
     if (!loaded.classifier) {
       throw new UsageError(`${modelDir} has no classification head (${CLASSIFIER_WEIGHT}); export it as feature-extraction or train it first`);
     }
-    pooling = classifierPooling(raw, loaded.hasPooler, options.pooling);
+    pooling = options.pooling ?? readClassifierConfig(raw, { config, hasPooler: loaded.hasPooler, numLabels: classifierWidth(loaded.classifier)! }).pooling;
     graph = traceClassifier(config, loaded.weights, loaded.classifier, pooling);
   } else if (task === 'fill-mask') {
     if (!loaded.mlmHead) {

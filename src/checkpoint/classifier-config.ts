@@ -1,0 +1,98 @@
+import { PROBLEM_TYPES, type ProblemType } from '../heads/classification.js';
+import { POOLINGS, type Pooling } from '../models/bert/bert.js';
+import type { BertConfig, RawConfig } from '../models/bert/config.js';
+import { rawFromBertConfig } from './config.js';
+
+/**
+ * The classifier part of config.json, read and written here only: the Hugging Face keys of a
+ * BertForSequenceClassification (`id2label`, `label2id`, `num_labels`, `problem_type`) and the
+ * `bertft` section that `bertft train` adds. `predict`/`evaluate`/`serve` (TextClassifier) and
+ * `export` read it through {@link readClassifierConfig}, so every reader applies the same fallbacks.
+ */
+
+/** What bertft records in config.json beyond the Hugging Face keys. */
+export interface BertftConfigSection {
+  pooling: Pooling;
+  max_length: number;
+  threshold?: number;
+  strategy?: string;
+}
+
+/** Everything a classifier folder's config.json says, to write it. */
+export interface ClassifierFolder {
+  config: BertConfig;
+  /** The source model's config.json (unknown keys are kept). */
+  baseRaw: RawConfig;
+  labels: string[];
+  problem: ProblemType;
+  bertft: BertftConfigSection;
+}
+
+/** A classifier's settings as read back, every field resolved. */
+export interface ClassifierSettings {
+  labels: string[];
+  problem: ProblemType;
+  pooling: Pooling;
+  maxLength: number;
+  /** Multi-label decision threshold. */
+  threshold: number;
+  /** The strategy it was trained with (informational; absent for models from elsewhere). */
+  strategy?: string;
+}
+
+/** What reading needs to know about the weights beside config.json. */
+export interface ClassifierWeightsInfo {
+  config: BertConfig;
+  /** Whether the checkpoint has `pooler.dense.*`. */
+  hasPooler: boolean;
+  /** Outputs of the head (rows of its weight). */
+  numLabels: number;
+}
+
+/**
+ * The pooling that feeds the head when config.json does not record one: `pooler`, as Hugging
+ * Face's BertForSequenceClassification, or `cls` for a checkpoint without pooler weights.
+ */
+export function fallbackPooling(hasPooler: boolean): Pooling {
+  return hasPooler ? 'pooler' : 'cls';
+}
+
+/**
+ * Reads a classifier's settings from config.json. Fallbacks, for folders not written by bertft:
+ * labels `LABEL_i`; problem type by the head's width (1 → regression, else single-label); pooling
+ * {@link fallbackPooling}; max length min(512, positions); threshold 0.5.
+ */
+export function readClassifierConfig(raw: RawConfig, weights: ClassifierWeightsInfo): ClassifierSettings {
+  const r = raw as { id2label?: Record<string, string>; problem_type?: unknown; bertft?: Partial<Record<keyof BertftConfigSection, unknown>> };
+  const section = r.bertft ?? {};
+  const width = weights.numLabels;
+  const labels = Array.from({ length: width }, (_, i) => r.id2label?.[String(i)] ?? `LABEL_${i}`);
+  const problem = (PROBLEM_TYPES as readonly unknown[]).includes(r.problem_type) ? (r.problem_type as ProblemType) : width === 1 ? 'regression' : 'single_label_classification';
+  const pooling = (POOLINGS as readonly unknown[]).includes(section.pooling) ? (section.pooling as Pooling) : fallbackPooling(weights.hasPooler);
+  const maxLength = typeof section.max_length === 'number' ? section.max_length : Math.min(512, weights.config.maxPositionEmbeddings);
+  const threshold = typeof section.threshold === 'number' ? section.threshold : 0.5;
+  const strategy = typeof section.strategy === 'string' ? section.strategy : undefined;
+  return { labels, problem, pooling, maxLength, threshold, ...(strategy !== undefined ? { strategy } : {}) };
+}
+
+/** The `bertft` section that records `settings` (the inverse of {@link readClassifierConfig}). */
+export function bertftSection(settings: ClassifierSettings): BertftConfigSection {
+  return { pooling: settings.pooling, max_length: settings.maxLength, threshold: settings.threshold, ...(settings.strategy !== undefined ? { strategy: settings.strategy } : {}) };
+}
+
+/** config.json of a BertForSequenceClassification with labels, problem type and the bertft section. */
+export function classifierRawConfig(folder: ClassifierFolder): RawConfig {
+  const raw = rawFromBertConfig(folder.config, folder.baseRaw);
+  const labels = folder.problem === 'regression' ? ['LABEL_0'] : folder.labels;
+  return {
+    ...raw,
+    architectures: ['BertForSequenceClassification'],
+    model_type: 'bert',
+    num_labels: labels.length,
+    id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
+    label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
+    problem_type: folder.problem,
+    classifier_dropout: null,
+    bertft: folder.bertft,
+  };
+}
