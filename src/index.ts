@@ -35,3 +35,6 @@ export { BertftError, UsageError, isBertftError } from './errors.js';
 export type { BertConfig } from './models/bert/config.js';
 export type { Pooling } from './models/bert/bert.js';
 export type { HostTensor } from './models/host-tensor.js';
+export { pretrain, type PretrainOptions, type PretrainResult, type PretrainProgress, type EvalPoint as PretrainEvalPoint } from './pretraining/pretrain.js';
+export { PRETRAIN_DEFAULTS, MODEL_PRESETS } from './pretraining/presets.js';
+export { EMBEDDED_MODEL } from './hub/embedded.js';
