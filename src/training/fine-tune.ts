@@ -32,10 +32,12 @@ import { tokenizeAll } from './tokenized.js';
 import { Trainer, type TrainerCallbacks, type TrainerSettings } from './trainer.js';
 import { writeClassifierFolder, writeTrainingResults } from './output-folder.js';
 import { adviseStrategy, type Advice } from './advise.js';
+import { defaultEpochs, defaultLearningRate, defaultMetric, defaultPooling, defaultWarmupRatio, TRAIN_DEFAULTS } from './defaults.js';
 
-/** Everything `bertft train` / `TextClassifier.fit` accepts. Omitted values take the documented defaults. */
+/** Everything `bertft train` / `TextClassifier.fit` accepts. Omitted values take the defaults in TRAIN_DEFAULTS (defaults.ts). */
 export interface FineTuneOptions {
-  model: string;
+  /** A model folder or Hub id; default TRAIN_DEFAULTS.model, the English BERT that ships with bertft. */
+  model?: string;
   train: string | DataSource | Array<string | DataSource>;
   validation?: string | DataSource | Array<string | DataSource>;
   output: string;
@@ -85,21 +87,13 @@ export interface FineTuneEvents extends TrainerCallbacks {
   onTrainer?(trainer: Trainer): void;
 }
 
-/** Peak learning rates by strategy and model width (see docs/concepts.md for the reasoning). */
-export function defaultLearningRate(strategy: Strategy, hiddenSize: number): number {
-  if (strategy.kind === 'frozen') return 1e-2; // a linear probe on fixed features tolerates (and needs) a large LR
-  return hiddenSize <= 256 ? 1e-4 : 3e-5; // compact BERTs fine-tune best near 1e-4 (Turc et al. 2019); base-size 2e-5…5e-5 (BERT paper)
-}
+export { defaultLearningRate } from './defaults.js';
 
 function inferProblem(examples: Example[]): ProblemType {
   const first = examples.find((e) => e.label !== undefined)?.label;
   if (typeof first === 'number') return 'regression';
   if (Array.isArray(first)) return 'multi_label_classification';
   return 'single_label_classification';
-}
-
-function defaultMetric(problem: ProblemType): string {
-  return problem === 'regression' ? 'pearson' : problem === 'multi_label_classification' ? 'micro_f1' : 'accuracy';
 }
 
 /** Reads train/validation data with the same reader options; splits validation off when none is given. */
@@ -117,8 +111,8 @@ function readData(options: FineTuneOptions, seed: number, log: (m: string) => vo
     const v = readExamples(options.validation, read);
     validation = v.examples;
     for (const f of v.files) log(`read ${f.examples} validation examples from ${f.file}`);
-  } else if ((options.validationSplit ?? 0.1) > 0) {
-    const split = stratifiedSplit(train, options.validationSplit ?? 0.1, seed);
+  } else if ((options.validationSplit ?? TRAIN_DEFAULTS.validationSplit) > 0) {
+    const split = stratifiedSplit(train, options.validationSplit ?? TRAIN_DEFAULTS.validationSplit, seed);
     train = split.train;
     validation = split.validation;
     log(`no --validation file: held out ${validation.length} of the training examples (stratified, seed ${seed})`);
@@ -132,19 +126,21 @@ function readData(options: FineTuneOptions, seed: number, log: (m: string) => vo
  */
 export async function fineTune(options: FineTuneOptions, events: FineTuneEvents = {}): Promise<Record<string, unknown>> {
   const log = events.onLog ?? (() => {});
-  const seed = options.seed ?? 42;
+  const d = TRAIN_DEFAULTS;
+  const model = options.model ?? d.model;
+  const seed = options.seed ?? d.seed;
   const startedAt = new Date();
-  let strategy = parseStrategy(options.strategy ?? 'full'); // fail on a typo before any work
+  let strategy = parseStrategy(options.strategy ?? d.strategy); // fail on a typo before any work
   // TF.js starts only when an engine needs it (the frozen head, or the fallback): its wasm thread
   // pool would otherwise share the cores with onnxruntime for nothing.
   let tfjsBackend: string | null = null;
   const startTfjs = async () => {
-    tfjsBackend = (await initTfjs(options.backend ?? 'auto')).backend;
+    tfjsBackend = (await initTfjs(options.backend ?? d.backend)).backend;
   };
-  if (options.backend && options.backend !== 'auto') await startTfjs(); // an explicit --backend fails early if it cannot start
-  const pretrained = await loadPretrained(options.model, { offline: options.offline });
+  if (options.backend && options.backend !== d.backend) await startTfjs(); // an explicit --backend fails early if it cannot start
+  const pretrained = await loadPretrained(model, { offline: options.offline });
   const cfg = pretrained.config;
-  const maxLength = options.maxLength ?? Math.min(128, cfg.maxPositionEmbeddings);
+  const maxLength = options.maxLength ?? Math.min(d.maxLength, cfg.maxPositionEmbeddings);
   if (maxLength > cfg.maxPositionEmbeddings) throw new UsageError(`--max-length ${maxLength} exceeds the model's ${cfg.maxPositionEmbeddings} positions`);
 
   const data = readData(options, seed, log);
@@ -163,8 +159,9 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     log(`--strategy auto: ${advice.summary}`);
     for (const line of advice.details) log(`  ${line}`);
   }
-  const pooling: Pooling = options.pooling ?? (strategy.kind === 'frozen' ? 'mean' : 'pooler');
-  if (pooling === 'pooler' && !pretrained.hasPooler && options.init !== 'random') throw new UsageError(`${pretrained.dir} has no pooler weights; use --pooling mean or cls`);
+  const init = options.init ?? d.init;
+  const pooling: Pooling = options.pooling ?? defaultPooling(strategy);
+  if (pooling === 'pooler' && !pretrained.hasPooler && init !== 'random') throw new UsageError(`${pretrained.dir} has no pooler weights; use --pooling mean or cls`);
   const lr = options.learningRate ?? defaultLearningRate(strategy, cfg.hiddenSize);
 
   const toTargets = (examples: Example[]) => {
@@ -182,36 +179,36 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
       ? balancedClassWeights(data.train.map((e) => label2id[String(e.label)]!), width)
       : undefined;
 
-  const encoderWeights: Map<string, HostTensor> = options.init === 'random' ? initBertWeights(cfg, seed, true) : pretrained.weights;
-  const head = pretrained.classifier && classifierWidth(pretrained.classifier) === width && options.init !== 'random' ? pretrained.classifier : initClassifierHead(cfg, width, seed);
+  const encoderWeights: Map<string, HostTensor> = init === 'random' ? initBertWeights(cfg, seed, true) : pretrained.weights;
+  const head = pretrained.classifier && classifierWidth(pretrained.classifier) === width && init !== 'random' ? pretrained.classifier : initClassifierHead(cfg, width, seed);
   const settings: TrainerSettings = {
     problem,
     labels,
     numOutputs: width,
     strategy,
-    epochs: options.epochs ?? (strategy.kind === 'frozen' ? 10 : 3),
+    epochs: options.epochs ?? defaultEpochs(strategy),
     maxSteps: options.maxSteps,
-    batchSize: options.batchSize ?? 32,
-    gradientAccumulation: options.gradientAccumulation ?? 1,
+    batchSize: options.batchSize ?? d.batchSize,
+    gradientAccumulation: options.gradientAccumulation ?? d.gradientAccumulation,
     lr,
     headLr: options.headLr,
-    layerLrDecay: options.layerLrDecay ?? 1,
-    warmupRatio: options.warmupRatio ?? (strategy.kind === 'frozen' ? 0 : 0.1),
-    weightDecay: options.weightDecay ?? 0.01,
-    maxGradNorm: options.maxGradNorm ?? 1,
+    layerLrDecay: options.layerLrDecay ?? d.layerLrDecay,
+    warmupRatio: options.warmupRatio ?? defaultWarmupRatio(strategy),
+    weightDecay: options.weightDecay ?? d.weightDecay,
+    maxGradNorm: options.maxGradNorm ?? d.maxGradNorm,
     seed,
-    evalSteps: options.evalSteps ?? 0,
-    earlyStoppingPatience: options.earlyStoppingPatience ?? 0,
+    evalSteps: options.evalSteps ?? d.evalSteps,
+    earlyStoppingPatience: options.earlyStoppingPatience ?? d.earlyStoppingPatience,
     metricForBest: resolveMetricName(options.metricForBest ?? defaultMetric(problem), problem),
-    threshold: options.threshold ?? 0.5,
+    threshold: options.threshold ?? d.threshold,
     classWeights,
-    evalBatchSize: 64,
+    evalBatchSize: d.evalBatchSize,
   };
   const output = resolve(options.output);
   await mkdir(output, { recursive: true });
   const hyperparameters = {
-    model: options.model,
-    init: options.init ?? 'pretrained',
+    model,
+    init,
     strategy: strategyName(strategy),
     pooling,
     epochs: settings.epochs,
@@ -230,7 +227,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     early_stopping_patience: settings.earlyStoppingPatience,
     metric_for_best_model: settings.metricForBest,
     threshold: settings.threshold,
-    class_weights: options.classWeights ?? 'none',
+    class_weights: options.classWeights ?? d.classWeights,
     limit: options.limit ?? null,
   };
   const fingerprint = createHash('sha256')
@@ -263,7 +260,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     for (const [k, set] of sets.entries()) {
       const split = k === 0 ? 'train' : 'validation';
       const f = await cachedFeatures(cfg, encoderWeights, pooling, set, {
-        batchSize: 64,
+        batchSize: d.evalBatchSize,
         cacheDir: options.featureCacheDir,
         engine: options.engine,
         device: options.device,
@@ -283,7 +280,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
 
   const trainer = new Trainer(engine, cfg, names, settings, {
     ...events,
-    checkpointIntervalMs: (options.checkpointMinutes ?? 2) * 60_000,
+    checkpointIntervalMs: (options.checkpointMinutes ?? d.checkpointMinutes) * 60_000,
     saveBest: async (weights) => writeClassifierFolder(output, folder, weights, pretrained.dir),
     saveCheckpoint: async (cp) => saveResumeCheckpoint(output, { ...cp, fingerprint }),
   });
@@ -297,7 +294,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   }
   const results = {
     bertft_version: process.env.npm_package_version ?? null,
-    model: options.model,
+    model,
     output_dir: output,
     problem_type: problem,
     labels,

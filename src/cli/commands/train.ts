@@ -13,7 +13,7 @@ import { action } from '../run-command.js';
 import { recipeSplits, resolveRecipeSplit } from '../../datasets/index.js';
 import { UsageError } from '../../errors.js';
 import { writeReport } from '../../report/index.js';
-import { EMBEDDED_MODEL } from '../../hub/embedded.js';
+import { TRAIN_DEFAULTS } from '../../training/defaults.js';
 
 interface TrainFlags extends Record<string, string | boolean | undefined> {
   model: string;
@@ -22,8 +22,6 @@ interface TrainFlags extends Record<string, string | boolean | undefined> {
   output: string;
 }
 
-/** The English BERT that ships with bertft (models/bert-tiny-en): no flags and no network needed. */
-export const DEFAULT_MODEL = EMBEDDED_MODEL;
 /** Trained on when neither --train nor --dataset is given: the SpamAssassin corpus from the npm registry. */
 export const DEFAULT_DATASET = 'spam_assassin';
 
@@ -80,52 +78,59 @@ export function trainOptionsFrom(f: TrainFlags): FineTuneOptions {
     init: typeof f.init === 'string' ? parseChoice('--init', f.init, ['pretrained', 'random'] as const) : undefined,
     resume: Boolean(f.resume),
     offline: Boolean(f.offline),
-    backend: parseChoice('--backend', String(f.backend ?? 'auto'), TFJS_BACKENDS) as TfjsBackendChoice,
-    engine: parseChoice('--engine', String(f.engine ?? 'auto'), ENGINES) as EngineChoice,
+    backend: parseChoice('--backend', String(f.backend ?? TRAIN_DEFAULTS.backend), TFJS_BACKENDS) as TfjsBackendChoice,
+    engine: parseChoice('--engine', String(f.engine ?? TRAIN_DEFAULTS.engine), ENGINES) as EngineChoice,
     device: parseDevice(f.device),
     checkpointMinutes: num('--checkpoint-minutes', f.checkpointMinutes, { min: 0 }),
   };
 }
 
+/** A learning rate as --help shows it: 1e-4, not 0.0001. */
+const lrText = (x: number) => x.toExponential();
+
 export function registerTrain(program: Command): void {
+  const d = TRAIN_DEFAULTS;
   const cmd = program
     .command('train')
     .description('fine-tune a pretrained BERT (or train a head on frozen features) for text classification')
-    .option('-m, --model <dir|hub-id>', 'pretrained model: a local Hugging Face folder, a Hub id, or bert-tiny-en (ships with bertft)', DEFAULT_MODEL)
+    .option('-m, --model <dir|hub-id>', `pretrained model: a local Hugging Face folder, a Hub id, or ${d.model} (ships with bertft)`, d.model)
     .option('--train <file>', 'training data (CSV/TSV/JSONL/lines, see docs/data-formats.md)')
     .option('--dataset <name>', `a named recipe instead of --train (bertft datasets list); default without --train: ${DEFAULT_DATASET}`)
     .option('--data-dir <dir>', 'where local copies of recipe data sets live (default $BERTFT_DATA_DIR)')
     .option('--validation <file>', 'validation data (default: a stratified split of --train)')
-    .option('-o, --output <dir>', 'where the trained model folder goes', 'bertft-model')
+    .option('-o, --output <dir>', 'where the trained model folder goes', d.output)
     .option('--report', 'also write report.html with learning curves and the confusion matrix')
-    .option('--strategy <s>', 'frozen | full | top-k:N | gradual | auto', 'full')
-    .option('--pooling <p>', 'pooler | cls | mean (default: mean for frozen, pooler otherwise)')
+    .option('--strategy <s>', 'frozen | full | top-k:N | gradual | auto', d.strategy)
+    .option('--pooling <p>', `pooler | cls | mean (default: ${d.frozenPooling} for frozen, ${d.pooling} otherwise)`)
     .option('--problem-type <t>', 'single | multi | regression (default: from the labels)')
-    .option('--epochs <n>', 'training epochs (default 3; 10 for frozen)')
+    .option('--epochs <n>', `training epochs (default ${d.epochs}; ${d.frozenEpochs} for frozen)`)
     .option('--max-steps <n>', 'stop after this many optimiser steps')
-    .option('--batch-size <n>', 'examples per step', '32')
-    .option('--gradient-accumulation-steps <n>', 'micro-batches per optimiser step', '1')
-    .option('--learning-rate, --lr <x>', 'peak learning rate (default 1e-4 for hidden ≤ 256, else 3e-5; 1e-2 for frozen)')
+    .option('--batch-size <n>', 'examples per step', String(d.batchSize))
+    .option('--gradient-accumulation-steps <n>', 'micro-batches per optimiser step', String(d.gradientAccumulation))
+    .option(
+      '--learning-rate, --lr <x>',
+      `peak learning rate (default ${lrText(d.learningRate)} for hidden ≤ ${d.compactHiddenSize}, else ${lrText(d.largeModelLearningRate)}; ${lrText(d.frozenLearningRate)} for frozen)`,
+    )
     .option('--head-lr <x>', 'learning rate of the classification head (default: --learning-rate)')
-    .option('--layer-lr-decay <x>', 'layer-wise LR decay factor, e.g. 0.9 (default 1 = off)')
-    .option('--warmup-ratio <x>', 'share of steps with linear warm-up (default 0.1; 0 for frozen)')
-    .option('--weight-decay <x>', 'AdamW weight decay, not on bias/LayerNorm', '0.01')
-    .option('--max-grad-norm <x>', 'gradient-norm clipping', '1')
-    .option('--max-length <n>', 'longest token sequence (default 128)')
-    .option('--seed <n>', 'random seed (same seed → same metrics)', '42')
+    .option('--layer-lr-decay <x>', `layer-wise LR decay factor, e.g. 0.9 (default ${d.layerLrDecay} = off)`)
+    .option('--warmup-ratio <x>', `share of steps with linear warm-up (default ${d.warmupRatio}; ${d.frozenWarmupRatio} for frozen)`)
+    .option('--weight-decay <x>', 'AdamW weight decay, not on bias/LayerNorm', String(d.weightDecay))
+    .option('--max-grad-norm <x>', 'gradient-norm clipping', String(d.maxGradNorm))
+    .option('--max-length <n>', `longest token sequence (default ${d.maxLength})`)
+    .option('--seed <n>', 'random seed (same seed → same metrics)', String(d.seed))
     .option('--eval-steps <n>', 'evaluate every N steps (default: every epoch)')
     .option('--early-stopping-patience <n>', 'stop after N evaluations without improvement')
-    .option('--metric-for-best-model <m>', 'accuracy, macro_f1, mcc, eval_loss, ... (default accuracy / micro_f1 / pearson)')
-    .option('--threshold <x>', 'multi-label decision threshold', '0.5')
+    .option('--metric-for-best-model <m>', `accuracy, macro_f1, mcc, eval_loss, ... (default ${Object.values(d.metricForBest).join(' / ')})`)
+    .option('--threshold <x>', 'multi-label decision threshold', String(d.threshold))
     .option('--class-weights <w>', 'none or balanced (for imbalanced classes)')
-    .option('--validation-split <x>', 'fraction held out when there is no --validation file', '0.1')
+    .option('--validation-split <x>', 'fraction held out when there is no --validation file', String(d.validationSplit))
     .option('--limit <n>', 'use only the first N training examples')
     .option('--init <how>', 'pretrained, or random to train the same architecture from scratch (baseline)')
     .option('--resume', 'continue from <output>/checkpoint-last after an interruption')
-    .option('--checkpoint-minutes <x>', 'minutes between resumable checkpoints within an epoch', '2')
-    .option('--engine <name>', `${ENGINES.join(', ')}: runs training and feature extraction (auto: onnxruntime when it loads)`, 'auto')
-    .option('--device <d>', `${DEVICES.join(' or ')}: cuda runs onnxruntime on the GPU (needs its CUDA build, docs/troubleshooting.md)`, 'cpu')
-    .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, 'auto')
+    .option('--checkpoint-minutes <x>', 'minutes between resumable checkpoints within an epoch', String(d.checkpointMinutes))
+    .option('--engine <name>', `${ENGINES.join(', ')}: runs training and feature extraction (auto: onnxruntime when it loads)`, d.engine)
+    .option('--device <d>', `${DEVICES.join(' or ')}: cuda runs onnxruntime on the GPU (needs its CUDA build, docs/troubleshooting.md)`, d.device)
+    .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, d.backend)
     .option('--offline', 'use only the local Hub cache (same as HF_HUB_OFFLINE=1)')
     .option('--json', 'print training_results.json to stdout at the end')
     .option('-q, --quiet', 'no progress output');
@@ -133,7 +138,7 @@ export function registerTrain(program: Command): void {
     'after',
     `
 Examples:
-  $ bertft train --report              # SpamAssassin ham/spam with ${DEFAULT_MODEL}, offline
+  $ bertft train --report              # SpamAssassin ham/spam with ${d.model}, offline
   $ bertft train --model sentence-transformers/all-MiniLM-L6-v2   # a Hub model (downloaded once)
   $ bertft train --dataset sst2 --data-dir ../shared/datasets --model ./bert-tiny -o out/sst2
   $ bertft train --model ./bert-tiny --train train.tsv --validation dev.tsv -o out/sst2
