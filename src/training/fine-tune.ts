@@ -87,7 +87,6 @@ export interface FineTuneEvents extends TrainerCallbacks {
   onTrainer?(trainer: Trainer): void;
 }
 
-export { defaultLearningRate } from './defaults.js';
 
 function inferProblem(examples: Example[]): ProblemType {
   const first = examples.find((e) => e.label !== undefined)?.label;
