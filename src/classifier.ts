@@ -6,10 +6,10 @@ import { createForwardRunner, type EngineChoice, type ForwardRunner } from './in
 import type { Pooling } from './models/bert/bert.js';
 import { bertftSection, readClassifierConfig, type ClassifierSettings } from './checkpoint/classifier-config.js';
 import { loadPretrained, type PretrainedFolder } from './pretrained.js';
-import { logitsFor, metricsFromLogits, type MetricsReport } from './training/evaluation.js';
+import { evaluationReport, logitsFor, type MetricsReport } from './training/evaluation.js';
 import { fineTune, type FineTuneEvents, type FineTuneOptions } from './training/fine-tune.js';
 import { writeClassifierFolder } from './training/output-folder.js';
-import { CLASSIFIER_WEIGHT, classifierHostLoss, classifierScores, classifierWidth, type ProblemType } from './heads/classification.js';
+import { CLASSIFIER_WEIGHT, classifierScores, classifierWidth, type ProblemType } from './heads/classification.js';
 import { targetRow } from './training/problem.js';
 import { tokenizeAll } from './training/tokenized.js';
 
@@ -118,7 +118,10 @@ export class TextClassifier {
     });
   }
 
-  /** Metrics on labelled examples (a file path, or examples already read). */
+  /**
+   * Metrics on labelled examples (a file path, or examples already read). eval_loss is the loss the
+   * model was trained with, class weights included (see evaluationReport).
+   */
   async evaluate(data: string | Example[], options: PredictOptions & { read?: ReadOptionsInput } = {}): Promise<MetricsReport & { eval_loss: number; examples: number }> {
     const labelType = this.problem === 'regression' ? 'number' : this.problem === 'multi_label_classification' ? 'multi' : undefined;
     const examples = typeof data === 'string' ? readExamples(data, { ...(labelType ? { labelType } : {}), ...options.read }).examples : data;
@@ -133,8 +136,7 @@ export class TextClassifier {
     });
     const pairs = examples.some((e) => e.textPair !== undefined) ? examples.map((e) => e.textPair ?? '') : undefined;
     const logits = await this.predictLogits(examples.map((e) => e.text), { ...options, pairs });
-    const report = metricsFromLogits(this.problem, logits, targets, width, this.labels, this.threshold);
-    return { ...report, eval_loss: classifierHostLoss(this.problem, logits, targets, width), examples: examples.length };
+    return { ...evaluationReport(this.problem, logits, targets, width, this.labels, this.threshold, this.settings.classWeights), examples: examples.length };
   }
 
   /** Writes the model as a Hugging Face folder (config.json, model.safetensors, tokenizer files). */

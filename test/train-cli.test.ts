@@ -103,6 +103,34 @@ test('frozen: features are cached and reused, mean pooling recorded, head-only w
   assert.ok(worst < 1e-4, `logit differences up to ${worst}`);
 });
 
+test('with balanced class weights, train and evaluate report the same eval_loss: the weighted loss that was trained', () => {
+  // Every '1' and a quarter of the '0's, so the balanced weights are far from 1.
+  let zeros = 0;
+  const imbalanced = join(dir, 'imbalanced.tsv');
+  writeFileSync(imbalanced, trainLines.slice(0, 192).filter((l) => l.split('\t')[1]!.trim() === '1' || zeros++ % 4 === 0).join('\n') + '\n');
+  const out = join(dir, 'weighted');
+  const r = runCli(['train', ...COMMON.map((a) => (a === TRAIN ? imbalanced : a)), '--output', out, '--class-weights', 'balanced', '--max-steps', '4'], { env });
+  assert.equal(r.status, 0, r.stderr);
+  const trained = results(out).final_eval.eval_loss as number;
+  const weights = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).bertft.class_weights as number[];
+  assert.ok(weights[0]! > 2 && weights[1]! < 0.7, `class weights ${weights.join(', ')}`);
+  const ev = runCli(['evaluate', '--model', out, '--data', DEV, '--json'], { env });
+  assert.equal(ev.status, 0, ev.stderr);
+  const evaluated = JSON.parse(ev.stdout).eval_loss as number;
+  assert.ok(Math.abs(evaluated - trained) < 1e-5, `evaluate ${evaluated} vs train ${trained}`);
+  // Both are the weighted cross-entropy, not the plain one: recomputed from predict's probabilities.
+  const dev = devLines.slice(0, 64).map((l) => l.split('\t'));
+  const file = join(dir, 'dev-texts.txt');
+  writeFileSync(file, dev.map(([t]) => t!.trim()).join('\n') + '\n');
+  const p = runCli(['predict', '--model', out, '--quiet', file], { env });
+  assert.equal(p.status, 0, p.stderr);
+  const nll = p.stdout.trim().split('\n').map((l, i) => ({ y: Number(dev[i]![1]!.trim()), loss: -Math.log(JSON.parse(l).scores[dev[i]![1]!.trim()]) }));
+  const weighted = nll.reduce((s, e) => s + weights[e.y]! * e.loss, 0) / nll.length;
+  const plain = nll.reduce((s, e) => s + e.loss, 0) / nll.length;
+  assert.ok(Math.abs(weighted - evaluated) < 1e-4, `weighted ${weighted} vs evaluate ${evaluated}`);
+  assert.ok(Math.abs(plain - evaluated) > 1e-2, `the plain loss ${plain} would be another number`);
+});
+
 /** Runs `train --resume` on an interrupted output folder and checks it ends like the uninterrupted run. */
 function resumeAndCompare(args: string[], interrupted: string, straight: string): void {
   const resumed = runCli(['train', ...args, '--output', interrupted, '--resume'], { env });

@@ -16,6 +16,11 @@ export interface BertftConfigSection {
   max_length: number;
   threshold?: number;
   strategy?: string;
+  /**
+   * The class weights of the training loss (`--class-weights balanced`), one per label. Evaluation
+   * (`evaluate`, and the trainer's own) reports eval_loss with the same weights: the loss trained.
+   */
+  class_weights?: number[];
 }
 
 /** Everything a classifier folder's config.json says, to write it. */
@@ -38,6 +43,8 @@ export interface ClassifierSettings {
   threshold: number;
   /** The strategy it was trained with (informational; absent for models from elsewhere). */
   strategy?: string;
+  /** Class weights of the training loss, when it had them (single-label). */
+  classWeights?: number[];
 }
 
 /** What reading needs to know about the weights beside config.json. */
@@ -60,7 +67,7 @@ export function fallbackPooling(hasPooler: boolean): Pooling {
 /**
  * Reads a classifier's settings from config.json. Fallbacks, for folders not written by bertft:
  * labels `LABEL_i`; problem type by the head's width (1 → regression, else single-label); pooling
- * {@link fallbackPooling}; max length min(512, positions); threshold 0.5.
+ * {@link fallbackPooling}; max length min(512, positions); threshold 0.5; no class weights.
  */
 export function readClassifierConfig(raw: RawConfig, weights: ClassifierWeightsInfo): ClassifierSettings {
   const r = raw as { id2label?: Record<string, string>; problem_type?: unknown; bertft?: Partial<Record<keyof BertftConfigSection, unknown>> };
@@ -72,12 +79,20 @@ export function readClassifierConfig(raw: RawConfig, weights: ClassifierWeightsI
   const maxLength = typeof section.max_length === 'number' ? section.max_length : Math.min(512, weights.config.maxPositionEmbeddings);
   const threshold = typeof section.threshold === 'number' ? section.threshold : 0.5;
   const strategy = typeof section.strategy === 'string' ? section.strategy : undefined;
-  return { labels, problem, pooling, maxLength, threshold, ...(strategy !== undefined ? { strategy } : {}) };
+  const w = section.class_weights;
+  const classWeights = Array.isArray(w) && w.length === width && w.every((v) => typeof v === 'number') ? (w as number[]) : undefined;
+  return { labels, problem, pooling, maxLength, threshold, ...(strategy !== undefined ? { strategy } : {}), ...(classWeights ? { classWeights } : {}) };
 }
 
 /** The `bertft` section that records `settings` (the inverse of {@link readClassifierConfig}). */
 export function bertftSection(settings: ClassifierSettings): BertftConfigSection {
-  return { pooling: settings.pooling, max_length: settings.maxLength, threshold: settings.threshold, ...(settings.strategy !== undefined ? { strategy: settings.strategy } : {}) };
+  return {
+    pooling: settings.pooling,
+    max_length: settings.maxLength,
+    threshold: settings.threshold,
+    ...(settings.strategy !== undefined ? { strategy: settings.strategy } : {}),
+    ...(settings.classWeights ? { class_weights: settings.classWeights } : {}),
+  };
 }
 
 /** config.json of a BertForSequenceClassification with labels, problem type and the bertft section. */

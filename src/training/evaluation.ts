@@ -1,7 +1,7 @@
 import type { TokenBatch } from '../engine/tfjs/inputs.js';
 import { classificationReport, multiLabelReport, regressionReport } from '../metrics/index.js';
 import { bucketedBatches } from '../data/index.js';
-import { classifierScores, type ProblemType } from '../heads/classification.js';
+import { classifierHostLoss, classifierScores, type ProblemType } from '../heads/classification.js';
 import { collate, type TokenizedSet } from './tokenized.js';
 
 /** Anything that maps a token batch to logits (a training engine or an inference runner). */
@@ -58,4 +58,29 @@ export function metricsFromLogits(
   const yTrue = Array.from({ length: n }, (_, r) => argmax(rows(targets, r)));
   const yPred = Array.from({ length: n }, (_, r) => argmax(rows(logits, r)));
   return classificationReport(yTrue, yPred, labels) as unknown as MetricsReport;
+}
+
+/** A metrics report with the loss on the same examples. */
+export type EvaluationReport = MetricsReport & { eval_loss: number };
+
+/**
+ * Metrics and `eval_loss` from logits: the one evaluation of the trainer (each evaluation during
+ * `bertft train`) and of `TextClassifier.evaluate` (`bertft evaluate`), so both report the same
+ * numbers for the same model and data.
+ *
+ * eval_loss is the training objective (as in Hugging Face's Trainer, where the evaluation loss is
+ * the model's loss): with class weights (`--class-weights balanced`) it is the same weighted
+ * cross-entropy, with the weights recorded at training (config.json `bertft.class_weights`).
+ */
+export function evaluationReport(
+  problem: ProblemType,
+  logits: Float32Array,
+  targets: Float32Array,
+  width: number,
+  labels: string[],
+  threshold: number,
+  classWeights?: ArrayLike<number>,
+): EvaluationReport {
+  const report = metricsFromLogits(problem, logits, targets, width, labels, threshold);
+  return { ...report, eval_loss: classifierHostLoss(problem, logits, targets, width, classWeights) };
 }

@@ -31,6 +31,7 @@ import type { Device } from '../engine/onnx/session.js';
 import { tokenizeAll } from './tokenized.js';
 import { Trainer, type TrainerCallbacks, type TrainerSettings } from './trainer.js';
 import { writeClassifierFolder, writeTrainingResults } from './output-folder.js';
+import type { ClassifierFolder } from '../checkpoint/classifier-config.js';
 import { adviseStrategy, type Advice } from './advise.js';
 import { defaultEpochs, defaultLearningRate, defaultMetric, defaultPooling, defaultWarmupRatio, TRAIN_DEFAULTS } from './defaults.js';
 
@@ -86,7 +87,6 @@ export interface FineTuneEvents extends TrainerCallbacks {
   /** Receives the trainer once it exists, so a caller can stop it (Ctrl-C). */
   onTrainer?(trainer: Trainer): void;
 }
-
 
 function inferProblem(examples: Example[]): ProblemType {
   const first = examples.find((e) => e.label !== undefined)?.label;
@@ -233,7 +233,13 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     .update(JSON.stringify({ hyperparameters, labels, n: data.train.length, ids: trainSet.lengths }))
     .digest('hex');
 
-  const folder = { config: cfg, baseRaw: pretrained.raw, labels, problem, bertft: { pooling, max_length: maxLength, threshold: settings.threshold, strategy: strategyName(strategy) } };
+  const folder: ClassifierFolder = {
+    config: cfg,
+    baseRaw: pretrained.raw,
+    labels,
+    problem,
+    bertft: { pooling, max_length: maxLength, threshold: settings.threshold, strategy: strategyName(strategy), ...(classWeights ? { class_weights: Array.from(classWeights) } : {}) },
+  };
   const names = [...encoderWeights.keys(), ...head.keys()];
   let resumeFrom: Parameters<Trainer['train']>[1];
   let startWeights = new Map([...encoderWeights, ...head]);

@@ -3,8 +3,8 @@ import { metricGreaterIsBetter, metricValue } from '../metrics/index.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import type { ClassifierEngine, OptimizerState, TrainBatch } from '../engine/types.js';
-import { logitsFor, metricsFromLogits, type MetricsReport } from './evaluation.js';
-import { classifierHostLoss, type ProblemType } from '../heads/classification.js';
+import { evaluationReport, logitsFor, type EvaluationReport, type MetricsReport } from './evaluation.js';
+import type { ProblemType } from '../heads/classification.js';
 import { linearSchedule, paramSettings } from './schedule.js';
 import { trainableParams, type Strategy } from './strategy.js';
 import { collate, gatherRows, type TokenizedSet } from './tokenized.js';
@@ -69,7 +69,7 @@ export interface TrainerState {
   steps: StepLog[];
   best: BestPoint | null;
   /** The full evaluation report of the best point (per-class table, confusion matrix). */
-  bestReport: (MetricsReport & { eval_loss: number }) | null;
+  bestReport: EvaluationReport | null;
   evalsWithoutImprovement: number;
   elapsedSeconds: number;
   /** Loss sum/count since the last evaluation. */
@@ -99,7 +99,7 @@ export interface TrainerCallbacks {
 
 export interface TrainOutcome {
   state: TrainerState;
-  finalEval?: MetricsReport & { eval_loss: number };
+  finalEval?: EvaluationReport;
   interrupted: boolean;
   trainExamplesPerSecond: number;
 }
@@ -212,11 +212,10 @@ export class Trainer {
   }
 
   /** Metrics and loss on the evaluation set with the current weights. */
-  async evaluate(data: TrainerData): Promise<MetricsReport & { eval_loss: number }> {
+  async evaluate(data: TrainerData): Promise<EvaluationReport> {
     const s = this.settings;
     const logits = await logitsFor(this.engine, data.eval!, s.numOutputs, s.evalBatchSize, (d) => this.callbacks.onEvaluateProgress?.(d, data.eval!.lengths.length));
-    const report = metricsFromLogits(s.problem, logits, data.evalTargets!, s.numOutputs, s.labels, s.threshold);
-    return { ...report, eval_loss: classifierHostLoss(s.problem, logits, data.evalTargets!, s.numOutputs, s.classWeights) };
+    return evaluationReport(s.problem, logits, data.evalTargets!, s.numOutputs, s.labels, s.threshold, s.classWeights);
   }
 
   private async evaluateAndTrack(data: TrainerData, state: TrainerState, epoch: number, lr: number, elapsedS: number): Promise<boolean> {
