@@ -4,7 +4,6 @@ import { bertParamNames, bertParamShape } from './bert.js';
 import type { BertConfig } from './config.js';
 import { initParam } from './init-param.js';
 
-export { initParam, normalArray } from './init-param.js';
 /** The classification head's init lives with the head (heads/classification.ts); re-exported for older imports. */
 export { initClassifierHead as initClassifier } from '../../heads/classification.js';
 
