@@ -2,13 +2,20 @@
  * bertft vs PyTorch on this machine, side by side in one run (npm run bench):
  *   1. fine-tuning examples/s, batch 32 × 128, BERT-Tiny / Mini / Small shapes (random weights);
  *   2. inference (feature extraction) examples/s, same shapes;
- *   3. end-to-end training wall time on 8,000 SST-2 sentences (1 epoch, max length 128, random init).
+ *   3. end-to-end training wall time on 8,000 SST-2 sentences (1 epoch, max length 128, random init);
+ *   4. masked-LM pre-training tokens/s, batch 128 × 128, BERT-Tiny and Mini shapes (bench/mlm.ts: the
+ *      same masked batches on both sides, 15% masking, head on the masked rows only, dropout 0,
+ *      AdamW + clipping; the step alone is timed, masking is done beforehand).
  * Each bertft engine is printed with its ratio to PyTorch (≥ 1 means bertft is faster). Throughputs
  * are the median step after two warm-up steps on both sides (bench/torch/bert_bench.py does the same).
  *
  *   npm run bench [-- --shapes tiny,mini --tfjs-shapes tiny --skip-e2e --steps 5]
+ *                 [--mlm-shapes tiny,mini --mlm-batch 128 --threads N]
+ * A list option set to `none` skips those rows: `--shapes none --skip-e2e` runs the masked-LM rows alone.
+ * --threads (masked-LM rows): intra-op threads of onnxruntime and PyTorch alike (default: every core).
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initTfjs } from '../src/engine/tfjs/backend.js';
 import { createForwardRunner, type EngineChoice } from '../src/inference/forward.js';
@@ -22,13 +29,24 @@ import type { HostTensor } from '../src/models/host-tensor.js';
 import { fineTune } from '../src/training/fine-tune.js';
 import { readExamples } from '../src/data/index.js';
 import { ensureTorch, runTorch, writeE2eIds } from './pytorch.js';
+import { bertftMlmThroughput, mlmBatches, writeMlmBatches, type MlmThroughput } from './mlm.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
-const shapes = opt('--shapes', 'tiny,mini,small').split(',');
+if (argv.includes('--help') || argv.includes('-h')) {
+  process.stdout.write('npm run bench [-- --shapes tiny,mini,small --tfjs-shapes tiny,mini --skip-e2e --steps 5 --mlm-shapes tiny,mini --mlm-batch 128 --threads N]\n' +
+    '  a list set to "none" skips its rows; see the comment at the top of bench/run.ts and docs/benchmarks.md\n');
+  process.exit(0);
+}
+const list = (v: string) => v.split(',').filter((s) => s !== '' && s !== 'none');
+const shapes = list(opt('--shapes', 'tiny,mini,small'));
 const steps = Number(opt('--steps', '5'));
 // TF.js (wasm) needs minutes per BERT-Small step; by default it is timed on the two smaller shapes only.
-const tfjsShapes = opt('--tfjs-shapes', 'tiny,mini').split(',');
+const tfjsShapes = list(opt('--tfjs-shapes', 'tiny,mini'));
+// Masked-LM pre-training at `bertft pretrain`'s default batch (128 × 128).
+const mlmShapes = list(opt('--mlm-shapes', 'tiny,mini'));
+const mlmBatch = Number(opt('--mlm-batch', '128'));
+const threads = Number(opt('--threads', String(availableParallelism())));
 const SHARED = process.env.BERTFT_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
 
 
@@ -102,6 +120,24 @@ for (const name of shapes) {
   process.stderr.write(`${name}: torch train ${torchTrain.toFixed(1)}, onnx train ${onnxTrain.toFixed(1)}, torch infer ${torchInfer.toFixed(1)}, onnx infer ${onnxInfer.toFixed(1)} ex/s\n`);
 }
 
+// Masked-LM pre-training, before TF.js is initialised (see above). Both sides train on the same
+// masked batches (written for bert_bench.py), so the decoder sees the same masked count per step.
+const MLM_SEQ = 128;
+const mlmResults = new Map<string, { torch: Record<string, unknown>; bertft: MlmThroughput }>();
+for (const name of mlmShapes) {
+  const cfg = namedShape(name);
+  const batches = mlmBatches(cfg, mlmBatch, MLM_SEQ, 2 + steps);
+  const file = resolve('out/bench', `mlm-batches-${mlmBatch}x${MLM_SEQ}-${steps}.json`);
+  writeMlmBatches(batches, file);
+  const torch = await runTorch(['mlm', '--shape', name, '--batch', String(mlmBatch), '--seq', String(MLM_SEQ), '--steps', String(steps), '--warmup', '2',
+    '--dropout', '0', '--threads', String(threads), '--mlm-batches', file]);
+  const bertft = await bertftMlmThroughput(cfg, batches, { warmup: 2, threads });
+  mlmResults.set(name, { torch, bertft });
+  process.stderr.write(`${name} masked LM ${mlmBatch}×${MLM_SEQ}: torch ${Number(torch.tokens_per_s).toFixed(0)} tokens/s (${Number(torch.ms_per_step).toFixed(0)} ms/step, ` +
+    `loss ${Number(torch.first_loss).toFixed(3)} → ${Number(torch.final_loss).toFixed(3)}), bertft ${bertft.tokensPerS.toFixed(0)} tokens/s (${bertft.msPerStep.toFixed(0)} ms/step, ` +
+    `loss ${bertft.firstLoss.toFixed(3)} → ${bertft.finalLoss.toFixed(3)}); ${bertft.maskedPerStep.toFixed(0)} masked tokens/step, ${threads} threads\n`);
+}
+
 let e2eRow: (string | number)[] | undefined;
 if (!argv.includes('--skip-e2e')) {
   // 8,000 SST-2 sentences, tokenized by bertft's tokenizer for both sides.
@@ -120,7 +156,7 @@ if (!argv.includes('--skip-e2e')) {
   e2eRow = ['e2e train wall s (8k SST-2, tiny)', 'tiny', torchE2e, 'n/a', '–', bertftE2e, torchE2e / bertftE2e];
 }
 
-await initTfjs('auto');
+if (shapes.length > 0) await initTfjs('auto');
 for (const name of shapes) {
   const cfg = namedShape(name);
   const weights = weightsOf(cfg);
@@ -140,4 +176,8 @@ for (const [name, r] of results) {
   row('inference ex/s', name, r.torchInfer, r.tfjsInfer!, r.tfjsInfer! / r.torchInfer, r.onnxInfer, r.onnxInfer / r.torchInfer);
 }
 if (e2eRow) row(...e2eRow);
+for (const [name, { torch, bertft }] of mlmResults) {
+  const t = Number(torch.tokens_per_s);
+  row(`MLM pre-train tokens/s (${mlmBatch}×${MLM_SEQ})`, name, t, 'n/a', '–', bertft.tokensPerS, bertft.tokensPerS / t);
+}
 process.stdout.write('\n| ' + rows[0]!.join(' | ') + ' |\n|' + rows[0]!.map(() => '---').join('|') + '|\n' + rows.slice(1).map((r) => '| ' + r.join(' | ') + ' |').join('\n') + '\n');

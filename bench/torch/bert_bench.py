@@ -8,6 +8,7 @@ Speed reference only: bertft's own tests check correctness against float64 refer
   python3 bert_bench.py train-throughput --shape tiny --batch 32 --seq 128 --steps 10 --warmup 2
   python3 bert_bench.py infer-throughput --shape mini
   python3 bert_bench.py train-e2e --ids sst2-ids.json --epochs 1 --batch 32 [--init-from DIR] [--eval-ids dev.json]
+  python3 bert_bench.py mlm --shape mini --batch 128 --seq 128 --steps 5 --warmup 2 --dropout 0 [--mlm-batches FILE]
 
 Old mode names (train, infer, e2e) are accepted as aliases. Needs Debian's python3-torch
 (bench/torch/ensure-torch.sh); exits with status 3 and a hint when torch is missing.
@@ -29,7 +30,7 @@ SHAPES = {  # layers, hidden, heads, intermediate (Turc et al. 2019 compact BERT
     "small": (4, 512, 8, 2048),
 }
 ALIASES = {"train": "train-throughput", "infer": "infer-throughput", "e2e": "train-e2e"}
-MODES = ["train-throughput", "infer-throughput", "train-e2e"]
+MODES = ["train-throughput", "infer-throughput", "train-e2e", "mlm"]
 
 
 def parse_args():
@@ -37,7 +38,7 @@ def parse_args():
     ap.add_argument("mode", choices=MODES + list(ALIASES))
     ap.add_argument("--shape", default="tiny", choices=list(SHAPES))
     ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--seq", type=int, default=128, help="sequence length of the random batch (throughput modes)")
+    ap.add_argument("--seq", type=int, default=128, help="sequence length of the random batch (throughput modes, mlm)")
     ap.add_argument("--steps", type=int, default=10, help="timed steps (throughput modes)")
     ap.add_argument("--warmup", type=int, default=2, help="untimed steps first (throughput modes)")
     ap.add_argument("--threads", type=int, default=2)
@@ -47,7 +48,7 @@ def parse_args():
     ap.add_argument("--lr", type=float, help="peak LR; default 2e-5 for train-throughput, bertft's default (1e-4 if hidden <= 256 else 3e-5) for train-e2e")
     ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--warmup-ratio", type=float, default=0.1, help="train-e2e: share of steps with linear LR warm-up")
-    ap.add_argument("--dropout", type=float, default=0.1)
+    ap.add_argument("--dropout", type=float, help="default 0.1; 0 for mlm (pre-training without dropout, as bertft pretrain)")
     ap.add_argument("--ids", help="train-e2e: JSON {input_ids: number[][], labels: number[]} (written by bench/pytorch.ts)")
     ap.add_argument("--eval-ids", help="train-e2e: optional held-out file of the same format; accuracy after training (not timed)")
     ap.add_argument("--epochs", type=int, default=1)
@@ -56,8 +57,14 @@ def parse_args():
     ap.add_argument("--torch-default-init", action="store_true",
                     help="train-e2e from scratch: keep PyTorch's default init (Embedding N(0, 1), Linear Kaiming-uniform) instead of BERT's N(0, 0.02)")
     ap.add_argument("--init-from", help="train-e2e: a HF folder (config.json + model.safetensors); its shape replaces --shape")
+    ap.add_argument("--mlm-batches", metavar="FILE",
+                    help="mlm: JSON {batch, seq, steps: [{input_ids, positions, labels}]} of already-masked batches (bench/run.ts writes "
+                         "bertft's), one per warm-up and timed step; without it the batches are random ids masked here (15%%, 80/10/10)")
+    ap.add_argument("--mlm-probability", type=float, default=0.15, help="mlm without --mlm-batches: selection rate per token")
     a = ap.parse_args()
     a.mode = ALIASES.get(a.mode, a.mode)
+    if a.dropout is None:
+        a.dropout = 0.0 if a.mode == "mlm" else 0.1
     if a.mode == "train-e2e" and not a.ids:
         ap.error("train-e2e needs --ids FILE")
     return a
@@ -180,14 +187,28 @@ class Pooler(nn.Module):
 
 
 class BertModel(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, add_pooling_layer=True):
         super().__init__()
-        self.embeddings, self.encoder, self.pooler = Embeddings(c), Encoder(c), Pooler(c)
+        self.embeddings, self.encoder = Embeddings(c), Encoder(c)
+        self.pooler = Pooler(c) if add_pooling_layer else None
 
     def forward(self, ids, mask, types):
+        """The pooled [CLS] features, or without a pooler the sequence output [B, S, H]."""
         # -10000 for padded keys, as bertft (src/models/bert/bert.ts) and the original BERT.
         bias = (1.0 - mask[:, None, None, :].to(torch.float32)) * -10000.0
-        return self.pooler(self.encoder(self.embeddings(ids, types), bias))
+        x = self.encoder(self.embeddings(ids, types), bias)
+        return x if self.pooler is None else self.pooler(x)
+
+
+def bert_init(m):
+    """BERT's init: N(0, 0.02) weights, zero biases, LayerNorm (1, 0) (nn.LayerNorm's own default)."""
+    if isinstance(m, (nn.Linear, nn.Embedding)):
+        nn.init.normal_(m.weight, std=0.02)
+    if isinstance(m, nn.Linear):
+        nn.init.zeros_(m.bias)
+    if isinstance(m, nn.Embedding) and m.padding_idx is not None:
+        with torch.no_grad():
+            m.weight[m.padding_idx].zero_()
 
 
 class BertForSequenceClassification(nn.Module):
@@ -197,20 +218,57 @@ class BertForSequenceClassification(nn.Module):
         self.dropout = nn.Dropout(c["hidden_dropout_prob"])
         self.classifier = nn.Linear(c["hidden_size"], num_labels)
         if not c.get("torch_default_init"):
-            self.apply(self._init)
-
-    def _init(self, m):  # BERT's init: N(0, 0.02) weights, zero biases, LayerNorm (1, 0)
-        if isinstance(m, (nn.Linear, nn.Embedding)):
-            nn.init.normal_(m.weight, std=0.02)
-        if isinstance(m, nn.Linear):
-            nn.init.zeros_(m.bias)
-        if isinstance(m, nn.Embedding) and m.padding_idx is not None:
-            with torch.no_grad():
-                m.weight[m.padding_idx].zero_()
+            self.apply(bert_init)
 
     def forward(self, ids, mask, types=None):
         types = torch.zeros_like(ids) if types is None else types
         return self.classifier(self.dropout(self.bert(ids, mask, types)))
+
+
+class PredictionHeadTransform(nn.Module):
+    """HF's BertPredictionHeadTransform: dense(H->H) -> GELU -> LayerNorm."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.dense = nn.Linear(c["hidden_size"], c["hidden_size"])
+        self.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
+
+    def forward(self, x):
+        return self.LayerNorm(F.gelu(self.dense(x)))
+
+
+class LMPredictionHead(nn.Module):
+    """HF's BertLMPredictionHead: the transform, then the decoder tied to the word embeddings, plus a bias."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.transform = PredictionHeadTransform(c)
+        self.bias = nn.Parameter(torch.zeros(c["vocab_size"]))
+
+    def forward(self, x, decoder_weight):
+        return F.linear(self.transform(x), decoder_weight, self.bias)
+
+
+class MLMHead(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.predictions = LMPredictionHead(c)
+
+
+class BertForMaskedLM(nn.Module):
+    """HF's BertForMaskedLM (no pooler, tied decoder), with the head applied to the masked rows only,
+    as bertft's masked-LM step graph does (src/heads/masked-lm.ts): logits are [M, V], not [B, S, V]."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.bert = BertModel(c, add_pooling_layer=False)
+        self.cls = MLMHead(c)
+        self.apply(bert_init)
+
+    def forward(self, ids, mask, types, positions):
+        h = self.bert(ids, mask, types)
+        rows = h.reshape(-1, h.shape[-1]).index_select(0, positions)  # positions: flat b*S + s
+        return self.cls.predictions(rows, self.bert.embeddings.word_embeddings.weight)
 
 
 def config_for(shape):
@@ -365,6 +423,71 @@ def throughput(a, info):
                 params=sum(p.numel() for p in model.parameters()), cpu_per_wall=cpu / sum(times))
 
 
+def mlm_batches(a, n):
+    """n masked batches: bertft's (--mlm-batches, so both sides train on the same ids and masks) or
+    random ids in [1000, 30000) framed by [CLS]/[SEP], masked as BERT does (rate per token; 80% [MASK],
+    10% a random token, 10% unchanged). Built before timing, as bench/run.ts builds bertft's."""
+    if a.mlm_batches:
+        d = json.load(open(a.mlm_batches))
+        if d["batch"] != a.batch or d["seq"] != a.seq:
+            raise SystemExit(f"{a.mlm_batches}: batch {d['batch']} x {d['seq']}, but --batch {a.batch} --seq {a.seq}")
+        if len(d["steps"]) < n:
+            raise SystemExit(f"{a.mlm_batches}: {len(d['steps'])} batches, but warm-up + steps need {n}")
+        return [(torch.tensor(s["input_ids"], dtype=torch.long).view(a.batch, a.seq),
+                 torch.tensor(s["positions"], dtype=torch.long), torch.tensor(s["labels"], dtype=torch.long)) for s in d["steps"][:n]]
+    g = torch.Generator().manual_seed(a.seed)
+    out = []
+    for _ in range(n):
+        ids = torch.randint(1000, 30000, (a.batch, a.seq), generator=g)
+        ids[:, 0], ids[:, -1] = 101, 102
+        selected = torch.rand(a.batch, a.seq, generator=g) < a.mlm_probability
+        selected[:, 0] = selected[:, -1] = False
+        positions = selected.flatten().nonzero().squeeze(1)
+        labels = ids.flatten()[positions]
+        r = torch.rand(len(positions), generator=g)
+        masked = ids.flatten().clone()
+        masked[positions[r < 0.8]] = 103
+        rnd = positions[(r >= 0.8) & (r < 0.9)]
+        masked[rnd] = torch.randint(0, 30522, (len(rnd),), generator=g)
+        out.append((masked.view(a.batch, a.seq), positions, labels))
+    return out
+
+
+def mlm(a, info):
+    """Masked-LM pre-training steps: forward, cross-entropy at the masked rows, backward, clipping, AdamW."""
+    c = config_for(a.shape)
+    model = BertForMaskedLM(c)
+    model.train()
+    opt = adamw(model, a.lr if a.lr is not None else 1e-3, a.weight_decay)
+    batches = mlm_batches(a, a.warmup + a.steps)
+    mask = torch.ones(a.batch, a.seq, dtype=torch.long)
+    types = torch.zeros(a.batch, a.seq, dtype=torch.long)
+
+    def run(ids, positions, labels):
+        loss = F.cross_entropy(model(ids, mask, types, positions), labels)  # mean over the masked tokens
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        return loss.item()
+
+    losses = [run(*b) for b in batches[:a.warmup]]
+    with timed_section(info):
+        times, cpu0 = [], time.process_time()
+        for b in batches[a.warmup:]:
+            t0 = time.perf_counter()
+            losses.append(run(*b))
+            times.append(time.perf_counter() - t0)
+        cpu = time.process_time() - cpu0
+    median, best = sorted(times)[len(times) // 2], min(times)
+    tokens = a.batch * a.seq
+    info.update(batch=a.batch, seq=a.seq, steps=a.steps, dropout=a.dropout, tokens_per_s=tokens / median, ms_per_step=median * 1000,
+                tokens_per_s_best=tokens / best, ms_per_step_min=best * 1000, ms_per_step_mean=sum(times) / len(times) * 1000,
+                masked_per_step=sum(len(b[1]) for b in batches[a.warmup:]) / a.steps, first_loss=losses[0], final_loss=losses[-1],
+                batches="bertft's (--mlm-batches)" if a.mlm_batches else "random, masked here",
+                params=sum(p.numel() for p in model.parameters()), cpu_per_wall=cpu / sum(times))
+
+
 def evaluate(model, path, batch):
     rows, types, labels = load_ids(path)
     order = sorted(range(len(rows)), key=lambda i: (len(rows[i]), i))
@@ -459,7 +582,7 @@ def main():
     info = {"mode": a.mode, "shape": a.shape, "threads": torch.get_num_threads(),
             "openblas_threads": int(os.environ.get("OPENBLAS_NUM_THREADS", "0")), "omp_wait": a.omp_wait,
             "torch": torch.__version__}
-    (train_e2e if a.mode == "train-e2e" else throughput)(a, info)
+    {"train-e2e": train_e2e, "mlm": mlm}.get(a.mode, throughput)(a, info)
     # Other work on this 2-core machine skews every number: cpu_per_wall near --threads and a low load
     # average say the run had the cores to itself (OpenMP spin-waits inflate cpu_per_wall under contention).
     info["load_avg_1m"] = os.getloadavg()[0]
