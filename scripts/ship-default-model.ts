@@ -7,7 +7,7 @@
  *
  *   node --import tsx scripts/ship-default-model.ts <pretrain-output> [models/bert-tiny-en] [--command "..."]
  */
-import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../src/checkpoint/safetensors.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
@@ -32,7 +32,10 @@ for (const [name, t] of tensors) {
 mkdirSync(dest, { recursive: true });
 await writeSafetensors(join(dest, 'model.safetensors'), out, undefined, 'F16');
 writeFileSync(join(dest, 'config.json'), JSON.stringify({ ...config, max_position_embeddings: maxLength }, null, 2) + '\n');
-for (const f of ['tokenizer.json', 'vocab.txt', 'special_tokens_map.json']) copyFileSync(join(src, f), join(dest, f));
+for (const f of ['tokenizer.json', 'vocab.txt', 'special_tokens_map.json']) {
+  copyFileSync(join(src, f), join(dest, f));
+  chmodSync(join(dest, f), 0o644);
+}
 const tokCfg = JSON.parse(readFileSync(join(src, 'tokenizer_config.json'), 'utf8'));
 writeFileSync(join(dest, 'tokenizer_config.json'), JSON.stringify({ ...tokCfg, model_max_length: maxLength }, null, 2) + '\n');
 const { history, ...summary } = results;

@@ -1,7 +1,7 @@
 import { Rng } from '../data/random.js';
 import type { TokenBatch } from '../engine/tfjs/inputs.js';
 import { flatTargetIndex } from '../heads/masked-lm.js';
-import type { MaskedTargets } from '../training/engine.js';
+import type { MaskedTargets } from '../engine/types.js';
 
 /**
  * Dynamic masking, as BERT and Hugging Face's DataCollatorForLanguageModeling do it: every batch

@@ -14,7 +14,7 @@ import type { BertConfig, RawConfig } from '../models/bert/config.js';
 import { initBertWeights } from '../models/bert/init.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import { BertTokenizer } from '../tokenization/index.js';
-import type { OptimizerState } from '../training/engine.js';
+import type { OptimizerState } from '../engine/types.js';
 import { decays } from '../training/schedule.js';
 import { buildCorpus, corpusBatch, type Corpus } from './corpus.js';
 import { maskBatch, maskSeed, type MaskingOptions } from './masking.js';
@@ -254,8 +254,8 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     problem: 'single_label_classification',
     numOutputs: 1,
     head: 'masked-lm',
-    session: o.threads ? { intraOpNumThreads: o.threads } : undefined,
-  } as ConstructorParameters<typeof OnnxClassifierEngine>[0]);
+    session: o.threads ? { threads: o.threads } : undefined,
+  });
   engine.setTrainable(new Set(weights.keys()));
   if (optimizer) engine.loadOptimizerState(optimizer);
   const settingsOf = (name: string) => ({ lrScale: 1, weightDecay: decays(name) ? (o.weightDecay ?? d.weightDecay) : 0 });

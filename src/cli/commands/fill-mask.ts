@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { EMBEDDED_MODEL } from '../../hub/embedded.js';
 import { createWriteStream } from 'node:fs';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { DEVICES } from '../../engine/onnx/session.js';
@@ -28,7 +29,7 @@ export function registerFillMask(program: Command): void {
     .command('fill-mask')
     .description('predict the most likely tokens for each [MASK] of each input text, as JSON lines')
     .argument('[file]', 'one text per line, or a .jsonl file with a "text" field; - or nothing = stdin')
-    .requiredOption('-m, --model <dir|hub-id>', 'a model with a masked-LM head (BertForMaskedLM, BertForPreTraining, bertft pretrain output)')
+    .option('-m, --model <dir|hub-id>', 'a model with a masked-LM head (BertForMaskedLM, BertForPreTraining, bertft pretrain output)', EMBEDDED_MODEL)
     .option('-k, --top-k <n>', 'predictions per [MASK]', '5')
     .option('--max-length <n>', 'longest token sequence incl. [CLS]/[SEP] (default 512, capped by the model)')
     .option('--batch-size <n>', 'texts per forward pass', '32')
