@@ -437,3 +437,19 @@ test('bertft pretrain: bad input exits non-zero with one line and no stack trace
     assert.doesNotMatch(r.stderr, /\n\s+at |looks like a bug/, r.stderr);
   }
 });
+
+test('bertft pretrain: a finished run resumed with a longer --max-steps continues from its checkpoint; other changed settings are refused', () => {
+  const out = join(dir, 'extended');
+  const short = [...RUN.map((a) => (a === String(STEPS) ? '6' : a)), '--output', out];
+  const first = cli(short);
+  assert.equal(first.status, 0, first.stderr);
+  assert.equal(finalLine(first.stdout).steps, 6);
+  const longer = cli([...RUN.map((a) => (a === String(STEPS) ? '10' : a)), '--output', out]);
+  assert.equal(longer.status, 0, longer.stderr);
+  assert.match(longer.stderr, /resuming from .* at step 6/);
+  assert.match(longer.stderr, /length changes from 6 steps to 10 steps/);
+  assert.equal(finalLine(longer.stdout).steps, 10);
+  const other = cli([...RUN.map((a) => (a === String(STEPS) ? '10' : a === '5' ? '6' : a)), '--output', out]);
+  assert.equal(other.status, 2);
+  assert.match(other.stderr, /written by a run with other settings/);
+});

@@ -236,7 +236,19 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const cpDir = join(o.output, CHECKPOINT_DIR);
   if ((o.resume ?? true) && existsSync(join(cpDir, 'pretrain_state.json'))) {
     const saved = JSON.parse(await readFile(join(cpDir, 'pretrain_state.json'), 'utf8')) as { fingerprint: string; state: PretrainState };
-    if (saved.fingerprint !== fingerprint) {
+    // The run's length (steps, tokens, minutes) may change on resume: a run can be extended or cut
+    // short, and the schedule then follows the new length. Everything else must match.
+    const settings = (f: string) => {
+      const { totalSteps: _s, budgetMs: _b, ...rest } = JSON.parse(f) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    };
+    const lengthOf = (f: string) => {
+      const { totalSteps: st, budgetMs: b } = JSON.parse(f) as { totalSteps?: number; budgetMs?: number };
+      return b !== undefined ? `${b / 60_000} minutes` : `${st} steps`;
+    };
+    if (settings(saved.fingerprint) === settings(fingerprint) && lengthOf(saved.fingerprint) !== lengthOf(fingerprint)) {
+      log(`the run's length changes from ${lengthOf(saved.fingerprint)} to ${lengthOf(fingerprint)}; the learning-rate schedule follows the new length`);
+    } else if (saved.fingerprint !== fingerprint) {
       throw new UsageError(`${cpDir} was written by a run with other settings; resume with the same options, or pass --no-resume (or another --output) to start over`);
     }
     state = saved.state;
