@@ -26,7 +26,7 @@ import { BertftError } from '../src/errors.js';
 import { bertParamNames, bertParamShape } from '../src/models/bert/bert.js';
 import type { BertConfig } from '../src/models/bert/config.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
-import { TINY_MODEL_DIR } from './helpers/shared.js';
+import { EMBEDDED_MODEL_DIR, needsShared, TINY_MODEL_DIR } from './helpers/shared.js';
 import { readSafetensors64 } from './reference/safetensors64.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bertft-ckpt-'));
@@ -203,33 +203,40 @@ test('damaged files: a one-line error naming the file (and the tensor)', async (
   await rejectsWith(readSafetensors(dir), dir);
 });
 
-test('the real pretrained checkpoint: names, shapes, pooler, MLM head, values equal the reference reader', async () => {
-  const { config } = await readBertConfig(TINY_MODEL_DIR);
-  const loaded = await loadBertWeights(TINY_MODEL_DIR, config);
-  assert.equal(loaded.file, join(TINY_MODEL_DIR, 'model.safetensors'));
-  assert.equal(loaded.hasPooler, true);
-  assert.deepEqual([...loaded.weights.keys()], bertParamNames(config, true));
-  for (const [name, t] of loaded.weights) assert.deepEqual(t.shape, bertParamShape(config, name), name);
-  assert.equal(loaded.classifier, undefined);
-  assert.deepEqual(loaded.ignored, [], 'the NSP head is dropped silently');
-  const head = loaded.mlmHead;
-  assert.ok(head);
-  assert.deepEqual([...head.keys()], [...MLM_HEAD_NAMES]);
-  assert.equal(head.get('cls.predictions.decoder.weight'), loaded.weights.get('embeddings.word_embeddings.weight'), 'tied decoder is the embedding tensor');
-  assert.deepEqual(head.get('cls.predictions.bias')!.shape, [config.vocabSize]);
+// The embedded model (float16, bert.* + pooler + cls.predictions.*) in every checkout, and the shared
+// IMDB model (float32, with the NSP head cls.seq_relationship.*, which is dropped silently).
+for (const [which, dir, options] of [
+  ['embedded bert-tiny-en (F16)', EMBEDDED_MODEL_DIR, {}],
+  ['shared bert-tiny-imdb-mlm (F32, NSP head)', TINY_MODEL_DIR, needsShared()],
+] as const) {
+  test(`the real pretrained checkpoint, ${which}: names, shapes, pooler, MLM head, values equal the reference reader`, options, async () => {
+    const { config } = await readBertConfig(dir);
+    const loaded = await loadBertWeights(dir, config);
+    assert.equal(loaded.file, join(dir, 'model.safetensors'));
+    assert.equal(loaded.hasPooler, true);
+    assert.deepEqual([...loaded.weights.keys()], bertParamNames(config, true));
+    for (const [name, t] of loaded.weights) assert.deepEqual(t.shape, bertParamShape(config, name), name);
+    assert.equal(loaded.classifier, undefined);
+    assert.deepEqual(loaded.ignored, [], 'nothing unknown (an NSP head is dropped silently)');
+    const head = loaded.mlmHead;
+    assert.ok(head);
+    assert.deepEqual([...head.keys()], [...MLM_HEAD_NAMES]);
+    assert.equal(head.get('cls.predictions.decoder.weight'), loaded.weights.get('embeddings.word_embeddings.weight'), 'tied decoder is the embedding tensor');
+    assert.deepEqual(head.get('cls.predictions.bias')!.shape, [config.vocabSize]);
 
-  const ref = readSafetensors64(join(TINY_MODEL_DIR, 'model.safetensors'));
-  const same = (name: string, t: HostTensor, r: { shape: number[]; data: Float64Array }) => {
-    assert.deepEqual(t.shape, r.shape, name);
-    assert.ok(t.data.every((v, i) => v === r.data[i]), `${name} values`);
-  };
-  for (const [name, t] of loaded.weights) same(name, t, ref.get(`bert.${name}`)!);
-  for (const name of MLM_HEAD_NAMES.filter((n) => n !== 'cls.predictions.decoder.weight')) same(name, head.get(name)!, ref.get(name)!);
+    const ref = readSafetensors64(join(dir, 'model.safetensors'));
+    const same = (name: string, t: HostTensor, r: { shape: number[]; data: Float64Array }) => {
+      assert.deepEqual(t.shape, r.shape, name);
+      assert.ok(t.data.every((v, i) => v === r.data[i]), `${name} values`);
+    };
+    for (const [name, t] of loaded.weights) same(name, t, ref.get(`bert.${name}`)!);
+    for (const name of MLM_HEAD_NAMES.filter((n) => n !== 'cls.predictions.decoder.weight')) same(name, head.get(name)!, ref.get(name)!);
 
-  const header = await readSafetensorsHeader(join(TINY_MODEL_DIR, 'model.safetensors'));
-  assert.equal(header.entries.size, ref.size);
-  assert.deepEqual(header.entries.get('bert.embeddings.word_embeddings.weight')?.shape, [config.vocabSize, config.hiddenSize]);
-});
+    const header = await readSafetensorsHeader(join(dir, 'model.safetensors'));
+    assert.equal(header.entries.size, ref.size);
+    assert.deepEqual(header.entries.get('bert.embeddings.word_embeddings.weight')?.shape, [config.vocabSize, config.hiddenSize]);
+  });
+}
 
 test('layouts: BertModel (no prefix), bert. prefix with classifier, legacy gamma/beta, no pooler, unknown tensors listed', async () => {
   const plain = await loadBertWeights(modelDir(weightsFor(CFG)), CFG);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { BertftError } from '../src/errors.js';
 import { buildLabelVocab, readExamples, type Example, type ReadOptions } from '../src/data/index.js';
-import { sharedPath } from './helpers/shared.js';
+import { needsShared, sharedPath } from './helpers/shared.js';
 
 const ds = (...parts: string[]) => sharedPath('datasets', ...parts);
 
@@ -31,7 +31,7 @@ function read(path: string | string[], options: ReadOptions = {}) {
   return r;
 }
 
-test('sst2: header-less "sentence<TAB>label" TSV, no flags', () => {
+test('sst2: header-less "sentence<TAB>label" TSV, no flags', needsShared(), () => {
   for (const [name, rows, neg, pos] of [
     ['sentiment-train.tsv', 67349, 29780, 37569],
     ['sentiment-dev.tsv', 872, 428, 444],
@@ -48,7 +48,7 @@ test('sst2: header-less "sentence<TAB>label" TSV, no flags', () => {
   }
 });
 
-test('imdb: JSON lines with text and label fields, no flags', () => {
+test('imdb: JSON lines with text and label fields, no flags', needsShared(), () => {
   const path = ds('imdb', 'test.jsonl');
   const r = read(path);
   const firstLine = readFileSync(path, 'utf8').slice(0, 20000).split('\n')[0] as string;
@@ -60,7 +60,7 @@ test('imdb: JSON lines with text and label fields, no flags', () => {
   assert.deepEqual(buildLabelVocab(r.examples).labels, ['0', '1']);
 });
 
-test('ag_news: the ALPS TSV files and the CSV test set, no flags', () => {
+test('ag_news: the ALPS TSV files and the CSV test set, no flags', needsShared(), () => {
   const dev = read(ds('ag_news', 'alps_dev_from_train.tsv'));
   assert.equal(dev.examples.length, 10001);
   assert.deepEqual(labelCounts(dev.examples), { World: 2509, Sports: 2458, Business: 2496, 'Sci/Tech': 2538 });
@@ -81,7 +81,7 @@ test('ag_news: the ALPS TSV files and the CSV test set, no flags', () => {
   assert.equal(pair.examples[0]?.textPair, csv.examples[0]?.text);
 });
 
-test('trec: "COARSE:fine question" lines, Latin-1 train file; coarse and fine labels', () => {
+test('trec: "COARSE:fine question" lines, Latin-1 train file; coarse and fine labels', needsShared(), () => {
   const coarse = read(ds('trec', 'train_5500.label'), { labelSeparator: ' ', labelLevel: 'coarse' });
   assert.equal(coarse.files[0]?.encoding, 'latin1');
   assert.equal(coarse.examples.length, 5452);
@@ -100,7 +100,7 @@ test('trec: "COARSE:fine question" lines, Latin-1 train file; coarse and fine la
   assert.deepEqual([fineTest.examples[0]?.label, fineTest.examples[0]?.text], ['NUM:dist', 'How far is it from Denver to Aspen ?']);
 });
 
-test('sms_spam: "label<TAB>message" with CRLF and no extension, no flags', () => {
+test('sms_spam: "label<TAB>message" with CRLF and no extension, no flags', needsShared(), () => {
   const path = ds('sms_spam', 'SMSSpamCollection');
   const r = read(path);
   assert.equal(r.files[0]?.format, 'tsv');
@@ -110,7 +110,7 @@ test('sms_spam: "label<TAB>message" with CRLF and no extension, no flags', () =>
   assert.equal(r.examples[0]?.text, (rawLines(path)[0] as string).split('\t')[1]);
 });
 
-test('emotion: "text;label" with a header line, --delimiter ";"', () => {
+test('emotion: "text;label" with a header line, --delimiter ";"', needsShared(), () => {
   for (const [name, rows, counts] of [
     ['train.txt', 16000, { sadness: 4666, joy: 5362, love: 1304, anger: 2159, fear: 1937, surprise: 572 }],
     ['val.txt', 2000, { sadness: 550, joy: 704, love: 178, anger: 275, fear: 212, surprise: 81 }],
@@ -127,7 +127,7 @@ test('emotion: "text;label" with a header line, --delimiter ";"', () => {
   }
 });
 
-test('mr: one sentence a line in rt-polarity.pos / .neg, --label-from-file', () => {
+test('mr: one sentence a line in rt-polarity.pos / .neg, --label-from-file', needsShared(), () => {
   const pos = ds('mr', 'rt-polarity.pos');
   const neg = ds('mr', 'rt-polarity.neg');
   const r = read([pos, neg], { labelFromFile: true });
@@ -138,7 +138,7 @@ test('mr: one sentence a line in rt-polarity.pos / .neg, --label-from-file', () 
   assert.deepEqual(buildLabelVocab(r.examples).labels, ['neg', 'pos']);
 });
 
-test('chnsenticorp: TSV with headers (label/text_a, qid/label/text_a, unlabelled qid/text_a), no flags', () => {
+test('chnsenticorp: TSV with headers (label/text_a, qid/label/text_a, unlabelled qid/text_a), no flags', needsShared(), () => {
   const train = read(ds('chnsenticorp', 'train.tsv'));
   assert.equal(train.examples.length, 9600);
   assert.deepEqual(labelCounts(train.examples), { '0': 4801, '1': 4799 });
@@ -154,7 +154,7 @@ test('chnsenticorp: TSV with headers (label/text_a, qid/label/text_a, unlabelled
   assert.ok(test.examples.every((e) => e.label === undefined));
 });
 
-test('chnsenticorp_htl_all: header-less quoted CSV with one empty review, --on-bad-row skip', () => {
+test('chnsenticorp_htl_all: header-less quoted CSV with one empty review, --on-bad-row skip', needsShared(), () => {
   const path = ds('chnsenticorp_htl_all', 'ChnSentiCorp_htl_all.csv');
   const lines = readFileSync(path, 'utf8').split('\n');
   const emptyLine = lines.findIndex((l) => /^[01],\s*$/.test(l)) + 1;
@@ -175,7 +175,7 @@ test('chnsenticorp_htl_all: header-less quoted CSV with one empty review, --on-b
   assert.ok(r.examples[0]?.text.includes('"蔡陆线"'), 'doubled quotes inside a quoted field become one');
 });
 
-test('tnews: header-less TSV (no flags) and the CLUE JSON lines (--label-column label_desc)', () => {
+test('tnews: header-less TSV (no flags) and the CLUE JSON lines (--label-column label_desc)', needsShared(), () => {
   const labelNames = rawLines(ds('tnews', 'labels.txt'));
   const train = read(ds('tnews', 'train.tsv'));
   assert.equal(train.examples.length, 53360);

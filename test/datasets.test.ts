@@ -28,9 +28,10 @@ import {
   type Recipe,
 } from '../src/datasets/index.js';
 import { registerDatasets } from '../src/cli/commands/datasets.js';
-import { sharedPath } from './helpers/shared.js';
+import { needsShared, SHARED } from './helpers/shared.js';
 
-const SHARED_DATASETS = sharedPath('datasets');
+/** ../shared/datasets: read only by the tests marked needsShared(). */
+const SHARED_DATASETS = join(SHARED, 'datasets');
 
 /** Runs `fn` with environment variables set (undefined = unset), restoring them afterwards. */
 async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
@@ -109,7 +110,7 @@ function sharedRecipes(): Recipe[] {
   return listRecipes().filter((r) => r.local && present.has(r.local.folder));
 }
 
-test('every shared data set has a recipe, and each split reads with its flags to the documented labels and sizes', async () => {
+test('every shared data set has a recipe, and each split reads with its flags to the documented labels and sizes', needsShared(), async () => {
   const covered = new Set(sharedRecipes().map((r) => r.local!.folder));
   for (const folder of readdirSync(SHARED_DATASETS)) assert.ok(covered.has(folder), `a recipe for shared/datasets/${folder}`);
   for (const recipe of sharedRecipes()) {
@@ -126,7 +127,7 @@ test('every shared data set has a recipe, and each split reads with its flags to
   }
 });
 
-test('labels are mapped through labelMap unless asked not to; the data dir may also be the set\'s own folder', async () => {
+test('labels are mapped through labelMap unless asked not to; the data dir may also be the set\'s own folder', needsShared(), async () => {
   const mapped = await readRecipe('sst2', 'validation', { dataDir: SHARED_DATASETS, offline: true });
   const raw = await readRecipe('sst2', 'dev', { dataDir: join(SHARED_DATASETS, 'sst2'), offline: true, mapLabels: false });
   assert.equal(mapped.examples.length, raw.examples.length);
@@ -322,7 +323,7 @@ async function runDatasets(args: string[]): Promise<{ stdout: string; stderr: st
   return { stdout, stderr, code };
 }
 
-test('bertft datasets list / show / fetch', async () => {
+test('bertft datasets list / show / fetch', needsShared(), async () => {
   const list = await runDatasets(['list', '--json', '--data-dir', SHARED_DATASETS]);
   const rows = JSON.parse(list.stdout) as Array<{ name: string; localCopy: string; labels: string[]; splits: string[] }>;
   assert.deepEqual(rows.map((r) => r.name), listRecipes().map((r) => r.name));

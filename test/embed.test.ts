@@ -1,6 +1,6 @@
 /**
- * `bertft embed` end to end on the real pretrained checkpoint, against routes that share no code
- * with src/: token ids from the plain-TypeScript WordPiece in test/reference/wordpiece.ts, and
+ * `bertft embed` end to end on the embedded pretrained model (models/bert-tiny-en), against routes
+ * that share no code with src/: token ids from the plain-TypeScript WordPiece in test/reference/wordpiece.ts, and
  * embeddings from the float64 forward pass in test/reference/bert64.ts reading model.safetensors
  * with its own parser. Each reference text runs alone (no padding), while the CLI batches texts
  * of different lengths together, so padding and masking are checked too.
@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './helpers/cli.js';
-import { TINY_MODEL_DIR } from './helpers/shared.js';
+import { EMBEDDED_MODEL_DIR } from './helpers/shared.js';
 import { refBertForward, type RefPooling } from './reference/bert64.js';
 import { loadRefCheckpoint } from './reference/safetensors64.js';
 import { RefWordPiece } from './reference/wordpiece.js';
@@ -38,7 +38,7 @@ interface EmbedLine {
 }
 
 function embedWithCli(pooling: RefPooling, input: string, extra: string[] = []): EmbedLine[] {
-  const r = runCli(['embed', '--model', TINY_MODEL_DIR, '--pooling', pooling, '--max-length', String(MAX_LENGTH), '--batch-size', '3', '--quiet', ...extra, input]);
+  const r = runCli(['embed', '--model', EMBEDDED_MODEL_DIR, '--pooling', pooling, '--max-length', String(MAX_LENGTH), '--batch-size', '3', '--quiet', ...extra, input]);
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as EmbedLine);
 }
@@ -46,8 +46,8 @@ function embedWithCli(pooling: RefPooling, input: string, extra: string[] = []):
 const dir = mkdtempSync(join(tmpdir(), 'bertft-embed-'));
 const textFile = join(dir, 'texts.txt');
 writeFileSync(textFile, TEXTS.join('\n') + '\n');
-const ref = loadRefCheckpoint(TINY_MODEL_DIR);
-const wordPiece = new RefWordPiece(join(TINY_MODEL_DIR, 'vocab.txt'), { lowerCase: true });
+const ref = loadRefCheckpoint(EMBEDDED_MODEL_DIR);
+const wordPiece = new RefWordPiece(join(EMBEDDED_MODEL_DIR, 'vocab.txt'), { lowerCase: true });
 const refIds = TEXTS.map((t) => wordPiece.encode(t, undefined, MAX_LENGTH).ids);
 
 function referenceVector(ids: number[], pooling: RefPooling): Float64Array {
@@ -91,23 +91,23 @@ test('a .jsonl input with a text field and stdin give the same rows', () => {
   writeFileSync(jsonl, TEXTS.slice(0, 3).map((text, i) => JSON.stringify({ id: i, text })).join('\n') + '\n');
   const fromJsonl = embedWithCli('cls', jsonl);
   assert.deepEqual(fromJsonl.map((l) => l.input_ids), refIds.slice(0, 3));
-  const r = runCli(['embed', '--model', TINY_MODEL_DIR, '--pooling', 'cls', '--quiet', '-'], { input: TEXTS[5] + '\n' });
+  const r = runCli(['embed', '--model', EMBEDDED_MODEL_DIR, '--pooling', 'cls', '--quiet', '-'], { input: TEXTS[5] + '\n' });
   assert.equal(r.status, 0, r.stderr);
   const fromStdin = JSON.parse(r.stdout) as EmbedLine;
   assert.deepEqual(fromStdin.input_ids, refIds[5]);
 });
 
 test('user mistakes: one line, no stack trace, exit 2 for usage and 1 for failures', () => {
-  const badPooling = runCli(['embed', '--model', TINY_MODEL_DIR, '--pooling', 'max', textFile]);
+  const badPooling = runCli(['embed', '--model', EMBEDDED_MODEL_DIR, '--pooling', 'max', textFile]);
   assert.equal(badPooling.status, 2);
   assert.match(badPooling.stderr, /--pooling/);
   const noModel = runCli(['embed', '--model', join(dir, 'nope'), textFile]);
   assert.equal(noModel.status, 1);
   assert.match(noModel.stderr, /nope/);
-  const noFile = runCli(['embed', '--model', TINY_MODEL_DIR, join(dir, 'missing.txt')]);
+  const noFile = runCli(['embed', '--model', EMBEDDED_MODEL_DIR, join(dir, 'missing.txt')]);
   assert.equal(noFile.status, 1);
   assert.match(noFile.stderr, /missing\.txt/);
-  const tooLong = runCli(['embed', '--model', TINY_MODEL_DIR, '--max-length', '100000', textFile]);
+  const tooLong = runCli(['embed', '--model', EMBEDDED_MODEL_DIR, '--max-length', '100000', textFile]);
   assert.equal(tooLong.status, 2);
   for (const r of [badPooling, noModel, noFile, tooLong]) {
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);

@@ -1,6 +1,6 @@
 /**
- * ONNX export for transformers.js: a classifier folder (the real pretrained BERT-Tiny with a
- * seeded random 3-label head) and the plain encoder are exported, loaded offline with
+ * ONNX export for transformers.js: a classifier folder (the embedded pretrained BERT-Tiny,
+ * models/bert-tiny-en, with a seeded random 3-label head) and the plain encoder are exported, loaded offline with
  * `@huggingface/transformers` pipelines, and their scores / sentence vectors compared with the
  * TF.js engine on the same texts. Also: the quantized file, a vocab.txt-only folder, and the
  * folder-level guarantees (no overwrite by accident, no temporary folders left behind).
@@ -24,7 +24,8 @@ import type { BertConfig } from '../src/models/bert/config.js';
 import { sequenceClassifierLogits } from '../src/models/classifier.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { BertTokenizer } from '../src/tokenization/index.js';
-import { TINY_MODEL_DIR, sharedPath } from './helpers/shared.js';
+import { EMBEDDED_MODEL_DIR } from './helpers/shared.js';
+import { REVIEW, SENTENCES } from './helpers/texts.js';
 
 const TOLERANCE = 1e-4;
 const LABELS = ['negative', 'neutral', 'positive'];
@@ -49,7 +50,7 @@ function seeded(n: number, seed: number, scale: number): Float32Array {
 /** Writes a BertForSequenceClassification folder: the tiny encoder + our head + labels. */
 async function writeClassifierFolder(dir: string, bertftSection?: Record<string, unknown>): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  const { raw } = await readBertConfig(TINY_MODEL_DIR);
+  const { raw } = await readBertConfig(EMBEDDED_MODEL_DIR);
   await saveBertWeights(dir, encoder, head);
   await writeConfig(dir, {
     ...raw,
@@ -58,7 +59,7 @@ async function writeClassifierFolder(dir: string, bertftSection?: Record<string,
     label2id: Object.fromEntries(LABELS.map((l, i) => [l, i])),
     ...(bertftSection ? { bertft: bertftSection } : {}),
   });
-  for (const f of TOKENIZER_FILES) copyFileSync(join(TINY_MODEL_DIR, f), join(dir, f));
+  for (const f of TOKENIZER_FILES) copyFileSync(join(EMBEDDED_MODEL_DIR, f), join(dir, f));
 }
 
 /** Our tokenizer + TF.js engine, one text at a time (no padding at all), as [rows][values]. */
@@ -94,13 +95,12 @@ before(async () => {
   await initTfjs('cpu');
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
-  const loaded = await readBertConfig(TINY_MODEL_DIR);
+  const loaded = await readBertConfig(EMBEDDED_MODEL_DIR);
   config = loaded.config;
-  encoder = (await loadBertWeights(TINY_MODEL_DIR, config)).weights;
-  tokenizer = await BertTokenizer.fromDir(TINY_MODEL_DIR);
-  const sst = readFileSync(sharedPath('datasets', 'sst2', 'sentiment-dev.tsv'), 'utf8').split('\n').slice(0, 5).map((l) => l.split('\t')[0].trim());
-  const review = (JSON.parse(readFileSync(sharedPath('datasets', 'imdb', 'test.jsonl'), 'utf8').split('\n')[1]) as { text: string }).text;
-  texts = [...sst, review, 'A fine film.'];
+  encoder = (await loadBertWeights(EMBEDDED_MODEL_DIR, config)).weights;
+  tokenizer = await BertTokenizer.fromDir(EMBEDDED_MODEL_DIR);
+  // Every text fits the model's positions: transformers.js cuts a longer one without keeping its final [SEP].
+  texts = [...SENTENCES, REVIEW, 'A fine film.'];
   // A seeded head, its bias set to cancel the texts' average mean-pooled vector: sentence vectors
   // share a large common part, and without centring every text would get the same label.
   const H = config.hiddenSize;
@@ -131,7 +131,7 @@ test('text-classification export: transformers.js labels and scores equal softma
   const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
   assert.deepEqual(cfg.id2label, { 0: 'negative', 1: 'neutral', 2: 'positive' });
   const tokCfg = JSON.parse(readFileSync(join(out, 'tokenizer_config.json'), 'utf8')) as { model_max_length: number };
-  assert.equal(tokCfg.model_max_length, 512, 'model_max_length is capped to the position table');
+  assert.equal(tokCfg.model_max_length, config.maxPositionEmbeddings, 'model_max_length is capped to the position table');
 
   const classify = await pipeline('text-classification', out);
   const got = (await classify(texts, { top_k: LABELS.length })) as unknown as Scored[][];
@@ -169,8 +169,8 @@ test('an HF classifier without a bertft section exports with pooler pooling, lik
 
 test('feature-extraction export: transformers.js mean and cls vectors equal the TF.js engine', async () => {
   const out = join(work, 'encoder-onnx');
-  // The shared model has a masked-LM head, so feature-extraction is asked for (fill-mask is the default; test/fill-mask.test.ts).
-  const result = await exportModel(TINY_MODEL_DIR, out, { task: 'feature-extraction' });
+  // The embedded model has a masked-LM head, so feature-extraction is asked for (fill-mask is the default; test/fill-mask.test.ts).
+  const result = await exportModel(EMBEDDED_MODEL_DIR, out, { task: 'feature-extraction' });
   assert.equal(result.task, 'feature-extraction');
   assert.deepEqual((JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { architectures: string[] }).architectures, ['BertModel']);
   const extract = await pipeline('feature-extraction', out);
@@ -215,7 +215,7 @@ test('quantize writes model_quantized.onnx, which transformers.js loads as dtype
 test('a folder with only vocab.txt gets a tokenizer.json that transformers.js tokenizes identically', async () => {
   const model = join(work, 'vocab-only');
   mkdirSync(model);
-  for (const f of ['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer_config.json']) symlinkSync(join(TINY_MODEL_DIR, f), join(model, f));
+  for (const f of ['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer_config.json']) symlinkSync(join(EMBEDDED_MODEL_DIR, f), join(model, f));
   const out = join(work, 'vocab-only-onnx');
   await exportModel(model, out, { task: 'feature-extraction' });
   assert.ok(existsSync(join(out, 'tokenizer.json')));
@@ -230,12 +230,12 @@ test('a folder with only vocab.txt gets a tokenizer.json that transformers.js to
 
 test('export refuses to overwrite by accident, replaces on request, and leaves no temporary folders', async () => {
   const out = join(work, 'encoder-onnx');
-  await assert.rejects(exportModel(TINY_MODEL_DIR, out), (e: unknown) => e instanceof UsageError && /already exists/.test(e.message));
+  await assert.rejects(exportModel(EMBEDDED_MODEL_DIR, out), (e: unknown) => e instanceof UsageError && /already exists/.test(e.message));
   writeFileSync(join(out, 'stale.txt'), 'from an earlier export');
-  await exportModel(TINY_MODEL_DIR, out, { overwrite: true });
+  await exportModel(EMBEDDED_MODEL_DIR, out, { overwrite: true });
   assert.ok(!existsSync(join(out, 'stale.txt')), 'the old folder is replaced as a whole');
   assert.ok(existsSync(join(out, 'onnx', 'model.onnx')));
-  await assert.rejects(exportModel(TINY_MODEL_DIR, join(work, 'nohead'), { task: 'text-classification' }), (e: unknown) => e instanceof UsageError && /no classification head/.test(e.message));
+  await assert.rejects(exportModel(EMBEDDED_MODEL_DIR, join(work, 'nohead'), { task: 'text-classification' }), (e: unknown) => e instanceof UsageError && /no classification head/.test(e.message));
   assert.ok(!existsSync(join(work, 'nohead')));
   // Temporary and backup folders are hidden siblings (`.name.*.tmp` / `.old`).
   const leftovers = readdirSync(work).filter((n) => n.startsWith('.'));

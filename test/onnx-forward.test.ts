@@ -1,13 +1,12 @@
 /**
  * The ONNX engine's forward pass: every TensorOps op recorded by OnnxOps and run by onnxruntime
- * against the same op in TF.js; the traced BERT (real pretrained BERT-Tiny and random weights of
- * another shape, padded batches, a text pair) against the TF.js engine and against the independent
- * float64 reference in test/reference/bert64.ts; and the builder's symbolic shapes against the
- * shapes onnxruntime actually produces.
+ * against the same op in TF.js; the traced BERT (the embedded pretrained BERT-Tiny,
+ * models/bert-tiny-en, and random weights of another shape, padded batches, a text pair) against
+ * the TF.js engine and against the independent float64 reference in test/reference/bert64.ts; and
+ * the builder's symbolic shapes against the shapes onnxruntime actually produces.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import onnxProto from 'onnx-proto';
 import { initTfjs } from '../src/engine/tfjs/backend.js';
@@ -28,7 +27,8 @@ import { sequenceClassifierLogits } from '../src/models/classifier.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import type { TensorOps } from '../src/models/ops.js';
 import { BertTokenizer, type EncodedBatch } from '../src/tokenization/index.js';
-import { TINY_MODEL_DIR, sharedPath } from './helpers/shared.js';
+import { EMBEDDED_MODEL_DIR } from './helpers/shared.js';
+import { LONG_REVIEW, SENTENCES } from './helpers/texts.js';
 import { randomRefWeights, refBertForward, refClassifierLogits, type RefConfig, type RefWeights } from './reference/bert64.js';
 import { loadRefCheckpoint } from './reference/safetensors64.js';
 import { loadBertWeights, readBertConfig } from '../src/checkpoint/index.js';
@@ -120,14 +120,12 @@ let tinyRef: ReturnType<typeof loadRefCheckpoint>;
 
 before(async () => {
   await initTfjs('cpu');
-  tinyConfig = (await readBertConfig(TINY_MODEL_DIR)).config;
-  tinyWeights = (await loadBertWeights(TINY_MODEL_DIR, tinyConfig)).weights;
-  tinyRef = loadRefCheckpoint(TINY_MODEL_DIR);
-  tokenizer = await BertTokenizer.fromDir(TINY_MODEL_DIR);
-  // Real sentences of different lengths (so rows are padded), one long review cut at 48 tokens, and a text pair.
-  const sst = readFileSync(sharedPath('datasets', 'sst2', 'sentiment-dev.tsv'), 'utf8').split('\n').slice(0, 4).map((l) => l.split('\t')[0].trim());
-  const review = (JSON.parse(readFileSync(sharedPath('datasets', 'imdb', 'test.jsonl'), 'utf8').split('\n')[0]) as { text: string }).text;
-  const texts = [...sst, review, 'a fine film'];
+  tinyConfig = (await readBertConfig(EMBEDDED_MODEL_DIR)).config;
+  tinyWeights = (await loadBertWeights(EMBEDDED_MODEL_DIR, tinyConfig)).weights;
+  tinyRef = loadRefCheckpoint(EMBEDDED_MODEL_DIR);
+  tokenizer = await BertTokenizer.fromDir(EMBEDDED_MODEL_DIR);
+  // Sentences of different lengths (so rows are padded), one long review cut at 48 tokens, and a text pair.
+  const texts = [...SENTENCES.slice(0, 4), LONG_REVIEW, 'a fine film'];
   const pairs = [...texts.slice(0, -1).map(() => ''), 'and a story that stays with you'];
   batch = await tokenizer.encodeBatch(texts, pairs, { maxLength: 48 });
   assert.ok(batch.lengths.some((l) => l < batch.seqLength), 'the batch must contain padded rows');

@@ -26,12 +26,15 @@ import { Rng } from '../src/data/random.js';
 import { buildCorpus, corpusBatch, readDocuments } from '../src/pretraining/corpus.js';
 import { maskBatch, maskSeed, type MaskingOptions } from '../src/pretraining/masking.js';
 import { BertTokenizer } from '../src/tokenization/index.js';
-import { REPO_ROOT, sharedPath } from './helpers/shared.js';
+import { EMBEDDED_MODEL_DIR, REPO_ROOT } from './helpers/shared.js';
+import { sentences } from './helpers/texts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bertft-pretrain-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const TOKENIZER = sharedPath('tokenizers', 'bert-tiny');
-const sstLines = readFileSync(sharedPath('datasets', 'sst2', 'sentiment-train.tsv'), 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t')[0]!.trim());
+/** bert-base-uncased's WordPiece tokenizer: the embedded model's folder has it. */
+const TOKENIZER = EMBEDDED_MODEL_DIR;
+/** Plain English lines, generated (test/helpers/texts.ts): documents for the corpus and pre-training runs. */
+const textLines = sentences(1060, 7);
 
 // ---------------------------------------------------------------------------------------------
 // Masking
@@ -208,7 +211,7 @@ async function rejectsNaming(fn: () => unknown, file: string): Promise<void> {
 
 test('corpus: packed blocks are full, start with [CLS], end with [SEP], and lose only the tail', async () => {
   const tok = await BertTokenizer.fromDir(TOKENIZER);
-  const docs = sstLines.slice(0, 60);
+  const docs = textLines.slice(0, 60);
   const file = join(dir, 'packed.txt');
   // Blank and whitespace-only lines are not documents.
   writeFileSync(file, docs.slice(0, 30).join('\n') + '\n\n   \n' + docs.slice(30).join('\n') + '\n');
@@ -243,7 +246,7 @@ test('corpus: packed blocks are full, start with [CLS], end with [SEP], and lose
 
 test('corpus: line-by-line gives one [CLS] doc [SEP] row per document, truncated, padded in batches', async () => {
   const tok = await BertTokenizer.fromDir(TOKENIZER);
-  const docs = sstLines.slice(100, 140);
+  const docs = textLines.slice(100, 140);
   const file = join(dir, 'lines.txt');
   writeFileSync(file, docs.join('\n') + '\n');
   const maxLength = 12;
@@ -341,9 +344,9 @@ writeFileSync(
   }),
 );
 const CORPUS = join(dir, 'corpus.txt');
-writeFileSync(CORPUS, sstLines.slice(0, 400).join('\n') + '\n');
+writeFileSync(CORPUS, textLines.slice(0, 400).join('\n') + '\n');
 const EVAL = join(dir, 'eval.txt');
-writeFileSync(EVAL, sstLines.slice(1000, 1060).join('\n') + '\n');
+writeFileSync(EVAL, textLines.slice(1000, 1060).join('\n') + '\n');
 const STEPS = 24;
 const RUN = [
   'pretrain', '--config', CONFIG, '--tokenizer', TOKENIZER, '--text', CORPUS, '--eval-text', EVAL,

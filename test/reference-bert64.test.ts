@@ -24,7 +24,7 @@ import {
   type RefWeights,
 } from './reference/bert64.js';
 import { loadRefCheckpoint, readRefConfig, readSafetensors64 } from './reference/safetensors64.js';
-import { TINY_MODEL_DIR, sharedPath } from './helpers/shared.js';
+import { needsShared, sharedPath, TINY_MODEL_DIR } from './helpers/shared.js';
 
 const tiny: RefConfig = {
   vocabSize: 40,
@@ -368,7 +368,8 @@ test('safetensors reader decodes F64, F32, F16 and BF16 little-endian tensors', 
   }
 });
 
-test('the real bert-tiny checkpoint loads and runs: shapes, finite values, padding invariance, token copying', () => {
+// The shared IMDB model in particular: its config (512 positions), float32 values read with numpy, its MLM head's copying rate.
+test('the real bert-tiny checkpoint loads and runs: shapes, finite values, padding invariance, token copying', needsShared(), () => {
   sharedPath('models', 'bert-tiny-imdb-mlm', 'model.safetensors');
   const cfg = readRefConfig(join(TINY_MODEL_DIR, 'config.json'));
   assert.deepEqual(cfg, {

@@ -19,7 +19,7 @@ import type { Prediction } from '../src/classifier.js';
 import { BatchAbortedError, MicroBatcher } from '../src/serve/micro-batcher.js';
 import { createClassificationServer, type ClassificationServerOptions } from '../src/serve/server.js';
 import type { ServedModel } from '../src/serve/served-model.js';
-import { REPO_ROOT, TINY_MODEL_DIR } from './helpers/shared.js';
+import { EMBEDDED_MODEL_DIR, REPO_ROOT } from './helpers/shared.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -396,13 +396,13 @@ test('bertft serve rejects bad flags with exit 2 before loading a model', { time
 });
 
 test('bertft serve answers with a real classifier folder and exits 0 on SIGINT', { timeout: 60_000 }, async (t) => {
-  // A classifier folder: the shared tiny encoder plus a fresh 2-label head (no training needed to serve).
+  // A classifier folder: the embedded tiny encoder plus a fresh 2-label head (no training needed to serve).
   const folder = mkdtempSync(join(tmpdir(), 'bertft-serve-'));
   t.after(() => rmSync(folder, { recursive: true, force: true }));
   const make = `
     const { loadPretrained } = await import(${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'src', 'pretrained.ts')).href)});
     const { writeClassifierFolder } = await import(${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'src', 'training', 'output-folder.ts')).href)});
-    const base = await loadPretrained(${JSON.stringify(TINY_MODEL_DIR)}, { offline: true });
+    const base = await loadPretrained(${JSON.stringify(EMBEDDED_MODEL_DIR)}, { offline: true });
     const h = base.config.hiddenSize;
     const weights = new Map([...base.weights, ['classifier.weight', { shape: [2, h], data: Float32Array.from({ length: 2 * h }, (_, i) => Math.sin(i) * 0.1) }], ['classifier.bias', { shape: [2], data: new Float32Array(2) }]]);
     await writeClassifierFolder(${JSON.stringify(folder)}, { config: base.config, baseRaw: base.raw, labels: ['neg', 'pos'], problem: 'single_label_classification', bertft: { pooling: 'pooler', max_length: 64 } }, weights, base.dir);

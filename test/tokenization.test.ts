@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { BertTokenizer } from '../src/tokenization/index.js';
 import { BertftError } from '../src/errors.js';
 import { RefWordPiece } from './reference/wordpiece.js';
-import { sharedPath } from './helpers/shared.js';
+import { EMBEDDED_MODEL_DIR, needsShared, SHARED, sharedPath } from './helpers/shared.js';
 
-const UNCASED = sharedPath('tokenizers', 'bert-tiny');
-const CHINESE = sharedPath('tokenizers', 'bert-base-chinese');
+/** bert-base-uncased's tokenizer (also shared/tokenizers/bert-tiny): the embedded model's. */
+const UNCASED = EMBEDDED_MODEL_DIR;
+const CHINESE = join(SHARED, 'tokenizers', 'bert-base-chinese');
 
 /** Column 0 of a TSV without header (SST-2) or the `text_a` column of one with a header (ChnSentiCorp). */
 function tsvColumn(path: string, column: string | number): string[] {
@@ -35,13 +36,13 @@ async function assertRoutesAgree(dir: string, texts: string[], ref: RefWordPiece
   });
 }
 
-test('SST-2 dev: tokenizer.json, vocab.txt and the reference WordPiece give identical ids (uncased)', async () => {
+test('SST-2 dev: tokenizer.json, vocab.txt and the reference WordPiece give identical ids (uncased)', needsShared(), async () => {
   const texts = tsvColumn(sharedPath('datasets', 'sst2', 'sentiment-dev.tsv'), 0);
   assert.equal(texts.length, 872);
   await assertRoutesAgree(UNCASED, texts, new RefWordPiece(join(UNCASED, 'vocab.txt'), { lowerCase: true }), 512);
 });
 
-test('ChnSentiCorp dev: identical ids with bert-base-chinese (cased, CJK split)', async () => {
+test('ChnSentiCorp dev: identical ids with bert-base-chinese (cased, CJK split)', needsShared(), async () => {
   const texts = tsvColumn(sharedPath('datasets', 'chnsenticorp', 'dev.tsv'), 'text_a');
   assert.ok(texts.length > 1000);
   await assertRoutesAgree(CHINESE, texts, new RefWordPiece(join(CHINESE, 'vocab.txt'), { lowerCase: false }), 512);

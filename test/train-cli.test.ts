@@ -1,8 +1,9 @@
 /**
- * `bertft train` / `predict` / `evaluate` end to end on the real pretrained checkpoint with a small
- * slice of SST-2: the saved folder is a Hugging Face BertForSequenceClassification whose logits an
- * independent float64 implementation (test/reference) reproduces from the weight names alone; a run
- * killed with SIGKILL mid-epoch resumes to the same final metrics; frozen features are cached.
+ * `bertft train` / `predict` / `evaluate` end to end on the embedded pretrained model
+ * (models/bert-tiny-en) with a small generated sentiment set in SST-2's format: the saved folder
+ * is a Hugging Face BertForSequenceClassification whose logits an independent float64
+ * implementation (test/reference) reproduces from the weight names alone; a run killed with SIGKILL
+ * mid-epoch resumes to the same final metrics; frozen features are cached.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,20 +12,21 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, runCli } from './helpers/cli.js';
-import { sharedPath, TINY_MODEL_DIR } from './helpers/shared.js';
+import { EMBEDDED_MODEL_DIR } from './helpers/shared.js';
+import { sentimentLines } from './helpers/texts.js';
 import { refBertForward, refClassifierLogits } from './reference/bert64.js';
 import { loadRefCheckpoint } from './reference/safetensors64.js';
 import { RefWordPiece } from './reference/wordpiece.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bertft-train-'));
 const cache = join(dir, 'cache');
-const trainLines = readFileSync(sharedPath('datasets', 'sst2', 'sentiment-train.tsv'), 'utf8').split('\n').filter(Boolean);
-const devLines = readFileSync(sharedPath('datasets', 'sst2', 'sentiment-dev.tsv'), 'utf8').split('\n').filter(Boolean);
+const trainLines = sentimentLines(192, 1);
+const devLines = sentimentLines(108, 2);
 const TRAIN = join(dir, 'train.tsv');
 const DEV = join(dir, 'dev.tsv');
 writeFileSync(TRAIN, trainLines.slice(0, 192).join('\n') + '\n');
 writeFileSync(DEV, devLines.slice(0, 64).join('\n') + '\n');
-const COMMON = ['--model', TINY_MODEL_DIR, '--train', TRAIN, '--validation', DEV, '--max-length', '32', '--batch-size', '16', '--seed', '3', '--quiet'];
+const COMMON = ['--model', EMBEDDED_MODEL_DIR, '--train', TRAIN, '--validation', DEV, '--max-length', '32', '--batch-size', '16', '--seed', '3', '--quiet'];
 const env = { BERTFT_CACHE: cache };
 
 function results(out: string): Record<string, any> {
@@ -199,8 +201,8 @@ test('bad input: one line, exit codes 2 (usage) and 1 (failure)', () => {
     [['train', ...COMMON, '--output', join(dir, 'x'), '--strategy', 'half'], 2, /--strategy must be one of/],
     [['train', ...COMMON, '--output', join(dir, 'x'), '--learning-rate', 'fast'], 2, /--learning-rate must be a number/],
     [['train', ...COMMON, '--output', join(dir, 'x'), '--text-column', 'review'], 2, /review/],
-    [['train', '--model', TINY_MODEL_DIR, '--train', join(dir, 'none.tsv'), '--output', join(dir, 'x')], 1, /none\.tsv/],
-    [['predict', '--model', TINY_MODEL_DIR, TRAIN], 1, /no classification head/],
+    [['train', '--model', EMBEDDED_MODEL_DIR, '--train', join(dir, 'none.tsv'), '--output', join(dir, 'x')], 1, /none\.tsv/],
+    [['predict', '--model', EMBEDDED_MODEL_DIR, TRAIN], 1, /no classification head/],
     [['embed', '--model', binOnly, TRAIN], 1, /pytorch_model\.bin: bertft reads safetensors only.*save_pretrained/],
   ];
   for (const [args, code, pattern] of cases) {
