@@ -18,6 +18,7 @@ import type { OptimizerState } from '../engine/types.js';
 import { decays } from '../training/schedule.js';
 import { buildCorpus, corpusBatch, type Corpus } from './corpus.js';
 import { maskBatch, maskSeed, type MaskingOptions } from './masking.js';
+import { trainSkipGram } from './skipgram.js';
 import { modelPreset, PRETRAIN_DEFAULTS } from './presets.js';
 
 /**
@@ -56,6 +57,12 @@ export interface PretrainOptions {
   mlmProbability?: number;
   wholeWordMasking?: boolean;
   lineByLine?: boolean;
+  /**
+   * From scratch only: `skipgram` first trains skip-gram vectors on the corpus (word2vec, one pass
+   * by default) and starts the word-piece embeddings from them; `random` is BERT's initialisation.
+   */
+  embeddingInit?: 'random' | 'skipgram';
+  skipgramEpochs?: number;
   /** Dropout while pre-training (Cramming: off); the saved config keeps the model's fine-tuning dropout. */
   dropout?: number;
   seed?: number;
@@ -229,7 +236,10 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const totalSteps = o.maxSteps ?? (o.tokens !== undefined ? Math.ceil(o.tokens / tokensPerStep) : o.minutes === undefined ? Math.ceil(corpus.size / batchSize) : undefined);
   const budgetMs = o.minutes !== undefined ? o.minutes * 60_000 : undefined;
 
-  const fingerprint = JSON.stringify({ source: start.source, text: o.text, maxLength, batchSize, accumulation, lr, warmup, seed, lineByLine: !!o.lineByLine, masking: [masking.rate, masking.wholeWord], totalSteps, budgetMs, dropout });
+  const embeddingInit = o.embeddingInit ?? 'random';
+  const skipgramEpochs = o.skipgramEpochs ?? 1;
+  if (embeddingInit === 'skipgram' && o.model !== undefined) throw new UsageError('--embedding-init skipgram starts word-piece embeddings from scratch; it cannot be used with --model');
+  const fingerprint = JSON.stringify({ source: start.source, text: o.text, maxLength, batchSize, accumulation, lr, warmup, seed, lineByLine: !!o.lineByLine, masking: [masking.rate, masking.wholeWord], totalSteps, budgetMs, dropout, ...(embeddingInit === 'skipgram' ? { embeddingInit, skipgramEpochs } : {}) });
   let weights = start.weights;
   let optimizer: OptimizerState | undefined;
   let state: PretrainState = { step: 0, tokens: 0, elapsedMs: 0, history: [], evals: [], snapshots: [] };
@@ -257,6 +267,26 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     optimizer = { step: state.step, moments: new Map() };
     for (const [k, t] of moments) if (k.startsWith('m.')) optimizer.moments.set(k.slice(2), { m: t.data, v: moments.get(`v.${k.slice(2)}`)!.data, shape: t.shape });
     log(`resuming from ${cpDir} at step ${state.step} (${state.tokens} tokens)`);
+  }
+
+  if (state.step === 0 && embeddingInit === 'skipgram') {
+    const name = 'embeddings.word_embeddings.weight';
+    const table = weights.get(name)!;
+    const t0 = performance.now();
+    log(`training skip-gram vectors on the corpus (${skipgramEpochs} epoch${skipgramEpochs === 1 ? '' : 's'}) to start the word-piece embeddings`);
+    const data = trainSkipGram(corpus.ids, corpus.offsets, {
+      dim: start.config.hiddenSize,
+      vocabSize: start.config.vocabSize,
+      skipIds: masking.specialIds,
+      epochs: skipgramEpochs,
+      seed,
+      std: start.config.initializerRange,
+      onProgress: (done, total) => o.onProgress?.({ step: 0, totalSteps, tokens: 0, loss: Number.NaN, lr: 0, elapsedMs: 0, fraction: (0.0 * done) / total }),
+    });
+    const H = start.config.hiddenSize;
+    data.fill(0, start.config.padTokenId * H, (start.config.padTokenId + 1) * H);
+    weights = new Map(weights).set(name, { shape: table.shape, data });
+    log(`skip-gram vectors ready in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
 
   const engine = await OnnxClassifierEngine.create({
@@ -312,7 +342,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     architecture: { layers: start.config.numHiddenLayers, hidden: start.config.hiddenSize, heads: start.config.numAttentionHeads, intermediate: start.config.intermediateSize, vocab: start.config.vocabSize },
     corpus: { files: o.text, documents: corpus.documents, word_pieces: corpus.wordPieces, sequences: corpus.size, max_length: maxLength, packed: !o.lineByLine },
     eval_corpus: evalCorpus ? { files: o.evalText, sequences: evalCorpus.size } : undefined,
-    hyperparameters: { batch_size: batchSize, gradient_accumulation: accumulation, learning_rate: lr, warmup_ratio: warmup, weight_decay: o.weightDecay ?? d.weightDecay, max_grad_norm: o.maxGradNorm ?? d.maxGradNorm, mlm_probability: masking.rate, whole_word_masking: masking.wholeWord, dropout, seed, max_steps: totalSteps, minutes: o.minutes },
+    hyperparameters: { embedding_init: embeddingInit, skipgram_epochs: embeddingInit === 'skipgram' ? skipgramEpochs : undefined, batch_size: batchSize, gradient_accumulation: accumulation, learning_rate: lr, warmup_ratio: warmup, weight_decay: o.weightDecay ?? d.weightDecay, max_grad_norm: o.maxGradNorm ?? d.maxGradNorm, mlm_probability: masking.rate, whole_word_masking: masking.wholeWord, dropout, seed, max_steps: totalSteps, minutes: o.minutes },
     steps: state.step,
     tokens_seen: state.tokens,
     epochs: (state.step * batchSize) / corpus.size,

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { MODEL_PRESETS, PRETRAIN_DEFAULTS } from '../../pretraining/presets.js';
 import { pretrain } from '../../pretraining/pretrain.js';
 import { UsageError } from '../../errors.js';
-import { parsePositiveInt } from '../parse.js';
+import { parseChoice, parsePositiveInt } from '../parse.js';
 import { createProgress } from '../progress.js';
 import { action } from '../run-command.js';
 
@@ -27,6 +27,8 @@ interface PretrainCliOptions {
   wholeWordMasking?: boolean;
   lineByLine?: boolean;
   dropout: string;
+  embeddingInit: string;
+  skipgramEpochs: string;
   seed: string;
   evalEvery: string;
   saveEvery: string;
@@ -78,6 +80,8 @@ export function registerPretrain(program: Command): void {
     .option('--mlm-probability <p>', 'share of tokens selected for prediction (80% [MASK], 10% random, 10% kept)', String(d.mlmProbability))
     .option('--whole-word-masking', 'select whole words (a word and its ## pieces) together')
     .option('--line-by-line', 'one sequence per line instead of packing texts into full blocks')
+    .option('--embedding-init <how>', 'from scratch: random (BERT init) or skipgram (word2vec vectors trained on the corpus first)', 'random')
+    .option('--skipgram-epochs <n>', 'passes of skip-gram over the corpus for --embedding-init skipgram (fractions cover part of it)', '1')
     .option('--dropout <p>', 'dropout while pre-training (off by default, as in Cramming); the saved config keeps 0.1', String(d.dropout))
     .option('--seed <n>', 'seed of initialisation, data order and masks', String(d.seed))
     .option('--eval-every <n>', 'steps between held-out evaluations', String(d.evalEvery))
@@ -122,6 +126,8 @@ Examples:
           mlmProbability: parseNumber('--mlm-probability', opts.mlmProbability, (v) => v > 0 && v < 1, 'in (0, 1)'),
           wholeWordMasking: opts.wholeWordMasking,
           lineByLine: opts.lineByLine,
+          embeddingInit: parseChoice('--embedding-init', opts.embeddingInit, ['random', 'skipgram'] as const),
+          skipgramEpochs: parseNumber('--skipgram-epochs', opts.skipgramEpochs, (v) => v > 0, 'a positive number'),
           dropout: parseNumber('--dropout', opts.dropout, (v) => v >= 0 && v < 1, 'in [0, 1)'),
           seed: parseNumber('--seed', opts.seed, Number.isInteger, 'a whole number'),
           evalEvery: parsePositiveInt('--eval-every', opts.evalEvery),
