@@ -15,6 +15,8 @@ import type { HostTensor } from '../src/models/host-tensor.js';
 const args = process.argv.slice(2);
 const flag = (name: string) => (args.includes(name) ? args.splice(args.indexOf(name), 2)[1] : undefined);
 const command = flag('--command') ?? '(not recorded)';
+// The masked-LM loss limit that advise calibrated for this model (docs/concepts.md), stored in config.json.
+const similarityMaxLoss = flag('--similarity-max-loss');
 const corpusCommand = flag('--corpus-command') ?? 'node --import tsx scripts/pretraining-corpus.ts corpus';
 const [src, dest = resolve(import.meta.dirname, '..', 'models', 'bert-tiny-en')] = args;
 if (!src) throw new Error('usage: ship-default-model.ts <pretrain-output> [dest]');
@@ -31,7 +33,7 @@ for (const [name, t] of tensors) {
 }
 mkdirSync(dest, { recursive: true });
 await writeSafetensors(join(dest, 'model.safetensors'), out, undefined, 'F16');
-writeFileSync(join(dest, 'config.json'), JSON.stringify({ ...config, max_position_embeddings: maxLength }, null, 2) + '\n');
+writeFileSync(join(dest, 'config.json'), JSON.stringify({ ...config, max_position_embeddings: maxLength, ...(similarityMaxLoss ? { bertft_similarity: { max_masked_lm_loss: Number(similarityMaxLoss) } } : {}) }, null, 2) + '\n');
 for (const f of ['tokenizer.json', 'vocab.txt', 'special_tokens_map.json']) {
   copyFileSync(join(src, f), join(dest, f));
   chmodSync(join(dest, f), 0o644);
@@ -68,7 +70,7 @@ so that \`npx bertft train\` works with no flags and no network. It is what \`--
 \`\`\`sh
 ${corpusCommand}
 ${command}
-node --import tsx scripts/ship-default-model.ts <output folder> models/bert-tiny-en
+node --import tsx scripts/ship-default-model.ts <output folder> models/bert-tiny-en --similarity-max-loss 7.05
 \`\`\`
 
 The run is resumable: killed at any point, the same \`bertft pretrain\` command continues from

@@ -141,3 +141,13 @@ test('bertft advise on a model without a masked-LM head says it uses fragmentati
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a model may carry its own masked-LM loss limit in config.json (bert-tiny-en does); others get the default', async () => {
+  const { modelThresholds } = await import('../src/training/mlm-similarity.js');
+  const { readBertConfig } = await import('../src/checkpoint/index.js');
+  const { EMBEDDED_MODEL_DIR } = await import('./helpers/shared.js');
+  const { raw } = await readBertConfig(EMBEDDED_MODEL_DIR);
+  assert.equal(modelThresholds({ raw }).maxLoss, 7.05);
+  assert.deepEqual(modelThresholds({ raw: {} }), { ...MLM_SIMILARITY_THRESHOLDS });
+  assert.deepEqual(modelThresholds({ raw: { bertft_similarity: { max_masked_lm_loss: 'x' } } }), { ...MLM_SIMILARITY_THRESHOLDS });
+});

@@ -72,6 +72,19 @@ export interface MlmModel {
   tokenizer: BertTokenizer;
   weights: Map<string, HostTensor>;
   mlmHead?: Map<string, HostTensor>;
+  /** config.json as published: a model may carry its own calibrated limit (see {@link modelThresholds}). */
+  raw?: Record<string, unknown>;
+}
+
+/**
+ * The limits for a model. The loss a model reaches on text like its pre-training text depends on
+ * the model, so a model may carry its own calibrated limit in config.json:
+ * `"bertft_similarity": {"max_masked_lm_loss": 7.05}` (models/bert-tiny-en does; its README and
+ * docs/concepts.md give the measurements). Other models get MLM_SIMILARITY_THRESHOLDS.
+ */
+export function modelThresholds(model: Pick<MlmModel, 'raw'>): { maxLoss: number; minAccuracy: number } {
+  const own = (model.raw?.bertft_similarity as { max_masked_lm_loss?: unknown } | undefined)?.max_masked_lm_loss;
+  return typeof own === 'number' && Number.isFinite(own) ? { ...MLM_SIMILARITY_THRESHOLDS, maxLoss: own } : { ...MLM_SIMILARITY_THRESHOLDS };
 }
 
 /** Whether {@link measureMlmSimilarity} can run on this model (a masked-LM head and a [MASK] token). */
@@ -94,7 +107,7 @@ export async function measureMlmSimilarity(model: MlmModel, texts: readonly stri
   const minMasked = options.minMasked ?? 2000;
   const maxPasses = 8;
   const mask = tokenizer.maskId;
-  const thresholds = options.thresholds ?? MLM_SIMILARITY_THRESHOLDS;
+  const thresholds = options.thresholds ?? modelThresholds(model);
   const pool = texts.filter((t) => t.trim() !== '');
   const sample = new Rng(seed).permutation(pool.length).slice(0, options.sample ?? 200).map((i) => pool[i]!);
 
