@@ -408,7 +408,8 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
       if (!Number.isFinite(lastLoss)) throw new BertftError(`masked-LM loss became ${lastLoss} at step ${state.step + 1}; lower --learning-rate`);
       const before = state.tokens;
       state.step += 1;
-      state.tokens += microBatches.reduce((s, b) => s + b.tokens.batchSize * b.tokens.seqLength, 0);
+      // Real tokens, not padding: the same unit as --tokens (line-by-line batches are padded).
+      state.tokens += microBatches.reduce((s, b) => s + b.tokens.attentionMask.reduce((a, m) => a + m, 0), 0);
       state.elapsedMs = elapsed();
       if (state.step % 10 === 0 || state.step === 1) state.history.push({ step: state.step, tokens: state.tokens, loss: lastLoss, lr: stepLr });
       o.onProgress?.({ step: state.step, totalSteps, tokens: state.tokens, loss: lastLoss, lr: stepLr, elapsedMs: state.elapsedMs, fraction: fraction() });
