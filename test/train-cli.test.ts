@@ -65,6 +65,7 @@ test('full fine-tuning writes an HF folder that an independent implementation re
   const r = runCli(['train', ...COMMON, '--output', out, '--epochs', '2'], { env });
   assert.equal(r.status, 0, r.stderr);
   for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'vocab.txt', 'training_results.json']) assert.ok(existsSync(join(out, f)), f);
+  assert.ok(!existsSync(join(out, 'checkpoint-last')), 'a finished run deletes its resumable checkpoint');
   const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
   assert.deepEqual(cfg.architectures, ['BertForSequenceClassification']);
   assert.deepEqual(cfg.id2label, { 0: '0', 1: '1' });
@@ -135,9 +136,10 @@ test('with balanced class weights, train and evaluate report the same eval_loss:
 
 /** Runs `train --resume` on an interrupted output folder and checks it ends like the uninterrupted run. */
 function resumeAndCompare(args: string[], interrupted: string, straight: string): void {
-  const resumed = runCli(['train', ...args, '--output', interrupted, '--resume'], { env });
+  const resumed = runCli(['train', ...args, '--output', interrupted, '--resume', '--keep-checkpoints'], { env });
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, /resuming from step \d+/);
+  assert.ok(existsSync(join(interrupted, 'checkpoint-last', 'trainer_state.json')), '--keep-checkpoints keeps it after the run');
   const a = results(straight);
   const b = results(interrupted);
   assert.deepEqual(b.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]), a.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]));

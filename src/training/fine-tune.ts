@@ -24,7 +24,7 @@ import type { ClassifierEngine } from '../engine/types.js';
 import { cachedFeatures, featureIndexSet } from './features.js';
 import { HeadEngine } from './head-engine.js';
 import { balancedClassWeights, targetRow } from './problem.js';
-import { loadResumeCheckpoint, saveResumeCheckpoint } from './resume-checkpoint.js';
+import { loadResumeCheckpoint, removeResumeCheckpoint, saveResumeCheckpoint } from './resume-checkpoint.js';
 import { parseStrategy, strategyName, trainableParams, type Strategy } from './strategy.js';
 import { createTrainingEngine } from './select-engine.js';
 import type { Device } from '../engine/onnx/session.js';
@@ -78,6 +78,8 @@ export interface FineTuneOptions {
   device?: Device;
   /** Minutes between resumable checkpoints inside an epoch (default 2). */
   checkpointMinutes?: number;
+  /** Keep `<output>/checkpoint-last` after a successful run (default: removed; it only serves --resume). */
+  keepCheckpoints?: boolean;
   featureCacheDir?: string;
 }
 
@@ -321,7 +323,10 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     started_at: startedAt.toISOString(),
     finished_at: new Date().toISOString(),
   };
-  if (!outcome.interrupted) await writeTrainingResults(output, results);
+  if (!outcome.interrupted) {
+    await writeTrainingResults(output, results);
+    if (!options.keepCheckpoints) await removeResumeCheckpoint(output);
+  }
   return results;
 }
 

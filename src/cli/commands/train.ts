@@ -82,6 +82,7 @@ export function trainOptionsFrom(f: TrainFlags): FineTuneOptions {
     engine: parseChoice('--engine', String(f.engine ?? TRAIN_DEFAULTS.engine), ENGINES) as EngineChoice,
     device: parseDevice(f.device),
     checkpointMinutes: num('--checkpoint-minutes', f.checkpointMinutes, { min: 0 }),
+    keepCheckpoints: Boolean(f.keepCheckpoints),
   };
 }
 
@@ -128,6 +129,7 @@ export function registerTrain(program: Command): void {
     .option('--init <how>', 'pretrained, or random to train the same architecture from scratch (baseline)')
     .option('--resume', 'continue from <output>/checkpoint-last after an interruption')
     .option('--checkpoint-minutes <x>', 'minutes between resumable checkpoints within an epoch', String(d.checkpointMinutes))
+    .option('--keep-checkpoints', 'keep <output>/checkpoint-last after a successful run (default: deleted)')
     .option('--engine <name>', `${ENGINES.join(', ')}: runs training and feature extraction (auto: onnxruntime when it loads)`, d.engine)
     .option('--device <d>', `${DEVICES.join(' or ')}: cuda runs onnxruntime on the GPU (needs its CUDA build, docs/troubleshooting.md)`, d.device)
     .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, d.backend)
