@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { rawFromBertConfig, readBertConfig, replaceDirAtomic, writeConfig, writeFileAtomic, writeSafetensors } from '../checkpoint/index.js';
 import { loadBertWeights } from '../checkpoint/index.js';
 import { readSafetensors } from '../checkpoint/safetensors.js';
+import { writeTokenizerConfig } from '../checkpoint/tokenizer-config.js';
 import { Rng } from '../data/random.js';
 import { OnnxClassifierEngine } from '../engine/onnx/training/onnx-engine.js';
 import { BertftError, UsageError } from '../errors.js';
@@ -363,9 +364,11 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     const raw = rawFromBertConfig(start.config, start.raw);
     await writeConfig(dir, { ...raw, architectures: ['BertForMaskedLM'], model_type: 'bert', tie_word_embeddings: true });
     const present = new Set(await readdir(start.tokenizerDir));
-    for (const f of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json']) {
+    for (const f of ['tokenizer.json', 'vocab.txt', 'special_tokens_map.json']) {
       if (present.has(f) && start.tokenizerDir !== dir) await copyFile(join(start.tokenizerDir, f), join(dir, f));
     }
+    // The pre-training length as model_max_length, so transformers.js and Python truncate where bertft did (checkpoint/tokenizer-config.ts).
+    await writeTokenizerConfig(start.tokenizerDir, dir, maxLength);
     const r = results(finalEval);
     await writeFileAtomic(join(dir, 'pretraining_results.json'), JSON.stringify(r, null, 2) + '\n');
     if (dir === o.output) {

@@ -1,16 +1,19 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadBertWeights, readBertConfig, replaceDirAtomic } from '../../checkpoint/index.js';
 import { UsageError } from '../../errors.js';
 import { readClassifierConfig } from '../../checkpoint/classifier-config.js';
+import { modelMaxLength, tokenizerConfigText } from '../../checkpoint/tokenizer-config.js';
 import type { Pooling } from '../../models/bert/bert.js';
 import type { BertConfig, RawConfig } from '../../models/bert/config.js';
 import { CLASSIFIER_WEIGHT, classifierWidth } from '../../heads/classification.js';
 import { resolveMaskedLmHead } from '../../inference/masked-lm.js';
+import { BertTokenizer } from '../../tokenization/index.js';
 import { loadTokenizer } from '../../tokenization/load.js';
 import type { Graph } from './graph.js';
 import { quantizeGraph } from './quantize.js';
+import { endRowsWithSep } from './sep-guard.js';
 import { toModelBytes } from './to-proto.js';
 import { traceClassifier, traceEncoder, traceMaskedLm } from './trace.js';
 
@@ -60,17 +63,17 @@ export interface ExportResult {
 
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
 
-/** tokenizer_config.json with `model_max_length` bounded by the position table (HF often stores 1e30). */
-async function tokenizerConfig(modelDir: string, config: BertConfig): Promise<string> {
-  const path = join(modelDir, 'tokenizer_config.json');
-  const cfg = existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>) : { tokenizer_class: 'BertTokenizer' };
-  const max = typeof cfg.model_max_length === 'number' ? cfg.model_max_length : Infinity;
-  // Without this cap transformers.js would not truncate, and rows past the position table fail in Gather.
-  cfg.model_max_length = Math.min(max, config.maxPositionEmbeddings);
-  return JSON.stringify(cfg, null, 2) + '\n';
+/**
+ * The length transformers.js (and Python with truncation=True) will truncate at: a classifier's
+ * trained `bertft.max_length` as predict reads it, else the folder's own bound, else the position
+ * table (Hugging Face often stores 1e30, with which transformers.js would not truncate at all and
+ * rows past the position table would fail in Gather).
+ */
+function exportMaxLength(modelDir: string, config: BertConfig, classifierMaxLength: number | undefined): number {
+  return classifierMaxLength ?? modelMaxLength(modelDir, config.maxPositionEmbeddings) ?? config.maxPositionEmbeddings;
 }
 
-async function writeTokenizerFiles(modelDir: string, outDir: string, config: BertConfig): Promise<string[]> {
+async function writeTokenizerFiles(modelDir: string, outDir: string, maxLength: number): Promise<string[]> {
   const written: string[] = [];
   for (const f of TOKENIZER_FILES) {
     if (f === 'tokenizer_config.json' || !existsSync(join(modelDir, f))) continue;
@@ -83,7 +86,7 @@ async function writeTokenizerFiles(modelDir: string, outDir: string, config: Ber
     tokenizer.save(join(outDir, 'tokenizer.json'));
     written.push('tokenizer.json');
   }
-  await writeFile(join(outDir, 'tokenizer_config.json'), await tokenizerConfig(modelDir, config));
+  await writeFile(join(outDir, 'tokenizer_config.json'), tokenizerConfigText(modelDir, maxLength));
   written.push('tokenizer_config.json');
   return written;
 }
@@ -117,11 +120,14 @@ export async function exportModel(modelDir: string, outDir: string, options: Exp
 
   let graph: Graph;
   let pooling: Pooling | undefined;
+  let classifierMaxLength: number | undefined;
   if (task === 'text-classification') {
     if (!loaded.classifier) {
       throw new UsageError(`${modelDir} has no classification head (${CLASSIFIER_WEIGHT}); export it as feature-extraction or train it first`);
     }
-    pooling = options.pooling ?? readClassifierConfig(raw, { config, hasPooler: loaded.hasPooler, numLabels: classifierWidth(loaded.classifier)! }).pooling;
+    const settings = readClassifierConfig(raw, { config, hasPooler: loaded.hasPooler, numLabels: classifierWidth(loaded.classifier)! });
+    pooling = options.pooling ?? settings.pooling;
+    classifierMaxLength = settings.maxLength;
     graph = traceClassifier(config, loaded.weights, loaded.classifier, pooling);
   } else if (task === 'fill-mask') {
     if (!loaded.mlmHead) {
@@ -132,11 +138,14 @@ export async function exportModel(modelDir: string, outDir: string, options: Exp
     graph = traceEncoder(config, loaded.weights, { output: 'last_hidden_state' });
   }
 
+  // transformers.js cuts long texts without their closing [SEP]; the graph puts it back (sep-guard.ts).
+  graph = endRowsWithSep(graph, (await BertTokenizer.fromDir(modelDir)).sepId);
+
   await mkdir(dirname(target), { recursive: true });
   const files: string[] = [];
   await replaceDirAtomic(target, async (tmp) => {
     await mkdir(join(tmp, 'onnx'), { recursive: true });
-    files.push(...(await writeTokenizerFiles(modelDir, tmp, config)));
+    files.push(...(await writeTokenizerFiles(modelDir, tmp, exportMaxLength(modelDir, config, classifierMaxLength))));
     await writeFile(join(tmp, 'config.json'), JSON.stringify(exportedConfig(raw, task, options.quantize === true), null, 2) + '\n');
     files.push('config.json');
     const doc = `bertft export of ${basename(resolve(modelDir))} for ${task}${pooling ? ` (pooling ${pooling})` : ''}`;
