@@ -18,6 +18,17 @@ export { resolveModelDir, hubCacheDir, isOffline } from './hub/index.js';
 export { readSafetensors, writeSafetensors, readBertConfig, loadBertWeights, saveBertWeights } from './checkpoint/index.js';
 export { classificationReport, multiLabelReport, regressionReport, formatReport } from './metrics/index.js';
 export { readExamples, type Example, type ReadOptions } from './data/index.js';
+export {
+  augmentExamples,
+  parseAugmentSpec,
+  formatAugmentSpec,
+  AUGMENT_DEFAULTS,
+  synonyms,
+  type AugmentSpec,
+  type AugmentMethod,
+  type AugmentOptions,
+  type AugmentedExample,
+} from './augment/index.js';
 export { listRecipes, getRecipe, readRecipe, loadSpamAssassin } from './datasets/index.js';
 export { exportModel, type ExportOptions } from './engine/onnx/export.js';
 export { createForwardRunner, ENGINES, type EngineChoice } from './inference/forward.js';

@@ -12,6 +12,7 @@ import { registerExport } from './commands/export.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerServe } from './commands/serve.js';
 import { registerPretrain } from './commands/pretrain.js';
+import { registerAugment } from './commands/augment.js';
 
 /** Builds the `bertft` program with every command registered. */
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.hook('preAction', (cmd) => setDebug(Boolean(cmd.optsWithGlobals().debug)));
   registerTrain(program);
   registerPretrain(program);
+  registerAugment(program);
   registerEvaluate(program);
   registerPredict(program);
   registerEmbed(program);

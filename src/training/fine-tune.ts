@@ -33,6 +33,7 @@ import { Trainer, type TrainerCallbacks, type TrainerSettings } from './trainer.
 import { writeClassifierFolder, writeTrainingResults } from './output-folder.js';
 import type { ClassifierFolder } from '../checkpoint/classifier-config.js';
 import { adviseStrategy, type Advice } from './advise.js';
+import { augmentExamples, formatAugmentSpec, parseAugmentSpec, type AugmentSpec } from '../augment/index.js';
 import { defaultEpochs, defaultLearningRate, defaultMetric, defaultPooling, defaultWarmupRatio, TRAIN_DEFAULTS } from './defaults.js';
 
 /** Everything `bertft train` / `TextClassifier.fit` accepts. Omitted values take the defaults in TRAIN_DEFAULTS (defaults.ts). */
@@ -81,6 +82,11 @@ export interface FineTuneOptions {
   /** Keep `<output>/checkpoint-last` after a successful run (default: removed; it only serves --resume). */
   keepCheckpoints?: boolean;
   featureCacheDir?: string;
+  /**
+   * `eda[:alpha,copies]` or `mlm[:rate,copies]` (or a parsed spec): adds augmented copies of each
+   * training example (src/augment/), after the validation split is taken; validation data is never augmented.
+   */
+  augment?: string | AugmentSpec;
 }
 
 export interface FineTuneEvents extends TrainerCallbacks {
@@ -88,6 +94,8 @@ export interface FineTuneEvents extends TrainerCallbacks {
   onFeatures?(e: { done: number; total: number; split: 'train' | 'validation' }): void;
   /** Receives the trainer once it exists, so a caller can stop it (Ctrl-C). */
   onTrainer?(trainer: Trainer): void;
+  /** The examples training and evaluation use, after the validation split and augmentation. */
+  onData?(e: { train: readonly Example[]; validation: readonly Example[] }): void;
 }
 
 function inferProblem(examples: Example[]): ProblemType {
@@ -132,6 +140,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   const seed = options.seed ?? d.seed;
   const startedAt = new Date();
   let strategy = parseStrategy(options.strategy ?? d.strategy); // fail on a typo before any work
+  const augment = typeof options.augment === 'string' ? parseAugmentSpec(options.augment) : options.augment;
   // TF.js starts only when an engine needs it (the frozen head, or the fallback): its wasm thread
   // pool would otherwise share the cores with onnxruntime for nothing.
   let tfjsBackend: string | null = null;
@@ -145,12 +154,19 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   if (maxLength > cfg.maxPositionEmbeddings) throw new UsageError(`--max-length ${maxLength} exceeds the model's ${cfg.maxPositionEmbeddings} positions`);
 
   const data = readData(options, seed, log);
+  if (augment) {
+    // Copies join the training rows only: readData has already set the validation rows apart.
+    const originals = data.train.length;
+    data.train = await augmentExamples(data.train, augment, { seed, model: pretrained.dir, maxLength, engine: options.engine, device: options.device, offline: options.offline });
+    log(`--augment ${formatAugmentSpec(augment)}: ${originals} training examples + ${data.train.length - originals} augmented copies; validation not augmented`);
+  }
   const problem = options.problemType ?? inferProblem(data.train);
   const labels = problem === 'regression' ? ['value'] : buildLabelVocab(data.train).labels;
   const label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
   const validation = problem === 'regression' ? data.validation : checkLabels(data.validation, { labels, label2id, id2label: { ...labels } }, data.onBadRow).examples;
   const width = numOutputs(problem, labels);
   if (problem !== 'regression' && labels.length < 2) throw new UsageError(`the training data has only one label (${labels[0]}); classification needs at least two`);
+  events.onData?.({ train: data.train, validation });
 
   if (strategy.kind !== 'auto') trainableParams(strategy, cfg, [], 0); // checks top-k against the layer count
   let advice: Advice | undefined;
@@ -230,6 +246,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     threshold: settings.threshold,
     class_weights: options.classWeights ?? d.classWeights,
     limit: options.limit ?? null,
+    augment: augment ? formatAugmentSpec(augment) : null,
   };
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ hyperparameters, labels, n: data.train.length, ids: trainSet.lengths }))

@@ -14,6 +14,7 @@ import { recipeSplits, resolveRecipeSplit } from '../../datasets/index.js';
 import { UsageError } from '../../errors.js';
 import { writeReport } from '../../report/index.js';
 import { TRAIN_DEFAULTS } from '../../training/defaults.js';
+import { parseAugmentSpec } from '../../augment/spec.js';
 
 interface TrainFlags extends Record<string, string | boolean | undefined> {
   model: string;
@@ -55,6 +56,7 @@ export function trainOptionsFrom(f: TrainFlags): FineTuneOptions {
     read: readOptionsFrom(f as never),
     validationSplit: num('--validation-split', f.validationSplit, { min: 0, max: 0.9 }),
     limit: int('--limit', f.limit),
+    augment: typeof f.augment === 'string' ? parseAugmentSpec(f.augment) : undefined,
     problemType: typeof f.problemType === 'string' ? parseProblemType(f.problemType) : undefined,
     strategy: str(f.strategy),
     pooling: typeof f.pooling === 'string' ? (parseChoice('--pooling', f.pooling, POOLINGS) as Pooling) : undefined,
@@ -126,6 +128,7 @@ export function registerTrain(program: Command): void {
     .option('--class-weights <w>', 'none or balanced (for imbalanced classes)')
     .option('--validation-split <x>', 'fraction held out when there is no --validation file', String(d.validationSplit))
     .option('--limit <n>', 'use only the first N training examples')
+    .option('--augment <spec>', 'add augmented copies of the training examples (never validation): eda[:alpha,copies] or mlm[:rate,copies] (bertft augment shows them)')
     .option('--init <how>', 'pretrained, or random to train the same architecture from scratch (baseline)')
     .option('--resume', 'continue from <output>/checkpoint-last after an interruption')
     .option('--checkpoint-minutes <x>', 'minutes between resumable checkpoints within an epoch', String(d.checkpointMinutes))
