@@ -24,7 +24,28 @@ export function reportCharts(r: TrainingResults): Record<string, string> {
   if (metric) charts['metric.svg'] = metric;
   const cm = r.final_eval?.confusion_matrix;
   if (cm?.length) charts['confusion_matrix.svg'] = confusionHeatmap(cm, r.final_eval?.labels ?? r.labels);
+  const trials = trialsChart(r);
+  if (trials) charts['autotune.svg'] = trials;
   return charts;
+}
+
+/** `--autotune`: each trial's best validation score by trial number, and the best so far. */
+function trialsChart(r: TrainingResults): string | undefined {
+  const a = r.autotune;
+  const scored = (a?.trials ?? []).filter((t) => t.score !== null);
+  if (!a || !scored.length) return undefined;
+  const greater = a.greater_is_better;
+  let best = NaN;
+  const running: [number, number][] = scored.map((t) => {
+    best = Number.isNaN(best) || (greater ? t.score! > best : t.score! < best) ? t.score! : best;
+    return [t.trial, best];
+  });
+  const series: Series[] = [
+    { name: 'trial score', color: COLORS.trainLoss, dots: true, strokeWidth: 0.6, points: scored.map((t) => [t.trial, t.score!]) },
+    { name: 'best so far', color: COLORS.metrics[0]!, dashed: true, points: running },
+  ];
+  const marker = a.best_trial !== null ? { marker: { x: a.best_trial, label: 'kept' } } : {};
+  return lineChart(`Autotune: ${a.metric} by trial`, 'trial', a.metric, series, 560, 320, { integerX: true, ...marker });
 }
 
 /** Train loss per step (faint) and per evaluation, eval loss per evaluation; x = optimiser step. */

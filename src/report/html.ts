@@ -47,6 +47,7 @@ export function renderReport(results: TrainingResults): string {
     `<div class="row">${charts['loss.svg'] ?? ''}${charts['metric.svg'] ?? ''}</div>`,
     bestModel(r, charts['confusion_matrix.svg']),
     history(r),
+    trials(r, charts['autotune.svg']),
     settings(r),
     footer(r),
   ];
@@ -134,6 +135,33 @@ function history(r: TrainingResults): string {
   return `<h2>History</h2>
 <table class="history"><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>
 ${rows.join('\n')}</table>`;
+}
+
+/** `--autotune`: the trials table (kept trial highlighted) beside the score-by-trial chart. */
+function trials(r: TrainingResults, chart: string | undefined): string {
+  const a = r.autotune;
+  if (!a?.trials.length) return '';
+  const head = ['trial', 'strategy', 'learning rate', 'epochs', 'batch', 'pooling', 'head LR', 'status', a.metric, 'final train loss', 'time'];
+  const rows = a.trials.map((t) => {
+    const hp = t.resolved ?? {};
+    const cells = [
+      String(t.trial),
+      t.config.strategy,
+      typeof hp.learning_rate === 'number' ? hp.learning_rate.toExponential(1) : '—',
+      String(hp.epochs ?? '—'),
+      String(t.config.batchSize),
+      String(hp.pooling ?? '—'),
+      typeof hp.head_lr === 'number' ? hp.head_lr.toExponential(1) : 'same',
+      t.status,
+      t.score === null ? '—' : formatNumber(t.score),
+      t.final_train_loss === null ? '—' : formatNumber(t.final_train_loss),
+      formatDuration(t.seconds),
+    ];
+    return `<tr${t.trial === a.best_trial ? ' class="best"' : ''}>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`;
+  });
+  return `<h2>Autotune: ${a.trials.length} trials in ${esc(formatDuration(a.elapsed_s))} (budget ${esc(formatDuration(a.budget_s))}, successive halving η=${a.eta}, seed ${a.seed})</h2>
+<div class="row">${chart ?? ''}<table class="trials"><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>
+${rows.join('\n')}</table></div>`;
 }
 
 function settings(r: TrainingResults): string {

@@ -1,5 +1,6 @@
 /** The shape of training_results.json, which `bertft train` writes and the report reads. */
 import type { HistoryEntry } from '../training/trainer.js';
+import type { AutotuneSummary } from '../training/autotune.js';
 
 export type ProblemType = 'single_label_classification' | 'multi_label_classification' | 'regression';
 
@@ -58,6 +59,8 @@ export interface TrainingResults {
   train_examples: number;
   eval_examples: number;
   train_examples_per_s: number;
+  /** The `--autotune` search that chose this run's settings, when there was one. */
+  autotune?: AutotuneSummary;
   started_at: string;
   finished_at: string;
 }

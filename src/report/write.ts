@@ -6,7 +6,7 @@ import { renderReport } from './html.js';
 import type { TrainingResults } from './types.js';
 
 /** Every chart file a report can have; the ones a run does not get are removed. */
-export const CHART_FILES = ['loss.svg', 'metric.svg', 'confusion_matrix.svg'] as const;
+export const CHART_FILES = ['loss.svg', 'metric.svg', 'confusion_matrix.svg', 'autotune.svg'] as const;
 
 /**
  * Writes `report.html` and the charts as separate SVG files (`loss.svg`, `metric.svg`,

@@ -15,15 +15,32 @@ export const TRAIN_DEFAULTS = {
   strategy: 'full',
   /** Fraction of the training data held out when no validation data is given. */
   validationSplit: 0.1,
+  /** The fewest epochs of a fine-tune; small data sets get more (minSteps), up to maxEpochs. */
   epochs: 3,
   frozenEpochs: 10,
+  /**
+   * Optimiser steps a run needs at the least: with 3 epochs a small set gets a few dozen steps and
+   * underfits (SST-2 1k: 84 steps, train loss 0.56). Epochs = ceil(minSteps / steps per epoch),
+   * between the epochs above and maxEpochs; early stopping ends the run once the validation metric
+   * stops improving, keeping the best checkpoint.
+   */
+  minSteps: 1000,
+  maxEpochs: 20,
+  frozenMaxEpochs: 50,
   batchSize: 32,
   gradientAccumulation: 1,
-  /** Peak LR of compact BERTs (hidden ≤ compactHiddenSize), which fine-tune best near 1e-4 (Turc et al. 2019). */
-  learningRate: 1e-4,
-  compactHiddenSize: 256,
-  /** Peak LR of base-size and larger models: 2e-5…5e-5 in the BERT paper. */
-  largeModelLearningRate: 3e-5,
+  /**
+   * Peak LR by model width: the first row whose maxHidden ≥ the model's hidden size. Narrow models
+   * want larger steps: Turc et al. 2019 fine-tuned the compact BERTs with LRs up to 3e-4, and at 1e-4
+   * BERT-Tiny still underfits after 3 epochs (docs/recipes.md); base-size and larger models keep
+   * the BERT paper's 2e-5…5e-5.
+   */
+  learningRateByWidth: [
+    { maxHidden: 128, lr: 3e-4 },
+    { maxHidden: 256, lr: 2e-4 },
+    { maxHidden: 512, lr: 1e-4 },
+    { maxHidden: Infinity, lr: 3e-5 },
+  ] as ReadonlyArray<{ maxHidden: number; lr: number }>,
   /** A linear probe on fixed features tolerates (and needs) a large LR. */
   frozenLearningRate: 1e-2,
   /** 1 = no layer-wise decay. */
@@ -37,8 +54,19 @@ export const TRAIN_DEFAULTS = {
   maxLength: 128,
   /** 0 = evaluate at the end of each epoch. */
   evalSteps: 0,
-  /** 0 = never stop early. */
-  earlyStoppingPatience: 0,
+  /**
+   * Evaluations without improvement before stopping (0 = never); the best checkpoint is what the
+   * output folder holds. Applies when the run has more evaluations than this.
+   */
+  earlyStoppingPatience: 3,
+  /** The budget of `--autotune` given without a duration. */
+  autotuneBudget: '5m',
+  /** Successive halving: a trial goes on past a rung only in the top 1/eta of the scores there. */
+  autotuneEta: 3,
+  /** Rungs per trial: evaluated eta^(rungs-1) times, ranked at fractions 1/eta², 1/eta of its run. */
+  autotuneRungs: 3,
+  /** Early-stopping patience of a trial, in its eta^(rungs-1) evaluations: a trial past its best makes way for the next. */
+  autotunePatience: 2,
   pooling: 'pooler' as Pooling,
   /** Frozen features: the pooler is trained only by NSP and carries little task signal (docs/concepts.md). */
   frozenPooling: 'mean' as Pooling,
@@ -57,14 +85,65 @@ export const TRAIN_DEFAULTS = {
 
 const frozen = (s: Strategy) => s.kind === 'frozen';
 
-/** Peak learning rates by strategy and model width (see docs/concepts.md for the reasoning). */
+/** Peak learning rates by strategy and model width (see docs/recipes.md for the reasoning). */
 export function defaultLearningRate(strategy: Strategy, hiddenSize: number): number {
-  const d = TRAIN_DEFAULTS;
-  if (frozen(strategy)) return d.frozenLearningRate;
-  return hiddenSize <= d.compactHiddenSize ? d.learningRate : d.largeModelLearningRate;
+  return learningRateRule(strategy, hiddenSize).value;
 }
 
+/** The learning-rate rule with its reason, as training_results.json's `recipe` records it. */
+export function learningRateRule(strategy: Strategy, hiddenSize: number): RecipeChoice {
+  const d = TRAIN_DEFAULTS;
+  if (frozen(strategy)) return { value: d.frozenLearningRate, source: 'default', rule: 'frozen encoder: a linear probe on fixed features takes a large LR' };
+  const row = d.learningRateByWidth.find((r) => hiddenSize <= r.maxHidden)!;
+  const bound = Number.isFinite(row.maxHidden) ? `hidden ${hiddenSize} ≤ ${row.maxHidden}` : `hidden ${hiddenSize} > ${d.learningRateByWidth.at(-2)!.maxHidden}`;
+  return { value: row.lr, source: 'rule', rule: `by model width: ${bound} → ${row.lr.toExponential()}` };
+}
+
+/** The fewest epochs of a strategy (the minimum of the min-steps rule). */
 export const defaultEpochs = (s: Strategy): number => (frozen(s) ? TRAIN_DEFAULTS.frozenEpochs : TRAIN_DEFAULTS.epochs);
+
+/**
+ * Epochs from the data size: enough epochs for `minSteps` optimiser steps, at least the strategy's
+ * default epochs and at most its maxEpochs. Small sets get many short epochs (early stopping ends
+ * them), large sets the usual 3.
+ */
+export function epochsRule(strategy: Strategy, trainExamples: number, batchSize: number, gradientAccumulation = 1, scale = 1): RecipeChoice {
+  const d = TRAIN_DEFAULTS;
+  const lo = defaultEpochs(strategy);
+  const hi = frozen(strategy) ? d.frozenMaxEpochs : d.maxEpochs;
+  const perEpoch = Math.max(1, Math.ceil(Math.ceil(trainExamples / batchSize) / gradientAccumulation));
+  const want = Math.ceil(d.minSteps / perEpoch);
+  const value = Math.min(hi, Math.max(lo, want));
+  const why =
+    want <= lo
+      ? `${perEpoch} steps per epoch: ${lo} epochs already exceed the ${d.minSteps} minimum steps`
+      : want > hi
+        ? `${perEpoch} steps per epoch: ${d.minSteps} minimum steps would need ${want} epochs, capped at ${hi}`
+        : `${perEpoch} steps per epoch: ${value} epochs reach the ${d.minSteps} minimum steps`;
+  if (scale === 1) return { value, source: 'rule', rule: why };
+  return { value: Math.max(1, Math.round(value * scale)), source: 'rule', rule: `${scale} × (${why})` };
+}
+
+/** Early-stopping patience: on by default once there are more evaluations than the patience. */
+export function earlyStoppingRule(epochs: number, evalSteps: number, hasValidation: boolean): RecipeChoice {
+  const p = TRAIN_DEFAULTS.earlyStoppingPatience;
+  if (!hasValidation) return { value: 0, source: 'rule', rule: 'no validation data: nothing to stop on' };
+  if (evalSteps === 0 && epochs <= p) return { value: p, source: 'default', rule: `${epochs} evaluations: patience ${p} cannot trigger; the best epoch is kept` };
+  return { value: p, source: 'default', rule: `stop after ${p} evaluations without improvement; the best checkpoint is kept` };
+}
+
 export const defaultWarmupRatio = (s: Strategy): number => (frozen(s) ? TRAIN_DEFAULTS.frozenWarmupRatio : TRAIN_DEFAULTS.warmupRatio);
 export const defaultPooling = (s: Strategy): Pooling => (frozen(s) ? TRAIN_DEFAULTS.frozenPooling : TRAIN_DEFAULTS.pooling);
 export const defaultMetric = (problem: ProblemType): string => TRAIN_DEFAULTS.metricForBest[problem];
+
+/** One resolved setting and what chose it: a flag, a fixed default, or a rule from the data and the model. */
+export interface RecipeChoice {
+  value: number;
+  source: 'flag' | 'default' | 'rule';
+  rule: string;
+}
+
+/** A flag's value when given, else the rule's choice. */
+export function chosen(flag: number | undefined, flagName: string, rule: () => RecipeChoice): RecipeChoice {
+  return flag !== undefined ? { value: flag, source: 'flag', rule: `${flagName} ${flag}` } : rule();
+}

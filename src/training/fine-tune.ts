@@ -34,7 +34,7 @@ import { writeClassifierFolder, writeTrainingResults } from './output-folder.js'
 import type { ClassifierFolder } from '../checkpoint/classifier-config.js';
 import { adviseStrategy, type Advice } from './advise.js';
 import { augmentExamples, formatAugmentSpec, parseAugmentSpec, type AugmentSpec } from '../augment/index.js';
-import { defaultEpochs, defaultLearningRate, defaultMetric, defaultPooling, defaultWarmupRatio, TRAIN_DEFAULTS } from './defaults.js';
+import { chosen, defaultMetric, defaultPooling, defaultWarmupRatio, earlyStoppingRule, epochsRule, learningRateRule, TRAIN_DEFAULTS } from './defaults.js';
 
 /** Everything `bertft train` / `TextClassifier.fit` accepts. Omitted values take the defaults in TRAIN_DEFAULTS (defaults.ts). */
 export interface FineTuneOptions {
@@ -87,6 +87,17 @@ export interface FineTuneOptions {
    * training example (src/augment/), after the validation split is taken; validation data is never augmented.
    */
   augment?: string | AugmentSpec;
+  /** Evaluate this many times, evenly spread over the run (sets evalSteps from its length; autotune's rungs). */
+  evaluations?: number;
+  /** Multiplies the epochs rule's choice when --epochs is not given (autotune searches it). */
+  epochsScale?: number;
+}
+
+/** The eval interval that gives `evaluations` evaluations over a run of this length. */
+function evenEvalSteps(evaluations: number, n: number, batchSize: number, accumulation: number, epochs: number, maxSteps?: number): number {
+  const perEpoch = Math.ceil(Math.ceil(n / batchSize) / accumulation);
+  const total = Math.min(perEpoch * epochs, maxSteps ?? Infinity);
+  return Math.max(1, Math.ceil(total / evaluations));
 }
 
 export interface FineTuneEvents extends TrainerCallbacks {
@@ -179,7 +190,17 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   const init = options.init ?? d.init;
   const pooling: Pooling = options.pooling ?? defaultPooling(strategy);
   if (pooling === 'pooler' && !pretrained.hasPooler && init !== 'random') throw new UsageError(`${pretrained.dir} has no pooler weights; use --pooling mean or cls`);
-  const lr = options.learningRate ?? defaultLearningRate(strategy, cfg.hiddenSize);
+  // The schedule comes from the data and the model (defaults.ts rules) unless a flag sets it; the
+  // results record which rule chose what.
+  const batchSize = options.batchSize ?? d.batchSize;
+  const gradientAccumulation = options.gradientAccumulation ?? d.gradientAccumulation;
+  const lrChoice = chosen(options.learningRate, '--learning-rate', () => learningRateRule(strategy, cfg.hiddenSize));
+  const epochsChoice = chosen(options.epochs, '--epochs', () => epochsRule(strategy, data.train.length, batchSize, gradientAccumulation, options.epochsScale));
+  const evalSteps = options.evalSteps ?? (options.evaluations ? evenEvalSteps(options.evaluations, data.train.length, batchSize, gradientAccumulation, epochsChoice.value, options.maxSteps) : d.evalSteps);
+  const patienceChoice = chosen(options.earlyStoppingPatience, '--early-stopping-patience', () => earlyStoppingRule(epochsChoice.value, evalSteps, validation.length > 0));
+  const recipeRules = { learning_rate: lrChoice, epochs: epochsChoice, early_stopping_patience: patienceChoice };
+  const lr = lrChoice.value;
+  log(`schedule: ${Object.entries(recipeRules).map(([k, c]) => `${k} ${c.value} (${c.source === 'flag' ? 'flag' : c.rule})`).join('; ')}`);
 
   const toTargets = (examples: Example[]) => {
     const m = new Float32Array(examples.length * width);
@@ -203,10 +224,10 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     labels,
     numOutputs: width,
     strategy,
-    epochs: options.epochs ?? defaultEpochs(strategy),
+    epochs: epochsChoice.value,
     maxSteps: options.maxSteps,
-    batchSize: options.batchSize ?? d.batchSize,
-    gradientAccumulation: options.gradientAccumulation ?? d.gradientAccumulation,
+    batchSize,
+    gradientAccumulation,
     lr,
     headLr: options.headLr,
     layerLrDecay: options.layerLrDecay ?? d.layerLrDecay,
@@ -214,8 +235,8 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     weightDecay: options.weightDecay ?? d.weightDecay,
     maxGradNorm: options.maxGradNorm ?? d.maxGradNorm,
     seed,
-    evalSteps: options.evalSteps ?? d.evalSteps,
-    earlyStoppingPatience: options.earlyStoppingPatience ?? d.earlyStoppingPatience,
+    evalSteps,
+    earlyStoppingPatience: patienceChoice.value,
     metricForBest: resolveMetricName(options.metricForBest ?? defaultMetric(problem), problem),
     threshold: options.threshold ?? d.threshold,
     classWeights,
@@ -326,6 +347,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     engine: engine.name,
     backend: tfjsBackend,
     hyperparameters,
+    recipe_rules: recipeRules,
     advice: advice ?? null,
     history: outcome.state.history,
     steps: outcome.state.steps,

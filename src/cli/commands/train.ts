@@ -14,6 +14,7 @@ import { recipeSplits, resolveRecipeSplit } from '../../datasets/index.js';
 import { UsageError } from '../../errors.js';
 import { writeReport } from '../../report/index.js';
 import { TRAIN_DEFAULTS } from '../../training/defaults.js';
+import { autotune, parseDuration } from '../../training/autotune.js';
 import { parseAugmentSpec } from '../../augment/spec.js';
 
 interface TrainFlags extends Record<string, string | boolean | undefined> {
@@ -44,6 +45,12 @@ async function recipeData(f: TrainFlags): Promise<Pick<FineTuneOptions, 'train' 
 
 const num = (flag: string, v: string | boolean | undefined, opts?: { min?: number; max?: number }) => (typeof v === 'string' ? parseNumber(flag, v, opts) : undefined);
 const int = (flag: string, v: string | boolean | undefined) => (typeof v === 'string' ? parsePositiveInt(flag, v) : undefined);
+/** A whole number ≥ 0 (where 0 means "off"). */
+const count = (flag: string, v: string | boolean | undefined) => {
+  const n = num(flag, v, { min: 0 });
+  if (n !== undefined && !Number.isInteger(n)) throw new UsageError(`${flag} must be a whole number, got "${String(v)}"`);
+  return n;
+};
 const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
 
 /** Turns the command line into FineTuneOptions, checking every number and choice. */
@@ -73,7 +80,7 @@ export function trainOptionsFrom(f: TrainFlags): FineTuneOptions {
     seed: num('--seed', f.seed, { min: 0 }),
     maxLength: int('--max-length', f.maxLength),
     evalSteps: int('--eval-steps', f.evalSteps),
-    earlyStoppingPatience: int('--early-stopping-patience', f.earlyStoppingPatience),
+    earlyStoppingPatience: count('--early-stopping-patience', f.earlyStoppingPatience),
     metricForBest: str(f.metricForBestModel),
     threshold: num('--threshold', f.threshold, { min: 0, max: 1 }),
     classWeights: typeof f.classWeights === 'string' ? parseChoice('--class-weights', f.classWeights, ['none', 'balanced'] as const) : undefined,
@@ -106,13 +113,13 @@ export function registerTrain(program: Command): void {
     .option('--strategy <s>', 'frozen | full | top-k:N | gradual | auto', d.strategy)
     .option('--pooling <p>', `pooler | cls | mean (default: ${d.frozenPooling} for frozen, ${d.pooling} otherwise)`)
     .option('--problem-type <t>', 'single | multi | regression (default: from the labels)')
-    .option('--epochs <n>', `training epochs (default ${d.epochs}; ${d.frozenEpochs} for frozen)`)
+    .option('--epochs <n>', `training epochs (default: enough for ${d.minSteps} optimiser steps, ${d.epochs}…${d.maxEpochs}; ${d.frozenEpochs}…${d.frozenMaxEpochs} for frozen)`)
     .option('--max-steps <n>', 'stop after this many optimiser steps')
     .option('--batch-size <n>', 'examples per step', String(d.batchSize))
     .option('--gradient-accumulation-steps <n>', 'micro-batches per optimiser step', String(d.gradientAccumulation))
     .option(
       '--learning-rate, --lr <x>',
-      `peak learning rate (default ${lrText(d.learningRate)} for hidden ≤ ${d.compactHiddenSize}, else ${lrText(d.largeModelLearningRate)}; ${lrText(d.frozenLearningRate)} for frozen)`,
+      `peak learning rate (default by model width: ${d.learningRateByWidth.map((r) => `${lrText(r.lr)} ${Number.isFinite(r.maxHidden) ? `for hidden ≤ ${r.maxHidden}` : 'above'}`).join(', ')}; ${lrText(d.frozenLearningRate)} for frozen)`,
     )
     .option('--head-lr <x>', 'learning rate of the classification head (default: --learning-rate)')
     .option('--layer-lr-decay <x>', `layer-wise LR decay factor, e.g. 0.9 (default ${d.layerLrDecay} = off)`)
@@ -122,7 +129,7 @@ export function registerTrain(program: Command): void {
     .option('--max-length <n>', `longest token sequence (default ${d.maxLength})`)
     .option('--seed <n>', 'random seed (same seed → same metrics)', String(d.seed))
     .option('--eval-steps <n>', 'evaluate every N steps (default: every epoch)')
-    .option('--early-stopping-patience <n>', 'stop after N evaluations without improvement')
+    .option('--early-stopping-patience <n>', `stop after N evaluations without improvement, keeping the best (default ${d.earlyStoppingPatience}; 0 = never)`)
     .option('--metric-for-best-model <m>', `accuracy, macro_f1, mcc, eval_loss, ... (default ${Object.values(d.metricForBest).join(' / ')})`)
     .option('--threshold <x>', 'multi-label decision threshold', String(d.threshold))
     .option('--class-weights <w>', 'none or balanced (for imbalanced classes)')
@@ -130,6 +137,7 @@ export function registerTrain(program: Command): void {
     .option('--limit <n>', 'use only the first N training examples')
     .option('--augment <spec>', 'add augmented copies of the training examples (never validation): eda[:alpha,copies] or mlm[:rate,copies] (bertft augment shows them)')
     .option('--init <how>', 'pretrained, or random to train the same architecture from scratch (baseline)')
+    .option('--autotune [duration]', `search LR, epochs, batch size, strategy, pooling and head LR on the validation split within a time budget (e.g. 90s, 5m; default ${d.autotuneBudget}), keeping the best trial (docs/recipes.md)`)
     .option('--resume', 'continue from <output>/checkpoint-last after an interruption')
     .option('--checkpoint-minutes <x>', 'minutes between resumable checkpoints within an epoch', String(d.checkpointMinutes))
     .option('--keep-checkpoints', 'keep <output>/checkpoint-last after a successful run (default: deleted)')
@@ -172,8 +180,14 @@ Examples:
       process.on('SIGTERM', onSignal);
       let barOpen = false;
       let epochFirstStep = 0;
+      const budgetSeconds = flags.autotune === undefined ? undefined : parseDuration('--autotune', flags.autotune === true ? d.autotuneBudget : String(flags.autotune));
+      if (budgetSeconds !== undefined && options.resume) throw new UsageError('--autotune cannot --resume; run the search again');
+      const trainOrSearch = budgetSeconds === undefined ? fineTune : (o: FineTuneOptions, e: Parameters<typeof autotune>[1]) => autotune({ ...o, budgetSeconds }, e);
       try {
-        const results = await fineTune(options, {
+        const results = await trainOrSearch(options, {
+          onTrialStart: ({ trial, config, remainingSeconds }) => log(`autotune trial ${trial} (${remainingSeconds.toFixed(0)} s left): ${JSON.stringify(config)}`),
+          onTrialEnd: ({ record, best }) =>
+            log(`autotune trial ${record.trial}: ${record.status}, score ${record.score?.toFixed(4) ?? '—'} in ${record.seconds.toFixed(1)} s; best so far trial ${best?.trial ?? '—'} (${best?.score?.toFixed(4) ?? '—'})`),
           onLog: log,
           onTrainer: (t) => (trainer = t),
           onFeatures: ({ done, total, split }) => {

@@ -1,0 +1,198 @@
+/**
+ * Recipes against each other on the English data sets in ../shared/datasets, with the embedded
+ * bert-tiny-en: `bertft train` defaults (seeds 0-2), `--autotune` (seed 0), the best of a fixed grid
+ * (seed 0), and fastText (wasm, fastText's own supervised defaults, seeds 0-2) on the same splits.
+ * Every row: validation accuracy, macro-F1, wall time, final training loss, and the entropy of the
+ * training labels (a default run should end at or below half of it). Rows are appended to the JSON
+ * file as they finish, so a long run that is stopped keeps what it measured; --table prints the
+ * Markdown of docs/recipes.md from that file.
+ *
+ *   node --import tsx bench/recipes.ts [--datasets sst2-1k,sms_spam,emotion,ag_news,sst2]
+ *        [--rows defaults,fasttext,grid,autotune] [--seeds 0,1,2] [--cap 4000] [--autotune 5m]
+ *        [--json bench/results/recipes.jsonl] [--table]
+ *
+ * --cap N uses the first N training examples of the large sets (emotion 16k, AG News 9k, SST-2 67k;
+ * 0 = all): this 2-core machine cannot train them many times over. ChnSentiCorp needs a Chinese
+ * model, and ../shared/models has none, so it is not a row.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { getFastTextClass, getFastTextModule } from 'fasttext.wasm.js';
+import { readExamples, stratifiedSplit, type Example } from '../src/data/index.js';
+import { getRecipe } from '../src/datasets/index.js';
+import { classificationReport } from '../src/metrics/index.js';
+import { autotune, parseDuration, type AutotuneSummary } from '../src/training/autotune.js';
+import { fineTune, type FineTuneOptions } from '../src/training/fine-tune.js';
+
+const SHARED = process.env.BERTFT_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
+const DATASETS = flag('--datasets', 'sst2-1k,sms_spam,emotion,ag_news,sst2').split(',');
+const ROWS = flag('--rows', 'defaults,fasttext,grid,autotune').split(',');
+const SEEDS = flag('--seeds', '0,1,2').split(',').map(Number);
+const CAP = Number(flag('--cap', '4000'));
+const BUDGET = flag('--autotune', '5m');
+const JSON_FILE = resolve(flag('--json', 'bench/results/recipes.jsonl'));
+const WORK = join(tmpdir(), 'bertft-recipes');
+
+/** The fixed grid: full fine-tuning at three learning rates around the width rule, and the frozen default. */
+const GRID: Array<{ name: string; options: Partial<FineTuneOptions> }> = [
+  { name: 'full lr 1e-4', options: { learningRate: 1e-4 } },
+  { name: 'full lr 3e-4', options: { learningRate: 3e-4 } },
+  { name: 'full lr 1e-3', options: { learningRate: 1e-3 } },
+  { name: 'frozen', options: { strategy: 'frozen' } },
+];
+
+interface Split {
+  train: Example[];
+  dev: Example[];
+  capped: boolean;
+  trainFile: string;
+  devFile: string;
+}
+
+/** Train and validation examples of a bench data set, written as JSONL for fineTune and kept for fastText. */
+function loadSplit(name: string): Split {
+  const recipeName = name === 'sst2-1k' ? 'sst2' : name;
+  const recipe = getRecipe(recipeName);
+  const local = recipe.local!;
+  const files = (s: 'train' | 'validation') => local.splits[s]!.map((f) => join(SHARED, 'datasets', local.folder, f));
+  let train = readExamples(files('train'), local.read).examples;
+  let dev: Example[];
+  if (local.splits.validation) dev = readExamples(files('validation'), local.read).examples;
+  else ({ train, validation: dev } = stratifiedSplit(train, 0.1, 0)); // no validation split: 10% held out, seed 0
+  const limit = name === 'sst2-1k' ? 1000 : CAP > 0 ? CAP : Infinity;
+  const capped = train.length > limit;
+  train = train.slice(0, limit);
+  const dir = join(WORK, name);
+  mkdirSync(dir, { recursive: true });
+  const write = (file: string, xs: Example[]) => writeFileSync(file, xs.map((e) => JSON.stringify({ text: e.text, label: String(e.label) })).join('\n') + '\n');
+  const trainFile = join(dir, 'train.jsonl');
+  const devFile = join(dir, 'dev.jsonl');
+  write(trainFile, train);
+  write(devFile, dev);
+  return { train, dev, capped, trainFile, devFile };
+}
+
+/** Entropy (nats) of the label distribution: the loss of always predicting the class frequencies. */
+function labelEntropy(xs: Example[]): number {
+  const counts = new Map<string, number>();
+  for (const e of xs) counts.set(String(e.label), (counts.get(String(e.label)) ?? 0) + 1);
+  return -[...counts.values()].reduce((s, c) => s + (c / xs.length) * Math.log(c / xs.length), 0);
+}
+
+interface Row {
+  dataset: string;
+  row: string;
+  seed: number;
+  train: number;
+  dev: number;
+  capped: boolean;
+  accuracy: number;
+  macro_f1: number;
+  wall_s: number;
+  final_train_loss: number | null;
+  label_entropy: number;
+  detail?: Record<string, unknown>;
+}
+
+function record(row: Row): void {
+  mkdirSync(dirname(JSON_FILE), { recursive: true });
+  appendFileSync(JSON_FILE, JSON.stringify(row) + '\n');
+  const loss = row.final_train_loss === null ? '—' : row.final_train_loss.toFixed(3);
+  console.log(`${row.dataset} | ${row.row} | seed ${row.seed} | acc ${row.accuracy.toFixed(4)} | macro-F1 ${row.macro_f1.toFixed(4)} | ${row.wall_s.toFixed(1)} s | loss ${loss} (H/2 ${(row.label_entropy / 2).toFixed(3)})`);
+}
+
+function fromResults(r: Record<string, any>): Pick<Row, 'accuracy' | 'macro_f1' | 'final_train_loss'> {
+  const history = r.history as Array<{ train_loss: number }>;
+  return { accuracy: r.final_eval.accuracy, macro_f1: r.final_eval.macro_f1, final_train_loss: history.at(-1)?.train_loss ?? null };
+}
+
+async function bertRun(name: string, split: Split, options: Partial<FineTuneOptions>, seed: number) {
+  const t0 = Date.now();
+  const r = (await fineTune({ train: split.trainFile, validation: split.devFile, output: join(WORK, name, 'out'), seed, ...options })) as Record<string, any>;
+  return { r, wall: (Date.now() - t0) / 1000 };
+}
+
+async function fastText(split: Split, seed: number) {
+  const t0 = Date.now();
+  const FastText = await getFastTextClass({ getFastTextModule });
+  const ft = new FastText();
+  const clean = (t: string) => t.replace(/\s+/g, ' ').trim();
+  const text = split.train.map((e) => `__label__${String(e.label).replace(/\s+/g, '_')} ${clean(e.text)}`).join('\n') + '\n';
+  // fasttext.wasm.js fetches its training file; a data: URL keeps it in memory. These are fastText's
+  // supervised defaults (lr 0.1, dim 100, 5 epochs, word unigrams, softmax), one thread.
+  const model = (await ft.trainSupervised(`data:text/plain;base64,${Buffer.from(text).toString('base64')}`, { lr: 0.1, dim: 100, epoch: 5, minCount: 1, wordNgrams: 1, loss: 'softmax', seed }, () => {})) as {
+    predict(t: string, k: number, threshold: number): { get(i: number): [number, string]; size(): number };
+  };
+  const labels = [...new Set(split.train.map((e) => String(e.label)))].sort();
+  const yTrue = split.dev.map((e) => labels.indexOf(String(e.label)));
+  const yPred = split.dev.map((e) => {
+    const p = model.predict(clean(e.text), 1, 0);
+    return p.size() ? labels.findIndex((l) => `__label__${l.replace(/\s+/g, '_')}` === p.get(0)[1]) : 0;
+  });
+  const report = classificationReport(yTrue, yPred, labels) as unknown as { accuracy: number; macro_f1: number };
+  return { accuracy: report.accuracy, macro_f1: report.macro_f1, wall: (Date.now() - t0) / 1000 };
+}
+
+async function main(): Promise<void> {
+  for (const name of DATASETS) {
+    const split = loadSplit(name);
+    const base = { dataset: name, train: split.train.length, dev: split.dev.length, capped: split.capped, label_entropy: labelEntropy(split.train) };
+    console.log(`# ${name}: ${split.train.length} train${split.capped ? ` (first ${split.train.length})` : ''}, ${split.dev.length} validation, label entropy ${base.label_entropy.toFixed(3)}`);
+    for (const row of ROWS) {
+      if (row === 'defaults') {
+        for (const seed of SEEDS) {
+          const { r, wall } = await bertRun(name, split, {}, seed);
+          record({ ...base, row: 'defaults', seed, wall_s: wall, ...fromResults(r), detail: { recipe_rules: r.recipe_rules, best: r.best, evaluations: r.history.length } });
+        }
+      } else if (row === 'fasttext') {
+        for (const seed of SEEDS) {
+          const f = await fastText(split, seed);
+          record({ ...base, row: 'fastText (defaults)', seed, accuracy: f.accuracy, macro_f1: f.macro_f1, wall_s: f.wall, final_train_loss: null });
+        }
+      } else if (row === 'grid') {
+        for (const g of GRID) {
+          const { r, wall } = await bertRun(name, split, g.options, 0);
+          record({ ...base, row: `grid: ${g.name}`, seed: 0, wall_s: wall, ...fromResults(r), detail: { hyperparameters: r.hyperparameters, best: r.best } });
+        }
+      } else if (row === 'autotune') {
+        const t0 = Date.now();
+        const r = (await autotune({ train: split.trainFile, validation: split.devFile, output: join(WORK, name, 'autotune'), seed: 0, budgetSeconds: parseDuration('--autotune', BUDGET) })) as Record<string, any>;
+        const a = r.autotune as AutotuneSummary;
+        record({ ...base, row: `autotune ${BUDGET}`, seed: 0, wall_s: (Date.now() - t0) / 1000, ...fromResults(r), detail: { best_trial: a.best_trial, trials: a.trials.map((t) => ({ trial: t.trial, config: t.config, status: t.status, score: t.score })) } });
+      } else {
+        throw new Error(`unknown row ${row}`);
+      }
+    }
+  }
+}
+
+/** The Markdown table of docs/recipes.md: mean ± spread (max − min) over seeds where there are several. */
+function table(): void {
+  const rows = readFileSync(JSON_FILE, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) groups.set(`${r.dataset}\u0000${r.row}`, [...(groups.get(`${r.dataset}\u0000${r.row}`) ?? []), r]);
+  const stat = (xs: number[], digits: number) => {
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    return xs.length > 1 ? `${mean.toFixed(digits)} ± ${((Math.max(...xs) - Math.min(...xs)) / 2).toFixed(digits)}` : mean.toFixed(digits);
+  };
+  console.log('| data set | train / validation | row | seeds | accuracy | macro-F1 | wall time (s) | final train loss | ≤ H/2? |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const g of groups.values()) {
+    const r0 = g[0]!;
+    const losses = g.map((r) => r.final_train_loss).filter((x): x is number => x !== null);
+    const fits = losses.length ? (losses.every((l) => l <= r0.label_entropy / 2) ? 'yes' : 'no') : '—';
+    console.log(
+      `| ${r0.dataset} | ${r0.train}${r0.capped ? ' (capped)' : ''} / ${r0.dev} | ${r0.row} | ${g.map((r) => r.seed).join(',')} | ${stat(g.map((r) => r.accuracy), 4)} | ${stat(g.map((r) => r.macro_f1), 4)} | ${stat(g.map((r) => r.wall_s), 1)} | ${losses.length ? stat(losses, 3) : '—'} (H/2 ${(r0.label_entropy / 2).toFixed(3)}) | ${fits} |`,
+    );
+  }
+}
+
+if (args.includes('--table')) {
+  if (!existsSync(JSON_FILE)) throw new Error(`${JSON_FILE}: no results yet`);
+  table();
+} else {
+  await main();
+}
