@@ -21,6 +21,27 @@ export interface ClassifierEngineOptions {
   classWeights?: Float32Array;
   /** The objective (default classification); see ClassifierSpec.head. */
   head?: 'classification' | 'masked-lm';
+  /** Domain adaptation objectives; training batches then carry `sourceCount` (see TrainBatch). */
+  domain?: DomainObjectives;
+}
+
+/** What domain adaptation adds to the training objective (heads/domain.ts, src/adaptation/). */
+export interface DomainObjectives {
+  /** DANN: a domain discriminator behind a gradient-reversal layer scaled by StepOptions.domainLambda. */
+  dann?: boolean;
+  /** Deep CORAL: this weight times ||C_s − C_t||²_F / 4d² (0 or absent = off). */
+  coralWeight?: number;
+}
+
+/** Domain-objective values of the last training step (engines with `domain` objectives). */
+export interface DomainStepStats {
+  /** Discriminator binary cross-entropy (DANN), mean over the step's micro-batches. */
+  domainLoss?: number;
+  /** Share of rows the discriminator assigns to their true domain (DANN); 0.5 is the aim. */
+  domainCorrect?: number;
+  domainCount?: number;
+  /** ||C_s − C_t||²_F / 4d² before its weight (CORAL). */
+  coralLoss?: number;
 }
 
 /** A batch with its targets: rows of width `numOutputs` (one-hot, multi-hot or values). */
@@ -29,6 +50,11 @@ export interface TrainBatch {
   targets: Float32Array;
   /** Masked-LM batches: which token rows are predicted, and the flat target index of each (heads/masked-lm.ts). */
   masked?: MaskedTargets;
+  /**
+   * Domain adaptation: rows [0, sourceCount) are labelled source rows (`targets` has that many
+   * rows), the rest unlabelled target rows.
+   */
+  sourceCount?: number;
 }
 
 /** The masked positions of a masked-LM batch. */
@@ -55,6 +81,8 @@ export interface StepOptions {
   settingsOf: (name: string) => ParamSettings;
   /** Seeds dropout for this step, so the run is reproducible and a resumed run continues identically. */
   dropoutSeed: number;
+  /** DANN's gradient-reversal coefficient λ for this step (heads/domain.ts dannLambda). */
+  domainLambda?: number;
 }
 
 /** Moments and step count of AdamW, in host memory (what a resumable checkpoint stores). */
@@ -80,6 +108,8 @@ export interface ClassifierEngine {
   /** All parameters (encoder + head) by HF name without the `bert.` prefix. */
   weights(): Promise<Map<string, HostTensor>>;
   optimizerState(): Promise<OptimizerState>;
+  /** The domain objectives of the last trainStep, for engines built with `domain` (else undefined). */
+  domainStats?(): DomainStepStats | undefined;
   loadOptimizerState(state: OptimizerState): void;
   dispose(): void;
 }

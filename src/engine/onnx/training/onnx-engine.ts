@@ -1,7 +1,8 @@
 import type * as Ort from 'onnxruntime-node';
 import type { TokenBatch } from '../../tfjs/inputs.js';
 import type { HostTensor } from '../../../models/host-tensor.js';
-import type { ClassifierEngine, ClassifierEngineOptions, OptimizerState, StepOptions, TrainBatch } from '../../types.js';
+import type { ClassifierEngine, ClassifierEngineOptions, DomainStepStats, OptimizerState, StepOptions, TrainBatch } from '../../types.js';
+import { domainAccuracy } from '../../../heads/domain.js';
 import { createSession, int64Tensor, loadOrt, type OrtModule, type OrtSession, type OrtSessionOptions } from '../session.js';
 import { BATCH_DIM, INPUT_NAMES, SEQUENCE_DIM } from '../trace.js';
 import { toModelBytes } from '../to-proto.js';
@@ -53,6 +54,8 @@ export class OnnxClassifierEngine implements ClassifierEngine {
   private trainable: string[] = [];
   private readonly graphs = new Map<string, Promise<LoadedGraph>>();
   private trainingKey = '';
+  /** The domain objectives of the last step (domain adaptation only). */
+  private lastDomain?: DomainStepStats;
   private disposed = false;
 
   constructor(private readonly options: OnnxEngineOptions) {
@@ -69,6 +72,7 @@ export class OnnxClassifierEngine implements ClassifierEngine {
       numOutputs: options.numOutputs,
       classWeights: options.classWeights,
       head: options.head,
+      domain: options.domain,
     };
   }
 
@@ -103,6 +107,7 @@ export class OnnxClassifierEngine implements ClassifierEngine {
     const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
     let accumulated: Map<string, Ort.Tensor> | undefined;
     let lossSum = 0;
+    const domain: DomainStepStats | undefined = this.spec.domain ? {} : undefined;
     for (let i = 0; i < microBatches.length; i++) {
       const batch = microBatches[i];
       const last = i === microBatches.length - 1;
@@ -113,6 +118,7 @@ export class OnnxClassifierEngine implements ClassifierEngine {
       const { session, meta } = await this.graph(`${request.kind}|${gradsIn}`, request);
       const feeds = this.batchFeeds(ort, batch);
       feeds[STEP_NAMES.lossScale] = scalar(batch.tokens.batchSize / total);
+      if (domain) this.addDomainFeeds(ort, feeds, batch, options.domainLambda ?? 0);
       this.addDropoutMasks(ort, feeds, meta, batch.tokens, options.dropoutSeed, i);
       if (accumulated) for (const [p, g] of accumulated) feeds[STEP_NAMES.gradIn(p)] = g;
       if (last) {
@@ -129,10 +135,12 @@ export class OnnxClassifierEngine implements ClassifierEngine {
       if (!last) {
         const out = await session.run(this.only(session, feeds));
         lossSum += ((out[STEP_NAMES.loss].data as Float32Array)[0] * batch.tokens.batchSize) / total;
+        if (domain) addDomainStats(domain, out, batch, batch.tokens.batchSize / total);
         accumulated = new Map(meta.differentiated.map((p) => [p, out[STEP_NAMES.grad(p)]]));
         continue;
       }
       const fetches: Record<string, Ort.Tensor | null> = { [STEP_NAMES.loss]: null };
+      for (const name of DOMAIN_OUTPUTS) if (session.outputNames.includes(name)) fetches[name] = null;
       for (const p of meta.differentiated) {
         const s = this.spareOf(ort, p);
         fetches[STEP_NAMES.newParam(p)] = s.p;
@@ -141,6 +149,7 @@ export class OnnxClassifierEngine implements ClassifierEngine {
       }
       const out = await session.run(this.only(session, feeds), fetches);
       lossSum += ((out[STEP_NAMES.loss].data as Float32Array)[0] * batch.tokens.batchSize) / total;
+      if (domain) addDomainStats(domain, out, batch, batch.tokens.batchSize / total);
       // onnxruntime wrote the results into the spare tensors: they become current, and the
       // tensors just read become the spares of the next step.
       for (const p of meta.differentiated) {
@@ -151,7 +160,24 @@ export class OnnxClassifierEngine implements ClassifierEngine {
         this.moments.set(p, { m: next.m, v: next.v });
       }
     }
+    this.lastDomain = domain;
     return lossSum;
+  }
+
+  domainStats(): DomainStepStats | undefined {
+    return this.lastDomain;
+  }
+
+  /** A mixed source/target batch's domain inputs: source row count, domain labels, source mask, λ. */
+  private addDomainFeeds(ort: OrtModule, feeds: Feeds, batch: TrainBatch, lambda: number): void {
+    const n = batch.tokens.batchSize;
+    const sources = batch.sourceCount;
+    if (sources === undefined || sources < 2 || n - sources < 2) throw new Error(`a domain-adaptation batch needs at least 2 source and 2 target rows (got ${sources ?? 'no source count'} of ${n})`);
+    const labels = new Float32Array(n).fill(1, sources);
+    feeds[STEP_NAMES.sourceCount] = int64Tensor(ort, Int32Array.of(sources), [1]);
+    feeds[STEP_NAMES.domainLabels] = new ort.Tensor('float32', labels, [n, 1]);
+    feeds[STEP_NAMES.sourceMask] = new ort.Tensor('float32', labels.map((l) => 1 - l), [n, 1]);
+    feeds[STEP_NAMES.grlLambda] = new ort.Tensor('float32', Float32Array.of(lambda), []);
   }
 
   async logits(tokens: TokenBatch): Promise<Float32Array> {
@@ -295,7 +321,8 @@ export class OnnxClassifierEngine implements ClassifierEngine {
       feeds[STEP_NAMES.mlmPositions] = int64Tensor(ort, batch.masked.positions, [m]);
       feeds[STEP_NAMES.mlmTargetIndex] = int64Tensor(ort, batch.masked.targetIndex, [m]);
     }
-    if (batch.targets.length > 0) feeds[STEP_NAMES.targets] = new ort.Tensor('float32', batch.targets, [tokens.batchSize, this.spec.numOutputs]);
+    // A domain-adaptation batch has targets for its source rows only.
+    if (batch.targets.length > 0) feeds[STEP_NAMES.targets] = new ort.Tensor('float32', batch.targets, [batch.targets.length / this.spec.numOutputs, this.spec.numOutputs]);
     for (const [name, t] of this.params) feeds[name] = t;
     return feeds;
   }
@@ -318,5 +345,22 @@ export class OnnxClassifierEngine implements ClassifierEngine {
       out[name] = t;
     }
     return out;
+  }
+}
+
+const DOMAIN_OUTPUTS = [STEP_NAMES.domainLoss, STEP_NAMES.domainLogits, STEP_NAMES.coralLoss];
+
+/** Adds one micro-batch's domain outputs to a step's stats (losses weighted by the micro-batch's share). */
+function addDomainStats(stats: DomainStepStats, out: Record<string, Ort.Tensor>, batch: TrainBatch, share: number): void {
+  const value = (name: string) => (out[name] ? (out[name].data as Float32Array)[0] : undefined);
+  const d = value(STEP_NAMES.domainLoss);
+  if (d !== undefined) stats.domainLoss = (stats.domainLoss ?? 0) + d * share;
+  const c = value(STEP_NAMES.coralLoss);
+  if (c !== undefined) stats.coralLoss = (stats.coralLoss ?? 0) + c * share;
+  const logits = out[STEP_NAMES.domainLogits];
+  if (logits) {
+    const acc = domainAccuracy(logits.data as Float32Array, batch.sourceCount ?? 0);
+    stats.domainCorrect = (stats.domainCorrect ?? 0) + acc.correct;
+    stats.domainCount = (stats.domainCount ?? 0) + acc.count;
   }
 }

@@ -1,10 +1,12 @@
 import type { Pooling } from '../../../models/bert/bert.js';
 import type { BertConfig } from '../../../models/bert/config.js';
-import { classifierLoss, sequenceClassifierLogits, type ProblemType } from '../../../heads/classification.js';
-import { bertForward } from '../../../models/bert/bert.js';
+import { classifierLogits, classifierLoss, sequenceClassifierLogits, type ProblemType } from '../../../heads/classification.js';
+import { bertForward, pool, type ParamMap } from '../../../models/bert/bert.js';
 import { maskedLmLogits, maskedLmLoss } from '../../../heads/masked-lm.js';
+import { coralLoss, domainLogits, domainLoss } from '../../../heads/domain.js';
+import { gradientReversal } from './gradient-reversal.js';
 import type { HostTensor } from '../../../models/host-tensor.js';
-import type { ParamSettings } from '../../types.js';
+import type { DomainObjectives, ParamSettings } from '../../types.js';
 import type { GraphBuilder } from '../builder.js';
 import { ElemType, type Graph } from '../graph.js';
 import { pruneGraph } from '../prune.js';
@@ -38,7 +40,17 @@ export interface ClassifierSpec {
    * the batch feeds `mlm_positions` and `mlm_target_index` and `logits` are [masked_count, V].
    */
   head?: 'classification' | 'masked-lm';
+  /**
+   * Domain adaptation (src/adaptation/): training graphs then take a batch whose first
+   * `source_count` rows are labelled source texts and the rest unlabelled target texts; the class
+   * loss counts the source rows only, and the objectives below are added on the pooled features of
+   * all rows. The logits and loss graphs stay those of the plain classifier.
+   */
+  domain?: DomainObjectives;
 }
+
+/** The source-row dim of a domain-adaptation batch's targets. */
+export const SOURCE_DIM = 'source_count';
 
 /** The masked-count dim of the masked-LM inputs. */
 export const MASKED_DIM = 'masked_count';
@@ -62,6 +74,17 @@ export const STEP_NAMES = {
   mlmPositions: 'mlm_positions',
   /** Masked LM: m·V + label of each masked token (see heads/masked-lm.ts), int64 [masked_count]. */
   mlmTargetIndex: 'mlm_target_index',
+  /** Domain adaptation: how many leading rows of the batch are labelled source rows, int64 [1]. */
+  sourceCount: 'source_count',
+  /** Domain adaptation: 1 for target rows, 0 for source rows, float [B, 1]. */
+  domainLabels: 'domain_labels',
+  /** Domain adaptation: 1 for source rows, 0 for target rows, float [B, 1] (CORAL's covariances). */
+  sourceMask: 'source_mask',
+  /** DANN: the gradient-reversal coefficient λ of this step, float scalar. */
+  grlLambda: 'grl_lambda',
+  domainLoss: 'domain_loss',
+  domainLogits: 'domain_logits',
+  coralLoss: 'coral_loss',
   /** Gradient of the loss fed into the backward pass: a micro-batch's share of the batch. */
   lossScale: 'loss_scale',
   loss: 'loss',
@@ -94,6 +117,20 @@ export function buildStepGraph(spec: ClassifierSpec, request: StepGraphRequest):
     const ops = new TrainingOps(b, { dropoutSites: training ? dropoutSites : undefined });
     const maskedLm = spec.head === 'masked-lm';
     const positions = maskedLm ? b.addInput(STEP_NAMES.mlmPositions, ElemType.Int64, [MASKED_DIM]) : '';
+    if (training && spec.domain && !maskedLm) {
+      // Mixed source/target batches: the same encoder and head, plus the domain objectives.
+      const features = pool(ops, bertForward(ops, spec.config, params, inputs), inputs.attentionMask, spec.pooling);
+      const allLogits = classifierLogits(ops, params, features, spec.config.hiddenDropoutProb);
+      const objective = domainObjective(b, ops, spec, params, features, allLogits);
+      b.addOutput(objective.classLoss, STEP_NAMES.loss);
+      const seed = b.addInput(STEP_NAMES.lossScale, ElemType.Float, []);
+      const grads = appendGradients(b, objective.total, [...request.trainable], { seed });
+      differentiated = request.trainable.filter((p) => grads.has(p));
+      const total = (p: string) => (request.gradsIn ? b.op('Add', [grads.get(p)!, b.addInput(STEP_NAMES.gradIn(p), ElemType.Float, b.shape(p))]) : grads.get(p)!);
+      if (request.kind === 'grads') for (const p of differentiated) b.addOutput(total(p), STEP_NAMES.grad(p));
+      else appendUpdate(b, differentiated, total, request.settings, request.hyper ?? DEFAULT_ADAMW);
+      return;
+    }
     const logits = maskedLm
       ? maskedLmLogits(ops, spec.config, params, bertForward(ops, spec.config, params, inputs).sequenceOutput, positions)
       : sequenceClassifierLogits(ops, spec.config, params, inputs, spec.pooling);
@@ -125,6 +162,46 @@ export function buildStepGraph(spec: ClassifierSpec, request: StepGraphRequest):
     appendUpdate(b, differentiated, total, request.settings, request.hyper ?? DEFAULT_ADAMW);
   });
   return { graph: dropUnusedInputs(pruneGraph(builder.graph)), dropoutSites: dropoutSites.filter((s) => isRead(builder.graph, s.input)), differentiated };
+}
+
+/**
+ * Class loss over the source rows, plus the domain objectives over all rows. Adds the domain
+ * inputs and the `domain_loss`/`domain_logits`/`coral_loss` outputs. Returns the class loss (the
+ * reported `loss`, comparable with eval_loss) and the total that is differentiated.
+ */
+function domainObjective(
+  b: GraphBuilder,
+  ops: TrainingOps,
+  spec: ClassifierSpec,
+  params: ParamMap<string>,
+  features: string,
+  allLogits: string,
+): { classLoss: string; total: string } {
+  const sourceCount = b.addInput(STEP_NAMES.sourceCount, ElemType.Int64, [1]);
+  // Rows [0, source_count): a Slice with a constant start, which the Slice VJP pads back with zeros.
+  const sourceLogits = b.op('Slice', [allLogits, b.int64s([0]), sourceCount, b.int64s([0])], {}, {
+    hint: 'source_logits',
+    outputTypes: [{ elemType: ElemType.Float, shape: [SOURCE_DIM, spec.numOutputs] }],
+  });
+  const targets = b.addInput(STEP_NAMES.targets, ElemType.Float, [SOURCE_DIM, spec.numOutputs]);
+  const classWeights = spec.classWeights ? b.constant(ElemType.Float, [spec.classWeights.length], [...spec.classWeights], 'class_weights') : undefined;
+  const classLoss = classifierLoss(ops, spec.problem, sourceLogits, targets, classWeights);
+  let total = classLoss;
+  if (spec.domain?.dann) {
+    const reversed = gradientReversal(b, features, b.addInput(STEP_NAMES.grlLambda, ElemType.Float, []));
+    const logits = domainLogits(ops, params, reversed);
+    const loss = domainLoss(ops, logits, b.addInput(STEP_NAMES.domainLabels, ElemType.Float, [BATCH_DIM, 1]));
+    b.addOutput(loss, STEP_NAMES.domainLoss);
+    b.addOutput(logits, STEP_NAMES.domainLogits);
+    total = b.op('Add', [total, loss], {}, { hint: 'total_loss' });
+  }
+  const coralWeight = spec.domain?.coralWeight ?? 0;
+  if (coralWeight > 0) {
+    const loss = coralLoss(ops, features, b.addInput(STEP_NAMES.sourceMask, ElemType.Float, [BATCH_DIM, 1]), spec.config.hiddenSize);
+    b.addOutput(loss, STEP_NAMES.coralLoss);
+    total = b.op('Add', [total, ops.affine(loss, coralWeight)], {}, { hint: 'total_loss' });
+  }
+  return { classLoss, total };
 }
 
 function appendUpdate(

@@ -1,13 +1,18 @@
 import { ElemType } from '../../graph.js';
 import type { VjpRule } from './context.js';
 import { outGrad, reduceToShape, toFloat } from './helpers.js';
+import { gradientScaleOf } from '../gradient-reversal.js';
 
 /** VJP rules of element-wise ops (broadcasting binary ops reduce back to each input's shape). */
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 export const elementwiseRules: Record<string, VjpRule> = {
-  Identity: (ctx) => [outGrad(ctx)],
+  // A gradient-reversal layer is an Identity whose gradient is scaled by −λ (gradient-reversal.ts).
+  Identity: (ctx) => {
+    const scale = gradientScaleOf(ctx.builder, ctx.node.outputs[0]);
+    return [scale === undefined ? outGrad(ctx) : ctx.builder.op('Mul', [outGrad(ctx), scale], {}, { hint: 'grl_grad' })];
+  },
 
   Add: (ctx) => {
     const b = ctx.builder;
