@@ -41,6 +41,14 @@ export interface OrtSessionOptions {
   executionProviders?: string[];
   /** Write the optimised graph here (for inspecting what onnxruntime fused). */
   optimizedModelPath?: string;
+  /**
+   * Let idle intra-op threads spin between operators (onnxruntime's default, true). Spinning
+   * saves the wake-up of each parallel section; on a machine whose cores are shared it burns
+   * cycles the other work needs (bench/train-step.ts measures both).
+   */
+  spinning?: boolean;
+  /** Write onnxruntime's per-operator profile (JSON) to files starting with this prefix. */
+  profilePrefix?: string;
 }
 
 /** Creates an onnxruntime session from model bytes. */
@@ -57,6 +65,8 @@ export async function createSession(model: Uint8Array, options: OrtSessionOption
       graphOptimizationLevel: options.optimization ?? 'all',
       executionProviders: options.executionProviders ?? ['cpu'],
       ...(options.optimizedModelPath === undefined ? {} : { optimizedModelFilePath: options.optimizedModelPath }),
+      ...(options.profilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: options.profilePrefix }),
+      ...(options.spinning === undefined ? {} : { extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } } }),
       logSeverityLevel: 3,
     });
   } catch (e) {

@@ -7,13 +7,25 @@ import { createSession, int64Tensor, loadOrt, type OrtModule, type OrtSession, t
 import { BATCH_DIM, INPUT_NAMES, SEQUENCE_DIM } from '../trace.js';
 import { toModelBytes } from '../to-proto.js';
 import { fillDropoutMask, siteDims } from './dropout-masks.js';
+import { EmbeddingRowsAdamW, type StepRows, type TableArrays } from './embedding-rows.js';
 import { biasCorrection, DEFAULT_ADAMW, OPTIMIZER_INPUTS } from './optimizer.js';
 import { buildStepGraph, STEP_NAMES, type ClassifierSpec, type StepGraph, type StepGraphRequest } from './step-graph.js';
 
 export interface OnnxEngineOptions extends ClassifierEngineOptions {
   /** onnxruntime session options (threads, optimisation level). */
   session?: OrtSessionOptions;
+  /**
+   * How the word-embedding table is updated by a classification step. `rows` (default): the step
+   * graph sees only the rows the batch reads, and the zero-gradient AdamW steps of the other rows
+   * are applied exactly when they are next read (embedding-rows.ts); `dense`: every row in the
+   * graph, every step. Both are torch.optim.AdamW and agree to float32 rounding. Masked-LM
+   * training always uses `dense` (its decoder reads every row).
+   */
+  wordEmbeddingUpdate?: 'rows' | 'dense';
 }
+
+/** The table `wordEmbeddingUpdate: 'rows'` applies to. */
+const WORD_EMBEDDINGS = 'embeddings.word_embeddings.weight';
 
 interface LoadedGraph {
   session: OrtSession;
@@ -57,6 +69,8 @@ export class OnnxClassifierEngine implements ClassifierEngine {
   /** The domain objectives of the last step (domain adaptation only). */
   private lastDomain?: DomainStepStats;
   private disposed = false;
+  /** Lazy exact AdamW of the word-embedding rows (created at the first step that trains them). */
+  private rowsAdamW?: EmbeddingRowsAdamW;
 
   constructor(private readonly options: OnnxEngineOptions) {
     // A fixed (sorted) parameter order: the global norm sums in this order, as in the TF.js engine.
@@ -105,6 +119,21 @@ export class OnnxClassifierEngine implements ClassifierEngine {
     this.step += 1;
     const { biasCorrection: bc, epsHat } = biasCorrection(DEFAULT_ADAMW, this.step);
     const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
+    // Word-embedding rows: bring this step's rows current and feed only them (embedding-rows.ts).
+    const compact = this.compactRows();
+    let rows: { step: StepRows; values: TableArrays } | undefined;
+    if (compact) {
+      const lazy = this.lazyRows(ort);
+      const s = options.settingsOf(WORD_EMBEDDINGS);
+      lazy.recordStep(this.step, { lr: options.lr, lrScale: s.lrScale, weightDecay: s.weightDecay, biasCorrection: bc, epsHat });
+      const arrays = this.tableArrays(ort);
+      const step = lazy.begin(microBatches.map((b) => b.tokens.inputIds), arrays, this.step);
+      rows = { step, values: lazy.gather(step, arrays) };
+    } else {
+      // The table is frozen in this step, and the graph reads it whole: bring every row current.
+      this.rowsAdamW?.recordStep(this.step);
+      this.flushRows(ort);
+    }
     let accumulated: Map<string, Ort.Tensor> | undefined;
     let lossSum = 0;
     const domain: DomainStepStats | undefined = this.spec.domain ? {} : undefined;
@@ -112,11 +141,21 @@ export class OnnxClassifierEngine implements ClassifierEngine {
       const batch = microBatches[i];
       const last = i === microBatches.length - 1;
       const gradsIn = i > 0;
+      const compactRows = compact ? WORD_EMBEDDINGS : undefined;
       const request: StepGraphRequest = last
-        ? { kind: 'update', trainable: this.trainable, gradsIn, settings: options.settingsOf }
-        : { kind: 'grads', trainable: this.trainable, gradsIn };
+        ? { kind: 'update', trainable: this.trainable, gradsIn, settings: options.settingsOf, compactRows }
+        : { kind: 'grads', trainable: this.trainable, gradsIn, compactRows };
       const { session, meta } = await this.graph(`${request.kind}|${gradsIn}`, request);
       const feeds = this.batchFeeds(ort, batch);
+      if (rows) {
+        const dims = [rows.step.count, this.options.config.hiddenSize];
+        feeds[WORD_EMBEDDINGS] = new ort.Tensor('float32', rows.values.table, dims);
+        feeds[INPUT_NAMES.inputIds] = int64Tensor(ort, rows.step.slots[i]!, [batch.tokens.batchSize, batch.tokens.seqLength]);
+        if (last) {
+          feeds[STEP_NAMES.m(WORD_EMBEDDINGS)] = new ort.Tensor('float32', rows.values.m, dims);
+          feeds[STEP_NAMES.v(WORD_EMBEDDINGS)] = new ort.Tensor('float32', rows.values.v, dims);
+        }
+      }
       feeds[STEP_NAMES.lossScale] = scalar(batch.tokens.batchSize / total);
       if (domain) this.addDomainFeeds(ort, feeds, batch, options.domainLambda ?? 0);
       this.addDropoutMasks(ort, feeds, meta, batch.tokens, options.dropoutSeed, i);
@@ -127,6 +166,7 @@ export class OnnxClassifierEngine implements ClassifierEngine {
         feeds[OPTIMIZER_INPUTS.epsHat] = scalar(epsHat);
         feeds[OPTIMIZER_INPUTS.maxGradNorm] = scalar(options.maxGradNorm > 0 ? options.maxGradNorm : Infinity);
         for (const p of meta.differentiated) {
+          if (p === compactRows) continue;
           const mv = this.momentsOf(ort, p);
           feeds[STEP_NAMES.m(p)] = mv.m;
           feeds[STEP_NAMES.v(p)] = mv.v;
@@ -142,6 +182,12 @@ export class OnnxClassifierEngine implements ClassifierEngine {
       const fetches: Record<string, Ort.Tensor | null> = { [STEP_NAMES.loss]: null };
       for (const name of DOMAIN_OUTPUTS) if (session.outputNames.includes(name)) fetches[name] = null;
       for (const p of meta.differentiated) {
+        if (p === compactRows) {
+          fetches[STEP_NAMES.newParam(p)] = null;
+          fetches[STEP_NAMES.newM(p)] = null;
+          fetches[STEP_NAMES.newV(p)] = null;
+          continue;
+        }
         const s = this.spareOf(ort, p);
         fetches[STEP_NAMES.newParam(p)] = s.p;
         fetches[STEP_NAMES.newM(p)] = s.m;
@@ -150,9 +196,14 @@ export class OnnxClassifierEngine implements ClassifierEngine {
       const out = await session.run(this.only(session, feeds), fetches);
       lossSum += ((out[STEP_NAMES.loss].data as Float32Array)[0] * batch.tokens.batchSize) / total;
       if (domain) addDomainStats(domain, out, batch, batch.tokens.batchSize / total);
+      if (rows && compactRows) {
+        const data = (name: string) => out[name].data as Float32Array;
+        this.rowsAdamW!.scatter(rows.step, { table: data(STEP_NAMES.newParam(compactRows)), m: data(STEP_NAMES.newM(compactRows)), v: data(STEP_NAMES.newV(compactRows)) }, this.tableArrays(ort), this.step);
+      }
       // onnxruntime wrote the results into the spare tensors: they become current, and the
       // tensors just read become the spares of the next step.
       for (const p of meta.differentiated) {
+        if (p === compactRows) continue;
         const next = this.spare.get(p)!;
         const { m, v } = this.moments.get(p)!;
         this.spare.set(p, { p: this.params.get(p)!, m, v });
@@ -184,6 +235,7 @@ export class OnnxClassifierEngine implements ClassifierEngine {
     const ort = await this.ready();
     if (tokens.batchSize === 0) return new Float32Array(0);
     const { session } = await this.graph('logits', { kind: 'logits' });
+    this.flushRows(ort);
     const feeds = this.batchFeeds(ort, { tokens, targets: new Float32Array(0) });
     const out = await session.run(this.only(session, feeds));
     return out[STEP_NAMES.logits].data as Float32Array;
@@ -193,6 +245,7 @@ export class OnnxClassifierEngine implements ClassifierEngine {
   async maskedLmLogits(batch: TrainBatch): Promise<Float32Array> {
     const ort = await this.ready();
     const { session } = await this.graph('logits', { kind: 'logits' });
+    this.flushRows(ort);
     const out = await session.run(this.only(session, this.batchFeeds(ort, batch)));
     return out[STEP_NAMES.logits].data as Float32Array;
   }
@@ -200,19 +253,20 @@ export class OnnxClassifierEngine implements ClassifierEngine {
   async evalLoss(batch: TrainBatch): Promise<number> {
     const ort = await this.ready();
     const { session } = await this.graph('loss', { kind: 'loss' });
+    this.flushRows(ort);
     const out = await session.run(this.only(session, this.batchFeeds(ort, batch)));
     return (out[STEP_NAMES.loss].data as Float32Array)[0];
   }
 
   async weights(): Promise<Map<string, HostTensor>> {
-    await this.ready();
+    this.flushRows(await this.ready());
     const out = new Map<string, HostTensor>();
     for (const [name, t] of this.params) out.set(name, { shape: [...t.dims], data: Float32Array.from(t.data as Float32Array) });
     return out;
   }
 
   async optimizerState(): Promise<OptimizerState> {
-    await this.ready();
+    this.flushRows(await this.ready());
     const moments: OptimizerState['moments'] = new Map();
     for (const [name, { m, v }] of this.moments) {
       moments.set(name, { m: Float32Array.from(m.data as Float32Array), v: Float32Array.from(v.data as Float32Array), shape: [...m.dims] });
@@ -221,6 +275,8 @@ export class OnnxClassifierEngine implements ClassifierEngine {
   }
 
   loadOptimizerState(state: OptimizerState): void {
+    // Pending zero-gradient steps belong to the state being replaced; the new state is current.
+    this.rowsAdamW = undefined;
     this.step = state.step;
     this.moments = new Map();
     // Tensors need the onnxruntime module, which may not be loaded yet: convert on next use.
@@ -248,6 +304,33 @@ export class OnnxClassifierEngine implements ClassifierEngine {
     }
     if (this.pendingMoments) this.adoptPendingMoments(this.ort);
     return this.ort;
+  }
+
+  /** Whether this step feeds the word embeddings as rows (see OnnxEngineOptions.wordEmbeddingUpdate). */
+  private compactRows(): boolean {
+    return (this.options.wordEmbeddingUpdate ?? 'rows') === 'rows' && this.spec.head !== 'masked-lm' && this.trainable.includes(WORD_EMBEDDINGS);
+  }
+
+  private lazyRows(ort: OrtModule): EmbeddingRowsAdamW {
+    if (this.rowsAdamW === undefined) {
+      const [rows, width] = this.params.get(WORD_EMBEDDINGS)!.dims as number[];
+      const mv = this.moments.get(WORD_EMBEDDINGS);
+      const loaded = mv && { m: mv.m.data as Float32Array, v: mv.v.data as Float32Array };
+      this.rowsAdamW = new EmbeddingRowsAdamW(rows!, width!, this.step - 1, DEFAULT_ADAMW, loaded);
+      this.momentsOf(ort, WORD_EMBEDDINGS);
+    }
+    return this.rowsAdamW;
+  }
+
+  /** The word-embedding table and its moments, updated in place (onnxruntime tensors wrap them). */
+  private tableArrays(ort: OrtModule): TableArrays {
+    const { m, v } = this.momentsOf(ort, WORD_EMBEDDINGS);
+    return { table: this.params.get(WORD_EMBEDDINGS)!.data as Float32Array, m: m.data as Float32Array, v: v.data as Float32Array };
+  }
+
+  /** Applies every pending zero-gradient step of the word-embedding rows (before the table is read whole). */
+  private flushRows(ort: OrtModule): void {
+    if (this.rowsAdamW) this.rowsAdamW.flush(this.step, this.tableArrays(ort));
   }
 
   private adoptPendingMoments(ort: OrtModule): void {

@@ -55,16 +55,25 @@ export const SOURCE_DIM = 'source_count';
 /** The masked-count dim of the masked-LM inputs. */
 export const MASKED_DIM = 'masked_count';
 
+/** The row dim of a table fed as the rows of one step (`compactRows`). */
+export const STEP_ROWS_DIM = 'step_rows';
+
 export type StepGraphRequest =
   | { kind: 'logits' }
   | { kind: 'loss' }
-  | { kind: 'grads'; trainable: readonly string[]; gradsIn: boolean }
+  | { kind: 'grads'; trainable: readonly string[]; gradsIn: boolean; compactRows?: string }
   | {
       kind: 'update';
       trainable: readonly string[];
       gradsIn: boolean;
       settings: (name: string) => ParamSettings;
       hyper?: AdamWHyper;
+      /**
+       * The word-embedding table, fed as only the rows a step reads ([step_rows, H]), with
+       * `input_ids` holding each token's row in that compact table (embedding-rows.ts). Its
+       * gradient, norm and AdamW are then those of the rows with a possibly non-zero gradient.
+       */
+      compactRows?: string;
     };
 
 /** Graph input/output names besides the token inputs and the parameters. */
@@ -109,8 +118,12 @@ export interface StepGraph {
 
 /** Builds one of the engine's graphs (see the module comment). */
 export function buildStepGraph(spec: ClassifierSpec, request: StepGraphRequest): StepGraph {
-  const weights = new Map<string, HostTensor>([...spec.paramShapes].map(([n, s]) => [n, { shape: [...s], data: new Float32Array(0) }]));
   const training = request.kind === 'grads' || request.kind === 'update';
+  const compact = training ? request.compactRows : undefined;
+  // A compact table has a run-time row count (HostTensor shapes are numeric in type only here: the
+  // trace declares the input with these dims and the data is never read).
+  const shapeOf = (n: string, s: readonly number[]) => (n === compact ? ([STEP_ROWS_DIM, ...s.slice(1)] as unknown as number[]) : [...s]);
+  const weights = new Map<string, HostTensor>([...spec.paramShapes].map(([n, s]) => [n, { shape: shapeOf(n, s), data: new Float32Array(0) }]));
   const dropoutSites: DropoutSite[] = [];
   let differentiated: string[] = [];
   const { builder } = traceWith({ weights, params: 'input', graphName: `bertft_${request.kind}` }, ({ builder: b, params, inputs }) => {

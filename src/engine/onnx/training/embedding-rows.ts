@@ -1,0 +1,237 @@
+import type { AdamWHyper } from './optimizer.js';
+
+/**
+ * Exact AdamW for a large embedding table whose gradient touches few rows per step.
+ *
+ * A fine-tuning step on short texts reads a few hundred of the 30,522 word-embedding rows, so
+ * the gradient of every other row is exactly zero. Dense AdamW (torch.optim.AdamW, and the
+ * in-graph update of the other parameters) still moves those rows every step:
+ *   m ← β1·m,  v ← β2·v,  p ← p·(1 − lr·s·wd) − lr·s·bc · m/(√v + ε̂)
+ * which made the word-embedding update most of a short-text step. This class applies exactly
+ * those zero-gradient steps, but only when a row is next read: before the step graph reads it
+ * (the rows of the coming batch), or before anyone reads the whole table (evaluation, weights(),
+ * optimizerState()). The step graph itself sees only the batch's rows ([rows, H], see
+ * step-graph.ts `compactRows`), so its gradient, clipping norm and AdamW are the dense ones
+ * restricted to rows whose gradient may be non-zero. Nothing is approximated: every zero-gradient
+ * step is applied with that step's own lr, bias correction and ε̂ (recorded per step), and
+ * steps in which the table was frozen are skipped, as the dense update skips them.
+ *
+ * Cost: a row never updated with a gradient has m = v = 0, so its catch-up is the product of the
+ * decay factors (one multiply per value). Other rows pay one fused loop per pending step over
+ * their H values, in registers, instead of ~13 full-table passes per step in the graph.
+ * Rounding: catch-up runs in float64 and stores float32, so it agrees with the float32 dense
+ * update to float32 rounding (test/embedding-rows.test.ts).
+ */
+
+/** The rows of one optimiser step, in the order of the compact table fed to the step graph. */
+export interface StepRows {
+  /** Table row of each compact slot. */
+  rows: Int32Array;
+  count: number;
+  /** Per micro-batch: the compact slot of each token (fed as `input_ids`). */
+  slots: Int32Array[];
+}
+
+/** Where the full table and its AdamW moments live (host arrays that onnxruntime tensors wrap). */
+export interface TableArrays {
+  table: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+}
+
+export class EmbeddingRowsAdamW {
+  /** The last step through which each row is current. */
+  private readonly synced: Int32Array;
+  /** Rows that ever had an update with a gradient (their moments may be non-zero). */
+  private readonly touched: Uint8Array;
+  /** Per recorded step t (index t − base − 1): 1 when the table was trained in that step. */
+  private active: Uint8Array;
+  private decay: Float64Array;
+  private stepSize: Float64Array;
+  private epsHat: Float64Array;
+  /** prefixDecay[k] = product of the decay factors of the first k recorded steps. */
+  private prefixDecay: Float64Array;
+  private recorded = 0;
+  private readonly slotOf: Int32Array;
+  private scratch: Float64Array;
+
+  constructor(
+    readonly numRows: number,
+    readonly width: number,
+    /** The optimiser step the table and moments are current through. */
+    private readonly base: number,
+    private readonly hyper: AdamWHyper,
+    /** Moments as loaded (resume): rows with any non-zero moment count as touched. */
+    moments?: { m: Float32Array; v: Float32Array },
+  ) {
+    this.synced = new Int32Array(numRows).fill(base);
+    this.touched = new Uint8Array(numRows);
+    if (moments) {
+      for (let r = 0; r < numRows; r++) {
+        for (let j = r * width, end = j + width; j < end; j++) {
+          if (moments.m[j] !== 0 || moments.v[j] !== 0) {
+            this.touched[r] = 1;
+            break;
+          }
+        }
+      }
+    }
+    this.active = new Uint8Array(64);
+    this.decay = new Float64Array(64);
+    this.stepSize = new Float64Array(64);
+    this.epsHat = new Float64Array(64);
+    this.prefixDecay = new Float64Array(65);
+    this.prefixDecay[0] = 1;
+    this.slotOf = new Int32Array(numRows).fill(-1);
+    this.scratch = new Float64Array(3 * width);
+  }
+
+  /** The step number the next record is for. */
+  get nextStep(): number {
+    return this.base + this.recorded + 1;
+  }
+
+  /**
+   * Records step `t` (which must be nextStep): `settings` when the table trains in it, with the
+   * step's scheduled lr, LR scale, weight decay and bias-correction scalars, or undefined when
+   * the table is frozen in that step.
+   */
+  recordStep(t: number, settings?: { lr: number; lrScale: number; weightDecay: number; biasCorrection: number; epsHat: number }): void {
+    if (t !== this.nextStep) throw new Error(`EmbeddingRowsAdamW: step ${t} recorded, expected ${this.nextStep}`);
+    const k = this.recorded;
+    if (k === this.active.length) this.grow();
+    if (settings) {
+      const { lr, lrScale, weightDecay, biasCorrection, epsHat } = settings;
+      // As the graph computes them (optimizer.ts): decay = 1 − lr·(s·wd), step = lr·bc·s.
+      this.active[k] = 1;
+      this.decay[k] = weightDecay > 0 ? 1 - lr * (lrScale * weightDecay) : 1;
+      this.stepSize[k] = lr * biasCorrection * lrScale;
+      this.epsHat[k] = epsHat;
+    } else {
+      this.active[k] = 0;
+      this.decay[k] = 1;
+    }
+    this.prefixDecay[k + 1] = this.prefixDecay[k]! * this.decay[k]!;
+    this.recorded = k + 1;
+  }
+
+  /**
+   * The distinct rows of a step's micro-batches (first-seen order) and each token's slot; the
+   * rows are brought current through the step before `t` and the caller feeds their values.
+   */
+  begin(ids: readonly Int32Array[], arrays: TableArrays, t: number): StepRows {
+    const total = ids.reduce((n, a) => n + a.length, 0);
+    const rows = new Int32Array(Math.min(total, this.numRows));
+    let count = 0;
+    const slots = ids.map((a) => {
+      const s = new Int32Array(a.length);
+      for (let i = 0; i < a.length; i++) {
+        const id = a[i]!;
+        if (id < 0 || id >= this.numRows) throw new Error(`token id ${id} is outside the embedding table (${this.numRows} rows)`);
+        let slot = this.slotOf[id]!;
+        if (slot < 0) {
+          slot = count++;
+          this.slotOf[id] = slot;
+          rows[slot] = id;
+        }
+        s[i] = slot;
+      }
+      return s;
+    });
+    for (let k = 0; k < count; k++) {
+      const r = rows[k]!;
+      this.slotOf[r] = -1;
+      this.catchUp(r, t - 1, arrays);
+    }
+    return { rows: rows.subarray(0, count), count, slots };
+  }
+
+  /** Copies the step's rows of the table and moments into compact [count, H] arrays. */
+  gather(step: StepRows, arrays: TableArrays): TableArrays {
+    const H = this.width;
+    const out = { table: new Float32Array(step.count * H), m: new Float32Array(step.count * H), v: new Float32Array(step.count * H) };
+    for (let k = 0; k < step.count; k++) {
+      const from = step.rows[k]! * H;
+      out.table.set(arrays.table.subarray(from, from + H), k * H);
+      out.m.set(arrays.m.subarray(from, from + H), k * H);
+      out.v.set(arrays.v.subarray(from, from + H), k * H);
+    }
+    return out;
+  }
+
+  /** Writes the step graph's updated rows back; they are current through step `t`. */
+  scatter(step: StepRows, updated: TableArrays, arrays: TableArrays, t: number): void {
+    const H = this.width;
+    for (let k = 0; k < step.count; k++) {
+      const r = step.rows[k]!;
+      arrays.table.set(updated.table.subarray(k * H, (k + 1) * H), r * H);
+      arrays.m.set(updated.m.subarray(k * H, (k + 1) * H), r * H);
+      arrays.v.set(updated.v.subarray(k * H, (k + 1) * H), r * H);
+      this.synced[r] = t;
+      this.touched[r] = 1;
+    }
+  }
+
+  /** Brings every row current through step `t` (before the whole table is read). */
+  flush(t: number, arrays: TableArrays): void {
+    for (let r = 0; r < this.numRows; r++) if (this.synced[r]! < t) this.catchUp(r, t, arrays);
+  }
+
+  /** Applies the recorded zero-gradient steps after synced[r] up to and including `t`. */
+  private catchUp(r: number, t: number, arrays: TableArrays): void {
+    const from = this.synced[r]!;
+    if (from >= t) return;
+    if (t > this.base + this.recorded) throw new Error(`EmbeddingRowsAdamW: step ${t} was not recorded`);
+    const H = this.width;
+    const off = r * H;
+    const k0 = from - this.base;
+    const k1 = t - this.base;
+    if (!this.touched[r]) {
+      // m = v = 0: AdamW's direction is 0/(0 + ε̂) = 0, only the decoupled weight decay acts.
+      const d = this.prefixDecay[k1]! / this.prefixDecay[k0]!;
+      if (d !== 1) for (let j = off; j < off + H; j++) arrays.table[j] = arrays.table[j]! * d;
+      this.synced[r] = t;
+      return;
+    }
+    const { beta1, beta2 } = this.hyper;
+    const s = this.scratch;
+    for (let j = 0; j < H; j++) {
+      s[j] = arrays.table[off + j]!;
+      s[H + j] = arrays.m[off + j]!;
+      s[2 * H + j] = arrays.v[off + j]!;
+    }
+    for (let k = k0; k < k1; k++) {
+      if (!this.active[k]) continue;
+      const d = this.decay[k]!;
+      const a = this.stepSize[k]!;
+      const e = this.epsHat[k]!;
+      for (let j = 0; j < H; j++) {
+        const m = s[H + j]! * beta1;
+        const v = s[2 * H + j]! * beta2;
+        s[H + j] = m;
+        s[2 * H + j] = v;
+        s[j] = s[j]! * d - (a * m) / (Math.sqrt(v) + e);
+      }
+    }
+    for (let j = 0; j < H; j++) {
+      arrays.table[off + j] = s[j]!;
+      arrays.m[off + j] = s[H + j]!;
+      arrays.v[off + j] = s[2 * H + j]!;
+    }
+    this.synced[r] = t;
+  }
+
+  private grow(): void {
+    const n = this.active.length * 2;
+    const widen = <T extends Float64Array | Uint8Array>(a: T, size: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(size);
+      b.set(a);
+      return b;
+    };
+    this.active = widen(this.active, n);
+    this.decay = widen(this.decay, n);
+    this.stepSize = widen(this.stepSize, n);
+    this.epsHat = widen(this.epsHat, n);
+    this.prefixDecay = widen(this.prefixDecay, n + 1);
+  }
+}
