@@ -6,12 +6,13 @@ import { createForwardRunner, type EngineChoice, type ForwardRunner } from './in
 import type { Pooling } from './models/bert/bert.js';
 import { bertftSection, readClassifierConfig, type ClassifierSettings } from './checkpoint/classifier-config.js';
 import { loadPretrained, type PretrainedFolder } from './pretrained.js';
-import { evaluationReport, logitsFor, type MetricsReport } from './training/evaluation.js';
+import { evaluationReport, type MetricsReport } from './training/evaluation.js';
 import { fineTune, type FineTuneEvents, type FineTuneOptions } from './training/fine-tune.js';
 import { writeClassifierFolder } from './training/output-folder.js';
 import { CLASSIFIER_WEIGHT, classifierScores, classifierWidth, type ProblemType } from './heads/classification.js';
 import { targetRow } from './training/problem.js';
-import { tokenizeAll } from './training/tokenized.js';
+import { collate, tokenizeAll } from './training/tokenized.js';
+import { planBatches, runPlanned } from './inference/batch-plan.js';
 
 export interface ClassifierLoadOptions {
   backend?: TfjsBackendChoice;
@@ -21,6 +22,8 @@ export interface ClassifierLoadOptions {
   device?: Device;
   offline?: boolean;
   revision?: string;
+  /** int8 matrix products on onnxruntime (faster from BERT-Mini up; scores move by about 1e-2; docs/engine-onnx.md). */
+  quantize?: boolean;
 }
 
 /** One prediction: the top label (all labels over the threshold for multi-label) and every label's score. */
@@ -32,7 +35,10 @@ export interface Prediction {
 }
 
 export interface PredictOptions {
+  /** Texts per forward pass at most (default 32). */
   batchSize?: number;
+  /** Padded tokens per forward pass at most (default 2048; inference/batch-plan.ts). */
+  maxBatchTokens?: number;
   maxLength?: number;
   /** Second texts of pairs, aligned with `texts`. */
   pairs?: string[];
@@ -77,7 +83,7 @@ export class TextClassifier {
     const folder = await loadPretrained(model, options);
     if (!folder.classifier) throw new BertftError(`${folder.dir} has no classification head (${CLASSIFIER_WEIGHT}); train one with bertft train`);
     const settings = readClassifierConfig(folder.raw, { config: folder.config, hasPooler: folder.hasPooler, numLabels: classifierWidth(folder.classifier)! });
-    const runner = await createForwardRunner(folder.config, folder.weights, { pooling: settings.pooling, classifier: folder.classifier, engine: options.engine, backend: options.backend, device: options.device });
+    const runner = await createForwardRunner(folder.config, folder.weights, { pooling: settings.pooling, classifier: folder.classifier, engine: options.engine, backend: options.backend, device: options.device, quantize: options.quantize });
     return new TextClassifier(folder, runner, settings);
   }
 
@@ -97,7 +103,9 @@ export class TextClassifier {
     const maxLength = options.maxLength ?? this.maxLength;
     if (maxLength > this.folder.config.maxPositionEmbeddings) throw new UsageError(`--max-length ${maxLength} exceeds the model's ${this.folder.config.maxPositionEmbeddings} positions`);
     const set = await tokenizeAll(this.folder.tokenizer, texts, options.pairs, maxLength);
-    return logitsFor({ logits: (t) => this.runner.run(t) }, set, this.labels.length, options.batchSize ?? 32, (d) => options.onProgress?.(d, texts.length));
+    // Sorted by length, batched by a token budget, returned in input order (inference/batch-plan.ts).
+    const plan = planBatches(set.lengths, { maxRows: options.batchSize, maxTokens: options.maxBatchTokens });
+    return runPlanned(plan, texts.length, this.labels.length, (idx) => this.runner.run(collate(set, idx)), (d) => options.onProgress?.(d, texts.length));
   }
 
   /** Predictions for texts, in input order. */

@@ -30,6 +30,11 @@ export interface ForwardOptions {
   threads?: number;
   /** cpu (default) or cuda (onnxruntime's CUDA execution provider). */
   device?: Device;
+  /**
+   * int8 matrix products and embedding rows (engine/onnx/quantize.ts, the rewrite `export --quantize`
+   * writes as model_quantized.onnx). onnxruntime only: the TF.js engine has no int8 kernels.
+   */
+  quantize?: boolean;
 }
 
 class TfjsRunner implements ForwardRunner {
@@ -64,7 +69,7 @@ class TfjsRunner implements ForwardRunner {
 /** Wraps the ONNX runner so both engines share one interface. */
 async function onnxRunner(config: BertConfig, weights: ReadonlyMap<string, HostTensor>, options: ForwardOptions): Promise<ForwardRunner> {
   const { OnnxEncoderRunner } = await import('../engine/onnx/runner.js');
-  const runner = await OnnxEncoderRunner.create(config, weights, { pooling: options.pooling, classifier: options.classifier, threads: options.threads, executionProviders: executionProviders(options.device) });
+  const runner = await OnnxEncoderRunner.create(config, weights, { pooling: options.pooling, classifier: options.classifier, threads: options.threads, executionProviders: executionProviders(options.device), quantize: options.quantize });
   return { engine: 'onnxruntime', run: (b) => runner.run(b), dispose: () => runner.dispose() };
 }
 
@@ -89,6 +94,7 @@ export async function preferOnnx<T>(engine: EngineChoice, device: Device | undef
 /** Creates the forward runner for an engine choice (auto falls back to TF.js if onnxruntime cannot load). */
 export async function createForwardRunner(config: BertConfig, weights: ReadonlyMap<string, HostTensor>, options: ForwardOptions): Promise<ForwardRunner> {
   return preferOnnx(options.engine ?? 'auto', options.device, () => onnxRunner(config, weights, options), async () => {
+    if (options.quantize) throw new UsageError('--quantize runs on onnxruntime only (int8 kernels); drop --engine tfjs, or check that onnxruntime-node loads');
     await initTfjs(options.backend ?? 'auto');
     return new TfjsRunner(config, weights, options);
   });

@@ -4,6 +4,7 @@ import { Encoder } from '../../encoder.js';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
 import { ENGINES, type EngineChoice } from '../../inference/forward.js';
+import { INFERENCE_BATCH } from '../../inference/batch-plan.js';
 import { DEVICES } from '../../engine/onnx/session.js';
 import { readTexts } from '../input.js';
 import { parseChoice, parsePositiveInt, parseDevice } from '../parse.js';
@@ -15,12 +16,14 @@ interface EmbedCliOptions {
   pooling: string;
   maxLength?: string;
   batchSize: string;
+  maxBatchTokens: string;
   backend: string;
   engine: string;
   device?: string;
   output?: string;
   offline?: boolean;
   quiet?: boolean;
+  quantize?: boolean;
 }
 
 export function registerEmbed(program: Command): void {
@@ -31,10 +34,12 @@ export function registerEmbed(program: Command): void {
     .requiredOption('-m, --model <dir|hub-id>', 'a local Hugging Face folder or a Hub id such as org/name')
     .option('--pooling <kind>', `sentence vector: ${POOLINGS.join(', ')} (mean is mask-aware)`, 'mean')
     .option('--max-length <n>', 'longest token sequence incl. [CLS]/[SEP] (default 512, capped by the model)')
-    .option('--batch-size <n>', 'texts per forward pass', '32')
+    .option('--batch-size <n>', 'texts per forward pass at most', String(INFERENCE_BATCH.maxRows))
+    .option('--max-batch-tokens <n>', 'padded tokens per forward pass at most (texts run sorted by length)', String(INFERENCE_BATCH.maxTokens))
     .option('--engine <name>', `${ENGINES.join(', ')} (auto: onnxruntime when it loads, else TF.js)`, 'auto')
     .option('--device <d>', `${DEVICES.join(' or ')}: cuda runs onnxruntime on the GPU (needs its CUDA build)`, 'cpu')
     .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, 'auto')
+    .option('--quantize', 'int8 matrix products (onnxruntime): faster from BERT-Mini up, cosine to the fp32 vectors > 0.99 (docs/engine-onnx.md)')
     .option('-o, --output <file>', 'write JSON lines here instead of stdout')
     .option('--offline', 'use only the local Hub cache (same as HF_HUB_OFFLINE=1)')
     .option('-q, --quiet', 'no progress output')
@@ -53,17 +58,19 @@ Examples:
       action(async (file: string | undefined, opts: EmbedCliOptions) => {
         const pooling = parseChoice('--pooling', opts.pooling, POOLINGS) as Pooling;
         const batchSize = parsePositiveInt('--batch-size', opts.batchSize);
+        const maxBatchTokens = parsePositiveInt('--max-batch-tokens', opts.maxBatchTokens);
         const maxLength = opts.maxLength === undefined ? undefined : parsePositiveInt('--max-length', opts.maxLength);
         const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
         const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
         const texts = readTexts(file);
-        const encoder = await Encoder.fromPretrained(opts.model, { backend, engine, device: parseDevice(opts.device), offline: opts.offline });
+        const encoder = await Encoder.fromPretrained(opts.model, { backend, engine, device: parseDevice(opts.device), offline: opts.offline, quantize: opts.quantize });
         const progress = createProgress({ quiet: opts.quiet });
         progress.start(texts.length, 'embed');
         const results = await encoder.embed(texts, {
           pooling,
           maxLength,
           batchSize,
+          maxBatchTokens,
           onProgress: (done) => progress.update(done),
         });
         progress.stop();
