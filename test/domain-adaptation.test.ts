@@ -18,6 +18,16 @@ import type { BertConfig } from '../src/models/bert/config.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { Rng } from '../src/data/random.js';
 import { coralLoss, dannLambda, domainParamShape, DOMAIN_PARAMS, isDomainParam } from '../src/heads/domain.js';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyCoralMap, fitCoralMap, meanAndCovariance, symmetricEigen } from '../src/adaptation/coral.js';
+import { parseDomainAdaptation } from '../src/adaptation/methods.js';
+import { fineTune, type FineTuneOptions } from '../src/training/fine-tune.js';
+import { readSafetensors } from '../src/checkpoint/safetensors.js';
+import { EMBEDDED_MODEL_DIR } from './helpers/shared.js';
+import { runCli } from './helpers/cli.js';
+import { sentimentLines, SENTENCES } from './helpers/texts.js';
 
 const cfg: BertConfig = {
   vocabSize: 40,
@@ -283,3 +293,134 @@ const arrayOps = {
     return { shape: [n, m], data: Float64Array.from({ length: n * m }, (_, q) => Array.from({ length: k }, (_, t) => a.data[Math.floor(q / m) * k + t]! * b.data[t * m + (q % m)]!).reduce((s, v) => s + v, 0)) };
   },
 } as unknown as Parameters<typeof coralLoss<Arr>>[0];
+
+test('symmetricEigen: V·diag(λ)·Vᵀ rebuilds the matrix and V is orthonormal (float64, 1e-10)', () => {
+  const d = 9;
+  const r = new Rng(5);
+  const x = Float64Array.from({ length: 40 * d }, () => r.next() * 2 - 1);
+  const { cov } = meanAndCovariance(x, 40, d);
+  const { values, vectors } = symmetricEigen(cov, d);
+  for (let a = 0; a < d; a++) {
+    for (let b = 0; b < d; b++) {
+      let rebuilt = 0;
+      let dot = 0;
+      for (let k = 0; k < d; k++) {
+        rebuilt += vectors[a * d + k]! * values[k]! * vectors[b * d + k]!;
+        dot += vectors[k * d + a]! * vectors[k * d + b]!;
+      }
+      assert.ok(Math.abs(rebuilt - cov[a * d + b]!) < 1e-10);
+      assert.ok(Math.abs(dot - (a === b ? 1 : 0)) < 1e-10);
+    }
+  }
+});
+
+test('frozen CORAL map: mapped source rows have the target mean and covariance (shrinkage 0: to 1e-4 relative in float32)', () => {
+  const d = 6;
+  const r = new Rng(11);
+  const ns = 300;
+  const nt = 200;
+  // Source: isotropic-ish; target: stretched, correlated, shifted.
+  const source = Float32Array.from({ length: ns * d }, () => r.next() * 2 - 1);
+  const target = new Float32Array(nt * d);
+  for (let i = 0; i < nt; i++) {
+    const z = Array.from({ length: d }, () => r.next() * 2 - 1);
+    for (let j = 0; j < d; j++) target[i * d + j] = 3 * z[j]! + (j > 0 ? 2 * z[j - 1]! : 0) + 5;
+  }
+  const map = fitCoralMap(source, ns, target, nt, d, 0);
+  const mapped = applyCoralMap(map, source, ns, d);
+  const m = meanAndCovariance(mapped, ns, d);
+  const t = meanAndCovariance(target, nt, d);
+  for (let j = 0; j < d; j++) assert.ok(Math.abs(m.mean[j]! - t.mean[j]!) < 1e-4 * 5);
+  const scale = Math.max(...t.cov.map(Math.abs));
+  for (let k = 0; k < d * d; k++) assert.ok(Math.abs(m.cov[k]! - t.cov[k]!) < 1e-4 * scale, `cov[${k}] ${m.cov[k]} vs ${t.cov[k]}`);
+  // Before the map they differ by far more than that.
+  const before = meanAndCovariance(source, ns, d);
+  assert.ok(Math.max(...before.cov.map((v, k) => Math.abs(v - t.cov[k]!))) > 0.5 * scale);
+});
+
+test('--domain-adaptation names: known methods parse; an unknown one is a one-line usage error', () => {
+  assert.deepEqual(parseDomainAdaptation('DAPT+DANN'), { method: 'dapt+dann', dapt: true, objective: 'dann' });
+  assert.deepEqual(parseDomainAdaptation('coral'), { method: 'coral', dapt: false, objective: 'coral' });
+  assert.deepEqual(parseDomainAdaptation('dapt'), { method: 'dapt', dapt: true, objective: undefined });
+  assert.throws(() => parseDomainAdaptation('adda'), /--domain-adaptation must be one of dann, coral, dapt, dapt\+dann, dapt\+coral; got "adda"/);
+});
+
+// End to end on the embedded model with generated text: labelled "reviews" as the source, the
+// same sentiment phrased as short chat messages as the target (a different surface, same task).
+const dir = mkdtempSync(join(tmpdir(), 'bertft-da-'));
+const sourceFile = join(dir, 'source.tsv');
+writeFileSync(sourceFile, sentimentLines(48, 1).join('\n') + '\n');
+const targetFile = join(dir, 'target.txt');
+writeFileSync(targetFile, Array.from({ length: 40 }, (_, i) => `lol ${SENTENCES[i % SENTENCES.length]} !! msg ${i}`).join('\n') + '\n');
+const base = (output: string): FineTuneOptions => ({
+  model: EMBEDDED_MODEL_DIR,
+  train: sourceFile,
+  output: join(dir, output),
+  strategy: 'full',
+  maxSteps: 3,
+  epochs: 1,
+  batchSize: 8,
+  maxLength: 32,
+  seed: 0,
+  evalSteps: 3,
+  engine: 'onnxruntime',
+  targetText: targetFile,
+});
+
+test('dann on fineTune: logs the discriminator accuracy and λ, records the method, and saves no discriminator weights', async () => {
+  const results = await fineTune({ ...base('dann'), domainAdaptation: 'dann', domainLambda: 0.5 });
+  const entry = (results.history as Array<Record<string, number>>).at(-1)!;
+  assert.ok(entry.domain_accuracy! >= 0 && entry.domain_accuracy! <= 1);
+  assert.ok(entry.domain_lambda! > 0 && entry.domain_lambda! < 0.5, `λ mean over the first steps rises from 0 toward 0.5: ${entry.domain_lambda}`);
+  const record = results.domain_adaptation as { method: string; target_texts: number; steps: Array<Record<string, unknown>> };
+  assert.equal(record.method, 'dann');
+  assert.equal(record.target_texts, 40);
+  assert.equal(record.steps[0]!.lambda_max, 0.5);
+  const saved = JSON.parse(readFileSync(join(dir, 'dann', 'training_results.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(saved.domain_adaptation, JSON.parse(JSON.stringify(record)));
+  const { tensors } = await readSafetensors(join(dir, 'dann', 'model.safetensors'));
+  assert.ok(![...tensors.keys()].some((n) => n.includes('domain_classifier')), 'the discriminator is not part of the model');
+  assert.ok([...tensors.keys()].some((n) => n.includes('classifier.weight')));
+});
+
+test('coral on fineTune (a CORAL loss) and with --strategy frozen (mapped features)', async () => {
+  const tuned = await fineTune({ ...base('coral'), domainAdaptation: 'coral', coralWeight: 10 });
+  const entry = (tuned.history as Array<Record<string, number>>).at(-1)!;
+  assert.ok(entry.coral_loss! > 0 && entry.domain_accuracy === undefined);
+  const frozen = await fineTune({ ...base('coral-frozen'), domainAdaptation: 'coral', strategy: 'frozen', maxSteps: 5, featureCacheDir: join(dir, 'features') });
+  assert.match(JSON.stringify(frozen.domain_adaptation), /whitened and re-coloured/);
+});
+
+test('dapt+dann: continued pre-training on the target text, then DANN fine-tuning from the adapted model; both steps recorded', async () => {
+  const results = await fineTune({ ...base('dapt-dann'), domainAdaptation: 'dapt+dann', daptSteps: 2 });
+  const steps = (results.domain_adaptation as { steps: Array<Record<string, unknown>> }).steps;
+  assert.equal(steps.length, 2);
+  assert.equal(steps[0]!.steps, 2);
+  assert.ok(Number.isFinite(steps[0]!.final_loss));
+  assert.ok(existsSync(join(dir, 'dapt-dann', 'dapt', 'model.safetensors')));
+  assert.equal(steps[1]!.objective, 'dann');
+});
+
+test('bad input: missing or empty target file, wrong-language target text, unknown method, frozen dann, no target text — one line each', async () => {
+  const empty = join(dir, 'empty.txt');
+  writeFileSync(empty, '\n\n');
+  const chinese = join(dir, 'zh.txt');
+  writeFileSync(chinese, Array.from({ length: 20 }, (_, i) => `这部电影的故事情节非常感人，演员的表演也很出色，第${i}次看`).join('\n'));
+  const cases: Array<[Partial<FineTuneOptions>, RegExp]> = [
+    [{ domainAdaptation: 'dann', targetText: join(dir, 'nope.txt') }, /--target-text .*nope\.txt: no such file/],
+    [{ domainAdaptation: 'dann', targetText: empty }, /--target-text .*empty\.txt: no text found/],
+    [{ domainAdaptation: 'dann', targetText: chinese }, /--target-text .*zh\.txt: \d+\.\d% of its word pieces are \[UNK\].*limit 10%/],
+    [{ domainAdaptation: 'mmd' }, /--domain-adaptation must be one of/],
+    [{ domainAdaptation: 'dann', strategy: 'frozen' }, /--strategy frozen never changes the encoder/],
+    [{ domainAdaptation: 'dann', targetText: undefined }, /needs --target-text FILE/],
+    [{ domainAdaptation: undefined }, /--target-text is used only with --domain-adaptation/],
+  ];
+  for (const [extra, message] of cases) {
+    await assert.rejects(fineTune({ ...base('bad'), ...extra }), (e: Error) => message.test(e.message) && !e.message.includes('\n') && e.name === 'UsageError', String(message));
+  }
+  // The CLI prints such an error on one line, exit code 2, no stack trace.
+  const cli = runCli(['train', '--train', sourceFile, '-o', join(dir, 'cli'), '--domain-adaptation', 'dann', '--target-text', chinese, '-q']);
+  assert.equal(cli.status, 2);
+  assert.equal(cli.stderr.trim().split('\n').length, 1, cli.stderr);
+  assert.match(cli.stderr, /\[UNK\]/);
+});

@@ -29,12 +29,17 @@ import { parseStrategy, strategyName, trainableParams, type Strategy } from './s
 import { createTrainingEngine } from './select-engine.js';
 import type { Device } from '../engine/onnx/session.js';
 import { tokenizeAll } from './tokenized.js';
-import { Trainer, type TrainerCallbacks, type TrainerSettings } from './trainer.js';
+import { Trainer, type HistoryEntry, type TrainerCallbacks, type TrainerData, type TrainerSettings } from './trainer.js';
 import { writeClassifierFolder, writeTrainingResults } from './output-folder.js';
 import type { ClassifierFolder } from '../checkpoint/classifier-config.js';
 import { adviseStrategy, type Advice } from './advise.js';
 import { augmentExamples, formatAugmentSpec, parseAugmentSpec, type AugmentSpec } from '../augment/index.js';
-import { chosen, defaultMetric, defaultPooling, defaultWarmupRatio, earlyStoppingRule, epochsRule, learningRateRule, TRAIN_DEFAULTS } from './defaults.js';
+import { parseDomainAdaptation, type DomainAdaptationPlan } from '../adaptation/methods.js';
+import { readTargetText } from '../adaptation/target-text.js';
+import { continuePretraining, type DaptRecord } from '../adaptation/dapt.js';
+import { applyCoralMap, fitCoralMap } from '../adaptation/coral.js';
+import { initDomainHead, isDomainParam } from '../heads/domain.js';
+import { chosen, DOMAIN_ADAPTATION_DEFAULTS, defaultMetric, defaultPooling, defaultWarmupRatio, earlyStoppingRule, epochsRule, learningRateRule, TRAIN_DEFAULTS } from './defaults.js';
 
 /** Everything `bertft train` / `TextClassifier.fit` accepts. Omitted values take the defaults in TRAIN_DEFAULTS (defaults.ts). */
 export interface FineTuneOptions {
@@ -91,6 +96,20 @@ export interface FineTuneOptions {
   evaluations?: number;
   /** Multiplies the epochs rule's choice when --epochs is not given (autotune searches it). */
   epochsScale?: number;
+  /**
+   * Unsupervised domain adaptation to the text of `targetText` (src/adaptation/methods.ts):
+   * `dann`, `coral`, `dapt`, `dapt+dann` or `dapt+coral`. Source labels only; the target text is unlabelled.
+   */
+  domainAdaptation?: string;
+  /** The target domain's unlabelled text: files of one text a line, or CSV/TSV/JSONL with `targetTextColumn`. */
+  targetText?: string | string[];
+  targetTextColumn?: string;
+  /** DANN: the largest gradient-reversal coefficient (default DOMAIN_ADAPTATION_DEFAULTS.lambdaMax). */
+  domainLambda?: number;
+  /** Deep CORAL: the weight of the CORAL loss when fine-tuning (default DOMAIN_ADAPTATION_DEFAULTS.coralWeight). */
+  coralWeight?: number;
+  /** DAPT: masked-LM steps on the target text before fine-tuning (default DOMAIN_ADAPTATION_DEFAULTS.daptSteps). */
+  daptSteps?: number;
 }
 
 /** The eval interval that gives `evaluations` evaluations over a run of this length. */
@@ -152,6 +171,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   const startedAt = new Date();
   let strategy = parseStrategy(options.strategy ?? d.strategy); // fail on a typo before any work
   const augment = typeof options.augment === 'string' ? parseAugmentSpec(options.augment) : options.augment;
+  const adaptation = domainPlan(options, strategy);
   // TF.js starts only when an engine needs it (the frozen head, or the fallback): its wasm thread
   // pool would otherwise share the cores with onnxruntime for nothing.
   let tfjsBackend: string | null = null;
@@ -159,10 +179,21 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     tfjsBackend = (await initTfjs(options.backend ?? d.backend)).backend;
   };
   if (options.backend && options.backend !== d.backend) await startTfjs(); // an explicit --backend fails early if it cannot start
-  const pretrained = await loadPretrained(model, { offline: options.offline });
+  let pretrained = await loadPretrained(model, { offline: options.offline });
   const cfg = pretrained.config;
   const maxLength = options.maxLength ?? Math.min(d.maxLength, cfg.maxPositionEmbeddings);
   if (maxLength > cfg.maxPositionEmbeddings) throw new UsageError(`--max-length ${maxLength} exceeds the model's ${cfg.maxPositionEmbeddings} positions`);
+  // Domain adaptation: the target text is checked before any training; DAPT then continues
+  // pre-training on it and fine-tuning starts from the adapted model (src/adaptation/).
+  const targetFiles = [options.targetText ?? []].flat();
+  const target = adaptation ? await readTargetText(targetFiles, pretrained.tokenizer, { textColumn: options.targetTextColumn }) : undefined;
+  if (adaptation && target) log(`--domain-adaptation ${adaptation.method}: ${target.texts.length} target texts from ${targetFiles.join(', ')} ([UNK] rate ${(target.unkRate * 100).toFixed(2)}%)`);
+  let dapt: DaptRecord | undefined;
+  if (adaptation?.dapt) {
+    dapt = await continuePretraining({ model: pretrained.dir, targetFiles, textColumn: options.targetTextColumn, output: resolve(options.output), maxLength, seed, steps: options.daptSteps, log });
+    log(`dapt: ${dapt.steps} masked-LM steps on the target text (final loss ${dapt.final_loss.toFixed(3)}, ${dapt.seconds.toFixed(0)} s); fine-tuning starts from ${dapt.model_dir}`);
+    pretrained = await loadPretrained(dapt.model_dir, { offline: true });
+  }
 
   const data = readData(options, seed, log);
   if (augment) {
@@ -187,6 +218,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     log(`--strategy auto: ${advice.summary}`);
     for (const line of advice.details) log(`  ${line}`);
   }
+  if (adaptation?.objective === 'dann' && strategy.kind === 'frozen') throw frozenDannError();
   const init = options.init ?? d.init;
   const pooling: Pooling = options.pooling ?? defaultPooling(strategy);
   if (pooling === 'pooler' && !pretrained.hasPooler && init !== 'random') throw new UsageError(`${pretrained.dir} has no pooler weights; use --pooling mean or cls`);
@@ -210,6 +242,9 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   const tokenizer = pretrained.tokenizer;
   const trainSet = await tokenizeAll(tokenizer, data.train.map((e) => e.text), data.train.some((e) => e.textPair !== undefined) ? data.train.map((e) => e.textPair) : undefined, maxLength);
   const evalSet = validation.length ? await tokenizeAll(tokenizer, validation.map((e) => e.text), validation.some((e) => e.textPair !== undefined) ? validation.map((e) => e.textPair) : undefined, maxLength) : undefined;
+  const targetSet = target && adaptation?.objective ? await tokenizeAll(tokenizer, target.texts, undefined, maxLength) : undefined;
+  const domainLambda = options.domainLambda ?? DOMAIN_ADAPTATION_DEFAULTS.lambdaMax;
+  const coralWeight = options.coralWeight ?? DOMAIN_ADAPTATION_DEFAULTS.coralWeight;
   const trainTargets = toTargets(data.train);
   const evalTargets = validation.length ? toTargets(validation) : undefined;
   const classWeights =
@@ -241,6 +276,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     threshold: options.threshold ?? d.threshold,
     classWeights,
     evalBatchSize: d.evalBatchSize,
+    domainLambdaMax: domainLambda,
   };
   const output = resolve(options.output);
   await mkdir(output, { recursive: true });
@@ -268,6 +304,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     class_weights: options.classWeights ?? d.classWeights,
     limit: options.limit ?? null,
     augment: augment ? formatAugmentSpec(augment) : null,
+    ...(adaptation ? { domain_adaptation: adaptation.method, target_text: targetFiles, domain_lambda: domainLambda, coral_weight: coralWeight, dapt_steps: dapt?.steps ?? null } : {}),
   };
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ hyperparameters, labels, n: data.train.length, ids: trainSet.lengths }))
@@ -280,9 +317,11 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     problem,
     bertft: { pooling, max_length: maxLength, threshold: settings.threshold, strategy: strategyName(strategy), ...(classWeights ? { class_weights: Array.from(classWeights) } : {}) },
   };
-  const names = [...encoderWeights.keys(), ...head.keys()];
+  // DANN's discriminator trains beside the head and is dropped from the saved model.
+  const domainHead = adaptation?.objective === 'dann' && strategy.kind !== 'frozen' ? initDomainHead(cfg, seed + 7) : new Map<string, HostTensor>();
+  const names = [...encoderWeights.keys(), ...head.keys(), ...domainHead.keys()];
   let resumeFrom: Parameters<Trainer['train']>[1];
-  let startWeights = new Map([...encoderWeights, ...head]);
+  let startWeights = new Map([...encoderWeights, ...head, ...domainHead]);
   if (options.resume) {
     const cp = await loadResumeCheckpoint(output);
     if (!cp) {
@@ -296,7 +335,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   }
 
   let engine: ClassifierEngine;
-  let trainData = { train: trainSet, trainTargets, eval: evalSet, evalTargets };
+  let trainData: TrainerData = { train: trainSet, trainTargets, eval: evalSet, evalTargets };
   let featureSeconds = 0;
   if (strategy.kind === 'frozen') {
     const t0 = Date.now();
@@ -314,19 +353,35 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
       log(`${split} features: ${f.cached ? 'reused from cache' : 'computed and cached'} (${f.file})`);
       parts.push(f.features);
     }
+    if (adaptation?.objective === 'coral' && targetSet) {
+      // Frozen CORAL: source features (training and validation rows) take the target's mean and
+      // covariance; the head trains on them and later sees raw target features (coral.ts).
+      const t = await cachedFeatures(cfg, encoderWeights, pooling, targetSet, { batchSize: d.evalBatchSize, cacheDir: options.featureCacheDir, engine: options.engine, device: options.device });
+      const H = cfg.hiddenSize;
+      const trainRows = trainSet.lengths.length;
+      const map = fitCoralMap(parts[0]!, trainRows, t.features, targetSet.lengths.length, H, DOMAIN_ADAPTATION_DEFAULTS.coralShrinkage);
+      for (let k = 0; k < parts.length; k++) parts[k] = applyCoralMap(map, parts[k]!, parts[k]!.length / H, H);
+      log(`coral: ${trainRows} source feature rows mapped to the covariance of ${targetSet.lengths.length} target rows (target features ${t.cached ? 'reused from cache' : 'computed and cached'})`);
+    }
     featureSeconds = (Date.now() - t0) / 1000;
     const headNow = new Map([...startWeights].filter(([n]) => isClassifierParam(n)));
     await startTfjs();
     engine = new HeadEngine({ features: concat(parts), hiddenSize: cfg.hiddenSize, encoderWeights, head: headNow, problem, numOutputs: width, dropout: cfg.hiddenDropoutProb, classWeights });
     trainData = { train: featureIndexSet(trainSet.lengths.length, 0), trainTargets, eval: evalSet && featureIndexSet(evalSet.lengths.length, trainSet.lengths.length), evalTargets };
   } else {
-    engine = await createTrainingEngine({ config: cfg, weights: startWeights, pooling, problem, numOutputs: width, classWeights, engine: options.engine, device: options.device, startTfjs });
+    const domain = adaptation?.objective ? { dann: adaptation.objective === 'dann', coralWeight: adaptation.objective === 'coral' ? coralWeight : 0 } : undefined;
+    engine = await createTrainingEngine({ config: cfg, weights: startWeights, pooling, problem, numOutputs: width, classWeights, engine: options.engine, device: options.device, startTfjs, domain });
+    if (domain && engine.name !== 'onnx') {
+      engine.dispose();
+      throw new UsageError(`--domain-adaptation ${adaptation!.method} needs the onnxruntime engine (the TF.js engine has no gradient-reversal or CORAL objective); use --engine onnxruntime`);
+    }
+    if (domain && targetSet) trainData = { ...trainData, target: targetSet };
   }
 
   const trainer = new Trainer(engine, cfg, names, settings, {
     ...events,
     checkpointIntervalMs: (options.checkpointMinutes ?? d.checkpointMinutes) * 60_000,
-    saveBest: async (weights) => writeClassifierFolder(output, folder, weights, pretrained.dir),
+    saveBest: async (weights) => writeClassifierFolder(output, folder, new Map([...weights].filter(([n]) => !isDomainParam(n))), pretrained.dir),
     saveCheckpoint: async (cp) => saveResumeCheckpoint(output, { ...cp, fingerprint }),
   });
   events.onTrainer?.(trainer);
@@ -361,12 +416,63 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     train_examples_per_s: outcome.trainExamplesPerSecond,
     started_at: startedAt.toISOString(),
     finished_at: new Date().toISOString(),
+    ...(adaptation ? { domain_adaptation: domainRecord(adaptation, targetFiles, target!.texts.length, target!.unkRate, dapt, domainLambda, coralWeight, strategy, outcome.state.history) } : {}),
   };
   if (!outcome.interrupted) {
     await writeTrainingResults(output, results);
     if (!options.keepCheckpoints) await removeResumeCheckpoint(output);
   }
   return results;
+}
+
+/** The domain-adaptation plan of the options, checked before any work (unknown method, missing target text, engine). */
+function domainPlan(options: FineTuneOptions, strategy: Strategy): DomainAdaptationPlan | undefined {
+  if (options.domainAdaptation === undefined) {
+    if (options.targetText !== undefined) throw new UsageError('--target-text is used only with --domain-adaptation dann|coral|dapt|dapt+dann|dapt+coral');
+    return undefined;
+  }
+  const plan = parseDomainAdaptation(options.domainAdaptation);
+  if ([options.targetText ?? []].flat().length === 0) throw new UsageError(`--domain-adaptation ${plan.method} needs --target-text FILE: the unlabelled text of the target domain, one text a line`);
+  if (plan.objective === 'dann' && strategy.kind === 'frozen') throw frozenDannError();
+  if (plan.objective && options.engine === 'tfjs') throw new UsageError(`--domain-adaptation ${plan.method} needs the onnxruntime engine; the TF.js engine has no gradient-reversal or CORAL objective`);
+  for (const [flag, v] of [['--domain-lambda', options.domainLambda], ['--coral-weight', options.coralWeight]] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new UsageError(`${flag} must be a number ≥ 0, got ${v}`);
+  }
+  return plan;
+}
+
+function frozenDannError(): UsageError {
+  return new UsageError('--domain-adaptation dann trains the encoder against a domain discriminator, but --strategy frozen never changes the encoder; use full, top-k:N or gradual, or coral (which maps frozen features)');
+}
+
+/** What training_results.json records about domain adaptation: the method, the target text and each step. */
+function domainRecord(
+  plan: DomainAdaptationPlan,
+  files: string[],
+  texts: number,
+  unkRate: number,
+  dapt: DaptRecord | undefined,
+  lambdaMax: number,
+  coralWeight: number,
+  strategy: Strategy,
+  history: HistoryEntry[],
+): Record<string, unknown> {
+  const last = history.at(-1);
+  return {
+    method: plan.method,
+    target_text: files,
+    target_texts: texts,
+    target_unk_rate: unkRate,
+    steps: [
+      ...(dapt ? [{ step: 'continued masked-LM pre-training on the target text', ...dapt }] : []),
+      {
+        step: 'fine-tuning on the labelled source text',
+        objective: plan.objective ?? 'classification only',
+        ...(plan.objective === 'dann' ? { lambda_max: lambdaMax, lambda_schedule: '2/(1+exp(-10p))-1', final_domain_accuracy: last?.domain_accuracy ?? null } : {}),
+        ...(plan.objective === 'coral' ? (strategy.kind === 'frozen' ? { coral: 'source features whitened and re-coloured to the target covariance' } : { coral_weight: coralWeight, final_coral_loss: last?.coral_loss ?? null }) : {}),
+      },
+    ],
+  };
 }
 
 function concat(parts: Float32Array[]): Float32Array {

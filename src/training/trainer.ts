@@ -2,12 +2,14 @@ import { bucketedBatches } from '../data/index.js';
 import { metricGreaterIsBetter, metricValue } from '../metrics/index.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
-import type { ClassifierEngine, OptimizerState, TrainBatch } from '../engine/types.js';
+import type { ClassifierEngine, DomainStepStats, OptimizerState, TrainBatch } from '../engine/types.js';
 import { evaluationReport, logitsFor, type EvaluationReport, type MetricsReport } from './evaluation.js';
 import type { ProblemType } from '../heads/classification.js';
 import { linearSchedule, paramSettings } from './schedule.js';
 import { trainableParams, type Strategy } from './strategy.js';
 import { collate, gatherRows, type TokenizedSet } from './tokenized.js';
+import { DomainBatches } from './domain-batches.js';
+import { dannLambda, isDomainParam } from '../heads/domain.js';
 
 /** Hyper-parameters of a fine-tuning run (everything but the data and the model). */
 export interface TrainerSettings {
@@ -36,6 +38,8 @@ export interface TrainerSettings {
   threshold: number;
   classWeights?: Float32Array;
   evalBatchSize: number;
+  /** DANN's largest gradient-reversal coefficient (used when the data has target text). */
+  domainLambdaMax?: number;
 }
 
 /** One evaluation point in training_results.json's history. */
@@ -47,12 +51,20 @@ export interface HistoryEntry {
   eval_loss?: number;
   eval_metrics?: Record<string, number>;
   elapsed_s: number;
+  /** Domain adaptation, means since the last evaluation: the discriminator's loss and accuracy (0.5 is the aim), λ, the CORAL term. */
+  domain_loss?: number;
+  domain_accuracy?: number;
+  domain_lambda?: number;
+  coral_loss?: number;
 }
 
 export interface StepLog {
   step: number;
   loss: number;
   learning_rate: number;
+  domain_accuracy?: number;
+  domain_lambda?: number;
+  coral_loss?: number;
 }
 
 export interface BestPoint {
@@ -74,6 +86,8 @@ export interface TrainerState {
   elapsedSeconds: number;
   /** Loss sum/count since the last evaluation. */
   pendingLoss: { sum: number; count: number };
+  /** Domain-objective sums since the last evaluation (domain adaptation only). */
+  pendingDomain?: { loss: number; correct: number; count: number; lambda: number; coral: number; steps: number };
 }
 
 export interface TrainerData {
@@ -81,6 +95,8 @@ export interface TrainerData {
   trainTargets: Float32Array;
   eval?: TokenizedSet;
   evalTargets?: Float32Array;
+  /** Unlabelled target-domain text: each training batch then mixes in as many target rows (domain-batches.ts). */
+  target?: TokenizedSet;
 }
 
 /** Progress events; the CLI draws bars from them, a service may log them. */
@@ -165,28 +181,37 @@ export class Trainer {
     let lastCheckpoint = Date.now();
     let stoppedEarly = false;
     const elapsed = () => (Date.now() - started) / 1000;
+    const mixed = data.target ? new DomainBatches(data.train, data.target, s.seed) : undefined;
+    // The domain discriminator trains under every strategy, like the head.
+    const domainParams = this.paramNames.filter(isDomainParam);
 
     while (state.globalStep < total && !stoppedEarly && !this.stopRequested) {
       const epoch = Math.floor(state.globalStep / perEpoch);
       const stepInEpoch = state.globalStep % perEpoch;
-      this.engine.setTrainable(trainableParams(s.strategy, this.config, this.paramNames, epoch));
+      this.engine.setTrainable(new Set([...trainableParams(s.strategy, this.config, this.paramNames, epoch), ...domainParams]));
       if (stepInEpoch === 0 || state.globalStep === stepsBefore) this.callbacks.onEpochStart?.({ epoch, epochs: s.epochs, stepsInEpoch: perEpoch, firstStep: epoch * perEpoch });
       const batches = this.batchesOfEpoch(data.train, epoch);
       const epochEnd = Math.min((epoch + 1) * perEpoch, total);
       for (let k = stepInEpoch; state.globalStep < epochEnd; k++) {
         const micro: TrainBatch[] = batches
           .slice(k * s.gradientAccumulation, (k + 1) * s.gradientAccumulation)
-          .map((idx) => ({ tokens: collate(data.train, idx), targets: gatherRows(data.trainTargets, s.numOutputs, idx) }));
+          .map((idx, j): TrainBatch => {
+            const targets = gatherRows(data.trainTargets, s.numOutputs, idx);
+            return mixed ? mixed.batch(idx, targets, state.globalStep * s.gradientAccumulation + j) : { tokens: collate(data.train, idx), targets };
+          });
         const lr = schedule(state.globalStep);
         const t0 = Date.now();
-        const loss = await this.engine.trainStep(micro, { lr, maxGradNorm: s.maxGradNorm, settingsOf, dropoutSeed: stepSeed(s.seed, state.globalStep) });
+        const domainLambda = mixed ? dannLambda(state.globalStep / total, s.domainLambdaMax ?? 1) : undefined;
+        const loss = await this.engine.trainStep(micro, { lr, maxGradNorm: s.maxGradNorm, settingsOf, dropoutSeed: stepSeed(s.seed, state.globalStep), domainLambda });
         if (!Number.isFinite(loss)) throw new Error(`training diverged: loss is ${loss} at step ${state.globalStep + 1}; lower --learning-rate`);
         const n = micro.reduce((a, b) => a + b.tokens.batchSize, 0);
         examplesSeen += n;
         state.globalStep += 1;
         state.pendingLoss.sum += loss;
         state.pendingLoss.count += 1;
-        state.steps.push({ step: state.globalStep, loss, learning_rate: lr });
+        const stepLog: StepLog = { step: state.globalStep, loss, learning_rate: lr };
+        if (mixed) trackDomain(state, stepLog, this.engine.domainStats?.(), domainLambda!);
+        state.steps.push(stepLog);
         this.callbacks.onStep?.({ step: state.globalStep, totalSteps: total, epoch, loss, lr, examplesPerSecond: n / Math.max(1e-3, (Date.now() - t0) / 1000) });
         const atEpochEnd = state.globalStep === epochEnd;
         const evalNow = s.evalSteps > 0 ? state.globalStep % s.evalSteps === 0 || state.globalStep === total : atEpochEnd;
@@ -228,6 +253,12 @@ export class Trainer {
       elapsed_s: elapsedS,
     };
     state.pendingLoss = { sum: 0, count: 0 };
+    const pd = state.pendingDomain;
+    if (pd && pd.steps > 0) {
+      if (pd.count > 0) Object.assign(entry, { domain_loss: pd.loss / pd.steps, domain_accuracy: pd.correct / pd.count });
+      Object.assign(entry, { domain_lambda: pd.lambda / pd.steps }, pd.coral > 0 ? { coral_loss: pd.coral / pd.steps } : {});
+      state.pendingDomain = { loss: 0, correct: 0, count: 0, lambda: 0, coral: 0, steps: 0 };
+    }
     let improved = false;
     if (data.eval) {
       const report = await this.evaluate(data);
@@ -253,6 +284,24 @@ export class Trainer {
   private async checkpoint(state: TrainerState): Promise<void> {
     if (!this.callbacks.saveCheckpoint) return;
     await this.callbacks.saveCheckpoint({ weights: await this.engine.weights(), optimizer: await this.engine.optimizerState(), state: structuredClone(state) });
+  }
+}
+
+/** Adds a step's domain objectives to its log line and to the sums reported at the next evaluation. */
+function trackDomain(state: TrainerState, log: StepLog, stats: DomainStepStats | undefined, lambda: number): void {
+  const pd = (state.pendingDomain ??= { loss: 0, correct: 0, count: 0, lambda: 0, coral: 0, steps: 0 });
+  pd.steps += 1;
+  pd.lambda += lambda;
+  if (stats?.domainCount) {
+    log.domain_accuracy = stats.domainCorrect! / stats.domainCount;
+    log.domain_lambda = lambda;
+    pd.loss += stats.domainLoss ?? 0;
+    pd.correct += stats.domainCorrect!;
+    pd.count += stats.domainCount;
+  }
+  if (stats?.coralLoss !== undefined) {
+    log.coral_loss = stats.coralLoss;
+    pd.coral += stats.coralLoss;
   }
 }
 

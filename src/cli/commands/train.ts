@@ -13,7 +13,8 @@ import { action } from '../run-command.js';
 import { recipeSplits, resolveRecipeSplit } from '../../datasets/index.js';
 import { UsageError } from '../../errors.js';
 import { writeReport } from '../../report/index.js';
-import { TRAIN_DEFAULTS } from '../../training/defaults.js';
+import { DOMAIN_ADAPTATION_DEFAULTS, TRAIN_DEFAULTS } from '../../training/defaults.js';
+import { DOMAIN_ADAPTATION_METHODS } from '../../adaptation/methods.js';
 import { autotune, parseDuration } from '../../training/autotune.js';
 import { parseAugmentSpec } from '../../augment/spec.js';
 
@@ -92,6 +93,12 @@ export function trainOptionsFrom(f: TrainFlags): FineTuneOptions {
     device: parseDevice(f.device),
     checkpointMinutes: num('--checkpoint-minutes', f.checkpointMinutes, { min: 0 }),
     keepCheckpoints: Boolean(f.keepCheckpoints),
+    domainAdaptation: str(f.domainAdaptation),
+    targetText: str(f.targetText),
+    targetTextColumn: str(f.targetTextColumn),
+    domainLambda: num('--domain-lambda', f.domainLambda, { min: 0 }),
+    coralWeight: num('--coral-weight', f.coralWeight, { min: 0 }),
+    daptSteps: int('--dapt-steps', f.daptSteps),
   };
 }
 
@@ -136,6 +143,12 @@ export function registerTrain(program: Command): void {
     .option('--validation-split <x>', 'fraction held out when there is no --validation file', String(d.validationSplit))
     .option('--limit <n>', 'use only the first N training examples')
     .option('--augment <spec>', 'add augmented copies of the training examples (never validation): eda[:alpha,copies] or mlm[:rate,copies] (bertft augment shows them)')
+    .option('--domain-adaptation <method>', `adapt to the unlabelled --target-text: ${DOMAIN_ADAPTATION_METHODS.join(', ')} (docs/domain-adaptation.md)`)
+    .option('--target-text <file>', 'unlabelled text of the target domain, one text a line (or CSV/TSV/JSONL with --target-text-column)')
+    .option('--target-text-column <name>', 'the text column of a CSV/TSV/JSONL --target-text file')
+    .option('--domain-lambda <x>', `DANN: largest gradient-reversal coefficient, reached along 2/(1+e^(-10p))-1 (default ${DOMAIN_ADAPTATION_DEFAULTS.lambdaMax})`)
+    .option('--coral-weight <x>', `CORAL while fine-tuning: weight of the covariance loss (default ${DOMAIN_ADAPTATION_DEFAULTS.coralWeight})`)
+    .option('--dapt-steps <n>', `DAPT: masked-LM steps on the target text before fine-tuning (default ${DOMAIN_ADAPTATION_DEFAULTS.daptSteps})`)
     .option('--init <how>', 'pretrained, or random to train the same architecture from scratch (baseline)')
     .option('--autotune [duration]', `search LR, epochs, batch size, strategy, pooling and head LR on the validation split within a time budget (e.g. 90s, 5m; default ${d.autotuneBudget}), keeping the best trial (docs/recipes.md)`)
     .option('--resume', 'continue from <output>/checkpoint-last after an interruption')
@@ -211,7 +224,8 @@ Examples:
               .filter(([k]) => ['accuracy', 'macro_f1', 'micro_f1', 'pearson', 'mse'].includes(k))
               .map(([k, v]) => `${k} ${v.toFixed(4)}`)
               .join(', ');
-            log(`epoch ${entry.epoch} step ${entry.step}: train_loss ${entry.train_loss.toFixed(4)}${entry.eval_loss !== undefined ? `, eval_loss ${entry.eval_loss.toFixed(4)}` : ''}${m ? `, ${m}` : ''}${improved ? ' (best so far, saved)' : ''}`);
+            const domain = entry.domain_accuracy !== undefined ? `, domain_accuracy ${entry.domain_accuracy.toFixed(3)} (λ ${entry.domain_lambda?.toFixed(2)})` : entry.coral_loss !== undefined ? `, coral_loss ${entry.coral_loss.toExponential(2)}` : '';
+            log(`epoch ${entry.epoch} step ${entry.step}: train_loss ${entry.train_loss.toFixed(4)}${entry.eval_loss !== undefined ? `, eval_loss ${entry.eval_loss.toFixed(4)}` : ''}${m ? `, ${m}` : ''}${domain}${improved ? ' (best so far, saved)' : ''}`);
           },
         });
         if (barOpen) progress.stop();
