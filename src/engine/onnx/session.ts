@@ -84,7 +84,13 @@ export async function createSession(model: Uint8Array, options: OrtSessionOption
 
 /** Widens int32 token rows to the int64 tensors the graph takes. */
 export function int64Tensor(ort: OrtModule, values: Int32Array, dims: number[]): Ort.Tensor {
+  // Little-endian int64 = (low word, sign word): two int32 stores per value instead of a BigInt.
   const wide = new BigInt64Array(values.length);
-  for (let i = 0; i < values.length; i++) wide[i] = BigInt(values[i]);
+  const words = new Int32Array(wide.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    words[2 * i] = v;
+    words[2 * i + 1] = v >> 31;
+  }
   return new ort.Tensor('int64', wide, dims);
 }

@@ -22,7 +22,10 @@ function mixSeed(a: number, b: number, c: number): number {
 /** Fills `out` with 0 (dropped, probability `rate`) or 1/(1 − rate) (kept). */
 export function fillDropoutMask(out: Float32Array, rate: number, seed: number, microBatch: number, site: number): Float32Array {
   const threshold = Math.round(rate * 65536);
-  const keep = 1 / (1 - rate);
+  // Written as float32 bit patterns through an integer view: the same values as storing the
+  // number, without a float conversion per element (this runs over every activation each step).
+  const keep = new Uint32Array(Float32Array.of(1 / (1 - rate)).buffer)[0]!;
+  const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
   let s = mixSeed(seed >>> 0, microBatch, site);
   const n = out.length;
   let i = 0;
@@ -30,14 +33,14 @@ export function fillDropoutMask(out: Float32Array, rate: number, seed: number, m
     s ^= s << 13;
     s ^= s >>> 17;
     s ^= s << 5;
-    out[i] = (s & 0xffff) < threshold ? 0 : keep;
-    out[i + 1] = s >>> 16 < threshold ? 0 : keep;
+    bits[i] = (s & 0xffff) < threshold ? 0 : keep;
+    bits[i + 1] = s >>> 16 < threshold ? 0 : keep;
   }
   if (i < n) {
     s ^= s << 13;
     s ^= s >>> 17;
     s ^= s << 5;
-    out[i] = (s & 0xffff) < threshold ? 0 : keep;
+    bits[i] = (s & 0xffff) < threshold ? 0 : keep;
   }
   return out;
 }

@@ -53,7 +53,8 @@ export class EmbeddingRowsAdamW {
   private prefixDecay: Float64Array;
   private recorded = 0;
   private readonly slotOf: Int32Array;
-  private scratch: Float64Array;
+  /** Per-step coefficients of the last catch-up range (see coefficients()). */
+  private coef = { k0: -1, k1: -1, n: 0, b1: 1, b2: 1, a: new Float64Array(64), sq: new Float64Array(64), d: new Float64Array(64), e: new Float64Array(64) };
 
   constructor(
     readonly numRows: number,
@@ -83,7 +84,6 @@ export class EmbeddingRowsAdamW {
     this.prefixDecay = new Float64Array(65);
     this.prefixDecay[0] = 1;
     this.slotOf = new Int32Array(numRows).fill(-1);
-    this.scratch = new Float64Array(3 * width);
   }
 
   /** The step number the next record is for. */
@@ -113,6 +113,7 @@ export class EmbeddingRowsAdamW {
     }
     this.prefixDecay[k + 1] = this.prefixDecay[k]! * this.decay[k]!;
     this.recorded = k + 1;
+    this.coef.k0 = -1;
   }
 
   /**
@@ -193,32 +194,55 @@ export class EmbeddingRowsAdamW {
       this.synced[r] = t;
       return;
     }
-    const { beta1, beta2 } = this.hyper;
-    const s = this.scratch;
-    for (let j = 0; j < H; j++) {
-      s[j] = arrays.table[off + j]!;
-      s[H + j] = arrays.m[off + j]!;
-      s[2 * H + j] = arrays.v[off + j]!;
-    }
-    for (let k = k0; k < k1; k++) {
-      if (!this.active[k]) continue;
-      const d = this.decay[k]!;
-      const a = this.stepSize[k]!;
-      const e = this.epsHat[k]!;
-      for (let j = 0; j < H; j++) {
-        const m = s[H + j]! * beta1;
-        const v = s[2 * H + j]! * beta2;
-        s[H + j] = m;
-        s[2 * H + j] = v;
-        s[j] = s[j]! * d - (a * m) / (Math.sqrt(v) + e);
-      }
-    }
-    for (let j = 0; j < H; j++) {
-      arrays.table[off + j] = s[j]!;
-      arrays.m[off + j] = s[H + j]!;
-      arrays.v[off + j] = s[2 * H + j]!;
+    const n = this.coefficients(k0, k1);
+    const { a, sq, d, e } = this.coef;
+    const { b1, b2 } = this.coef;
+    // With g = 0 the moments only decay, m_i = β1^i·m and √v_i = √(β2^i)·√v, so each pending step
+    // is p ← p·d − (lr·s·bc·β1^i)·m / (√(β2^i)·√v + ε̂): one division per value and step, with
+    // p, m and √v in registers.
+    for (let j = off; j < off + H; j++) {
+      const m0 = arrays.m[j]!;
+      const v0 = arrays.v[j]!;
+      const sv = Math.sqrt(v0);
+      let p = arrays.table[j]!;
+      for (let i = 0; i < n; i++) p = p * d[i]! - (a[i]! * m0) / (sv * sq[i]! + e[i]!);
+      arrays.table[j] = p;
+      arrays.m[j] = m0 * b1;
+      arrays.v[j] = v0 * b2;
     }
     this.synced[r] = t;
+  }
+
+  /**
+   * The active steps among recorded steps [k0, k1) as per-step coefficients relative to the state
+   * at k0 (cached: a flush meets many rows with the same range). Returns their count.
+   */
+  private coefficients(k0: number, k1: number): number {
+    const c = this.coef;
+    if (c.k0 === k0 && c.k1 === k1) return c.n;
+    if (c.a.length < k1 - k0) {
+      const size = Math.max(k1 - k0, 2 * c.a.length);
+      c.a = new Float64Array(size);
+      c.sq = new Float64Array(size);
+      c.d = new Float64Array(size);
+      c.e = new Float64Array(size);
+    }
+    const { beta1, beta2 } = this.hyper;
+    let n = 0;
+    let b1 = 1;
+    let b2 = 1;
+    for (let k = k0; k < k1; k++) {
+      if (!this.active[k]) continue;
+      b1 *= beta1;
+      b2 *= beta2;
+      c.a[n] = this.stepSize[k]! * b1;
+      c.sq[n] = Math.sqrt(b2);
+      c.d[n] = this.decay[k]!;
+      c.e[n] = this.epsHat[k]!;
+      n++;
+    }
+    Object.assign(c, { k0, k1, n, b1, b2 });
+    return n;
   }
 
   private grow(): void {

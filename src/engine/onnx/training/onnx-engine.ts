@@ -69,6 +69,7 @@ export class OnnxClassifierEngine implements ClassifierEngine {
   /** The domain objectives of the last step (domain adaptation only). */
   private lastDomain?: DomainStepStats;
   private disposed = false;
+  private readonly maskBuffers: Float32Array[] = [];
   /** Lazy exact AdamW of the word-embedding rows (created at the first step that trains them). */
   private rowsAdamW?: EmbeddingRowsAdamW;
 
@@ -414,7 +415,11 @@ export class OnnxClassifierEngine implements ClassifierEngine {
     const sizes = { [BATCH_DIM]: tokens.batchSize, [SEQUENCE_DIM]: tokens.seqLength };
     meta.dropoutSites.forEach((site, i) => {
       const dims = siteDims(site, sizes);
-      const mask = fillDropoutMask(new Float32Array(dims.reduce((a, b) => a * b, 1)), site.rate, seed, microBatch, i);
+      const size = dims.reduce((a, b) => a * b, 1);
+      // One buffer per site, reused (runs are sequential): no per-step garbage of activation size.
+      let buffer = this.maskBuffers[i];
+      if (buffer === undefined || buffer.length < size) this.maskBuffers[i] = buffer = new Float32Array(size);
+      const mask = fillDropoutMask(buffer.subarray(0, size), site.rate, seed, microBatch, i);
       feeds[site.input] = new ort.Tensor('float32', mask, dims);
     });
   }
