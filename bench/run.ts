@@ -1,20 +1,25 @@
 /**
  * bertft vs PyTorch on this machine, side by side in one run (npm run bench):
  *   1. fine-tuning examples/s, batch 32 × 128, BERT-Tiny / Mini / Small shapes (random weights);
+ *      BERT-Base (12 × 768) on request (--shapes ...,base), at batch 8 × 128 (--base-batch);
  *   2. inference (feature extraction) examples/s, same shapes;
- *   3. end-to-end training wall time on 8,000 SST-2 sentences (1 epoch, max length 128, random init);
+ *   3. end-to-end fine-tuning on 8,000 SST-2 sentences (1 epoch, max length 128, random init), Tiny
+ *      and Mini (--e2e-shapes): wall time of training alone, of training + evaluation on the 872
+ *      dev sentences, and the peak resident memory of each side's process (bench/e2e-child.ts runs
+ *      bertft's in a process of its own);
  *   4. masked-LM pre-training tokens/s, batch 128 × 128, BERT-Tiny and Mini shapes (bench/mlm.ts: the
  *      same masked batches on both sides, 15% masking, head on the masked rows only, dropout 0,
  *      AdamW + clipping; the step alone is timed, masking is done beforehand).
  * Each bertft engine is printed with its ratio to PyTorch (≥ 1 means bertft is faster). Throughputs
  * are the median step after two warm-up steps on both sides (bench/torch/bert_bench.py does the same).
  *
- *   npm run bench [-- --shapes tiny,mini --tfjs-shapes tiny --skip-e2e --steps 5]
- *                 [--mlm-shapes tiny,mini --mlm-batch 128 --threads N]
+ *   npm run bench [-- --shapes tiny,mini --tfjs-shapes tiny --skip-e2e --e2e-shapes tiny,mini --steps 5]
+ *                 [--base-batch 8] [--mlm-shapes tiny,mini --mlm-batch 128 --threads N]
  * A list option set to `none` skips those rows: `--shapes none --skip-e2e` runs the masked-LM rows alone.
  * --threads (masked-LM rows): intra-op threads of onnxruntime and PyTorch alike (default: every core).
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initTfjs } from '../src/engine/tfjs/backend.js';
@@ -26,7 +31,8 @@ import type { ClassifierEngine } from '../src/training/engine.js';
 import { TfjsClassifierEngine } from '../src/training/tfjs-engine.js';
 import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
-import { fineTune } from '../src/training/fine-tune.js';
+import { rawFromBertConfig, writeConfig } from '../src/checkpoint/config.js';
+import { saveBertWeights } from '../src/checkpoint/bert-weights.js';
 import { readExamples } from '../src/data/index.js';
 import { ensureTorch, runTorch, writeE2eIds } from './pytorch.js';
 import { bertftMlmThroughput, mlmBatches, writeMlmBatches, type MlmThroughput } from './mlm.js';
@@ -34,7 +40,7 @@ import { bertftMlmThroughput, mlmBatches, writeMlmBatches, type MlmThroughput } 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
 if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write('npm run bench [-- --shapes tiny,mini,small --tfjs-shapes tiny,mini --skip-e2e --steps 5 --mlm-shapes tiny,mini --mlm-batch 128 --threads N]\n' +
+  process.stdout.write('npm run bench [-- --shapes tiny,mini,small[,base] --tfjs-shapes tiny,mini --skip-e2e --e2e-shapes tiny,mini --steps 5 --base-batch 8 --mlm-shapes tiny,mini --mlm-batch 128 --threads N]\n' +
     '  a list set to "none" skips its rows; see the comment at the top of bench/run.ts and docs/benchmarks.md\n');
   process.exit(0);
 }
@@ -47,6 +53,9 @@ const tfjsShapes = list(opt('--tfjs-shapes', 'tiny,mini'));
 const mlmShapes = list(opt('--mlm-shapes', 'tiny,mini'));
 const mlmBatch = Number(opt('--mlm-batch', '128'));
 const threads = Number(opt('--threads', String(availableParallelism())));
+const e2eShapes = argv.includes('--skip-e2e') ? [] : list(opt('--e2e-shapes', 'tiny,mini'));
+// BERT-Base needs seconds per step on two cores: its rows use a smaller batch (same on both sides).
+const batchOf = (shape: string) => (shape === 'base' ? Number(opt('--base-batch', '8')) : 32);
 const SHARED = process.env.BERTFT_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
 
 
@@ -65,9 +74,9 @@ function median(times: number[]): number {
   return [...times].sort((x, y) => x - y)[Math.floor(times.length / 2)]!;
 }
 
-async function trainThroughput(engine: ClassifierEngine, names: string[]): Promise<number> {
+async function trainThroughput(engine: ClassifierEngine, names: string[], B = 32): Promise<number> {
   engine.setTrainable(new Set(names));
-  const batch = { tokens: randomBatch(32, 128), targets: Float32Array.from({ length: 64 }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0)) };
+  const batch = { tokens: randomBatch(B, 128), targets: Float32Array.from({ length: 2 * B }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0)) };
   const settingsOf = () => ({ lrScale: 1, weightDecay: 0.01 });
   // The first steps build the graph and session and fault in the parameter and moment buffers.
   for (let w = 0; w < 2; w++) await engine.trainStep([batch], { lr: 1e-4, maxGradNorm: 1, settingsOf, dropoutSeed: w });
@@ -77,12 +86,12 @@ async function trainThroughput(engine: ClassifierEngine, names: string[]): Promi
     await engine.trainStep([batch], { lr: 1e-4, maxGradNorm: 1, settingsOf, dropoutSeed: i + 2 });
     times.push(performance.now() - t0);
   }
-  return 32 / (median(times) / 1000);
+  return B / (median(times) / 1000);
 }
 
-async function inferThroughput(cfg: BertConfig, weights: Map<string, HostTensor>, engine: EngineChoice): Promise<number> {
+async function inferThroughput(cfg: BertConfig, weights: Map<string, HostTensor>, engine: EngineChoice, B = 32): Promise<number> {
   const runner = await createForwardRunner(cfg, weights, { pooling: 'mean', engine });
-  const batch = randomBatch(32, 128);
+  const batch = randomBatch(B, 128);
   for (let w = 0; w < 2; w++) await runner.run(batch);
   const times: number[] = [];
   for (let i = 0; i < Math.max(3, steps * 2); i++) {
@@ -91,7 +100,7 @@ async function inferThroughput(cfg: BertConfig, weights: Map<string, HostTensor>
     times.push(performance.now() - t0);
   }
   await runner.dispose();
-  return 32 / (median(times) / 1000);
+  return B / (median(times) / 1000);
 }
 
 const rows: string[][] = [];
@@ -110,12 +119,13 @@ const weightsOf = (cfg: BertConfig) => new Map([...initBertWeights(cfg, 1), ...i
 for (const name of shapes) {
   const cfg = namedShape(name);
   const weights = weightsOf(cfg);
-  const torchTrain = Number((await runTorch(['train-throughput', '--shape', name, '--steps', String(steps)])).examples_per_s);
+  const B = String(batchOf(name));
+  const torchTrain = Number((await runTorch(['train-throughput', '--shape', name, '--batch', B, '--steps', String(steps)])).examples_per_s);
   const onnx = onnxEngine(cfg, weights);
-  const onnxTrain = await trainThroughput(onnx, [...weights.keys()]);
+  const onnxTrain = await trainThroughput(onnx, [...weights.keys()], batchOf(name));
   onnx.dispose();
-  const torchInfer = Number((await runTorch(['infer-throughput', '--shape', name, '--steps', String(steps * 2)])).examples_per_s);
-  const onnxInfer = await inferThroughput(cfg, weights, 'onnxruntime');
+  const torchInfer = Number((await runTorch(['infer-throughput', '--shape', name, '--batch', B, '--steps', String(steps * 2)])).examples_per_s);
+  const onnxInfer = await inferThroughput(cfg, weights, 'onnxruntime', batchOf(name));
   results.set(name, { torchTrain, onnxTrain, torchInfer, onnxInfer });
   process.stderr.write(`${name}: torch train ${torchTrain.toFixed(1)}, onnx train ${onnxTrain.toFixed(1)}, torch infer ${torchInfer.toFixed(1)}, onnx infer ${onnxInfer.toFixed(1)} ex/s\n`);
 }
@@ -138,22 +148,57 @@ for (const name of mlmShapes) {
     `loss ${bertft.firstLoss.toFixed(3)} → ${bertft.finalLoss.toFixed(3)}); ${bertft.maskedPerStep.toFixed(0)} masked tokens/step, ${threads} threads\n`);
 }
 
-let e2eRow: (string | number)[] | undefined;
-if (!argv.includes('--skip-e2e')) {
-  // 8,000 SST-2 sentences, tokenized by bertft's tokenizer for both sides.
+/** A random-initialised model folder of a bench shape (config, weights, the shared tokenizer linked in). */
+async function randomModelDir(name: string, tokenizerDir: string): Promise<string> {
+  const dir = resolve('out/bench', `random-${name}`);
+  const cfg = namedShape(name);
+  mkdirSync(dir, { recursive: true });
+  await writeConfig(dir, rawFromBertConfig(cfg, { architectures: ['BertModel'] }));
+  await saveBertWeights(dir, initBertWeights(cfg, 0, true));
+  // Linked, not copied: the tokenizer files stay in ../shared.
+  for (const f of ['vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
+    if (existsSync(join(tokenizerDir, f)) && !existsSync(join(dir, f))) symlinkSync(join(tokenizerDir, f), join(dir, f));
+  }
+  return dir;
+}
+
+/** bench/e2e-child.ts in a fresh process: {wall_s, peak_rss_mb, steps, eval_accuracy?}. */
+function bertftE2e(args: string[]): Record<string, number> {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'e2e-child.ts'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  if (r.status !== 0 || !line) throw new Error(`bench/e2e-child.ts ${args.join(' ')} failed (exit ${r.status}): ${r.stdout.slice(-300)}`);
+  return JSON.parse(line) as Record<string, number>;
+}
+
+const e2eRows: (string | number)[][] = [];
+if (e2eShapes.length > 0) {
+  // 8,000 SST-2 sentences (and the 872 dev sentences), tokenized by bertft's tokenizer for PyTorch.
   const dir = resolve('out/bench');
   mkdirSync(dir, { recursive: true });
+  const tokenizerDir = join(SHARED, 'models', 'bert-tiny-imdb-mlm');
   const examples = readExamples(join(SHARED, 'datasets', 'sst2', 'sentiment-train.tsv')).examples.slice(0, 8000);
+  const devFile = join(SHARED, 'datasets', 'sst2', 'sentiment-dev.tsv');
+  const dev = readExamples(devFile).examples;
   const trainFile = join(dir, 'sst2-8k.tsv');
   writeFileSync(trainFile, examples.map((e) => `${e.text}\t${e.label}`).join('\n') + '\n');
-  await writeE2eIds(examples.map((e) => e.text), examples.map((e) => String(e.label)), join(SHARED, 'models', 'bert-tiny-imdb-mlm'), 128, join(dir, 'sst2-8k-ids.json'));
-  const torchE2e = Number((await runTorch(['train-e2e', '--ids', join(dir, 'sst2-8k-ids.json'), '--shape', 'tiny'])).wall_s);
-  const t0 = performance.now();
-  // The whole of `bertft train` but the process start: reading, tokenizing, training, writing the folder.
-  await fineTune({ model: join(SHARED, 'models', 'bert-tiny-imdb-mlm'), train: trainFile, output: join(dir, 'e2e-model'), init: 'random', epochs: 1, maxLength: 128, batchSize: 32, validationSplit: 0, seed: 0, engine: 'onnxruntime' });
-  const bertftE2e = (performance.now() - t0) / 1000;
-  // Wall times: the ratio is PyTorch's time ÷ bertft's, so ≥ 1 still means bertft is faster.
-  e2eRow = ['e2e train wall s (8k SST-2, tiny)', 'tiny', torchE2e, 'n/a', '–', bertftE2e, torchE2e / bertftE2e];
+  await writeE2eIds(examples.map((e) => e.text), examples.map((e) => String(e.label)), tokenizerDir, 128, join(dir, 'sst2-8k-ids.json'));
+  await writeE2eIds(dev.map((e) => e.text), dev.map((e) => String(e.label)), tokenizerDir, 128, join(dir, 'sst2-dev-ids.json'));
+  for (const name of e2eShapes) {
+    // bert-tiny-imdb-mlm is BERT-Tiny shaped; --init random ignores its weights either way.
+    const model = name === 'tiny' ? tokenizerDir : await randomModelDir(name, tokenizerDir);
+    const torch = await runTorch(['train-e2e', '--ids', join(dir, 'sst2-8k-ids.json'), '--eval-ids', join(dir, 'sst2-dev-ids.json'), '--shape', name]);
+    const common = ['--model', model, '--train', trainFile, '--lr', String(torch.lr)];
+    const plain = bertftE2e([...common, '--output', join(dir, `e2e-${name}`)]);
+    const withEval = bertftE2e([...common, '--validation', devFile, '--output', join(dir, `e2e-${name}-eval`)]);
+    const torchWall = Number(torch.wall_s);
+    const torchWithEval = torchWall + Number(torch.eval_s);
+    process.stderr.write(`${name} e2e: torch ${torchWall.toFixed(2)} s (+ eval ${Number(torch.eval_s).toFixed(2)} s, acc ${Number(torch.eval_accuracy).toFixed(3)}, peak ${Number(torch.peak_rss_mb).toFixed(0)} MB); ` +
+      `bertft ${plain.wall_s!.toFixed(2)} s (peak ${plain.peak_rss_mb!.toFixed(0)} MB), with eval ${withEval.wall_s!.toFixed(2)} s (acc ${withEval.eval_accuracy?.toFixed(3)})\n`);
+    // Wall times and memory: the ratio is PyTorch's ÷ bertft's, so ≥ 1 still means bertft is better.
+    e2eRows.push(['e2e train wall s (8k SST-2)', name, torchWall, 'n/a', '–', plain.wall_s!, torchWall / plain.wall_s!]);
+    e2eRows.push(['e2e train+eval wall s (8k SST-2, 872 dev)', name, torchWithEval, 'n/a', '–', withEval.wall_s!, torchWithEval / withEval.wall_s!]);
+    e2eRows.push(['e2e peak RSS MB', name, Number(torch.peak_rss_mb), 'n/a', '–', plain.peak_rss_mb!, Number(torch.peak_rss_mb) / plain.peak_rss_mb!]);
+  }
 }
 
 if (shapes.length > 0) await initTfjs('auto');
@@ -163,19 +208,22 @@ for (const name of shapes) {
   const r = results.get(name)!;
   if (tfjsShapes.includes(name)) {
     const tfjs = new TfjsClassifierEngine({ config: cfg, weights, pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 });
-    r.tfjsTrain = await trainThroughput(tfjs, [...weights.keys()]);
+    r.tfjsTrain = await trainThroughput(tfjs, [...weights.keys()], batchOf(name));
     tfjs.dispose();
   }
-  r.tfjsInfer = await inferThroughput(cfg, weights, 'tfjs');
+  // TF.js inference on BERT-Base would take minutes; the other shapes are always timed.
+  if (name !== 'base' || tfjsShapes.includes(name)) r.tfjsInfer = await inferThroughput(cfg, weights, 'tfjs', batchOf(name));
 }
 
 row('measurement', 'shape', 'pytorch', 'bertft tfjs', 'tfjs ÷ torch', 'bertft onnxruntime', 'onnx ÷ torch');
 for (const [name, r] of results) {
   const t = r.tfjsTrain;
-  row('train ex/s', name, r.torchTrain, t === undefined ? 'skipped' : t, t === undefined ? '–' : t / r.torchTrain, r.onnxTrain, r.onnxTrain / r.torchTrain);
-  row('inference ex/s', name, r.torchInfer, r.tfjsInfer!, r.tfjsInfer! / r.torchInfer, r.onnxInfer, r.onnxInfer / r.torchInfer);
+  const i = r.tfjsInfer;
+  const shape = `${name} (${batchOf(name)}×128)`;
+  row('train ex/s', shape, r.torchTrain, t === undefined ? 'skipped' : t, t === undefined ? '–' : t / r.torchTrain, r.onnxTrain, r.onnxTrain / r.torchTrain);
+  row('inference ex/s', shape, r.torchInfer, i === undefined ? 'skipped' : i, i === undefined ? '–' : i / r.torchInfer, r.onnxInfer, r.onnxInfer / r.torchInfer);
 }
-if (e2eRow) row(...e2eRow);
+for (const e of e2eRows) row(...e);
 for (const [name, { torch, bertft }] of mlmResults) {
   const t = Number(torch.tokens_per_s);
   row(`MLM pre-train tokens/s (${mlmBatch}×${MLM_SEQ})`, name, t, 'n/a', '–', bertft.tokensPerS, bertft.tokensPerS / t);

@@ -1,13 +1,14 @@
 /** The compact BERT shapes the benchmarks use (Turc et al. 2019), as in bench/torch/bert_bench.py. */
 import type { BertConfig } from '../src/models/bert/config.js';
 
-export type ShapeName = 'tiny' | 'mini' | 'small';
+export type ShapeName = 'tiny' | 'mini' | 'small' | 'base';
 
 /** layers, hidden, heads; the intermediate size is 4 × hidden. */
 export const SHAPES: Record<ShapeName, { layers: number; hidden: number; heads: number; label: string }> = {
   tiny: { layers: 2, hidden: 128, heads: 2, label: 'BERT-Tiny (L2 H128 A2 I512)' },
   mini: { layers: 4, hidden: 256, heads: 4, label: 'BERT-Mini (L4 H256 A4 I1024)' },
   small: { layers: 4, hidden: 512, heads: 8, label: 'BERT-Small (L4 H512 A8 I2048)' },
+  base: { layers: 12, hidden: 768, heads: 12, label: 'BERT-Base (L12 H768 A12 I3072)' },
 };
 
 /** A BERT config of real size (vocabulary 30,522, 512 positions, dropout 0.1). */

@@ -20,6 +20,7 @@ import json
 import math
 import os
 import random
+import resource
 import struct
 import sys
 import time
@@ -28,6 +29,7 @@ SHAPES = {  # layers, hidden, heads, intermediate (Turc et al. 2019 compact BERT
     "tiny": (2, 128, 2, 512),
     "mini": (4, 256, 4, 1024),
     "small": (4, 512, 8, 2048),
+    "base": (12, 768, 12, 3072),
 }
 ALIASES = {"train": "train-throughput", "infer": "infer-throughput", "e2e": "train-e2e"}
 MODES = ["train-throughput", "infer-throughput", "train-e2e", "mlm"]
@@ -541,7 +543,10 @@ def train_e2e(a, info):
                 mean_tokens_per_example=tokens / (len(rows) * a.epochs), padding_share=1 - tokens / padded, load_s=load_s,
                 cpu_per_wall=cpu / wall)
     if a.eval_ids:
+        # Timed on its own (eval_s), so a caller can compare training alone or training + evaluation.
+        t_eval = time.perf_counter()
         info["eval_accuracy"] = evaluate(model, a.eval_ids, 128)
+        info["eval_s"] = time.perf_counter() - t_eval
 
 
 def wait_idle(limit):
@@ -586,6 +591,8 @@ def main():
     # Other work on this 2-core machine skews every number: cpu_per_wall near --threads and a low load
     # average say the run had the cores to itself (OpenMP spin-waits inflate cpu_per_wall under contention).
     info["load_avg_1m"] = os.getloadavg()[0]
+    # Peak resident memory of the whole process (Linux reports ru_maxrss in KiB).
+    info["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(info), flush=True)
 
 
