@@ -2,12 +2,14 @@
  * Recipes against each other on the English data sets in ../shared/datasets, with the embedded
  * bert-tiny-en: `bertft train` defaults (seeds 0-2), `--autotune` (seed 0), the best of a fixed grid
  * (seed 0), and fastText (wasm, fastText's own supervised defaults, seeds 0-2) on the same splits.
- * Every row: validation accuracy, macro-F1, wall time, final training loss, and the entropy of the
- * training labels (a default run should end at or below half of it). Rows are appended to the JSON
+ * Every row: validation (dev) accuracy, which the grid and the search choose on, and accuracy and
+ * macro-F1 on held-out test examples (the first 2,000 of the test split; 10% of train where the data set
+ * has none), wall time, final training loss, and the entropy of the training labels (a default run
+ * should end at or below half of it). Rows are appended to the JSON
  * file as they finish, so a long run that is stopped keeps what it measured; --table prints the
  * Markdown of docs/recipes.md from that file.
  *
- *   node --import tsx bench/recipes.ts [--datasets sst2-1k,sms_spam,emotion,ag_news,sst2]
+ *   node --import tsx bench/recipes.ts [--datasets sst2-1k,trec,sms_spam,emotion,ag_news,sst2]
  *        [--rows defaults,fasttext,grid,autotune] [--seeds 0,1,2] [--cap 4000] [--autotune 5m]
  *        [--json bench/results/recipes.jsonl] [--table]
  *
@@ -24,11 +26,12 @@ import { getRecipe } from '../src/datasets/index.js';
 import { classificationReport } from '../src/metrics/index.js';
 import { autotune, parseDuration, type AutotuneSummary } from '../src/training/autotune.js';
 import { fineTune, type FineTuneOptions } from '../src/training/fine-tune.js';
+import { TextClassifier } from '../src/classifier.js';
 
 const SHARED = process.env.BERTFT_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
-const DATASETS = flag('--datasets', 'sst2-1k,sms_spam,emotion,ag_news,sst2').split(',');
+const DATASETS = flag('--datasets', 'sst2-1k,trec,sms_spam,emotion,ag_news,sst2').split(',');
 const ROWS = flag('--rows', 'defaults,fasttext,grid,autotune').split(',');
 const SEEDS = flag('--seeds', '0,1,2').split(',').map(Number);
 const CAP = Number(flag('--cap', '4000'));
@@ -47,23 +50,32 @@ const GRID: Array<{ name: string; options: Partial<FineTuneOptions> }> = [
 interface Split {
   train: Example[];
   dev: Example[];
+  /** Held out from every choice (the grid and the search pick on dev): the first TEST_CAP test examples. */
+  test: Example[];
   capped: boolean;
   trainFile: string;
   devFile: string;
 }
+
+const TEST_CAP = 2000;
 
 /** Train and validation examples of a bench data set, written as JSONL for fineTune and kept for fastText. */
 function loadSplit(name: string): Split {
   const recipeName = name === 'sst2-1k' ? 'sst2' : name;
   const recipe = getRecipe(recipeName);
   const local = recipe.local!;
-  const files = (s: 'train' | 'validation') => local.splits[s]!.map((f) => join(SHARED, 'datasets', local.folder, f));
+  const files = (s: 'train' | 'validation' | 'test') => local.splits[s]!.map((f) => join(SHARED, 'datasets', local.folder, f));
   let train = readExamples(files('train'), local.read).examples;
   let dev: Example[];
+  let test: Example[];
+  // A split the recipe lacks is carved out of train, stratified, seed 0: 10% for validation, 10% for test.
+  if (local.splits.test) test = readExamples(files('test'), local.read).examples;
+  else ({ train, validation: test } = stratifiedSplit(train, 0.1, 0));
   if (local.splits.validation) dev = readExamples(files('validation'), local.read).examples;
-  else ({ train, validation: dev } = stratifiedSplit(train, 0.1, 0)); // no validation split: 10% held out, seed 0
+  else ({ train, validation: dev } = stratifiedSplit(train, 0.1, 0));
+  test = test.slice(0, TEST_CAP);
   const limit = name === 'sst2-1k' ? 1000 : CAP > 0 ? CAP : Infinity;
-  const capped = train.length > limit;
+  const capped = name !== 'sst2-1k' && train.length > limit;
   train = train.slice(0, limit);
   const dir = join(WORK, name);
   mkdirSync(dir, { recursive: true });
@@ -72,7 +84,7 @@ function loadSplit(name: string): Split {
   const devFile = join(dir, 'dev.jsonl');
   write(trainFile, train);
   write(devFile, dev);
-  return { train, dev, capped, trainFile, devFile };
+  return { train, dev, test, capped, trainFile, devFile };
 }
 
 /** Entropy (nats) of the label distribution: the loss of always predicting the class frequencies. */
@@ -91,6 +103,8 @@ interface Row {
   capped: boolean;
   accuracy: number;
   macro_f1: number;
+  test_accuracy: number;
+  test_macro_f1: number;
   wall_s: number;
   final_train_loss: number | null;
   label_entropy: number;
@@ -101,7 +115,7 @@ function record(row: Row): void {
   mkdirSync(dirname(JSON_FILE), { recursive: true });
   appendFileSync(JSON_FILE, JSON.stringify(row) + '\n');
   const loss = row.final_train_loss === null ? '—' : row.final_train_loss.toFixed(3);
-  console.log(`${row.dataset} | ${row.row} | seed ${row.seed} | acc ${row.accuracy.toFixed(4)} | macro-F1 ${row.macro_f1.toFixed(4)} | ${row.wall_s.toFixed(1)} s | loss ${loss} (H/2 ${(row.label_entropy / 2).toFixed(3)})`);
+  console.log(`${row.dataset} | ${row.row} | seed ${row.seed} | dev acc ${row.accuracy.toFixed(4)} F1 ${row.macro_f1.toFixed(4)} | test acc ${row.test_accuracy.toFixed(4)} F1 ${row.test_macro_f1.toFixed(4)} | ${row.wall_s.toFixed(1)} s | loss ${loss} (H/2 ${(row.label_entropy / 2).toFixed(3)})`);
 }
 
 function fromResults(r: Record<string, any>): Pick<Row, 'accuracy' | 'macro_f1' | 'final_train_loss'> {
@@ -111,8 +125,21 @@ function fromResults(r: Record<string, any>): Pick<Row, 'accuracy' | 'macro_f1' 
 
 async function bertRun(name: string, split: Split, options: Partial<FineTuneOptions>, seed: number) {
   const t0 = Date.now();
-  const r = (await fineTune({ train: split.trainFile, validation: split.devFile, output: join(WORK, name, 'out'), seed, ...options })) as Record<string, any>;
-  return { r, wall: (Date.now() - t0) / 1000 };
+  const output = join(WORK, name, 'out');
+  const r = (await fineTune({ train: split.trainFile, validation: split.devFile, output, seed, ...options })) as Record<string, any>;
+  const wall = (Date.now() - t0) / 1000;
+  return { r, wall, ...(await testScores(output, split)) };
+}
+
+/** The kept model of a run scored on the test examples. */
+async function testScores(folder: string, split: Split): Promise<Pick<Row, 'test_accuracy' | 'test_macro_f1'>> {
+  const clf = await TextClassifier.fromPretrained(folder);
+  try {
+    const r = (await clf.evaluate(split.test)) as unknown as { accuracy: number; macro_f1: number };
+    return { test_accuracy: r.accuracy, test_macro_f1: r.macro_f1 };
+  } finally {
+    await clf.dispose();
+  }
 }
 
 async function fastText(split: Split, seed: number) {
@@ -123,17 +150,31 @@ async function fastText(split: Split, seed: number) {
   const text = split.train.map((e) => `__label__${String(e.label).replace(/\s+/g, '_')} ${clean(e.text)}`).join('\n') + '\n';
   // fasttext.wasm.js fetches its training file; a data: URL keeps it in memory. These are fastText's
   // supervised defaults (lr 0.1, dim 100, 5 epochs, word unigrams, softmax), one thread.
-  const model = (await ft.trainSupervised(`data:text/plain;base64,${Buffer.from(text).toString('base64')}`, { lr: 0.1, dim: 100, epoch: 5, minCount: 1, wordNgrams: 1, loss: 'softmax', seed }, () => {})) as {
-    predict(t: string, k: number, threshold: number): { get(i: number): [number, string]; size(): number };
-  };
+  // Its progress lines (stderr, from the wasm module) end with the training loss: keep the last.
+  const write = process.stderr.write.bind(process.stderr);
+  let printed = '';
+  process.stderr.write = ((chunk: string | Uint8Array) => ((printed += String(chunk)), true)) as typeof process.stderr.write;
+  let model: { predict(t: string, k: number, threshold: number): { get(i: number): [number, string]; size(): number } };
+  try {
+    model = (await ft.trainSupervised(`data:text/plain;base64,${Buffer.from(text).toString('base64')}`, { lr: 0.1, dim: 100, epoch: 5, minCount: 1, wordNgrams: 1, loss: 'softmax', seed, verbose: 2 }, () => {})) as typeof model;
+  } finally {
+    process.stderr.write = write;
+  }
+  const losses = [...printed.matchAll(/avg\.loss:\s*([0-9.]+)/g)];
+  const loss = losses.length ? Number(losses.at(-1)![1]) : null;
+  const wall = (Date.now() - t0) / 1000;
   const labels = [...new Set(split.train.map((e) => String(e.label)))].sort();
-  const yTrue = split.dev.map((e) => labels.indexOf(String(e.label)));
-  const yPred = split.dev.map((e) => {
-    const p = model.predict(clean(e.text), 1, 0);
-    return p.size() ? labels.findIndex((l) => `__label__${l.replace(/\s+/g, '_')}` === p.get(0)[1]) : 0;
-  });
-  const report = classificationReport(yTrue, yPred, labels) as unknown as { accuracy: number; macro_f1: number };
-  return { accuracy: report.accuracy, macro_f1: report.macro_f1, wall: (Date.now() - t0) / 1000 };
+  const score = (xs: Example[]) => {
+    const yTrue = xs.map((e) => labels.indexOf(String(e.label)));
+    const yPred = xs.map((e) => {
+      const p = model.predict(clean(e.text), 1, 0);
+      return p.size() ? labels.findIndex((l) => `__label__${l.replace(/\s+/g, '_')}` === p.get(0)[1]) : 0;
+    });
+    return classificationReport(yTrue, yPred, labels) as unknown as { accuracy: number; macro_f1: number };
+  };
+  const dev = score(split.dev);
+  const test = score(split.test);
+  return { accuracy: dev.accuracy, macro_f1: dev.macro_f1, test_accuracy: test.accuracy, test_macro_f1: test.macro_f1, loss, wall };
 }
 
 async function main(): Promise<void> {
@@ -144,24 +185,26 @@ async function main(): Promise<void> {
     for (const row of ROWS) {
       if (row === 'defaults') {
         for (const seed of SEEDS) {
-          const { r, wall } = await bertRun(name, split, {}, seed);
-          record({ ...base, row: 'defaults', seed, wall_s: wall, ...fromResults(r), detail: { recipe_rules: r.recipe_rules, best: r.best, evaluations: r.history.length } });
+          const { r, wall, ...test } = await bertRun(name, split, {}, seed);
+          record({ ...base, row: 'defaults', seed, wall_s: wall, ...fromResults(r), ...test, detail: { recipe_rules: r.recipe_rules, best: r.best, evaluations: r.history.length } });
         }
       } else if (row === 'fasttext') {
         for (const seed of SEEDS) {
           const f = await fastText(split, seed);
-          record({ ...base, row: 'fastText (defaults)', seed, accuracy: f.accuracy, macro_f1: f.macro_f1, wall_s: f.wall, final_train_loss: null });
+          record({ ...base, row: 'fastText (defaults)', seed, accuracy: f.accuracy, macro_f1: f.macro_f1, test_accuracy: f.test_accuracy, test_macro_f1: f.test_macro_f1, wall_s: f.wall, final_train_loss: f.loss });
         }
       } else if (row === 'grid') {
         for (const g of GRID) {
-          const { r, wall } = await bertRun(name, split, g.options, 0);
-          record({ ...base, row: `grid: ${g.name}`, seed: 0, wall_s: wall, ...fromResults(r), detail: { hyperparameters: r.hyperparameters, best: r.best } });
+          const { r, wall, ...test } = await bertRun(name, split, g.options, 0);
+          record({ ...base, row: `grid: ${g.name}`, seed: 0, wall_s: wall, ...fromResults(r), ...test, detail: { hyperparameters: r.hyperparameters, best: r.best } });
         }
       } else if (row === 'autotune') {
         const t0 = Date.now();
-        const r = (await autotune({ train: split.trainFile, validation: split.devFile, output: join(WORK, name, 'autotune'), seed: 0, budgetSeconds: parseDuration('--autotune', BUDGET) })) as Record<string, any>;
+        const output = join(WORK, name, 'autotune');
+        const r = (await autotune({ train: split.trainFile, validation: split.devFile, output, seed: 0, budgetSeconds: parseDuration('--autotune', BUDGET) })) as Record<string, any>;
+        const wall = (Date.now() - t0) / 1000;
         const a = r.autotune as AutotuneSummary;
-        record({ ...base, row: `autotune ${BUDGET}`, seed: 0, wall_s: (Date.now() - t0) / 1000, ...fromResults(r), detail: { best_trial: a.best_trial, trials: a.trials.map((t) => ({ trial: t.trial, config: t.config, status: t.status, score: t.score })) } });
+        record({ ...base, row: `autotune ${BUDGET}`, seed: 0, wall_s: wall, ...fromResults(r), ...(await testScores(output, split)), detail: { best_trial: a.best_trial, trials: a.trials.map((t) => ({ trial: t.trial, config: t.config, status: t.status, score: t.score })) } });
       } else {
         throw new Error(`unknown row ${row}`);
       }
@@ -178,14 +221,14 @@ function table(): void {
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
     return xs.length > 1 ? `${mean.toFixed(digits)} ± ${((Math.max(...xs) - Math.min(...xs)) / 2).toFixed(digits)}` : mean.toFixed(digits);
   };
-  console.log('| data set | train / validation | row | seeds | accuracy | macro-F1 | wall time (s) | final train loss | ≤ H/2? |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| data set | train | row | seeds | dev accuracy | test accuracy | test macro-F1 | wall time (s) | final train loss (H/2) | ≤ H/2? |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const g of groups.values()) {
     const r0 = g[0]!;
     const losses = g.map((r) => r.final_train_loss).filter((x): x is number => x !== null);
     const fits = losses.length ? (losses.every((l) => l <= r0.label_entropy / 2) ? 'yes' : 'no') : '—';
     console.log(
-      `| ${r0.dataset} | ${r0.train}${r0.capped ? ' (capped)' : ''} / ${r0.dev} | ${r0.row} | ${g.map((r) => r.seed).join(',')} | ${stat(g.map((r) => r.accuracy), 4)} | ${stat(g.map((r) => r.macro_f1), 4)} | ${stat(g.map((r) => r.wall_s), 1)} | ${losses.length ? stat(losses, 3) : '—'} (H/2 ${(r0.label_entropy / 2).toFixed(3)}) | ${fits} |`,
+      `| ${r0.dataset} | ${r0.train}${r0.capped ? ' (capped)' : ''} | ${r0.row} | ${g.map((r) => r.seed).join(',')} | ${stat(g.map((r) => r.accuracy), 4)} | ${stat(g.map((r) => r.test_accuracy), 4)} | ${stat(g.map((r) => r.test_macro_f1), 4)} | ${stat(g.map((r) => r.wall_s), 1)} | ${losses.length ? stat(losses, 3) : '—'} (${(r0.label_entropy / 2).toFixed(3)}) | ${fits} |`,
     );
   }
 }
