@@ -13,6 +13,9 @@ import { chosen, earlyStoppingRule, epochsRule, learningRateRule, TRAIN_DEFAULTS
 import { renderReport, reportCharts } from '../src/report/index.js';
 import { UsageError } from '../src/errors.js';
 import { EMBEDDED_MODEL_DIR } from './helpers/shared.js';
+import { runCli } from './helpers/cli.js';
+import { buildProgram } from '../src/cli/main.js';
+import { trainOptionsFrom } from '../src/cli/commands/train.js';
 import { sentimentLines } from './helpers/texts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bertft-autotune-'));
@@ -144,4 +147,19 @@ test('same seed, same trials and the same result', async () => {
   assert.equal(a.autotune.best_trial, b.autotune.best_trial);
   assert.deepEqual(a.final_eval.confusion_matrix, b.final_eval.confusion_matrix);
   assert.deepEqual(readFileSync(join(dir, 'seeded-a', 'model.safetensors')), readFileSync(join(dir, 'seeded-b', 'model.safetensors')));
+});
+
+test('bertft train --autotune with a bad duration: one line naming the flag, non-zero exit, no stack', () => {
+  const r = runCli(['train', '--model', EMBEDDED_MODEL_DIR, '--train', TRAIN, '--validation', DEV, '-o', join(dir, 'bad'), '--autotune', 'soon']);
+  assert.notEqual(r.status, 0);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /--autotune must be a duration such as 5m, 90s or 1h; got "soon"/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
+
+test('--early-stopping-patience 0 turns early stopping off; a fraction is refused', () => {
+  const cmd = buildProgram().commands.find((c) => c.name() === 'train')!;
+  assert.equal(trainOptionsFrom({ ...(cmd.opts() as Record<string, string>), earlyStoppingPatience: '0' } as never).earlyStoppingPatience, 0);
+  assert.equal(trainOptionsFrom({ ...(cmd.opts() as Record<string, string>), earlyStoppingPatience: '5' } as never).earlyStoppingPatience, 5);
+  assert.throws(() => trainOptionsFrom({ ...(cmd.opts() as Record<string, string>), earlyStoppingPatience: '1.5' } as never), /--early-stopping-patience must be a whole number/);
 });

@@ -35,7 +35,8 @@ export interface TrialConfig {
   headLrScale: number;
 }
 
-export type TrialStatus = 'completed' | 'early-stopped' | 'pruned' | 'budget' | 'failed';
+/** `interrupted`: stopped from outside (Ctrl-C, Trainer.requestStop via onTrainer), which also ends the search. */
+export type TrialStatus = 'completed' | 'early-stopped' | 'pruned' | 'budget' | 'interrupted' | 'failed';
 
 export interface TrialRecord {
   trial: number;
@@ -211,6 +212,7 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
       const r = await fineTune(trialFineTuneOptions(options, config, join(trialsDir, `trial-${String(trial).padStart(3, '0')}`), evaluations), {
         onTrainer: (t) => {
           trainer = t;
+          events.onTrainer?.(t);
           if (stopReason) t.requestStop();
         },
         onFeatures: events.onFeatures,
@@ -245,7 +247,7 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
       record.steps = history.at(-1)?.step ?? 0;
       record.final_train_loss = history.at(-1)?.train_loss ?? null;
       if (evalIndex >= evaluations) record.rung_scores.push(trialBest!);
-      record.status = stopReason ?? (record.evaluations < evaluations ? 'early-stopped' : 'completed');
+      record.status = stopReason ?? (r.interrupted ? 'interrupted' : record.evaluations < evaluations ? 'early-stopped' : 'completed');
     } catch (e) {
       if (!(e instanceof Error) || e instanceof UsageError) throw e; // a bad flag fails the whole search
       record.status = 'failed';
@@ -258,6 +260,7 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
     if (record.score !== null && (best === null || better(record.score, best.score!))) best = record;
     records.push(record);
     events.onTrialEnd?.({ record, best });
+    if (record.status === 'interrupted') break; // the caller asked the search to stop: keep the best so far
   }
 
   const summary: AutotuneSummary = {

@@ -186,7 +186,11 @@ Examples:
       const onSignal = () => {
         if (interrupted) process.exit(130);
         interrupted = true;
-        process.stderr.write('\nstopping after this step and saving a resumable checkpoint (Ctrl-C again to quit now)\n');
+        process.stderr.write(
+          flags.autotune === undefined
+            ? '\nstopping after this step and saving a resumable checkpoint (Ctrl-C again to quit now)\n'
+            : '\nstopping the search after this step; the best trial so far is kept (Ctrl-C again to quit now)\n',
+        );
         trainer?.requestStop();
       };
       process.on('SIGINT', onSignal);
