@@ -381,6 +381,8 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   const trainer = new Trainer(engine, cfg, names, settings, {
     ...events,
     checkpointIntervalMs: (options.checkpointMinutes ?? d.checkpointMinutes) * 60_000,
+    // A completed run's checkpoint is removed below unless kept: do not write it.
+    finalCheckpoint: options.keepCheckpoints === true,
     saveBest: async (weights) => writeClassifierFolder(output, folder, new Map([...weights].filter(([n]) => !isDomainParam(n))), pretrained.dir),
     saveCheckpoint: async (cp) => saveResumeCheckpoint(output, { ...cp, fingerprint }),
   });

@@ -111,6 +111,12 @@ export interface TrainerCallbacks {
   saveCheckpoint?(checkpoint: { weights: Map<string, HostTensor>; optimizer: OptimizerState; state: TrainerState }): Promise<void>;
   /** How often (ms) to call saveCheckpoint during an epoch; epochs always end with one. */
   checkpointIntervalMs?: number;
+  /**
+   * Also checkpoint when the run completes (default true). A caller that deletes the checkpoint
+   * after a completed run sets false: the last checkpoint copies every weight and AdamW moment
+   * (three times the model) to disk only to be removed.
+   */
+  finalCheckpoint?: boolean;
 }
 
 export interface TrainOutcome {
@@ -220,7 +226,8 @@ export class Trainer {
           if (s.earlyStoppingPatience > 0 && !improved && state.evalsWithoutImprovement >= s.earlyStoppingPatience) stoppedEarly = true;
         }
         const due = this.callbacks.checkpointIntervalMs !== undefined && Date.now() - lastCheckpoint >= this.callbacks.checkpointIntervalMs;
-        if (atEpochEnd || due || this.stopRequested || stoppedEarly) {
+        const completed = (state.globalStep === total || stoppedEarly) && !this.stopRequested;
+        if ((atEpochEnd || due || this.stopRequested || stoppedEarly) && !(completed && this.callbacks.finalCheckpoint === false)) {
           state.elapsedSeconds = elapsed();
           await this.checkpoint(state);
           lastCheckpoint = Date.now();

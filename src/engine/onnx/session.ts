@@ -42,9 +42,12 @@ export interface OrtSessionOptions {
   /** Write the optimised graph here (for inspecting what onnxruntime fused). */
   optimizedModelPath?: string;
   /**
-   * Let idle intra-op threads spin between operators (onnxruntime's default, true). Spinning
-   * saves the wake-up of each parallel section; on a machine whose cores are shared it burns
-   * cycles the other work needs (bench/train-step.ts measures both).
+   * Let idle intra-op threads spin between operators (default false; onnxruntime's own default is
+   * true). Spinning saves the wake-up of a parallel section, but the spinning threads take the
+   * cores from everything else: from the JavaScript work between steps (batches, dropout masks,
+   * embedding rows) and from any other process. On the 2-core machine, side by side under load,
+   * a Tiny step at 32 × 16 tokens took 0.55× the time without spinning and a Mini step at
+   * 32 × 128 0.84× (bench/onnx-step-settings.ts); PyTorch's reference waits passively too.
    */
   spinning?: boolean;
   /** Write onnxruntime's per-operator profile (JSON) to files starting with this prefix. */
@@ -66,7 +69,7 @@ export async function createSession(model: Uint8Array, options: OrtSessionOption
       executionProviders: options.executionProviders ?? ['cpu'],
       ...(options.optimizedModelPath === undefined ? {} : { optimizedModelFilePath: options.optimizedModelPath }),
       ...(options.profilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: options.profilePrefix }),
-      ...(options.spinning === undefined ? {} : { extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } } }),
+      extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
       logSeverityLevel: 3,
     });
   } catch (e) {
