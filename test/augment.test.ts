@@ -89,11 +89,11 @@ test('insertion adds n words, swap keeps the words, deletion drops about α of t
     assert.ok(moved >= 2 && moved <= 2 * n, `${moved} words moved by ${n} swaps`);
   }
   // Deletion: each word independently with probability p. Over 20,000 words the share deleted is
-  // within 0.01 of p (more than 4 standard deviations of the binomial: sqrt(0.09/20000) = 0.0021).
+  // within 0.015 of p: more than 4.5 standard deviations of the binomial (sqrt(0.3·0.7/20000) = 0.0032).
   const many = Array.from({ length: 20_000 }, (_, i) => `w${i}`);
   for (const p of [0.1, 0.3]) {
     const kept = randomDeletion(many, p, new Rng(5));
-    assert.ok(Math.abs(1 - kept.length / many.length - p) < 0.01, `deleted ${1 - kept.length / many.length} for p ${p}`);
+    assert.ok(Math.abs(1 - kept.length / many.length - p) < 0.015, `deleted ${1 - kept.length / many.length} for p ${p}`);
   }
   assert.deepEqual(randomDeletion(['alone'], 0.99, new Rng(0)), ['alone']);
   assert.equal(randomDeletion(['a', 'b', 'c'], 0.999999, new Rng(0)).length, 1, 'one word always survives');
