@@ -7,7 +7,7 @@ import type { Pooling } from './models/bert/bert.js';
 import { bertftSection, readClassifierConfig, type ClassifierSettings } from './checkpoint/classifier-config.js';
 import { loadPretrained, type PretrainedFolder } from './pretrained.js';
 import { evaluationReport, type MetricsReport } from './training/evaluation.js';
-import { fineTune, type FineTuneEvents, type FineTuneOptions } from './training/fine-tune.js';
+import type { FineTuneEvents, FineTuneOptions } from './training/fine-tune.js';
 import { writeClassifierFolder } from './training/output-folder.js';
 import { CLASSIFIER_WEIGHT, classifierScores, classifierWidth, type ProblemType } from './heads/classification.js';
 import { targetRow } from './training/problem.js';
@@ -89,6 +89,8 @@ export class TextClassifier {
 
   /** Trains a classifier (see FineTuneOptions) and loads the result. */
   static async fit(options: FineTuneOptions, events?: FineTuneEvents): Promise<TextClassifier> {
+    // Imported here: the training code (and TF.js with it) loads only for fit, not for predict.
+    const { fineTune } = await import('./training/fine-tune.js');
     await fineTune(options, events);
     return TextClassifier.fromPretrained(options.output, { backend: options.backend, engine: options.engine, device: options.device, offline: true });
   }

@@ -150,3 +150,15 @@ test('quantize: int8 predict keeps labels and scores within 0.05, int8 embed kee
   await e8.dispose();
   await assert.rejects(TextClassifier.fromPretrained(model, { offline: true, quantize: true, engine: 'tfjs' }), (e: unknown) => e instanceof UsageError && /--quantize/.test(e.message));
 });
+
+test('the TF.js engine (loaded only when chosen) gives the same logits as onnxruntime', async () => {
+  const some = texts.slice(0, 6);
+  const onnx = await TextClassifier.fromPretrained(model, { offline: true });
+  const tfjs = await TextClassifier.fromPretrained(model, { offline: true, engine: 'tfjs', backend: 'cpu' });
+  assert.equal(onnx.engine, 'onnxruntime');
+  assert.equal(tfjs.engine, 'tfjs');
+  const [a, b] = [await onnx.predictLogits(some), await tfjs.predictLogits(some)];
+  assert.ok(maxDiff(a, b) < 1e-4, `onnxruntime vs TF.js: ${maxDiff(a, b)}`);
+  await onnx.dispose();
+  await tfjs.dispose();
+});

@@ -1,6 +1,5 @@
-import { Command, CommanderError } from 'commander';
-import { bertftVersion } from './versions.js';
-import { printError, setDebug } from './run-command.js';
+import type { Command } from 'commander';
+import { baseProgram, runProgram } from './program.js';
 import { registerInfo } from './commands/info.js';
 import { registerEmbed } from './commands/embed.js';
 import { registerFillMask } from './commands/fill-mask.js';
@@ -16,14 +15,7 @@ import { registerAugment } from './commands/augment.js';
 
 /** Builds the `bertft` program with every command registered. */
 export function buildProgram(): Command {
-  const program = new Command('bertft')
-    .description('Fine-tune BERT-family encoders for text classification in Node.js')
-    .version(bertftVersion(), '-V, --version')
-    .option('--debug', 'print stack traces for errors')
-    .exitOverride()
-    // Commander's message, its "Did you mean" hint and the --help hint, joined into one line.
-    .configureOutput({ outputError: (str) => printError(`${str.replace(/^error: /, '').trim().split(/\n+/).join(' ')}; run with --help for usage`) });
-  program.hook('preAction', (cmd) => setDebug(Boolean(cmd.optsWithGlobals().debug)));
+  const program = baseProgram();
   registerTrain(program);
   registerPretrain(program);
   registerAugment(program);
@@ -42,15 +34,5 @@ export function buildProgram(): Command {
 
 /** Entry point of the `bertft` executable: usage errors exit 2, failures 1. */
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code);
-      process.exitCode = ok ? 0 : 2;
-      return;
-    }
-    throw e;
-  }
+  await runProgram(buildProgram(), argv);
 }

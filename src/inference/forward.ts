@@ -1,13 +1,10 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { initTfjs, type TfjsBackendChoice } from '../engine/tfjs/backend.js';
-import { batchToTensors, type TokenBatch } from '../engine/tfjs/inputs.js';
-import { TfjsOps } from '../engine/tfjs/ops.js';
-import { disposeParams, toTfjsParams } from '../engine/tfjs/params.js';
+// Type-only imports of TF.js modules: TF.js itself loads only when the TF.js engine runs (tfjs-runner.ts).
+import type { TfjsBackendChoice } from '../engine/tfjs/backend.js';
+import type { TokenBatch } from '../engine/tfjs/inputs.js';
 import { executionProviders, type Device } from '../engine/onnx/session.js';
 import { UsageError } from '../errors.js';
-import { bertForward, pool, type Pooling } from '../models/bert/bert.js';
+import type { Pooling } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
-import { sequenceClassifierLogits } from '../heads/classification.js';
 import type { HostTensor } from '../models/host-tensor.js';
 
 /** Which engine runs forward passes: `auto` = onnxruntime when it loads (about 10× faster here), else TF.js. */
@@ -35,35 +32,6 @@ export interface ForwardOptions {
    * writes as model_quantized.onnx). onnxruntime only: the TF.js engine has no int8 kernels.
    */
   quantize?: boolean;
-}
-
-class TfjsRunner implements ForwardRunner {
-  readonly engine = 'tfjs';
-  private readonly ops = new TfjsOps();
-  private readonly params: Map<string, tf.Tensor>;
-
-  constructor(
-    private readonly config: BertConfig,
-    weights: ReadonlyMap<string, HostTensor>,
-    private readonly options: ForwardOptions,
-  ) {
-    this.params = toTfjsParams(new Map([...weights, ...(options.classifier ?? [])]));
-  }
-
-  async run(batch: TokenBatch): Promise<Float32Array> {
-    const out = tf.tidy(() => {
-      const inputs = batchToTensors(batch);
-      if (this.options.classifier) return sequenceClassifierLogits(this.ops, this.config, this.params, inputs, this.options.pooling);
-      return pool(this.ops, bertForward(this.ops, this.config, this.params, inputs), inputs.attentionMask, this.options.pooling);
-    });
-    const data = (await out.data()) as Float32Array;
-    out.dispose();
-    return data;
-  }
-
-  async dispose(): Promise<void> {
-    disposeParams(this.params);
-  }
 }
 
 /** Wraps the ONNX runner so both engines share one interface. */
@@ -95,6 +63,7 @@ export async function preferOnnx<T>(engine: EngineChoice, device: Device | undef
 export async function createForwardRunner(config: BertConfig, weights: ReadonlyMap<string, HostTensor>, options: ForwardOptions): Promise<ForwardRunner> {
   return preferOnnx(options.engine ?? 'auto', options.device, () => onnxRunner(config, weights, options), async () => {
     if (options.quantize) throw new UsageError('--quantize runs on onnxruntime only (int8 kernels); drop --engine tfjs, or check that onnxruntime-node loads');
+    const [{ initTfjs }, { TfjsRunner }] = await Promise.all([import('../engine/tfjs/backend.js'), import('./tfjs-runner.js')]);
     await initTfjs(options.backend ?? 'auto');
     return new TfjsRunner(config, weights, options);
   });

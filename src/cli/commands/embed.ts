@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { Encoder } from '../../encoder.js';
-import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
+import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend-names.js';
 import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
 import { ENGINES, type EngineChoice } from '../../inference/forward.js';
 import { INFERENCE_BATCH } from '../../inference/batch-plan.js';

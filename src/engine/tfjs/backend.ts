@@ -7,8 +7,9 @@ import { UsageError } from '../../errors.js';
  * wasm (with our fast kernels) is the portable default; the pure-JS cpu backend is the last resort.
  */
 
-export const TFJS_BACKENDS = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
-export type TfjsBackendChoice = (typeof TFJS_BACKENDS)[number];
+import { TFJS_BACKENDS, type TfjsBackendChoice } from './backend-names.js';
+
+export { TFJS_BACKENDS, type TfjsBackendChoice };
 
 export interface TfjsBackendInfo {
   /** What was asked for. */

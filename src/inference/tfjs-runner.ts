@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { batchToTensors, type TokenBatch } from '../engine/tfjs/inputs.js';
+import { TfjsOps } from '../engine/tfjs/ops.js';
+import { disposeParams, toTfjsParams } from '../engine/tfjs/params.js';
+import { sequenceClassifierLogits } from '../heads/classification.js';
+import { bertForward, pool } from '../models/bert/bert.js';
+import type { BertConfig } from '../models/bert/config.js';
+import type { HostTensor } from '../models/host-tensor.js';
+import type { ForwardOptions, ForwardRunner } from './forward.js';
+
+/**
+ * The forward pass on TF.js: the fallback when onnxruntime cannot load, or `--engine tfjs`. Its own
+ * module, imported only when used, so predict and embed on onnxruntime never load TF.js.
+ */
+export class TfjsRunner implements ForwardRunner {
+  readonly engine = 'tfjs';
+  private readonly ops = new TfjsOps();
+  private readonly params: Map<string, tf.Tensor>;
+
+  constructor(
+    private readonly config: BertConfig,
+    weights: ReadonlyMap<string, HostTensor>,
+    private readonly options: ForwardOptions,
+  ) {
+    this.params = toTfjsParams(new Map([...weights, ...(options.classifier ?? [])]));
+  }
+
+  async run(batch: TokenBatch): Promise<Float32Array> {
+    const out = tf.tidy(() => {
+      const inputs = batchToTensors(batch);
+      if (this.options.classifier) return sequenceClassifierLogits(this.ops, this.config, this.params, inputs, this.options.pooling);
+      return pool(this.ops, bertForward(this.ops, this.config, this.params, inputs), inputs.attentionMask, this.options.pooling);
+    });
+    const data = (await out.data()) as Float32Array;
+    out.dispose();
+    return data;
+  }
+
+  async dispose(): Promise<void> {
+    disposeParams(this.params);
+  }
+}
