@@ -18,7 +18,8 @@ import type { AdamWHyper } from './optimizer.js';
  *
  * Cost: a row never updated with a gradient has m = v = 0, so its catch-up is the product of the
  * decay factors (one multiply per value). Other rows pay one fused loop per pending step over
- * their H values, in registers, instead of ~13 full-table passes per step in the graph.
+ * their H values (one division each, see catchUp), instead of ~13 full-table passes per step in
+ * the graph.
  * Rounding: catch-up runs in float64 and stores float32, so it agrees with the float32 dense
  * update to float32 rounding (test/embedding-rows.test.ts).
  */
@@ -54,7 +55,7 @@ export class EmbeddingRowsAdamW {
   private recorded = 0;
   private readonly slotOf: Int32Array;
   /** Per-step coefficients of the last catch-up range (see coefficients()). */
-  private coef = { k0: -1, k1: -1, n: 0, b1: 1, b2: 1, a: new Float64Array(64), sq: new Float64Array(64), d: new Float64Array(64), e: new Float64Array(64) };
+  private coef = { k0: -1, k1: -1, n: 0, b1: 1, b2: 1, decayAll: 1, a: new Float64Array(64), sq: new Float64Array(64), d: new Float64Array(64), e: new Float64Array(64) };
 
   constructor(
     readonly numRows: number,
@@ -195,18 +196,24 @@ export class EmbeddingRowsAdamW {
       return;
     }
     const n = this.coefficients(k0, k1);
-    const { a, sq, d, e } = this.coef;
-    const { b1, b2 } = this.coef;
-    // With g = 0 the moments only decay, m_i = β1^i·m and √v_i = √(β2^i)·√v, so each pending step
-    // is p ← p·d − (lr·s·bc·β1^i)·m / (√(β2^i)·√v + ε̂): one division per value and step, with
-    // p, m and √v in registers.
+    const { a, sq, e, decayAll, b1, b2 } = this.coef;
+    // With g = 0 the moments only decay, m_i = β1^i·m and √v_i = √(β2^i)·√v, and step i is
+    // p ← p·d_i − (lr·s·bc·β1^i)·m/(√(β2^i)·√v + ε̂). Unrolled over the pending steps:
+    //   p_n = p·Πd − m · Σ_i c_i / (√(β2^i)·√v + ε̂_i),  c_i = lr_i·s·bc_i·β1^i · Π_{j>i} d_j,
+    // one division per value and step; two partial sums keep the divisions independent.
     for (let j = off; j < off + H; j++) {
       const m0 = arrays.m[j]!;
       const v0 = arrays.v[j]!;
       const sv = Math.sqrt(v0);
-      let p = arrays.table[j]!;
-      for (let i = 0; i < n; i++) p = p * d[i]! - (a[i]! * m0) / (sv * sq[i]! + e[i]!);
-      arrays.table[j] = p;
+      let s0 = 0;
+      let s1 = 0;
+      let i = 0;
+      for (; i + 1 < n; i += 2) {
+        s0 += a[i]! / (sv * sq[i]! + e[i]!);
+        s1 += a[i + 1]! / (sv * sq[i + 1]! + e[i + 1]!);
+      }
+      if (i < n) s0 += a[i]! / (sv * sq[i]! + e[i]!);
+      arrays.table[j] = arrays.table[j]! * decayAll - m0 * (s0 + s1);
       arrays.m[j] = m0 * b1;
       arrays.v[j] = v0 * b2;
     }
@@ -241,7 +248,13 @@ export class EmbeddingRowsAdamW {
       c.e[n] = this.epsHat[k]!;
       n++;
     }
-    Object.assign(c, { k0, k1, n, b1, b2 });
+    // Fold the later steps' decay into each step's coefficient (see catchUp).
+    let decayAll = 1;
+    for (let i = n - 1; i >= 0; i--) {
+      c.a[i] = c.a[i]! * decayAll;
+      decayAll *= c.d[i]!;
+    }
+    Object.assign(c, { k0, k1, n, b1, b2, decayAll });
     return n;
   }
 
