@@ -1,5 +1,6 @@
 import type { TfjsBackendChoice } from './engine/tfjs/backend.js';
 import type { Device } from './engine/onnx/session.js';
+import { modelMaxLength } from './checkpoint/tokenizer-config.js';
 import { UsageError } from './errors.js';
 import { createForwardRunner, type EngineChoice, type ForwardRunner } from './inference/forward.js';
 import { planBatches, runPlanned } from './inference/batch-plan.js';
@@ -28,7 +29,11 @@ export interface EncoderLoadOptions {
 export interface EmbedOptions {
   /** `mean` (mask-aware, default), `cls` (the [CLS] hidden state) or `pooler` (tanh dense on [CLS]). */
   pooling?: Pooling;
-  /** Longest token sequence, special tokens included (default 512, capped by the model's positions). */
+  /**
+   * Longest token sequence, special tokens included. Default: the folder's tokenizer_config.json
+   * `model_max_length` (what transformers.js truncates at; bertft writes the trained length there),
+   * else 512, capped by the model's positions.
+   */
   maxLength?: number;
   /** Texts per forward pass at most (default 32). */
   batchSize?: number;
@@ -93,7 +98,7 @@ export class Encoder {
   /** Embeds texts (results in input order). Batches are formed from texts of similar token length. */
   async embed(texts: string[], options: EmbedOptions = {}): Promise<Embedding[]> {
     const pooling = options.pooling ?? 'mean';
-    const maxLength = options.maxLength ?? Math.min(512, this.maxPositions);
+    const maxLength = options.maxLength ?? modelMaxLength(this.modelDir, this.maxPositions) ?? Math.min(512, this.maxPositions);
     if (maxLength > this.maxPositions) {
       throw new UsageError(`--max-length ${maxLength} exceeds the model's ${this.maxPositions} positions`);
     }

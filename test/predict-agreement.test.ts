@@ -4,6 +4,7 @@
  * - A classifier folder written by bertft (training/output-folder.ts) from a source whose
  *   tokenizer_config.json says model_max_length 1e30 (as Hugging Face checkpoints do) records the
  *   trained max_length (here 32) instead; `bertft export` and `bertft pretrain` do the same.
+ * - `embed` defaults to that length too.
  * - On texts longer than 32 word pieces, TextClassifier.predict and transformers.js
  *   `pipeline('text-classification')` over the export give the same labels and scores within 1e-4.
  * - The export's [SEP] guard (engine/onnx/sep-guard.ts): the ids transformers.js feeds (cut without
@@ -18,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { env, pipeline } from '@huggingface/transformers';
 import { TextClassifier } from '../src/classifier.js';
+import { Encoder } from '../src/encoder.js';
 import { loadBertWeights, readBertConfig } from '../src/checkpoint/index.js';
 import { exportModel } from '../src/engine/onnx/export.js';
 import { createSession, int64Tensor, loadOrt } from '../src/engine/onnx/session.js';
@@ -160,6 +162,18 @@ test('the exported graph closes rows cut without [SEP], and leaves closed rows u
   // In a padded batch the short row's [SEP] is found by its own mask.
   assert.ok(maxDiff(gShort.subarray(0, 2), pHf) < 1e-5);
   assert.ok(maxDiff(gShort.subarray(2), await run(plain, [Array.from(short)])) < 1e-5);
+});
+
+test('embed defaults to the folder\'s model_max_length, as transformers.js feature-extraction truncates', async () => {
+  const enc = await Encoder.fromPretrained(model, { offline: true });
+  const [long] = await enc.embed([LONG_REVIEW]);
+  assert.equal(long!.inputIds.length, MAX_LENGTH);
+  assert.equal(long!.inputIds.at(-1), tokenizer.sepId);
+  await enc.dispose();
+  // The embedded model's tokenizer_config says 128, its position count.
+  const plain = await Encoder.fromPretrained(EMBEDDED_MODEL_DIR, { offline: true });
+  assert.equal((await plain.embed([LONG_REVIEW]))[0]!.inputIds.length, config.maxPositionEmbeddings);
+  await plain.dispose();
 });
 
 test('pretrain writes its max_length as model_max_length', async () => {

@@ -33,7 +33,7 @@ export function registerEmbed(program: Command): void {
     .argument('[file]', 'one text per line, or a .jsonl file with a "text" field; - or nothing = stdin')
     .requiredOption('-m, --model <dir|hub-id>', 'a local Hugging Face folder or a Hub id such as org/name')
     .option('--pooling <kind>', `sentence vector: ${POOLINGS.join(', ')} (mean is mask-aware)`, 'mean')
-    .option('--max-length <n>', 'longest token sequence incl. [CLS]/[SEP] (default 512, capped by the model)')
+    .option('--max-length <n>', 'longest token sequence incl. [CLS]/[SEP] (default: the folder\'s model_max_length, else 512; capped by the model)')
     .option('--batch-size <n>', 'texts per forward pass at most', String(INFERENCE_BATCH.maxRows))
     .option('--max-batch-tokens <n>', 'padded tokens per forward pass at most (texts run sorted by length)', String(INFERENCE_BATCH.maxTokens))
     .option('--engine <name>', `${ENGINES.join(', ')} (auto: onnxruntime when it loads, else TF.js)`, 'auto')
