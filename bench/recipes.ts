@@ -1,7 +1,7 @@
 /**
  * Recipes against each other on the English data sets in ../shared/datasets, with the embedded
  * bert-tiny-en: `bertft train` defaults (seeds 0-2), `--autotune` (seed 0), the best of a fixed grid
- * (seed 0), and fastText (wasm, fastText's own supervised defaults, seeds 0-2) on the same splits.
+ * (seed 0), the defaults before the rules (row `before`, not run unless asked), and fastText (wasm, fastText's own supervised defaults, seeds 0-2) on the same splits.
  * Every row: validation (dev) accuracy, which the grid and the search choose on, and accuracy and
  * macro-F1 on held-out test examples (the first 2,000 of the test split; 10% of train where the data set
  * has none), wall time, final training loss, and the entropy of the training labels (a default run
@@ -10,7 +10,7 @@
  * Markdown of docs/recipes.md from that file.
  *
  *   node --import tsx bench/recipes.ts [--datasets sst2-1k,trec,sms_spam,emotion,ag_news,sst2]
- *        [--rows defaults,fasttext,grid,autotune] [--seeds 0,1,2] [--cap 4000] [--autotune 5m]
+ *        [--rows defaults,fasttext,grid,autotune,before] [--seeds 0,1,2] [--cap 4000] [--autotune 5m]
  *        [--json bench/results/recipes.jsonl] [--table]
  *
  * --cap N uses the first N training examples of the large sets (emotion 16k, AG News 9k, SST-2 67k;
@@ -187,6 +187,12 @@ async function main(): Promise<void> {
         for (const seed of SEEDS) {
           const { r, wall, ...test } = await bertRun(name, split, {}, seed);
           record({ ...base, row: 'defaults', seed, wall_s: wall, ...fromResults(r), ...test, detail: { recipe_rules: r.recipe_rules, best: r.best, evaluations: r.history.length } });
+        }
+      } else if (row === 'before') {
+        // The defaults before the rules: 3 epochs at 1e-4, no early stopping (the best epoch still kept).
+        for (const seed of SEEDS) {
+          const { r, wall, ...test } = await bertRun(name, split, { learningRate: 1e-4, epochs: 3, earlyStoppingPatience: 0 }, seed);
+          record({ ...base, row: 'before: 3 epochs, lr 1e-4', seed, wall_s: wall, ...fromResults(r), ...test });
         }
       } else if (row === 'fasttext') {
         for (const seed of SEEDS) {

@@ -98,15 +98,16 @@ export function parseDuration(flag: string, value: string): number {
 export function searchSpace(hiddenSize: number, layers: number, hasPooler: boolean) {
   const lr = learningRateRule({ kind: 'full' }, hiddenSize).value;
   const frozenLr = TRAIN_DEFAULTS.frozenLearningRate;
+  const s = TRAIN_DEFAULTS.autotuneSpace;
   const poolings: Pooling[] = hasPooler ? ['pooler', 'mean', 'cls'] : ['mean', 'cls'];
   return {
     strategies: ['full', `top-k:${Math.max(1, Math.ceil(layers / 2))}`, 'frozen'],
-    learningRates: [0.3, 0.5, 1, 2, 3].map((f) => Number((f * lr).toPrecision(2))),
-    frozenLearningRates: [0.3, 1, 3].map((f) => Number((f * frozenLr).toPrecision(2))),
-    epochsScales: [0.5, 1, 2],
-    batchSizes: [16, 32, 64],
+    learningRates: s.lrFactors.map((f) => Number((f * lr).toPrecision(2))),
+    frozenLearningRates: s.frozenLrFactors.map((f) => Number((f * frozenLr).toPrecision(2))),
+    epochsScales: [...s.epochsScales],
+    batchSizes: [...s.batchSizes],
     poolings,
-    headLrScales: [1, 3, 10],
+    headLrScales: [...s.headLrScales],
   };
 }
 

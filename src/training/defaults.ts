@@ -67,6 +67,14 @@ export const TRAIN_DEFAULTS = {
   autotuneRungs: 3,
   /** Early-stopping patience of a trial, in its eta^(rungs-1) evaluations: a trial past its best makes way for the next. */
   autotunePatience: 2,
+  /** The search space of --autotune, around the rules: LR and epochs as multiples of the rules' values. */
+  autotuneSpace: {
+    lrFactors: [0.3, 0.5, 1, 2, 3],
+    frozenLrFactors: [0.3, 1, 3],
+    epochsScales: [0.5, 1, 2],
+    batchSizes: [16, 32, 64],
+    headLrScales: [1, 3, 10],
+  },
   pooling: 'pooler' as Pooling,
   /** Frozen features: the pooler is trained only by NSP and carries little task signal (docs/concepts.md). */
   frozenPooling: 'mean' as Pooling,
