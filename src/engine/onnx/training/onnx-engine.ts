@@ -276,7 +276,9 @@ export class OnnxClassifierEngine implements ClassifierEngine {
   }
 
   loadOptimizerState(state: OptimizerState): void {
-    // Pending zero-gradient steps belong to the state being replaced; the new state is current.
+    // The table's pending zero-gradient steps belong to the moments being replaced: apply them
+    // with those moments first; the loaded state is current as it stands.
+    if (this.ort) this.flushRows(this.ort);
     this.rowsAdamW = undefined;
     this.step = state.step;
     this.moments = new Map();
