@@ -17,7 +17,7 @@
  * 0 = all): this 2-core machine cannot train them many times over. ChnSentiCorp needs a Chinese
  * model, and ../shared/models has none, so it is not a row.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { getFastTextClass, getFastTextModule } from 'fasttext.wasm.js';
@@ -79,7 +79,11 @@ function loadSplit(name: string): Split {
   train = train.slice(0, limit);
   const dir = join(WORK, name);
   mkdirSync(dir, { recursive: true });
-  const write = (file: string, xs: Example[]) => writeFileSync(file, xs.map((e) => JSON.stringify({ text: e.text, label: String(e.label) })).join('\n') + '\n');
+  // Atomic: another bench process may be reading the same split.
+  const write = (file: string, xs: Example[]) => {
+    writeFileSync(`${file}.${process.pid}.tmp`, xs.map((e) => JSON.stringify({ text: e.text, label: String(e.label) })).join('\n') + '\n');
+    renameSync(`${file}.${process.pid}.tmp`, file);
+  };
   const trainFile = join(dir, 'train.jsonl');
   const devFile = join(dir, 'dev.jsonl');
   write(trainFile, train);
@@ -125,11 +129,16 @@ function fromResults(r: Record<string, any>): Pick<Row, 'accuracy' | 'macro_f1' 
 
 async function bertRun(name: string, split: Split, options: Partial<FineTuneOptions>, seed: number) {
   const t0 = Date.now();
-  const output = join(WORK, name, 'out');
+  // One folder per process and run: the test score must come from this run's model.
+  const output = join(WORK, name, `out-${process.pid}-${runs++}`);
   const r = (await fineTune({ train: split.trainFile, validation: split.devFile, output, seed, ...options })) as Record<string, any>;
   const wall = (Date.now() - t0) / 1000;
-  return { r, wall, ...(await testScores(output, split)) };
+  const test = await testScores(output, split);
+  rmSync(output, { recursive: true, force: true });
+  return { r, wall, ...test };
 }
+
+let runs = 0;
 
 /** The kept model of a run scored on the test examples. */
 async function testScores(folder: string, split: Split): Promise<Pick<Row, 'test_accuracy' | 'test_macro_f1'>> {
@@ -209,7 +218,7 @@ async function main(): Promise<void> {
         }
       } else if (row === 'autotune') {
         const t0 = Date.now();
-        const output = join(WORK, name, 'autotune');
+        const output = join(WORK, name, `autotune-${process.pid}`);
         const r = (await autotune({ train: split.trainFile, validation: split.devFile, output, seed: 0, budgetSeconds: parseDuration('--autotune', BUDGET) })) as Record<string, any>;
         const wall = (Date.now() - t0) / 1000;
         const a = r.autotune as AutotuneSummary;
