@@ -163,3 +163,16 @@ test('--early-stopping-patience 0 turns early stopping off; a fraction is refuse
   assert.equal(trainOptionsFrom({ ...(cmd.opts() as Record<string, string>), earlyStoppingPatience: '5' } as never).earlyStoppingPatience, 5);
   assert.throws(() => trainOptionsFrom({ ...(cmd.opts() as Record<string, string>), earlyStoppingPatience: '1.5' } as never), /--early-stopping-patience must be a whole number/);
 });
+
+test('trials are ranked by --metric-for-best-model when given', async () => {
+  const r = (await autotune({
+    ...BASE,
+    output: join(dir, 'macro'),
+    budgetSeconds: 600,
+    metricForBest: 'macro_f1',
+    trials: [{ strategy: 'frozen', epochsScale: 1, batchSize: 32, headLrScale: 1 }],
+  })) as Record<string, any>;
+  assert.equal(r.autotune.metric, 'macro_f1');
+  assert.equal(r.autotune.trials[0].score, r.final_eval.macro_f1);
+  assert.equal(r.best.metric, 'macro_f1');
+});

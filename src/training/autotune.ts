@@ -2,8 +2,8 @@ import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import ms from 'ms';
 import { mulberry32 } from '../data/random.js';
-import { UsageError } from '../errors.js';
-import { metricGreaterIsBetter } from '../metrics/index.js';
+import { BertftError, UsageError } from '../errors.js';
+import { metricGreaterIsBetter, resolveMetricName } from '../metrics/index.js';
 import { loadPretrained } from '../pretrained.js';
 import type { Pooling } from '../models/bert/bert.js';
 import { learningRateRule, TRAIN_DEFAULTS } from './defaults.js';
@@ -250,7 +250,9 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
       if (evalIndex >= evaluations) record.rung_scores.push(trialBest!);
       record.status = stopReason ?? (r.interrupted ? 'interrupted' : record.evaluations < evaluations ? 'early-stopped' : 'completed');
     } catch (e) {
-      if (!(e instanceof Error) || e instanceof UsageError) throw e; // a bad flag fails the whole search
+      // Bad flags or data (BertftError) would fail every trial alike: they end the search. A trial of
+      // its own failing (a diverged loss) is recorded and the search goes on.
+      if (!(e instanceof Error) || e instanceof BertftError) throw e;
       record.status = 'failed';
       record.error = e.message;
       log(`trial ${trial} failed: ${e.message}`);
@@ -297,8 +299,17 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
  */
 function metricName(entry: { eval_loss?: number; eval_metrics?: Record<string, number> }, wanted: string | undefined): string {
   const m = entry.eval_metrics ?? {};
-  if (wanted === 'eval_loss' || (wanted && wanted in m)) return wanted;
   const single = 'accuracy' in m && !('subset_accuracy' in m);
+  if (wanted === 'eval_loss') return wanted;
+  // An alias (f1, acc, …) resolves as fineTune resolves it.
+  const problem = single ? 'single_label_classification' : 'pearson' in m ? 'regression' : 'multi_label_classification';
+  let name = wanted;
+  try {
+    if (wanted) name = resolveMetricName(wanted, problem);
+  } catch {
+    // fineTune has already refused a name it does not know; keep it as given.
+  }
+  if (name && name in m) return name;
   const order = single ? ['accuracy'] : ['micro_f1', 'pearson'];
   return order.find((k) => k in m) ?? Object.keys(m)[0] ?? 'eval_loss';
 }
