@@ -38,6 +38,8 @@ const CAP = Number(flag('--cap', '4000'));
 const BUDGET = flag('--autotune', '5m');
 const JSON_FILE = resolve(flag('--json', 'bench/results/recipes.jsonl'));
 const WORK = join(tmpdir(), 'bertft-recipes');
+/** --grid 'full lr 1e-4,frozen': run only these grid points. */
+const GRID_ONLY = args.includes('--grid') ? flag('--grid', '').split(',') : undefined;
 
 /** The fixed grid: full fine-tuning at three learning rates around the width rule, and the frozen default. */
 const GRID: Array<{ name: string; options: Partial<FineTuneOptions> }> = [
@@ -212,7 +214,7 @@ async function main(): Promise<void> {
           record({ ...base, row: tuned ? 'fastText (25 epochs, lr 1.0, bigrams)' : 'fastText (defaults)', seed, accuracy: f.accuracy, macro_f1: f.macro_f1, test_accuracy: f.test_accuracy, test_macro_f1: f.test_macro_f1, wall_s: f.wall, final_train_loss: f.loss });
         }
       } else if (row === 'grid') {
-        for (const g of GRID) {
+        for (const g of GRID.filter((x) => !GRID_ONLY || GRID_ONLY.includes(x.name))) {
           const { r, wall, ...test } = await bertRun(name, split, g.options, 0);
           record({ ...base, row: `grid: ${g.name}`, seed: 0, wall_s: wall, ...fromResults(r), ...test, detail: { hyperparameters: r.hyperparameters, best: r.best } });
         }
