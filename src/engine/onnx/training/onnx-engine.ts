@@ -56,11 +56,16 @@ export class OnnxClassifierEngine implements ClassifierEngine {
   private readonly pending = new Map<string, HostTensor>();
   private moments = new Map<string, { m: Ort.Tensor; v: Ort.Tensor }>();
   /**
-   * Second buffers for each updated parameter and its moments: a step reads the current tensors
-   * and onnxruntime writes the results into these (pre-allocated outputs), then the two swap. No
-   * per-step allocation of model-sized arrays, and nothing for the garbage collector.
+   * A second buffer for each updated parameter: a step reads the current tensor and onnxruntime
+   * writes the new values into this one (a pre-allocated output), then the two swap. No per-step
+   * allocation of model-sized arrays, and nothing for the garbage collector.
+   *
+   * The moments need no second buffer: new_m/new_v are written over m/v themselves. That is safe
+   * because the graph's only reader of input m is Mul(m, β1), which new_m = Add(Mul(m, β1), ·)
+   * depends on, so it has run before the output is written (the same for v); a parameter, in
+   * contrast, is read by forward and backward nodes that need not precede its update.
    */
-  private spare = new Map<string, { p: Ort.Tensor; m: Ort.Tensor; v: Ort.Tensor }>();
+  private spare = new Map<string, Ort.Tensor>();
   private pendingMoments?: OptimizerState;
   private step = 0;
   private trainable: string[] = [];
@@ -189,10 +194,10 @@ export class OnnxClassifierEngine implements ClassifierEngine {
           fetches[STEP_NAMES.newV(p)] = null;
           continue;
         }
-        const s = this.spareOf(ort, p);
-        fetches[STEP_NAMES.newParam(p)] = s.p;
-        fetches[STEP_NAMES.newM(p)] = s.m;
-        fetches[STEP_NAMES.newV(p)] = s.v;
+        const mv = this.moments.get(p)!;
+        fetches[STEP_NAMES.newParam(p)] = this.spareOf(ort, p);
+        fetches[STEP_NAMES.newM(p)] = mv.m;
+        fetches[STEP_NAMES.newV(p)] = mv.v;
       }
       const out = await session.run(this.only(session, feeds), fetches);
       lossSum += ((out[STEP_NAMES.loss].data as Float32Array)[0] * batch.tokens.batchSize) / total;
@@ -201,15 +206,13 @@ export class OnnxClassifierEngine implements ClassifierEngine {
         const data = (name: string) => out[name].data as Float32Array;
         this.rowsAdamW!.scatter(rows.step, { table: data(STEP_NAMES.newParam(compactRows)), m: data(STEP_NAMES.newM(compactRows)), v: data(STEP_NAMES.newV(compactRows)) }, this.tableArrays(ort), this.step);
       }
-      // onnxruntime wrote the results into the spare tensors: they become current, and the
-      // tensors just read become the spares of the next step.
+      // onnxruntime wrote the new parameters into the spare tensors: they become current, and the
+      // tensors just read become the spares of the next step (the moments were updated in place).
       for (const p of meta.differentiated) {
         if (p === compactRows) continue;
         const next = this.spare.get(p)!;
-        const { m, v } = this.moments.get(p)!;
-        this.spare.set(p, { p: this.params.get(p)!, m, v });
-        this.params.set(p, next.p);
-        this.moments.set(p, { m: next.m, v: next.v });
+        this.spare.set(p, this.params.get(p)!);
+        this.params.set(p, next);
       }
     }
     this.lastDomain = domain;
@@ -356,13 +359,11 @@ export class OnnxClassifierEngine implements ClassifierEngine {
     return mv;
   }
 
-  private spareOf(ort: OrtModule, p: string): { p: Ort.Tensor; m: Ort.Tensor; v: Ort.Tensor } {
+  private spareOf(ort: OrtModule, p: string): Ort.Tensor {
     let s = this.spare.get(p);
     if (s === undefined) {
       const dims = this.params.get(p)!.dims;
-      const size = dims.reduce((a, b) => a * b, 1);
-      const make = () => new ort.Tensor('float32', new Float32Array(size), dims);
-      s = { p: make(), m: make(), v: make() };
+      s = new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
       this.spare.set(p, s);
     }
     return s;
