@@ -17,7 +17,7 @@
  *
  *   node --import tsx bench/domain-adaptation.ts [--tasks spam,sentiment] [--methods source-only,dapt,dann,coral,dapt+dann]
  *        [--seeds 0,1,2] [--max-length 128] [--epochs 2] [--imdb-limit 4000] [--sst2-limit 10000]
- *        [--dapt-steps 300] [--source-limit N (spam: random N training e-mails; 0 = all)] [--out out/domain-adaptation]
+ *        [--dapt-steps 300] [--coral-weight X] [--source-limit N (spam: random N training e-mails; 0 = all)] [--out out/domain-adaptation]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -42,6 +42,7 @@ const imdbLimit = Number(arg('--imdb-limit', '4000'));
 const sst2Limit = Number(arg('--sst2-limit', '10000'));
 const daptSteps = Number(arg('--dapt-steps', '300'));
 const sourceLimit = Number(arg('--source-limit', '0'));
+const coralWeight = args.includes('--coral-weight') ? Number(arg('--coral-weight', '')) : undefined;
 const out = resolve(arg('--out', 'out/domain-adaptation'));
 const model = await resolveModelDir(arg('--model', 'bert-tiny-en'));
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -168,7 +169,7 @@ for (const task of tasks) {
           maxLength,
           seed,
           engine: 'onnxruntime',
-          ...(objective ? { domainAdaptation: objective, targetText: data.targetText } : {}),
+          ...(objective ? { domainAdaptation: objective, targetText: data.targetText, coralWeight } : {}),
         },
         { onLog: (l) => log(`[${task} s${seed} ${method}] ${l}`) },
       )) as { history: Array<{ domain_accuracy?: number }> };
@@ -178,7 +179,7 @@ for (const task of tasks) {
       if (domainAccuracy !== undefined) score.domain_accuracy = domainAccuracy;
       (results[task]!.runs[method] ??= {})[seed] = score;
       log(`[${task} s${seed} ${method}] target accuracy ${score.accuracy.toFixed(4)}, macro-F1 ${score.macro_f1.toFixed(4)} (${score.seconds.toFixed(0)} s)`);
-      writeFileSync(resultFile, JSON.stringify({ settings: { model, maxLength, epochs, sourceLimit, imdbLimit, sst2Limit, daptSteps }, results }, null, 2) + '\n');
+      writeFileSync(resultFile, JSON.stringify({ settings: { model, maxLength, epochs, sourceLimit, coralWeight, imdbLimit, sst2Limit, daptSteps }, results }, null, 2) + '\n');
     }
   }
 }
