@@ -262,8 +262,9 @@ export class Trainer {
     state.pendingLoss = { sum: 0, count: 0 };
     const pd = state.pendingDomain;
     if (pd && pd.steps > 0) {
-      if (pd.count > 0) Object.assign(entry, { domain_loss: pd.loss / pd.steps, domain_accuracy: pd.correct / pd.count });
-      Object.assign(entry, { domain_lambda: pd.lambda / pd.steps }, pd.coral > 0 ? { coral_loss: pd.coral / pd.steps } : {});
+      // λ belongs to DANN (the discriminator's stats); CORAL reports its loss term.
+      if (pd.count > 0) Object.assign(entry, { domain_loss: pd.loss / pd.steps, domain_accuracy: pd.correct / pd.count, domain_lambda: pd.lambda / pd.steps });
+      if (pd.coral > 0) entry.coral_loss = pd.coral / pd.steps;
       state.pendingDomain = { loss: 0, correct: 0, count: 0, lambda: 0, coral: 0, steps: 0 };
     }
     let improved = false;
