@@ -124,6 +124,19 @@ test('bertft advise prints the masked-LM numbers and what the limits mean', need
   assert.match(r.stdout, /masked-token accuracy \d+\.\d%/);
   assert.match(r.stdout, /pieces\/word/);
   assert.match(r.stdout, /similarity: similar, from word-piece fragmentation \(within its limits\) and masked-LM loss \(within its limits\)/);
+  // small + similar: EDA (measured to help a little), no continued pre-training, dapt+dann for a shifted target.
+  assert.match(r.stdout, /^augmentation: --augment eda .*docs\/domain-adaptation\.md/m);
+  assert.match(r.stdout, /^continued pre-training: not needed/m);
+  assert.match(r.stdout, /--domain-adaptation dapt\+dann --target-text FILE \(SpamAssassin → SMS: dapt\+dann \+0\.29 macro-F1/);
+});
+
+test('the adaptation advice follows the quadrant', async () => {
+  const { recommendAdaptation } = await import('../src/adaptation/recommend.js');
+  assert.equal(recommendAdaptation('small', 'similar').augment, 'eda');
+  assert.equal(recommendAdaptation('large', 'similar').augment, null);
+  assert.equal(recommendAdaptation('small', 'different').continuedPretraining, true);
+  assert.equal(recommendAdaptation('large', 'similar').continuedPretraining, false);
+  assert.match(recommendAdaptation('large', 'different').lines[1]!, /^continued pre-training first: bertft pretrain/);
 });
 
 test('bertft advise on a model without a masked-LM head says it uses fragmentation only', needsShared(), async () => {

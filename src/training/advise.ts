@@ -1,3 +1,4 @@
+import { recommendAdaptation, type AdaptationAdvice } from '../adaptation/recommend.js';
 import { Rng } from '../data/random.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
@@ -25,6 +26,8 @@ export interface Advice {
   summary: string;
   /** One line per measurement, saying what its limit means. */
   details: string[];
+  /** Augmentation, continued pre-training and domain shift for this quadrant, each citing its measurement. */
+  adaptation: AdaptationAdvice;
 }
 
 export interface AdviseOptions {
@@ -143,5 +146,6 @@ export async function adviseStrategy(model: AdviseModel, texts: readonly string[
     thresholds: { smallBelow, maxPiecesPerWord, maxUnkRate, maxMaskedLmLoss: mlmLimits.maxLoss, minMaskedLmAccuracy: mlmLimits.minAccuracy },
     summary,
     details,
+    adaptation: recommendAdaptation(size, similarity),
   };
 }

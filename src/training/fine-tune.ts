@@ -216,7 +216,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     advice = await adviseStrategy(pretrained, data.train.map((e) => e.text), { seed });
     strategy = advice.strategy;
     log(`--strategy auto: ${advice.summary}`);
-    for (const line of advice.details) log(`  ${line}`);
+    for (const line of [...advice.details, ...advice.adaptation.lines]) log(`  ${line}`);
   }
   if (adaptation?.objective === 'dann' && strategy.kind === 'frozen') throw frozenDannError();
   const init = options.init ?? d.init;

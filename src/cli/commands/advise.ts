@@ -21,7 +21,7 @@ export function registerAdvise(program: Command): void {
         const model = await loadPretrained(opts.model, { offline: Boolean(opts.offline) });
         const advice = await adviseStrategy(model, examples.map((e) => e.text));
         if (opts.json) process.stdout.write(JSON.stringify(advice) + '\n');
-        else process.stdout.write(`strategy: ${advice.summary}\n${advice.details.map((d) => `  ${d}\n`).join('')}run: bertft train --model ${opts.model} --train ${opts.train} --strategy ${advice.strategy.kind === 'top-k' ? `top-k:${advice.strategy.layers}` : advice.strategy.kind} ...\n`);
+        else process.stdout.write(`strategy: ${advice.summary}\n${advice.details.map((d) => `  ${d}\n`).join('')}${advice.adaptation.lines.map((l) => `${l}\n`).join('')}run: bertft train --model ${opts.model} --train ${opts.train} --strategy ${advice.strategy.kind === 'top-k' ? `top-k:${advice.strategy.layers}` : advice.strategy.kind} ...\n`);
       }),
     );
 }
