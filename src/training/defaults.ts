@@ -20,7 +20,7 @@ export const TRAIN_DEFAULTS = {
   frozenEpochs: 10,
   /**
    * Optimiser steps a run needs at the least: with 3 epochs a small set gets a few dozen steps and
-   * underfits (SST-2 1k: 84 steps, train loss 0.56). Epochs = ceil(minSteps / steps per epoch),
+   * underfits (SST-2 1k: 96 steps, train loss 0.57; docs/recipes.md). Epochs = ceil(minSteps / steps per epoch),
    * between the epochs above and maxEpochs; early stopping ends the run once the validation metric
    * stops improving, keeping the best checkpoint.
    */
