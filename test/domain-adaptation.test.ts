@@ -14,7 +14,7 @@ import * as ort from 'onnxruntime-node';
 import { toModelBytes } from '../src/engine/onnx/to-proto.js';
 import { buildStepGraph, STEP_NAMES, type ClassifierSpec } from '../src/engine/onnx/training/step-graph.js';
 import { bertParamNames } from '../src/models/bert/bert.js';
-import type { BertConfig } from '../src/models/bert/config.js';
+import { tinyTestConfig } from './helpers/tiny-config.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { Rng } from '../src/data/random.js';
 import { coralLoss, dannLambda, domainParamShape, DOMAIN_PARAMS, isDomainParam } from '../src/heads/domain.js';
@@ -29,21 +29,7 @@ import { EMBEDDED_MODEL_DIR } from './helpers/shared.js';
 import { runCli } from './helpers/cli.js';
 import { sentimentLines, SENTENCES } from './helpers/texts.js';
 
-const cfg: BertConfig = {
-  vocabSize: 40,
-  hiddenSize: 16,
-  numHiddenLayers: 2,
-  numAttentionHeads: 2,
-  intermediateSize: 24,
-  hiddenAct: 'gelu',
-  hiddenDropoutProb: 0,
-  attentionProbsDropoutProb: 0,
-  maxPositionEmbeddings: 12,
-  typeVocabSize: 2,
-  layerNormEps: 1e-12,
-  padTokenId: 0,
-  initializerRange: 0.02,
-};
+const cfg = tinyTestConfig();
 const C = 2;
 
 function shapeOf(name: string): number[] {

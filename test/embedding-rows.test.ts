@@ -20,26 +20,12 @@ import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js
 import { EmbeddingRowsAdamW } from '../src/engine/onnx/training/embedding-rows.js';
 import { DEFAULT_ADAMW, biasCorrection } from '../src/engine/onnx/training/optimizer.js';
 import { bertParamNames } from '../src/models/bert/bert.js';
-import type { BertConfig } from '../src/models/bert/config.js';
+import { tinyTestConfig } from './helpers/tiny-config.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { Rng } from '../src/data/random.js';
 import type { StepOptions, TrainBatch } from '../src/engine/types.js';
 
-const cfg: BertConfig = {
-  vocabSize: 400,
-  hiddenSize: 16,
-  numHiddenLayers: 2,
-  numAttentionHeads: 2,
-  intermediateSize: 24,
-  hiddenAct: 'gelu',
-  hiddenDropoutProb: 0,
-  attentionProbsDropoutProb: 0,
-  maxPositionEmbeddings: 16,
-  typeVocabSize: 2,
-  layerNormEps: 1e-12,
-  padTokenId: 0,
-  initializerRange: 0.02,
-};
+const cfg = tinyTestConfig({ vocabSize: 400, maxPositionEmbeddings: 16 });
 const WORDS = 'embeddings.word_embeddings.weight';
 
 function randomWeights(seed: number): Map<string, HostTensor> {

@@ -26,7 +26,7 @@ import { fillDropoutMask } from '../src/engine/onnx/training/dropout-masks.js';
 import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
 import { buildStepGraph, STEP_NAMES } from '../src/engine/onnx/training/step-graph.js';
 import { bertParamNames, type Pooling } from '../src/models/bert/bert.js';
-import type { BertConfig } from '../src/models/bert/config.js';
+import { tinyTestConfig } from './helpers/tiny-config.js';
 import { sequenceClassifierLogits } from '../src/models/classifier.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { Rng } from '../src/data/random.js';
@@ -35,21 +35,7 @@ import { lossFor, type ProblemType } from '../src/training/problem.js';
 import { paramSettings } from '../src/training/schedule.js';
 import { TfjsClassifierEngine } from '../src/training/tfjs-engine.js';
 
-const cfg: BertConfig = {
-  vocabSize: 40,
-  hiddenSize: 16,
-  numHiddenLayers: 2,
-  numAttentionHeads: 2,
-  intermediateSize: 24,
-  hiddenAct: 'gelu',
-  hiddenDropoutProb: 0,
-  attentionProbsDropoutProb: 0,
-  maxPositionEmbeddings: 12,
-  typeVocabSize: 2,
-  layerNormEps: 1e-12,
-  padTokenId: 0,
-  initializerRange: 0.02,
-};
+const cfg = tinyTestConfig();
 const NUM_OUTPUTS = 3;
 
 /** Random weights large enough that every gradient carries signal (LayerNorm γ around 1). */
