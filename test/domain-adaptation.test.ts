@@ -13,7 +13,8 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { toModelBytes } from '../src/engine/onnx/to-proto.js';
 import { buildStepGraph, STEP_NAMES, type ClassifierSpec } from '../src/engine/onnx/training/step-graph.js';
-import { bertParamNames } from '../src/models/bert/bert.js';
+import { bertParamNames, bertParamShape } from '../src/models/bert/bert.js';
+import { classifierParamShape } from '../src/heads/classification.js';
 import { tinyTestConfig } from './helpers/tiny-config.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { Rng } from '../src/data/random.js';
@@ -33,18 +34,9 @@ const cfg = tinyTestConfig();
 const C = 2;
 
 function shapeOf(name: string): number[] {
-  const H = cfg.hiddenSize;
   if (isDomainParam(name)) return domainParamShape(cfg, name);
-  if (name === 'classifier.weight') return [C, H];
-  if (name === 'classifier.bias') return [C];
-  if (name === 'embeddings.word_embeddings.weight') return [cfg.vocabSize, H];
-  if (name === 'embeddings.position_embeddings.weight') return [cfg.maxPositionEmbeddings, H];
-  if (name === 'embeddings.token_type_embeddings.weight') return [cfg.typeVocabSize, H];
-  if (name.endsWith('intermediate.dense.weight')) return [cfg.intermediateSize, H];
-  if (name.endsWith('intermediate.dense.bias')) return [cfg.intermediateSize];
-  if (/layer\.\d+\.output\.dense\.weight$/.test(name)) return [H, cfg.intermediateSize];
-  if (name.endsWith('.weight') && !name.includes('LayerNorm')) return [H, H];
-  return [H];
+  if (name.startsWith('classifier.')) return classifierParamShape(cfg, C, name);
+  return bertParamShape(cfg, name);
 }
 
 function randomWeights(seed: number): Map<string, HostTensor> {

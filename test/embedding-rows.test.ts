@@ -19,7 +19,8 @@ import assert from 'node:assert/strict';
 import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
 import { EmbeddingRowsAdamW } from '../src/engine/onnx/training/embedding-rows.js';
 import { DEFAULT_ADAMW, biasCorrection } from '../src/engine/onnx/training/optimizer.js';
-import { bertParamNames } from '../src/models/bert/bert.js';
+import { bertParamNames, bertParamShape } from '../src/models/bert/bert.js';
+import { classifierParamShape } from '../src/heads/classification.js';
 import { tinyTestConfig } from './helpers/tiny-config.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { Rng } from '../src/data/random.js';
@@ -30,20 +31,9 @@ const WORDS = 'embeddings.word_embeddings.weight';
 
 function randomWeights(seed: number): Map<string, HostTensor> {
   const rng = new Rng(seed);
-  const H = cfg.hiddenSize;
   const out = new Map<string, HostTensor>();
-  const shapeOf = (name: string): number[] => {
-    if (name === WORDS) return [cfg.vocabSize, H];
-    if (name === 'embeddings.position_embeddings.weight') return [cfg.maxPositionEmbeddings, H];
-    if (name === 'embeddings.token_type_embeddings.weight') return [cfg.typeVocabSize, H];
-    if (name.endsWith('intermediate.dense.weight')) return [cfg.intermediateSize, H];
-    if (name.endsWith('intermediate.dense.bias')) return [cfg.intermediateSize];
-    if (/layer\.\d+\.output\.dense\.weight$/.test(name)) return [H, cfg.intermediateSize];
-    if (name.endsWith('.weight') && !name.includes('LayerNorm')) return [H, H];
-    return [H];
-  };
   for (const name of [...bertParamNames(cfg, true), 'classifier.weight', 'classifier.bias']) {
-    const shape = name === 'classifier.weight' ? [2, H] : name === 'classifier.bias' ? [2] : shapeOf(name);
+    const shape = name.startsWith('classifier.') ? classifierParamShape(cfg, 2, name) : bertParamShape(cfg, name);
     const base = name.includes('LayerNorm') && name.endsWith('.weight') ? 1 : 0;
     out.set(name, { shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => base + (rng.next() * 2 - 1) * 0.3) });
   }
