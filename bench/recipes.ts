@@ -215,8 +215,10 @@ async function main(): Promise<void> {
         }
       } else if (row === 'grid') {
         for (const g of GRID.filter((x) => !GRID_ONLY || GRID_ONLY.includes(x.name))) {
-          const { r, wall, ...test } = await bertRun(name, split, g.options, 0);
-          record({ ...base, row: `grid: ${g.name}`, seed: 0, wall_s: wall, ...fromResults(r), ...test, detail: { hyperparameters: r.hyperparameters, best: r.best } });
+          for (const seed of SEEDS) {
+            const { r, wall, ...test } = await bertRun(name, split, g.options, seed);
+            record({ ...base, row: `grid: ${g.name}`, seed, wall_s: wall, ...fromResults(r), ...test, detail: { hyperparameters: r.hyperparameters, best: r.best } });
+          }
         }
       } else if (row === 'autotune') {
         const t0 = Date.now();

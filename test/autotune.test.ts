@@ -82,6 +82,9 @@ test('the trial sequence is a function of the seed: defaults first, no repeats',
   assert.equal(a[0]!.strategy, 'full');
   assert.equal(a[0]!.learningRate, undefined); // trial 0 = the default recipe
   assert.equal(a[1]!.strategy, 'frozen');
+  // Anchors 2 and 3: full fine-tuning at the space's highest and lowest learning rate (3× and 0.3× the rule's 3e-4).
+  assert.deepEqual([a[2]!.strategy, a[2]!.learningRate, a[3]!.strategy, a[3]!.learningRate], ['full', 9e-4, 'full', 9e-5]);
+  assert.deepEqual(a.slice(0, 4), trialSequence(space, 8, 4), 'the anchors do not depend on the seed');
   assert.equal(new Set(a.map((c) => JSON.stringify(c))).size, 12);
   assert.ok(space.strategies.includes('top-k:1'));
 });
@@ -134,6 +137,26 @@ test('autotune prunes a hopeless trial at its first rung and keeps the best tria
   const svg = reportCharts(r as never)['autotune.svg']!;
   const firstLine = /<polyline class="series"[^>]*points="([^"]+)"/.exec(svg)![1]!;
   assert.equal(firstLine.trim().split(/\s+/).length, a.trials.filter((t) => t.score !== null).length);
+});
+
+test('an anchor trial is never pruned (the same trials without anchors prune it, above)', async () => {
+  const r = (await autotune({
+    ...BASE,
+    output: join(dir, 'anchored'),
+    budgetSeconds: 600,
+    eta: 2,
+    rungs: 2,
+    anchors: 2,
+    trials: [
+      { strategy: 'full', epochsScale: 1, batchSize: 16, headLrScale: 1 },
+      // Pruned at its first rung in the test above; as an anchor it runs its whole schedule.
+      { strategy: 'full', learningRate: 1e-9, epochsScale: 1, batchSize: 16, headLrScale: 1 },
+    ],
+  })) as Record<string, any>;
+  const [good, anchored] = (r.autotune as AutotuneSummary).trials;
+  assert.ok(anchored!.rung_scores[0]! < good!.rung_scores[0]!, 'it was below the cut at its first rung');
+  assert.notEqual(anchored!.status, 'pruned');
+  assert.ok(anchored!.evaluations > 1, `it went on past its first rung: ${anchored!.evaluations} evaluations`);
 });
 
 test('same seed, same trials and the same result', async () => {

@@ -17,9 +17,14 @@ import type { Trainer } from './trainer.js';
  * halving (ASHA, Li et al. 2020) in sequence: every trial is evaluated `eta^(rungs-1)` times, evenly
  * over its run; at the evaluations 1, eta, eta², … (its rungs, fractions 1/eta², 1/eta, … of its
  * epochs) it goes on only while its best score so far is in the top 1/eta of all trials' scores at
- * that rung. Poor settings so cost a fraction of their epochs. Trial 0 is the default recipe and
- * trial 1 the frozen default (cheap: features are computed once and cached), so the search can only
- * match or beat the defaults once both have run. The best trial's folder (its best checkpoint) is
+ * that rung. Poor settings so cost a fraction of their epochs. The first trials are anchors, run
+ * without pruning: the default recipe, the frozen default (cheap: features are computed once and
+ * cached), and full fine-tuning at the highest and lowest learning rate of the space. They set the
+ * bar at every rung with settings known to work somewhere (on AG News the best learning rate is 3×
+ * the width rule, on SST-2 4k a third of it), so the search can only match or beat the defaults and
+ * that learning-rate bracket once they have run, and a later random trial is judged against them.
+ * Ranking after a ninth of a run is noisy: without anchors, the first trials at a rung set a bar
+ * that a good setting with a slow start can miss (docs/recipes.md). The best trial's folder (its best checkpoint) is
  * kept as the output; there is no refit, since the search and the refit would see the same data.
  */
 
@@ -66,6 +71,11 @@ export interface AutotuneOptions extends FineTuneOptions {
   rungs?: number;
   /** Run these trials in this order instead of the seeded sequence (e.g. a fixed grid). */
   trials?: TrialConfig[];
+  /**
+   * The first this-many trials run without pruning (their scores still set each rung's bar).
+   * Default: the anchors of the seeded sequence (anchorTrials), or 0 when `trials` is given.
+   */
+  anchors?: number;
 }
 
 export interface AutotuneEvents extends FineTuneEvents {
@@ -114,14 +124,25 @@ export function searchSpace(hiddenSize: number, layers: number, hasPooler: boole
 type Space = ReturnType<typeof searchSpace>;
 
 /**
- * The trial sequence of a seed: the default recipe, the frozen default, then random points of the
- * space without repeats. A pure function of (seed, space), so the same seed gives the same trials.
+ * The anchor trials, run first and never pruned: the default recipe, the frozen default, and full
+ * fine-tuning at the highest and the lowest learning rate of the space (the rules' other settings).
+ */
+export function anchorTrials(space: Space): TrialConfig[] {
+  const base = { epochsScale: 1, batchSize: TRAIN_DEFAULTS.batchSize, headLrScale: 1 };
+  return [
+    { strategy: TRAIN_DEFAULTS.strategy, ...base },
+    { strategy: 'frozen', ...base },
+    { strategy: 'full', learningRate: Math.max(...space.learningRates), ...base },
+    { strategy: 'full', learningRate: Math.min(...space.learningRates), ...base },
+  ];
+}
+
+/**
+ * The trial sequence of a seed: the anchors, then random points of the space without repeats. A
+ * pure function of (seed, space), so the same seed gives the same trials.
  */
 export function trialSequence(space: Space, seed: number, count: number): TrialConfig[] {
-  const out: TrialConfig[] = [
-    { strategy: TRAIN_DEFAULTS.strategy, epochsScale: 1, batchSize: TRAIN_DEFAULTS.batchSize, headLrScale: 1 },
-    { strategy: 'frozen', epochsScale: 1, batchSize: TRAIN_DEFAULTS.batchSize, headLrScale: 1 },
-  ];
+  const out: TrialConfig[] = anchorTrials(space);
   const rand = mulberry32((seed ^ 0x5eed7e57) >>> 0);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const seen = new Set(out.map((c) => JSON.stringify(c)));
@@ -181,6 +202,8 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
   const cfg = pretrained.config;
   const space = searchSpace(cfg.hiddenSize, cfg.numHiddenLayers, pretrained.hasPooler);
   const configs = options.trials?.slice(0, maxTrials) ?? trialSequence(space, seed, maxTrials);
+  const anchors = options.anchors ?? (options.trials ? 0 : anchorTrials(space).length);
+  if (!Number.isInteger(anchors) || anchors < 0) throw new UsageError(`autotune anchors must be a whole number ≥ 0, got ${anchors}`);
   const rungAt = rungEvaluations(eta, rungs);
   const evaluations = rungAt.at(-1)!;
   const output = resolve(options.output);
@@ -232,7 +255,7 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
           record.rung_scores.push(trialBest);
           const keep = survives(trialBest, rungScores[rung]!, eta, greater);
           rungScores[rung]!.push(trialBest);
-          if (!keep && !stopReason) {
+          if (!keep && trial >= anchors && !stopReason) {
             stopReason = 'pruned';
             trainer?.requestStop();
           }
