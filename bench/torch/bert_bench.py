@@ -9,6 +9,7 @@ Speed reference only: bertft's own tests check correctness against float64 refer
   python3 bert_bench.py infer-throughput --shape mini
   python3 bert_bench.py train-e2e --ids sst2-ids.json --epochs 1 --batch 32 [--init-from DIR] [--eval-ids dev.json]
   python3 bert_bench.py mlm --shape mini --batch 128 --seq 128 --steps 5 --warmup 2 --dropout 0 [--mlm-batches FILE]
+  python3 bert_bench.py gemm --gemm 1024x768x3072 --steps 9   (one float32 matrix product, M x K times K x N)
 
 Old mode names (train, infer, e2e) are accepted as aliases. Needs Debian's python3-torch
 (bench/torch/ensure-torch.sh); exits with status 3 and a hint when torch is missing.
@@ -32,7 +33,7 @@ SHAPES = {  # layers, hidden, heads, intermediate (Turc et al. 2019 compact BERT
     "base": (12, 768, 12, 3072),
 }
 ALIASES = {"train": "train-throughput", "infer": "infer-throughput", "e2e": "train-e2e"}
-MODES = ["train-throughput", "infer-throughput", "train-e2e", "mlm"]
+MODES = ["train-throughput", "infer-throughput", "train-e2e", "mlm", "gemm"]
 
 
 def parse_args():
@@ -47,6 +48,7 @@ def parse_args():
     ap.add_argument("--omp-wait", choices=["passive", "active"], default="passive",
                     help="OpenMP wait policy; active is GNU OpenMP's default and much slower here (see below)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--gemm", default="1024x768x3072", metavar="MxKxN", help="gemm: the product's shape")
     ap.add_argument("--lr", type=float, help="peak LR; default 2e-5 for train-throughput, bertft's default (1e-4 if hidden <= 256 else 3e-5) for train-e2e")
     ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--warmup-ratio", type=float, default=0.1, help="train-e2e: share of steps with linear LR warm-up")
@@ -580,6 +582,21 @@ def timed_section(info):
         yield
 
 
+def gemm(a, info):
+    """Median and best ms of one float32 product (the BLAS torch.matmul calls), after one warm-up."""
+    m, k, n = (int(x) for x in a.gemm.split("x"))
+    x = torch.randn(m, k)
+    w = torch.randn(k, n)
+    x @ w
+    times = []
+    for _ in range(a.steps):
+        t0 = time.perf_counter()
+        x @ w
+        times.append((time.perf_counter() - t0) * 1e3)
+    times.sort()
+    info.update({"gemm": a.gemm, "median_ms": times[len(times) // 2], "best_ms": times[0]})
+
+
 def main():
     a = ARGS
     torch.set_num_threads(a.threads)
@@ -587,7 +604,7 @@ def main():
     info = {"mode": a.mode, "shape": a.shape, "threads": torch.get_num_threads(),
             "openblas_threads": int(os.environ.get("OPENBLAS_NUM_THREADS", "0")), "omp_wait": a.omp_wait,
             "torch": torch.__version__}
-    {"train-e2e": train_e2e, "mlm": mlm}.get(a.mode, throughput)(a, info)
+    {"train-e2e": train_e2e, "mlm": mlm, "gemm": gemm}.get(a.mode, throughput)(a, info)
     # Other work on this 2-core machine skews every number: cpu_per_wall near --threads and a low load
     # average say the run had the cores to itself (OpenMP spin-waits inflate cpu_per_wall under contention).
     info["load_avg_1m"] = os.getloadavg()[0]
