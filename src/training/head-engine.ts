@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, clipByGlobalNorm } from '../engine/tfjs/adamw.js';
+import { AdamW } from '../engine/tfjs/adamw.js';
+import { accumulatedTrainStep } from '../engine/tfjs/train-step.js';
 import type { TokenBatch } from '../engine/tfjs/inputs.js';
 import { TfjsOps } from '../engine/tfjs/ops.js';
 import { classifierLogits, classifierLoss, type ProblemType } from '../heads/classification.js';
@@ -57,34 +58,12 @@ export class HeadEngine implements ClassifierEngine {
     this.ops.training = true;
     this.dropoutSeed = options.dropoutSeed;
     this.dropoutCounter = 0;
-    const total = microBatches.reduce((s, b) => s + b.tokens.batchSize, 0);
-    const vars = [...this.params.values()];
-    const names = new Map([...this.params].map(([n, v]) => [v.name, n]));
-    const grads = new Map<string, tf.Tensor>();
-    let loss = 0;
     try {
-      for (const batch of microBatches) {
-        const share = batch.tokens.batchSize / total;
-        const { value, grads: g } = tf.variableGrads(() => tf.mul(this.lossOf(batch), share) as tf.Scalar, vars);
-        loss += (await value.data())[0]!;
-        value.dispose();
-        for (const [vn, t] of Object.entries(g)) {
-          const n = names.get(vn)!;
-          const prev = grads.get(n);
-          grads.set(n, prev ? tf.add(prev, t) : t);
-          if (prev) {
-            prev.dispose();
-            t.dispose();
-          }
-        }
-      }
-      clipByGlobalNorm(grads, options.maxGradNorm);
-      this.optimizer.apply(this.params, grads, options.lr, options.settingsOf);
+      const settings = { lr: options.lr, maxGradNorm: options.maxGradNorm, groupOf: options.settingsOf };
+      return accumulatedTrainStep(this.params, microBatches, (b) => this.lossOf(b), this.optimizer, settings);
     } finally {
-      for (const g of grads.values()) g.dispose();
       this.ops.training = false;
     }
-    return loss;
   }
 
   async logits(tokens: TokenBatch): Promise<Float32Array> {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, clipByGlobalNorm } from '../engine/tfjs/adamw.js';
+import { AdamW } from '../engine/tfjs/adamw.js';
+import { accumulatedTrainStep } from '../engine/tfjs/train-step.js';
 import { batchToTensors, type TokenBatch } from '../engine/tfjs/inputs.js';
 import { TfjsOps } from '../engine/tfjs/ops.js';
 import { disposeParams, fromTfjsParams } from '../engine/tfjs/params.js';
@@ -56,37 +57,13 @@ export class TfjsClassifierEngine implements ClassifierEngine {
     this.ops.training = true;
     this.dropoutSeed = options.dropoutSeed;
     this.dropoutCounter = 0;
-    const vars = [...this.params].filter(([n]) => this.trainable.has(n));
-    const nameOf = new Map(vars.map(([n, v]) => [v.name, n]));
-    const total = microBatches.reduce((s, b) => s + b.tokens.batchSize, 0);
-    let grads = new Map<string, tf.Tensor>();
-    let lossSum = 0;
     try {
-      for (const batch of microBatches) {
-        // Weight each micro-batch by its share of examples so accumulation equals one big batch.
-        const share = batch.tokens.batchSize / total;
-        const { value, grads: g } = tf.variableGrads(() => tf.mul(this.lossOf(batch), share) as tf.Scalar, vars.map(([, v]) => v));
-        lossSum += (await value.data())[0]!;
-        value.dispose();
-        for (const [varName, t] of Object.entries(g)) {
-          const name = nameOf.get(varName)!;
-          const prev = grads.get(name);
-          grads.set(name, prev ? tf.add(prev, t) : t);
-          if (prev) {
-            prev.dispose();
-            t.dispose();
-          }
-        }
-      }
-      clipByGlobalNorm(grads, options.maxGradNorm);
-      const trainableVars = new Map(vars);
-      this.optimizer.apply(trainableVars, grads, options.lr, options.settingsOf);
+      const trainable = new Map([...this.params].filter(([n]) => this.trainable.has(n)));
+      const settings = { lr: options.lr, maxGradNorm: options.maxGradNorm, groupOf: options.settingsOf };
+      return accumulatedTrainStep(trainable, microBatches, (b) => this.lossOf(b), this.optimizer, settings);
     } finally {
-      for (const g of grads.values()) g.dispose();
-      grads = new Map();
       this.ops.training = false;
     }
-    return lossSum;
   }
 
   async logits(tokens: TokenBatch): Promise<Float32Array> {

@@ -73,3 +73,33 @@ export function trainStep(
   const gradNorm = applyGradients(params, grads, optimizer, settings);
   return { loss, gradNorm };
 }
+
+/**
+ * One optimiser step over micro-batches (gradient accumulation): each micro-batch's loss is weighted
+ * by its share of the examples, so the summed gradients equal those of one batch of them all; then
+ * clip and AdamW. Returns the weighted sum of the losses (the whole batch's mean loss).
+ */
+export function accumulatedTrainStep<B extends { tokens: { batchSize: number } }>(
+  trainable: ReadonlyMap<string, tf.Variable>,
+  microBatches: readonly B[],
+  lossOf: (batch: B) => tf.Scalar,
+  optimizer: AdamW,
+  settings: StepSettings,
+): number {
+  const total = microBatches.reduce((s, b) => s + b.tokens.batchSize, 0);
+  const grads = new Map<string, tf.Tensor>();
+  let loss = 0;
+  try {
+    for (const batch of microBatches) {
+      const share = batch.tokens.batchSize / total;
+      const step = computeGradients(trainable, () => tf.mul(lossOf(batch), share) as tf.Scalar);
+      loss += step.loss;
+      accumulateGradients(grads, step.grads);
+    }
+    clipByGlobalNorm(grads, settings.maxGradNorm);
+    optimizer.apply(trainable, grads, settings.lr, settings.groupOf);
+  } finally {
+    for (const g of grads.values()) g.dispose();
+  }
+  return loss;
+}
