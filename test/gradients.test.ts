@@ -17,36 +17,13 @@ import { toTfjsParams } from '../src/engine/tfjs/params.js';
 import { batchToTensors } from '../src/engine/tfjs/inputs.js';
 import { sequenceClassifierLogits } from '../src/models/classifier.js';
 import { softmaxCrossEntropy } from '../src/heads/losses.js';
-import type { BertConfig } from '../src/models/bert/config.js';
 import type { Pooling } from '../src/models/bert/bert.js';
-import { randomRefWeights, refClassificationLoss, type RefConfig, type RefWeights } from './reference/bert64.js';
+import { randomRefWeights, refClassificationLoss, type RefWeights } from './reference/bert64.js';
+import { refConfigOf, tinyTestConfig } from './helpers/tiny-config.js';
 
-const ref: RefConfig = {
-  vocabSize: 40,
-  hiddenSize: 16,
-  numLayers: 2,
-  numHeads: 2,
-  intermediateSize: 24,
-  maxPositions: 12,
-  typeVocabSize: 2,
-  layerNormEps: 1e-12,
-};
+const cfg = tinyTestConfig();
+const ref = refConfigOf(cfg);
 
-const cfg: BertConfig = {
-  vocabSize: ref.vocabSize,
-  hiddenSize: ref.hiddenSize,
-  numHiddenLayers: ref.numLayers,
-  numAttentionHeads: ref.numHeads,
-  intermediateSize: ref.intermediateSize,
-  hiddenAct: 'gelu',
-  hiddenDropoutProb: 0,
-  attentionProbsDropoutProb: 0,
-  maxPositionEmbeddings: ref.maxPositions,
-  typeVocabSize: ref.typeVocabSize,
-  layerNormEps: ref.layerNormEps,
-  padTokenId: 0,
-  initializerRange: 0.02,
-};
 
 // Three rows, the last two padded; the first is a text pair (token types 1 after the first [SEP]).
 const inputIds = [

@@ -26,40 +26,17 @@ import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js
 import { buildStepGraph, STEP_NAMES } from '../src/engine/onnx/training/step-graph.js';
 import { flatTargetIndex, initMaskedLmHead, isMaskedLmParam, MASKED_LM_PARAMS, maskedLmLogits, maskedLmLoss, maskedLmScores, TIED_DECODER } from '../src/heads/masked-lm.js';
 import { bertForward } from '../src/models/bert/bert.js';
-import type { BertConfig } from '../src/models/bert/config.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { Rng } from '../src/data/random.js';
 import type { MaskedTargets, StepOptions, TrainBatch } from '../src/training/engine.js';
 import { decays } from '../src/training/schedule.js';
 import { TfjsClassifierEngine } from '../src/training/tfjs-engine.js';
-import { gelu, randomRefWeights, refBertForward, refCrossEntropy, refLayerNorm, refLinear, type RefConfig, type RefWeights } from './reference/bert64.js';
+import { gelu, randomRefWeights, refBertForward, refCrossEntropy, refLayerNorm, refLinear, type RefWeights } from './reference/bert64.js';
+import { refConfigOf, tinyTestConfig } from './helpers/tiny-config.js';
 
-const ref: RefConfig = {
-  vocabSize: 40,
-  hiddenSize: 16,
-  numLayers: 2,
-  numHeads: 2,
-  intermediateSize: 24,
-  maxPositions: 12,
-  typeVocabSize: 2,
-  layerNormEps: 1e-12,
-};
+const cfg = tinyTestConfig();
+const ref = refConfigOf(cfg);
 
-const cfg: BertConfig = {
-  vocabSize: ref.vocabSize,
-  hiddenSize: ref.hiddenSize,
-  numHiddenLayers: ref.numLayers,
-  numAttentionHeads: ref.numHeads,
-  intermediateSize: ref.intermediateSize,
-  hiddenAct: 'gelu',
-  hiddenDropoutProb: 0,
-  attentionProbsDropoutProb: 0,
-  maxPositionEmbeddings: ref.maxPositions,
-  typeVocabSize: ref.typeVocabSize,
-  layerNormEps: ref.layerNormEps,
-  padTokenId: 0,
-  initializerRange: 0.02,
-};
 
 const MASK = 3;
 // Three rows, the last two padded; [MASK] (3) and a random replacement (17 at position 9) stand

@@ -25,17 +25,9 @@ import {
 } from './reference/bert64.js';
 import { loadRefCheckpoint, readRefConfig, readSafetensors64 } from './reference/safetensors64.js';
 import { needsShared, sharedPath, TINY_MODEL_DIR } from './helpers/shared.js';
+import { refConfigOf, tinyTestConfig } from './helpers/tiny-config.js';
 
-const tiny: RefConfig = {
-  vocabSize: 40,
-  hiddenSize: 16,
-  numLayers: 2,
-  numHeads: 2,
-  intermediateSize: 24,
-  maxPositions: 12,
-  typeVocabSize: 2,
-  layerNormEps: 1e-12,
-};
+const tiny = refConfigOf(tinyTestConfig());
 
 /** Largest |a[i] − b[i]| (and a length check). */
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -1,4 +1,5 @@
 import type { BertConfig } from '../../src/models/bert/config.js';
+import type { RefConfig } from '../reference/bert64.js';
 
 /**
  * The small BERT the engine tests differentiate and train (2 layers, hidden 16, no dropout so runs
@@ -20,5 +21,19 @@ export function tinyTestConfig(overrides: Partial<BertConfig> = {}): BertConfig 
     padTokenId: 0,
     initializerRange: 0.02,
     ...overrides,
+  };
+}
+
+/** The float64 reference's view of a config (test/reference/bert64.ts). */
+export function refConfigOf(cfg: BertConfig): RefConfig {
+  return {
+    vocabSize: cfg.vocabSize,
+    hiddenSize: cfg.hiddenSize,
+    numLayers: cfg.numHiddenLayers,
+    numHeads: cfg.numAttentionHeads,
+    intermediateSize: cfg.intermediateSize,
+    maxPositions: cfg.maxPositionEmbeddings,
+    typeVocabSize: cfg.typeVocabSize,
+    layerNormEps: cfg.layerNormEps,
   };
 }
