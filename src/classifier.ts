@@ -1,8 +1,6 @@
 import { readExamples, type Example, type ReadOptionsInput } from './data/index.js';
-import type { TfjsBackendChoice } from './engine/tfjs/backend.js';
-import type { Device } from './engine/onnx/session.js';
 import { BertftError, UsageError } from './errors.js';
-import { createForwardRunner, type EngineChoice, type ForwardRunner } from './inference/forward.js';
+import { createForwardRunner, type ForwardRunner, type ModelLoadOptions } from './inference/forward.js';
 import type { Pooling } from './models/bert/bert.js';
 import { bertftSection, readClassifierConfig, type ClassifierSettings } from './checkpoint/classifier-config.js';
 import { loadPretrained, type PretrainedFolder } from './pretrained.js';
@@ -14,17 +12,7 @@ import { targetRow } from './training/problem.js';
 import { collate, tokenizeAll } from './training/tokenized.js';
 import { planBatches, runPlanned } from './inference/batch-plan.js';
 
-export interface ClassifierLoadOptions {
-  backend?: TfjsBackendChoice;
-  /** `auto` (onnxruntime when it loads, else TF.js), `tfjs` or `onnxruntime`. */
-  engine?: EngineChoice;
-  /** cpu (default) or cuda: onnxruntime's CUDA execution provider. */
-  device?: Device;
-  offline?: boolean;
-  revision?: string;
-  /** int8 matrix products on onnxruntime (faster from BERT-Mini up; scores move by about 1e-2; docs/engine-onnx.md). */
-  quantize?: boolean;
-}
+export type ClassifierLoadOptions = ModelLoadOptions;
 
 /** One prediction: the top label (all labels over the threshold for multi-label) and every label's score. */
 export interface Prediction {

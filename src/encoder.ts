@@ -1,8 +1,6 @@
-import type { TfjsBackendChoice } from './engine/tfjs/backend.js';
-import type { Device } from './engine/onnx/session.js';
 import { modelMaxLength } from './checkpoint/tokenizer-config.js';
 import { UsageError } from './errors.js';
-import { createForwardRunner, type EngineChoice, type ForwardRunner } from './inference/forward.js';
+import { createForwardRunner, type ForwardRunner, type ModelLoadOptions } from './inference/forward.js';
 import { planBatches, runPlanned } from './inference/batch-plan.js';
 import { loadPretrained } from './pretrained.js';
 import { collate, tokenizeAll } from './training/tokenized.js';
@@ -11,20 +9,7 @@ import type { BertConfig } from './models/bert/config.js';
 import type { HostTensor } from './models/host-tensor.js';
 import type { BertTokenizer } from './tokenization/index.js';
 
-export interface EncoderLoadOptions {
-  /** TF.js backend when the TF.js engine runs (default: the best installed). */
-  backend?: TfjsBackendChoice;
-  /** `auto` (default: onnxruntime when it loads, else TF.js), `tfjs` or `onnxruntime`. */
-  engine?: EngineChoice;
-  /** cpu (default) or cuda: onnxruntime's CUDA execution provider. */
-  device?: Device;
-  /** Use only the local Hub cache (also HF_HUB_OFFLINE=1). */
-  offline?: boolean;
-  /** Hub revision (branch, tag or commit) for Hub ids. */
-  revision?: string;
-  /** int8 matrix products on onnxruntime (faster from BERT-Mini up; vectors keep cosine > 0.99; docs/engine-onnx.md). */
-  quantize?: boolean;
-}
+export type EncoderLoadOptions = ModelLoadOptions;
 
 export interface EmbedOptions {
   /** `mean` (mask-aware, default), `cls` (the [CLS] hidden state) or `pooler` (tanh dense on [CLS]). */

@@ -18,6 +18,25 @@ export interface ForwardRunner {
   dispose(): Promise<void>;
 }
 
+/** How TextClassifier.fromPretrained and Encoder.fromPretrained load and run a model. */
+export interface ModelLoadOptions {
+  /** TF.js backend when the TF.js engine runs (default: the best installed). */
+  backend?: TfjsBackendChoice;
+  /** `auto` (default: onnxruntime when it loads, else TF.js), `tfjs` or `onnxruntime`. */
+  engine?: EngineChoice;
+  /** cpu (default) or cuda: onnxruntime's CUDA execution provider. */
+  device?: Device;
+  /** Use only the local Hub cache (also HF_HUB_OFFLINE=1). */
+  offline?: boolean;
+  /** Hub revision (branch, tag or commit) for Hub ids. */
+  revision?: string;
+  /**
+   * int8 matrix products on onnxruntime (faster from BERT-Mini up; classifier scores move by about
+   * 1e-2, embedding vectors keep cosine > 0.99; docs/engine-onnx.md).
+   */
+  quantize?: boolean;
+}
+
 export interface ForwardOptions {
   pooling: Pooling;
   classifier?: ReadonlyMap<string, HostTensor>;
