@@ -77,7 +77,7 @@ export async function createSession(model: Uint8Array, options: OrtSessionOption
     if (providers.includes('cuda') && /cuda/i.test((e as Error).message)) {
       throw new BertftError(
         `--device cuda: onnxruntime-node cannot start its CUDA execution provider (${(e as Error).message.split('\n')[0]}); ` +
-          'remove onnxruntime-node-install=skip from .npmrc, run npm rebuild onnxruntime-node, and check CUDA 12 + cuDNN 9 are installed (docs/troubleshooting.md)',
+          'install its CUDA provider with ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js and check CUDA 12 + cuDNN 9 are installed (docs/troubleshooting.md)',
       );
     }
     // bertft writes every graph it runs, so a rejected graph is a bug: keep the cause and stack.
