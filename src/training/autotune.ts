@@ -14,8 +14,8 @@ import type { Trainer } from './trainer.js';
 /**
  * `--autotune`: a seeded random search over the settings that matter most for a small BERT
  * (strategy, learning rate, epochs, batch size, pooling, head LR), run as asynchronous successive
- * halving (ASHA, Li et al. 2020) in sequence: every trial is evaluated `eta^(rungs-1)` times, evenly
- * over its run; at the evaluations 1, eta, eta², … (its rungs, fractions 1/eta², 1/eta, … of its
+ * halving (ASHA, Li et al. 2020) in sequence: every trial is evaluated `2·eta^(rungs-1)` times, evenly
+ * over its run; at the evaluations 2, 2·eta, 2·eta², … (its rungs, fractions 1/eta², 1/eta, … of its
  * epochs) it goes on only while its best score so far is in the top 1/eta of all trials' scores at
  * that rung. Poor settings so cost a fraction of their epochs. The first trials are anchors, run
  * without pruning: the default recipe, the frozen default (cheap: features are computed once and
@@ -67,7 +67,7 @@ export interface AutotuneOptions extends FineTuneOptions {
   maxTrials?: number;
   /** Successive-halving reduction factor (default TRAIN_DEFAULTS.autotuneEta). */
   eta?: number;
-  /** Rungs per trial; a trial is evaluated eta^(rungs-1) times (default TRAIN_DEFAULTS.autotuneRungs). */
+  /** Rungs per trial; a trial is evaluated 2·eta^(rungs-1) times (default TRAIN_DEFAULTS.autotuneRungs). */
   rungs?: number;
   /** Run these trials in this order instead of the seeded sequence (e.g. a fixed grid). */
   trials?: TrialConfig[];
@@ -175,9 +175,12 @@ export function survives(score: number, earlier: readonly number[], eta: number,
   return greaterIsBetter ? score >= cut : score <= cut;
 }
 
-/** Rung positions (1-based evaluation indices) of a trial evaluated eta^(rungs-1) times. */
-export function rungEvaluations(eta: number, rungs: number): number[] {
-  return Array.from({ length: rungs }, (_, r) => eta ** r);
+/**
+ * Rung positions (1-based evaluation indices) of a trial evaluated perRung·eta^(rungs-1) times:
+ * perRung·eta^r, at fractions 1/eta^(rungs-1-r) of its run; the last is the end of the run.
+ */
+export function rungEvaluations(eta: number, rungs: number, perRung: number = TRAIN_DEFAULTS.autotuneEvaluationsPerRung): number[] {
+  return Array.from({ length: rungs }, (_, r) => perRung * eta ** r);
 }
 
 /**
