@@ -10,19 +10,31 @@ import type { BertConfig } from '../models/bert/config.js';
  * code imports nothing from src/training.
  */
 
-/** What every training engine is built from. */
-export interface ClassifierEngineOptions {
+/** The model and objective a training engine trains, apart from the weights' values. */
+export interface ClassifierModelSpec {
   config: BertConfig;
-  /** Encoder and head weights by HF name (no `bert.` prefix). */
-  weights: ReadonlyMap<string, HostTensor>;
   pooling: Pooling;
   problem: ProblemType;
   numOutputs: number;
   classWeights?: Float32Array;
-  /** The objective (default classification); see ClassifierSpec.head. */
+  /**
+   * The objective: sequence classification (default) over pooled features, or masked LM, where
+   * the batch carries the masked positions and `logits` are [masked_count, V].
+   */
   head?: 'classification' | 'masked-lm';
-  /** Domain adaptation objectives; training batches then carry `sourceCount` (see TrainBatch). */
+  /**
+   * Domain adaptation (src/adaptation/): training batches then carry `sourceCount` (see
+   * TrainBatch): the first rows are labelled source texts and the rest unlabelled target texts;
+   * the class loss counts the source rows only, and the objectives are added on the pooled
+   * features of all rows. The logits and loss graphs stay those of the plain classifier.
+   */
   domain?: DomainObjectives;
+}
+
+/** What every training engine is built from. */
+export interface ClassifierEngineOptions extends ClassifierModelSpec {
+  /** Encoder and head weights by HF name (no `bert.` prefix). */
+  weights: ReadonlyMap<string, HostTensor>;
 }
 
 /** What domain adaptation adds to the training objective (heads/domain.ts, src/adaptation/). */

@@ -1,12 +1,10 @@
-import type { Pooling } from '../../../models/bert/bert.js';
-import type { BertConfig } from '../../../models/bert/config.js';
-import { classifierLogits, classifierLoss, sequenceClassifierLogits, type ProblemType } from '../../../heads/classification.js';
+import { classifierLogits, classifierLoss, sequenceClassifierLogits } from '../../../heads/classification.js';
 import { bertForward, pool, type ParamMap } from '../../../models/bert/bert.js';
 import { maskedLmLogits, maskedLmLoss } from '../../../heads/masked-lm.js';
 import { coralLoss, domainLogits, domainLoss } from '../../../heads/domain.js';
 import { gradientReversal } from './gradient-reversal.js';
 import type { HostTensor } from '../../../models/host-tensor.js';
-import type { DomainObjectives, ParamSettings } from '../../types.js';
+import type { ClassifierModelSpec, ParamSettings } from '../../types.js';
 import type { GraphBuilder } from '../builder.js';
 import { ElemType, type Graph } from '../graph.js';
 import { pruneGraph } from '../prune.js';
@@ -27,26 +25,10 @@ import { TrainingOps, type DropoutSite } from './training-ops.js';
  */
 
 /** What defines the model being trained. */
-export interface ClassifierSpec {
-  config: BertConfig;
+/** What the step graphs are traced from: the engine's model and objective, with parameter shapes in place of weights. */
+export interface ClassifierSpec extends ClassifierModelSpec {
   /** Shape of every parameter (encoder + head), HF names without `bert.`. */
   paramShapes: ReadonlyMap<string, readonly number[]>;
-  pooling: Pooling;
-  problem: ProblemType;
-  numOutputs: number;
-  classWeights?: Float32Array;
-  /**
-   * The objective: sequence classification (default) over pooled features, or masked LM, where
-   * the batch feeds `mlm_positions` and `mlm_target_index` and `logits` are [masked_count, V].
-   */
-  head?: 'classification' | 'masked-lm';
-  /**
-   * Domain adaptation (src/adaptation/): training graphs then take a batch whose first
-   * `source_count` rows are labelled source texts and the rest unlabelled target texts; the class
-   * loss counts the source rows only, and the objectives below are added on the pooled features of
-   * all rows. The logits and loss graphs stay those of the plain classifier.
-   */
-  domain?: DomainObjectives;
 }
 
 /** The source-row dim of a domain-adaptation batch's targets. */
