@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { autotune, parseDuration, rungEvaluations, searchSpace, survives, trialSequence, type AutotuneSummary } from '../src/training/autotune.js';
+import { autotune, parseDuration, rungFractions, searchSpace, survives, trialSequence, type AutotuneSummary } from '../src/training/autotune.js';
 import { chosen, earlyStoppingRule, epochsRule, learningRateRule, TRAIN_DEFAULTS } from '../src/training/defaults.js';
 import { renderReport, reportCharts } from '../src/report/index.js';
+import { fineTune } from '../src/training/fine-tune.js';
 import { UsageError } from '../src/errors.js';
 import { EMBEDDED_MODEL_DIR } from './helpers/shared.js';
 import { runCli } from './helpers/cli.js';
@@ -61,8 +62,8 @@ test('successive halving keeps the top 1/eta at a rung', () => {
   assert.equal(survives(0.6, [0.9, 0.5], 3, true), false); // ⌈3/3⌉ = 1: must be the best
   assert.equal(survives(0.6, [0.9, 0.5, 0.4, 0.3], 3, true), true); // ⌈5/3⌉ = 2nd best
   assert.equal(survives(0.2, [0.3, 0.5], 3, false), true); // lower is better (eval_loss)
-  assert.deepEqual(rungEvaluations(3, 3), [2, 6, 18]);
-  assert.deepEqual(rungEvaluations(3, 3, 1), [1, 3, 9]);
+  assert.deepEqual(rungFractions(3, 3), [1 / 9, 1 / 3]);
+  assert.deepEqual(rungFractions(2, 2), [1 / 2]);
 });
 
 test('durations: 5m, 90s, plain seconds; a bad one is a usage error naming the flag', () => {
@@ -112,7 +113,7 @@ test('autotune prunes a hopeless trial at its first rung and keeps the best tria
   assert.equal(good!.status === 'completed' || good!.status === 'early-stopped', true, good!.status);
   assert.ok(good!.score! > 0.75, `the default recipe learns the generated set: ${good!.score}`);
   assert.equal(hopeless!.status, 'pruned');
-  assert.equal(hopeless!.evaluations, 2, 'stopped at its first rung (2 of 4 evaluations)');
+  assert.equal(hopeless!.evaluations, 2, 'stopped at its first rung, half-way (evaluation 2 of 4, one an epoch)');
   assert.ok(hopeless!.rung_scores[0]! < good!.rung_scores[0]!);
   assert.ok(hopeless!.steps < good!.steps);
   // Every pruned trial was below the cut of the trials before it at that rung.
@@ -158,6 +159,17 @@ test('an anchor trial is never pruned (the same trials without anchors prune it,
   assert.ok(anchored!.rung_scores[0]! < good!.rung_scores[0]!, 'it was below the cut at its first rung');
   assert.notEqual(anchored!.status, 'pruned');
   assert.ok(anchored!.evaluations > 2, `it went on past its first rung: ${anchored!.evaluations} evaluations`);
+});
+
+test('trial 0 is the default recipe run as bertft train runs it: the same scores and the same model', async () => {
+  const plain = (await fineTune({ ...BASE, output: join(dir, 'plain') })) as Record<string, any>;
+  const searched = (await autotune({ ...BASE, output: join(dir, 'trial0'), budgetSeconds: 600, maxTrials: 1 })) as Record<string, any>;
+  const t0 = (searched.autotune as AutotuneSummary).trials[0]!;
+  const accuracies = (r: Record<string, any>) => r.history.map((h: { eval_metrics: { accuracy: number } }) => h.eval_metrics.accuracy);
+  assert.deepEqual(accuracies(searched), accuracies(plain), 'the same evaluations, once an epoch, with the same scores');
+  assert.equal(t0.score, plain.best.value);
+  assert.equal(t0.status, 'completed');
+  assert.deepEqual(readFileSync(join(dir, 'trial0', 'model.safetensors')), readFileSync(join(dir, 'plain', 'model.safetensors')));
 });
 
 test('same seed, same trials and the same result', async () => {

@@ -14,15 +14,16 @@ import type { Trainer } from './trainer.js';
 /**
  * `--autotune`: a seeded random search over the settings that matter most for a small BERT
  * (strategy, learning rate, epochs, batch size, pooling, head LR), run as asynchronous successive
- * halving (ASHA, Li et al. 2020) in sequence: every trial is evaluated `2·eta^(rungs-1)` times, evenly
- * over its run; at the evaluations 2, 2·eta, 2·eta², … (its rungs, fractions 1/eta², 1/eta, … of its
- * epochs) it goes on only while its best score so far is in the top 1/eta of all trials' scores at
+ * halving (ASHA, Li et al. 2020) in sequence: a trial is the same run `bertft train` makes with its
+ * settings (the same evaluations, once an epoch by default, and the same early stopping), so the
+ * default trial reproduces the default recipe; at the first evaluations past 1/eta², 1/eta, … of
+ * its steps (its rungs) it goes on only while its best score so far is in the top 1/eta of all trials' scores at
  * that rung. Poor settings so cost a fraction of their epochs. The first trials are anchors, run
  * without pruning: the default recipe, the frozen default (cheap: features are computed once and
  * cached), and full fine-tuning at the highest and lowest learning rate of the space. They set the
- * bar at every rung with settings known to work somewhere (on AG News the best learning rate is 3×
- * the width rule, on SST-2 4k a third of it), so the search can only match or beat the defaults and
- * that learning-rate bracket once they have run, and a later random trial is judged against them.
+ * bar at every rung with settings that win on some data (docs/recipes.md: the grid's best
+ * learning rate differs by data set), so once they have run the search can only match or beat
+ * the defaults and that learning-rate bracket, and a later random trial is judged against them.
  * Ranking after a ninth of a run is noisy: without anchors, the first trials at a rung set a bar
  * that a good setting with a slow start can miss (docs/recipes.md). The best trial's folder (its best checkpoint) is
  * kept as the output; there is no refit, since the search and the refit would see the same data.
@@ -67,7 +68,7 @@ export interface AutotuneOptions extends FineTuneOptions {
   maxTrials?: number;
   /** Successive-halving reduction factor (default TRAIN_DEFAULTS.autotuneEta). */
   eta?: number;
-  /** Rungs per trial; a trial is evaluated 2·eta^(rungs-1) times (default TRAIN_DEFAULTS.autotuneRungs). */
+  /** Rungs per trial: ranked at 1/eta^(rungs-1), …, 1/eta of its steps (default TRAIN_DEFAULTS.autotuneRungs). */
   rungs?: number;
   /** Run these trials in this order instead of the seeded sequence (e.g. a fixed grid). */
   trials?: TrialConfig[];
@@ -176,11 +177,11 @@ export function survives(score: number, earlier: readonly number[], eta: number,
 }
 
 /**
- * Rung positions (1-based evaluation indices) of a trial evaluated perRung·eta^(rungs-1) times:
- * perRung·eta^r, at fractions 1/eta^(rungs-1-r) of its run; the last is the end of the run.
+ * Where a trial is ranked: at the fractions 1/eta^(rungs-1), …, 1/eta of its optimiser steps (the
+ * last rung, the end of the run, ranks nothing). With eta 3 and 3 rungs: 1/9 and 1/3.
  */
-export function rungEvaluations(eta: number, rungs: number, perRung: number = TRAIN_DEFAULTS.autotuneEvaluationsPerRung): number[] {
-  return Array.from({ length: rungs }, (_, r) => perRung * eta ** r);
+export function rungFractions(eta: number, rungs: number): number[] {
+  return Array.from({ length: rungs - 1 }, (_, r) => 1 / eta ** (rungs - 1 - r));
 }
 
 /**
@@ -207,8 +208,7 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
   const configs = options.trials?.slice(0, maxTrials) ?? trialSequence(space, seed, maxTrials);
   const anchors = options.anchors ?? (options.trials ? 0 : anchorTrials(space).length);
   if (!Number.isInteger(anchors) || anchors < 0) throw new UsageError(`autotune anchors must be a whole number ≥ 0, got ${anchors}`);
-  const rungAt = rungEvaluations(eta, rungs);
-  const evaluations = rungAt.at(-1)!;
+  const rungAt = rungFractions(eta, rungs);
   const output = resolve(options.output);
   const trialsDir = join(output, 'autotune-trials');
   await rm(trialsDir, { recursive: true, force: true });
@@ -227,7 +227,7 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
     const t0 = Date.now();
     let trainer: Trainer | undefined;
     let stopReason: TrialStatus | undefined;
-    let evalIndex = 0;
+    let totalSteps = 0;
     let trialBest: number | null = null;
     const timer = setInterval(() => {
       if (remaining() <= 0 && !stopReason) {
@@ -236,7 +236,11 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
       }
     }, 200);
     try {
-      const r = await fineTune(trialFineTuneOptions(options, config, join(trialsDir, `trial-${String(trial).padStart(3, '0')}`), evaluations), {
+      const r = await fineTune(trialFineTuneOptions(options, config, join(trialsDir, `trial-${String(trial).padStart(3, '0')}`)), {
+        onStep: (e) => {
+          totalSteps = e.totalSteps;
+          events.onStep?.(e);
+        },
         onTrainer: (t) => {
           trainer = t;
           events.onTrainer?.(t);
@@ -251,16 +255,18 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
           }
           const v = metric === 'eval_loss' ? e.entry.eval_loss : e.entry.eval_metrics?.[metric];
           if (v === undefined) return;
-          evalIndex += 1;
           if (trialBest === null || better(v, trialBest)) trialBest = v;
-          const rung = rungAt.indexOf(evalIndex);
-          if (rung < 0 || rung === rungAt.length - 1) return;
-          record.rung_scores.push(trialBest);
-          const keep = survives(trialBest, rungScores[rung]!, eta, greater);
-          rungScores[rung]!.push(trialBest);
-          if (!keep && trial >= anchors && !stopReason) {
-            stopReason = 'pruned';
-            trainer?.requestStop();
+          // Every rung this evaluation is at or past: one evaluation can pass several (a 3-epoch run
+          // evaluated once an epoch passes 1/9 and 1/3 at its first).
+          const fraction = totalSteps > 0 ? e.entry.step / totalSteps : 0;
+          for (let rung = record.rung_scores.length; rung < rungAt.length && fraction >= rungAt[rung]! - 1e-9; rung++) {
+            record.rung_scores.push(trialBest);
+            const keep = survives(trialBest, rungScores[rung]!, eta, greater);
+            rungScores[rung]!.push(trialBest);
+            if (!keep && trial >= anchors && !stopReason) {
+              stopReason = 'pruned';
+              trainer?.requestStop();
+            }
           }
         },
       });
@@ -273,8 +279,9 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
       record.evaluations = history.length;
       record.steps = history.at(-1)?.step ?? 0;
       record.final_train_loss = history.at(-1)?.train_loss ?? null;
-      if (evalIndex >= evaluations) record.rung_scores.push(trialBest!);
-      record.status = stopReason ?? (r.interrupted ? 'interrupted' : record.evaluations < evaluations ? 'early-stopped' : 'completed');
+      const ranAll = record.steps >= totalSteps;
+      if (!stopReason && ranAll && trialBest !== null) record.rung_scores.push(trialBest);
+      record.status = stopReason ?? (r.interrupted ? 'interrupted' : ranAll ? 'completed' : 'early-stopped');
     } catch (e) {
       // Bad flags or data (BertftError) would fail every trial alike: they end the search. A trial of
       // its own failing (a diverged loss) is recorded and the search goes on.
@@ -341,17 +348,14 @@ function metricName(entry: { eval_loss?: number; eval_metrics?: Record<string, n
 }
 
 /** A trial's fineTune options: the user's options with the trial's settings on top. */
-function trialFineTuneOptions(base: AutotuneOptions, c: TrialConfig, output: string, evaluations: number): FineTuneOptions {
-  const { budgetSeconds: _b, maxTrials: _m, eta: _e, rungs: _r, trials: _t, ...rest } = base;
+function trialFineTuneOptions(base: AutotuneOptions, c: TrialConfig, output: string): FineTuneOptions {
+  const { budgetSeconds: _b, maxTrials: _m, eta: _e, rungs: _r, trials: _t, anchors: _a, ...rest } = base;
   return {
     ...rest,
     output,
     strategy: c.strategy,
     batchSize: c.batchSize,
-    evaluations,
-    evalSteps: undefined,
     epochsScale: c.epochsScale,
-    earlyStoppingPatience: base.earlyStoppingPatience ?? TRAIN_DEFAULTS.autotunePatience,
     ...(c.learningRate !== undefined ? { learningRate: c.learningRate } : {}),
     ...(c.pooling !== undefined ? { pooling: c.pooling } : {}),
     ...(c.headLrScale !== 1 && c.learningRate !== undefined ? { headLr: c.learningRate * c.headLrScale } : {}),

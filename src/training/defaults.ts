@@ -63,17 +63,8 @@ export const TRAIN_DEFAULTS = {
   autotuneBudget: '5m',
   /** Successive halving: a trial goes on past a rung only in the top 1/eta of the scores there. */
   autotuneEta: 3,
-  /** Rungs per trial: ranked at fractions 1/eta², 1/eta of its run. */
+  /** Rungs per trial: ranked at fractions 1/eta², 1/eta of its optimiser steps, then the end. */
   autotuneRungs: 3,
-  /**
-   * A trial is evaluated this many times per eta^(rungs-1), i.e. 18 times, so its rungs fall on
-   * evaluations 2 and 6. As often as the defaults' once per epoch over a 16-epoch run: with a high
-   * learning rate the best dev score comes early and briefly (AG News at 1e-3: epoch 2–3 of 16), and
-   * 9 evaluations missed it (0.778 against the grid's 0.821 at the same settings).
-   */
-  autotuneEvaluationsPerRung: 2,
-  /** Early-stopping patience of a trial, in its 18 evaluations (2/9 of its run): a trial past its best makes way for the next. */
-  autotunePatience: 4,
   /** The search space of --autotune, around the rules: LR and epochs as multiples of the rules' values. */
   autotuneSpace: {
     lrFactors: [0.3, 0.5, 1, 2, 3],
