@@ -237,6 +237,8 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
     }, 200);
     try {
       const r = await fineTune(trialFineTuneOptions(options, config, join(trialsDir, `trial-${String(trial).padStart(3, '0')}`)), {
+        // The caller's progress events (epochs, steps, logs) see each trial as a training run.
+        ...events,
         onStep: (e) => {
           totalSteps = e.totalSteps;
           events.onStep?.(e);

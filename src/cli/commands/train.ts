@@ -242,7 +242,12 @@ Examples:
           const written = await writeReport(String(results.output_dir), results as never);
           log(`report: ${written.html}`);
         }
-        log(`done in ${Number(results.train_runtime_s).toFixed(1)} s; model in ${String(results.output_dir)}`);
+        const search = results.autotune as { elapsed_s: number; best_trial: number; trials: unknown[] } | undefined;
+        log(
+          search
+            ? `done: searched ${search.trials.length} trials in ${search.elapsed_s.toFixed(1)} s; kept trial ${search.best_trial} (trained in ${Number(results.train_runtime_s).toFixed(1)} s); model in ${String(results.output_dir)}`
+            : `done in ${Number(results.train_runtime_s).toFixed(1)} s; model in ${String(results.output_dir)}`,
+        );
         if (flags.json) process.stdout.write(JSON.stringify(results) + '\n');
       } finally {
         process.off('SIGINT', onSignal);
