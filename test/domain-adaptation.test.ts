@@ -11,6 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
+import { wordSegmentFeeds } from '../src/engine/onnx/training/onnx-engine.js';
 import { toModelBytes } from '../src/engine/onnx/to-proto.js';
 import { buildStepGraph, STEP_NAMES, type ClassifierSpec } from '../src/engine/onnx/training/step-graph.js';
 import { bertParamNames, bertParamShape } from '../src/models/bert/bert.js';
@@ -90,6 +91,7 @@ async function session(spec: ClassifierSpec, trainable: string[]) {
         [STEP_NAMES.sourceMask]: new ort.Tensor('float32', Float32Array.from({ length: B }, (_, r) => (r < SOURCES ? 1 : 0)), [B, 1]),
         [STEP_NAMES.grlLambda]: new ort.Tensor('float32', Float32Array.of(lambda), []),
         [STEP_NAMES.lossScale]: new ort.Tensor('float32', Float32Array.of(1), []),
+        ...wordSegmentFeeds(ort, Int32Array.from(inputIds, Number), spec.config.vocabSize),
       };
       for (const [n, t] of weights) feeds[n] = new ort.Tensor('float32', t.data, t.shape);
       const used: Record<string, ort.Tensor> = {};

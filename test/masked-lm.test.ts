@@ -22,7 +22,7 @@ import { batchToTensors, type TokenBatch } from '../src/engine/tfjs/inputs.js';
 import { TfjsOps } from '../src/engine/tfjs/ops.js';
 import { toTfjsParams } from '../src/engine/tfjs/params.js';
 import { toModelBytes } from '../src/engine/onnx/to-proto.js';
-import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
+import { OnnxClassifierEngine, wordSegmentFeeds } from '../src/engine/onnx/training/onnx-engine.js';
 import { buildStepGraph, STEP_NAMES } from '../src/engine/onnx/training/step-graph.js';
 import { flatTargetIndex, initMaskedLmHead, isMaskedLmParam, MASKED_LM_PARAMS, maskedLmLogits, maskedLmLoss, maskedLmScores, TIED_DECODER } from '../src/heads/masked-lm.js';
 import { bertForward } from '../src/models/bert/bert.js';
@@ -122,6 +122,7 @@ async function onnxGradients(weights: Map<string, HostTensor>): Promise<{ grads:
     [STEP_NAMES.mlmPositions]: wide(masked.positions, [positions.length]),
     [STEP_NAMES.mlmTargetIndex]: wide(masked.targetIndex, [positions.length]),
     [STEP_NAMES.lossScale]: new ort.Tensor('float32', Float32Array.of(1), []),
+    ...wordSegmentFeeds(ort, Int32Array.from(tokens.inputIds), cfg.vocabSize),
   };
   for (const [n, t] of weights) feeds[n] = new ort.Tensor('float32', t.data, t.shape);
   for (const n of session.inputNames) assert.ok(feeds[n], `the grads graph wants an input the test does not feed: ${n}`);

@@ -23,7 +23,7 @@ import { TfjsOps } from '../src/engine/tfjs/ops.js';
 import { toTfjsParams } from '../src/engine/tfjs/params.js';
 import { toModelBytes } from '../src/engine/onnx/to-proto.js';
 import { fillDropoutMask } from '../src/engine/onnx/training/dropout-masks.js';
-import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
+import { OnnxClassifierEngine, wordSegmentFeeds } from '../src/engine/onnx/training/onnx-engine.js';
 import { buildStepGraph, STEP_NAMES } from '../src/engine/onnx/training/step-graph.js';
 import { bertParamNames, type Pooling } from '../src/models/bert/bert.js';
 import { tinyTestConfig } from './helpers/tiny-config.js';
@@ -138,6 +138,7 @@ async function onnxGradients(weights: Map<string, HostTensor>, batch: TrainBatch
     token_type_ids: wide(batch.tokens.tokenTypeIds),
     targets: new ort.Tensor('float32', batch.targets, [batch.tokens.batchSize, width]),
     loss_scale: new ort.Tensor('float32', Float32Array.of(1), []),
+    ...wordSegmentFeeds(ort, batch.tokens.inputIds, cfg.vocabSize),
   };
   for (const [n, t] of weights) feeds[n] = new ort.Tensor('float32', t.data, t.shape);
   const only = Object.fromEntries(session.inputNames.map((n) => [n, feeds[n]]));

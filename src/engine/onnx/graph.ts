@@ -7,7 +7,7 @@
  */
 
 /** ONNX element types used by bertft (values match `TensorProto.DataType`). */
-export const ElemType = { Float: 1, Uint8: 2, Int8: 3, Int32: 6, Int64: 7, Bool: 9 } as const;
+export const ElemType = { Float: 1, Uint8: 2, Int8: 3, Int32: 6, Int64: 7, Bool: 9, Double: 11 } as const;
 export type ElemType = (typeof ElemType)[keyof typeof ElemType];
 
 /** A dimension: a fixed size, or a symbolic name such as `batch` / `sequence`. */

@@ -9,7 +9,8 @@ import { toModelBytes } from '../to-proto.js';
 import { fillDropoutMask, siteDims } from './dropout-masks.js';
 import { EmbeddingRowsAdamW, type StepRows, type TableArrays } from './embedding-rows.js';
 import { biasCorrection, DEFAULT_ADAMW, OPTIMIZER_INPUTS } from './optimizer.js';
-import { buildStepGraph, STEP_NAMES, type ClassifierSpec, type StepGraph, type StepGraphRequest } from './step-graph.js';
+import { buildStepGraph, STEP_NAMES, WORD_EMBEDDINGS, type ClassifierSpec, type StepGraph, type StepGraphRequest } from './step-graph.js';
+import { segmentsOf } from './segment-sum.js';
 
 export interface OnnxEngineOptions extends ClassifierEngineOptions {
   /** onnxruntime session options (threads, optimisation level). */
@@ -25,7 +26,6 @@ export interface OnnxEngineOptions extends ClassifierEngineOptions {
 }
 
 /** The table `wordEmbeddingUpdate: 'rows'` applies to. */
-const WORD_EMBEDDINGS = 'embeddings.word_embeddings.weight';
 
 interface LoadedGraph {
   session: OrtSession;
@@ -161,6 +161,10 @@ export class OnnxClassifierEngine implements ClassifierEngine {
           feeds[STEP_NAMES.m(WORD_EMBEDDINGS)] = new ort.Tensor('float32', rows.values.m, dims);
           feeds[STEP_NAMES.v(WORD_EMBEDDINGS)] = new ort.Tensor('float32', rows.values.v, dims);
         }
+      }
+      if (session.inputNames.includes(STEP_NAMES.wordOrder)) {
+        // The word-embedding gradient's rows: each token's compact slot, or its id in the full table.
+        Object.assign(feeds, wordSegmentFeeds(ort, rows ? rows.step.slots[i]! : batch.tokens.inputIds, rows ? rows.step.count : this.options.config.vocabSize));
       }
       feeds[STEP_NAMES.lossScale] = scalar(batch.tokens.batchSize / total);
       if (domain) this.addDomainFeeds(ort, feeds, batch, options.domainLambda ?? 0);
@@ -454,4 +458,14 @@ function addDomainStats(stats: DomainStepStats, out: Record<string, Ort.Tensor>,
     stats.domainCorrect = (stats.domainCorrect ?? 0) + acc.correct;
     stats.domainCount = (stats.domainCount ?? 0) + acc.count;
   }
+}
+
+/** The fed segments of the word-embedding gradient (segment-sum.ts), for tokens in table rows `rowOfToken`. */
+export function wordSegmentFeeds(ort: OrtModule, rowOfToken: Int32Array, tableRows: number): Record<string, Ort.Tensor> {
+  const seg = segmentsOf(rowOfToken, tableRows);
+  return {
+    [STEP_NAMES.wordOrder]: int64Tensor(ort, seg.order, [seg.order.length]),
+    [STEP_NAMES.wordSegStart]: int64Tensor(ort, seg.start, [tableRows]),
+    [STEP_NAMES.wordSegEnd]: int64Tensor(ort, seg.end, [tableRows]),
+  };
 }

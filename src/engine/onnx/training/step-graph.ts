@@ -39,6 +39,10 @@ export const MASKED_DIM = 'masked_count';
 
 /** The row dim of a table fed as the rows of one step (`compactRows`). */
 export const STEP_ROWS_DIM = 'step_rows';
+/** Tokens in a micro-batch (batch_size · sequence_length), the length of `word_order`. */
+export const TOKENS_DIM = 'tokens';
+/** The word-embedding table: its lookup gradient is summed per row in a fixed order (segment-sum.ts). */
+export const WORD_EMBEDDINGS = 'embeddings.word_embeddings.weight';
 
 export type StepGraphRequest =
   | { kind: 'logits' }
@@ -76,6 +80,11 @@ export const STEP_NAMES = {
   domainLoss: 'domain_loss',
   domainLogits: 'domain_logits',
   coralLoss: 'coral_loss',
+  /** The word-embedding gradient's segments (segment-sum.ts): token positions sorted by table row, int64 [tokens]. */
+  wordOrder: 'word_order',
+  /** Where each table row's tokens start and end in `word_order`, int64 [table rows]. */
+  wordSegStart: 'word_seg_start',
+  wordSegEnd: 'word_seg_end',
   /** Gradient of the loss fed into the backward pass: a micro-batch's share of the batch. */
   lossScale: 'loss_scale',
   loss: 'loss',
@@ -109,7 +118,20 @@ export function buildStepGraph(spec: ClassifierSpec, request: StepGraphRequest):
   const dropoutSites: DropoutSite[] = [];
   let differentiated: string[] = [];
   const { builder } = traceWith({ weights, params: 'input', graphName: `bertft_${request.kind}` }, ({ builder: b, params, inputs }) => {
-    const ops = new TrainingOps(b, { dropoutSites: training ? dropoutSites : undefined });
+    // A trained word-embedding table takes its gradient as ordered per-row sums over fed segments.
+    const segmentRows = spec.paramShapes.get(WORD_EMBEDDINGS)?.[0];
+    const segments =
+      training && request.trainable.includes(WORD_EMBEDDINGS) && segmentRows !== undefined
+        ? {
+            table: WORD_EMBEDDINGS,
+            inputs: {
+              order: b.addInput(STEP_NAMES.wordOrder, ElemType.Int64, [TOKENS_DIM]),
+              start: b.addInput(STEP_NAMES.wordSegStart, ElemType.Int64, [compact === WORD_EMBEDDINGS ? STEP_ROWS_DIM : segmentRows]),
+              end: b.addInput(STEP_NAMES.wordSegEnd, ElemType.Int64, [compact === WORD_EMBEDDINGS ? STEP_ROWS_DIM : segmentRows]),
+            },
+          }
+        : undefined;
+    const ops = new TrainingOps(b, { dropoutSites: training ? dropoutSites : undefined, segments });
     const maskedLm = spec.head === 'masked-lm';
     const positions = maskedLm ? b.addInput(STEP_NAMES.mlmPositions, ElemType.Int64, [MASKED_DIM]) : '';
     if (training && spec.domain && !maskedLm) {

@@ -1,6 +1,7 @@
 import { attr, type GraphBuilder } from '../builder.js';
 import { ElemType, type Dim } from '../graph.js';
 import { OnnxOps, type OnnxOpsOptions } from '../ops.js';
+import { markSegmentSum, type SegmentInputs } from './segment-sum.js';
 
 /** A dropout mask the step graph takes as an input (see {@link TrainingOps}). */
 export interface DropoutSite {
@@ -17,6 +18,8 @@ export interface TrainingOpsOptions extends Pick<OnnxOpsOptions, 'layerNorm'> {
    * dropout call adds an input to `sites`. Off: dropout is the identity.
    */
   dropoutSites?: DropoutSite[];
+  /** The table whose lookup gradient is summed per row over these fed segments (segment-sum.ts). */
+  segments?: { table: string; inputs: SegmentInputs };
 }
 
 /**
@@ -30,6 +33,7 @@ export interface TrainingOpsOptions extends Pick<OnnxOpsOptions, 'layerNorm'> {
  */
 export class TrainingOps extends OnnxOps {
   private readonly sites?: DropoutSite[];
+  private readonly segments?: { table: string; inputs: SegmentInputs };
 
   constructor(builder: GraphBuilder, options: TrainingOpsOptions = {}) {
     const sites = options.dropoutSites;
@@ -38,6 +42,13 @@ export class TrainingOps extends OnnxOps {
       dropout: sites ? (_ops, x, rate) => this.maskedDropout(x, rate) : undefined,
     });
     this.sites = sites;
+    this.segments = options.segments;
+  }
+
+  override embedding(table: string, ids: string): string {
+    const rows = super.embedding(table, ids);
+    if (this.segments?.table === table) markSegmentSum(this.builder, rows, this.segments.inputs);
+    return rows;
   }
 
   override linear(x: string, weight: string, bias?: string): string {

@@ -3,6 +3,10 @@ import { normAxis } from '../../dims.js';
 import { ElemType } from '../../graph.js';
 import type { VjpRule } from './context.js';
 import { allNumeric, intAttr, intsAttr, inversePerm, outGrad, padInto, reshapeLike } from './helpers.js';
+import { segmentInputsOf, segmentSum } from '../segment-sum.js';
+
+/** Tables up to this many rows (token types: 2) take their lookup gradient as a one-hot product. */
+const ONE_HOT_MAX_ROWS = 16;
 
 /** VJP rules of ops that move values around without arithmetic. */
 
@@ -69,6 +73,24 @@ export const shapeRules: Record<string, VjpRule> = {
     }
     if (axis !== 0) throw new Error('Gather: index tensors are differentiable only along axis 0');
     const tableShape = b.shape(table);
+    const width = tableShape[1];
+    // Rows with repeated ids need sums formed in a fixed order (segment-sum.ts): the host's
+    // segments for a marked table (word embeddings), a one-hot product for a small fixed table
+    // (token types). ScatterND-add below is left for ids that do not repeat (masked-LM positions).
+    const segments = segmentInputsOf(b, ctx.node.outputs[0]!);
+    if (segments && tableShape.length === 2 && typeof width === 'number') {
+      return [segmentSum(b, b.op('Reshape', [g, b.int64s([-1, width])]), width, segments), undefined];
+    }
+    const rowsCount = tableShape[0];
+    if (tableShape.length === 2 && typeof rowsCount === 'number' && typeof width === 'number' && rowsCount <= ONE_HOT_MAX_ROWS) {
+      const flatIds = b.op('Reshape', [indices, b.int64s([-1])]);
+      const oneHot = b.op('OneHot', [flatIds, b.int64s([rowsCount]), b.constant(ElemType.Float, [2], [0, 1])], { axis: attr.int(-1) }, {
+        hint: 'grad_one_hot',
+        outputTypes: [{ elemType: ElemType.Float, shape: [b.shape(flatIds)[0]!, rowsCount] }],
+      });
+      const rows2d = b.op('Reshape', [g, b.int64s([-1, width])]);
+      return [b.op('Gemm', [oneHot, rows2d], { transA: attr.int(1) }, { hint: 'grad_one_hot_rows' }), undefined];
+    }
     const shape = allNumeric(tableShape) ? b.int64s(tableShape) : b.op('Shape', [table]);
     const zeros = b.op('ConstantOfShape', [shape], { value: attr.tensor({ elemType: ElemType.Float, dims: [1], values: Float32Array.of(0) }) }, {
       hint: 'grad_zeros',
