@@ -43,12 +43,18 @@ test('epochs rule: small sets get enough epochs for minSteps, capped; large sets
   assert.match(epochsRule(full, 1000, 32).rule, /capped at 20/);
 });
 
-test('learning-rate rule by width, flags win, patience off without validation data', () => {
+test('learning-rate rule by width and run length, flags win, patience off without validation data', () => {
   assert.equal(learningRateRule({ kind: 'full' }, 128).value, 3e-4);
   assert.equal(learningRateRule({ kind: 'full' }, 256).value, 2e-4);
   assert.equal(learningRateRule({ kind: 'top-k', layers: 1 }, 512).value, 1e-4);
   assert.equal(learningRateRule({ kind: 'full' }, 768).value, 3e-5);
   assert.equal(learningRateRule({ kind: 'frozen' }, 768).value, TRAIN_DEFAULTS.frozenLearningRate);
+  // Runs longer than minSteps (1,000) take √(1000/steps) of the width rate: all of SST-2 at batch 32, 3 epochs.
+  assert.equal(learningRateRule({ kind: 'full' }, 128, 1000).value, 3e-4);
+  assert.equal(learningRateRule({ kind: 'full' }, 128, 6315).value, 1.2e-4);
+  assert.match(learningRateRule({ kind: 'full' }, 128, 6315).rule, /6315 steps > 1000: × √\(1000\/6315\) → 1\.2e-4/);
+  assert.equal(learningRateRule({ kind: 'full' }, 768, 4000).value, 1.5e-5);
+  assert.equal(learningRateRule({ kind: 'frozen' }, 128, 6315).value, TRAIN_DEFAULTS.frozenLearningRate);
   const c = chosen(5e-5, '--learning-rate', () => learningRateRule({ kind: 'full' }, 128));
   assert.deepEqual(c, { value: 5e-5, source: 'flag', rule: '--learning-rate 0.00005' });
   assert.equal(earlyStoppingRule(20, 0, false).value, 0);

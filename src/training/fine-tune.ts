@@ -39,7 +39,7 @@ import { readTargetText } from '../adaptation/target-text.js';
 import { continuePretraining, type DaptRecord } from '../adaptation/dapt.js';
 import { applyCoralMap, fitCoralMap } from '../adaptation/coral.js';
 import { initDomainHead, isDomainParam } from '../heads/domain.js';
-import { chosen, DOMAIN_ADAPTATION_DEFAULTS, defaultMetric, defaultPooling, defaultWarmupRatio, earlyStoppingRule, epochsRule, learningRateRule, TRAIN_DEFAULTS } from './defaults.js';
+import { chosen, DOMAIN_ADAPTATION_DEFAULTS, defaultMetric, defaultPooling, defaultWarmupRatio, earlyStoppingRule, epochsRule, learningRateRule, stepsPerEpoch, TRAIN_DEFAULTS } from './defaults.js';
 
 /** Everything `bertft train` / `TextClassifier.fit` accepts. Omitted values take the defaults in TRAIN_DEFAULTS (defaults.ts). */
 export interface FineTuneOptions {
@@ -226,8 +226,9 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   // results record which rule chose what.
   const batchSize = options.batchSize ?? d.batchSize;
   const gradientAccumulation = options.gradientAccumulation ?? d.gradientAccumulation;
-  const lrChoice = chosen(options.learningRate, '--learning-rate', () => learningRateRule(strategy, cfg.hiddenSize));
   const epochsChoice = chosen(options.epochs, '--epochs', () => epochsRule(strategy, data.train.length, batchSize, gradientAccumulation, options.epochsScale));
+  const plannedSteps = Math.min(options.maxSteps ?? Infinity, epochsChoice.value * stepsPerEpoch(data.train.length, batchSize, gradientAccumulation));
+  const lrChoice = chosen(options.learningRate, '--learning-rate', () => learningRateRule(strategy, cfg.hiddenSize, plannedSteps));
   const evalSteps = options.evalSteps ?? (options.evaluations ? evenEvalSteps(options.evaluations, data.train.length, batchSize, gradientAccumulation, epochsChoice.value, options.maxSteps) : d.evalSteps);
   const patienceChoice = chosen(options.earlyStoppingPatience, '--early-stopping-patience', () => earlyStoppingRule(epochsChoice.value, evalSteps, validation.length > 0));
   const recipeRules = { learning_rate: lrChoice, epochs: epochsChoice, early_stopping_patience: patienceChoice };
