@@ -126,7 +126,7 @@ export function registerTrain(program: Command): void {
     .option('--gradient-accumulation-steps <n>', 'micro-batches per optimiser step', String(d.gradientAccumulation))
     .option(
       '--learning-rate, --lr <x>',
-      `peak learning rate (default by model width: ${d.learningRateByWidth.map((r) => `${lrText(r.lr)} ${Number.isFinite(r.maxHidden) ? `for hidden ≤ ${r.maxHidden}` : 'above'}`).join(', ')}; ${lrText(d.frozenLearningRate)} for frozen)`,
+      `peak learning rate (default by model width: ${d.learningRateByWidth.map((r) => `${lrText(r.lr)} ${Number.isFinite(r.maxHidden) ? `for hidden ≤ ${r.maxHidden}` : 'above'}`).join(', ')}; × √(${d.minSteps}/steps) for runs over ${d.minSteps} steps; ${lrText(d.frozenLearningRate)} for frozen)`,
     )
     .option('--head-lr <x>', 'learning rate of the classification head (default: --learning-rate)')
     .option('--layer-lr-decay <x>', `layer-wise LR decay factor, e.g. 0.9 (default ${d.layerLrDecay} = off)`)
