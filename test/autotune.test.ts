@@ -97,6 +97,10 @@ test('the trial sequence is a function of the seed: defaults first, no repeats',
   assert.ok(space.strategies.includes('top-k:1'));
 });
 
+const GOOD_TRIAL = { strategy: 'full', epochsScale: 1, batchSize: 16, headLrScale: 1 };
+/** A learning rate of 1e-9 learns nothing: it cannot be in the top half at the first rung. */
+const HOPELESS_TRIAL = { strategy: 'full', learningRate: 1e-9, epochsScale: 1, batchSize: 16, headLrScale: 1 };
+
 test('autotune prunes a hopeless trial at its first rung and keeps the best trial', async () => {
   const out = join(dir, 'pruned');
   const r = (await autotune({
@@ -105,12 +109,7 @@ test('autotune prunes a hopeless trial at its first rung and keeps the best tria
     budgetSeconds: 600,
     eta: 2,
     rungs: 2,
-    trials: [
-      { strategy: 'full', epochsScale: 1, batchSize: 16, headLrScale: 1 },
-      // A learning rate of 1e-9 learns nothing: it cannot be in the top half at the first rung.
-      { strategy: 'full', learningRate: 1e-9, epochsScale: 1, batchSize: 16, headLrScale: 1 },
-      { strategy: 'frozen', epochsScale: 1, batchSize: 16, headLrScale: 1 },
-    ],
+    trials: [GOOD_TRIAL, HOPELESS_TRIAL, { strategy: 'frozen', epochsScale: 1, batchSize: 16, headLrScale: 1 }],
   })) as Record<string, any>;
   const a = r.autotune as AutotuneSummary;
   assert.equal(a.trials.length, 3);
@@ -155,11 +154,8 @@ test('an anchor trial is never pruned (the same trials without anchors prune it,
     eta: 2,
     rungs: 2,
     anchors: 2,
-    trials: [
-      { strategy: 'full', epochsScale: 1, batchSize: 16, headLrScale: 1 },
-      // Pruned at its first rung in the test above; as an anchor it runs its whole schedule.
-      { strategy: 'full', learningRate: 1e-9, epochsScale: 1, batchSize: 16, headLrScale: 1 },
-    ],
+    // The hopeless trial is pruned at its first rung in the test above; as an anchor it runs its whole schedule.
+    trials: [GOOD_TRIAL, HOPELESS_TRIAL],
   })) as Record<string, any>;
   const [good, anchored] = (r.autotune as AutotuneSummary).trials;
   assert.ok(anchored!.rung_scores[0]! < good!.rung_scores[0]!, 'it was below the cut at its first rung');
