@@ -25,8 +25,6 @@ export interface OnnxEngineOptions extends ClassifierEngineOptions {
   wordEmbeddingUpdate?: 'rows' | 'dense';
 }
 
-/** The table `wordEmbeddingUpdate: 'rows'` applies to. */
-
 interface LoadedGraph {
   session: OrtSession;
   meta: StepGraph;
