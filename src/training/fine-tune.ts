@@ -92,8 +92,6 @@ export interface FineTuneOptions {
    * training example (src/augment/), after the validation split is taken; validation data is never augmented.
    */
   augment?: string | AugmentSpec;
-  /** Evaluate this many times, evenly spread over the run (sets evalSteps from its length; autotune's rungs). */
-  evaluations?: number;
   /** Multiplies the epochs rule's choice when --epochs is not given (autotune searches it). */
   epochsScale?: number;
   /**
@@ -110,13 +108,6 @@ export interface FineTuneOptions {
   coralWeight?: number;
   /** DAPT: masked-LM steps on the target text before fine-tuning (default DOMAIN_ADAPTATION_DEFAULTS.daptSteps). */
   daptSteps?: number;
-}
-
-/** The eval interval that gives `evaluations` evaluations over a run of this length. */
-function evenEvalSteps(evaluations: number, n: number, batchSize: number, accumulation: number, epochs: number, maxSteps?: number): number {
-  const perEpoch = Math.ceil(Math.ceil(n / batchSize) / accumulation);
-  const total = Math.min(perEpoch * epochs, maxSteps ?? Infinity);
-  return Math.max(1, Math.ceil(total / evaluations));
 }
 
 export interface FineTuneEvents extends TrainerCallbacks {
@@ -229,7 +220,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   const epochsChoice = chosen(options.epochs, '--epochs', () => epochsRule(strategy, data.train.length, batchSize, gradientAccumulation, options.epochsScale));
   const plannedSteps = Math.min(options.maxSteps ?? Infinity, epochsChoice.value * stepsPerEpoch(data.train.length, batchSize, gradientAccumulation));
   const lrChoice = chosen(options.learningRate, '--learning-rate', () => learningRateRule(strategy, cfg.hiddenSize, plannedSteps));
-  const evalSteps = options.evalSteps ?? (options.evaluations ? evenEvalSteps(options.evaluations, data.train.length, batchSize, gradientAccumulation, epochsChoice.value, options.maxSteps) : d.evalSteps);
+  const evalSteps = options.evalSteps ?? d.evalSteps;
   const patienceChoice = chosen(options.earlyStoppingPatience, '--early-stopping-patience', () => earlyStoppingRule(epochsChoice.value, evalSteps, validation.length > 0));
   const recipeRules = { learning_rate: lrChoice, epochs: epochsChoice, early_stopping_patience: patienceChoice };
   const lr = lrChoice.value;

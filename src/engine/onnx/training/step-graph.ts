@@ -119,15 +119,16 @@ export function buildStepGraph(spec: ClassifierSpec, request: StepGraphRequest):
   let differentiated: string[] = [];
   const { builder } = traceWith({ weights, params: 'input', graphName: `bertft_${request.kind}` }, ({ builder: b, params, inputs }) => {
     // A trained word-embedding table takes its gradient as ordered per-row sums over fed segments.
-    const segmentRows = spec.paramShapes.get(WORD_EMBEDDINGS)?.[0];
+    // The table's row dim as traced: step_rows when it is fed compact, the vocabulary otherwise.
+    const tableRows = weights.get(WORD_EMBEDDINGS)?.shape[0];
     const segments =
-      training && request.trainable.includes(WORD_EMBEDDINGS) && segmentRows !== undefined
+      training && request.trainable.includes(WORD_EMBEDDINGS) && tableRows !== undefined
         ? {
             table: WORD_EMBEDDINGS,
             inputs: {
               order: b.addInput(STEP_NAMES.wordOrder, ElemType.Int64, [TOKENS_DIM]),
-              start: b.addInput(STEP_NAMES.wordSegStart, ElemType.Int64, [compact === WORD_EMBEDDINGS ? STEP_ROWS_DIM : segmentRows]),
-              end: b.addInput(STEP_NAMES.wordSegEnd, ElemType.Int64, [compact === WORD_EMBEDDINGS ? STEP_ROWS_DIM : segmentRows]),
+              start: b.addInput(STEP_NAMES.wordSegStart, ElemType.Int64, [tableRows]),
+              end: b.addInput(STEP_NAMES.wordSegEnd, ElemType.Int64, [tableRows]),
             },
           }
         : undefined;

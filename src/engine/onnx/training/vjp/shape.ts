@@ -77,18 +77,17 @@ export const shapeRules: Record<string, VjpRule> = {
     // Rows with repeated ids need sums formed in a fixed order (segment-sum.ts): the host's
     // segments for a marked table (word embeddings), a one-hot product for a small fixed table
     // (token types). ScatterND-add below is left for ids that do not repeat (masked-LM positions).
-    const segments = segmentInputsOf(b, ctx.node.outputs[0]!);
-    if (segments && tableShape.length === 2 && typeof width === 'number') {
-      return [segmentSum(b, b.op('Reshape', [g, b.int64s([-1, width])]), width, segments), undefined];
-    }
     const rowsCount = tableShape[0];
-    if (tableShape.length === 2 && typeof rowsCount === 'number' && typeof width === 'number' && rowsCount <= ONE_HOT_MAX_ROWS) {
-      const flatIds = b.op('Reshape', [indices, b.int64s([-1])]);
-      const oneHot = b.op('OneHot', [flatIds, b.int64s([rowsCount]), b.constant(ElemType.Float, [2], [0, 1])], { axis: attr.int(-1) }, {
-        hint: 'grad_one_hot',
-        outputTypes: [{ elemType: ElemType.Float, shape: [b.shape(flatIds)[0]!, rowsCount] }],
-      });
+    const segments = segmentInputsOf(b, ctx.node.outputs[0]!);
+    const oneHotRows = typeof rowsCount === 'number' && rowsCount <= ONE_HOT_MAX_ROWS ? rowsCount : undefined;
+    if (tableShape.length === 2 && typeof width === 'number' && (segments || oneHotRows !== undefined)) {
       const rows2d = b.op('Reshape', [g, b.int64s([-1, width])]);
+      if (segments) return [segmentSum(b, rows2d, width, segments), undefined];
+      const flatIds = b.op('Reshape', [indices, b.int64s([-1])]);
+      const oneHot = b.op('OneHot', [flatIds, b.int64s([oneHotRows!]), b.constant(ElemType.Float, [2], [0, 1])], { axis: attr.int(-1) }, {
+        hint: 'grad_one_hot',
+        outputTypes: [{ elemType: ElemType.Float, shape: [b.shape(flatIds)[0]!, oneHotRows!] }],
+      });
       return [b.op('Gemm', [oneHot, rows2d], { transA: attr.int(1) }, { hint: 'grad_one_hot_rows' }), undefined];
     }
     const shape = allNumeric(tableShape) ? b.int64s(tableShape) : b.op('Shape', [table]);
