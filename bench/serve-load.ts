@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import type { Prediction } from '../src/classifier.js';
 import { Rng } from '../src/data/random.js';
 import type { TfjsBackendChoice } from '../src/engine/tfjs/backend.js';
-import type { EngineChoice } from '../src/inference/forward.js';
+import type { EngineChoice } from '../src/engine/select.js';
 import { createClassificationServer } from '../src/serve/server.js';
 import { servedModelFromClassifier, type ServedModel } from '../src/serve/served-model.js';
 

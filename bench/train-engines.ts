@@ -24,7 +24,7 @@ import { namedShape, SHAPES as SHAPE_TABLE } from './shapes.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import type { ClassifierEngine, StepOptions, TrainBatch } from '../src/training/engine.js';
 import { paramSettings } from '../src/training/schedule.js';
-import { TfjsClassifierEngine } from '../src/training/tfjs-engine.js';
+import { TfjsClassifierEngine } from '../src/engine/tfjs/training-engine.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: string) => {

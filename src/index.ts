@@ -32,7 +32,8 @@ export {
 } from './augment/index.js';
 export { listRecipes, getRecipe, readRecipe, loadSpamAssassin } from './datasets/index.js';
 export { exportModel, type ExportOptions } from './engine/onnx/export.js';
-export { createForwardRunner, ENGINES, type EngineChoice } from './inference/forward.js';
+export { createForwardRunner } from './inference/forward.js';
+export { ENGINES, type EngineChoice } from './engine/select.js';
 export {
   MaskedLanguageModel,
   fillMask,

@@ -33,7 +33,7 @@ import { Rng } from '../src/data/random.js';
 import type { StepOptions, TrainBatch } from '../src/training/engine.js';
 import { lossFor, type ProblemType } from '../src/training/problem.js';
 import { paramSettings } from '../src/training/schedule.js';
-import { TfjsClassifierEngine } from '../src/training/tfjs-engine.js';
+import { TfjsClassifierEngine } from '../src/engine/tfjs/training-engine.js';
 
 const cfg = tinyTestConfig();
 const NUM_OUTPUTS = 3;

@@ -3,7 +3,7 @@ import { Rng } from '../data/random.js';
 import type { Device } from '../engine/onnx/session.js';
 import { BertftError } from '../errors.js';
 import { MaskedLanguageModel } from '../inference/fill-mask.js';
-import type { EngineChoice } from '../inference/forward.js';
+import type { EngineChoice } from '../engine/select.js';
 import { edaCopies } from './eda.js';
 import { mlmCopies } from './mlm.js';
 import type { AugmentSpec } from './spec.js';

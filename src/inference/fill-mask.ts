@@ -3,7 +3,7 @@ import type { Device } from '../engine/onnx/session.js';
 import { BertftError, UsageError } from '../errors.js';
 import { loadPretrained, type PretrainedFolder } from '../pretrained.js';
 import type { BertTokenizer } from '../tokenization/index.js';
-import type { EngineChoice } from './forward.js';
+import type { EngineChoice } from '../engine/select.js';
 import { createMaskedLmRunner, resolveMaskedLmHead, type MaskedLmRunner } from './masked-lm.js';
 
 /**

@@ -1,15 +1,12 @@
-// Type-only imports of TF.js modules: TF.js itself loads only when the TF.js engine runs (tfjs-runner.ts).
+// Type-only imports of TF.js modules: TF.js itself loads only when the TF.js engine runs (engine/tfjs/runner.ts).
 import type { TfjsBackendChoice } from '../engine/tfjs/backend.js';
 import type { TokenBatch } from '../engine/tfjs/inputs.js';
 import { executionProviders, type Device } from '../engine/onnx/session.js';
+import { preferOnnx, type EngineChoice } from '../engine/select.js';
 import { UsageError } from '../errors.js';
 import type { Pooling } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
-
-/** Which engine runs forward passes: `auto` = onnxruntime when it loads (about 10× faster here), else TF.js. */
-export type EngineChoice = 'auto' | 'tfjs' | 'onnxruntime';
-export const ENGINES: readonly EngineChoice[] = ['auto', 'tfjs', 'onnxruntime'];
 
 /** Pooled features [B, H], or logits [B, C] when built with a classifier head. */
 export interface ForwardRunner {
@@ -60,29 +57,11 @@ async function onnxRunner(config: BertConfig, weights: ReadonlyMap<string, HostT
   return { engine: 'onnxruntime', run: (b) => runner.run(b), dispose: () => runner.dispose() };
 }
 
-/**
- * Runs `onnx()` unless the choice is tfjs; when onnxruntime cannot start, `auto` on the CPU falls
- * back to `fallback()`, while an explicit `--engine onnxruntime` or `--device cuda` fails clearly.
- * Shared by inference (here) and training (training/select-engine.ts).
- */
-export async function preferOnnx<T>(engine: EngineChoice, device: Device | undefined, onnx: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
-  if (!ENGINES.includes(engine)) throw new UsageError(`--engine must be one of ${ENGINES.join(', ')}; got "${engine}"`);
-  if (engine !== 'tfjs') {
-    try {
-      return await onnx();
-    } catch (e) {
-      const flag = engine === 'onnxruntime' ? '--engine onnxruntime' : device === 'cuda' ? '--device cuda' : undefined;
-      if (flag) throw new UsageError(`${flag}: onnxruntime-node cannot start (${(e as Error).message.split('\n')[0]})`);
-    }
-  }
-  return fallback();
-}
-
 /** Creates the forward runner for an engine choice (auto falls back to TF.js if onnxruntime cannot load). */
 export async function createForwardRunner(config: BertConfig, weights: ReadonlyMap<string, HostTensor>, options: ForwardOptions): Promise<ForwardRunner> {
   return preferOnnx(options.engine ?? 'auto', options.device, () => onnxRunner(config, weights, options), async () => {
     if (options.quantize) throw new UsageError('--quantize runs on onnxruntime only (int8 kernels); drop --engine tfjs, or check that onnxruntime-node loads');
-    const [{ initTfjs }, { TfjsRunner }] = await Promise.all([import('../engine/tfjs/backend.js'), import('./tfjs-runner.js')]);
+    const [{ initTfjs }, { TfjsRunner }] = await Promise.all([import('../engine/tfjs/backend.js'), import('../engine/tfjs/runner.js')]);
     await initTfjs(options.backend ?? 'auto');
     return new TfjsRunner(config, weights, options);
   });

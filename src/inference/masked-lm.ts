@@ -8,7 +8,7 @@ import { MASKED_LM_PARAMS, TIED_DECODER, maskedLmLogits } from '../heads/masked-
 import { bertForward } from '../models/bert/bert.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
-import { preferOnnx, type EngineChoice } from './forward.js';
+import { preferOnnx, type EngineChoice } from '../engine/select.js';
 
 /**
  * Masked-LM inference: the encoder plus `BertForMaskedLM`'s head (heads/masked-lm.ts), scoring only

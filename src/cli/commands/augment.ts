@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../../checkpoint/atomic.js';
 import { readExamples } from '../../data/index.js';
 import { DEVICES } from '../../engine/onnx/session.js';
 import { BertftError } from '../../errors.js';
-import { ENGINES, type EngineChoice } from '../../inference/forward.js';
+import { ENGINES, type EngineChoice } from '../../engine/select.js';
 import { TRAIN_DEFAULTS } from '../../training/defaults.js';
 import { addDataOptions, readOptionsFrom } from '../data-options.js';
 import { parseChoice, parseDevice, parseNumber, parsePositiveInt } from '../parse.js';

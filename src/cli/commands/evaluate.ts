@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { TextClassifier } from '../../classifier.js';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { formatReport } from '../../metrics/index.js';
-import { ENGINES, type EngineChoice } from '../../inference/forward.js';
+import { ENGINES, type EngineChoice } from '../../engine/select.js';
 import { DEVICES } from '../../engine/onnx/session.js';
 import { addDataOptions, readOptionsFrom } from '../data-options.js';
 import { parseChoice, parsePositiveInt, parseDevice } from '../parse.js';

@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { DEVICES } from '../../engine/onnx/session.js';
 import { BertftError } from '../../errors.js';
-import { ENGINES, type EngineChoice } from '../../inference/forward.js';
+import { ENGINES, type EngineChoice } from '../../engine/select.js';
 import { FillMaskTextError, MaskedLanguageModel, type FillMaskResult } from '../../inference/fill-mask.js';
 import { readTextLines } from '../input.js';
 import { parseChoice, parseDevice, parsePositiveInt } from '../parse.js';

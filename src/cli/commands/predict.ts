@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { TextClassifier } from '../../classifier.js';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend-names.js';
 import { readTexts } from '../input.js';
-import { ENGINES, type EngineChoice } from '../../inference/forward.js';
+import { ENGINES, type EngineChoice } from '../../engine/select.js';
 import { INFERENCE_BATCH } from '../../inference/batch-plan.js';
 import { DEVICES } from '../../engine/onnx/session.js';
 import { parseChoice, parsePositiveInt, parseDevice } from '../parse.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { TextClassifier } from '../../classifier.js';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { UsageError } from '../../errors.js';
-import { ENGINES, type EngineChoice } from '../../inference/forward.js';
+import { ENGINES, type EngineChoice } from '../../engine/select.js';
 import { DEVICES } from '../../engine/onnx/session.js';
 import { serveUntilSignal } from '../../serve/lifecycle.js';
 import { servedModelFromClassifier } from '../../serve/served-model.js';

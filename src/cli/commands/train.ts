@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
 import { fineTune, type FineTuneOptions } from '../../training/fine-tune.js';
-import { ENGINES, type EngineChoice } from '../../inference/forward.js';
+import { ENGINES, type EngineChoice } from '../../engine/select.js';
 import { DEVICES } from '../../engine/onnx/session.js';
 import { parseProblemType } from '../../training/problem.js';
 import type { Trainer } from '../../training/trainer.js';

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW } from '../engine/tfjs/adamw.js';
-import type { TokenBatch } from '../engine/tfjs/inputs.js';
-import { TfjsOps } from '../engine/tfjs/ops.js';
-import { accumulatedTrainStep } from '../engine/tfjs/train-step.js';
-import type { OptimizerState, StepOptions, TrainBatch } from '../engine/types.js';
+import { AdamW } from './adamw.js';
+import type { TokenBatch } from './inputs.js';
+import { TfjsOps } from './ops.js';
+import { accumulatedTrainStep } from './train-step.js';
+import type { OptimizerState, StepOptions, TrainBatch } from '../types.js';
 
 /**
  * What the TF.js engines share (the full encoder's and the frozen strategy's head-only one): dropout

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchToTensors, type TokenBatch } from '../engine/tfjs/inputs.js';
-import { disposeParams, fromTfjsParams } from '../engine/tfjs/params.js';
-import { maskedLmLogits, maskedLmLoss } from '../heads/masked-lm.js';
-import { bertForward } from '../models/bert/bert.js';
-import { classifierLoss, sequenceClassifierLogits } from '../heads/classification.js';
-import type { HostTensor } from '../models/host-tensor.js';
-import type { ClassifierEngine, ClassifierEngineOptions, TrainBatch } from '../engine/types.js';
-import { TfjsEngineBase } from './tfjs-engine-base.js';
+import { batchToTensors, type TokenBatch } from './inputs.js';
+import { disposeParams, fromTfjsParams } from './params.js';
+import { maskedLmLogits, maskedLmLoss } from '../../heads/masked-lm.js';
+import { bertForward } from '../../models/bert/bert.js';
+import { classifierLoss, sequenceClassifierLogits } from '../../heads/classification.js';
+import type { HostTensor } from '../../models/host-tensor.js';
+import type { ClassifierEngine, ClassifierEngineOptions, TrainBatch } from '../types.js';
+import { TfjsEngineBase } from './engine-base.js';
 
 export type TfjsEngineOptions = ClassifierEngineOptions;
 

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchToTensors, type TokenBatch } from '../engine/tfjs/inputs.js';
-import { TfjsOps } from '../engine/tfjs/ops.js';
-import { disposeParams, toTfjsParams } from '../engine/tfjs/params.js';
-import { sequenceClassifierLogits } from '../heads/classification.js';
-import { bertForward, pool } from '../models/bert/bert.js';
-import type { BertConfig } from '../models/bert/config.js';
-import type { HostTensor } from '../models/host-tensor.js';
-import type { ForwardOptions, ForwardRunner } from './forward.js';
+import { batchToTensors, type TokenBatch } from './inputs.js';
+import { TfjsOps } from './ops.js';
+import { disposeParams, toTfjsParams } from './params.js';
+import { sequenceClassifierLogits } from '../../heads/classification.js';
+import { bertForward, pool } from '../../models/bert/bert.js';
+import type { BertConfig } from '../../models/bert/config.js';
+import type { HostTensor } from '../../models/host-tensor.js';
+import type { ForwardOptions, ForwardRunner } from '../../inference/forward.js';
 
 /**
  * The forward pass on TF.js: the fallback when onnxruntime cannot load, or `--engine tfjs`. Its own

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TokenBatch } from '../engine/tfjs/inputs.js';
-import { classifierLogits, classifierLoss, type ProblemType } from '../heads/classification.js';
-import type { HostTensor } from '../models/host-tensor.js';
-import type { ClassifierEngine, TrainBatch } from '../engine/types.js';
-import { TfjsEngineBase } from './tfjs-engine-base.js';
+import type { TokenBatch } from './inputs.js';
+import { classifierLogits, classifierLoss, type ProblemType } from '../../heads/classification.js';
+import type { HostTensor } from '../../models/host-tensor.js';
+import type { ClassifierEngine, TrainBatch } from '../types.js';
+import { TfjsEngineBase } from './engine-base.js';
 
 export interface HeadEngineOptions {
   /** All rows the token ids can point at: [N, H] (train rows, then eval rows). */

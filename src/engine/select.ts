@@ -1,0 +1,57 @@
+import { UsageError } from '../errors.js';
+import { executionProviders, loadOrt, type Device } from './onnx/session.js';
+import type { ClassifierEngine, ClassifierEngineOptions } from './types.js';
+
+/** Which engine runs forward passes: `auto` = onnxruntime when it loads (about 10× faster here), else TF.js. */
+export type EngineChoice = 'auto' | 'tfjs' | 'onnxruntime';
+export const ENGINES: readonly EngineChoice[] = ['auto', 'tfjs', 'onnxruntime'];
+
+/**
+ * Runs `onnx()` unless the choice is tfjs; when onnxruntime cannot start, `auto` on the CPU falls
+ * back to `fallback()`, while an explicit `--engine onnxruntime` or `--device cuda` fails clearly.
+ * Shared by inference (inference/forward.ts, inference/masked-lm.ts) and training (createTrainingEngine below).
+ */
+export async function preferOnnx<T>(engine: EngineChoice, device: Device | undefined, onnx: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+  if (!ENGINES.includes(engine)) throw new UsageError(`--engine must be one of ${ENGINES.join(', ')}; got "${engine}"`);
+  if (engine !== 'tfjs') {
+    try {
+      return await onnx();
+    } catch (e) {
+      const flag = engine === 'onnxruntime' ? '--engine onnxruntime' : device === 'cuda' ? '--device cuda' : undefined;
+      if (flag) throw new UsageError(`${flag}: onnxruntime-node cannot start (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+  return fallback();
+}
+
+export interface TrainingEngineOptions extends ClassifierEngineOptions {
+  /** auto (default): onnxruntime when it loads — several times faster than TF.js on CPU — else TF.js. */
+  engine?: EngineChoice;
+  device?: Device;
+  /** Starts the TF.js backend; called only when the TF.js engine is chosen. */
+  startTfjs: () => Promise<void>;
+}
+
+/**
+ * The engine that runs full / top-k / gradual fine-tuning. The frozen strategy uses HeadEngine
+ * instead (features are computed once). Both engines train the same model definition and agree
+ * to float32 rounding with dropout off (test/onnx-train-engine.test.ts).
+ */
+export async function createTrainingEngine(options: TrainingEngineOptions): Promise<ClassifierEngine> {
+  const { engine = 'auto', device, startTfjs, ...common } = options;
+  return preferOnnx<ClassifierEngine>(
+    engine,
+    device,
+    async () => {
+      await loadOrt(); // fail here, not at the first step, when onnxruntime-node cannot load
+      const { OnnxClassifierEngine } = await import('./onnx/training/onnx-engine.js');
+      return new OnnxClassifierEngine({ ...common, session: { executionProviders: executionProviders(device) } });
+    },
+    async () => {
+      await startTfjs();
+      // Imported here, not at the top: inference imports preferOnnx from this module and must not load TF.js.
+      const { TfjsClassifierEngine } = await import('./tfjs/training-engine.js');
+      return new TfjsClassifierEngine(common);
+    },
+  );
+}
