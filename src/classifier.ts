@@ -1,6 +1,7 @@
 import { readExamples, type Example, type ReadOptionsInput } from './data/index.js';
 import { BertftError, UsageError } from './errors.js';
-import { createForwardRunner, type ForwardRunner, type ModelLoadOptions } from './inference/forward.js';
+import { createForwardRunner, type ModelLoadOptions } from './inference/forward.js';
+import { type ForwardRunner } from './engine/types.js';
 import type { Pooling } from './models/bert/bert.js';
 import { bertftSection, readClassifierConfig, type ClassifierSettings } from './checkpoint/classifier-config.js';
 import { loadPretrained, type PretrainedFolder } from './pretrained.js';

@@ -1,6 +1,7 @@
 import { modelMaxLength } from './checkpoint/tokenizer-config.js';
 import { UsageError } from './errors.js';
-import { createForwardRunner, type ForwardRunner, type ModelLoadOptions } from './inference/forward.js';
+import { createForwardRunner, type ModelLoadOptions } from './inference/forward.js';
+import { type ForwardRunner } from './engine/types.js';
 import { planBatches, runPlanned } from './inference/batch-plan.js';
 import { loadPretrained } from './pretrained.js';
 import { collate, tokenizeAll } from './training/tokenized.js';

@@ -13,7 +13,7 @@ export { adviseStrategy, measureFragmentation, type Advice, type AdviseOptions }
 export { parseStrategy, strategyName, trainableParams, type Strategy } from './training/strategy.js';
 export type { ProblemType } from './heads/classification.js';
 export type { HistoryEntry, TrainerCallbacks, TrainerSettings, TrainOutcome } from './training/trainer.js';
-export { BertTokenizer, type EncodedBatch, type EncodeOptions } from './tokenization/index.js';
+export { BertTokenizer, type EncodedBatch, type EncodeOptions, type TokenBatch } from './tokenization/index.js';
 export { loadPretrained, type PretrainedFolder, type PretrainedLoadOptions } from './pretrained.js';
 export { resolveModelDir, hubCacheDir, isOffline } from './hub/index.js';
 export { readSafetensors, writeSafetensors, readBertConfig, loadBertWeights, saveBertWeights } from './checkpoint/index.js';

@@ -20,7 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { loadBertWeights, readBertConfig } from '../src/checkpoint/index.js';
 import { readSafetensors } from '../src/checkpoint/safetensors.js';
 import { BertftError } from '../src/errors.js';
-import type { TokenBatch } from '../src/engine/tfjs/inputs.js';
+import type { TokenBatch } from '../src/tokenization/index.js';
 import { flatTargetIndex, MASKED_LM_PARAMS } from '../src/heads/masked-lm.js';
 import { Rng } from '../src/data/random.js';
 import { buildCorpus, corpusBatch, readDocuments } from '../src/pretraining/corpus.js';

@@ -1,6 +1,6 @@
 import type { Example } from '../data/index.js';
 import { Rng } from '../data/random.js';
-import type { Device } from '../engine/onnx/session.js';
+import type { Device } from '../engine/types.js';
 import { BertftError } from '../errors.js';
 import { MaskedLanguageModel } from '../inference/fill-mask.js';
 import type { EngineChoice } from '../engine/select.js';

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { DEVICES, type Device } from '../engine/onnx/session.js';
+import { checkDevice, type Device } from '../engine/types.js';
 
 /** Parses a whole positive integer option, or fails with a usage error naming the flag. */
 export function parsePositiveInt(flag: string, value: string): number {
@@ -27,7 +27,7 @@ export function parseChoice<C extends string>(flag: string, value: string, choic
   return value as C;
 }
 
-/** `--device`: cpu (the default when absent) or cuda. */
+/** `--device`: cpu (the default when absent) or cuda; webgpu is named but not supported yet (engine/types.ts). */
 export function parseDevice(value: unknown): Device {
-  return parseChoice('--device', String(value ?? 'cpu'), DEVICES);
+  return checkDevice(String(value ?? 'cpu'));
 }

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
-import { executionProviders, loadOrt, type Device } from './onnx/session.js';
-import type { ClassifierEngine, ClassifierEngineOptions } from './types.js';
+import { executionProviders, loadOrt } from './onnx/session.js';
+import { checkDevice, type ClassifierEngine, type ClassifierEngineOptions, type Device } from './types.js';
 
 /** Which engine runs forward passes: `auto` = onnxruntime when it loads (about 10× faster here), else TF.js. */
 export type EngineChoice = 'auto' | 'tfjs' | 'onnxruntime';
@@ -13,6 +13,8 @@ export const ENGINES: readonly EngineChoice[] = ['auto', 'tfjs', 'onnxruntime'];
  */
 export async function preferOnnx<T>(engine: EngineChoice, device: Device | undefined, onnx: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
   if (!ENGINES.includes(engine)) throw new UsageError(`--engine must be one of ${ENGINES.join(', ')}; got "${engine}"`);
+  // Before trying onnxruntime: a planned device (webgpu) must fail with its usage line, not fall back to TF.js.
+  if (device !== undefined) checkDevice(device);
   if (engine !== 'tfjs') {
     try {
       return await onnx();

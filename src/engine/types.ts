@@ -1,8 +1,35 @@
-import type { TokenBatch } from './tfjs/inputs.js';
 import type { ProblemType } from '../heads/classification.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import type { Pooling } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
+import type { TokenBatch } from '../tokenization/index.js';
+import { UsageError } from '../errors.js';
+
+/**
+ * Where an engine runs. The list names every device the design plans for (DESIGN.md: onnxruntime's
+ * CPU, WebGPU and CUDA providers); DEVICES is the one place that says which run today.
+ */
+export const KNOWN_DEVICES = ['cpu', 'webgpu', 'cuda'] as const;
+export type Device = (typeof KNOWN_DEVICES)[number];
+/** The devices implemented today (help texts list these; `webgpu` is planned, not yet wired). */
+export const DEVICES: readonly Device[] = ['cpu', 'cuda'];
+
+/**
+ * Checks a `--device` value (or a library caller's `device`): a supported device passes, a planned
+ * one (webgpu) and an unknown one fail with one usage line.
+ */
+export function checkDevice(value: string): Device {
+  if (!(KNOWN_DEVICES as readonly string[]).includes(value)) throw new UsageError(`--device must be one of ${DEVICES.join(', ')}; got "${value}"`);
+  if (!DEVICES.includes(value as Device)) throw new UsageError(`--device ${value} is not supported yet; use ${DEVICES.join(' or ')}`);
+  return value as Device;
+}
+
+/** A forward pass on one engine: pooled features [B, H], or logits [B, C] when built with a classifier head. */
+export interface ForwardRunner {
+  readonly engine: 'tfjs' | 'onnxruntime';
+  run(batch: TokenBatch): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
 
 /**
  * What the training engines (onnxruntime, TF.js, the frozen-feature head) implement and take.

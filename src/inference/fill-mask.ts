@@ -1,5 +1,5 @@
 import type { TfjsBackendChoice } from '../engine/tfjs/backend.js';
-import type { Device } from '../engine/onnx/session.js';
+import type { Device } from '../engine/types.js';
 import { BertftError, UsageError } from '../errors.js';
 import { loadPretrained, type PretrainedFolder } from '../pretrained.js';
 import type { BertTokenizer } from '../tokenization/index.js';

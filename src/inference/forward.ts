@@ -1,19 +1,12 @@
 // Type-only imports of TF.js modules: TF.js itself loads only when the TF.js engine runs (engine/tfjs/runner.ts).
 import type { TfjsBackendChoice } from '../engine/tfjs/backend.js';
-import type { TokenBatch } from '../engine/tfjs/inputs.js';
-import { executionProviders, type Device } from '../engine/onnx/session.js';
+import { executionProviders } from '../engine/onnx/session.js';
+import type { Device, ForwardRunner } from '../engine/types.js';
 import { preferOnnx, type EngineChoice } from '../engine/select.js';
 import { UsageError } from '../errors.js';
 import type { Pooling } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
-
-/** Pooled features [B, H], or logits [B, C] when built with a classifier head. */
-export interface ForwardRunner {
-  readonly engine: 'tfjs' | 'onnxruntime';
-  run(batch: TokenBatch): Promise<Float32Array>;
-  dispose(): Promise<void>;
-}
 
 /** How TextClassifier.fromPretrained and Encoder.fromPretrained load and run a model. */
 export interface ModelLoadOptions {

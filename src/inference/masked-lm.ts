@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initTfjs, type TfjsBackendChoice } from '../engine/tfjs/backend.js';
-import { batchToTensors, type TokenBatch } from '../engine/tfjs/inputs.js';
+import { batchToTensors } from '../engine/tfjs/inputs.js';
+import type { TokenBatch } from '../tokenization/index.js';
 import { TfjsOps } from '../engine/tfjs/ops.js';
 import { disposeParams, toTfjsParams } from '../engine/tfjs/params.js';
-import { createSession, executionProviders, int64Tensor, loadOrt, type Device, type OrtSession } from '../engine/onnx/session.js';
+import { createSession, executionProviders, int64Tensor, loadOrt, type OrtSession } from '../engine/onnx/session.js';
+import { type Device } from '../engine/types.js';
 import { MASKED_LM_PARAMS, TIED_DECODER, maskedLmLogits } from '../heads/masked-lm.js';
 import { bertForward } from '../models/bert/bert.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';

@@ -1,5 +1,5 @@
 import { Rng } from '../data/random.js';
-import type { TokenBatch } from '../engine/tfjs/inputs.js';
+import type { TokenBatch } from '../tokenization/index.js';
 import { flatTargetIndex } from '../heads/masked-lm.js';
 import type { MaskedTargets } from '../engine/types.js';
 

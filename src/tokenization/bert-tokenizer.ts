@@ -10,14 +10,21 @@ export interface EncodeOptions {
   padToMultipleOf?: number;
 }
 
-/** A padded batch, row-major [batchSize, seqLength]. */
-export interface EncodedBatch {
+/**
+ * A tokenized, padded batch, row-major [batchSize, seqLength]: what the engines run (the one batch
+ * type of tokenizer, trainer and both engines; declared here, in the lowest layer that needs it).
+ */
+export interface TokenBatch {
   batchSize: number;
   /** Length of the longest row: padding is dynamic, per batch. */
   seqLength: number;
   inputIds: Int32Array;
   attentionMask: Int32Array;
   tokenTypeIds: Int32Array;
+}
+
+/** What the tokenizer returns: a token batch and the unpadded length of each row. */
+export interface EncodedBatch extends TokenBatch {
   /** Unpadded length of each row. */
   lengths: number[];
 }

@@ -1,4 +1,4 @@
-import type { TokenBatch } from '../engine/tfjs/inputs.js';
+import type { TokenBatch } from '../tokenization/index.js';
 import { classificationReport, multiLabelReport, regressionReport } from '../metrics/index.js';
 import { bucketedBatches } from '../data/index.js';
 import { classifierHostLoss, classifierScores, type ProblemType } from '../heads/classification.js';

@@ -9,7 +9,7 @@ import { type EngineChoice } from '../engine/select.js';
 import type { Pooling } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
-import type { Device } from '../engine/onnx/session.js';
+import type { Device } from '../engine/types.js';
 import { isClassifierParam, splitClassifierParams } from '../heads/classification.js';
 import { logitsFor } from './evaluation.js';
 import type { TokenizedSet } from './tokenized.js';

@@ -27,7 +27,7 @@ import { balancedClassWeights, targetRow } from './problem.js';
 import { loadResumeCheckpoint, removeResumeCheckpoint, saveResumeCheckpoint } from './resume-checkpoint.js';
 import { parseStrategy, strategyName, trainableParams, type Strategy } from './strategy.js';
 import { createTrainingEngine } from '../engine/select.js';
-import type { Device } from '../engine/onnx/session.js';
+import type { Device } from '../engine/types.js';
 import { tokenizeAll } from './tokenized.js';
 import { Trainer, type HistoryEntry, type TrainerCallbacks, type TrainerData, type TrainerSettings } from './trainer.js';
 import { writeClassifierFolder, writeTrainingResults } from './output-folder.js';

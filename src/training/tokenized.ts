@@ -1,4 +1,4 @@
-import type { TokenBatch } from '../engine/tfjs/inputs.js';
+import type { TokenBatch } from '../tokenization/index.js';
 import type { BertTokenizer } from '../tokenization/index.js';
 
 /** Every example tokenized once, unpadded; batches are padded to their own longest row later. */

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { augmentExamples, AUGMENT_DEFAULTS, formatAugmentSpec, parseAugmentSpec } from '../../augment/index.js';
 import { writeFileAtomic } from '../../checkpoint/atomic.js';
 import { readExamples } from '../../data/index.js';
-import { DEVICES } from '../../engine/onnx/session.js';
+import { DEVICES } from '../../engine/types.js';
 import { BertftError } from '../../errors.js';
 import { ENGINES, type EngineChoice } from '../../engine/select.js';
 import { TRAIN_DEFAULTS } from '../../training/defaults.js';

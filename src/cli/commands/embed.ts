@@ -5,7 +5,7 @@ import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend
 import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
 import { ENGINES, type EngineChoice } from '../../engine/select.js';
 import { INFERENCE_BATCH } from '../../inference/batch-plan.js';
-import { DEVICES } from '../../engine/onnx/session.js';
+import { DEVICES } from '../../engine/types.js';
 import { readTexts } from '../input.js';
 import { parseChoice, parsePositiveInt, parseDevice } from '../parse.js';
 import { createProgress } from '../progress.js';

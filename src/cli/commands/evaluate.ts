@@ -3,7 +3,7 @@ import { TextClassifier } from '../../classifier.js';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { formatReport } from '../../metrics/index.js';
 import { ENGINES, type EngineChoice } from '../../engine/select.js';
-import { DEVICES } from '../../engine/onnx/session.js';
+import { DEVICES } from '../../engine/types.js';
 import { addDataOptions, readOptionsFrom } from '../data-options.js';
 import { parseChoice, parsePositiveInt, parseDevice } from '../parse.js';
 import { action } from '../run-command.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { EMBEDDED_MODEL } from '../../hub/embedded.js';
 import { createWriteStream } from 'node:fs';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
-import { DEVICES } from '../../engine/onnx/session.js';
+import { DEVICES } from '../../engine/types.js';
 import { BertftError } from '../../errors.js';
 import { ENGINES, type EngineChoice } from '../../engine/select.js';
 import { FillMaskTextError, MaskedLanguageModel, type FillMaskResult } from '../../inference/fill-mask.js';

@@ -3,7 +3,7 @@ import { TextClassifier } from '../../classifier.js';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { UsageError } from '../../errors.js';
 import { ENGINES, type EngineChoice } from '../../engine/select.js';
-import { DEVICES } from '../../engine/onnx/session.js';
+import { DEVICES } from '../../engine/types.js';
 import { serveUntilSignal } from '../../serve/lifecycle.js';
 import { servedModelFromClassifier } from '../../serve/served-model.js';
 import { createClassificationServer } from '../../serve/server.js';

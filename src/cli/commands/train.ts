@@ -3,7 +3,7 @@ import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend
 import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
 import { fineTune, type FineTuneOptions } from '../../training/fine-tune.js';
 import { ENGINES, type EngineChoice } from '../../engine/select.js';
-import { DEVICES } from '../../engine/onnx/session.js';
+import { DEVICES } from '../../engine/types.js';
 import { parseProblemType } from '../../training/problem.js';
 import type { Trainer } from '../../training/trainer.js';
 import { addDataOptions, readOptionsFrom } from '../data-options.js';

@@ -29,5 +29,5 @@ export {
 export { IR_VERSION, OPSET, PRODUCER, toModelBytes, toModelProto, type ToProtoOptions } from './to-proto.js';
 export { quantizeGraph, type QuantizeResult } from './quantize.js';
 export { createSession, int64Tensor, loadOrt, type OrtModule, type OrtSession, type OrtSessionOptions } from './session.js';
-export { OnnxEncoderRunner, type OnnxEncoderRunnerOptions, type TokenRows } from './runner.js';
+export { OnnxEncoderRunner, type OnnxEncoderRunnerOptions } from './runner.js';
 export { EXPORT_TASKS, exportModel, type ExportOptions, type ExportResult, type ExportTask } from './export.js';

@@ -1,21 +1,13 @@
 import type { Pooling } from '../../models/bert/bert.js';
 import type { BertConfig } from '../../models/bert/config.js';
 import type { HostTensor } from '../../models/host-tensor.js';
+import type { TokenBatch } from '../../tokenization/index.js';
 import { classifierWidth } from '../../heads/classification.js';
 import type { Graph } from './graph.js';
 import { createSession, int64Tensor, loadOrt, type OrtModule, type OrtSession, type OrtSessionOptions } from './session.js';
 import { quantizeGraph } from './quantize.js';
 import { INPUT_NAMES, traceClassifier, traceEncoder } from './trace.js';
 import { toModelBytes } from './to-proto.js';
-
-/** A tokenized batch, row-major [batchSize, seqLength] (an `EncodedBatch` fits). */
-export interface TokenRows {
-  batchSize: number;
-  seqLength: number;
-  inputIds: Int32Array;
-  attentionMask: Int32Array;
-  tokenTypeIds: Int32Array;
-}
 
 export interface OnnxEncoderRunnerOptions extends OrtSessionOptions {
   /** Pooling of the sentence vector (default `mean`); for a classifier, what feeds its head. */
@@ -65,7 +57,7 @@ export class OnnxEncoderRunner {
   }
 
   /** Features [B, H] (or logits [B, C]) for one batch, row-major. */
-  async run(batch: TokenRows): Promise<Float32Array> {
+  async run(batch: TokenBatch): Promise<Float32Array> {
     if (this.session === undefined) throw new Error('OnnxEncoderRunner used after dispose()');
     if (batch.batchSize === 0) return new Float32Array(0);
     const dims = [batch.batchSize, batch.seqLength];

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import { BertftError } from '../../errors.js';
+import { checkDevice, type Device } from '../types.js';
 
 /**
  * onnxruntime-node sessions. The native module is loaded on first use, so commands that never
@@ -24,11 +25,9 @@ export function loadOrt(): Promise<OrtModule> {
   return ortPromise;
 }
 
-export const DEVICES = ['cpu', 'cuda'] as const;
-export type Device = (typeof DEVICES)[number];
-
 /** onnxruntime execution providers for a device; under CUDA, ops it lacks run on the CPU. */
 export function executionProviders(device: Device = 'cpu'): string[] {
+  checkDevice(device); // a planned device (webgpu) fails with one usage line, not inside onnxruntime
   return device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'];
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW } from './adamw.js';
-import type { TokenBatch } from './inputs.js';
+import type { TokenBatch } from '../../tokenization/index.js';
 import { TfjsOps } from './ops.js';
 import { accumulatedTrainStep } from './train-step.js';
 import type { OptimizerState, StepOptions, TrainBatch } from '../types.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TokenBatch } from './inputs.js';
+import type { TokenBatch } from '../../tokenization/index.js';
 import { classifierLogits, classifierLoss, type ProblemType } from '../../heads/classification.js';
 import type { HostTensor } from '../../models/host-tensor.js';
 import type { ClassifierEngine, TrainBatch } from '../types.js';

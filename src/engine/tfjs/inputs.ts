@@ -1,14 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BertInputs } from '../../models/bert/bert.js';
-
-/** A tokenized batch, row-major [batchSize, seqLength] (what the tokenizer pipeline produces). */
-export interface TokenBatch {
-  batchSize: number;
-  seqLength: number;
-  inputIds: Int32Array;
-  attentionMask: Int32Array;
-  tokenTypeIds: Int32Array;
-}
+import type { TokenBatch } from '../../tokenization/index.js';
 
 /** Wraps a token batch as tfjs tensors (the mask as float, since it is multiplied into scores). */
 export function batchToTensors(batch: TokenBatch): BertInputs<tf.Tensor> {

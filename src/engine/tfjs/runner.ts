@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchToTensors, type TokenBatch } from './inputs.js';
+import { batchToTensors } from './inputs.js';
+import type { TokenBatch } from '../../tokenization/index.js';
 import { TfjsOps } from './ops.js';
 import { disposeParams, toTfjsParams } from './params.js';
 import { sequenceClassifierLogits } from '../../heads/classification.js';
 import { bertForward, pool } from '../../models/bert/bert.js';
 import type { BertConfig } from '../../models/bert/config.js';
 import type { HostTensor } from '../../models/host-tensor.js';
-import type { ForwardOptions, ForwardRunner } from '../../inference/forward.js';
+import type { Pooling } from '../../models/bert/bert.js';
+import type { ForwardRunner } from '../types.js';
 
 /**
  * The forward pass on TF.js: the fallback when onnxruntime cannot load, or `--engine tfjs`. Its own
@@ -20,7 +22,7 @@ export class TfjsRunner implements ForwardRunner {
   constructor(
     private readonly config: BertConfig,
     weights: ReadonlyMap<string, HostTensor>,
-    private readonly options: ForwardOptions,
+    private readonly options: { pooling: Pooling; classifier?: ReadonlyMap<string, HostTensor> },
   ) {
     this.params = toTfjsParams(new Map([...weights, ...(options.classifier ?? [])]));
   }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchToTensors, type TokenBatch } from './inputs.js';
+import { batchToTensors } from './inputs.js';
+import type { TokenBatch } from '../../tokenization/index.js';
 import { disposeParams, fromTfjsParams } from './params.js';
 import { maskedLmLogits, maskedLmLoss } from '../../heads/masked-lm.js';
 import { bertForward } from '../../models/bert/bert.js';

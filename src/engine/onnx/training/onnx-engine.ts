@@ -1,5 +1,5 @@
 import type * as Ort from 'onnxruntime-node';
-import type { TokenBatch } from '../../tfjs/inputs.js';
+import type { TokenBatch } from '../../../tokenization/index.js';
 import type { HostTensor } from '../../../models/host-tensor.js';
 import type { ClassifierEngine, ClassifierEngineOptions, DomainStepStats, OptimizerState, StepOptions, TrainBatch } from '../../types.js';
 import { domainAccuracy } from '../../../heads/domain.js';
