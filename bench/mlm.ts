@@ -6,7 +6,7 @@
  *     bertft's own maskBatch (15% of tokens, 80/10/10), one fresh batch per warm-up and timed step;
  *   - writeMlmBatches: the same batches as JSON, so PyTorch trains on exactly the same ids and masked
  *     positions (same masked count per step, so the same decoder work);
- *   - bertftMlmThroughput: OnnxClassifierEngine with head 'masked-lm', set up as `bertft pretrain`
+ *   - bertftMlmThroughput: OnnxTrainingEngine with objective masked-lm, set up as `bertft pretrain`
  *     does it (initBertWeights + initMaskedLmHead, dropout 0, AdamW with decay off for biases and
  *     LayerNorm, gradient clipping at 1).
  *
@@ -16,7 +16,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Rng } from '../src/data/random.js';
-import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
+import { OnnxTrainingEngine } from '../src/engine/onnx/training/onnx-engine.js';
 import type { TrainBatch } from '../src/engine/types.js';
 import { initMaskedLmHead } from '../src/heads/masked-lm.js';
 import type { BertConfig } from '../src/models/bert/config.js';
@@ -77,13 +77,10 @@ export async function bertftMlmThroughput(
   const seed = options.seed ?? 0;
   // As pretrain(): random encoder (with pooler, unused by the masked-LM graph) + a fresh head, dropout off.
   const weights = new Map([...initBertWeights(cfg, seed, true), ...initMaskedLmHead(cfg, seed + 1)]);
-  const engine = await OnnxClassifierEngine.create({
+  const engine = await OnnxTrainingEngine.create({
     config: { ...cfg, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0 },
     weights,
-    pooling: 'cls',
-    problem: 'single_label_classification',
-    numOutputs: 1,
-    head: 'masked-lm',
+    objective: { kind: 'masked-lm' },
     session: { threads: options.threads },
   });
   try {

@@ -14,7 +14,7 @@
  */
 import { namedShape } from './shapes.js';
 import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
-import { OnnxClassifierEngine, type OnnxEngineOptions } from '../src/engine/onnx/training/onnx-engine.js';
+import { OnnxTrainingEngine, type OnnxEngineOptions } from '../src/engine/onnx/training/onnx-engine.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
@@ -48,7 +48,7 @@ for (const shape of shapes) {
     };
     const settingsOf = (n: string) => ({ lrScale: 1, weightDecay: n.endsWith('.bias') || n.includes('LayerNorm') ? 0 : 0.01 });
     const engines = variantNames.map((v) => {
-      const e = new OnnxClassifierEngine({ config: cfg, weights, pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2, ...VARIANTS[v] });
+      const e = new OnnxTrainingEngine({ config: cfg, weights, objective: { kind: 'classification', pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 }, ...VARIANTS[v] });
       e.setTrainable(new Set(weights.keys()));
       return e;
     });

@@ -28,9 +28,9 @@ import { type EngineChoice } from '../src/engine/select.js';
 import type { BertConfig } from '../src/models/bert/config.js';
 import { namedShape } from './shapes.js';
 import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
-import type { ClassifierEngine } from '../src/training/engine.js';
-import { TfjsClassifierEngine } from '../src/engine/tfjs/training-engine.js';
-import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
+import type { TrainingEngine } from '../src/engine/types.js';
+import { TfjsTrainingEngine } from '../src/engine/tfjs/training-engine.js';
+import { OnnxTrainingEngine } from '../src/engine/onnx/training/onnx-engine.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { rawFromBertConfig, writeConfig } from '../src/checkpoint/config.js';
 import { saveBertWeights } from '../src/checkpoint/bert-weights.js';
@@ -66,8 +66,8 @@ function randomBatch(B: number, S: number) {
 }
 
 /** The ONNX training engine (one session.run per optimiser step). */
-function onnxEngine(cfg: BertConfig, weights: Map<string, HostTensor>): ClassifierEngine {
-  return new OnnxClassifierEngine({ config: cfg, weights, pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 });
+function onnxEngine(cfg: BertConfig, weights: Map<string, HostTensor>): TrainingEngine {
+  return new OnnxTrainingEngine({ config: cfg, weights, objective: { kind: 'classification', pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 } });
 }
 
 /** Median step time after two warm-up steps, as bench/torch/bert_bench.py measures PyTorch. */
@@ -75,7 +75,7 @@ function median(times: number[]): number {
   return [...times].sort((x, y) => x - y)[Math.floor(times.length / 2)]!;
 }
 
-async function trainThroughput(engine: ClassifierEngine, names: string[], B = 32): Promise<number> {
+async function trainThroughput(engine: TrainingEngine, names: string[], B = 32): Promise<number> {
   engine.setTrainable(new Set(names));
   const batch = { tokens: randomBatch(B, 128), targets: Float32Array.from({ length: 2 * B }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0)) };
   const settingsOf = () => ({ lrScale: 1, weightDecay: 0.01 });
@@ -208,7 +208,7 @@ for (const name of shapes) {
   const weights = weightsOf(cfg);
   const r = results.get(name)!;
   if (tfjsShapes.includes(name)) {
-    const tfjs = new TfjsClassifierEngine({ config: cfg, weights, pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 });
+    const tfjs = new TfjsTrainingEngine({ config: cfg, weights, objective: { kind: 'classification', pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 } });
     r.tfjsTrain = await trainThroughput(tfjs, [...weights.keys()], batchOf(name));
     tfjs.dispose();
   }

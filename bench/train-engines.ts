@@ -17,14 +17,14 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { initTfjs, type TfjsBackendChoice } from '../src/engine/tfjs/backend.js';
-import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
+import { OnnxTrainingEngine } from '../src/engine/onnx/training/onnx-engine.js';
 import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
 import type { BertConfig } from '../src/models/bert/config.js';
 import { namedShape, SHAPES as SHAPE_TABLE } from './shapes.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
-import type { ClassifierEngine, StepOptions, TrainBatch } from '../src/training/engine.js';
+import type { TrainingEngine, StepOptions, TrainBatch } from '../src/engine/types.js';
 import { paramSettings } from '../src/training/schedule.js';
-import { TfjsClassifierEngine } from '../src/engine/tfjs/training-engine.js';
+import { TfjsTrainingEngine } from '../src/engine/tfjs/training-engine.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: string) => {
@@ -68,7 +68,7 @@ function batchOf(seed: number): TrainBatch {
   return { tokens: { batchSize: B, seqLength: S, inputIds: ids, tokenTypeIds: new Int32Array(B * S), attentionMask: new Int32Array(B * S).fill(1) }, targets };
 }
 
-async function timeEngine(engine: ClassifierEngine, cfg: BertConfig, weights: Map<string, HostTensor>): Promise<{ firstMs: number; medianMs: number; bestMs: number; loss: number; idle: boolean }> {
+async function timeEngine(engine: TrainingEngine, cfg: BertConfig, weights: Map<string, HostTensor>): Promise<{ firstMs: number; medianMs: number; bestMs: number; loss: number; idle: boolean }> {
   engine.setTrainable(new Set(weights.keys()));
   const settingsOf = paramSettings(cfg, { lr: 2e-5, weightDecay: 0.01 });
   const options = (step: number): StepOptions => ({ lr: 2e-5, maxGradNorm: 1, settingsOf, dropoutSeed: step });
@@ -99,9 +99,9 @@ for (const key of names) {
   const [label, cfg] = shape;
   const weights = initBertWeights(cfg, 0);
   for (const [k, v] of initClassifier(cfg, 2, 1)) weights.set(k, v);
-  const common = { config: cfg, weights, pooling: 'pooler' as const, problem: 'single_label_classification' as const, numOutputs: 2 };
-  const engines: [string, () => ClassifierEngine][] = [['onnx', () => new OnnxClassifierEngine({ ...common, session: { threads } })]];
-  if (withTfjs) engines.push(['tfjs', () => new TfjsClassifierEngine(common)]);
+  const common = { config: cfg, weights, objective: { kind: 'classification' as const, pooling: 'pooler' as const, problem: 'single_label_classification' as const, numOutputs: 2 } };
+  const engines: [string, () => TrainingEngine][] = [['onnx', () => new OnnxTrainingEngine({ ...common, session: { threads } })]];
+  if (withTfjs) engines.push(['tfjs', () => new TfjsTrainingEngine(common)]);
   for (const [name, make] of engines) {
     const engine = make();
     const r = await timeEngine(engine, cfg, weights);

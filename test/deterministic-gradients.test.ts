@@ -11,7 +11,7 @@ import { GraphBuilder } from '../src/engine/onnx/builder.js';
 import { ElemType } from '../src/engine/onnx/graph.js';
 import { int64Tensor } from '../src/engine/onnx/session.js';
 import { toModelBytes } from '../src/engine/onnx/to-proto.js';
-import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
+import { OnnxTrainingEngine } from '../src/engine/onnx/training/onnx-engine.js';
 import { segmentsOf, segmentSum } from '../src/engine/onnx/training/segment-sum.js';
 import { tinyTestConfig } from './helpers/tiny-config.js';
 import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
@@ -62,7 +62,7 @@ test('two engines with the same seed take bit-identical steps on two threads (re
   const settingsOf = (n: string) => ({ lrScale: 1, weightDecay: n.endsWith('.bias') || n.includes('LayerNorm') ? 0 : 0.01 });
   for (const wordEmbeddingUpdate of ['rows', 'dense'] as const) {
     const engines = [0, 1].map(() => {
-      const e = new OnnxClassifierEngine({ config: cfg, weights, pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2, wordEmbeddingUpdate, session: { threads: 2 } });
+      const e = new OnnxTrainingEngine({ config: cfg, weights, objective: { kind: 'classification', pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 }, wordEmbeddingUpdate, session: { threads: 2 } });
       e.setTrainable(new Set(weights.keys()));
       return e;
     });

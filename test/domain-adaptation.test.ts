@@ -13,7 +13,8 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { wordSegmentFeeds } from '../src/engine/onnx/training/onnx-engine.js';
 import { toModelBytes } from '../src/engine/onnx/to-proto.js';
-import { buildStepGraph, STEP_NAMES, type ClassifierSpec } from '../src/engine/onnx/training/step-graph.js';
+import { buildStepGraph, STEP_NAMES, type StepGraphSpec } from '../src/engine/onnx/training/step-graph.js';
+import type { ClassificationObjective } from '../src/engine/types.js';
 import { bertParamNames, bertParamShape } from '../src/models/bert/bert.js';
 import { classifierParamShape } from '../src/heads/classification.js';
 import { tinyTestConfig } from './helpers/tiny-config.js';
@@ -75,7 +76,7 @@ interface Run {
   grads: Map<string, Float32Array>;
 }
 
-async function session(spec: ClassifierSpec, trainable: string[]) {
+async function session(spec: StepGraphSpec, trainable: string[]) {
   const meta = buildStepGraph(spec, { kind: 'grads', trainable, gradsIn: false });
   const s = await ort.InferenceSession.create(toModelBytes(meta.graph));
   return {
@@ -130,7 +131,7 @@ const close = (actual: number, expected: number, what: string) =>
 test('DANN: the domain loss reaches the encoder through the reversal layer as −λ·∂L_d/∂θ, the discriminator gets +∂L_d/∂θ, the classifier head none', async () => {
   const weights = randomWeights(1);
   const names = [...weights.keys()];
-  const spec: ClassifierSpec = { config: cfg, paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])), pooling: 'cls', problem: 'single_label_classification', numOutputs: C, domain: { dann: true } };
+  const spec: StepGraphSpec = { config: cfg, paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])), objective: { kind: 'classification', pooling: 'cls', problem: 'single_label_classification', numOutputs: C, domain: { dann: true } } };
   const g = await session(spec, names);
   const lambda = 0.7;
   const at0 = await g.run(weights, 0);
@@ -161,7 +162,7 @@ test('DANN: the domain loss reaches the encoder through the reversal layer as �
     for (const i of largest(atL.grads.get(name)!, 2)) assert.equal(await numeric(weights, name, i, domainLossOf), 0);
   }
   // The class loss counts the source rows only: it equals the plain classifier's loss on those 3 rows.
-  const plain = buildStepGraph({ ...spec, domain: undefined }, { kind: 'loss' });
+  const plain = buildStepGraph({ ...spec, objective: { ...(spec.objective as ClassificationObjective), domain: undefined } }, { kind: 'loss' });
   const ps = await ort.InferenceSession.create(toModelBytes(plain.graph));
   const rows = SOURCES * S;
   const feeds: Record<string, ort.Tensor> = {
@@ -181,7 +182,7 @@ test('Deep CORAL: the coral_loss output is ||C_s − C_t||²_F / 4d² of the poo
   const weights = randomWeights(2);
   for (const n of DOMAIN_PARAMS) weights.delete(n);
   const names = [...weights.keys()];
-  const spec: ClassifierSpec = { config: cfg, paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])), pooling: 'mean', problem: 'single_label_classification', numOutputs: C, domain: { coralWeight: 3 } };
+  const spec: StepGraphSpec = { config: cfg, paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])), objective: { kind: 'classification', pooling: 'mean', problem: 'single_label_classification', numOutputs: C, domain: { coralWeight: 3 } } };
   const g = await session(spec, names);
   const run = await g.run(weights, 0);
   assert.ok(run.coralLoss! > 0 && run.domainLoss === undefined);

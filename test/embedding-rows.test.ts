@@ -16,7 +16,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
+import { OnnxTrainingEngine } from '../src/engine/onnx/training/onnx-engine.js';
 import { EmbeddingRowsAdamW } from '../src/engine/onnx/training/embedding-rows.js';
 import { DEFAULT_ADAMW, biasCorrection } from '../src/engine/onnx/training/optimizer.js';
 import { bertParamNames, bertParamShape } from '../src/models/bert/bert.js';
@@ -78,9 +78,9 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 
 test("'rows' word-embedding AdamW equals dense AdamW: weights, moments and losses over 40 steps", async () => {
   const weights = randomWeights(5);
-  const options = { config: cfg, weights, pooling: 'pooler' as const, problem: 'single_label_classification' as const, numOutputs: 2 };
-  const dense = new OnnxClassifierEngine({ ...options, wordEmbeddingUpdate: 'dense' });
-  let rows = new OnnxClassifierEngine({ ...options, wordEmbeddingUpdate: 'rows' });
+  const options = { config: cfg, weights, objective: { kind: 'classification' as const, pooling: 'pooler' as const, problem: 'single_label_classification' as const, numOutputs: 2 } };
+  const dense = new OnnxTrainingEngine({ ...options, wordEmbeddingUpdate: 'dense' });
+  let rows = new OnnxTrainingEngine({ ...options, wordEmbeddingUpdate: 'rows' });
   const all = new Set(weights.keys());
   const withoutWords = new Set([...all].filter((n) => n !== WORDS));
   let unread = 0;
@@ -102,7 +102,7 @@ test("'rows' word-embedding AdamW equals dense AdamW: weights, moments and losse
     }
     if (step === 27) {
       // Resume: a new engine from the weights and optimizer state continues the run.
-      const next = new OnnxClassifierEngine({ ...options, weights: await rows.weights(), wordEmbeddingUpdate: 'rows' });
+      const next = new OnnxTrainingEngine({ ...options, weights: await rows.weights(), wordEmbeddingUpdate: 'rows' });
       next.loadOptimizerState(await rows.optimizerState());
       rows.dispose();
       rows = next;

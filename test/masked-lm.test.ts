@@ -1,6 +1,6 @@
 /**
- * The masked-LM head (src/heads/masked-lm.ts) trained on onnxruntime (OnnxClassifierEngine with
- * `head: 'masked-lm'`):
+ * The masked-LM head (src/heads/masked-lm.ts) trained on onnxruntime (OnnxTrainingEngine with
+ * `objective: { kind: 'masked-lm' }`):
  * - gradients of the masked-LM loss w.r.t. every parameter of a random 2-layer BERT + MLM head
  *   against central finite differences of an independent float64 implementation
  *   (test/reference/bert64.ts plus the head written out below), including the tied word
@@ -23,15 +23,15 @@ import type { TokenBatch } from '../src/tokenization/index.js';
 import { TfjsOps } from '../src/engine/tfjs/ops.js';
 import { toTfjsParams } from '../src/engine/tfjs/params.js';
 import { toModelBytes } from '../src/engine/onnx/to-proto.js';
-import { OnnxClassifierEngine, wordSegmentFeeds } from '../src/engine/onnx/training/onnx-engine.js';
+import { OnnxTrainingEngine, wordSegmentFeeds } from '../src/engine/onnx/training/onnx-engine.js';
 import { buildStepGraph, STEP_NAMES } from '../src/engine/onnx/training/step-graph.js';
 import { flatTargetIndex, initMaskedLmHead, isMaskedLmParam, MASKED_LM_PARAMS, maskedLmLogits, maskedLmLoss, maskedLmScores, TIED_DECODER } from '../src/heads/masked-lm.js';
 import { bertForward } from '../src/models/bert/bert.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { Rng } from '../src/data/random.js';
-import type { MaskedTargets, StepOptions, TrainBatch } from '../src/training/engine.js';
+import type { MaskedTargets, StepOptions, TrainBatch } from '../src/engine/types.js';
 import { decays } from '../src/training/schedule.js';
-import { TfjsClassifierEngine } from '../src/engine/tfjs/training-engine.js';
+import { TfjsTrainingEngine } from '../src/engine/tfjs/training-engine.js';
 import { gelu, randomRefWeights, refBertForward, refCrossEntropy, refLayerNorm, refLinear, type RefWeights } from './reference/bert64.js';
 import { refConfigOf, tinyTestConfig } from './helpers/tiny-config.js';
 
@@ -111,7 +111,7 @@ function refMaskedLmLogits(w: RefWeights): Float64Array {
 const refMaskedLmLoss = (w: RefWeights) => refCrossEntropy(refMaskedLmLogits(w), positions.length, ref.vocabSize, labels);
 
 async function onnxGradients(weights: Map<string, HostTensor>): Promise<{ grads: Map<string, Float32Array>; loss: number }> {
-  const spec = { config: cfg, paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])), pooling: 'cls' as const, problem: 'single_label_classification' as const, numOutputs: 1, head: 'masked-lm' as const };
+  const spec = { config: cfg, paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])), objective: { kind: 'masked-lm' as const } };
   const built = buildStepGraph(spec, { kind: 'grads', trainable: [...weights.keys()], gradsIn: false });
   const session = await ort.InferenceSession.create(toModelBytes(built.graph), { logSeverityLevel: 3 });
   const wide = (a: ArrayLike<number>, dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(Array.from(a), (v) => BigInt(v)), dims);
@@ -258,7 +258,7 @@ test('onnx and TF.js agree on the masked-LM loss and every gradient', async () =
 
 test('engine: maskedLmLogits, evalLoss and maskedLmScores match the float64 reference', async () => {
   const weights = mlmRefWeights(13);
-  const engine = await OnnxClassifierEngine.create({ config: cfg, weights: toHost(weights), pooling: 'cls', problem: 'single_label_classification', numOutputs: 1, head: 'masked-lm' });
+  const engine = await OnnxTrainingEngine.create({ config: cfg, weights: toHost(weights), objective: { kind: 'masked-lm' } });
   const logits = await engine.maskedLmLogits(batch);
   const want = refMaskedLmLogits(weights);
   assert.equal(logits.length, positions.length * cfg.vocabSize);
@@ -308,9 +308,9 @@ function randomMlmBatch(rows: number, seq: number, seed: number): TrainBatch {
 
 test('8 AdamW steps of masked LM (clipping, decay groups, accumulation) match the TF.js engine', async () => {
   const weights = toHost(mlmRefWeights(17));
-  const options = { config: cfg, weights, pooling: 'cls' as const, problem: 'single_label_classification' as const, numOutputs: 1, head: 'masked-lm' as const };
-  const onnx = await OnnxClassifierEngine.create(options);
-  const tfjs = new TfjsClassifierEngine(options);
+  const options = { config: cfg, weights, objective: { kind: 'masked-lm' as const } };
+  const onnx = await OnnxTrainingEngine.create(options);
+  const tfjs = new TfjsTrainingEngine(options);
   const all = new Set(weights.keys());
   onnx.setTrainable(all);
   tfjs.setTrainable(all);

@@ -24,17 +24,17 @@ import { TfjsOps } from '../src/engine/tfjs/ops.js';
 import { toTfjsParams } from '../src/engine/tfjs/params.js';
 import { toModelBytes } from '../src/engine/onnx/to-proto.js';
 import { fillDropoutMask } from '../src/engine/onnx/training/dropout-masks.js';
-import { OnnxClassifierEngine, wordSegmentFeeds } from '../src/engine/onnx/training/onnx-engine.js';
+import { OnnxTrainingEngine, wordSegmentFeeds } from '../src/engine/onnx/training/onnx-engine.js';
 import { buildStepGraph, STEP_NAMES } from '../src/engine/onnx/training/step-graph.js';
 import { bertParamNames, type Pooling } from '../src/models/bert/bert.js';
 import { tinyTestConfig } from './helpers/tiny-config.js';
 import { sequenceClassifierLogits } from '../src/models/classifier.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { Rng } from '../src/data/random.js';
-import type { StepOptions, TrainBatch } from '../src/training/engine.js';
+import type { StepOptions, TrainBatch } from '../src/engine/types.js';
 import { lossFor, type ProblemType } from '../src/training/problem.js';
 import { paramSettings } from '../src/training/schedule.js';
-import { TfjsClassifierEngine } from '../src/engine/tfjs/training-engine.js';
+import { TfjsTrainingEngine } from '../src/engine/tfjs/training-engine.js';
 
 const cfg = tinyTestConfig();
 const NUM_OUTPUTS = 3;
@@ -129,7 +129,7 @@ function tfjsGradients(weights: Map<string, HostTensor>, batch: TrainBatch, pool
 }
 
 async function onnxGradients(weights: Map<string, HostTensor>, batch: TrainBatch, pooling: Pooling, problem: ProblemType, width: number, classWeights?: Float32Array) {
-  const spec = { config: cfg, paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])), pooling, problem, numOutputs: width, classWeights };
+  const spec = { config: cfg, paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])), objective: { kind: 'classification' as const, pooling, problem, numOutputs: width, classWeights } };
   const built = buildStepGraph(spec, { kind: 'grads', trainable: [...weights.keys()], gradsIn: false });
   const session = await ort.InferenceSession.create(toModelBytes(built.graph), { logSeverityLevel: 3 });
   const wide = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, (v) => BigInt(v)), [batch.tokens.batchSize, batch.tokens.seqLength]);
@@ -196,9 +196,9 @@ function stepOptions(step: number, maxGradNorm: number): StepOptions {
 test('20 AdamW steps (clipping, decay groups, layer-wise LR, accumulation) match the TF.js engine', async () => {
   const weights = randomWeights(21);
   const problem: ProblemType = 'single_label_classification';
-  const options = { config: cfg, weights, pooling: 'pooler' as const, problem, numOutputs: NUM_OUTPUTS };
-  const onnx = await OnnxClassifierEngine.create(options);
-  const tfjs = new TfjsClassifierEngine(options);
+  const options = { config: cfg, weights, objective: { kind: 'classification' as const, pooling: 'pooler' as const, problem, numOutputs: NUM_OUTPUTS } };
+  const onnx = await OnnxTrainingEngine.create(options);
+  const tfjs = new TfjsTrainingEngine(options);
   const all = new Set(weights.keys());
   onnx.setTrainable(all);
   tfjs.setTrainable(all);
@@ -241,9 +241,9 @@ test('20 AdamW steps (clipping, decay groups, layer-wise LR, accumulation) match
 test('a trainable parameter off the loss path (the pooler under cls pooling) is not updated, as in TF.js', async () => {
   const weights = randomWeights(71);
   const problem: ProblemType = 'single_label_classification';
-  const options = { config: cfg, weights, pooling: 'cls' as const, problem, numOutputs: NUM_OUTPUTS };
-  const onnx = new OnnxClassifierEngine(options);
-  const tfjs = new TfjsClassifierEngine(options);
+  const options = { config: cfg, weights, objective: { kind: 'classification' as const, pooling: 'cls' as const, problem, numOutputs: NUM_OUTPUTS } };
+  const onnx = new OnnxTrainingEngine(options);
+  const tfjs = new TfjsTrainingEngine(options);
   onnx.setTrainable(new Set(weights.keys()));
   tfjs.setTrainable(new Set(weights.keys()));
   for (let step = 0; step < 5; step++) {
@@ -266,7 +266,7 @@ test('a trainable parameter off the loss path (the pooler under cls pooling) is 
 test('frozen parameters stay bit-identical, trainable ones move, and the trainable set can change', async () => {
   const weights = randomWeights(31);
   const problem: ProblemType = 'single_label_classification';
-  const engine = new OnnxClassifierEngine({ config: cfg, weights, pooling: 'cls', problem, numOutputs: NUM_OUTPUTS });
+  const engine = new OnnxTrainingEngine({ config: cfg, weights, objective: { kind: 'classification', pooling: 'cls', problem, numOutputs: NUM_OUTPUTS } });
   const headOnly = new Set(['classifier.weight', 'classifier.bias']);
   engine.setTrainable(headOnly);
   for (let s = 0; s < 3; s++) await engine.trainStep([randomBatch(4, 8, s, problem)], stepOptions(s, 1));
@@ -294,12 +294,12 @@ test('frozen parameters stay bit-identical, trainable ones move, and the trainab
 test('optimizer state and weights round-trip: a resumed engine continues exactly', async () => {
   const problem: ProblemType = 'multi_label_classification';
   const dropCfg = { ...cfg, hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.1 };
-  const options = { config: dropCfg, weights: randomWeights(41), pooling: 'mean' as const, problem, numOutputs: NUM_OUTPUTS };
+  const options = { config: dropCfg, weights: randomWeights(41), objective: { kind: 'classification' as const, pooling: 'mean' as const, problem, numOutputs: NUM_OUTPUTS } };
   const all = new Set(options.weights.keys());
-  const a = new OnnxClassifierEngine(options);
+  const a = new OnnxTrainingEngine(options);
   a.setTrainable(all);
   for (let s = 0; s < 3; s++) await a.trainStep([randomBatch(4, 8, s, problem)], stepOptions(s, 1));
-  const b = new OnnxClassifierEngine({ ...options, weights: await a.weights() });
+  const b = new OnnxTrainingEngine({ ...options, weights: await a.weights() });
   b.loadOptimizerState(await a.optimizerState());
   b.setTrainable(all);
   for (let s = 3; s < 5; s++) {
@@ -319,7 +319,7 @@ test('dropout: masks come from the step seed (same seed, same loss; another seed
   const dropCfg = { ...cfg, hiddenDropoutProb: 0.2, attentionProbsDropoutProb: 0.2 };
   const weights = randomWeights(51);
   const make = () => {
-    const e = new OnnxClassifierEngine({ config: dropCfg, weights, pooling: 'pooler', problem, numOutputs: NUM_OUTPUTS });
+    const e = new OnnxTrainingEngine({ config: dropCfg, weights, objective: { kind: 'classification', pooling: 'pooler', problem, numOutputs: NUM_OUTPUTS } });
     e.setTrainable(new Set(weights.keys()));
     return e;
   };
@@ -351,9 +351,9 @@ test('dropout: masks come from the step seed (same seed, same loss; another seed
 test('logits() and evalLoss() use the current weights with dropout off', async () => {
   const problem: ProblemType = 'single_label_classification';
   const weights = randomWeights(61);
-  const options = { config: { ...cfg, hiddenDropoutProb: 0.1 }, weights, pooling: 'pooler' as const, problem, numOutputs: NUM_OUTPUTS };
-  const onnx = new OnnxClassifierEngine(options);
-  const tfjs = new TfjsClassifierEngine(options);
+  const options = { config: { ...cfg, hiddenDropoutProb: 0.1 }, weights, objective: { kind: 'classification' as const, pooling: 'pooler' as const, problem, numOutputs: NUM_OUTPUTS } };
+  const onnx = new OnnxTrainingEngine(options);
+  const tfjs = new TfjsTrainingEngine(options);
   const lo = await onnx.logits(tokens);
   const lt = await tfjs.logits(tokens);
   assert.equal(lo.length, tokens.batchSize * NUM_OUTPUTS);

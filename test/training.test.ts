@@ -8,14 +8,14 @@ import { initTfjs } from '../src/engine/tfjs/backend.js';
 import type { BertConfig } from '../src/models/bert/config.js';
 import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
-import { HeadEngine } from '../src/engine/tfjs/head-engine.js';
+import { TfjsHeadEngine } from '../src/engine/tfjs/head-engine.js';
 import { featureIndexSet } from '../src/training/features.js';
 import { linearSchedule, paramSettings } from '../src/training/schedule.js';
 import { parseStrategy, trainableParams, type Strategy } from '../src/training/strategy.js';
-import { TfjsClassifierEngine } from '../src/engine/tfjs/training-engine.js';
+import { TfjsTrainingEngine } from '../src/engine/tfjs/training-engine.js';
 import { Trainer, type TrainerSettings, type TrainerState } from '../src/training/trainer.js';
-import type { ClassifierEngine, OptimizerState } from '../src/training/engine.js';
-import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
+import type { TrainingEngine, OptimizerState } from '../src/engine/types.js';
+import { OnnxTrainingEngine } from '../src/engine/onnx/training/onnx-engine.js';
 import type { TokenizedSet } from '../src/training/tokenized.js';
 
 const CFG: BertConfig = {
@@ -97,8 +97,8 @@ type EngineKind = (typeof ENGINES)[number];
 async function runStrategy(strategy: Strategy, epochs: number, kind: EngineKind): Promise<{ before: Map<string, HostTensor>; after: Map<string, HostTensor> }> {
   const before = startWeights();
   const { set, targets } = toyData();
-  const options = { config: CFG, weights: before, pooling: 'pooler' as const, problem: 'single_label_classification' as const, numOutputs: 2 };
-  const engine: ClassifierEngine = kind === 'tfjs' ? new TfjsClassifierEngine(options) : new OnnxClassifierEngine(options);
+  const options = { config: CFG, weights: before, objective: { kind: 'classification' as const, pooling: 'pooler' as const, problem: 'single_label_classification' as const, numOutputs: 2 } };
+  const engine: TrainingEngine = kind === 'tfjs' ? new TfjsTrainingEngine(options) : new OnnxTrainingEngine(options);
   const trainer = new Trainer(engine, CFG, [...before.keys()], settings(strategy, { epochs }));
   await trainer.train({ train: set, trainTargets: targets });
   const after = await engine.weights();
@@ -153,7 +153,7 @@ test('frozen: only the head changes (it trains on cached features)', async () =>
   const head = new Map([...before].filter(([n]) => n.startsWith('classifier.')));
   const { targets } = toyData();
   const features = Float32Array.from({ length: 24 * CFG.hiddenSize }, (_, i) => Math.sin(i));
-  const engine = new HeadEngine({ features, hiddenSize: CFG.hiddenSize, encoderWeights: encoder, head, problem: 'single_label_classification', numOutputs: 2, dropout: 0.1 });
+  const engine = new TfjsHeadEngine({ features, hiddenSize: CFG.hiddenSize, encoderWeights: encoder, head, problem: 'single_label_classification', numOutputs: 2, dropout: 0.1 });
   const trainer = new Trainer(engine, CFG, names, settings({ kind: 'frozen' }));
   await trainer.train({ train: featureIndexSet(24, 0), trainTargets: targets });
   const after = await engine.weights();
@@ -185,7 +185,7 @@ test('linear warm-up then linear decay', () => {
 async function trainToy(seed: number, stopAfter?: number, resume?: { state: TrainerState; optimizer: OptimizerState; weights: Map<string, HostTensor> }) {
   const { set, targets } = toyData();
   const evalData = toyData(16, 99);
-  const engine = new TfjsClassifierEngine({ config: CFG, weights: resume?.weights ?? startWeights(), pooling: 'mean', problem: 'single_label_classification', numOutputs: 2 });
+  const engine = new TfjsTrainingEngine({ config: CFG, weights: resume?.weights ?? startWeights(), objective: { kind: 'classification', pooling: 'mean', problem: 'single_label_classification', numOutputs: 2 } });
   let saved: { state: TrainerState; optimizer: OptimizerState; weights: Map<string, HostTensor> } | undefined;
   let steps = 0;
   const trainer: Trainer = new Trainer(engine, CFG, names, settings({ kind: 'full' }, { epochs: 3, seed, gradientAccumulation: 2, batchSize: 4 }), {

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { executionProviders, loadOrt } from './onnx/session.js';
-import { checkDevice, type ClassifierEngine, type ClassifierEngineOptions, type Device } from './types.js';
+import { checkDevice, type Device, type TrainingEngine, type TrainingEngineOptions } from './types.js';
 
 /** Which engine runs forward passes: `auto` = onnxruntime when it loads (about 10× faster here), else TF.js. */
 export type EngineChoice = 'auto' | 'tfjs' | 'onnxruntime';
@@ -26,7 +26,7 @@ export async function preferOnnx<T>(engine: EngineChoice, device: Device | undef
   return fallback();
 }
 
-export interface TrainingEngineOptions extends ClassifierEngineOptions {
+export interface CreateTrainingEngineOptions extends TrainingEngineOptions {
   /** auto (default): onnxruntime when it loads — several times faster than TF.js on CPU — else TF.js. */
   engine?: EngineChoice;
   device?: Device;
@@ -35,25 +35,25 @@ export interface TrainingEngineOptions extends ClassifierEngineOptions {
 }
 
 /**
- * The engine that runs full / top-k / gradual fine-tuning. The frozen strategy uses HeadEngine
+ * The engine that runs full / top-k / gradual fine-tuning. The frozen strategy uses TfjsHeadEngine
  * instead (features are computed once). Both engines train the same model definition and agree
  * to float32 rounding with dropout off (test/onnx-train-engine.test.ts).
  */
-export async function createTrainingEngine(options: TrainingEngineOptions): Promise<ClassifierEngine> {
+export async function createTrainingEngine(options: CreateTrainingEngineOptions): Promise<TrainingEngine> {
   const { engine = 'auto', device, startTfjs, ...common } = options;
-  return preferOnnx<ClassifierEngine>(
+  return preferOnnx<TrainingEngine>(
     engine,
     device,
     async () => {
       await loadOrt(); // fail here, not at the first step, when onnxruntime-node cannot load
-      const { OnnxClassifierEngine } = await import('./onnx/training/onnx-engine.js');
-      return new OnnxClassifierEngine({ ...common, session: { executionProviders: executionProviders(device) } });
+      const { OnnxTrainingEngine } = await import('./onnx/training/onnx-engine.js');
+      return new OnnxTrainingEngine({ ...common, session: { executionProviders: executionProviders(device) } });
     },
     async () => {
       await startTfjs();
       // Imported here, not at the top: inference imports preferOnnx from this module and must not load TF.js.
-      const { TfjsClassifierEngine } = await import('./tfjs/training-engine.js');
-      return new TfjsClassifierEngine(common);
+      const { TfjsTrainingEngine } = await import('./tfjs/training-engine.js');
+      return new TfjsTrainingEngine(common);
     },
   );
 }

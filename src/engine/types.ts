@@ -37,18 +37,13 @@ export interface ForwardRunner {
  * code imports nothing from src/training.
  */
 
-/** The model and objective a training engine trains, apart from the weights' values. */
-export interface ClassifierModelSpec {
-  config: BertConfig;
+/** Sequence classification over pooled features: logits [B, numOutputs] and the problem type's loss. */
+export interface ClassificationObjective {
+  kind: 'classification';
   pooling: Pooling;
   problem: ProblemType;
   numOutputs: number;
   classWeights?: Float32Array;
-  /**
-   * The objective: sequence classification (default) over pooled features, or masked LM, where
-   * the batch carries the masked positions and `logits` are [masked_count, V].
-   */
-  head?: 'classification' | 'masked-lm';
   /**
    * Domain adaptation (src/adaptation/): training batches then carry `sourceCount` (see
    * TrainBatch): the first rows are labelled source texts and the rest unlabelled target texts;
@@ -58,8 +53,20 @@ export interface ClassifierModelSpec {
   domain?: DomainObjectives;
 }
 
+/**
+ * What a training engine optimises: sequence classification, or masked LM, where the batch
+ * carries the masked positions and `logits` are [masked_count, V] (heads/masked-lm.ts).
+ */
+export type TrainingObjective = ClassificationObjective | { kind: 'masked-lm' };
+
+/** The model and objective a training engine trains, apart from the weights' values. */
+export interface TrainingModelSpec {
+  config: BertConfig;
+  objective: TrainingObjective;
+}
+
 /** What every training engine is built from. */
-export interface ClassifierEngineOptions extends ClassifierModelSpec {
+export interface TrainingEngineOptions extends TrainingModelSpec {
   /** Encoder and head weights by HF name (no `bert.` prefix). */
   weights: ReadonlyMap<string, HostTensor>;
 }
@@ -83,7 +90,7 @@ export interface DomainStepStats {
   coralLoss?: number;
 }
 
-/** A batch with its targets: rows of width `numOutputs` (one-hot, multi-hot or values). */
+/** A batch with its targets: rows of width `numOutputs` (one-hot, multi-hot or values; empty for masked LM). */
 export interface TrainBatch {
   tokens: TokenBatch;
   targets: Float32Array;
@@ -131,16 +138,17 @@ export interface OptimizerState {
 }
 
 /**
- * The engine side of training a sequence classifier. The trainer owns the loop, schedule,
- * strategy and checkpoints; an engine owns tensors and runs forward, backward and AdamW.
+ * The engine side of training (a sequence classifier, or the masked LM of pre-training). The
+ * trainer owns the loop, schedule, strategy and checkpoints; an engine owns tensors and runs
+ * forward, backward and AdamW.
  */
-export interface ClassifierEngine {
+export interface TrainingEngine {
   readonly name: string;
   /** Parameters that receive gradients from now on (gradual unfreezing changes this per epoch). */
   setTrainable(names: ReadonlySet<string>): void;
   /** One optimiser step over one or more micro-batches (gradient accumulation); returns the mean loss. */
   trainStep(microBatches: TrainBatch[], options: StepOptions): Promise<number>;
-  /** Logits [B, numOutputs] with dropout off. */
+  /** Classification logits [B, numOutputs] with dropout off. */
   logits(tokens: TokenBatch): Promise<Float32Array>;
   /** Loss of a batch with dropout off. */
   evalLoss(batch: TrainBatch): Promise<number>;

@@ -6,7 +6,7 @@ import { loadBertWeights } from '../checkpoint/index.js';
 import { readSafetensors } from '../checkpoint/safetensors.js';
 import { writeTokenizerConfig } from '../checkpoint/tokenizer-config.js';
 import { Rng } from '../data/random.js';
-import { OnnxClassifierEngine } from '../engine/onnx/training/onnx-engine.js';
+import { OnnxTrainingEngine } from '../engine/onnx/training/onnx-engine.js';
 import { BertftError, UsageError } from '../errors.js';
 import { initMaskedLmHead, isMaskedLmParam, maskedLmScores } from '../heads/masked-lm.js';
 import { pretrainingLossChart, renderPretrainingReport } from '../report/pretraining.js';
@@ -290,13 +290,10 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     log(`skip-gram vectors ready in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
 
-  const engine = await OnnxClassifierEngine.create({
+  const engine = await OnnxTrainingEngine.create({
     config: trainConfig,
     weights,
-    pooling: 'cls',
-    problem: 'single_label_classification',
-    numOutputs: 1,
-    head: 'masked-lm',
+    objective: { kind: 'masked-lm' },
     session: o.threads ? { threads: o.threads } : undefined,
   });
   engine.setTrainable(new Set(weights.keys()));

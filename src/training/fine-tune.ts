@@ -20,9 +20,9 @@ import { classifierWidth, initClassifierHead, isClassifierParam, numOutputs, typ
 import type { Pooling } from '../models/bert/bert.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import { loadPretrained } from '../pretrained.js';
-import type { ClassifierEngine } from '../engine/types.js';
+import type { TrainingEngine } from '../engine/types.js';
 import { cachedFeatures, featureIndexSet } from './features.js';
-import { HeadEngine } from '../engine/tfjs/head-engine.js';
+import { TfjsHeadEngine } from '../engine/tfjs/head-engine.js';
 import { balancedClassWeights, targetRow } from './problem.js';
 import { loadResumeCheckpoint, removeResumeCheckpoint, saveResumeCheckpoint } from './resume-checkpoint.js';
 import { parseStrategy, strategyName, trainableParams, type Strategy } from './strategy.js';
@@ -326,7 +326,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     }
   }
 
-  let engine: ClassifierEngine;
+  let engine: TrainingEngine;
   let trainData: TrainerData = { train: trainSet, trainTargets, eval: evalSet, evalTargets };
   let featureSeconds = 0;
   if (strategy.kind === 'frozen') {
@@ -358,11 +358,11 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     featureSeconds = (Date.now() - t0) / 1000;
     const headNow = new Map([...startWeights].filter(([n]) => isClassifierParam(n)));
     await startTfjs();
-    engine = new HeadEngine({ features: concat(parts), hiddenSize: cfg.hiddenSize, encoderWeights, head: headNow, problem, numOutputs: width, dropout: cfg.hiddenDropoutProb, classWeights });
+    engine = new TfjsHeadEngine({ features: concat(parts), hiddenSize: cfg.hiddenSize, encoderWeights, head: headNow, problem, numOutputs: width, dropout: cfg.hiddenDropoutProb, classWeights });
     trainData = { train: featureIndexSet(trainSet.lengths.length, 0), trainTargets, eval: evalSet && featureIndexSet(evalSet.lengths.length, trainSet.lengths.length), evalTargets };
   } else {
     const domain = adaptation?.objective ? { dann: adaptation.objective === 'dann', coralWeight: adaptation.objective === 'coral' ? coralWeight : 0 } : undefined;
-    engine = await createTrainingEngine({ config: cfg, weights: startWeights, pooling, problem, numOutputs: width, classWeights, engine: options.engine, device: options.device, startTfjs, domain });
+    engine = await createTrainingEngine({ config: cfg, weights: startWeights, objective: { kind: 'classification', pooling, problem, numOutputs: width, classWeights, domain }, engine: options.engine, device: options.device, startTfjs });
     if (domain && engine.name !== 'onnx') {
       engine.dispose();
       throw new UsageError(`--domain-adaptation ${adaptation!.method} needs the onnxruntime engine (the TF.js engine has no gradient-reversal or CORAL objective); use --engine onnxruntime`);

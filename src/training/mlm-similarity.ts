@@ -1,5 +1,5 @@
 import { Rng } from '../data/random.js';
-import { OnnxClassifierEngine } from '../engine/onnx/training/onnx-engine.js';
+import { OnnxTrainingEngine } from '../engine/onnx/training/onnx-engine.js';
 import { maskedLmScores } from '../heads/masked-lm.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
@@ -121,13 +121,10 @@ export async function measureMlmSimilarity(model: MlmModel, texts: readonly stri
   // The decoder is tied to the word embeddings: the graph reads embeddings.word_embeddings.weight.
   const head = new Map(mlmHead);
   head.delete('cls.predictions.decoder.weight');
-  const engine = await OnnxClassifierEngine.create({
+  const engine = await OnnxTrainingEngine.create({
     config,
     weights: new Map([...model.weights, ...head]),
-    pooling: 'cls',
-    problem: 'single_label_classification',
-    numOutputs: 1,
-    head: 'masked-lm',
+    objective: { kind: 'masked-lm' },
   });
   let lossSum = 0;
   let correct = 0;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readSafetensors, replaceDirAtomic, writeSafetensors } from '../checkpoint/index.js';
 import { BertftError } from '../errors.js';
 import type { HostTensor } from '../models/host-tensor.js';
-import type { OptimizerState } from './engine.js';
+import type { OptimizerState } from '../engine/types.js';
 import type { TrainerState } from './trainer.js';
 
 /** The folder inside the output folder that holds the latest resumable state. */

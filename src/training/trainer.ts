@@ -2,7 +2,7 @@ import { bucketedBatches } from '../data/index.js';
 import { metricGreaterIsBetter, metricValue } from '../metrics/index.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
-import type { ClassifierEngine, DomainStepStats, OptimizerState, TrainBatch } from '../engine/types.js';
+import type { DomainStepStats, OptimizerState, TrainBatch, TrainingEngine } from '../engine/types.js';
 import { evaluationReport, logitsFor, type EvaluationReport, type MetricsReport } from './evaluation.js';
 import type { ProblemType } from '../heads/classification.js';
 import { linearSchedule, paramSettings } from './schedule.js';
@@ -148,7 +148,7 @@ export class Trainer {
   private stopRequested = false;
 
   constructor(
-    private readonly engine: ClassifierEngine,
+    private readonly engine: TrainingEngine,
     private readonly config: BertConfig,
     private readonly paramNames: readonly string[],
     private readonly settings: TrainerSettings,

@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TokenBatch } from '../../tokenization/index.js';
 import { classifierLogits, classifierLoss, type ProblemType } from '../../heads/classification.js';
 import type { HostTensor } from '../../models/host-tensor.js';
-import type { ClassifierEngine, TrainBatch } from '../types.js';
+import type { TrainBatch, TrainingEngine } from '../types.js';
 import { TfjsEngineBase } from './engine-base.js';
 
-export interface HeadEngineOptions {
+export interface TfjsHeadEngineOptions {
   /** All rows the token ids can point at: [N, H] (train rows, then eval rows). */
   features: Float32Array;
   hiddenSize: number;
@@ -22,15 +22,15 @@ export interface HeadEngineOptions {
  * The `frozen` strategy's engine: only the classification head trains, on pooled features computed once.
  * Token batches carry feature-row indices (see featureIndexSet) instead of word-piece ids.
  */
-export class HeadEngine extends TfjsEngineBase implements ClassifierEngine {
+export class TfjsHeadEngine extends TfjsEngineBase implements TrainingEngine {
   readonly name = 'tfjs-head';
   private readonly features: tf.Tensor2D;
   private readonly params = new Map<string, tf.Variable>();
 
-  constructor(private readonly options: HeadEngineOptions) {
+  constructor(private readonly options: TfjsHeadEngineOptions) {
     super(options.classWeights);
     this.features = tf.tensor2d(options.features, [options.features.length / options.hiddenSize, options.hiddenSize]);
-    for (const n of [...options.head.keys()].sort()) this.params.set(n, tf.variable(tf.tensor(options.head.get(n)!.data, options.head.get(n)!.shape), true)); // sorted: see TfjsClassifierEngine
+    for (const n of [...options.head.keys()].sort()) this.params.set(n, tf.variable(tf.tensor(options.head.get(n)!.data, options.head.get(n)!.shape), true)); // sorted: see TfjsTrainingEngine
   }
 
   setTrainable(): void {

@@ -1,7 +1,7 @@
 import type * as Ort from 'onnxruntime-node';
 import type { TokenBatch } from '../../../tokenization/index.js';
 import type { HostTensor } from '../../../models/host-tensor.js';
-import type { ClassifierEngine, ClassifierEngineOptions, DomainStepStats, OptimizerState, StepOptions, TrainBatch } from '../../types.js';
+import type { DomainStepStats, OptimizerState, StepOptions, TrainBatch, TrainingEngine, TrainingEngineOptions } from '../../types.js';
 import { domainAccuracy } from '../../../heads/domain.js';
 import { createSession, int64Tensor, loadOrt, type OrtModule, type OrtSession, type OrtSessionOptions } from '../session.js';
 import { BATCH_DIM, INPUT_NAMES, SEQUENCE_DIM } from '../trace.js';
@@ -9,10 +9,10 @@ import { toModelBytes } from '../to-proto.js';
 import { fillDropoutMask, siteDims } from './dropout-masks.js';
 import { EmbeddingRowsAdamW, type StepRows, type TableArrays } from './embedding-rows.js';
 import { biasCorrection, DEFAULT_ADAMW, OPTIMIZER_INPUTS } from './optimizer.js';
-import { buildStepGraph, STEP_NAMES, WORD_EMBEDDINGS, type ClassifierSpec, type StepGraph, type StepGraphRequest } from './step-graph.js';
+import { buildStepGraph, STEP_NAMES, WORD_EMBEDDINGS, type StepGraph, type StepGraphSpec, type StepGraphRequest } from './step-graph.js';
 import { segmentsOf } from './segment-sum.js';
 
-export interface OnnxEngineOptions extends ClassifierEngineOptions {
+export interface OnnxEngineOptions extends TrainingEngineOptions {
   /** onnxruntime session options (threads, optimisation level). */
   session?: OrtSessionOptions;
   /**
@@ -33,7 +33,8 @@ interface LoadedGraph {
 type Feeds = Record<string, Ort.Tensor>;
 
 /**
- * Fine-tuning on onnxruntime. Forward, loss, backward, gradient clipping and AdamW of a whole
+ * Training on onnxruntime: fine-tuning a classifier, or the masked LM of pre-training (the
+ * objective, TrainingObjective). Forward, loss, backward, gradient clipping and AdamW of a whole
  * optimiser step are one `session.run` of a generated graph (see step-graph.ts); parameters and
  * AdamW moments stay onnxruntime tensors between steps (each step's `new/*` outputs are the next
  * step's inputs), so weights cross into JavaScript arrays only when asked for.
@@ -46,10 +47,10 @@ type Feeds = Record<string, Ort.Tensor>;
  * (gradual unfreezing); as parameters are inputs, a graph is small and a rebuild takes well under
  * a second.
  */
-export class OnnxClassifierEngine implements ClassifierEngine {
+export class OnnxTrainingEngine implements TrainingEngine {
   readonly name = 'onnx';
   private ort?: OrtModule;
-  private readonly spec: ClassifierSpec;
+  private readonly spec: StepGraphSpec;
   private readonly params = new Map<string, Ort.Tensor>();
   private readonly pending = new Map<string, HostTensor>();
   private moments = new Map<string, { m: Ort.Tensor; v: Ort.Tensor }>();
@@ -85,18 +86,13 @@ export class OnnxClassifierEngine implements ClassifierEngine {
     this.spec = {
       config: options.config,
       paramShapes: new Map([...this.pending].map(([n, t]) => [n, t.shape])),
-      pooling: options.pooling,
-      problem: options.problem,
-      numOutputs: options.numOutputs,
-      classWeights: options.classWeights,
-      head: options.head,
-      domain: options.domain,
+      objective: options.objective,
     };
   }
 
   /** The constructor, for symmetry with other async factories. */
-  static async create(options: OnnxEngineOptions): Promise<OnnxClassifierEngine> {
-    const engine = new OnnxClassifierEngine(options);
+  static async create(options: OnnxEngineOptions): Promise<OnnxTrainingEngine> {
+    const engine = new OnnxTrainingEngine(options);
     await engine.ready();
     return engine;
   }
@@ -140,7 +136,7 @@ export class OnnxClassifierEngine implements ClassifierEngine {
     }
     let accumulated: Map<string, Ort.Tensor> | undefined;
     let lossSum = 0;
-    const domain: DomainStepStats | undefined = this.spec.domain ? {} : undefined;
+    const domain: DomainStepStats | undefined = this.spec.objective.kind === 'classification' && this.spec.objective.domain ? {} : undefined;
     for (let i = 0; i < microBatches.length; i++) {
       const batch = microBatches[i];
       const last = i === microBatches.length - 1;
@@ -303,7 +299,7 @@ export class OnnxClassifierEngine implements ClassifierEngine {
 
   /** Loads onnxruntime and moves host weights into tensors (once). */
   private async ready(): Promise<OrtModule> {
-    if (this.disposed) throw new Error('OnnxClassifierEngine used after dispose()');
+    if (this.disposed) throw new Error('OnnxTrainingEngine used after dispose()');
     if (this.ort === undefined) {
       const ort = await loadOrt();
       this.ort = ort;
@@ -316,7 +312,7 @@ export class OnnxClassifierEngine implements ClassifierEngine {
 
   /** Whether this step feeds the word embeddings as rows (see OnnxEngineOptions.wordEmbeddingUpdate). */
   private compactRows(): boolean {
-    return (this.options.wordEmbeddingUpdate ?? 'rows') === 'rows' && this.spec.head !== 'masked-lm' && this.trainable.includes(WORD_EMBEDDINGS);
+    return (this.options.wordEmbeddingUpdate ?? 'rows') === 'rows' && this.spec.objective.kind !== 'masked-lm' && this.trainable.includes(WORD_EMBEDDINGS);
   }
 
   private lazyRows(ort: OrtModule): EmbeddingRowsAdamW {
@@ -410,8 +406,9 @@ export class OnnxClassifierEngine implements ClassifierEngine {
       feeds[STEP_NAMES.mlmPositions] = int64Tensor(ort, batch.masked.positions, [m]);
       feeds[STEP_NAMES.mlmTargetIndex] = int64Tensor(ort, batch.masked.targetIndex, [m]);
     }
-    // A domain-adaptation batch has targets for its source rows only.
-    if (batch.targets.length > 0) feeds[STEP_NAMES.targets] = new ort.Tensor('float32', batch.targets, [batch.targets.length / this.spec.numOutputs, this.spec.numOutputs]);
+    // A domain-adaptation batch has targets for its source rows only; a masked-LM batch has none.
+    const { objective } = this.spec;
+    if (objective.kind === 'classification' && batch.targets.length > 0) feeds[STEP_NAMES.targets] = new ort.Tensor('float32', batch.targets, [batch.targets.length / objective.numOutputs, objective.numOutputs]);
     for (const [name, t] of this.params) feeds[name] = t;
     return feeds;
   }

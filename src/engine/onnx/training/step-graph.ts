@@ -4,7 +4,7 @@ import { maskedLmLogits, maskedLmLoss } from '../../../heads/masked-lm.js';
 import { coralLoss, domainLogits, domainLoss } from '../../../heads/domain.js';
 import { gradientReversal } from './gradient-reversal.js';
 import type { HostTensor } from '../../../models/host-tensor.js';
-import type { ClassifierModelSpec, ParamSettings } from '../../types.js';
+import type { ClassificationObjective, ParamSettings, TrainingModelSpec } from '../../types.js';
 import type { GraphBuilder } from '../builder.js';
 import { ElemType, type Graph } from '../graph.js';
 import { pruneGraph } from '../prune.js';
@@ -24,9 +24,8 @@ import { TrainingOps, type DropoutSite } from './training-ops.js';
  * One `session.run` of `update` is a whole optimiser step.
  */
 
-/** What defines the model being trained. */
 /** What the step graphs are traced from: the engine's model and objective, with parameter shapes in place of weights. */
-export interface ClassifierSpec extends ClassifierModelSpec {
+export interface StepGraphSpec extends TrainingModelSpec {
   /** Shape of every parameter (encoder + head), HF names without `bert.`. */
   paramShapes: ReadonlyMap<string, readonly number[]>;
 }
@@ -108,7 +107,7 @@ export interface StepGraph {
 }
 
 /** Builds one of the engine's graphs (see the module comment). */
-export function buildStepGraph(spec: ClassifierSpec, request: StepGraphRequest): StepGraph {
+export function buildStepGraph(spec: StepGraphSpec, request: StepGraphRequest): StepGraph {
   const training = request.kind === 'grads' || request.kind === 'update';
   const compact = training ? request.compactRows : undefined;
   // A compact table has a run-time row count (HostTensor shapes are numeric in type only here: the
@@ -133,13 +132,14 @@ export function buildStepGraph(spec: ClassifierSpec, request: StepGraphRequest):
           }
         : undefined;
     const ops = new TrainingOps(b, { dropoutSites: training ? dropoutSites : undefined, segments });
-    const maskedLm = spec.head === 'masked-lm';
+    const { objective: task } = spec;
+    const maskedLm = task.kind === 'masked-lm';
     const positions = maskedLm ? b.addInput(STEP_NAMES.mlmPositions, ElemType.Int64, [MASKED_DIM]) : '';
-    if (training && spec.domain && !maskedLm) {
+    if (training && task.kind === 'classification' && task.domain) {
       // Mixed source/target batches: the same encoder and head, plus the domain objectives.
-      const features = pool(ops, bertForward(ops, spec.config, params, inputs), inputs.attentionMask, spec.pooling);
+      const features = pool(ops, bertForward(ops, spec.config, params, inputs), inputs.attentionMask, task.pooling);
       const allLogits = classifierLogits(ops, params, features, spec.config.hiddenDropoutProb);
-      const objective = domainObjective(b, ops, spec, params, features, allLogits);
+      const objective = domainObjective(b, ops, spec.config.hiddenSize, task, params, features, allLogits);
       b.addOutput(objective.classLoss, STEP_NAMES.loss);
       const seed = b.addInput(STEP_NAMES.lossScale, ElemType.Float, []);
       const grads = appendGradients(b, objective.total, [...request.trainable], { seed });
@@ -151,18 +151,18 @@ export function buildStepGraph(spec: ClassifierSpec, request: StepGraphRequest):
     }
     const logits = maskedLm
       ? maskedLmLogits(ops, spec.config, params, bertForward(ops, spec.config, params, inputs).sequenceOutput, positions)
-      : sequenceClassifierLogits(ops, spec.config, params, inputs, spec.pooling);
+      : sequenceClassifierLogits(ops, spec.config, params, inputs, task.pooling);
     if (request.kind === 'logits') {
       b.addOutput(logits, STEP_NAMES.logits);
       return;
     }
     let loss: string;
-    if (maskedLm) {
+    if (task.kind === 'masked-lm') {
       loss = maskedLmLoss(ops, logits, b.addInput(STEP_NAMES.mlmTargetIndex, ElemType.Int64, [MASKED_DIM]));
     } else {
-      const targets = b.addInput(STEP_NAMES.targets, ElemType.Float, [BATCH_DIM, spec.numOutputs]);
-      const classWeights = spec.classWeights ? b.constant(ElemType.Float, [spec.classWeights.length], [...spec.classWeights], 'class_weights') : undefined;
-      loss = classifierLoss(ops, spec.problem, logits, targets, classWeights);
+      const targets = b.addInput(STEP_NAMES.targets, ElemType.Float, [BATCH_DIM, task.numOutputs]);
+      const classWeights = task.classWeights ? b.constant(ElemType.Float, [task.classWeights.length], [...task.classWeights], 'class_weights') : undefined;
+      loss = classifierLoss(ops, task.problem, logits, targets, classWeights);
     }
     b.addOutput(loss, STEP_NAMES.loss);
     if (request.kind === 'loss') {
@@ -190,7 +190,8 @@ export function buildStepGraph(spec: ClassifierSpec, request: StepGraphRequest):
 function domainObjective(
   b: GraphBuilder,
   ops: TrainingOps,
-  spec: ClassifierSpec,
+  hiddenSize: number,
+  spec: ClassificationObjective,
   params: ParamMap<string>,
   features: string,
   allLogits: string,
@@ -215,7 +216,7 @@ function domainObjective(
   }
   const coralWeight = spec.domain?.coralWeight ?? 0;
   if (coralWeight > 0) {
-    const loss = coralLoss(ops, features, b.addInput(STEP_NAMES.sourceMask, ElemType.Float, [BATCH_DIM, 1]), spec.config.hiddenSize);
+    const loss = coralLoss(ops, features, b.addInput(STEP_NAMES.sourceMask, ElemType.Float, [BATCH_DIM, 1]), hiddenSize);
     b.addOutput(loss, STEP_NAMES.coralLoss);
     total = b.op('Add', [total, ops.affine(loss, coralWeight)], {}, { hint: 'total_loss' });
   }
