@@ -13,7 +13,8 @@
  * every parameter trainable, AdamW with clipping.
  */
 import { namedShape } from './shapes.js';
-import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
+import { initBertWeights } from '../src/models/bert/init.js';
+import { initClassifierHead } from '../src/heads/classification.js';
 import { OnnxTrainingEngine, type OnnxEngineOptions } from '../src/engine/onnx/training/onnx-engine.js';
 
 const argv = process.argv.slice(2);
@@ -39,7 +40,7 @@ const B = 32;
 process.stdout.write('| shape | batch | variant | median ms/step | best ms | ÷ first variant (time) |\n|---|---|---|---:|---:|---:|\n');
 for (const shape of shapes) {
   const cfg = namedShape(shape);
-  const weights = new Map([...initBertWeights(cfg, 1), ...initClassifier(cfg, 2, 2)]);
+  const weights = new Map([...initBertWeights(cfg, 1), ...initClassifierHead(cfg, 2, 2)]);
   for (const S of seqs) {
     const inputIds = Int32Array.from({ length: B * S }, (_, i) => 1000 + ((i * 7919) % 29000));
     const batch = {

@@ -30,7 +30,7 @@ import { join, resolve } from 'node:path';
 import { env, pipeline } from '@huggingface/transformers';
 import { TextClassifier } from '../src/classifier.js';
 import { Encoder } from '../src/encoder.js';
-import { exportModel } from '../src/engine/onnx/export.js';
+import { exportModel } from '../src/export/onnx-export.js';
 import { INFERENCE_BATCH, planBatches } from '../src/inference/batch-plan.js';
 import { BertTokenizer } from '../src/tokenization/index.js';
 import { tokenizeAll } from '../src/training/tokenized.js';

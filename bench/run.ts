@@ -27,7 +27,8 @@ import { createForwardRunner } from '../src/inference/forward.js';
 import { type EngineChoice } from '../src/engine/select.js';
 import type { BertConfig } from '../src/models/bert/config.js';
 import { namedShape } from './shapes.js';
-import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
+import { initBertWeights } from '../src/models/bert/init.js';
+import { initClassifierHead } from '../src/heads/classification.js';
 import type { TrainingEngine } from '../src/engine/types.js';
 import { TfjsTrainingEngine } from '../src/engine/tfjs/training-engine.js';
 import { OnnxTrainingEngine } from '../src/engine/onnx/training/onnx-engine.js';
@@ -116,7 +117,7 @@ process.stdout.write(`${ensureTorch()}\n`);
 // share the two cores with whatever runs next in this process.
 interface ShapeResult { torchTrain: number; onnxTrain: number; torchInfer: number; onnxInfer: number; tfjsTrain?: number; tfjsInfer?: number }
 const results = new Map<string, ShapeResult>();
-const weightsOf = (cfg: BertConfig) => new Map([...initBertWeights(cfg, 1), ...initClassifier(cfg, 2, 2)]);
+const weightsOf = (cfg: BertConfig) => new Map([...initBertWeights(cfg, 1), ...initClassifierHead(cfg, 2, 2)]);
 for (const name of shapes) {
   const cfg = namedShape(name);
   const weights = weightsOf(cfg);

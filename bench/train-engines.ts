@@ -18,7 +18,8 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { initTfjs, type TfjsBackendChoice } from '../src/engine/tfjs/backend.js';
 import { OnnxTrainingEngine } from '../src/engine/onnx/training/onnx-engine.js';
-import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
+import { initBertWeights } from '../src/models/bert/init.js';
+import { initClassifierHead } from '../src/heads/classification.js';
 import type { BertConfig } from '../src/models/bert/config.js';
 import { namedShape, SHAPES as SHAPE_TABLE } from './shapes.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
@@ -98,7 +99,7 @@ for (const key of names) {
   if (!shape) throw new Error(`unknown shape ${key}; choose from ${Object.keys(SHAPES).join(', ')}`);
   const [label, cfg] = shape;
   const weights = initBertWeights(cfg, 0);
-  for (const [k, v] of initClassifier(cfg, 2, 1)) weights.set(k, v);
+  for (const [k, v] of initClassifierHead(cfg, 2, 1)) weights.set(k, v);
   const common = { config: cfg, weights, objective: { kind: 'classification' as const, pooling: 'pooler' as const, problem: 'single_label_classification' as const, numOutputs: 2 } };
   const engines: [string, () => TrainingEngine][] = [['onnx', () => new OnnxTrainingEngine({ ...common, session: { threads } })]];
   if (withTfjs) engines.push(['tfjs', () => new TfjsTrainingEngine(common)]);

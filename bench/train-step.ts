@@ -17,8 +17,9 @@ import { trainStep } from '../src/engine/tfjs/train-step.js';
 import { batchToTensors } from '../src/engine/tfjs/inputs.js';
 import { registerFastWasmKernels, restoreStockWasmKernels } from '../src/engine/tfjs/wasm-kernels.js';
 import { unsortedSegmentSumKernel } from '../src/engine/tfjs/wasm-segment-sum.js';
-import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
-import { sequenceClassifierLogits } from '../src/models/classifier.js';
+import { initBertWeights } from '../src/models/bert/init.js';
+import { initClassifierHead } from '../src/heads/classification.js';
+import { sequenceClassifierLogits } from '../src/heads/classification.js';
 import { softmaxCrossEntropy } from '../src/heads/losses.js';
 import type { BertConfig } from '../src/models/bert/config.js';
 import { namedShape, SHAPES } from './shapes.js';
@@ -53,7 +54,7 @@ if (kernels === 'bertft' && kernelSets.includes('stock')) {
 }
 for (const [label, cfg] of shapes) {
   const weights = initBertWeights(cfg, 0);
-  for (const [k, v] of initClassifier(cfg, 2, 1)) weights.set(k, v);
+  for (const [k, v] of initClassifierHead(cfg, 2, 1)) weights.set(k, v);
   const params = toTfjsParams(weights, () => true);
   const ops = new TfjsOps(() => 1234);
   ops.training = true;

@@ -31,7 +31,7 @@ export {
   type AugmentedExample,
 } from './augment/index.js';
 export { listRecipes, getRecipe, readRecipe, loadSpamAssassin } from './datasets/index.js';
-export { exportModel, type ExportOptions } from './engine/onnx/export.js';
+export { exportModel, type ExportOptions } from './export/onnx-export.js';
 export { createForwardRunner } from './inference/forward.js';
 export { ENGINES, type EngineChoice } from './engine/select.js';
 export {

@@ -14,7 +14,8 @@ import { toModelBytes } from '../src/engine/onnx/to-proto.js';
 import { OnnxTrainingEngine } from '../src/engine/onnx/training/onnx-engine.js';
 import { segmentsOf, segmentSum } from '../src/engine/onnx/training/segment-sum.js';
 import { tinyTestConfig } from './helpers/tiny-config.js';
-import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
+import { initBertWeights } from '../src/models/bert/init.js';
+import { initClassifierHead } from '../src/heads/classification.js';
 import { Rng } from '../src/data/random.js';
 
 test('segment sums: each table row gets the float64 sum of its tokens rounded to float32; rows without tokens get 0', async () => {
@@ -52,7 +53,7 @@ test('two engines with the same seed take bit-identical steps on two threads (re
   const cfg = tinyTestConfig({ vocabSize: 30522, hiddenSize: 128, intermediateSize: 512, maxPositionEmbeddings: 512 });
   const B = 32;
   const S = 64;
-  const weights = new Map([...initBertWeights(cfg, 1), ...initClassifier(cfg, 2, 2)]);
+  const weights = new Map([...initBertWeights(cfg, 1), ...initClassifierHead(cfg, 2, 2)]);
   // [CLS] in every row and ids drawn from 300: every id repeats, as in real text.
   const inputIds = Int32Array.from({ length: B * S }, (_, i) => (i % S === 0 ? 101 : 1000 + ((i * 7919) % 300)));
   const batch = {

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { env, pipeline } from '@huggingface/transformers';
 import { MLM_HEAD_NAMES, loadBertWeights, readBertConfig, writeSafetensors } from '../src/checkpoint/index.js';
-import { exportModel } from '../src/engine/onnx/export.js';
+import { exportModel } from '../src/export/onnx-export.js';
 import { createSession, int64Tensor, loadOrt } from '../src/engine/onnx/session.js';
 import { toModelBytes } from '../src/engine/onnx/to-proto.js';
 import { traceMaskedLm } from '../src/engine/onnx/trace.js';

@@ -15,7 +15,7 @@ import { initTfjs } from '../src/engine/tfjs/backend.js';
 import { TfjsOps } from '../src/engine/tfjs/ops.js';
 import { toTfjsParams } from '../src/engine/tfjs/params.js';
 import { batchToTensors } from '../src/engine/tfjs/inputs.js';
-import { sequenceClassifierLogits } from '../src/models/classifier.js';
+import { sequenceClassifierLogits } from '../src/heads/classification.js';
 import { softmaxCrossEntropy } from '../src/heads/losses.js';
 import type { Pooling } from '../src/models/bert/bert.js';
 import { randomRefWeights, refClassificationLoss, type RefWeights } from './reference/bert64.js';

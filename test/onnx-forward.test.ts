@@ -23,7 +23,7 @@ import { IR_VERSION, OPSET, toModelBytes } from '../src/engine/onnx/to-proto.js'
 import { traceClassifier, traceEncoder, traceWith } from '../src/engine/onnx/trace.js';
 import { bertForward, pool, type Pooling } from '../src/models/bert/bert.js';
 import type { BertConfig } from '../src/models/bert/config.js';
-import { sequenceClassifierLogits } from '../src/models/classifier.js';
+import { sequenceClassifierLogits } from '../src/heads/classification.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import type { TensorOps } from '../src/models/ops.js';
 import { BertTokenizer, type EncodedBatch } from '../src/tokenization/index.js';

@@ -28,7 +28,7 @@ import { OnnxTrainingEngine, wordSegmentFeeds } from '../src/engine/onnx/trainin
 import { buildStepGraph, STEP_NAMES } from '../src/engine/onnx/training/step-graph.js';
 import { bertParamNames, type Pooling } from '../src/models/bert/bert.js';
 import { tinyTestConfig } from './helpers/tiny-config.js';
-import { sequenceClassifierLogits } from '../src/models/classifier.js';
+import { sequenceClassifierLogits } from '../src/heads/classification.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { Rng } from '../src/data/random.js';
 import type { StepOptions, TrainBatch } from '../src/engine/types.js';

@@ -7,7 +7,7 @@
  * - `embed` defaults to that length too.
  * - On texts longer than 32 word pieces, TextClassifier.predict and transformers.js
  *   `pipeline('text-classification')` over the export give the same labels and scores within 1e-4.
- * - The export's [SEP] guard (engine/onnx/sep-guard.ts): the ids transformers.js feeds (cut without
+ * - The export's [SEP] guard (export/sep-guard.ts): the ids transformers.js feeds (cut without
  *   the closing [SEP]) give the logits of bertft's truncation, and properly closed rows are unchanged.
  *
  * Weights: the embedded BERT-Tiny with a seeded 2-label head (no shared data needed).
@@ -21,7 +21,7 @@ import { env, pipeline } from '@huggingface/transformers';
 import { TextClassifier } from '../src/classifier.js';
 import { Encoder } from '../src/encoder.js';
 import { loadBertWeights, readBertConfig } from '../src/checkpoint/index.js';
-import { exportModel } from '../src/engine/onnx/export.js';
+import { exportModel } from '../src/export/onnx-export.js';
 import { createSession, int64Tensor, loadOrt } from '../src/engine/onnx/session.js';
 import { toModelBytes } from '../src/engine/onnx/to-proto.js';
 import { traceClassifier } from '../src/engine/onnx/trace.js';

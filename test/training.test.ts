@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initTfjs } from '../src/engine/tfjs/backend.js';
 import type { BertConfig } from '../src/models/bert/config.js';
-import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
+import { initBertWeights } from '../src/models/bert/init.js';
+import { initClassifierHead } from '../src/heads/classification.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { TfjsHeadEngine } from '../src/engine/tfjs/head-engine.js';
 import { featureIndexSet } from '../src/training/features.js';
@@ -79,7 +80,7 @@ function settings(strategy: Strategy, overrides: Partial<TrainerSettings> = {}):
 }
 
 function startWeights(): Map<string, HostTensor> {
-  return new Map([...initBertWeights(CFG, 11), ...initClassifier(CFG, 2, 12)]);
+  return new Map([...initBertWeights(CFG, 11), ...initClassifierHead(CFG, 2, 12)]);
 }
 
 function changed(before: Map<string, HostTensor>, after: Map<string, HostTensor>): Set<string> {

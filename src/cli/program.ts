@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { bertftVersion } from './versions.js';
+import { bertftVersion } from '../version.js';
 import { printError, setDebug } from './run-command.js';
 
 /** The `bertft` program without commands: description, --version, --debug, one-line errors. */

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
@@ -10,7 +9,7 @@ function readPackageJson(dir: string): { name?: string; version?: string } {
 }
 
 /**
- * Version of an installed package, or undefined when it is not installed. Walks up from the
+ * Version of an installed package (bertft's own: src/version.ts), or undefined when it is not installed. Walks up from the
  * package's entry file because many packages do not export their package.json.
  */
 export function installedVersion(pkg: string): string | undefined {
@@ -27,10 +26,4 @@ export function installedVersion(pkg: string): string | undefined {
     }
   }
   return undefined;
-}
-
-/** This package's own version (package.json two levels above src/cli or dist/cli). */
-export function bertftVersion(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return readPackageJson(join(here, '..', '..')).version ?? '0.0.0';
 }

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { bertftVersion } from '../cli/versions.js';
+import { bertftVersion } from '../version.js';
 import { UsageError } from '../errors.js';
 import { parseClassifyRequest, type ClassifyLimits } from './classify-request.js';
 import { HttpError, oneLine } from './http-error.js';

@@ -40,6 +40,7 @@ import { continuePretraining, type DaptRecord } from '../adaptation/dapt.js';
 import { applyCoralMap, fitCoralMap } from '../adaptation/coral.js';
 import { initDomainHead, isDomainParam } from '../heads/domain.js';
 import { chosen, DOMAIN_ADAPTATION_DEFAULTS, defaultMetric, defaultPooling, defaultWarmupRatio, earlyStoppingRule, epochsRule, learningRateRule, stepsPerEpoch, TRAIN_DEFAULTS } from './defaults.js';
+import { bertftVersion } from '../version.js';
 
 /** Everything `bertft train` / `TextClassifier.fit` accepts. Omitted values take the defaults in TRAIN_DEFAULTS (defaults.ts). */
 export interface FineTuneOptions {
@@ -387,7 +388,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
     engine.dispose();
   }
   const results = {
-    bertft_version: process.env.npm_package_version ?? null,
+    bertft_version: bertftVersion(),
     model,
     output_dir: output,
     problem_type: problem,

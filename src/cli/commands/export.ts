@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EXPORT_TASKS, exportModel, type ExportTask } from '../../engine/onnx/export.js';
+import { EXPORT_TASKS, exportModel, type ExportTask } from '../../export/onnx-export.js';
 import { resolveModelDir } from '../../hub/index.js';
 import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
 import { parseChoice } from '../parse.js';

@@ -3,7 +3,8 @@ import os from 'node:os';
 import { initTfjs, TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { hubCacheDir } from '../../hub/index.js';
 import { action } from '../run-command.js';
-import { bertftVersion, installedVersion } from '../versions.js';
+import { bertftVersion } from '../../version.js';
+import { installedVersion } from '../versions.js';
 import { parseChoice } from '../parse.js';
 
 const PACKAGES = [

@@ -1,5 +1,5 @@
 import { ElemType, type Attribute, type ConstantTensor, type Dim, type Graph, type GraphNode, type ValueInfo } from './graph.js';
-import { inferOutputs, type TypeAndShape } from './infer.js';
+import { inferOutputs, type TypeAndShape } from './shape-inference.js';
 
 /** Options for {@link GraphBuilder.add}. */
 export interface AddNodeOptions {

@@ -1,10 +1,10 @@
 /**
  * The onnxruntime engine: the one BERT definition traced to a standard ONNX graph, run by
- * onnxruntime-node, and exported for transformers.js.
+ * onnxruntime-node (the export for transformers.js is src/export/).
  */
 export { ElemType, type Attribute, type ConstantTensor, type Dim, type Graph, type GraphNode, type ValueInfo } from './graph.js';
 export { GraphBuilder, attr, type AddNodeOptions } from './builder.js';
-export { canInfer, inferOutputs, type InferContext, type TypeAndShape } from './infer.js';
+export { canInfer, inferOutputs, type InferContext, type TypeAndShape } from './shape-inference.js';
 export { broadcastShapes, dimProduct, dimQuotient, sameDim } from './dims.js';
 export { OnnxOps, type DropoutEmitter, type OnnxOpsOptions } from './ops.js';
 export { pruneGraph } from './prune.js';
@@ -30,4 +30,3 @@ export { IR_VERSION, OPSET, PRODUCER, toModelBytes, toModelProto, type ToProtoOp
 export { quantizeGraph, type QuantizeResult } from './quantize.js';
 export { createSession, int64Tensor, loadOrt, type OrtModule, type OrtSession, type OrtSessionOptions } from './session.js';
 export { OnnxEncoderRunner, type OnnxEncoderRunnerOptions } from './runner.js';
-export { EXPORT_TASKS, exportModel, type ExportOptions, type ExportResult, type ExportTask } from './export.js';

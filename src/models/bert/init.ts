@@ -4,9 +4,6 @@ import { bertParamNames, bertParamShape } from './bert.js';
 import type { BertConfig } from './config.js';
 import { initParam } from './init-param.js';
 
-/** The classification head's init lives with the head (heads/classification.ts); re-exported for older imports. */
-export { initClassifierHead as initClassifier } from '../../heads/classification.js';
-
 /** A randomly initialised BERT (the "from scratch" baseline), deterministic for a seed. */
 export function initBertWeights(cfg: BertConfig, seed: number, withPooler = true): Map<string, HostTensor> {
   const rng = new Rng(seed);

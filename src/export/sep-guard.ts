@@ -1,5 +1,5 @@
-import { ElemType, type ConstantTensor, type Graph, type GraphNode } from './graph.js';
-import { INPUT_NAMES } from './trace.js';
+import { ElemType, type ConstantTensor, type Graph, type GraphNode } from '../engine/onnx/graph.js';
+import { INPUT_NAMES } from '../engine/onnx/trace.js';
 
 /**
  * Makes an exported graph end every row with [SEP], so transformers.js truncates like bertft.

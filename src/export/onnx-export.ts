@@ -1,21 +1,21 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { loadBertWeights, readBertConfig, replaceDirAtomic } from '../../checkpoint/index.js';
-import { UsageError } from '../../errors.js';
-import { readClassifierConfig } from '../../checkpoint/classifier-config.js';
-import { modelMaxLength, tokenizerConfigText } from '../../checkpoint/tokenizer-config.js';
-import type { Pooling } from '../../models/bert/bert.js';
-import type { BertConfig, RawConfig } from '../../models/bert/config.js';
-import { CLASSIFIER_WEIGHT, classifierWidth } from '../../heads/classification.js';
-import { resolveMaskedLmHead } from '../../inference/masked-lm.js';
-import { BertTokenizer } from '../../tokenization/index.js';
-import { loadTokenizer } from '../../tokenization/load.js';
-import type { Graph } from './graph.js';
-import { quantizeGraph } from './quantize.js';
+import { loadBertWeights, readBertConfig, replaceDirAtomic } from '../checkpoint/index.js';
+import { UsageError } from '../errors.js';
+import { readClassifierConfig } from '../checkpoint/classifier-config.js';
+import { modelMaxLength, tokenizerConfigText } from '../checkpoint/tokenizer-config.js';
+import type { Pooling } from '../models/bert/bert.js';
+import type { BertConfig, RawConfig } from '../models/bert/config.js';
+import { CLASSIFIER_WEIGHT, classifierWidth } from '../heads/classification.js';
+import { resolveMaskedLmHead } from '../inference/masked-lm.js';
+import { BertTokenizer } from '../tokenization/index.js';
+import { loadTokenizer } from '../tokenization/load.js';
+import type { Graph } from '../engine/onnx/graph.js';
+import { quantizeGraph } from '../engine/onnx/quantize.js';
 import { endRowsWithSep } from './sep-guard.js';
-import { toModelBytes } from './to-proto.js';
-import { traceClassifier, traceEncoder, traceMaskedLm } from './trace.js';
+import { toModelBytes } from '../engine/onnx/to-proto.js';
+import { traceClassifier, traceEncoder, traceMaskedLm } from '../engine/onnx/trace.js';
 
 /**
  * Writes a model folder that `@huggingface/transformers` (transformers.js) loads offline:
