@@ -28,11 +28,10 @@ import { OnnxTrainingEngine, wordSegmentFeeds } from '../src/engine/onnx/trainin
 import { buildStepGraph, STEP_NAMES } from '../src/engine/onnx/training/step-graph.js';
 import { bertParamNames, type Pooling } from '../src/models/bert/bert.js';
 import { tinyTestConfig } from './helpers/tiny-config.js';
-import { sequenceClassifierLogits } from '../src/heads/classification.js';
+import { classifierLoss, sequenceClassifierLogits, type ProblemType } from '../src/heads/classification.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { Rng } from '../src/data/random.js';
 import type { StepOptions, TrainBatch } from '../src/engine/types.js';
-import { lossFor, type ProblemType } from '../src/training/problem.js';
 import { paramSettings } from '../src/training/schedule.js';
 import { TfjsTrainingEngine } from '../src/engine/tfjs/training-engine.js';
 
@@ -118,7 +117,7 @@ function tfjsGradients(weights: Map<string, HostTensor>, batch: TrainBatch, pool
   const { grads, value } = tf.variableGrads(() => {
     const logits = sequenceClassifierLogits(ops, cfg, params, batchToTensors(batch.tokens), pooling);
     const targets = tf.tensor2d(batch.targets, [batch.tokens.batchSize, width]);
-    return lossFor(ops, problem, logits, targets, classWeights ? tf.tensor1d(classWeights) : undefined) as tf.Scalar;
+    return classifierLoss(ops, problem, logits, targets, classWeights ? tf.tensor1d(classWeights) : undefined) as tf.Scalar;
   }, [...params.values()] as tf.Variable[]);
   const byVar = new Map([...params].map(([name, v]) => [(v as tf.Variable).name, name]));
   const out = new Map<string, Float32Array>();

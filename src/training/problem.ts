@@ -7,9 +7,6 @@ import type { ProblemType } from '../heads/classification.js';
  * label counts. The head's loss and scores are in heads/classification.ts.
  */
 
-/** Older import path of the head's type and loss (tests and benches import them from here). */
-export { classifierLoss as lossFor, type ProblemType } from '../heads/classification.js';
-
 /** Short CLI spellings (`single`, `multi`, `regression`) or the HF names. */
 export function parseProblemType(value: string): ProblemType {
   const v = value.trim().toLowerCase();
