@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { stratifiedSplit } from '../src/data/split.js';
 import { Rng } from '../src/data/random.js';
 import { readExamples } from '../src/data/index.js';
-import { resolveRecipeSplit } from '../src/datasets/index.js';
+import { resolveDatasetSplit } from '../src/datasets/index.js';
 import { continuePretraining } from '../src/adaptation/dapt.js';
 import { fineTune } from '../src/training/fine-tune.js';
 import { TextClassifier } from '../src/classifier.js';
@@ -64,8 +64,8 @@ interface TaskData {
 }
 
 async function spamTask(dir: string): Promise<TaskData> {
-  const train = await resolveRecipeSplit('spam_assassin', 'train', { offline: true });
-  const validation = await resolveRecipeSplit('spam_assassin', 'validation', { offline: true });
+  const train = await resolveDatasetSplit('spam_assassin', 'train', { offline: true });
+  const validation = await resolveDatasetSplit('spam_assassin', 'validation', { offline: true });
   const rows: Row[] = readFileSync(join(SHARED, 'datasets', 'sms_spam', 'SMSSpamCollection'), 'utf8')
     .split('\n')
     .map((l) => l.replace(/\r$/, ''))

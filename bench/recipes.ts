@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { getFastTextClass, getFastTextModule } from 'fasttext.wasm.js';
 import { readExamples, stratifiedSplit, type Example } from '../src/data/index.js';
-import { getRecipe } from '../src/datasets/index.js';
+import { getDatasetSpec } from '../src/datasets/index.js';
 import { classificationReport } from '../src/metrics/index.js';
 import { autotune, parseDuration, type AutotuneSummary } from '../src/training/autotune.js';
 import { fineTune, type FineTuneOptions } from '../src/training/fine-tune.js';
@@ -64,7 +64,7 @@ const TEST_CAP = 2000;
 /** Train and validation examples of a bench data set, written as JSONL for fineTune and kept for fastText. */
 function loadSplit(name: string): Split {
   const recipeName = name === 'sst2-1k' ? 'sst2' : name;
-  const recipe = getRecipe(recipeName);
+  const recipe = getDatasetSpec(recipeName);
   const local = recipe.local!;
   const files = (s: 'train' | 'validation' | 'test') => local.splits[s]!.map((f) => join(SHARED, 'datasets', local.folder, f));
   let train = readExamples(files('train'), local.read).examples;

@@ -30,7 +30,7 @@ export {
   type AugmentOptions,
   type AugmentedExample,
 } from './augment/index.js';
-export { listRecipes, getRecipe, readRecipe, loadSpamAssassin } from './datasets/index.js';
+export { listDatasets, getDatasetSpec, readDataset, loadSpamAssassin, type DatasetSpec } from './datasets/index.js';
 export { exportModel, type ExportOptions } from './export/onnx-export.js';
 export { createForwardRunner } from './inference/forward.js';
 export { ENGINES, type EngineChoice } from './engine/select.js';

@@ -13,19 +13,19 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { BertftError, UsageError } from '../src/errors.js';
 import {
-  RECIPES_DIR,
+  DATASET_SPECS_DIR,
   emailToText,
-  getRecipe,
-  listRecipes,
-  loadRecipesFrom,
+  getDatasetSpec,
+  listDatasets,
+  loadDatasetSpecsFrom,
   loadSpamAssassin,
   loadSpamAssassinCorpus,
-  readRecipe,
-  recipeSplits,
-  resolveRecipeSplit,
+  readDataset,
+  datasetSplits,
+  resolveDatasetSplit,
   shellQuote,
-  validateRecipe,
-  type Recipe,
+  validateDatasetSpec,
+  type DatasetSpec,
 } from '../src/datasets/index.js';
 import { registerDatasets } from '../src/cli/commands/datasets.js';
 import { needsShared, SHARED } from './helpers/shared.js';
@@ -58,31 +58,31 @@ function tempDir(t: { after(fn: () => void): void }): string {
 
 /** A recipe object that validates, for the negative validator cases to spoil one field at a time. */
 function goodRecipe(): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(RECIPES_DIR, 'sst2.json'), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(join(DATASET_SPECS_DIR, 'sst2.json'), 'utf8')) as Record<string, unknown>;
 }
 
 test('every recipe file validates; the standard sets and the built-in default are there', () => {
-  const files = readdirSync(RECIPES_DIR).filter((f) => f.endsWith('.json'));
-  const recipes = loadRecipesFrom(RECIPES_DIR);
+  const files = readdirSync(DATASET_SPECS_DIR).filter((f) => f.endsWith('.json'));
+  const recipes = loadDatasetSpecsFrom(DATASET_SPECS_DIR);
   assert.equal(recipes.size, files.length);
   for (const name of ['sst2', 'imdb', 'ag_news', 'trec', 'sms_spam', 'emotion', 'chnsenticorp', 'tnews', 'mr', 'spam_assassin']) {
     assert.ok(recipes.has(name), `recipe ${name}`);
   }
-  for (const recipe of listRecipes()) {
-    assert.ok(recipeSplits(recipe).includes('train'), `${recipe.name} has a train split`);
+  for (const recipe of listDatasets()) {
+    assert.ok(datasetSplits(recipe).includes('train'), `${recipe.name} has a train split`);
     if (recipe.labelMap) assert.deepEqual([...new Set(Object.values(recipe.labelMap))].sort(), [...recipe.labels].sort(), recipe.name);
   }
-  assert.deepEqual(getRecipe('sst2').labelMap, { '0': 'negative', '1': 'positive' });
-  assert.deepEqual(getRecipe('trec').local?.read, { labelSeparator: ' ', labelLevel: 'coarse' });
-  assert.deepEqual(getRecipe('emotion').local?.read, { delimiter: ';' });
-  assert.deepEqual(getRecipe('mr').local?.read, { labelFromFile: true });
-  assert.deepEqual(getRecipe('chnsenticorp_htl_all').local?.read, { onBadRow: 'skip' });
+  assert.deepEqual(getDatasetSpec('sst2').labelMap, { '0': 'negative', '1': 'positive' });
+  assert.deepEqual(getDatasetSpec('trec').local?.read, { labelSeparator: ' ', labelLevel: 'coarse' });
+  assert.deepEqual(getDatasetSpec('emotion').local?.read, { delimiter: ';' });
+  assert.deepEqual(getDatasetSpec('mr').local?.read, { labelFromFile: true });
+  assert.deepEqual(getDatasetSpec('chnsenticorp_htl_all').local?.read, { onBadRow: 'skip' });
 });
 
 test('the validator names the file and the field of each mistake', () => {
-  assert.doesNotThrow(() => validateRecipe(goodRecipe(), 'sst2.json', 'sst2'));
+  assert.doesNotThrow(() => validateDatasetSpec(goodRecipe(), 'sst2.json', 'sst2'));
   const cases: Array<[string, (r: Record<string, unknown>) => void, RegExp]> = [
-    ['unknown field', (r) => (r.lables = []), /"lables" is not a recipe field/],
+    ['unknown field', (r) => (r.lables = []), /"lables" is not a data set spec field/],
     ['name/file mismatch', (r) => (r.name = 'sst3'), /"name" must match the file name \("sst2"\)/],
     ['label map to an unknown name', (r) => (r.labelMap = { '0': 'negative', '1': 'good' }), /"labelMap.1" maps to "good"/],
     ['bad reader option', (r) => ((r.local as Record<string, unknown>).read = { onBadRow: 'ignore' }), /"local.read" is not valid: --on-bad-row must be one of/],
@@ -94,7 +94,7 @@ test('the validator names the file and the field of each mistake', () => {
   for (const [what, spoil, expected] of cases) {
     const raw = goodRecipe();
     spoil(raw);
-    assert.throws(() => validateRecipe(raw, 'datasets/sst2.json', 'sst2'), (e: unknown) => {
+    assert.throws(() => validateDatasetSpec(raw, 'datasets/sst2.json', 'sst2'), (e: unknown) => {
       assert.ok(e instanceof BertftError, what);
       assert.match(e.message, /^datasets\/sst2\.json: /, what);
       assert.match(e.message, expected, what);
@@ -105,17 +105,17 @@ test('the validator names the file and the field of each mistake', () => {
 });
 
 /** The recipes whose local folder is present in ../shared/datasets. */
-function sharedRecipes(): Recipe[] {
+function sharedRecipes(): DatasetSpec[] {
   const present = new Set(readdirSync(SHARED_DATASETS));
-  return listRecipes().filter((r) => r.local && present.has(r.local.folder));
+  return listDatasets().filter((r) => r.local && present.has(r.local.folder));
 }
 
 test('every shared data set has a recipe, and each split reads with its flags to the documented labels and sizes', needsShared(), async () => {
   const covered = new Set(sharedRecipes().map((r) => r.local!.folder));
   for (const folder of readdirSync(SHARED_DATASETS)) assert.ok(covered.has(folder), `a recipe for shared/datasets/${folder}`);
   for (const recipe of sharedRecipes()) {
-    for (const split of recipeSplits(recipe)) {
-      const r = await readRecipe(recipe.name, split, { dataDir: SHARED_DATASETS, offline: true });
+    for (const split of datasetSplits(recipe)) {
+      const r = await readDataset(recipe.name, split, { dataDir: SHARED_DATASETS, offline: true });
       const where = `${recipe.name}/${split}`;
       assert.equal(r.origin, 'local', where);
       assert.ok(r.sources.every((s) => s.startsWith(join(SHARED_DATASETS, recipe.local!.folder))), where);
@@ -128,32 +128,32 @@ test('every shared data set has a recipe, and each split reads with its flags to
 });
 
 test('labels are mapped through labelMap unless asked not to; the data dir may also be the set\'s own folder', needsShared(), async () => {
-  const mapped = await readRecipe('sst2', 'validation', { dataDir: SHARED_DATASETS, offline: true });
-  const raw = await readRecipe('sst2', 'dev', { dataDir: join(SHARED_DATASETS, 'sst2'), offline: true, mapLabels: false });
+  const mapped = await readDataset('sst2', 'validation', { dataDir: SHARED_DATASETS, offline: true });
+  const raw = await readDataset('sst2', 'dev', { dataDir: join(SHARED_DATASETS, 'sst2'), offline: true, mapLabels: false });
   assert.equal(mapped.examples.length, raw.examples.length);
   for (let i = 0; i < raw.examples.length; i++) {
     assert.equal(mapped.examples[i]!.label, raw.examples[i]!.label === '1' ? 'positive' : 'negative');
     assert.equal(mapped.examples[i]!.text, raw.examples[i]!.text);
   }
-  const mr = await readRecipe('mr', 'train', { dataDir: SHARED_DATASETS, offline: true, mapLabels: false });
+  const mr = await readDataset('mr', 'train', { dataDir: SHARED_DATASETS, offline: true, mapLabels: false });
   assert.deepEqual([...new Set(mr.examples.map((e) => e.label))].sort(), ['neg', 'pos']);
   await withEnv({ BERTFT_DATA_DIR: SHARED_DATASETS }, async () => {
-    const viaEnv = await resolveRecipeSplit('trec', 'test', { offline: true });
+    const viaEnv = await resolveDatasetSplit('trec', 'test', { offline: true });
     assert.deepEqual(viaEnv.sources, [join(SHARED_DATASETS, 'trec', 'TREC_10.label')]);
     assert.deepEqual(viaEnv.read, { labelSeparator: ' ', labelLevel: 'coarse' });
   });
 });
 
 test('an unknown recipe or split is a usage error listing what exists', async () => {
-  assert.throws(() => getRecipe('sst5'), (e: unknown) => e instanceof UsageError && /no data-set recipe "sst5" \(known: ag_news, .*sst2, .*tnews, trec\)/.test(e.message));
-  await assert.rejects(readRecipe('nope', 'train'), (e: unknown) => e instanceof UsageError && e.exitCode === 2);
-  await assert.rejects(resolveRecipeSplit('imdb', 'validation', { offline: true }), (e: unknown) => e instanceof UsageError && e.message === 'imdb has no "validation" split (splits: train, test)');
+  assert.throws(() => getDatasetSpec('sst5'), (e: unknown) => e instanceof UsageError && /no data set "sst5" \(known: ag_news, .*sst2, .*tnews, trec\)/.test(e.message));
+  await assert.rejects(readDataset('nope', 'train'), (e: unknown) => e instanceof UsageError && e.exitCode === 2);
+  await assert.rejects(resolveDatasetSplit('imdb', 'validation', { offline: true }), (e: unknown) => e instanceof UsageError && e.message === 'imdb has no "validation" split (splits: train, test)');
 });
 
 test('offline with no local copy, or no readable Hub copy: one line saying to pass --data-dir', async (t) => {
   const empty = tempDir(t);
   await withEnv({ HF_HOME: join(empty, 'hf'), BERTFT_DATA_DIR: undefined, HF_ENDPOINT: 'http://127.0.0.1:9' }, async () => {
-    await assert.rejects(resolveRecipeSplit('sst2', 'train', { dataDir: empty, offline: true }), (e: unknown) => {
+    await assert.rejects(resolveDatasetSplit('sst2', 'train', { dataDir: empty, offline: true }), (e: unknown) => {
       assert.ok(e instanceof BertftError && !(e instanceof UsageError));
       assert.ok(!e.message.includes('\n'), 'one line');
       assert.match(e.message, /^sst2: no local copy of the train split and offline/);
@@ -161,10 +161,10 @@ test('offline with no local copy, or no readable Hub copy: one line saying to pa
       return true;
     });
     await withEnv({ HF_HUB_OFFLINE: '1' }, () =>
-      assert.rejects(resolveRecipeSplit('emotion', 'test'), /emotion: no local copy of the test split and offline.*no --data-dir given; pass --data-dir/),
+      assert.rejects(resolveDatasetSplit('emotion', 'test'), /emotion: no local copy of the test split and offline.*no --data-dir given; pass --data-dir/),
     );
     // No Hub file bertft can read: the same advice, without trying the network (HF_ENDPOINT points nowhere).
-    await assert.rejects(resolveRecipeSplit('chnsenticorp', 'train', { dataDir: empty }), (e: unknown) => {
+    await assert.rejects(resolveDatasetSplit('chnsenticorp', 'train', { dataDir: empty }), (e: unknown) => {
       assert.ok(e instanceof BertftError && !e.message.includes('\n'));
       assert.match(e.message, /the Hub copy \(lansinuote\/ChnSentiCorp\) has no file bertft can read; .*pass --data-dir/);
       return true;
@@ -197,7 +197,7 @@ test('a missing local copy is downloaded from HF_ENDPOINT into the cache once; t
   const hub = await startHub({ '/datasets/SetFit/sst2/resolve/main/dev.jsonl': dev });
   t.after(() => hub.server.close());
   await withEnv({ HF_ENDPOINT: hub.endpoint + '/', HF_HOME: join(dir, 'hf'), HF_HUB_OFFLINE: undefined, BERTFT_DATA_DIR: undefined }, async () => {
-    const first = await resolveRecipeSplit('sst2', 'validation', { dataDir: join(dir, 'no-copy') });
+    const first = await resolveDatasetSplit('sst2', 'validation', { dataDir: join(dir, 'no-copy') });
     const cached = join(dir, 'hf', 'bertft-datasets', 'SetFit--sst2', 'main', 'dev.jsonl');
     assert.equal(first.origin, 'download');
     assert.deepEqual(first.sources, [cached]);
@@ -206,15 +206,15 @@ test('a missing local copy is downloaded from HF_ENDPOINT into the cache once; t
     assert.deepEqual(readdirSync(join(dir, 'hf', 'bertft-datasets', 'SetFit--sst2', 'main')), ['dev.jsonl'], 'no partial file left');
     assert.deepEqual(hub.requests, ['/datasets/SetFit/sst2/resolve/main/dev.jsonl', '/cdn/datasets/SetFit/sst2/resolve/main/dev.jsonl']);
 
-    const second = await readRecipe('sst2', 'validation', { dataDir: join(dir, 'no-copy') });
+    const second = await readDataset('sst2', 'validation', { dataDir: join(dir, 'no-copy') });
     assert.equal(second.origin, 'cache');
     assert.equal(hub.requests.length, 2, 'the second call makes no request');
     assert.deepEqual(second.examples.map((e) => [e.text, e.label]), [['a gorgeous film', 'positive'], ['dull and lifeless', 'negative']]);
     // Offline, the cache still counts as a copy.
-    assert.equal((await resolveRecipeSplit('sst2', 'validation', { offline: true })).origin, 'cache');
+    assert.equal((await resolveDatasetSplit('sst2', 'validation', { offline: true })).origin, 'cache');
 
     // A file the Hub does not have: one line with the status and the advice, and nothing left in the cache.
-    await assert.rejects(resolveRecipeSplit('sst2', 'test', { dataDir: join(dir, 'no-copy') }), (e: unknown) => {
+    await assert.rejects(resolveDatasetSplit('sst2', 'test', { dataDir: join(dir, 'no-copy') }), (e: unknown) => {
       assert.ok(e instanceof BertftError && !e.message.includes('\n'));
       assert.match(e.message, /^cannot download http:\/\/127\.0\.0\.1:\d+\/datasets\/SetFit\/sst2\/resolve\/main\/test\.jsonl \(HTTP 404\); .*pass --data-dir/);
       return true;
@@ -296,7 +296,7 @@ test('the built-in SpamAssassin data set: both labels, no header lines, determin
 test('spam_assassin as a recipe: its split is written once as JSON lines in the cache', async (t) => {
   const dir = tempDir(t);
   await withEnv({ HF_HOME: dir }, async () => {
-    const r = await readRecipe('spam_assassin', 'validation', { seed: 3, validationFraction: 0.1 });
+    const r = await readDataset('spam_assassin', 'validation', { seed: 3, validationFraction: 0.1 });
     assert.equal(r.origin, 'builtin');
     assert.deepEqual(r.sources, [join(dir, 'bertft-datasets', 'spam_assassin', 'seed-3-validation-0.1', 'validation.jsonl')]);
     assert.deepEqual(r.examples.map((e) => e.text), loadSpamAssassin({ seed: 3, validationFraction: 0.1 }).validation.map((e) => e.text));
@@ -326,7 +326,7 @@ async function runDatasets(args: string[]): Promise<{ stdout: string; stderr: st
 test('bertft datasets list / show / fetch', needsShared(), async () => {
   const list = await runDatasets(['list', '--json', '--data-dir', SHARED_DATASETS]);
   const rows = JSON.parse(list.stdout) as Array<{ name: string; localCopy: string; labels: string[]; splits: string[] }>;
-  assert.deepEqual(rows.map((r) => r.name), listRecipes().map((r) => r.name));
+  assert.deepEqual(rows.map((r) => r.name), listDatasets().map((r) => r.name));
   for (const recipe of sharedRecipes()) assert.equal(rows.find((r) => r.name === recipe.name)?.localCopy, 'yes', recipe.name);
   assert.deepEqual(rows.find((r) => r.name === 'emotion')?.splits, ['train', 'validation', 'test']);
 
@@ -348,6 +348,6 @@ test('bertft datasets list / show / fetch', needsShared(), async () => {
 
   const unknown = await runDatasets(['show', 'nope']);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /^bertft: error: no data-set recipe "nope" \(known: .*\)\n$/);
+  assert.match(unknown.stderr, /^bertft: error: no data set "nope" \(known: .*\)\n$/);
   assert.equal(shellQuote("it's"), `'it'\\''s'`);
 });

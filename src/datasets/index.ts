@@ -1,11 +1,11 @@
-/** Named data-set recipes (the JSON files in `datasets/`) and the built-in default data set. */
-export type { BuiltinSource, HubLayout, LocalLayout, Recipe, SplitFiles, SplitName, SuggestedSettings, Task } from './types.js';
+/** Named data sets (the JSON files in `datasets/`) and the built-in default data set. */
+export type { BuiltinSource, HubLayout, LocalLayout, DatasetSpec, SplitFiles, SplitName, SuggestedSettings, Task } from './types.js';
 export { SPLIT_NAMES, TASKS } from './types.js';
-export { validateRecipe } from './validate.js';
-export { RECIPES_DIR, checkSplit, getRecipe, listRecipes, loadRecipesFrom, recipeSplits } from './recipes.js';
+export { validateDatasetSpec } from './validate.js';
+export { DATASET_SPECS_DIR, checkSplit, getDatasetSpec, listDatasets, loadDatasetSpecsFrom, datasetSplits } from './specs.js';
 export { cachedHubFile, datasetCacheDir, downloadHubFile, hubEndpoint, hubFileUrl } from './download.js';
-export { dataDirFrom, findLocalSplit, resolveRecipeSplit, splitAvailability, type ResolveOptions, type ResolvedSplit, type SplitOrigin } from './resolve.js';
-export { mapRecipeLabels, readRecipe, type ReadRecipeOptions, type RecipeReadResult } from './read.js';
+export { dataDirFrom, findLocalSplit, resolveDatasetSplit, splitAvailability, type ResolveOptions, type ResolvedSplit, type SplitOrigin } from './resolve.js';
+export { mapDatasetLabels, readDataset, type ReadDatasetOptions, type DatasetReadResult } from './read.js';
 export { emailToText, stripHtml, decodeEncodedWords } from './email-text.js';
 export {
   SPAM_ASSASSIN_PACKAGE,

@@ -1,16 +1,16 @@
-/** Reading a recipe's split as examples, with labels renamed to the recipe's class names. */
+/** Reading a data set's split as examples, with labels renamed to the spec's class names. */
 import { readExamples, type Example, type ReadResult } from '../data/index.js';
 import { BertftError } from '../errors.js';
-import type { Recipe } from './types.js';
-import { resolveRecipeSplit, type ResolveOptions, type SplitOrigin } from './resolve.js';
+import type { DatasetSpec } from './types.js';
+import { resolveDatasetSplit, type ResolveOptions, type SplitOrigin } from './resolve.js';
 
-export interface ReadRecipeOptions extends ResolveOptions {
-  /** Rename raw labels through the recipe's labelMap (default true; no effect without one). */
+export interface ReadDatasetOptions extends ResolveOptions {
+  /** Rename raw labels through the spec's labelMap (default true; no effect without one). */
   mapLabels?: boolean;
 }
 
-export interface RecipeReadResult extends ReadResult {
-  recipe: Recipe;
+export interface DatasetReadResult extends ReadResult {
+  spec: DatasetSpec;
   /** The files that were read. */
   sources: string[];
   origin: SplitOrigin;
@@ -18,29 +18,29 @@ export interface RecipeReadResult extends ReadResult {
 
 /**
  * Renames each example's label through `labelMap` ("0" → "negative"). A raw value the map does not
- * know means the files and the recipe disagree: a BertftError naming the file and line.
+ * know means the files and the spec disagree: a BertftError naming the file and line.
  */
-export function mapRecipeLabels(examples: Example[], recipe: Recipe): Example[] {
-  const map = recipe.labelMap;
+export function mapDatasetLabels(examples: Example[], spec: DatasetSpec): Example[] {
+  const map = spec.labelMap;
   if (!map) return examples;
   return examples.map((e) => {
     if (e.label === undefined) return e;
-    if (typeof e.label !== 'string') throw new BertftError(`${e.file}:${e.line}: ${recipe.name} expects one class label per example`);
+    if (typeof e.label !== 'string') throw new BertftError(`${e.file}:${e.line}: ${spec.name} expects one class label per example`);
     const name = map[e.label];
     if (name === undefined) {
-      throw new BertftError(`${e.file}:${e.line}: label "${e.label}" is not one the ${recipe.name} recipe knows (${Object.keys(map).join(', ')})`);
+      throw new BertftError(`${e.file}:${e.line}: label "${e.label}" is not one the ${spec.name} spec knows (${Object.keys(map).join(', ')})`);
     }
     return { ...e, label: name };
   });
 }
 
 /**
- * Reads `split` of the recipe `name` (local copy, cache or download; see resolveRecipeSplit) and
- * returns its examples, labels mapped to the recipe's class names when the recipe has a labelMap.
+ * Reads `split` of the data set `name` (local copy, cache or download; see resolveDatasetSplit) and
+ * returns its examples, labels mapped to the spec's class names when the spec has a labelMap.
  */
-export async function readRecipe(name: string, split: string, options: ReadRecipeOptions = {}): Promise<RecipeReadResult> {
-  const resolved = await resolveRecipeSplit(name, split, options);
+export async function readDataset(name: string, split: string, options: ReadDatasetOptions = {}): Promise<DatasetReadResult> {
+  const resolved = await resolveDatasetSplit(name, split, options);
   const result = readExamples(resolved.sources, resolved.read);
-  const examples = options.mapLabels === false ? result.examples : mapRecipeLabels(result.examples, resolved.recipe);
-  return { ...result, examples, recipe: resolved.recipe, sources: resolved.sources, origin: resolved.origin };
+  const examples = options.mapLabels === false ? result.examples : mapDatasetLabels(result.examples, resolved.spec);
+  return { ...result, examples, spec: resolved.spec, sources: resolved.sources, origin: resolved.origin };
 }

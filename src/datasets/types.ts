@@ -1,7 +1,7 @@
-/** Shapes of the named data-set recipes in the top-level `datasets/` folder (one JSON file each). */
+/** Shapes of the named data sets in the top-level `datasets/` folder (one JSON file each). */
 import type { ReadOptionsInput } from '../data/index.js';
 
-/** The splits a recipe may name. */
+/** The splits a data set spec may name. */
 export const SPLIT_NAMES = ['train', 'validation', 'test'] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];
 
@@ -51,18 +51,18 @@ export interface SuggestedSettings {
 }
 
 /** One named data set: what it is, where its files are and how to read them. */
-export interface Recipe {
+export interface DatasetSpec {
   name: string;
   title: string;
   description: string;
   /** BCP-47 language code, e.g. "en", "zh". */
   language: string;
   task: Task;
-  /** Class names, in the recipe's order. */
+  /** Class names, in the spec's order. */
   labels: string[];
   /**
    * Raw label value in the files → class name (e.g. SST-2 "0" → "negative"). When present,
-   * readRecipe maps labels through it; `bertft train` on the raw files keeps the raw values.
+   * readDataset maps labels through it; `bertft train` on the raw files keeps the raw values.
    */
   labelMap?: Record<string, string>;
   /** Role ("text", "textPair", "label") → what the column or field holds. */

@@ -1,15 +1,15 @@
 /**
- * Checking a recipe file against the recipe shape (src/datasets/types.ts). Hand-written rather than a
+ * Checking a data set spec file against the spec shape (src/datasets/types.ts). Hand-written rather than a
  * JSON-Schema library: the checks are few, and each problem is reported as `file: field: what is wrong`.
  */
 import { isAbsolute } from 'node:path';
 import { resolveReadOptions, type ReadOptionsInput } from '../data/index.js';
 import { BertftError, isBertftError } from '../errors.js';
-import { SPLIT_NAMES, TASKS, type BuiltinSource, type HubLayout, type LocalLayout, type Recipe, type SplitFiles, type SplitName, type SuggestedSettings } from './types.js';
+import { SPLIT_NAMES, TASKS, type BuiltinSource, type HubLayout, type LocalLayout, type DatasetSpec, type SplitFiles, type SplitName, type SuggestedSettings } from './types.js';
 
 type Json = Record<string, unknown>;
 
-const RECIPE_KEYS = ['name', 'title', 'description', 'language', 'task', 'labels', 'labelMap', 'columns', 'local', 'hub', 'builtin', 'source', 'license', 'citation', 'suggested'];
+const SPEC_KEYS = ['name', 'title', 'description', 'language', 'task', 'labels', 'labelMap', 'columns', 'local', 'hub', 'builtin', 'source', 'license', 'citation', 'suggested'];
 const COLUMN_ROLES = ['text', 'textPair', 'label'];
 const READ_KEYS = [
   'format', 'header', 'textColumn', 'textPairColumn', 'labelColumn', 'delimiter', 'encoding', 'labelType', 'labelDelimiter',
@@ -17,7 +17,7 @@ const READ_KEYS = [
 ];
 const BUILTIN_LOADERS = ['spam-assassin'];
 
-/** Collects the problems of one recipe so they can be reported together. */
+/** Collects the problems of one data set spec so they can be reported together. */
 class Problems {
   readonly list: string[] = [];
   add(field: string, message: string): void {
@@ -29,7 +29,7 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 
 function unknownKeys(obj: Json, allowed: readonly string[], field: string, problems: Problems): void {
   for (const key of Object.keys(obj)) {
-    if (!allowed.includes(key)) problems.add(field ? `${field}.${key}` : key, `is not a recipe field (known: ${allowed.join(', ')})`);
+    if (!allowed.includes(key)) problems.add(field ? `${field}.${key}` : key, `is not a data set spec field (known: ${allowed.join(', ')})`);
   }
 }
 
@@ -180,13 +180,13 @@ function labelsAndMap(raw: Json, problems: Problems): { labels: string[]; labelM
 }
 
 /**
- * Checks a parsed recipe file and returns it typed. `file` names it in the message; `expectedName`
- * (the file's base name) must equal the recipe's `name`. Throws one BertftError listing every problem.
+ * Checks a parsed data set spec file and returns it typed. `file` names it in the message; `expectedName`
+ * (the file's base name) must equal the spec's `name`. Throws one BertftError listing every problem.
  */
-export function validateRecipe(raw: unknown, file: string, expectedName?: string): Recipe {
+export function validateDatasetSpec(raw: unknown, file: string, expectedName?: string): DatasetSpec {
   const problems = new Problems();
-  if (!isObject(raw)) throw new BertftError(`${file}: a recipe must be a JSON object`);
-  unknownKeys(raw, RECIPE_KEYS, '', problems);
+  if (!isObject(raw)) throw new BertftError(`${file}: a data set spec must be a JSON object`);
+  unknownKeys(raw, SPEC_KEYS, '', problems);
   const name = text(raw, 'name', 'name', problems);
   if (name && !/^[a-z0-9][a-z0-9_]*$/.test(name)) problems.add('name', 'must be lower-case letters, digits and _');
   if (name && expectedName !== undefined && name !== expectedName) problems.add('name', `must match the file name ("${expectedName}")`);
@@ -199,12 +199,12 @@ export function validateRecipe(raw: unknown, file: string, expectedName?: string
     unknownKeys(columns, COLUMN_ROLES, 'columns', problems);
     if (!('text' in columns)) problems.add('columns.text', 'is missing');
   }
-  const recipe: Recipe = {
+  const spec: DatasetSpec = {
     name,
     title: text(raw, 'title', 'title', problems),
     description: text(raw, 'description', 'description', problems),
     language: text(raw, 'language', 'language', problems),
-    task: task as Recipe['task'],
+    task: task as DatasetSpec['task'],
     ...labelsAndMap(raw, problems),
     columns: (isObject(columns) ? columns : {}) as Record<string, string>,
     local: local(raw.local, problems),
@@ -214,16 +214,16 @@ export function validateRecipe(raw: unknown, file: string, expectedName?: string
     license: text(raw, 'license', 'license', problems),
     suggested: suggested(raw.suggested, problems),
   };
-  if (raw.citation !== undefined) recipe.citation = text(raw, 'citation', 'citation', problems);
-  if (!recipe.local && !recipe.hub?.splits && !recipe.builtin) {
-    problems.add('local', 'is missing: a recipe needs local files, Hub files or a built-in loader');
+  if (raw.citation !== undefined) spec.citation = text(raw, 'citation', 'citation', problems);
+  if (!spec.local && !spec.hub?.splits && !spec.builtin) {
+    problems.add('local', 'is missing: a data set spec needs local files, Hub files or a built-in loader');
   }
-  if (recipe.builtin && (recipe.local || recipe.hub)) problems.add('builtin', 'cannot be combined with local or hub files');
-  if (recipe.local && recipe.hub?.splits) {
-    for (const split of Object.keys(recipe.hub.splits)) {
-      if (!(split in recipe.local.splits)) problems.add(`hub.splits.${split}`, 'names a split that local.splits does not have');
+  if (spec.builtin && (spec.local || spec.hub)) problems.add('builtin', 'cannot be combined with local or hub files');
+  if (spec.local && spec.hub?.splits) {
+    for (const split of Object.keys(spec.hub.splits)) {
+      if (!(split in spec.local.splits)) problems.add(`hub.splits.${split}`, 'names a split that local.splits does not have');
     }
   }
   if (problems.list.length > 0) throw new BertftError(`${file}: ${problems.list.join('; ')}`);
-  return recipe;
+  return spec;
 }

@@ -10,7 +10,7 @@ import { addDataOptions, readOptionsFrom } from '../data-options.js';
 import { parseChoice, parseNumber, parsePositiveInt, parseDevice } from '../parse.js';
 import { createProgress } from '../progress.js';
 import { action } from '../run-command.js';
-import { recipeSplits, resolveRecipeSplit } from '../../datasets/index.js';
+import { datasetSplits, resolveDatasetSplit } from '../../datasets/index.js';
 import { UsageError } from '../../errors.js';
 import { writeReport } from '../../report/index.js';
 import { DOMAIN_ADAPTATION_DEFAULTS, TRAIN_DEFAULTS } from '../../training/defaults.js';
@@ -36,10 +36,10 @@ async function recipeData(f: TrainFlags): Promise<Pick<FineTuneOptions, 'train' 
   }
   const name = typeof f.dataset === 'string' ? f.dataset : DEFAULT_DATASET;
   const opts = { dataDir: typeof f.dataDir === 'string' ? f.dataDir : undefined, offline: Boolean(f.offline) };
-  const train = await resolveRecipeSplit(name, 'train', opts);
+  const train = await resolveDatasetSplit(name, 'train', opts);
   let validation: string[] | undefined;
-  if (typeof f.validation !== 'string' && recipeSplits(train.recipe).includes('validation')) {
-    validation = (await resolveRecipeSplit(name, 'validation', opts)).sources as string[];
+  if (typeof f.validation !== 'string' && datasetSplits(train.spec).includes('validation')) {
+    validation = (await resolveDatasetSplit(name, 'validation', opts)).sources as string[];
   }
   return { train: train.sources as string[], validation: typeof f.validation === 'string' ? f.validation : validation, read: train.read };
 }
@@ -112,8 +112,8 @@ export function registerTrain(program: Command): void {
     .description('fine-tune a pretrained BERT (or train a head on frozen features) for text classification')
     .option('-m, --model <dir|hub-id>', `pretrained model: a local Hugging Face folder, a Hub id, or ${d.model} (ships with bertft)`, d.model)
     .option('--train <file>', 'training data (CSV/TSV/JSONL/lines, see docs/data-formats.md)')
-    .option('--dataset <name>', `a named recipe instead of --train (bertft datasets list); default without --train: ${DEFAULT_DATASET}`)
-    .option('--data-dir <dir>', 'where local copies of recipe data sets live (default $BERTFT_DATA_DIR)')
+    .option('--dataset <name>', `a named data set instead of --train (bertft datasets list); default without --train: ${DEFAULT_DATASET}`)
+    .option('--data-dir <dir>', 'where local copies of named data sets live (default $BERTFT_DATA_DIR)')
     .option('--validation <file>', 'validation data (default: a stratified split of --train)')
     .option('-o, --output <dir>', 'where the trained model folder goes', d.output)
     .option('--report', 'also write report.html with learning curves and the confusion matrix')
