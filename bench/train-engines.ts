@@ -23,7 +23,7 @@ import type { BertConfig } from '../src/models/bert/config.js';
 import { namedShape, SHAPES as SHAPE_TABLE } from './shapes.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import type { ClassifierEngine, StepOptions, TrainBatch } from '../src/training/engine.js';
-import { paramSettings } from '../src/training/schedule.js';
+import { paramSettings } from '../src/trainer/schedule.js';
 import { TfjsClassifierEngine } from '../src/training/tfjs-engine.js';
 
 const args = process.argv.slice(2);

@@ -32,7 +32,7 @@ import type { HostTensor } from '../src/models/host-tensor.js';
 import { Rng } from '../src/data/random.js';
 import type { StepOptions, TrainBatch } from '../src/training/engine.js';
 import { lossFor, type ProblemType } from '../src/training/problem.js';
-import { paramSettings } from '../src/training/schedule.js';
+import { paramSettings } from '../src/trainer/schedule.js';
 import { TfjsClassifierEngine } from '../src/training/tfjs-engine.js';
 
 const cfg = tinyTestConfig();

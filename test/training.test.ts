@@ -10,7 +10,7 @@ import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { HeadEngine } from '../src/training/head-engine.js';
 import { featureIndexSet } from '../src/training/features.js';
-import { linearSchedule, paramSettings } from '../src/training/schedule.js';
+import { linearSchedule, paramSettings } from '../src/trainer/schedule.js';
 import { parseStrategy, trainableParams, type Strategy } from '../src/training/strategy.js';
 import { TfjsClassifierEngine } from '../src/training/tfjs-engine.js';
 import { Trainer, type TrainerSettings, type TrainerState } from '../src/training/trainer.js';
