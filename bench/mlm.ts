@@ -22,7 +22,7 @@ import { initMaskedLmHead } from '../src/heads/masked-lm.js';
 import type { BertConfig } from '../src/models/bert/config.js';
 import { initBertWeights } from '../src/models/bert/init.js';
 import { maskBatch, maskSeed, type MaskingOptions } from '../src/pretraining/masking.js';
-import { decays } from '../src/training/schedule.js';
+import { decays } from '../src/trainer/schedule.js';
 
 /** bert-base-uncased's special ids. */
 const PAD = 0;

@@ -24,7 +24,7 @@ import type { BertConfig } from '../src/models/bert/config.js';
 import { namedShape, SHAPES as SHAPE_TABLE } from './shapes.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import type { TrainingEngine, StepOptions, TrainBatch } from '../src/engine/types.js';
-import { paramSettings } from '../src/training/schedule.js';
+import { paramSettings } from '../src/trainer/schedule.js';
 import { TfjsTrainingEngine } from '../src/engine/tfjs/training-engine.js';
 
 const args = process.argv.slice(2);

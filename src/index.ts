@@ -55,5 +55,5 @@ export { parseDomainAdaptation, DOMAIN_ADAPTATION_METHODS, type DomainAdaptation
 export { fitCoralMap, applyCoralMap, type CoralMap } from './adaptation/coral.js';
 export { continuePretraining, type DaptOptions, type DaptRecord } from './adaptation/dapt.js';
 export { dannLambda } from './heads/domain.js';
-export { DOMAIN_ADAPTATION_DEFAULTS } from './training/defaults.js';
+export { DOMAIN_ADAPTATION_DEFAULTS } from './adaptation/defaults.js';
 export { EMBEDDED_MODEL } from './hub/embedded.js';

@@ -30,7 +30,7 @@ import { bertForward } from '../src/models/bert/bert.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { Rng } from '../src/data/random.js';
 import type { MaskedTargets, StepOptions, TrainBatch } from '../src/engine/types.js';
-import { decays } from '../src/training/schedule.js';
+import { decays } from '../src/trainer/schedule.js';
 import { TfjsTrainingEngine } from '../src/engine/tfjs/training-engine.js';
 import { gelu, randomRefWeights, refBertForward, refCrossEntropy, refLayerNorm, refLinear, type RefWeights } from './reference/bert64.js';
 import { refConfigOf, tinyTestConfig } from './helpers/tiny-config.js';

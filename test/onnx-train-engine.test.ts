@@ -32,7 +32,7 @@ import { classifierLoss, sequenceClassifierLogits, type ProblemType } from '../s
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { Rng } from '../src/data/random.js';
 import type { StepOptions, TrainBatch } from '../src/engine/types.js';
-import { paramSettings } from '../src/training/schedule.js';
+import { paramSettings } from '../src/trainer/schedule.js';
 import { TfjsTrainingEngine } from '../src/engine/tfjs/training-engine.js';
 
 const cfg = tinyTestConfig();

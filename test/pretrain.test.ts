@@ -369,13 +369,13 @@ test('bertft pretrain: SIGKILL mid-run, then the same command resumes and ends e
   const killed = join(dir, 'killed');
   const child = spawn(process.execPath, [...CLI_PREFIX, ...RUN, '--output', killed], { cwd: REPO_ROOT, env: cliEnv, stdio: 'ignore' });
   const exited = new Promise((r) => child.once('exit', r));
-  const stateFile = join(killed, 'checkpoint-last', 'pretrain_state.json');
+  const stateFile = join(killed, 'checkpoint-last', 'trainer_state.json');
   let killedAt = -1;
   for (let i = 0; i < 3000 && killedAt < 0 && child.exitCode === null; i++) {
     await new Promise((r) => setTimeout(r, 10));
     if (!existsSync(stateFile)) continue;
     try {
-      const step = JSON.parse(readFileSync(stateFile, 'utf8')).state.step as number;
+      const step = JSON.parse(readFileSync(stateFile, 'utf8')).step as number;
       if (step >= 4) {
         child.kill('SIGKILL');
         killedAt = step;

@@ -144,9 +144,11 @@ function resumeAndCompare(args: string[], interrupted: string, straight: string)
   const b = results(interrupted);
   assert.deepEqual(b.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]), a.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]));
   assert.deepEqual(b.final_eval, a.final_eval);
+  // Not only the same metrics: the same bits (same seed, same steps, same weights written).
+  assert.ok(readFileSync(join(interrupted, 'model.safetensors')).equals(readFileSync(join(straight, 'model.safetensors'))), 'model.safetensors is bit-identical to the uninterrupted run');
 }
 
-test('SIGKILL mid-epoch, then --resume: same final metrics as an uninterrupted run', async () => {
+test('SIGKILL mid-epoch, then --resume: same final metrics and bit-identical weights as an uninterrupted run', async () => {
   const args = [...COMMON, '--epochs', '2', '--checkpoint-minutes', '0'];
   const straight = join(dir, 'straight');
   assert.equal(runCli(['train', ...args, '--output', straight], { env }).status, 0);

@@ -11,7 +11,7 @@ import { initClassifierHead } from '../src/heads/classification.js';
 import type { HostTensor } from '../src/models/host-tensor.js';
 import { TfjsHeadEngine } from '../src/engine/tfjs/head-engine.js';
 import { featureIndexSet } from '../src/training/features.js';
-import { linearSchedule, paramSettings } from '../src/training/schedule.js';
+import { linearSchedule, paramSettings } from '../src/trainer/schedule.js';
 import { parseStrategy, trainableParams, type Strategy } from '../src/training/strategy.js';
 import { TfjsTrainingEngine } from '../src/engine/tfjs/training-engine.js';
 import { Trainer, type TrainerSettings, type TrainerState } from '../src/training/trainer.js';

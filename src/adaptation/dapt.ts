@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pretrain } from '../pretraining/pretrain.js';
-import { DOMAIN_ADAPTATION_DEFAULTS } from '../training/defaults.js';
+import { DOMAIN_ADAPTATION_DEFAULTS } from './defaults.js';
 
 /**
  * Step one of `--domain-adaptation dapt` (Gururangan et al. 2020, "Don't Stop Pretraining"):

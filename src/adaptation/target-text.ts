@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { readDocuments } from '../pretraining/corpus.js';
 import type { BertTokenizer } from '../tokenization/index.js';
-import { DOMAIN_ADAPTATION_DEFAULTS } from '../training/defaults.js';
+import { DOMAIN_ADAPTATION_DEFAULTS } from './defaults.js';
 
 /**
  * The unlabelled target-domain text of `--target-text`: plain files one text a line, or the text

@@ -24,12 +24,12 @@ import type { TrainingEngine } from '../engine/types.js';
 import { cachedFeatures, featureIndexSet } from './features.js';
 import { TfjsHeadEngine } from '../engine/tfjs/head-engine.js';
 import { balancedClassWeights, targetRow } from './problem.js';
-import { loadResumeCheckpoint, removeResumeCheckpoint, saveResumeCheckpoint } from './resume-checkpoint.js';
+import { loadResumeCheckpoint, removeResumeCheckpoint, saveResumeCheckpoint } from '../trainer/checkpoint.js';
 import { parseStrategy, strategyName, trainableParams, type Strategy } from './strategy.js';
 import { createTrainingEngine } from '../engine/select.js';
 import type { Device } from '../engine/types.js';
 import { tokenizeAll } from './tokenized.js';
-import { Trainer, type HistoryEntry, type TrainerCallbacks, type TrainerData, type TrainerSettings } from './trainer.js';
+import { Trainer, type HistoryEntry, type TrainerCallbacks, type TrainerData, type TrainerSettings, type TrainerState } from './trainer.js';
 import { writeClassifierFolder, writeTrainingResults } from './output-folder.js';
 import type { ClassifierFolder } from '../checkpoint/classifier-config.js';
 import { adviseStrategy, type Advice } from './advise.js';
@@ -39,7 +39,8 @@ import { readTargetText } from '../adaptation/target-text.js';
 import { continuePretraining, type DaptRecord } from '../adaptation/dapt.js';
 import { applyCoralMap, fitCoralMap } from '../adaptation/coral.js';
 import { initDomainHead, isDomainParam } from '../heads/domain.js';
-import { chosen, DOMAIN_ADAPTATION_DEFAULTS, defaultMetric, defaultPooling, defaultWarmupRatio, earlyStoppingRule, epochsRule, learningRateRule, stepsPerEpoch, TRAIN_DEFAULTS } from './defaults.js';
+import { DOMAIN_ADAPTATION_DEFAULTS } from '../adaptation/defaults.js';
+import { chosen, defaultMetric, defaultPooling, defaultWarmupRatio, earlyStoppingRule, epochsRule, learningRateRule, stepsPerEpoch, TRAIN_DEFAULTS } from './defaults.js';
 import { bertftVersion } from '../version.js';
 
 /** Everything `bertft train` / `TextClassifier.fit` accepts. Omitted values take the defaults in TRAIN_DEFAULTS (defaults.ts). */
@@ -316,7 +317,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   let resumeFrom: Parameters<Trainer['train']>[1];
   let startWeights = new Map([...encoderWeights, ...head, ...domainHead]);
   if (options.resume) {
-    const cp = await loadResumeCheckpoint(output);
+    const cp = await loadResumeCheckpoint<TrainerState>(output);
     if (!cp) {
       log(`--resume: no checkpoint in ${output}; starting from the beginning`);
     } else {

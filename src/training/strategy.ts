@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { BertConfig } from '../models/bert/config.js';
 import { isClassifierParam } from '../heads/classification.js';
+import { layerOf } from '../trainer/schedule.js';
 
 /**
  * Which parameters train. `frozen` trains the head on cached features; `full` trains everything;
@@ -34,15 +35,6 @@ export function strategyName(s: Strategy): string {
   return s.kind === 'top-k' ? `top-k:${s.layers}` : s.kind;
 }
 
-/** 0-based encoder layer of a parameter name, or undefined for embeddings/pooler/head. */
-export function layerOf(name: string): number | undefined {
-  const m = /^encoder\.layer\.(\d+)\./.exec(name);
-  return m ? Number(m[1]) : undefined;
-}
-
-/** Whether `name` belongs to the task head (trains under every strategy). */
-export const isHeadParam: (name: string) => boolean = isClassifierParam;
-
 /**
  * The parameters that train in `epoch` (0-based). Head and pooler always train except under
  * `frozen` (head only). `gradual`: epoch 0 = top layer, epoch 1 = top two, …; once every layer
@@ -54,7 +46,7 @@ export function trainableParams(strategy: Strategy, cfg: BertConfig, names: read
   let embeddings: boolean;
   switch (strategy.kind) {
     case 'frozen':
-      return new Set(names.filter(isHeadParam));
+      return new Set(names.filter(isClassifierParam));
     case 'full':
       lowestLayer = 0;
       embeddings = true;
@@ -73,7 +65,7 @@ export function trainableParams(strategy: Strategy, cfg: BertConfig, names: read
   }
   return new Set(
     names.filter((n) => {
-      if (isHeadParam(n) || n.startsWith('pooler.')) return true;
+      if (isClassifierParam(n) || n.startsWith('pooler.')) return true;
       if (n.startsWith('embeddings.')) return embeddings;
       const layer = layerOf(n);
       return layer !== undefined && layer >= lowestLayer;

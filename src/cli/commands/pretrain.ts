@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { MODEL_PRESETS, PRETRAIN_DEFAULTS } from '../../pretraining/presets.js';
 import { pretrain } from '../../pretraining/pretrain.js';
 import { UsageError } from '../../errors.js';
@@ -18,7 +18,8 @@ interface PretrainCliOptions {
   tokens?: string;
   minutes?: string;
   batchSize: string;
-  gradientAccumulation: string;
+  gradientAccumulationSteps: string;
+  gradientAccumulation?: string;
   learningRate?: string;
   warmupRatio: string;
   weightDecay: string;
@@ -72,7 +73,8 @@ export function registerPretrain(program: Command): void {
     .option('--tokens <n>', 'token positions to train on, e.g. 50M (sets the number of steps)')
     .option('--minutes <n>', 'wall-time budget; the learning-rate schedule follows the time')
     .option('--batch-size <n>', 'sequences per optimiser step', String(d.batchSize))
-    .option('--gradient-accumulation <n>', 'micro-batches per step (batch size must divide evenly)', String(d.gradientAccumulation))
+    .option('--gradient-accumulation-steps <n>', 'micro-batches per optimiser step (--batch-size must divide evenly)', String(d.gradientAccumulation))
+    .addOption(new Option('--gradient-accumulation <n>', 'old spelling of --gradient-accumulation-steps').hideHelp())
     .option('--learning-rate <lr>', `peak learning rate (default ${d.learningRate} from scratch, ${d.continueLearningRate} when continuing)`)
     .option('--warmup-ratio <r>', 'share of the run spent warming up', String(d.warmupRatio))
     .option('--weight-decay <wd>', 'AdamW weight decay (not on biases and LayerNorm)', String(d.weightDecay))
@@ -106,6 +108,18 @@ Examples:
         const progress = createProgress({ quiet: opts.quiet });
         const log = opts.quiet ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
         let started = false;
+        if (opts.gradientAccumulation !== undefined) {
+          process.stderr.write('bertft: --gradient-accumulation is deprecated; use --gradient-accumulation-steps\n');
+          opts.gradientAccumulationSteps = opts.gradientAccumulation;
+        }
+        // Ctrl-C (or SIGTERM) stops after the current step with a checkpoint; a second one quits at once.
+        const stop = new AbortController();
+        const onSignal = () => {
+          if (stop.signal.aborted) process.exit(130);
+          process.stderr.write('\nstopping after this step and saving a resumable checkpoint (Ctrl-C again to quit now)\n');
+          stop.abort();
+        };
+        process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
         const result = await pretrain({
           model: opts.model,
           config: opts.config,
@@ -118,7 +132,7 @@ Examples:
           tokens: opts.tokens === undefined ? undefined : parseAmount('--tokens', opts.tokens),
           minutes: opts.minutes === undefined ? undefined : parseNumber('--minutes', opts.minutes, (v) => v > 0, 'a positive number'),
           batchSize: parsePositiveInt('--batch-size', opts.batchSize),
-          gradientAccumulation: parsePositiveInt('--gradient-accumulation', opts.gradientAccumulation),
+          gradientAccumulation: parsePositiveInt('--gradient-accumulation-steps', opts.gradientAccumulationSteps),
           learningRate: opts.learningRate === undefined ? undefined : parseNumber('--learning-rate', opts.learningRate, (v) => v > 0, 'a positive number'),
           warmupRatio: parseNumber('--warmup-ratio', opts.warmupRatio, (v) => v >= 0 && v < 1, 'in [0, 1)'),
           weightDecay: parseNumber('--weight-decay', opts.weightDecay, (v) => v >= 0, 'at least 0'),
@@ -135,6 +149,7 @@ Examples:
           snapshotEveryTokens: opts.snapshotEvery === undefined ? undefined : parseAmount('--snapshot-every', opts.snapshotEvery),
           threads: opts.threads === undefined ? undefined : parsePositiveInt('--threads', opts.threads),
           resume: opts.resume,
+          signal: stop.signal,
           log,
           onProgress: (p) => {
             if (!started) {
@@ -143,7 +158,7 @@ Examples:
             }
             progress.update(Math.min(1000, Math.round(p.fraction * 1000)), { step: p.step, tokens: `${(p.tokens / 1e6).toFixed(1)}M`, loss: p.loss.toFixed(3) });
           },
-        });
+        }).finally(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
         if (started) progress.stop();
         process.stdout.write(`${JSON.stringify({ output: result.output, steps: result.state.step, tokens: result.state.tokens, train_loss: result.finalLoss, eval: result.finalEval })}\n`);
       }),

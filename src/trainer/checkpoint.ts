@@ -2,18 +2,21 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSafetensors, replaceDirAtomic, writeSafetensors } from '../checkpoint/index.js';
+import type { OptimizerState } from '../engine/types.js';
 import { BertftError } from '../errors.js';
 import type { HostTensor } from '../models/host-tensor.js';
-import type { OptimizerState } from '../engine/types.js';
-import type { TrainerState } from './trainer.js';
 
-/** The folder inside the output folder that holds the latest resumable state. */
+/** The folder inside the output folder that holds the latest resumable state (train and pretrain alike). */
 export const CHECKPOINT_DIR = 'checkpoint-last';
+const STATE_FILE = 'trainer_state.json';
+/** What bertft before the one trainer called the pre-training state file; still read, never written. */
+const OLD_PRETRAIN_STATE_FILE = 'pretrain_state.json';
 
-export interface ResumeCheckpoint {
+/** Everything needed to continue a run exactly where it stopped. `S` is the objective's loop state. */
+export interface ResumeCheckpoint<S> {
   weights: Map<string, HostTensor>;
   optimizer: OptimizerState;
-  state: TrainerState;
+  state: S;
   /** The run's settings, to refuse resuming with different data or hyper-parameters. */
   fingerprint: string;
 }
@@ -22,7 +25,7 @@ export interface ResumeCheckpoint {
  * Saves weights, AdamW moments and the loop state into `<output>/checkpoint-last`, replacing the
  * previous one atomically: a kill at any moment leaves one complete checkpoint.
  */
-export async function saveResumeCheckpoint(outputDir: string, cp: ResumeCheckpoint): Promise<void> {
+export async function saveResumeCheckpoint<S extends object>(outputDir: string, cp: ResumeCheckpoint<S>): Promise<void> {
   await replaceDirAtomic(join(outputDir, CHECKPOINT_DIR), async (tmp) => {
     await writeSafetensors(join(tmp, 'model.safetensors'), cp.weights);
     const moments = new Map<string, HostTensor>();
@@ -31,21 +34,15 @@ export async function saveResumeCheckpoint(outputDir: string, cp: ResumeCheckpoi
       moments.set(`v.${name}`, { shape: s.shape, data: s.v });
     }
     await writeSafetensors(join(tmp, 'optimizer.safetensors'), moments, { step: String(cp.optimizer.step) });
-    await writeFile(join(tmp, 'trainer_state.json'), JSON.stringify({ fingerprint: cp.fingerprint, ...cp.state }) + '\n');
+    await writeFile(join(tmp, STATE_FILE), JSON.stringify({ fingerprint: cp.fingerprint, ...cp.state }) + '\n');
   });
 }
 
 /** Loads `<output>/checkpoint-last`, or undefined when there is none. */
-export async function loadResumeCheckpoint(outputDir: string): Promise<ResumeCheckpoint | undefined> {
+export async function loadResumeCheckpoint<S>(outputDir: string): Promise<ResumeCheckpoint<S> | undefined> {
   const dir = join(outputDir, CHECKPOINT_DIR);
-  if (!existsSync(join(dir, 'trainer_state.json'))) return undefined;
-  let parsed: TrainerState & { fingerprint: string };
-  try {
-    parsed = JSON.parse(await readFile(join(dir, 'trainer_state.json'), 'utf8')) as TrainerState & { fingerprint: string };
-  } catch (e) {
-    throw new BertftError(`${join(dir, 'trainer_state.json')}: unreadable (${(e as Error).message}); delete ${dir} to start over`);
-  }
-  const { fingerprint, ...state } = parsed;
+  const parsed = await readState<S>(dir);
+  if (!parsed) return undefined;
   const { tensors: weights } = await readSafetensors(join(dir, 'model.safetensors'));
   const opt = await readSafetensors(join(dir, 'optimizer.safetensors'));
   const moments: OptimizerState['moments'] = new Map();
@@ -56,7 +53,24 @@ export async function loadResumeCheckpoint(outputDir: string): Promise<ResumeChe
     if (!v) throw new BertftError(`${join(dir, 'optimizer.safetensors')}: missing v.${name}; delete ${dir} to start over`);
     moments.set(name, { m: t.data, v: v.data, shape: t.shape });
   }
-  return { weights, optimizer: { step: Number(opt.metadata.step ?? 0), moments }, state, fingerprint };
+  return { weights, optimizer: { step: Number(opt.metadata.step ?? 0), moments }, state: parsed.state, fingerprint: parsed.fingerprint };
+}
+
+async function readState<S>(dir: string): Promise<{ fingerprint: string; state: S } | undefined> {
+  for (const name of [STATE_FILE, OLD_PRETRAIN_STATE_FILE]) {
+    const file = join(dir, name);
+    if (!existsSync(file)) continue;
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new BertftError(`${file}: unreadable (${(e as Error).message}); delete ${dir} to start over`);
+    }
+    // The old pre-training file nested the state under `state`; the one format spreads it beside the fingerprint.
+    const { fingerprint, ...state } = parsed;
+    return { fingerprint: String(fingerprint), state: (name === OLD_PRETRAIN_STATE_FILE ? state.state : state) as S };
+  }
+  return undefined;
 }
 
 /**

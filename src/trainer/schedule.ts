@@ -1,6 +1,11 @@
 import type { ParamSettings } from '../engine/types.js';
 import type { BertConfig } from '../models/bert/config.js';
-import { isHeadParam, layerOf } from './strategy.js';
+import { isClassifierParam } from '../heads/classification.js';
+
+/**
+ * Learning-rate schedules and per-parameter optimiser settings: the one home of both for every
+ * objective (fine-tuning counts the schedule in steps, pre-training in progress, which may be wall time).
+ */
 
 /** Linear warm-up from 0 to `peak` over `warmupSteps`, then linear decay to 0 at `totalSteps` (HF's default schedule). */
 export function linearSchedule(peak: number, warmupSteps: number, totalSteps: number): (step: number) => number {
@@ -12,7 +17,16 @@ export function linearSchedule(peak: number, warmupSteps: number, totalSteps: nu
   };
 }
 
-export type { ParamSettings } from '../engine/types.js';
+/**
+ * The same shape over progress p ∈ [0, 1] instead of steps (pre-training, whose length may be
+ * minutes of wall time): `peak` · p / warmup during warm-up, then linear decay to 0 at p = 1.
+ */
+export function progressSchedule(peak: number, warmupFraction: number): (progress: number) => number {
+  return (p) => {
+    if (warmupFraction > 0 && p < warmupFraction) return peak * (p / warmupFraction);
+    return peak * Math.max(0, (1 - p) / Math.max(1e-9, 1 - warmupFraction));
+  };
+}
 
 export interface GroupOptions {
   /** Base (peak) learning rate. */
@@ -29,6 +43,12 @@ export function decays(name: string): boolean {
   return !name.endsWith('.bias') && !name.includes('LayerNorm');
 }
 
+/** 0-based encoder layer of a parameter name, or undefined for embeddings/pooler/head. */
+export function layerOf(name: string): number | undefined {
+  const m = /^encoder\.layer\.(\d+)\./.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
 /**
  * Layer-wise LR decay (ELECTRA style): depth 0 = embeddings, 1..L = encoder layers, L+1 = pooler
  * and head; a parameter's LR is lr · decay^(L+1 − depth). The head may have its own LR.
@@ -39,9 +59,14 @@ export function paramSettings(cfg: BertConfig, options: GroupOptions): (name: st
   const headScale = (options.headLr ?? options.lr) / options.lr;
   return (name) => {
     const weightDecay = decays(name) ? options.weightDecay : 0;
-    if (isHeadParam(name)) return { lrScale: headScale, weightDecay };
+    if (isClassifierParam(name)) return { lrScale: headScale, weightDecay };
     const layer = layerOf(name);
     const depth = name.startsWith('embeddings.') ? 0 : layer !== undefined ? layer + 1 : L + 1;
     return { lrScale: decay ** (L + 1 - depth), weightDecay };
   };
+}
+
+/** Every parameter at the scheduled rate, weight decay except on biases and LayerNorm (pre-training). */
+export function uniformSettings(weightDecay: number): (name: string) => ParamSettings {
+  return (name) => ({ lrScale: 1, weightDecay: decays(name) ? weightDecay : 0 });
 }
