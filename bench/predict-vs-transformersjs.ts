@@ -128,7 +128,7 @@ for (const dtype of dtypes) {
   const classify = await pipeline('text-classification', clfDir, { dtype });
   const extract = await pipeline('feature-extraction', encDir, { dtype });
   for (const [name, texts] of sets) {
-    // Sanity: the same labels from both sides (scores agree to ~1e-5 in fp32; test/predict-agreement.test.ts).
+    // Sanity: the same labels from both sides (scores agree to ~1e-5 in fp32; test/engine/predict-agreement.test.ts).
     const ours = await clf.predict(texts, { batchSize });
     const theirs = (await inBatches(texts, (b) => classify(b))).flat() as { label: string; score: number }[];
     const same = ours.filter((p, i) => p.label === theirs[i]!.label).length;
