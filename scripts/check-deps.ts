@@ -108,7 +108,19 @@ export async function checkDependencies(tsconfig = join(REPO, 'tsconfig.build.js
   try {
     const tsc = spawnSync(
       process.execPath,
-      [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', tsconfig, '--outDir', join(out, 'src'), '--declaration', 'false', '--sourceMap', 'false', '--noEmitOnError', 'false'],
+      [
+        join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'),
+        '-p',
+        tsconfig,
+        '--outDir',
+        join(out, 'src'),
+        '--declaration',
+        'false',
+        '--sourceMap',
+        'false',
+        '--noEmitOnError',
+        'false',
+      ],
       { encoding: 'utf8' },
     );
     if (tsc.error) throw tsc.error;
@@ -135,7 +147,11 @@ export async function checkDependencies(tsconfig = join(REPO, 'tsconfig.build.js
     const lines: string[] = [];
     if (violations.length > 0) lines.push(((await format(result, { outputType: 'err-long' })).output as string).trimEnd());
     for (const c of cycles) {
-      lines.push(`  error folder-cycle: ${c}`, '    top-level parts of src/ import each other; one of them belongs below the other. See docs/architecture.md.', '');
+      lines.push(
+        `  error folder-cycle: ${c}`,
+        '    top-level parts of src/ import each other; one of them belongs below the other. See docs/architecture.md.',
+        '',
+      );
     }
     const modules = result.summary.totalCruised;
     lines.push(

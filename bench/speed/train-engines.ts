@@ -2,41 +2,47 @@
  * Training-step throughput (examples/s) of the ONNX engine (src/engine/onnx/training: forward,
  * loss, backward, clipping and AdamW as one session.run) and, with --tfjs, the TF.js engine, at
  * batch 32 × 128 tokens, every parameter trainable, dropout 0.1, random weights of real shapes
- * (vocabulary 30522). Shapes as in bench/torch/bert_bench.py, so the numbers compare with
- * `bench/pytorch.ts` (PyTorch measured here: BERT-Tiny ≈ 57 ex/s, BERT-Mini ≈ 18 ex/s).
+ * (vocabulary 30522). Shapes as in bench/speed/torch/bert_bench.py, so the numbers compare with
+ * `bench/speed/pytorch.ts` (PyTorch measured here: BERT-Tiny ≈ 57 ex/s, BERT-Mini ≈ 18 ex/s).
  *
- *   node --import tsx bench/train-engines.ts [--shapes tiny,mini,small] [--steps 3]
+ *   node --import tsx bench/speed/train-engines.ts [--shapes tiny,mini,small] [--steps 3]
  *        [--tfjs] [--tfjs-backend auto|wasm|cpu] [--threads N] [--batch 32] [--seq 128]
  *        [--wait-idle SECONDS]
  *
  * The first step of each engine is not timed (it builds the graph and the session). Steps are
  * timed one by one; the median and the best are reported. This 2-core machine is shared: with
  * --wait-idle the script first waits (up to SECONDS) until no other process is runnable, as
- * bench/torch/bert_bench.py does, and reports whether it got an idle machine.
+ * bench/speed/torch/bert_bench.py does, and reports whether it got an idle machine.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { initTfjs, type TfjsBackendChoice } from '../src/engine/tfjs/backend.js';
-import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
-import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
-import type { BertConfig } from '../src/models/bert/config.js';
+import { initTfjs, type TfjsBackendChoice } from '../../src/engine/tfjs/backend.js';
+import { OnnxClassifierEngine } from '../../src/engine/onnx/training/onnx-engine.js';
+import { initBertWeights, initClassifier } from '../../src/models/bert/init.js';
+import type { BertConfig } from '../../src/models/bert/config.js';
+import { parseArgs } from '../lib/args.js';
 import { namedShape, SHAPES as SHAPE_TABLE } from './shapes.js';
-import type { HostTensor } from '../src/models/host-tensor.js';
-import type { ClassifierEngine, StepOptions, TrainBatch } from '../src/training/engine.js';
-import { paramSettings } from '../src/training/schedule.js';
-import { TfjsClassifierEngine } from '../src/training/tfjs-engine.js';
+import type { HostTensor } from '../../src/models/host-tensor.js';
+import type { ClassifierEngine, StepOptions, TrainBatch } from '../../src/training/engine.js';
+import { paramSettings } from '../../src/training/schedule.js';
+import { TfjsClassifierEngine } from '../../src/training/tfjs-engine.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const steps = Number(flag('--steps', '3'));
-const B = Number(flag('--batch', '32'));
-const S = Number(flag('--seq', '128'));
-const threads = Number(flag('--threads', String(availableParallelism())));
-const withTfjs = args.includes('--tfjs');
-const waitIdle = Number(flag('--wait-idle', '0'));
+const args = parseArgs('node --import tsx bench/speed/train-engines.ts [options]', {
+  '--shapes': { value: 'LIST', default: 'tiny,mini,small', help: 'model shapes' },
+  '--steps': { value: 'N', default: '3', help: 'timed steps per engine and shape' },
+  '--batch': { value: 'N', default: '32', help: 'batch size' },
+  '--seq': { value: 'N', default: '128', help: 'sequence length' },
+  '--threads': { value: 'N', default: String(availableParallelism()), help: "onnxruntime's intra-op threads; default: every core" },
+  '--tfjs': { flag: true, help: 'also time the TF.js engine' },
+  '--tfjs-backend': { value: 'NAME', default: 'auto', help: 'TF.js backend' },
+  '--wait-idle': { value: 'S', default: '0', help: 'wait up to S seconds for the machine to go idle before each step' },
+});
+const steps = args.number('--steps');
+const B = args.number('--batch');
+const S = args.number('--seq');
+const threads = args.number('--threads');
+const withTfjs = args.flag('--tfjs');
+const waitIdle = args.number('--wait-idle');
 
 /** Runnable processes right now (this one included), from /proc/stat. */
 function runnable(): number {
@@ -87,9 +93,9 @@ async function timeEngine(engine: ClassifierEngine, cfg: BertConfig, weights: Ma
 }
 
 const rows: string[][] = [];
-const names = flag('--shapes', 'tiny,mini,small').split(',');
+const names = args.list('--shapes');
 if (withTfjs) {
-  const info = await initTfjs(flag('--tfjs-backend', 'auto') as TfjsBackendChoice);
+  const info = await initTfjs(args.string('--tfjs-backend') as TfjsBackendChoice);
   console.log(`tfjs backend ${info.backend} (${info.provider}), threads ${info.threads}`);
 }
 console.log(`batch ${B} × ${S} tokens, ${steps} timed steps, onnxruntime threads ${threads}`);

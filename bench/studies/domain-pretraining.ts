@@ -5,27 +5,32 @@
  * and the model is fine-tuned on the 80% (with labels) and scored on the 20%, before and after,
  * over seeds (mean ± spread).
  *
- *   node --import tsx bench/domain-pretraining.ts [--model models/bert-tiny-en] [--tokens 2M]
+ *   node --import tsx bench/studies/domain-pretraining.ts [--model models/bert-tiny-en] [--tokens 2M]
  *        [--seeds 0,1,2] [--out out/domain-pretraining]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { stratifiedSplit } from '../src/data/split.js';
-import { pretrain } from '../src/pretraining/pretrain.js';
-import { fineTune, type FineTuneOptions } from '../src/training/fine-tune.js';
-import { resolveModelDir } from '../src/hub/index.js';
+import { stratifiedSplit } from '../../src/data/split.js';
+import { pretrain } from '../../src/pretraining/pretrain.js';
+import { fineTune, type FineTuneOptions } from '../../src/training/fine-tune.js';
+import { resolveModelDir } from '../../src/hub/index.js';
+import { SHARED_DIR } from '../../tools/shared-dir.js';
+import { parseArgs } from '../lib/args.js';
 
-const SHARED = process.env.BERTFT_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
-const args = process.argv.slice(2);
-const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const model = await resolveModelDir(arg('--model') ?? 'bert-tiny-en');
-const tokens = Number((arg('--tokens') ?? '2M').replace(/M$/i, 'e6'));
-const seeds = (arg('--seeds') ?? '0,1,2').split(',').map(Number);
-const out = resolve(arg('--out') ?? 'out/domain-pretraining');
+const args = parseArgs('node --import tsx bench/studies/domain-pretraining.ts [options]', {
+  '--model': { value: 'DIR|ID', default: 'bert-tiny-en', help: 'model folder or name' },
+  '--tokens': { value: 'N', default: '2M', help: 'continued pre-training token positions (a trailing M means millions)' },
+  '--seeds': { value: 'LIST', default: '0,1,2', help: 'fine-tuning seeds' },
+  '--out': { value: 'DIR', default: 'out/domain-pretraining', help: 'output folder' },
+});
+const model = await resolveModelDir(args.string('--model'));
+const tokens = Number(args.string('--tokens').replace(/M$/i, 'e6'));
+const seeds = args.numbers('--seeds');
+const out = resolve(args.string('--out'));
 mkdirSync(out, { recursive: true });
 
 // The data: ham|spam<TAB>message, CRLF.
-const rows = readFileSync(join(SHARED, 'datasets', 'sms_spam', 'SMSSpamCollection'), 'utf8')
+const rows = readFileSync(join(SHARED_DIR, 'datasets', 'sms_spam', 'SMSSpamCollection'), 'utf8')
   .split('\n')
   .map((l) => l.replace(/\r$/, ''))
   .filter((l) => l.includes('\t'))

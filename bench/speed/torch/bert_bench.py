@@ -12,7 +12,7 @@ Speed reference only: bertft's own tests check correctness against float64 refer
   python3 bert_bench.py gemm --gemm 1024x768x3072 --steps 9   (one float32 matrix product, M x K times K x N)
 
 Old mode names (train, infer, e2e) are accepted as aliases. Needs Debian's python3-torch
-(bench/torch/ensure-torch.sh); exits with status 3 and a hint when torch is missing.
+(bench/speed/torch/ensure-torch.sh); exits with status 3 and a hint when torch is missing.
 """
 import argparse
 import contextlib
@@ -53,7 +53,7 @@ def parse_args():
     ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--warmup-ratio", type=float, default=0.1, help="train-e2e: share of steps with linear LR warm-up")
     ap.add_argument("--dropout", type=float, help="default 0.1; 0 for mlm (pre-training without dropout, as bertft pretrain)")
-    ap.add_argument("--ids", help="train-e2e: JSON {input_ids: number[][], labels: number[]} (written by bench/pytorch.ts)")
+    ap.add_argument("--ids", help="train-e2e: JSON {input_ids: number[][], labels: number[]} (written by bench/speed/pytorch.ts)")
     ap.add_argument("--eval-ids", help="train-e2e: optional held-out file of the same format; accuracy after training (not timed)")
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--wait-idle", type=float, default=0, metavar="S",
@@ -62,7 +62,7 @@ def parse_args():
                     help="train-e2e from scratch: keep PyTorch's default init (Embedding N(0, 1), Linear Kaiming-uniform) instead of BERT's N(0, 0.02)")
     ap.add_argument("--init-from", help="train-e2e: a HF folder (config.json + model.safetensors); its shape replaces --shape")
     ap.add_argument("--mlm-batches", metavar="FILE",
-                    help="mlm: JSON {batch, seq, steps: [{input_ids, positions, labels}]} of already-masked batches (bench/run.ts writes "
+                    help="mlm: JSON {batch, seq, steps: [{input_ids, positions, labels}]} of already-masked batches (bench/speed/run.ts writes "
                          "bertft's), one per warm-up and timed step; without it the batches are random ids masked here (15%%, 80/10/10)")
     ap.add_argument("--mlm-probability", type=float, default=0.15, help="mlm without --mlm-batches: selection rate per token")
     a = ap.parse_args()
@@ -87,7 +87,7 @@ try:
     from torch import nn
     import torch.nn.functional as F
 except ImportError as e:
-    print(f"PyTorch is not installed for {sys.executable} ({e}); run: bash bench/torch/ensure-torch.sh", file=sys.stderr)
+    print(f"PyTorch is not installed for {sys.executable} ({e}); run: bash bench/speed/torch/ensure-torch.sh", file=sys.stderr)
     sys.exit(3)
 
 
@@ -430,7 +430,7 @@ def throughput(a, info):
 def mlm_batches(a, n):
     """n masked batches: bertft's (--mlm-batches, so both sides train on the same ids and masks) or
     random ids in [1000, 30000) framed by [CLS]/[SEP], masked as BERT does (rate per token; 80% [MASK],
-    10% a random token, 10% unchanged). Built before timing, as bench/run.ts builds bertft's."""
+    10% a random token, 10% unchanged). Built before timing, as bench/speed/run.ts builds bertft's."""
     if a.mlm_batches:
         d = json.load(open(a.mlm_batches))
         if d["batch"] != a.batch or d["seq"] != a.seq:

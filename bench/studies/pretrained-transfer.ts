@@ -4,7 +4,7 @@
  * range). Runs: 1k-full, 1k-frozen (mean pooling), 1k-scratch on the first 1,000 training
  * sentences; full-full and full-scratch on all 67,349.
  *
- *   node --import tsx bench/pretrained-transfer.ts [--model DIR] [--seeds 0,1,2] [--only 1k|full]
+ *   node --import tsx bench/studies/pretrained-transfer.ts [--model DIR] [--seeds 0,1,2] [--only 1k|full]
  *        [--runs 1k-full,1k-frozen] [--out DIR] [--json FILE]
  *
  * --model defaults to the embedded model (models/bert-tiny-en). With several --model values
@@ -12,18 +12,25 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fineTune, type FineTuneOptions } from '../src/training/fine-tune.js';
+import { fineTune, type FineTuneOptions } from '../../src/training/fine-tune.js';
+import { REPO_ROOT, SHARED_DIR } from '../../tools/shared-dir.js';
+import { parseArgs } from '../lib/args.js';
 
-const SHARED = process.env.BERTFT_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
-const TRAIN = join(SHARED, 'datasets', 'sst2', 'sentiment-train.tsv');
-const DEV = join(SHARED, 'datasets', 'sst2', 'sentiment-dev.tsv');
-const args = process.argv.slice(2);
-const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const models = (arg('--model') ?? resolve(import.meta.dirname, '..', 'models', 'bert-tiny-en')).split(',');
-const seeds = (arg('--seeds') ?? '0,1,2').split(',').map(Number);
-const only = arg('--only');
-const pick = arg('--runs')?.split(',');
-const outRoot = resolve(arg('--out') ?? 'out/pretrained-transfer');
+const TRAIN = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-train.tsv');
+const DEV = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-dev.tsv');
+const args = parseArgs('node --import tsx bench/studies/pretrained-transfer.ts [options]', {
+  '--model': { value: 'LIST', help: 'model folders, comma-separated (default: the embedded models/bert-tiny-en)' },
+  '--seeds': { value: 'LIST', default: '0,1,2', help: 'seeds' },
+  '--only': { value: '1k|full', help: 'only the runs on the first 1,000 sentences, or only those on all' },
+  '--runs': { value: 'LIST', help: 'only these runs (1k-full, 1k-frozen, 1k-scratch, full-full, full-scratch)' },
+  '--out': { value: 'DIR', default: 'out/pretrained-transfer', help: 'output folder' },
+  '--json': { value: 'FILE', help: 'also write the table as JSON' },
+});
+const models = args.has('--model') ? args.list('--model') : [resolve(REPO_ROOT, 'models', 'bert-tiny-en')];
+const seeds = args.numbers('--seeds');
+const only = args.optional('--only');
+const pick = args.has('--runs') ? args.list('--runs') : undefined;
+const outRoot = resolve(args.string('--out'));
 
 interface Run {
   name: string;
@@ -32,7 +39,7 @@ interface Run {
   options: Partial<FineTuneOptions>;
 }
 
-// The reference recipe of bench/transfer.ts, the same for pre-trained and scratch runs.
+// The reference recipe of bench/studies/transfer.ts, the same for pre-trained and scratch runs.
 const recipe = { maxLength: 64, batchSize: 32, warmupRatio: 0.1 };
 const runs: Run[] = [
   { name: '1k-full', group: '1k', options: { strategy: 'full', epochs: 10, learningRate: 1e-4, limit: 1000 } },
@@ -59,7 +66,7 @@ for (const [mi, model] of models.entries()) {
       const results = (await fineTune({ model, train: TRAIN, validation: DEV, output, seed, ...recipe, ...run.options } as FineTuneOptions, {
         onLog: (m) => process.stderr.write(`[${run.name} s${seed}] ${m}\n`),
       })) as { history: { eval_metrics?: { accuracy: number } }[] };
-      // Best epoch, as HF's load_best_model_at_end (and bench/transfer.ts) report it.
+      // Best epoch, as HF's load_best_model_at_end (and bench/studies/transfer.ts) report it.
       accs.push(Math.max(...results.history.map((h) => h.eval_metrics?.accuracy ?? 0)));
     }
     const s = stats(accs);
@@ -67,7 +74,8 @@ for (const [mi, model] of models.entries()) {
     rows.push(`| ${run.scratch ? 'random init (BERT init)' : model} | ${run.name} | ${s.mean.toFixed(4)} ± ${s.spread.toFixed(4)} | ${accs.map((a) => a.toFixed(4)).join(', ')} |`);
     process.stdout.write(rows.at(-1) + '\n');
     writeFileSync(join(outRoot, 'table.md'), rows.join('\n') + '\n');
-    if (arg('--json')) writeFileSync(arg('--json')!, JSON.stringify(table, null, 2) + '\n');
+    const json = args.optional('--json');
+    if (json) writeFileSync(json, JSON.stringify(table, null, 2) + '\n');
   }
 }
 process.stdout.write('\n' + rows.join('\n') + '\n');

@@ -14,7 +14,7 @@
  * warm-up, the model already loaded; CLI rows are the median wall time of --cli-repeat processes.
  * The two sides always run alternately, so a change in the (shared) machine's load hits both.
  *
- *   node --import tsx bench/predict-vs-transformersjs.ts --model DIR [--imdb 500] [--batch-size 32]
+ *   node --import tsx bench/speed/predict-vs-transformersjs.ts --model DIR [--imdb 500] [--batch-size 32]
  *     [--repeat 3] [--cli-repeat 3] [--no-cli] [--no-build] [--q8] [--accuracy-models D0,D1,D2]
  *
  * --q8 adds the int8 rows (bertft --quantize vs transformers.js dtype q8, model_quantized.onnx);
@@ -28,37 +28,39 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { env, pipeline } from '@huggingface/transformers';
-import { TextClassifier } from '../src/classifier.js';
-import { Encoder } from '../src/encoder.js';
-import { exportModel } from '../src/engine/onnx/export.js';
-import { INFERENCE_BATCH, planBatches } from '../src/inference/batch-plan.js';
-import { BertTokenizer } from '../src/tokenization/index.js';
-import { tokenizeAll } from '../src/training/tokenized.js';
+import { TextClassifier } from '../../src/classifier.js';
+import { Encoder } from '../../src/encoder.js';
+import { exportModel } from '../../src/engine/onnx/export.js';
+import { INFERENCE_BATCH, planBatches } from '../../src/inference/batch-plan.js';
+import { BertTokenizer } from '../../src/tokenization/index.js';
+import { tokenizeAll } from '../../src/training/tokenized.js';
+import { SHARED_DIR } from '../../tools/shared-dir.js';
+import { parseArgs } from '../lib/args.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt?: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const model = flag('--model');
-if (!model) {
-  process.stderr.write('usage: node --import tsx bench/predict-vs-transformersjs.ts --model DIR [--imdb 500] [--batch-size 32] [--repeat 3] [--cli-repeat 3] [--no-cli] [--no-build] [--q8]\n');
-  process.exit(2);
-}
-const modelDir = resolve(model);
-const shared = process.env.BERTFT_SHARED ?? resolve('..', 'shared');
-const imdbCount = Number(flag('--imdb', '500'));
-const batchSize = Number(flag('--batch-size', '32'));
-const repeat = Number(flag('--repeat', '3'));
-const cliRepeat = Number(flag('--cli-repeat', '3'));
-const withCli = !args.includes('--no-cli');
-const withQ8 = args.includes('--q8');
+const args = parseArgs('node --import tsx bench/speed/predict-vs-transformersjs.ts --model DIR [options]', {
+  '--model': { value: 'DIR', help: 'a fine-tuned classifier folder; required' },
+  '--imdb': { value: 'N', default: '500', help: 'IMDB test reviews (the long texts)' },
+  '--batch-size': { value: 'N', default: '32', help: 'batch size on both sides' },
+  '--repeat': { value: 'N', default: '3', help: 'timed repeats in process' },
+  '--cli-repeat': { value: 'N', default: '3', help: 'timed repeats of the command-line runs' },
+  '--no-cli': { flag: true, help: 'skip the command-line comparison' },
+  '--no-build': { flag: true, help: 'do not run npm run build before the command-line runs' },
+  '--q8': { flag: true, help: 'also compare int8 (quantize) with float32' },
+  '--accuracy-models': { value: 'LIST', help: "SST-2 dev accuracy of these folders, float32 and int8 (int8's accuracy cost)" },
+});
+const modelDir = resolve(args.string('--model'));
+const imdbCount = args.number('--imdb');
+const batchSize = args.number('--batch-size');
+const repeat = args.number('--repeat');
+const cliRepeat = args.number('--cli-repeat');
+const withCli = !args.flag('--no-cli');
+const withQ8 = args.flag('--q8');
 
-const sst2 = readFileSync(join(shared, 'datasets/sst2/sentiment-dev.tsv'), 'utf8')
+const sst2 = readFileSync(join(SHARED_DIR, 'datasets/sst2/sentiment-dev.tsv'), 'utf8')
   .split('\n')
   .filter((l) => l.trim() !== '')
   .map((l) => l.split('\t')[0]!.trim());
-const imdbAll = readFileSync(join(shared, 'datasets/imdb/test.jsonl'), 'utf8')
+const imdbAll = readFileSync(join(SHARED_DIR, 'datasets/imdb/test.jsonl'), 'utf8')
   .split('\n')
   .filter((l) => l.trim() !== '')
   .map((l) => (JSON.parse(l) as { text: string }).text);
@@ -145,7 +147,7 @@ for (const dtype of dtypes) {
 }
 
 if (withCli) {
-  if (!args.includes('--no-build')) execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  if (!args.flag('--no-build')) execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   const script = join(work, 'tjs.mjs');
   // What a user of transformers.js would write: load the pipeline, read the file, classify in batches.
   writeFileSync(
@@ -215,10 +217,10 @@ if (withQ8) {
 }
 
 // int8's accuracy cost: SST-2 dev accuracy of each --accuracy-models folder (e.g. seeds 0-2), fp32 and q8.
-const accuracyModels = flag('--accuracy-models')?.split(',') ?? [];
+const accuracyModels = args.has('--accuracy-models') ? args.list('--accuracy-models') : [];
 const accuracy: string[] = [];
 if (accuracyModels.length > 0) {
-  const dev = join(shared, 'datasets/sst2/sentiment-dev.tsv');
+  const dev = join(SHARED_DIR, 'datasets/sst2/sentiment-dev.tsv');
   const acc: Record<'fp32' | 'q8', number[]> = { fp32: [], q8: [] };
   for (const dir of accuracyModels) {
     for (const dtype of ['fp32', 'q8'] as const) {

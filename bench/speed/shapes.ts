@@ -1,5 +1,5 @@
-/** The compact BERT shapes the benchmarks use (Turc et al. 2019), as in bench/torch/bert_bench.py. */
-import type { BertConfig } from '../src/models/bert/config.js';
+/** The compact BERT shapes the benchmarks use (Turc et al. 2019), as in bench/speed/torch/bert_bench.py. */
+import type { BertConfig } from '../../src/models/bert/config.js';
 
 export type ShapeName = 'tiny' | 'mini' | 'small' | 'base';
 

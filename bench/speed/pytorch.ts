@@ -1,9 +1,9 @@
 /**
- * The Node side of the PyTorch reference: runs bench/torch/bert_bench.py (Debian's python3-torch)
+ * The Node side of the PyTorch reference: runs bench/speed/torch/bert_bench.py (Debian's python3-torch)
  * and reads its JSON line; tokenizes data with bertft's tokenizer so both sides train on the same ids.
  *
  * Run directly for the PyTorch numbers alone (docs/benchmarks.md):
- *   node --import tsx bench/pytorch.ts [--shapes tiny,mini,small] [--steps 10] [--e2e-examples 8000] [--skip-e2e]
+ *   node --import tsx bench/speed/pytorch.ts [--shapes tiny,mini,small] [--steps 10] [--e2e-examples 8000] [--skip-e2e]
  *                                      [--wait-idle SECONDS] [--threads 2] [--omp-wait passive|active] [--out out/bench]
  * Raw JSON lines go to <out>/pytorch.jsonl.
  */
@@ -11,7 +11,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BertTokenizer } from '../src/tokenization/index.js';
+import { BertTokenizer } from '../../src/tokenization/index.js';
+import { SHARED_DIR } from '../../tools/shared-dir.js';
+import { parseArgs } from '../lib/args.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SCRIPT = join(HERE, 'torch', 'bert_bench.py');
@@ -22,7 +24,7 @@ export const TORCH_PYTHON = process.env.BERTFT_TORCH_PYTHON ?? '/usr/bin/python3
 const NO_TORCH = 3;
 const HINT = `run: bash ${ENSURE}`;
 
-/** Installs Debian's python3-torch when missing (bench/torch/ensure-torch.sh); returns its "torch X threads N" line. */
+/** Installs Debian's python3-torch when missing (bench/speed/torch/ensure-torch.sh); returns its "torch X threads N" line. */
 export function ensureTorch(): string {
   // apt-get's progress goes straight to the terminal; only the version line is captured.
   const r = spawnSync('bash', [ENSURE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -122,14 +124,26 @@ export async function writeE2eIds(
 // ---- direct run: every PyTorch measurement, as a markdown table ----------------------------------
 
 async function main(argv: string[]): Promise<void> {
-  const opt = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
-  const shapes = opt('--shapes', 'tiny,mini,small').split(',');
-  const steps = opt('--steps', '10');
-  const shared = process.env.BERTFT_SHARED ?? resolve(HERE, '..', '..', 'shared');
-  const outDir = resolve(opt('--out', 'out/bench'));
+  const args = parseArgs(
+    'node --import tsx bench/speed/pytorch.ts [options]',
+    {
+      '--shapes': { value: 'LIST', default: 'tiny,mini,small', help: 'model shapes' },
+      '--steps': { value: 'N', default: '10', help: 'timed steps per measurement' },
+      '--out': { value: 'DIR', default: 'out/bench', help: 'output folder (pytorch.jsonl, token-id files)' },
+      '--wait-idle': { value: 'S', default: '0', help: 'wait up to S seconds for the machine to go idle before each run' },
+      '--threads': { value: 'N', default: '2', help: "PyTorch's intra-op threads" },
+      '--omp-wait': { value: 'passive|active', default: 'passive', help: 'OMP_WAIT_POLICY' },
+      '--e2e-examples': { value: 'N', default: '8000', help: 'SST-2 training examples of the end-to-end runs' },
+      '--skip-e2e': { flag: true, help: 'skip the end-to-end training runs' },
+    },
+    argv,
+  );
+  const shapes = args.list('--shapes');
+  const steps = args.string('--steps');
+  const outDir = resolve(args.string('--out'));
   // Each run may first wait for the machine to go idle: other processes skew a 2-core box badly.
-  const common = ['--wait-idle', opt('--wait-idle', '0'), '--threads', opt('--threads', '2'), '--omp-wait', opt('--omp-wait', 'passive')];
-  const measure = (args: string[]) => runTorch([...args, ...common], { onStderr: (c) => process.stderr.write(c) });
+  const common = ['--wait-idle', args.string('--wait-idle'), '--threads', args.string('--threads'), '--omp-wait', args.string('--omp-wait')];
+  const measure = (torchArgs: string[]) => runTorch([...torchArgs, ...common], { onStderr: (c) => process.stderr.write(c) });
   process.stdout.write(`${ensureTorch()}\n`);
   mkdirSync(outDir, { recursive: true });
   const rows: string[] = [];
@@ -145,19 +159,19 @@ async function main(argv: string[]): Promise<void> {
       show(await measure([mode, '--shape', shape, '--steps', steps, '--warmup', '2']), mode);
     }
   }
-  if (!argv.includes('--skip-e2e')) {
-    const { readExamples } = await import('../src/data/index.js');
-    const n = Number(opt('--e2e-examples', '8000'));
-    const model = join(shared, 'models', 'bert-tiny-imdb-mlm');
-    const train = readExamples(join(shared, 'datasets', 'sst2', 'sentiment-train.tsv')).examples.slice(0, n);
-    const dev = readExamples(join(shared, 'datasets', 'sst2', 'sentiment-dev.tsv')).examples;
+  if (!args.flag('--skip-e2e')) {
+    const { readExamples } = await import('../../src/data/index.js');
+    const n = args.number('--e2e-examples');
+    const model = join(SHARED_DIR, 'models', 'bert-tiny-imdb-mlm');
+    const train = readExamples(join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-train.tsv')).examples.slice(0, n);
+    const dev = readExamples(join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-dev.tsv')).examples;
     const trainIds = join(outDir, `sst2-${n}-ids.json`);
     const devIds = join(outDir, 'sst2-dev-ids.json');
     await writeE2eIds(train.map((e) => e.text), train.map((e) => String(e.label)), model, 128, trainIds);
     await writeE2eIds(dev.map((e) => e.text), dev.map((e) => String(e.label)), model, 128, devIds);
     for (const init of ['random', 'pretrained']) {
-      const args = ['train-e2e', '--ids', trainIds, '--eval-ids', devIds, '--epochs', '1', '--batch', '32', '--shape', 'tiny'];
-      show(await measure(init === 'pretrained' ? [...args, '--init-from', model] : args), `train-e2e ${n} SST-2, init ${init}`);
+      const e2e = ['train-e2e', '--ids', trainIds, '--eval-ids', devIds, '--epochs', '1', '--batch', '32', '--shape', 'tiny'];
+      show(await measure(init === 'pretrained' ? [...e2e, '--init-from', model] : e2e), `train-e2e ${n} SST-2, init ${init}`);
     }
   }
   process.stdout.write(`\n| mode | shape | examples/s | ms/step | wall s | final loss | dev acc | CPU/wall | load avg |\n|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`);

@@ -5,19 +5,23 @@
  * 1,000 sentences. Prints a table with the reference numbers (reference.json) beside ours and writes
  * every run's training_results.json under out/transfer/.
  *
- *   node --import tsx bench/transfer.ts [--only 1k|full] [--out DIR]
+ *   node --import tsx bench/studies/transfer.ts [--only 1k|full] [--out DIR]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fineTune, type FineTuneOptions } from '../src/training/fine-tune.js';
+import { fineTune, type FineTuneOptions } from '../../src/training/fine-tune.js';
+import { SHARED_DIR } from '../../tools/shared-dir.js';
+import { parseArgs } from '../lib/args.js';
 
-const SHARED = process.env.BERTFT_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
-const MODEL = join(SHARED, 'models', 'bert-tiny-imdb-mlm');
-const TRAIN = join(SHARED, 'datasets', 'sst2', 'sentiment-train.tsv');
-const DEV = join(SHARED, 'datasets', 'sst2', 'sentiment-dev.tsv');
-const args = process.argv.slice(2);
-const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-const outRoot = resolve(args.includes('--out') ? args[args.indexOf('--out') + 1]! : 'out/transfer');
+const MODEL = join(SHARED_DIR, 'models', 'bert-tiny-imdb-mlm');
+const TRAIN = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-train.tsv');
+const DEV = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-dev.tsv');
+const args = parseArgs('node --import tsx bench/studies/transfer.ts [options]', {
+  '--only': { value: '1k|full', help: 'only the runs on the first 1,000 sentences, or only those on all' },
+  '--out': { value: 'DIR', default: 'out/transfer', help: "output folder (every run's training_results.json)" },
+});
+const only = args.optional('--only');
+const outRoot = resolve(args.string('--out'));
 const reference = JSON.parse(readFileSync(join(MODEL, 'reference.json'), 'utf8')) as Record<string, { dev_accuracy: number }>;
 
 interface Run {

@@ -3,7 +3,7 @@
  * variant gets its own engine, the variants take turns step by step (so a change in the machine's
  * load hits them all alike), and each reports its median step and its ratio to the first variant.
  *
- *   node --import tsx bench/onnx-step-settings.ts [--shapes tiny,mini] [--seqs 16,128] [--steps 15]
+ *   node --import tsx bench/speed/onnx-step-settings.ts [--shapes tiny,mini] [--seqs 16,128] [--steps 15]
  *        [--variants default,dense,spin,extended,basic,threads1]
  *
  * Variants: `default` (what `bertft train` runs), `dense` (wordEmbeddingUpdate 'dense': every
@@ -12,16 +12,21 @@
  * Batch 32 × seq of random ids (short texts such as SST-2 are ~16 word pieces), dropout 0.1,
  * every parameter trainable, AdamW with clipping.
  */
+import { parseArgs } from '../lib/args.js';
 import { namedShape } from './shapes.js';
-import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
-import { OnnxClassifierEngine, type OnnxEngineOptions } from '../src/engine/onnx/training/onnx-engine.js';
+import { initBertWeights, initClassifier } from '../../src/models/bert/init.js';
+import { OnnxClassifierEngine, type OnnxEngineOptions } from '../../src/engine/onnx/training/onnx-engine.js';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
-const shapes = opt('--shapes', 'tiny,mini').split(',');
-const seqs = opt('--seqs', '16,128').split(',').map(Number);
-const steps = Number(opt('--steps', '15'));
-const variantNames = opt('--variants', 'default,dense,spin,extended,threads1').split(',');
+const args = parseArgs('node --import tsx bench/speed/onnx-step-settings.ts [options]', {
+  '--shapes': { value: 'LIST', default: 'tiny,mini', help: 'model shapes' },
+  '--seqs': { value: 'LIST', default: '16,128', help: 'sequence lengths' },
+  '--steps': { value: 'N', default: '15', help: 'timed steps per variant' },
+  '--variants': { value: 'LIST', default: 'default,dense,spin,extended,threads1', help: 'variants: default, dense, spin, extended, basic, threads1' },
+});
+const shapes = args.list('--shapes');
+const seqs = args.numbers('--seqs');
+const steps = args.number('--steps');
+const variantNames = args.list('--variants');
 
 const VARIANTS: Record<string, Pick<OnnxEngineOptions, 'session' | 'wordEmbeddingUpdate'>> = {
   default: {},

@@ -9,7 +9,7 @@
  * file as they finish, so a long run that is stopped keeps what it measured; --table prints the
  * Markdown of docs/recipes.md from that file.
  *
- *   node --import tsx bench/recipes.ts [--datasets sst2-1k,trec,sms_spam,emotion,ag_news,sst2]
+ *   node --import tsx bench/studies/recipes.ts [--datasets sst2-1k,trec,sms_spam,emotion,ag_news,sst2]
  *        [--rows defaults,fasttext,grid,autotune,before,fasttext-tuned] [--seeds 0,1,2] [--cap 4000] [--autotune 5m]
  *        [--json bench/results/recipes.jsonl] [--table]
  *
@@ -21,25 +21,34 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { getFastTextClass, getFastTextModule } from 'fasttext.wasm.js';
-import { readExamples, stratifiedSplit, type Example } from '../src/data/index.js';
-import { getRecipe } from '../src/datasets/index.js';
-import { classificationReport } from '../src/metrics/index.js';
-import { autotune, parseDuration, type AutotuneSummary } from '../src/training/autotune.js';
-import { fineTune, type FineTuneOptions } from '../src/training/fine-tune.js';
-import { TextClassifier } from '../src/classifier.js';
+import { readExamples, stratifiedSplit, type Example } from '../../src/data/index.js';
+import { getRecipe } from '../../src/datasets/index.js';
+import { classificationReport } from '../../src/metrics/index.js';
+import { autotune, parseDuration, type AutotuneSummary } from '../../src/training/autotune.js';
+import { fineTune, type FineTuneOptions } from '../../src/training/fine-tune.js';
+import { TextClassifier } from '../../src/classifier.js';
+import { SHARED_DIR } from '../../tools/shared-dir.js';
+import { parseArgs } from '../lib/args.js';
 
-const SHARED = process.env.BERTFT_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
-const DATASETS = flag('--datasets', 'sst2-1k,trec,sms_spam,emotion,ag_news,sst2').split(',');
-const ROWS = flag('--rows', 'defaults,fasttext,grid,autotune').split(',');
-const SEEDS = flag('--seeds', '0,1,2').split(',').map(Number);
-const CAP = Number(flag('--cap', '4000'));
-const BUDGET = flag('--autotune', '5m');
-const JSON_FILE = resolve(flag('--json', 'bench/results/recipes.jsonl'));
+const args = parseArgs('node --import tsx bench/studies/recipes.ts [options]', {
+  '--datasets': { value: 'LIST', default: 'sst2-1k,trec,sms_spam,emotion,ag_news,sst2', help: 'data sets (recipes in datasets/; sst2-1k: the first 1,000 SST-2 sentences)' },
+  '--rows': { value: 'LIST', default: 'defaults,fasttext,grid,autotune', help: 'rows: defaults, fasttext, grid, autotune, before, fasttext-tuned' },
+  '--seeds': { value: 'LIST', default: '0,1,2', help: 'seeds of the defaults and fastText rows' },
+  '--cap': { value: 'N', default: '4000', help: 'first N training examples of the large sets; 0 = all' },
+  '--autotune': { value: 'DURATION', default: '5m', help: 'the autotune row\'s budget' },
+  '--json': { value: 'FILE', default: 'bench/results/recipes.jsonl', help: 'rows are appended here as they finish' },
+  '--grid': { value: 'LIST', help: "only these grid points, e.g. 'full lr 1e-4,frozen'" },
+  '--table': { flag: true, help: 'print the Markdown table of docs/recipes.md from --json, and stop' },
+});
+const DATASETS = args.list('--datasets');
+const ROWS = args.list('--rows');
+const SEEDS = args.numbers('--seeds');
+const CAP = args.number('--cap');
+const BUDGET = args.string('--autotune');
+const JSON_FILE = resolve(args.string('--json'));
 const WORK = join(tmpdir(), 'bertft-recipes');
 /** --grid 'full lr 1e-4,frozen': run only these grid points. */
-const GRID_ONLY = args.includes('--grid') ? flag('--grid', '').split(',') : undefined;
+const GRID_ONLY = args.has('--grid') ? args.list('--grid') : undefined;
 
 /** The fixed grid: full fine-tuning at three learning rates around the width rule, and the frozen default. */
 const GRID: Array<{ name: string; options: Partial<FineTuneOptions> }> = [
@@ -66,7 +75,7 @@ function loadSplit(name: string): Split {
   const recipeName = name === 'sst2-1k' ? 'sst2' : name;
   const recipe = getRecipe(recipeName);
   const local = recipe.local!;
-  const files = (s: 'train' | 'validation' | 'test') => local.splits[s]!.map((f) => join(SHARED, 'datasets', local.folder, f));
+  const files = (s: 'train' | 'validation' | 'test') => local.splits[s]!.map((f) => join(SHARED_DIR, 'datasets', local.folder, f));
   let train = readExamples(files('train'), local.read).examples;
   let dev: Example[];
   let test: Example[];
@@ -279,7 +288,7 @@ function table(): void {
   }
 }
 
-if (args.includes('--table')) {
+if (args.flag('--table')) {
   if (!existsSync(JSON_FILE)) throw new Error(`${JSON_FILE}: no results yet`);
   table();
 } else {

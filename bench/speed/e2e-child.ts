@@ -1,28 +1,26 @@
 /**
- * One end-to-end fine-tuning run in a process of its own, for bench/run.ts: the whole of
+ * One end-to-end fine-tuning run in a process of its own, for bench/speed/run.ts: the whole of
  * `bertft train` but the process start (reading, tokenizing, building the graphs, training,
  * evaluating when --validation is given, writing the folder), timed, with the process's peak
  * resident memory. Prints one JSON line: {wall_s, peak_rss_mb, steps, eval_accuracy?}.
  *
- *   node --import tsx bench/e2e-child.ts --model DIR --train FILE --output DIR
- *        [--validation FILE] [--lr 1e-4] [--threads N]
+ *   node --import tsx bench/speed/e2e-child.ts --model DIR --train FILE --output DIR
+ *        [--validation FILE] [--lr 1e-4]
  *
  * Its own process, so the peak RSS is that of a training run alone (as PyTorch's ru_maxrss in
- * bench/torch/bert_bench.py), not of whatever the benchmark ran before.
+ * bench/speed/torch/bert_bench.py), not of whatever the benchmark ran before.
  */
 import { readFileSync } from 'node:fs';
-import { fineTune } from '../src/training/fine-tune.js';
+import { fineTune } from '../../src/training/fine-tune.js';
+import { parseArgs } from '../lib/args.js';
 
-const argv = process.argv.slice(2);
-const opt = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
-const need = (name: string): string => {
-  const v = opt(name);
-  if (v === undefined) {
-    process.stderr.write(`bench/e2e-child.ts: ${name} is required\n`);
-    process.exit(2);
-  }
-  return v;
-};
+const args = parseArgs('node --import tsx bench/speed/e2e-child.ts --model DIR --train FILE --output DIR [options]', {
+  '--model': { value: 'DIR', help: 'model folder (its weights are ignored: init random); required' },
+  '--train': { value: 'FILE', help: 'training file; required' },
+  '--output': { value: 'DIR', help: 'output folder; required' },
+  '--validation': { value: 'FILE', help: 'evaluate on this file after the epoch (default: no evaluation)' },
+  '--lr': { value: 'X', default: '1e-4', help: "learning rate (the PyTorch side's)" },
+});
 
 /** VmHWM: the peak resident set of this process, in MiB. */
 function peakRssMb(): number {
@@ -32,16 +30,16 @@ function peakRssMb(): number {
 
 const t0 = performance.now();
 const results = await fineTune({
-  model: need('--model'),
-  train: need('--train'),
-  output: need('--output'),
-  ...(opt('--validation') ? { validation: opt('--validation') } : { validationSplit: 0 }),
+  model: args.string('--model'),
+  train: args.string('--train'),
+  output: args.string('--output'),
+  ...(args.has('--validation') ? { validation: args.string('--validation') } : { validationSplit: 0 }),
   init: 'random',
   epochs: 1,
   maxLength: 128,
   batchSize: 32,
   // The PyTorch side's learning rate and schedule; one epoch, so early stopping never acts.
-  learningRate: Number(opt('--lr') ?? '1e-4'),
+  learningRate: args.number('--lr'),
   earlyStoppingPatience: 0,
   seed: 0,
   engine: 'onnxruntime',

@@ -15,36 +15,49 @@
  * once and shared by dapt and dapt+dann (what `--domain-adaptation dapt[+dann]` does in one
  * command: continuePretraining, then fine-tuning from its output).
  *
- *   node --import tsx bench/domain-adaptation.ts [--tasks spam,sentiment] [--methods source-only,dapt,dann,coral,dapt+dann]
+ *   node --import tsx bench/studies/domain-adaptation.ts [--tasks spam,sentiment] [--methods source-only,dapt,dann,coral,dapt+dann]
  *        [--seeds 0,1,2] [--max-length 128] [--epochs 2] [--imdb-limit 4000] [--sst2-limit 10000]
  *        [--dapt-steps 300] [--coral-weight X] [--source-limit N (spam: random N training e-mails; 0 = all)] [--out out/domain-adaptation]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { stratifiedSplit } from '../src/data/split.js';
-import { Rng } from '../src/data/random.js';
-import { readExamples } from '../src/data/index.js';
-import { resolveRecipeSplit } from '../src/datasets/index.js';
-import { continuePretraining } from '../src/adaptation/dapt.js';
-import { fineTune } from '../src/training/fine-tune.js';
-import { TextClassifier } from '../src/classifier.js';
-import { resolveModelDir } from '../src/hub/index.js';
+import { stratifiedSplit } from '../../src/data/split.js';
+import { Rng } from '../../src/data/random.js';
+import { readExamples } from '../../src/data/index.js';
+import { resolveRecipeSplit } from '../../src/datasets/index.js';
+import { continuePretraining } from '../../src/adaptation/dapt.js';
+import { fineTune } from '../../src/training/fine-tune.js';
+import { TextClassifier } from '../../src/classifier.js';
+import { resolveModelDir } from '../../src/hub/index.js';
+import { SHARED_DIR } from '../../tools/shared-dir.js';
+import { parseArgs } from '../lib/args.js';
 
-const SHARED = process.env.BERTFT_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
-const args = process.argv.slice(2);
-const arg = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
-const tasks = arg('--tasks', 'spam,sentiment').split(',');
-const methods = arg('--methods', 'source-only,dapt,dann,coral,dapt+dann').split(',');
-const seeds = arg('--seeds', '0,1,2').split(',').map(Number);
-const maxLength = Number(arg('--max-length', '128'));
-const epochs = Number(arg('--epochs', '2'));
-const imdbLimit = Number(arg('--imdb-limit', '4000'));
-const sst2Limit = Number(arg('--sst2-limit', '10000'));
-const daptSteps = Number(arg('--dapt-steps', '300'));
-const sourceLimit = Number(arg('--source-limit', '0'));
-const coralWeight = args.includes('--coral-weight') ? Number(arg('--coral-weight', '')) : undefined;
-const out = resolve(arg('--out', 'out/domain-adaptation'));
-const model = await resolveModelDir(arg('--model', 'bert-tiny-en'));
+const args = parseArgs('node --import tsx bench/studies/domain-adaptation.ts [options]', {
+  '--tasks': { value: 'LIST', default: 'spam,sentiment', help: 'tasks: spam (SpamAssassin → SMS), sentiment (IMDB → SST-2)' },
+  '--methods': { value: 'LIST', default: 'source-only,dapt,dann,coral,dapt+dann', help: 'methods' },
+  '--seeds': { value: 'LIST', default: '0,1,2', help: 'seeds' },
+  '--max-length': { value: 'N', default: '128', help: 'max length in word pieces' },
+  '--epochs': { value: 'N', default: '2', help: 'fine-tuning epochs' },
+  '--imdb-limit': { value: 'N', default: '4000', help: 'sentiment: random IMDB training reviews (10 % for validation)' },
+  '--sst2-limit': { value: 'N', default: '10000', help: 'sentiment: SST-2 training sentences used as unlabelled target text' },
+  '--dapt-steps': { value: 'N', default: '300', help: 'continued pre-training steps' },
+  '--source-limit': { value: 'N', default: '0', help: 'spam: random N training e-mails; 0 = all' },
+  '--coral-weight': { value: 'X', help: "CORAL loss weight (default: fineTune's)" },
+  '--out': { value: 'DIR', default: 'out/domain-adaptation', help: 'output folder (results.json there is resumed)' },
+  '--model': { value: 'DIR|ID', default: 'bert-tiny-en', help: 'model folder or name' },
+});
+const tasks = args.list('--tasks');
+const methods = args.list('--methods');
+const seeds = args.numbers('--seeds');
+const maxLength = args.number('--max-length');
+const epochs = args.number('--epochs');
+const imdbLimit = args.number('--imdb-limit');
+const sst2Limit = args.number('--sst2-limit');
+const daptSteps = args.number('--dapt-steps');
+const sourceLimit = args.number('--source-limit');
+const coralWeight = args.has('--coral-weight') ? args.number('--coral-weight') : undefined;
+const out = resolve(args.string('--out'));
+const model = await resolveModelDir(args.string('--model'));
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 interface Row {
@@ -66,7 +79,7 @@ interface TaskData {
 async function spamTask(dir: string): Promise<TaskData> {
   const train = await resolveRecipeSplit('spam_assassin', 'train', { offline: true });
   const validation = await resolveRecipeSplit('spam_assassin', 'validation', { offline: true });
-  const rows: Row[] = readFileSync(join(SHARED, 'datasets', 'sms_spam', 'SMSSpamCollection'), 'utf8')
+  const rows: Row[] = readFileSync(join(SHARED_DIR, 'datasets', 'sms_spam', 'SMSSpamCollection'), 'utf8')
     .split('\n')
     .map((l) => l.replace(/\r$/, ''))
     .filter((l) => l.includes('\t'))
@@ -96,7 +109,7 @@ async function spamTask(dir: string): Promise<TaskData> {
 }
 
 async function sentimentTask(dir: string): Promise<TaskData> {
-  const imdb: Row[] = readFileSync(join(SHARED, 'datasets', 'imdb', 'train.jsonl'), 'utf8')
+  const imdb: Row[] = readFileSync(join(SHARED_DIR, 'datasets', 'imdb', 'train.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as { label: number; text: string })
@@ -110,7 +123,7 @@ async function sentimentTask(dir: string): Promise<TaskData> {
   writeFileSync(join(dir, 'source-train.tsv'), tsv(source.train));
   writeFileSync(join(dir, 'source-validation.tsv'), tsv(source.validation));
   const sst = (file: string): Row[] =>
-    readFileSync(join(SHARED, 'datasets', 'sst2', file), 'utf8')
+    readFileSync(join(SHARED_DIR, 'datasets', 'sst2', file), 'utf8')
       .split('\n')
       .filter((l) => l.includes('\t'))
       .map((l) => ({ text: l.slice(0, l.lastIndexOf('\t')), label: l.slice(l.lastIndexOf('\t') + 1).trim() }));

@@ -2,42 +2,44 @@
  * ms per BERT training step (forward, backward, gradient clipping, AdamW) on the TF.js engine,
  * at batch 32 × 128 tokens, for BERT-Tiny (and, with --mini, BERT-Mini) shapes with random weights.
  *
- *   node --import tsx bench/train-step.ts [--backend wasm|cpu|auto] [--steps N] [--mini] [--stock]
+ *   node --import tsx bench/speed/train-step.ts [--backend wasm|cpu|auto] [--steps N] [--mini] [--stock]
  *
  * --stock puts tfjs-backend-wasm's own kernels back (the "before" of src/engine/tfjs/wasm-kernels.ts, plus
  * our UnsortedSegmentSum, without which stock wasm cannot compute an embedding gradient);
  * on the wasm backend every line is then printed for the stock and for bertft's kernels.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initTfjs, type TfjsBackendChoice } from '../src/engine/tfjs/backend.js';
-import { TfjsOps } from '../src/engine/tfjs/ops.js';
-import { toTfjsParams } from '../src/engine/tfjs/params.js';
-import { AdamW } from '../src/engine/tfjs/adamw.js';
-import { trainStep } from '../src/engine/tfjs/train-step.js';
-import { batchToTensors } from '../src/engine/tfjs/inputs.js';
-import { registerFastWasmKernels, restoreStockWasmKernels } from '../src/engine/tfjs/wasm-kernels.js';
-import { unsortedSegmentSumKernel } from '../src/engine/tfjs/wasm-segment-sum.js';
-import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
-import { sequenceClassifierLogits } from '../src/models/classifier.js';
-import { softmaxCrossEntropy } from '../src/heads/losses.js';
-import type { BertConfig } from '../src/models/bert/config.js';
+import { initTfjs, type TfjsBackendChoice } from '../../src/engine/tfjs/backend.js';
+import { TfjsOps } from '../../src/engine/tfjs/ops.js';
+import { toTfjsParams } from '../../src/engine/tfjs/params.js';
+import { AdamW } from '../../src/engine/tfjs/adamw.js';
+import { trainStep } from '../../src/engine/tfjs/train-step.js';
+import { batchToTensors } from '../../src/engine/tfjs/inputs.js';
+import { registerFastWasmKernels, restoreStockWasmKernels } from '../../src/engine/tfjs/wasm-kernels.js';
+import { unsortedSegmentSumKernel } from '../../src/engine/tfjs/wasm-segment-sum.js';
+import { initBertWeights, initClassifier } from '../../src/models/bert/init.js';
+import { sequenceClassifierLogits } from '../../src/models/classifier.js';
+import { softmaxCrossEntropy } from '../../src/heads/losses.js';
+import type { BertConfig } from '../../src/models/bert/config.js';
+import { parseArgs } from '../lib/args.js';
 import { namedShape, SHAPES } from './shapes.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const backendChoice = flag('--backend', 'auto') as TfjsBackendChoice;
-const steps = Number(flag('--steps', '3'));
+const args = parseArgs('node --import tsx bench/speed/train-step.ts [options]', {
+  '--backend': { value: 'wasm|cpu|auto', default: 'auto', help: 'TF.js backend' },
+  '--steps': { value: 'N', default: '3', help: 'timed steps per shape' },
+  '--mini': { flag: true, help: 'also BERT-Mini' },
+  '--stock': { flag: true, help: "wasm: also time tfjs-backend-wasm's own kernels" },
+});
+const backendChoice = args.string('--backend') as TfjsBackendChoice;
+const steps = args.number('--steps');
 
 
 const shapes: [string, BertConfig][] = [[SHAPES.tiny.label, namedShape('tiny')]];
-if (args.includes('--mini')) shapes.push([SHAPES.mini.label, namedShape('mini')]);
+if (args.flag('--mini')) shapes.push([SHAPES.mini.label, namedShape('mini')]);
 
 const info = await initTfjs(backendChoice);
 console.log(`backend ${info.backend} (${info.provider}), threads ${info.threads}`);
-const kernelSets = info.backend === 'wasm' && args.includes('--stock') ? ['stock', 'bertft'] : [info.backend === 'wasm' ? 'bertft' : info.backend];
+const kernelSets = info.backend === 'wasm' && args.flag('--stock') ? ['stock', 'bertft'] : [info.backend === 'wasm' ? 'bertft' : info.backend];
 const B = 32;
 const S = 128;
 for (const kernels of kernelSets) {

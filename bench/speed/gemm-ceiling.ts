@@ -1,10 +1,10 @@
 /**
  * The matrix-product ceiling on this machine: one float32 product of each shape that dominates a
  * BERT-Mini or BERT-Base step, in onnxruntime (MLAS, what bertft's graphs run) and in PyTorch
- * (torch.matmul on Debian's OpenBLAS, what bench/run.ts compares with), taking turns shape by
+ * (torch.matmul on Debian's OpenBLAS, what bench/speed/run.ts compares with), taking turns shape by
  * shape and round by round so that a change in the machine's load hits both alike.
  *
- *   node --import tsx bench/gemm-ceiling.ts [--rounds 3] [--steps 9] [--threads 2] [--shapes 4096x256x1024,...]
+ *   node --import tsx bench/speed/gemm-ceiling.ts [--rounds 3] [--steps 9] [--threads 2] [--shapes 4096x256x1024,...]
  *
  * Why: Mini and Base steps spend 66–91 % of their operator time in products of these shapes
  * (onnxruntime's profiler), so the speed ratio a whole step can reach against PyTorch is bounded by
@@ -12,20 +12,25 @@
  * constant initializer (prepacked, as in inference graphs) and a Gemm of two graph inputs (as in
  * training graphs, where weights are fed each step). GFLOP/s = 2·M·K·N / time.
  */
-import { createSession, loadOrt } from '../src/engine/onnx/session.js';
-import { GraphBuilder } from '../src/engine/onnx/builder.js';
-import { ElemType } from '../src/engine/onnx/graph.js';
-import { toModelBytes } from '../src/engine/onnx/to-proto.js';
+import { createSession, loadOrt } from '../../src/engine/onnx/session.js';
+import { GraphBuilder } from '../../src/engine/onnx/builder.js';
+import { ElemType } from '../../src/engine/onnx/graph.js';
+import { toModelBytes } from '../../src/engine/onnx/to-proto.js';
+import { parseArgs } from '../lib/args.js';
 import { ensureTorch, runTorch } from './pytorch.js';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
-const rounds = Number(opt('--rounds', '3'));
-const steps = Number(opt('--steps', '9'));
-const threads = Number(opt('--threads', '2'));
+const args = parseArgs('node --import tsx bench/speed/gemm-ceiling.ts [options]', {
+  '--rounds': { value: 'N', default: '3', help: 'rounds over all shapes (onnxruntime and PyTorch take turns)' },
+  '--steps': { value: 'N', default: '9', help: 'timed products per shape and round' },
+  '--threads': { value: 'N', default: '2', help: 'intra-op threads on both sides' },
+  '--shapes': { value: 'MxKxN,...', default: '4096x256x256,4096x256x1024,4096x1024x256,1024x768x768,1024x768x3072,1024x3072x768', help: 'product shapes' },
+});
+const rounds = args.number('--rounds');
+const steps = args.number('--steps');
+const threads = args.number('--threads');
 /** Mini at 32×128 tokens (4096 rows) and Base at 8×128 (1024 rows): Q/K/V/O, FFN in, FFN out. */
-const shapes = opt('--shapes', '4096x256x256,4096x256x1024,4096x1024x256,1024x768x768,1024x768x3072,1024x3072x768')
-  .split(',')
+const shapes = args
+  .list('--shapes')
   .map((s) => s.split('x').map(Number) as [number, number, number]);
 
 const ort = await loadOrt();

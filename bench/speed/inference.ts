@@ -2,28 +2,30 @@
  * Forward-pass throughput (examples/s) of the TF.js engine against the onnxruntime runner, at
  * batch 32 × 128 tokens, for BERT-Tiny/Mini/Small shapes with random weights (mean pooling).
  *
- *   node --import tsx bench/inference.ts [--backend wasm|cpu] [--seconds 3] [--only tiny,mini,small] [--no-tfjs]
+ *   node --import tsx bench/speed/inference.ts [--backend wasm|cpu] [--seconds 3] [--only tiny,mini,small] [--no-tfjs]
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initTfjs, type TfjsBackendChoice } from '../src/engine/tfjs/backend.js';
-import { batchToTensors } from '../src/engine/tfjs/inputs.js';
-import { TfjsOps } from '../src/engine/tfjs/ops.js';
-import { disposeParams, toTfjsParams } from '../src/engine/tfjs/params.js';
-import { OnnxEncoderRunner } from '../src/engine/onnx/runner.js';
-import { bertForward, pool } from '../src/models/bert/bert.js';
-import type { BertConfig } from '../src/models/bert/config.js';
+import { initTfjs, type TfjsBackendChoice } from '../../src/engine/tfjs/backend.js';
+import { batchToTensors } from '../../src/engine/tfjs/inputs.js';
+import { TfjsOps } from '../../src/engine/tfjs/ops.js';
+import { disposeParams, toTfjsParams } from '../../src/engine/tfjs/params.js';
+import { OnnxEncoderRunner } from '../../src/engine/onnx/runner.js';
+import { bertForward, pool } from '../../src/models/bert/bert.js';
+import type { BertConfig } from '../../src/models/bert/config.js';
+import { parseArgs } from '../lib/args.js';
 import { namedShape, SHAPES as SHAPE_TABLE } from './shapes.js';
-import { initBertWeights } from '../src/models/bert/init.js';
+import { initBertWeights } from '../../src/models/bert/init.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const backend = flag('--backend', 'wasm') as TfjsBackendChoice;
-const minSeconds = Number(flag('--seconds', '3'));
-const only = new Set(flag('--only', 'tiny,mini,small').split(','));
-const withTfjs = !args.includes('--no-tfjs');
+const args = parseArgs('node --import tsx bench/speed/inference.ts [options]', {
+  '--backend': { value: 'wasm|cpu', default: 'wasm', help: 'TF.js backend' },
+  '--seconds': { value: 'S', default: '3', help: 'minimum timed seconds per engine and shape' },
+  '--only': { value: 'LIST', default: 'tiny,mini,small', help: 'shapes' },
+  '--no-tfjs': { flag: true, help: 'onnxruntime only' },
+});
+const backend = args.string('--backend') as TfjsBackendChoice;
+const minSeconds = args.number('--seconds');
+const only = new Set(args.list('--only'));
+const withTfjs = !args.flag('--no-tfjs');
 
 
 const SHAPES: [string, string, BertConfig][] = [

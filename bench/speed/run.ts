@@ -5,13 +5,13 @@
  *   2. inference (feature extraction) examples/s, same shapes;
  *   3. end-to-end fine-tuning on 8,000 SST-2 sentences (1 epoch, max length 128, random init), Tiny
  *      and Mini (--e2e-shapes): wall time of training alone, of training + evaluation on the 872
- *      dev sentences, and the peak resident memory of each side's process (bench/e2e-child.ts runs
+ *      dev sentences, and the peak resident memory of each side's process (bench/speed/e2e-child.ts runs
  *      bertft's in a process of its own);
- *   4. masked-LM pre-training tokens/s, batch 128 × 128, BERT-Tiny and Mini shapes (bench/mlm.ts: the
+ *   4. masked-LM pre-training tokens/s, batch 128 × 128, BERT-Tiny and Mini shapes (bench/speed/mlm.ts: the
  *      same masked batches on both sides, 15% masking, head on the masked rows only, dropout 0,
  *      AdamW + clipping; the step alone is timed, masking is done beforehand).
  * Each bertft engine is printed with its ratio to PyTorch (≥ 1 means bertft is faster). Throughputs
- * are the median step after two warm-up steps on both sides (bench/torch/bert_bench.py does the same).
+ * are the median step after two warm-up steps on both sides (bench/speed/torch/bert_bench.py does the same).
  *
  *   npm run bench [-- --shapes tiny,mini --tfjs-shapes tiny --skip-e2e --e2e-shapes tiny,mini --steps 5]
  *                 [--base-batch 8] [--mlm-shapes tiny,mini --mlm-batch 128 --threads N]
@@ -22,41 +22,47 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { initTfjs } from '../src/engine/tfjs/backend.js';
-import { createForwardRunner, type EngineChoice } from '../src/inference/forward.js';
-import type { BertConfig } from '../src/models/bert/config.js';
+import { initTfjs } from '../../src/engine/tfjs/backend.js';
+import { createForwardRunner, type EngineChoice } from '../../src/inference/forward.js';
+import type { BertConfig } from '../../src/models/bert/config.js';
 import { namedShape } from './shapes.js';
-import { initBertWeights, initClassifier } from '../src/models/bert/init.js';
-import type { ClassifierEngine } from '../src/training/engine.js';
-import { TfjsClassifierEngine } from '../src/training/tfjs-engine.js';
-import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
-import type { HostTensor } from '../src/models/host-tensor.js';
-import { rawFromBertConfig, writeConfig } from '../src/checkpoint/config.js';
-import { saveBertWeights } from '../src/checkpoint/bert-weights.js';
-import { readExamples } from '../src/data/index.js';
+import { initBertWeights, initClassifier } from '../../src/models/bert/init.js';
+import type { ClassifierEngine } from '../../src/training/engine.js';
+import { TfjsClassifierEngine } from '../../src/training/tfjs-engine.js';
+import { OnnxClassifierEngine } from '../../src/engine/onnx/training/onnx-engine.js';
+import type { HostTensor } from '../../src/models/host-tensor.js';
+import { rawFromBertConfig, writeConfig } from '../../src/checkpoint/config.js';
+import { saveBertWeights } from '../../src/checkpoint/bert-weights.js';
+import { readExamples } from '../../src/data/index.js';
+import { SHARED_DIR } from '../../tools/shared-dir.js';
+import { parseArgs } from '../lib/args.js';
 import { ensureTorch, runTorch, writeE2eIds } from './pytorch.js';
 import { bertftMlmThroughput, mlmBatches, writeMlmBatches, type MlmThroughput } from './mlm.js';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
-if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write('npm run bench [-- --shapes tiny,mini,small[,base] --tfjs-shapes tiny,mini --skip-e2e --e2e-shapes tiny,mini --steps 5 --base-batch 8 --mlm-shapes tiny,mini --mlm-batch 128 --threads N]\n' +
-    '  a list set to "none" skips its rows; see the comment at the top of bench/run.ts and docs/benchmarks.md\n');
-  process.exit(0);
-}
-const list = (v: string) => v.split(',').filter((s) => s !== '' && s !== 'none');
-const shapes = list(opt('--shapes', 'tiny,mini,small'));
-const steps = Number(opt('--steps', '5'));
+const args = parseArgs('npm run bench [-- options]   (node --import tsx bench/speed/run.ts [options])', {
+  '--shapes': { value: 'LIST', default: 'tiny,mini,small', help: 'fine-tuning and inference rows (add base for BERT-Base); none skips them' },
+  '--tfjs-shapes': { value: 'LIST', default: 'tiny,mini', help: 'shapes the TF.js engine is timed on' },
+  '--steps': { value: 'N', default: '5', help: 'timed steps per row' },
+  '--base-batch': { value: 'N', default: '8', help: "BERT-Base rows' batch size" },
+  '--e2e-shapes': { value: 'LIST', default: 'tiny,mini', help: 'end-to-end fine-tuning rows (8,000 SST-2 sentences)' },
+  '--skip-e2e': { flag: true, help: 'no end-to-end rows' },
+  '--mlm-shapes': { value: 'LIST', default: 'tiny,mini', help: 'masked-LM pre-training rows' },
+  '--mlm-batch': { value: 'N', default: '128', help: 'masked-LM batch size' },
+  '--threads': { value: 'N', default: String(availableParallelism()), help: 'masked-LM rows: intra-op threads of onnxruntime and PyTorch alike; default: every core' },
+});
+// A list set to "none" skips its rows (see the comment at the top and docs/benchmarks.md).
+const list = (name: string) => args.list(name).filter((s) => s !== 'none');
+const shapes = list('--shapes');
+const steps = args.number('--steps');
 // TF.js (wasm) needs minutes per BERT-Small step; by default it is timed on the two smaller shapes only.
-const tfjsShapes = list(opt('--tfjs-shapes', 'tiny,mini'));
+const tfjsShapes = list('--tfjs-shapes');
 // Masked-LM pre-training at `bertft pretrain`'s default batch (128 × 128).
-const mlmShapes = list(opt('--mlm-shapes', 'tiny,mini'));
-const mlmBatch = Number(opt('--mlm-batch', '128'));
-const threads = Number(opt('--threads', String(availableParallelism())));
-const e2eShapes = argv.includes('--skip-e2e') ? [] : list(opt('--e2e-shapes', 'tiny,mini'));
+const mlmShapes = list('--mlm-shapes');
+const mlmBatch = args.number('--mlm-batch');
+const threads = args.number('--threads');
+const e2eShapes = args.flag('--skip-e2e') ? [] : list('--e2e-shapes');
 // BERT-Base needs seconds per step on two cores: its rows use a smaller batch (same on both sides).
-const batchOf = (shape: string) => (shape === 'base' ? Number(opt('--base-batch', '8')) : 32);
-const SHARED = process.env.BERTFT_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
+const batchOf = (shape: string) => (shape === 'base' ? args.number('--base-batch') : 32);
 
 
 function randomBatch(B: number, S: number) {
@@ -69,7 +75,7 @@ function onnxEngine(cfg: BertConfig, weights: Map<string, HostTensor>): Classifi
   return new OnnxClassifierEngine({ config: cfg, weights, pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 });
 }
 
-/** Median step time after two warm-up steps, as bench/torch/bert_bench.py measures PyTorch. */
+/** Median step time after two warm-up steps, as bench/speed/torch/bert_bench.py measures PyTorch. */
 function median(times: number[]): number {
   return [...times].sort((x, y) => x - y)[Math.floor(times.length / 2)]!;
 }
@@ -162,11 +168,11 @@ async function randomModelDir(name: string, tokenizerDir: string): Promise<strin
   return dir;
 }
 
-/** bench/e2e-child.ts in a fresh process: {wall_s, peak_rss_mb, steps, eval_accuracy?}. */
+/** bench/speed/e2e-child.ts in a fresh process: {wall_s, peak_rss_mb, steps, eval_accuracy?}. */
 function bertftE2e(args: string[]): Record<string, number> {
   const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'e2e-child.ts'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
-  if (r.status !== 0 || !line) throw new Error(`bench/e2e-child.ts ${args.join(' ')} failed (exit ${r.status}): ${r.stdout.slice(-300)}`);
+  if (r.status !== 0 || !line) throw new Error(`bench/speed/e2e-child.ts ${args.join(' ')} failed (exit ${r.status}): ${r.stdout.slice(-300)}`);
   return JSON.parse(line) as Record<string, number>;
 }
 
@@ -175,9 +181,9 @@ if (e2eShapes.length > 0) {
   // 8,000 SST-2 sentences (and the 872 dev sentences), tokenized by bertft's tokenizer for PyTorch.
   const dir = resolve('out/bench');
   mkdirSync(dir, { recursive: true });
-  const tokenizerDir = join(SHARED, 'models', 'bert-tiny-imdb-mlm');
-  const examples = readExamples(join(SHARED, 'datasets', 'sst2', 'sentiment-train.tsv')).examples.slice(0, 8000);
-  const devFile = join(SHARED, 'datasets', 'sst2', 'sentiment-dev.tsv');
+  const tokenizerDir = join(SHARED_DIR, 'models', 'bert-tiny-imdb-mlm');
+  const examples = readExamples(join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-train.tsv')).examples.slice(0, 8000);
+  const devFile = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-dev.tsv');
   const dev = readExamples(devFile).examples;
   const trainFile = join(dir, 'sst2-8k.tsv');
   writeFileSync(trainFile, examples.map((e) => `${e.text}\t${e.label}`).join('\n') + '\n');

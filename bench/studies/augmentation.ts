@@ -17,30 +17,40 @@
  * `--epochs 1 --copies 1` runs none (1 epoch), none-2x (2 epochs: the augmented runs' step count),
  * eda:0.1,1 and mlm:0.15,1 instead.
  *
- *   node --import tsx bench/augmentation.ts [--sizes 500,1000,all] [--seeds 0,1,2]
+ *   node --import tsx bench/studies/augmentation.ts [--sizes 500,1000,all] [--seeds 0,1,2]
  *        [--runs none,none-5x,eda,mlm] [--recipe pinned|defaults] [--epochs N --copies N]
  *        [--model DIR] [--out DIR] [--json FILE]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fineTune, type FineTuneOptions } from '../src/training/fine-tune.js';
+import { fineTune, type FineTuneOptions } from '../../src/training/fine-tune.js';
+import { REPO_ROOT, SHARED_DIR } from '../../tools/shared-dir.js';
+import { parseArgs } from '../lib/args.js';
 
-const SHARED = process.env.BERTFT_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
-const TRAIN = join(SHARED, 'datasets', 'sst2', 'sentiment-train.tsv');
-const DEV = join(SHARED, 'datasets', 'sst2', 'sentiment-dev.tsv');
-const args = process.argv.slice(2);
-const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const model = arg('--model') ?? resolve(import.meta.dirname, '..', 'models', 'bert-tiny-en');
-const sizes = (arg('--sizes') ?? '500,1000').split(',');
-const seeds = (arg('--seeds') ?? '0,1,2').split(',').map(Number);
-const pick = arg('--runs')?.split(',');
-const outRoot = resolve(arg('--out') ?? 'out/augmentation');
+const TRAIN = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-train.tsv');
+const DEV = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-dev.tsv');
+const args = parseArgs('node --import tsx bench/studies/augmentation.ts [options]', {
+  '--model': { value: 'DIR', help: 'the model to fine-tune (default: the embedded models/bert-tiny-en)' },
+  '--sizes': { value: 'LIST', default: '500,1000', help: 'training-set sizes: numbers of sentences, or all' },
+  '--seeds': { value: 'LIST', default: '0,1,2', help: 'seeds (augmentation and training)' },
+  '--runs': { value: 'LIST', help: 'which runs (default: all of none, none-5x, eda, mlm, or their --copies variants)' },
+  '--out': { value: 'DIR', default: 'out/augmentation', help: 'output folder' },
+  '--recipe': { value: 'pinned|defaults', default: 'pinned', help: "the fixed recipe written out here, or bertft train's defaults" },
+  '--epochs': { value: 'N', default: '3', help: 'epochs of the base runs' },
+  '--copies': { value: 'N', help: 'augmented copies per example (default 4, with none-5x)' },
+  '--json': { value: 'FILE', help: 'also write the table as JSON' },
+});
+const model = args.has('--model') ? args.string('--model') : resolve(REPO_ROOT, 'models', 'bert-tiny-en');
+const sizes = args.list('--sizes');
+const seeds = args.numbers('--seeds');
+const pick = args.has('--runs') ? args.list('--runs') : undefined;
+const outRoot = resolve(args.string('--out'));
 
-const defaults = arg('--recipe') === 'defaults';
+const defaults = args.string('--recipe') === 'defaults';
 const recipe: Partial<FineTuneOptions> = defaults ? {} : { strategy: 'full', learningRate: 1e-4, batchSize: 32, warmupRatio: 0.1, earlyStoppingPatience: 0, maxLength: 128 };
 const epochs = (n: number): Partial<FineTuneOptions> => (defaults ? {} : { epochs: n });
-const baseEpochs = Number(arg('--epochs') ?? 3);
-const copies = arg('--copies');
+const baseEpochs = args.number('--epochs');
+const copies = args.optional('--copies');
 const k = copies === undefined ? 5 : Number(copies) + 1;
 const runs: Array<{ name: string; options: Partial<FineTuneOptions> }> = [
   { name: 'none', options: epochs(baseEpochs) },
@@ -92,7 +102,8 @@ for (const size of sizes) {
     rows.push(`| ${size} | ${run.name} | ${fmt(sl)} | ${fmt(sb)} | ${last.map((a) => a.toFixed(4)).join(', ')} | ${examples} | ${ran.join(', ')} | ${(secs.reduce((a, b) => a + b, 0) / secs.length).toFixed(0)} |`);
     process.stdout.write(rows.at(-1) + '\n');
     writeFileSync(join(outRoot, 'table.md'), rows.join('\n') + '\n');
-    if (arg('--json')) writeFileSync(arg('--json')!, JSON.stringify(table, null, 2) + '\n');
+    const json = args.optional('--json');
+    if (json) writeFileSync(json, JSON.stringify(table, null, 2) + '\n');
   }
 }
 process.stdout.write('\n' + rows.join('\n') + '\n');

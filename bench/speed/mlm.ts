@@ -1,6 +1,6 @@
 /**
  * Masked-LM pre-training throughput, bertft (onnxruntime) vs an equivalent PyTorch loop
- * (bench/torch/bert_bench.py `mlm`). bench/run.ts prints the rows; this file holds the pieces:
+ * (bench/speed/torch/bert_bench.py `mlm`). bench/speed/run.ts prints the rows; this file holds the pieces:
  *
  *   - mlmBatches: random ids in [1000, 30000) framed by [CLS]/[SEP] (bert-base-uncased ids), masked by
  *     bertft's own maskBatch (15% of tokens, 80/10/10), one fresh batch per warm-up and timed step;
@@ -15,14 +15,14 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Rng } from '../src/data/random.js';
-import { OnnxClassifierEngine } from '../src/engine/onnx/training/onnx-engine.js';
-import type { TrainBatch } from '../src/engine/types.js';
-import { initMaskedLmHead } from '../src/heads/masked-lm.js';
-import type { BertConfig } from '../src/models/bert/config.js';
-import { initBertWeights } from '../src/models/bert/init.js';
-import { maskBatch, maskSeed, type MaskingOptions } from '../src/pretraining/masking.js';
-import { decays } from '../src/training/schedule.js';
+import { Rng } from '../../src/data/random.js';
+import { OnnxClassifierEngine } from '../../src/engine/onnx/training/onnx-engine.js';
+import type { TrainBatch } from '../../src/engine/types.js';
+import { initMaskedLmHead } from '../../src/heads/masked-lm.js';
+import type { BertConfig } from '../../src/models/bert/config.js';
+import { initBertWeights } from '../../src/models/bert/init.js';
+import { maskBatch, maskSeed, type MaskingOptions } from '../../src/pretraining/masking.js';
+import { decays } from '../../src/training/schedule.js';
 
 /** bert-base-uncased's special ids. */
 const PAD = 0;
@@ -67,7 +67,7 @@ export interface MlmThroughput {
 
 /**
  * bertft's masked-LM step on onnxruntime: `warmup` untimed steps (graph build, session, buffers),
- * then one timed step per remaining batch; the median step, as bench/run.ts and bert_bench.py measure.
+ * then one timed step per remaining batch; the median step, as bench/speed/run.ts and bert_bench.py measure.
  */
 export async function bertftMlmThroughput(
   cfg: BertConfig,

@@ -8,7 +8,7 @@
  * Without --model the server wraps a fake model that sleeps --delay-ms per call plus --per-text-ms
  * per text (a stand-in for the forward pass); with --model DIR it serves a trained classifier folder.
  *
- *   node --import tsx bench/serve-load.ts [--model DIR] [--engine auto|tfjs|onnxruntime] [--backend wasm|cpu|...] [--clients 32] [--seconds 10]
+ *   node --import tsx bench/speed/serve-load.ts [--model DIR] [--engine auto|tfjs|onnxruntime] [--backend wasm|cpu|...] [--clients 32] [--seconds 10]
  *       [--malformed 0.1] [--texts-per-request 4] [--delay-ms 5] [--per-text-ms 0.1]
  *       [--max-batch-size 32] [--max-wait-ms 5] [--same-process]
  *
@@ -19,32 +19,43 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { Prediction } from '../src/classifier.js';
-import { Rng } from '../src/data/random.js';
-import type { TfjsBackendChoice } from '../src/engine/tfjs/backend.js';
-import type { EngineChoice } from '../src/inference/forward.js';
-import { createClassificationServer } from '../src/serve/server.js';
-import { servedModelFromClassifier, type ServedModel } from '../src/serve/served-model.js';
+import type { Prediction } from '../../src/classifier.js';
+import { Rng } from '../../src/data/random.js';
+import type { TfjsBackendChoice } from '../../src/engine/tfjs/backend.js';
+import type { EngineChoice } from '../../src/inference/forward.js';
+import { createClassificationServer } from '../../src/serve/server.js';
+import { servedModelFromClassifier, type ServedModel } from '../../src/serve/served-model.js';
+import { parseArgs } from '../lib/args.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
-};
-const modelDir = args.includes('--model') ? flag('--model', '') : undefined;
-const backend = flag('--backend', 'auto') as TfjsBackendChoice;
-const engine = flag('--engine', 'auto') as EngineChoice;
-const clients = Number(flag('--clients', '32'));
-const seconds = Number(flag('--seconds', '10'));
-const malformedShare = Number(flag('--malformed', '0.1'));
-const maxTextsPerRequest = Number(flag('--texts-per-request', '4'));
-const delayMs = Number(flag('--delay-ms', '5'));
-const perTextMs = Number(flag('--per-text-ms', '0.1'));
-const maxBatchSize = Number(flag('--max-batch-size', '32'));
-const maxWaitMs = Number(flag('--max-wait-ms', '5'));
-const sameProcess = args.includes('--same-process');
+const args = parseArgs('node --import tsx bench/speed/serve-load.ts [options]', {
+  '--model': { value: 'DIR', help: 'serve this classifier folder (default: a fake model that sleeps)' },
+  '--engine': { value: 'auto|tfjs|onnxruntime', default: 'auto', help: 'engine of --model' },
+  '--backend': { value: 'wasm|cpu|...', default: 'auto', help: 'TF.js backend of --model' },
+  '--clients': { value: 'N', default: '32', help: 'concurrent keep-alive clients' },
+  '--seconds': { value: 'S', default: '10', help: 'how long to drive the server' },
+  '--malformed': { value: 'SHARE', default: '0.1', help: 'share of malformed requests' },
+  '--texts-per-request': { value: 'N', default: '4', help: 'at most N texts per request' },
+  '--delay-ms': { value: 'MS', default: '5', help: 'fake model: milliseconds per call' },
+  '--per-text-ms': { value: 'MS', default: '0.1', help: 'fake model: milliseconds per text' },
+  '--max-batch-size': { value: 'N', default: '32', help: "the server's micro-batch size" },
+  '--max-wait-ms': { value: 'MS', default: '5', help: "the server's micro-batch wait" },
+  '--same-process': { flag: true, help: 'clients in this process, not a child' },
+  '--drive': { value: 'PORT', help: 'internal: this is the child that drives the server on PORT' },
+});
+const modelDir = args.optional('--model');
+const backend = args.string('--backend') as TfjsBackendChoice;
+const engine = args.string('--engine') as EngineChoice;
+const clients = args.number('--clients');
+const seconds = args.number('--seconds');
+const malformedShare = args.number('--malformed');
+const maxTextsPerRequest = args.number('--texts-per-request');
+const delayMs = args.number('--delay-ms');
+const perTextMs = args.number('--per-text-ms');
+const maxBatchSize = args.number('--max-batch-size');
+const maxWaitMs = args.number('--max-wait-ms');
+const sameProcess = args.flag('--same-process');
 /** Set in the child process that generates the load. */
-const drivePort = args.includes('--drive') ? Number(flag('--drive', '')) : undefined;
+const drivePort = args.has('--drive') ? args.number('--drive') : undefined;
 
 const SENTENCES = [
   'a gripping, beautifully shot film',
@@ -80,8 +91,8 @@ function fakeModel(): ServedModel {
  * served texts/s can be read against what the engine alone does.
  */
 async function realModel(dir: string): Promise<{ model: ServedModel; dispose(): Promise<void>; note: string }> {
-  const { TextClassifier } = await import('../src/classifier.js');
-  const { activeTfjsBackend } = await import('../src/engine/tfjs/backend.js');
+  const { TextClassifier } = await import('../../src/classifier.js');
+  const { activeTfjsBackend } = await import('../../src/engine/tfjs/backend.js');
   const classifier = await TextClassifier.fromPretrained(dir, { backend, engine, offline: true });
   const batch = Array.from({ length: maxBatchSize }, (_, i) => `${SENTENCES[i % SENTENCES.length]} #${i}`);
   await classifier.predict(batch, { batchSize: maxBatchSize });
@@ -215,7 +226,7 @@ async function drive(port: number): Promise<DriveResult> {
 /** Runs the load from a child process (the default), so client work does not compete with the server's thread. */
 function driveFromChild(port: number): Promise<DriveResult> {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, [...process.execArgv, self, ...args, '--drive', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, self, ...process.argv.slice(2), '--drive', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   return new Promise((resolve, reject) => {

@@ -4,8 +4,8 @@
  * ours on the threaded wasm build (measured in a child process, since threads must be chosen
  * before the wasm backend starts).
  *
- *   node --import tsx bench/matmul.ts            full table (about two minutes on 2 cores)
- *   node --import tsx bench/matmul.ts --quick    BERT-Tiny rows only, no cpu column
+ *   node --import tsx bench/speed/matmul.ts            full table (about two minutes on 2 cores)
+ *   node --import tsx bench/speed/matmul.ts --quick    BERT-Tiny rows only, no cpu column
  *
  * Timing: inputs are made once; each measurement runs one warm-up call, then timed calls until
  * at least 5 calls and 0.5 s (or 3 calls once a call takes over 0.5 s), and reports the median.
@@ -17,8 +17,14 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerFastWasmKernels, restoreStockWasmKernels } from '../src/engine/tfjs/wasm-kernels.js';
-import { enableWasmThreads, wasmThreadCount } from '../src/engine/tfjs/wasm-threads.js';
+import { parseArgs } from '../lib/args.js';
+import { registerFastWasmKernels, restoreStockWasmKernels } from '../../src/engine/tfjs/wasm-kernels.js';
+import { enableWasmThreads, wasmThreadCount } from '../../src/engine/tfjs/wasm-threads.js';
+
+const args = parseArgs('node --import tsx bench/speed/matmul.ts [--quick]', {
+  '--quick': { flag: true, help: 'BERT-Tiny rows only, no cpu column' },
+  '--child-threads': { flag: true, help: 'internal: time the shapes named after it on the threaded wasm build, print JSON' },
+});
 
 interface Shape {
   name: string;
@@ -116,7 +122,7 @@ function cell(value: number | undefined, width = 9): string {
 }
 
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
+  const quick = args.flag('--quick');
   const shapes = SHAPES.filter((s) => !quick || !s.mini);
   const rows = new Map<string, { cpu?: number; stock?: number; fast?: number }>();
   for (const s of shapes) rows.set(s.name, {});
@@ -154,6 +160,5 @@ async function main(): Promise<void> {
   if (typeof threaded === 'string') console.log(`(no threaded column: ${threaded})`);
 }
 
-const childIndex = process.argv.indexOf('--child-threads');
-if (childIndex >= 0) await childThreads(process.argv.slice(childIndex + 1));
+if (args.flag('--child-threads')) await childThreads(args.positional);
 else await main();
