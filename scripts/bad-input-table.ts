@@ -6,10 +6,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT as ROOT, SHARED_DIR as SHARED } from '../tools/shared-dir.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const SHARED = process.env.BERTFT_SHARED ?? resolve(ROOT, '..', 'shared');
 const MODEL = join(SHARED, 'models', 'bert-tiny-imdb-mlm');
 const dir = mkdtempSync(join(tmpdir(), 'bertft-bad-'));
 const csv = join(dir, 'data.csv');

@@ -1,6 +1,6 @@
 /**
  * Draws the transfer-learning curves (dev accuracy per epoch of every run) from the
- * training_results.json files that bench/transfer.ts wrote:
+ * training_results.json files that bench/studies/transfer.ts wrote:
  *   node --import tsx scripts/learning-curves.ts [--title T] out/transfer [more run folders] > docs/images/x.svg
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

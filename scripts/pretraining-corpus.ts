@@ -12,9 +12,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SHARED_DIR } from '../tools/shared-dir.js';
 
-const shared = process.env.BERTFT_SHARED ?? join(import.meta.dirname, '..', '..', 'shared');
-const data = (...p: string[]) => join(shared, 'datasets', ...p);
+const data = (...p: string[]) => join(SHARED_DIR, 'datasets', ...p);
 const out = process.argv[2] ?? 'corpus';
 const HELDOUT = 500;
 

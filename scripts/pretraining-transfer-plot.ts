@@ -1,6 +1,6 @@
 /**
  * Draws SST-2 dev accuracy (1,000 training sentences, full fine-tuning and frozen features) against
- * the pre-training tokens the model had seen, from bench/pretrained-transfer.ts --json outputs of a
+ * the pre-training tokens the model had seen, from bench/studies/pretrained-transfer.ts --json outputs of a
  * run's snapshots (folders named tokens-<N>M) and of the from-scratch baseline.
  *
  *   node --import tsx scripts/pretraining-transfer-plot.ts <scratch.json> <out.svg> <snapshots.json>...

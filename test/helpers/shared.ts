@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test, type TestOptions } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT, SHARED_DIR } from '../../tools/shared-dir.js';
 
-/** Repository root (this file is test/helpers/shared.ts). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Repository root. */
+export { REPO_ROOT };
 
 /**
  * The embedded default model (models/bert-tiny-en: BERT-Tiny shape, bert-base-uncased vocabulary,
@@ -18,9 +18,9 @@ export const EMBEDDED_MODEL_DIR = join(REPO_ROOT, 'models', 'bert-tiny-en');
 
 /**
  * The read-only shared/ folder beside the checkout (models, data sets, tokenizer files).
- * CI clones the repo with shared/ next to it; BERTFT_SHARED overrides.
+ * CI clones the repo with shared/ next to it; BERTFT_SHARED overrides (the lookup: tools/shared-dir.ts).
  */
-export const SHARED = process.env.BERTFT_SHARED ?? resolve(REPO_ROOT, '..', 'shared');
+export const SHARED = SHARED_DIR;
 
 /** Whether shared/ is there. */
 export const HAS_SHARED = existsSync(SHARED);

@@ -1,0 +1,36 @@
+/** config.json's classifier part: one reader with one set of fallbacks, and the writer it inverts. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bertftSection, classifierRawConfig, readClassifierConfig } from '../../src/checkpoint/classifier-config.js';
+import type { BertConfig } from '../../src/models/bert/config.js';
+
+const CFG: BertConfig = {
+  vocabSize: 50,
+  hiddenSize: 16,
+  numHiddenLayers: 2,
+  numAttentionHeads: 2,
+  intermediateSize: 32,
+  hiddenAct: 'gelu',
+  hiddenDropoutProb: 0.1,
+  attentionProbsDropoutProb: 0.1,
+  maxPositionEmbeddings: 64,
+  typeVocabSize: 2,
+  layerNormEps: 1e-12,
+  padTokenId: 0,
+  initializerRange: 0.02,
+};
+
+test('without a bertft section: HF labels or LABEL_i, problem by width, pooler pooling, else cls without pooler weights', () => {
+  const hf = readClassifierConfig({ id2label: { 0: 'neg', 1: 'pos' } }, { config: CFG, hasPooler: true, numLabels: 2 });
+  assert.deepEqual(hf, { labels: ['neg', 'pos'], problem: 'single_label_classification', pooling: 'pooler', maxLength: 64, threshold: 0.5 });
+  const noPooler = readClassifierConfig({}, { config: CFG, hasPooler: false, numLabels: 1 });
+  assert.deepEqual(noPooler, { labels: ['LABEL_0'], problem: 'regression', pooling: 'cls', maxLength: 64, threshold: 0.5 });
+});
+
+test('what the writer records is what the reader returns', () => {
+  const bertft = { pooling: 'mean' as const, max_length: 32, threshold: 0.3, strategy: 'frozen', class_weights: [2, 0.5, 1] };
+  const raw = classifierRawConfig({ config: CFG, baseRaw: {}, labels: ['a', 'b', 'c'], problem: 'multi_label_classification', bertft });
+  const read = readClassifierConfig(raw, { config: CFG, hasPooler: false, numLabels: 3 });
+  assert.deepEqual(read, { labels: ['a', 'b', 'c'], problem: 'multi_label_classification', pooling: 'mean', maxLength: 32, threshold: 0.3, strategy: 'frozen', classWeights: [2, 0.5, 1] });
+  assert.deepEqual(bertftSection(read), bertft);
+});

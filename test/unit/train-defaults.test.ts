@@ -1,0 +1,22 @@
+/** `bertft train`'s defaults are TRAIN_DEFAULTS: the values its options start with and what its help says. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildProgram } from '../../src/cli/main.js';
+import { trainOptionsFrom } from '../../src/cli/commands/train.js';
+import { defaultEpochs, defaultLearningRate, defaultPooling, defaultWarmupRatio, TRAIN_DEFAULTS } from '../../src/training/defaults.js';
+
+test('the train command starts from TRAIN_DEFAULTS', () => {
+  const cmd = buildProgram().commands.find((c) => c.name() === 'train')!;
+  const o = trainOptionsFrom(cmd.opts() as never);
+  const d = TRAIN_DEFAULTS;
+  assert.deepEqual(
+    [o.model, o.output, o.strategy, o.batchSize, o.gradientAccumulation, o.weightDecay, o.maxGradNorm, o.seed, o.threshold, o.validationSplit, o.checkpointMinutes, o.engine, o.backend, o.device],
+    [d.model, d.output, d.strategy, d.batchSize, d.gradientAccumulation, d.weightDecay, d.maxGradNorm, d.seed, d.threshold, d.validationSplit, d.checkpointMinutes, d.engine, d.backend, d.device],
+  );
+  const help = cmd.helpInformation().replace(/\s+/g, ' ');
+  for (const s of [{ kind: 'full' } as const, { kind: 'frozen' } as const]) {
+    assert.ok(help.includes(String(defaultEpochs(s))) && help.includes(String(defaultWarmupRatio(s))) && help.includes(defaultPooling(s)));
+    assert.ok(help.includes(defaultLearningRate(s, 128).toExponential()));
+  }
+  assert.ok(help.includes(`default ${d.maxLength}`));
+});
