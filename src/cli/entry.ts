@@ -4,7 +4,7 @@ import { baseProgram, runProgram } from './program.js';
 /**
  * The `bertft` executable's entry. `predict` and `embed` are registered alone, from their own
  * modules, so they start without loading every command's code: the training commands pull in
- * TF.js and the trainers, about half of the CLI's start-up (bench/predict-vs-transformersjs.ts
+ * TF.js and the trainers, about half of the CLI's start-up (bench/speed/predict-vs-transformersjs.ts
  * times the CLI with start-up included). Every other invocation builds the whole program (main.ts).
  */
 const STANDALONE: Record<string, () => Promise<(program: Command) => void>> = {

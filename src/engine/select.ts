@@ -37,7 +37,7 @@ export interface CreateTrainingEngineOptions extends TrainingEngineOptions {
 /**
  * The engine that runs full / top-k / gradual fine-tuning. The frozen strategy uses TfjsHeadEngine
  * instead (features are computed once). Both engines train the same model definition and agree
- * to float32 rounding with dropout off (test/onnx-train-engine.test.ts).
+ * to float32 rounding with dropout off (test/engine/onnx-train-engine.test.ts).
  */
 export async function createTrainingEngine(options: CreateTrainingEngineOptions): Promise<TrainingEngine> {
   const { engine = 'auto', device, startTfjs, ...common } = options;

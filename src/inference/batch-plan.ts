@@ -14,7 +14,7 @@ import { UsageError } from '../errors.js';
  * forward pass depends only on its own tokens (padding is masked out).
  */
 
-/** The inference batching defaults, in one place (bench/predict-vs-transformersjs.ts measures them). */
+/** The inference batching defaults, in one place (bench/speed/predict-vs-transformersjs.ts measures them). */
 export const INFERENCE_BATCH = {
   /** Rows per forward pass at most (`--batch-size`). */
   maxRows: 32,

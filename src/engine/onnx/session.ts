@@ -46,7 +46,7 @@ export interface OrtSessionOptions {
    * cores from everything else: from the JavaScript work between steps (batches, dropout masks,
    * embedding rows) and from any other process. On the 2-core machine, side by side under load,
    * a Tiny step at 32 × 16 tokens took 0.55× the time without spinning and a Mini step at
-   * 32 × 128 0.84× (bench/onnx-step-settings.ts); PyTorch's reference waits passively too.
+   * 32 × 128 0.84× (bench/speed/onnx-step-settings.ts); PyTorch's reference waits passively too.
    */
   spinning?: boolean;
   /** Write onnxruntime's per-operator profile (JSON) to files starting with this prefix. */

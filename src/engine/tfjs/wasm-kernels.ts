@@ -51,7 +51,7 @@ function replaceKernel(config: KernelConfig): void {
 /**
  * Makes the TensorFlow.js wasm backend fit for BERT training: BatchMatMul with transposed or
  * batched operands runs on XNNPACK like a plain 2-D product (about 2 → 14–26 GFLOP/s on this
- * machine, see bench/matmul.ts), UnsortedSegmentSum (the gradient of tf.gather, so of the embedding tables) exists,
+ * machine, see bench/speed/matmul.ts), UnsortedSegmentSum (the gradient of tf.gather, so of the embedding tables) exists,
  * and GatherV2 (embedding lookups) and Sum over leading axes (bias gradients) avoid slow stock
  * paths. Idempotent; call it before or after `tf.setBackend('wasm')`.
  */

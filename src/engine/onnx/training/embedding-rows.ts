@@ -21,7 +21,7 @@ import type { AdamWHyper } from './optimizer.js';
  * their H values (one division each, see catchUp), instead of ~13 full-table passes per step in
  * the graph.
  * Rounding: catch-up runs in float64 and stores float32, so it agrees with the float32 dense
- * update to float32 rounding (test/embedding-rows.test.ts).
+ * update to float32 rounding (test/engine/embedding-rows.test.ts).
  */
 
 /** The rows of one optimiser step, in the order of the compact table fed to the step graph. */
