@@ -10,6 +10,7 @@ import { learningRateRule, TRAIN_DEFAULTS } from './defaults.js';
 import { fineTune, type FineTuneEvents, type FineTuneOptions } from './fine-tune.js';
 import { writeTrainingResults } from './output-folder.js';
 import type { Trainer } from './trainer.js';
+import type { ClassificationHyperparameters, ClassificationResults } from '../report/types.js';
 
 /**
  * `--autotune`: a seeded random search over the settings that matter most for a small BERT
@@ -48,7 +49,7 @@ export interface TrialRecord {
   trial: number;
   config: TrialConfig;
   /** The settings fineTune resolved (learning rate, epochs, …) as in its hyperparameters. */
-  resolved: Record<string, unknown> | null;
+  resolved: ClassificationHyperparameters | null;
   status: TrialStatus;
   /** Best validation score of the trial (null when it was stopped before its first evaluation). */
   score: number | null;
@@ -190,7 +191,7 @@ export function rungFractions(eta: number, rungs: number): number[] {
  *
  * @returns the best trial's training results plus the `autotune` summary
  */
-export async function autotune(options: AutotuneOptions, events: AutotuneEvents = {}): Promise<Record<string, unknown>> {
+export async function autotune(options: AutotuneOptions, events: AutotuneEvents = {}): Promise<ClassificationResults> {
   const d = TRAIN_DEFAULTS;
   const log = events.onLog ?? (() => {});
   const budget = options.budgetSeconds ?? parseDuration('--autotune', d.autotuneBudget);
@@ -214,7 +215,7 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
   await rm(trialsDir, { recursive: true, force: true });
   const rungScores: number[][] = rungAt.map(() => []);
   const records: TrialRecord[] = [];
-  const results = new Map<number, Record<string, unknown>>();
+  const results = new Map<number, ClassificationResults>();
   let metric = '';
   let greater = true;
   let best: TrialRecord | null = null;
@@ -273,11 +274,9 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
         },
       });
       results.set(trial, r);
-      const hp = r.hyperparameters as Record<string, unknown>;
-      record.resolved = hp;
-      const bestPoint = r.best as { metric: string; value: number } | null;
-      const history = r.history as Array<{ train_loss: number; step: number }>;
-      record.score = bestPoint?.value ?? null;
+      record.resolved = r.hyperparameters;
+      const history = r.history;
+      record.score = r.best?.value ?? null;
       record.evaluations = history.length;
       record.steps = history.at(-1)?.step ?? 0;
       record.final_train_loss = history.at(-1)?.train_loss ?? null;

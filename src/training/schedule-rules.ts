@@ -1,0 +1,39 @@
+/**
+ * A run's schedule: the batch, the epochs, the learning rate and the early-stopping patience, each
+ * from its flag or from the rules of defaults.ts (the data and the model), with what chose it.
+ */
+import type { BertConfig } from '../models/bert/config.js';
+import type { RecipeRules } from '../report/types.js';
+import { chosen, earlyStoppingRule, epochsRule, learningRateRule, stepsPerEpoch, TRAIN_DEFAULTS } from './defaults.js';
+import type { FineTuneOptions } from './fine-tune.js';
+import type { Strategy } from './strategy.js';
+
+export interface Schedule {
+  batchSize: number;
+  gradientAccumulation: number;
+  epochs: number;
+  learningRate: number;
+  evalSteps: number;
+  earlyStoppingPatience: number;
+  /** What chose each rule-based setting, as training_results.json's `recipe_rules` records it. */
+  recipeRules: RecipeRules;
+}
+
+/** The schedule of a run of `trainExamples` training rows (validation rows decide early stopping). */
+export function resolveSchedule(options: FineTuneOptions, strategy: Strategy, cfg: BertConfig, trainExamples: number, hasValidation: boolean): Schedule {
+  const d = TRAIN_DEFAULTS;
+  const batchSize = options.batchSize ?? d.batchSize;
+  const gradientAccumulation = options.gradientAccumulation ?? d.gradientAccumulation;
+  const epochs = chosen(options.epochs, '--epochs', () => epochsRule(strategy, trainExamples, batchSize, gradientAccumulation, options.epochsScale));
+  const plannedSteps = Math.min(options.maxSteps ?? Infinity, epochs.value * stepsPerEpoch(trainExamples, batchSize, gradientAccumulation));
+  const learningRate = chosen(options.learningRate, '--learning-rate', () => learningRateRule(strategy, cfg.hiddenSize, plannedSteps));
+  const evalSteps = options.evalSteps ?? d.evalSteps;
+  const patience = chosen(options.earlyStoppingPatience, '--early-stopping-patience', () => earlyStoppingRule(epochs.value, evalSteps, hasValidation));
+  const recipeRules: RecipeRules = { learning_rate: learningRate, epochs, early_stopping_patience: patience };
+  return { batchSize, gradientAccumulation, epochs: epochs.value, learningRate: learningRate.value, evalSteps, earlyStoppingPatience: patience.value, recipeRules };
+}
+
+/** The schedule as one log line: each setting and the flag or rule that chose it. */
+export function scheduleLine(rules: RecipeRules): string {
+  return `schedule: ${Object.entries(rules).map(([k, c]) => `${k} ${c.value} (${c.source === 'flag' ? 'flag' : c.rule})`).join('; ')}`;
+}
