@@ -7,7 +7,7 @@ import { loadPretrained } from '../pretrained.js';
 import type { Pooling } from '../models/bert/bert.js';
 import type { ClassificationHyperparameters, ClassificationResults } from '../report/types.js';
 import { runTrial } from './autotune-trial.js';
-import { learningRateRule, TRAIN_DEFAULTS } from './defaults.js';
+import { learningRateRule, microBatchSize, TRAIN_DEFAULTS } from './defaults.js';
 import type { FineTuneEvents, FineTuneOptions } from './fine-tune.js';
 import { writeTrainingResults } from './output-folder.js';
 import { rungFractions, SuccessiveHalving } from './successive-halving.js';
@@ -38,6 +38,7 @@ export interface TrialConfig {
   learningRate?: number;
   /** Multiple of the default epochs rule (1 = the rule). */
   epochsScale: number;
+  /** Examples per optimiser step (with --gradient-accumulation-steps N, in N micro-batches). */
   batchSize: number;
   pooling?: Pooling;
   /** Head LR as a multiple of the learning rate (1 = the same). */
@@ -236,6 +237,7 @@ async function planSearch(options: AutotuneOptions): Promise<Search> {
   const cfg = pretrained.config;
   const space = searchSpace(cfg.hiddenSize, cfg.numHiddenLayers, pretrained.hasPooler);
   const configs = options.trials?.slice(0, maxTrials) ?? trialSequence(space, seed, maxTrials);
+  for (const c of configs) microBatchSize(c.batchSize, options.gradientAccumulation ?? d.gradientAccumulation); // every trial's batch splits evenly
   const anchors = options.anchors ?? (options.trials ? 0 : anchorTrials(space).length);
   if (!Number.isInteger(anchors) || anchors < 0) throw new UsageError(`autotune anchors must be a whole number ≥ 0, got ${anchors}`);
   const output = resolve(options.output);

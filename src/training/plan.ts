@@ -19,7 +19,7 @@ import { adviseStrategy, type Advice } from './advise.js';
 import { defaultMetric, defaultPooling, defaultWarmupRatio, TRAIN_DEFAULTS } from './defaults.js';
 import { domainPlan, domainWeights, frozenDannError, prepareTargetDomain, type TargetDomain } from './domain-plan.js';
 import type { FineTuneOptions } from './fine-tune.js';
-import { resolveSchedule, scheduleLine, type Schedule } from './schedule-rules.js';
+import { batchOf, resolveSchedule, scheduleLine, type Schedule } from './schedule-rules.js';
 import { parseStrategy, strategyName, trainableParams, type Strategy } from './strategy.js';
 import { tokenizeAll, type TokenizedSet } from './tokenized.js';
 import type { TrainerData, TrainerSettings } from './trainer.js';
@@ -72,6 +72,7 @@ export interface RunPlan {
 /** Parses the strategy, the augmentation spec and the domain-adaptation plan; fails on a bad one. */
 export function checkOptions(options: FineTuneOptions): CheckedOptions {
   const strategy = parseStrategy(options.strategy ?? TRAIN_DEFAULTS.strategy);
+  batchOf(options); // --batch-size splits evenly into --gradient-accumulation-steps micro-batches
   const augment = typeof options.augment === 'string' ? parseAugmentSpec(options.augment) : options.augment;
   return { strategy, augment, adaptation: domainPlan(options, strategy) };
 }
@@ -101,7 +102,7 @@ export async function planRun(options: FineTuneOptions, checked: CheckedOptions,
   const weights = domainWeights(options);
   const classWeights = classWeightsOf(options.classWeights, examples.train, labels);
   const settings = trainerSettings(options, { strategy, labels, schedule, classWeights, seed, lambdaMax: weights.lambdaMax });
-  const hyperparameters = hyperparametersOf(options, { model, init, pooling, maxLength, settings, augment: checked.augment, domain: source.domain, weights });
+  const hyperparameters = hyperparametersOf(options, { model, init, pooling, maxLength, batchSize: schedule.batchSize, settings, augment: checked.augment, domain: source.domain, weights });
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ hyperparameters, labels: labels.labels, n: examples.train.length, ids: tokenized.data.train.lengths }))
     .digest('hex');
@@ -167,7 +168,8 @@ function trainerSettings(
     strategy,
     epochs: schedule.epochs,
     maxSteps: options.maxSteps,
-    batchSize: schedule.batchSize,
+    // The trainer batches by micro-batch and sums gradientAccumulation of them into a step.
+    batchSize: schedule.microBatchSize,
     gradientAccumulation: schedule.gradientAccumulation,
     lr: schedule.learningRate,
     headLr: options.headLr,
@@ -189,7 +191,7 @@ function trainerSettings(
 /** training_results.json's `hyperparameters`: every resolved setting (its key order is part of the resume fingerprint). */
 function hyperparametersOf(
   options: FineTuneOptions,
-  r: { model: string; init: 'pretrained' | 'random'; pooling: Pooling; maxLength: number; settings: TrainerSettings; augment?: AugmentSpec; domain?: TargetDomain; weights: { lambdaMax: number; coralWeight: number } },
+  r: { model: string; init: 'pretrained' | 'random'; pooling: Pooling; maxLength: number; batchSize: number; settings: TrainerSettings; augment?: AugmentSpec; domain?: TargetDomain; weights: { lambdaMax: number; coralWeight: number } },
 ): ClassificationHyperparameters {
   const s = r.settings;
   const domain = r.domain;
@@ -200,7 +202,7 @@ function hyperparametersOf(
     pooling: r.pooling,
     epochs: s.epochs,
     max_steps: s.maxSteps ?? null,
-    batch_size: s.batchSize,
+    batch_size: r.batchSize,
     gradient_accumulation_steps: s.gradientAccumulation,
     learning_rate: s.lr,
     head_lr: s.headLr ?? null,

@@ -128,8 +128,8 @@ function addTrainOptions(cmd: Command): Command {
     .option('--problem-type <t>', 'single | multi | regression (default: from the labels)')
     .option('--epochs <n>', `training epochs (default: enough for ${d.minSteps} optimiser steps, ${d.epochs}…${d.maxEpochs}; ${d.frozenEpochs}…${d.frozenMaxEpochs} for frozen)`)
     .option('--max-steps <n>', 'stop after this many optimiser steps')
-    .option('--batch-size <n>', 'examples per step', String(d.batchSize))
-    .option('--gradient-accumulation-steps <n>', 'micro-batches per optimiser step', String(d.gradientAccumulation))
+    .option('--batch-size <n>', 'examples per optimiser step', String(d.batchSize))
+    .option('--gradient-accumulation-steps <n>', 'micro-batches per optimiser step, each of batch-size / N examples (must divide evenly; less memory, same steps)', String(d.gradientAccumulation))
     .option(
       '--learning-rate, --lr <x>',
       `peak learning rate (default by model width: ${d.learningRateByWidth.map((r) => `${lrText(r.lr)} ${Number.isFinite(r.maxHidden) ? `for hidden ≤ ${r.maxHidden}` : 'above'}`).join(', ')}; × √(${d.minSteps}/steps) for runs over ${d.minSteps} steps; ${lrText(d.frozenLearningRate)} for frozen)`,
