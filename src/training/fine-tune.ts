@@ -118,9 +118,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   const start = await initialWeights(plan, options.resume === true, log);
   const frozen = plan.strategy.kind === 'frozen' ? await frozenFeatures(plan, start.encoder, options, events) : undefined;
   const engine = await createEngine(plan, start, frozen, options, tfjs.start);
-  const data: TrainerData = frozen?.data ?? (plan.domain?.plan.objective && plan.targetSet ? { ...plan.data, target: plan.targetSet } : plan.data);
-  log(`training: ${plan.examples.train.length} examples, ${plan.examples.validation.length} validation, ${plan.labels.labels.length} labels, strategy ${strategyName(plan.strategy)}, pooling ${plan.pooling}, lr ${plan.settings.lr}, ${plan.settings.epochs} epochs, engine ${engine.name}${tfjs.backend() ? ` (TF.js backend ${tfjs.backend()})` : ''}`);
-  const outcome = await train(plan, engine, data, start, options, events);
+  const outcome = await train({ plan, engine, data: trainerData(plan, frozen), start, backend: tfjs.backend() }, options, events);
   const results = classificationResults(plan, { engine: engine.name, backend: tfjs.backend(), outcome, featureSeconds: frozen?.seconds ?? 0, startedAt });
   await saveResults(results, options.keepCheckpoints === true);
   return results;
@@ -160,10 +158,27 @@ async function createEngine(plan: RunPlan, start: StartingWeights, frozen: Froze
   return engine;
 }
 
+/** The trainer's data: feature rows for the frozen head, else token rows (with the target text a domain objective mixes in). */
+function trainerData(plan: RunPlan, frozen: FrozenFeatures | undefined): TrainerData {
+  if (frozen) return frozen.data;
+  return plan.domain?.plan.objective && plan.targetSet ? { ...plan.data, target: plan.targetSet } : plan.data;
+}
+
+/** What the training loop runs: the plan, the engine, the data and the starting weights. */
+interface TrainingRun {
+  plan: RunPlan;
+  engine: ClassifierEngine;
+  data: TrainerData;
+  start: StartingWeights;
+  /** The TF.js backend when TF.js was started, for the log line. */
+  backend: string | null;
+}
+
 /** The training loop: saves the best model as it improves and resumable checkpoints on the way; disposes the engine. */
-async function train(plan: RunPlan, engine: ClassifierEngine, data: TrainerData, start: StartingWeights, options: FineTuneOptions, events: FineTuneEvents): Promise<TrainOutcome> {
-  const { output, folder, fingerprint } = plan;
-  const trainer = new Trainer(engine, plan.pretrained.config, start.names, plan.settings, {
+async function train(run: TrainingRun, options: FineTuneOptions, events: FineTuneEvents): Promise<TrainOutcome> {
+  const { plan, engine, start } = run;
+  const { output, folder, fingerprint, settings } = plan;
+  const trainer = new Trainer(engine, plan.pretrained.config, start.names, settings, {
     ...events,
     checkpointIntervalMs: (options.checkpointMinutes ?? TRAIN_DEFAULTS.checkpointMinutes) * 60_000,
     // A completed run's checkpoint is removed afterwards unless kept: do not write it.
@@ -172,8 +187,12 @@ async function train(plan: RunPlan, engine: ClassifierEngine, data: TrainerData,
     saveCheckpoint: async (cp) => saveResumeCheckpoint(output, { ...cp, fingerprint }),
   });
   events.onTrainer?.(trainer);
+  const { examples, labels } = plan;
+  events.onLog?.(
+    `training: ${examples.train.length} examples, ${examples.validation.length} validation, ${labels.labels.length} labels, strategy ${strategyName(plan.strategy)}, pooling ${plan.pooling}, lr ${settings.lr}, ${settings.epochs} epochs, engine ${engine.name}${run.backend ? ` (TF.js backend ${run.backend})` : ''}`,
+  );
   try {
-    return await trainer.train(data, start.resumeFrom);
+    return await trainer.train(run.data, start.resumeFrom);
   } finally {
     engine.dispose();
   }

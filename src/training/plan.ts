@@ -103,18 +103,25 @@ export async function planRun(options: FineTuneOptions, checked: CheckedOptions,
   const classWeights = classWeightsOf(options.classWeights, examples.train, labels);
   const settings = trainerSettings(options, { strategy, labels, schedule, classWeights, seed, lambdaMax: weights.lambdaMax });
   const hyperparameters = hyperparametersOf(options, { model, init, pooling, maxLength, batchSize: schedule.batchSize, settings, augment: checked.augment, domain: source.domain, weights });
+  // The data and settings, so a checkpoint resumes only into the same run.
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ hyperparameters, labels: labels.labels, n: examples.train.length, ids: tokenized.data.train.lengths }))
     .digest('hex');
-  const folder: ClassifierFolder = {
+  const folder = folderOf(pretrained, labels, settings, { pooling, maxLength });
+  const output = resolve(options.output);
+  return { model, seed, output, pretrained, maxLength, strategy, advice, init, pooling, labels, classWeights, examples, domain: source.domain, domainWeights: weights, ...tokenized, settings, recipeRules: schedule.recipeRules, hyperparameters, fingerprint, folder };
+}
+
+/** What the saved folder's config.json says: the model's config, the labels and bertft's section. */
+function folderOf(pretrained: PretrainedFolder, labels: RunLabels, settings: TrainerSettings, r: { pooling: Pooling; maxLength: number }): ClassifierFolder {
+  const classWeights = settings.classWeights;
+  return {
     config: pretrained.config,
     baseRaw: pretrained.raw,
     labels: labels.labels,
     problem: labels.problem,
-    bertft: { pooling, max_length: maxLength, threshold: settings.threshold, strategy: strategyName(strategy), ...(classWeights ? { class_weights: Array.from(classWeights) } : {}) },
+    bertft: { pooling: r.pooling, max_length: r.maxLength, threshold: settings.threshold, strategy: strategyName(settings.strategy), ...(classWeights ? { class_weights: Array.from(classWeights) } : {}) },
   };
-  const output = resolve(options.output);
-  return { model, seed, output, pretrained, maxLength, strategy, advice, init, pooling, labels, classWeights, examples, domain: source.domain, domainWeights: weights, ...tokenized, settings, recipeRules: schedule.recipeRules, hyperparameters, fingerprint, folder };
 }
 
 /** The model fine-tuning starts from, the sequence length, and with domain adaptation the target text (and DAPT). */
