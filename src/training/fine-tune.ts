@@ -39,7 +39,9 @@ export interface FineTuneOptions {
   pooling?: Pooling;
   epochs?: number;
   maxSteps?: number;
+  /** Examples per optimiser step, as --batch-size in every command (default 32). */
   batchSize?: number;
+  /** Micro-batches per optimiser step (default 1): each holds batchSize / gradientAccumulation examples; must divide evenly. */
   gradientAccumulation?: number;
   learningRate?: number;
   headLr?: number;
