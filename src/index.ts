@@ -43,7 +43,7 @@ export {
   type FillMaskResult,
   type MaskedLanguageModelLoadOptions,
 } from './inference/fill-mask.js';
-export { renderReport, writeReport, type TrainingResults } from './report/index.js';
+export { renderReport, writeReport, isPretrainingResults, type TrainingResults, type ClassificationResults, type PretrainingResults } from './report/index.js';
 export * from './serve/index.js';
 export { BertftError, UsageError, isBertftError } from './errors.js';
 export type { BertConfig } from './models/bert/config.js';

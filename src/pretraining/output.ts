@@ -6,6 +6,7 @@ import { isMaskedLmParam } from '../heads/masked-lm.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import { pretrainingLossChart, renderPretrainingReport } from '../report/pretraining.js';
+import type { PretrainingHyperparameters, PretrainingResults } from '../report/types.js';
 import type { Corpus } from './corpus.js';
 import type { EvalPoint, PretrainState } from './objective.js';
 
@@ -23,12 +24,12 @@ export interface PretrainedOutput {
   lineByLine: boolean;
   batchSize: number;
   /** `hyperparameters` of pretraining_results.json. */
-  hyperparameters: Record<string, string | number | boolean | null | undefined>;
+  hyperparameters: PretrainingHyperparameters;
   minutes?: number;
 }
 
 /** What pretraining_results.json holds. */
-export function pretrainingResults(out: PretrainedOutput, state: PretrainState, finalEval?: EvalPoint) {
+export function pretrainingResults(out: PretrainedOutput, state: PretrainState, finalEval?: EvalPoint): PretrainingResults {
   const c = out.config;
   return {
     source: out.source,

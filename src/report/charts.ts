@@ -1,7 +1,7 @@
 /** Which charts a run gets, and the series on them. */
 import { confusionHeatmap } from './heatmap.js';
 import { lineChart, type Series } from './line-chart.js';
-import type { TrainingResults } from './types.js';
+import type { ClassificationResults } from './types.js';
 
 /** At most this many points on the per-step loss line; longer runs are averaged in buckets. */
 export const MAX_STEP_POINTS = 300;
@@ -18,7 +18,7 @@ const COLORS = {
  * run was evaluated, `confusion_matrix.svg` when the final evaluation has a confusion matrix
  * (single-label classification).
  */
-export function reportCharts(r: TrainingResults): Record<string, string> {
+export function reportCharts(r: ClassificationResults): Record<string, string> {
   const charts: Record<string, string> = { 'loss.svg': lossChart(r) };
   const metric = metricChart(r);
   if (metric) charts['metric.svg'] = metric;
@@ -30,7 +30,7 @@ export function reportCharts(r: TrainingResults): Record<string, string> {
 }
 
 /** `--autotune`: each trial's best validation score by trial number, and the best so far. */
-function trialsChart(r: TrainingResults): string | undefined {
+function trialsChart(r: ClassificationResults): string | undefined {
   const a = r.autotune;
   const scored = (a?.trials ?? []).filter((t) => t.score !== null);
   if (!a || !scored.length) return undefined;
@@ -49,7 +49,7 @@ function trialsChart(r: TrainingResults): string | undefined {
 }
 
 /** Train loss per step (faint) and per evaluation, eval loss per evaluation; x = optimiser step. */
-function lossChart(r: TrainingResults): string {
+function lossChart(r: ClassificationResults): string {
   const series: Series[] = [];
   const steps = r.steps ?? [];
   if (steps.length > 1) {
@@ -63,7 +63,7 @@ function lossChart(r: TrainingResults): string {
 }
 
 /** The metric used to pick the best model (plus the usual companions) per evaluation. */
-function metricChart(r: TrainingResults): string | undefined {
+function metricChart(r: ClassificationResults): string | undefined {
   const evaluated = r.history.filter((h) => h.eval_metrics && Object.keys(h.eval_metrics).length);
   if (!evaluated.length) return undefined;
   const names = chartedMetrics(r, Object.keys(evaluated[0]!.eval_metrics!));
@@ -92,8 +92,8 @@ function metricChart(r: TrainingResults): string | undefined {
  * The best-model metric first, then up to two usual companions when they share its scale (an
  * error such as mse next to a 0–1 score would flatten one of the lines).
  */
-function chartedMetrics(r: TrainingResults, available: string[]): string[] {
-  const companions: Record<TrainingResults['problem_type'], string[]> = {
+function chartedMetrics(r: ClassificationResults, available: string[]): string[] {
+  const companions: Record<ClassificationResults['problem_type'], string[]> = {
     single_label_classification: ['accuracy', 'macro_f1'],
     multi_label_classification: ['micro_f1', 'macro_f1'],
     regression: ['pearson', 'spearman'],

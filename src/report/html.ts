@@ -1,7 +1,7 @@
 /** The report page: one self-contained HTML file (inline CSS and SVG, no scripts, no external files). */
 import { reportCharts } from './charts.js';
 import { formatDuration, formatNumber, formatSetting, formatTimestamp } from './format.js';
-import type { ClassScore, TrainingResults } from './types.js';
+import type { ClassScore, ClassificationResults } from './types.js';
 import { escapeXml as esc, truncate } from './xml.js';
 
 const CSS = `
@@ -35,7 +35,7 @@ footer{color:#777;font-size:13px;margin-top:32px;border-top:1px solid #e3e3e3;pa
  * @param results the content of training_results.json
  * @returns the HTML document
  */
-export function renderReport(results: TrainingResults): string {
+export function renderReport(results: ClassificationResults): string {
   const r = results;
   const charts = reportCharts(r);
   const evaluated = r.history.some((h) => typeof h.eval_loss === 'number' || h.eval_metrics);
@@ -61,7 +61,7 @@ ${sections.filter(Boolean).join('\n')}
 `;
 }
 
-function header(r: TrainingResults): string {
+function header(r: ClassificationResults): string {
   const engine = r.backend ? `${r.engine} (${r.backend})` : r.engine;
   return `<header><h1>bertft training report</h1>
 <p class="sub"><code>${esc(r.model)}</code> → <code>${esc(r.output_dir)}</code></p>
@@ -72,7 +72,7 @@ function card(key: string, value: string, detail: string): string {
   return `<div class="card"><div class="k">${esc(key)}</div><div class="v">${esc(value)}</div><div class="d">${esc(detail)}</div></div>`;
 }
 
-function cards(r: TrainingResults): string {
+function cards(r: ClassificationResults): string {
   const epochs = Math.max(0, ...r.history.map((h) => h.epoch));
   const lastStep = Math.max(0, ...r.history.map((h) => h.step));
   const out = [
@@ -92,14 +92,18 @@ function cards(r: TrainingResults): string {
 }
 
 /** Up to two final metrics worth a card, other than the one already shown as "best". */
-function headlineMetrics(r: TrainingResults): [string, number][] {
+function headlineMetrics(r: ClassificationResults): [string, number][] {
   const wanted = { single_label_classification: ['accuracy', 'macro_f1'], multi_label_classification: ['micro_f1', 'subset_accuracy'], regression: ['pearson', 'rmse'] }[r.problem_type] ?? [];
-  const fe = r.final_eval ?? {};
-  return wanted.filter((m) => m !== r.best?.metric && typeof fe[m] === 'number').slice(0, 2).map((m) => [m, fe[m] as number]);
+  const out: [string, number][] = [];
+  for (const m of wanted) {
+    const value = r.final_eval?.[m];
+    if (m !== r.best?.metric && typeof value === 'number') out.push([m, value]);
+  }
+  return out.slice(0, 2);
 }
 
 /** Confusion matrix, per-class table and every scalar metric of the best model. */
-function bestModel(r: TrainingResults, confusionSvg: string | undefined): string {
+function bestModel(r: ClassificationResults, confusionSvg: string | undefined): string {
   const fe = r.final_eval;
   if (!fe) return '';
   const scalars = Object.entries(fe).filter((e): e is [string, number] => typeof e[1] === 'number');
@@ -120,13 +124,13 @@ function perClassTable(rows: ClassScore[]): string {
 }
 
 /** One row per evaluation; the best one highlighted. */
-function history(r: TrainingResults): string {
+function history(r: ClassificationResults): string {
   if (!r.history.length) return '';
   const metricNames = [...new Set(r.history.flatMap((h) => Object.keys(h.eval_metrics ?? {})))];
   const shown = r.best && metricNames.includes(r.best.metric) ? [r.best.metric] : metricNames.slice(0, 1);
   const hasEval = r.history.some((h) => typeof h.eval_loss === 'number');
   const opt = (v: number | undefined) => (typeof v === 'number' ? formatNumber(v) : '—');
-  const isBest = (h: TrainingResults['history'][number]) => !!r.best && h.epoch === r.best.epoch && (r.best.step === undefined || h.step === r.best.step);
+  const isBest = (h: ClassificationResults['history'][number]) => !!r.best && h.epoch === r.best.epoch && (r.best.step === undefined || h.step === r.best.step);
   const head = ['epoch', 'step', 'train loss', ...(hasEval ? ['eval loss'] : []), ...shown, 'learning rate', 'elapsed'];
   const rows = r.history.map((h) => {
     const cells = [String(h.epoch), String(h.step), opt(h.train_loss), ...(hasEval ? [opt(h.eval_loss)] : []), ...shown.map((m) => opt(h.eval_metrics?.[m])), h.learning_rate.toExponential(2), formatDuration(h.elapsed_s)];
@@ -138,20 +142,20 @@ ${rows.join('\n')}</table>`;
 }
 
 /** `--autotune`: the trials table (kept trial highlighted) beside the score-by-trial chart. */
-function trials(r: TrainingResults, chart: string | undefined): string {
+function trials(r: ClassificationResults, chart: string | undefined): string {
   const a = r.autotune;
   if (!a?.trials.length) return '';
   const head = ['trial', 'strategy', 'learning rate', 'epochs', 'batch', 'pooling', 'head LR', 'status', a.metric, 'final train loss', 'time'];
   const rows = a.trials.map((t) => {
-    const hp = t.resolved ?? {};
+    const hp = t.resolved;
     const cells = [
       String(t.trial),
       t.config.strategy,
-      typeof hp.learning_rate === 'number' ? hp.learning_rate.toExponential(1) : '—',
-      String(hp.epochs ?? '—'),
+      hp ? hp.learning_rate.toExponential(1) : '—',
+      String(hp?.epochs ?? '—'),
       String(t.config.batchSize),
-      String(hp.pooling ?? '—'),
-      typeof hp.head_lr === 'number' ? hp.head_lr.toExponential(1) : 'same',
+      String(hp?.pooling ?? '—'),
+      typeof hp?.head_lr === 'number' ? hp.head_lr.toExponential(1) : 'same',
       t.status,
       t.score === null ? '—' : formatNumber(t.score),
       t.final_train_loss === null ? '—' : formatNumber(t.final_train_loss),
@@ -164,13 +168,13 @@ function trials(r: TrainingResults, chart: string | undefined): string {
 ${rows.join('\n')}</table></div>`;
 }
 
-function settings(r: TrainingResults): string {
+function settings(r: ClassificationResults): string {
   const entries = Object.entries(r.hyperparameters ?? {});
   if (!entries.length) return '';
   return `<h2>Hyper-parameters</h2>
 <div class="settings">${entries.map(([k, v]) => `<div><span>${esc(k)}</span><code>${esc(formatSetting(v))}</code></div>`).join('')}</div>`;
 }
 
-function footer(r: TrainingResults): string {
+function footer(r: ClassificationResults): string {
   return `<footer>started ${esc(formatTimestamp(r.started_at))} · finished ${esc(formatTimestamp(r.finished_at))} · bertft ${esc(r.bertft_version ?? 'unknown version')} · written from training_results.json</footer>`;
 }

@@ -1,5 +1,22 @@
 /** `train --report`: a self-contained HTML report with learning curves and a confusion matrix. */
-export type { TrainingResults, TrainingHistoryPoint, TrainingStepPoint, ClassScore, FinalEval, ProblemType } from './types.js';
+export type {
+  TrainingResults,
+  ClassificationResults,
+  ClassificationHyperparameters,
+  PretrainingResults,
+  PretrainingHyperparameters,
+  PretrainingHistoryPoint,
+  PretrainingEvalPoint,
+  RecipeRules,
+  DomainAdaptationRecord,
+  DomainAdaptationStep,
+  TrainingHistoryPoint,
+  TrainingStepPoint,
+  ClassScore,
+  FinalEval,
+  ProblemType,
+} from './types.js';
+export { isPretrainingResults } from './types.js';
 export { renderReport } from './html.js';
 export { reportCharts } from './charts.js';
 export { writeReport, CHART_FILES } from './write.js';

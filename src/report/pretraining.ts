@@ -3,7 +3,7 @@ import { formatDuration, formatNumber, formatSetting } from './format.js';
 import { lineChart } from './line-chart.js';
 import { escapeXml as esc } from './xml.js';
 
-/** The parts of pretraining_results.json the report reads. */
+/** The parts of pretraining_results.json the report reads (a PretrainingResults, report/types.ts, is one). */
 export interface PretrainingReportInput {
   source: string;
   corpus: { files: string[]; documents: number; word_pieces: number; sequences: number; max_length: number };

@@ -4,7 +4,7 @@
  * tests use them.
  */
 import { mulberry32 } from '../data/random.js';
-import type { ClassScore, FinalEval, ProblemType, TrainingHistoryPoint, TrainingResults, TrainingStepPoint } from './types.js';
+import type { ClassScore, FinalEval, ProblemType, TrainingHistoryPoint, ClassificationResults, TrainingStepPoint } from './types.js';
 
 /** Options for {@link sampleResults}. */
 export interface SampleOptions {
@@ -19,11 +19,11 @@ export interface SampleOptions {
 }
 
 /**
- * Builds a TrainingResults object as `bertft train` would write it.
+ * Builds a ClassificationResults object as `bertft train` would write it.
  *
  * @returns results whose per-class scores and accuracy agree with their confusion matrix
  */
-export function sampleResults(options: SampleOptions = {}): TrainingResults {
+export function sampleResults(options: SampleOptions = {}): ClassificationResults {
   const problem = options.problemType ?? 'single_label_classification';
   const labels = problem === 'regression' ? ['score'] : (options.labels ?? ['negative', 'positive']);
   const epochs = options.epochs ?? 3;
@@ -68,8 +68,8 @@ export function sampleResults(options: SampleOptions = {}): TrainingResults {
   let finalEval: FinalEval | null = null;
   if (bestPoint) {
     finalEval = problem === 'regression'
-      ? { problem_type: problem, ...bestPoint.eval_metrics, rmse: Math.sqrt(bestPoint.eval_metrics!.mse!), r2: 0.61, support: evalExamples, eval_loss: bestPoint.eval_loss }
-      : { problem_type: problem, ...classes, eval_loss: bestPoint.eval_loss };
+      ? { problem_type: problem, ...bestPoint.eval_metrics, rmse: Math.sqrt(bestPoint.eval_metrics!.mse!), r2: 0.61, support: evalExamples, eval_loss: bestPoint.eval_loss! }
+      : { problem_type: problem, ...classes, eval_loss: bestPoint.eval_loss! };
   }
   const seconds = total * 0.31;
   return {
@@ -82,15 +82,24 @@ export function sampleResults(options: SampleOptions = {}): TrainingResults {
     engine: 'tfjs',
     backend: 'wasm',
     hyperparameters: {
-      model: 'bert-base-uncased', strategy: 'full', pooling: 'pooler', epochs, max_steps: null, batch_size: batchSize,
-      learning_rate: 5e-5, warmup_ratio: 0.1, weight_decay: 0.01, max_grad_norm: 1, seed: 42, max_length: 128,
-      eval_steps: 0, early_stopping_patience: 0, metric_for_best_model: metric, class_weights: 'none', fp16: false,
+      model: 'bert-base-uncased', init: 'pretrained', strategy: 'full', pooling: 'pooler', epochs, max_steps: null, batch_size: batchSize,
+      gradient_accumulation_steps: 1, learning_rate: 5e-5, head_lr: null, layer_lr_decay: 1, warmup_ratio: 0.1, weight_decay: 0.01,
+      max_grad_norm: 1, seed: 42, max_length: 128, eval_steps: 0, early_stopping_patience: 0, metric_for_best_model: metric,
+      threshold: 0.5, class_weights: 'none', limit: null, augment: null,
     },
+    recipe_rules: {
+      learning_rate: { value: 5e-5, source: 'flag', rule: '--learning-rate 5e-5' },
+      epochs: { value: epochs, source: 'flag', rule: `--epochs ${epochs}` },
+      early_stopping_patience: { value: 0, source: 'flag', rule: '--early-stopping-patience 0' },
+    },
+    advice: null,
     history,
     steps,
     final_eval: finalEval,
     best: bestPoint ? { epoch: bestPoint.epoch, step: bestPoint.step, metric, value: bestPoint.eval_metrics![metric]! } : null,
+    interrupted: false,
     train_runtime_s: seconds,
+    feature_extraction_s: 0,
     train_examples: total * batchSize,
     eval_examples: evalExamples,
     train_examples_per_s: (total * batchSize) / seconds,
@@ -103,7 +112,7 @@ export function sampleResults(options: SampleOptions = {}): TrainingResults {
  * An imbalanced confusion matrix (errors mostly into neighbouring classes) and the scores it
  * implies. Multi-label runs keep the scores but have no confusion matrix.
  */
-function classificationEval(labels: string[], rand: () => number, multiLabel: boolean): FinalEval {
+function classificationEval(labels: string[], rand: () => number, multiLabel: boolean): Partial<FinalEval> {
   const n = labels.length;
   const matrix = labels.map((_, t) => {
     const support = 30 + Math.round(rand() * 60);

@@ -3,22 +3,25 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../checkpoint/index.js';
 import { reportCharts } from './charts.js';
 import { renderReport } from './html.js';
-import type { TrainingResults } from './types.js';
+import { pretrainingLossChart, renderPretrainingReport } from './pretraining.js';
+import { isPretrainingResults, type TrainingResults } from './types.js';
 
 /** Every chart file a report can have; the ones a run does not get are removed. */
 export const CHART_FILES = ['loss.svg', 'metric.svg', 'confusion_matrix.svg', 'autotune.svg'] as const;
 
 /**
  * Writes `report.html` and the charts as separate SVG files (`loss.svg`, `metric.svg`,
- * `confusion_matrix.svg`) into `dir`, each atomically (temporary file, then rename), so a reader
+ * `confusion_matrix.svg`, `autotune.svg`) into `dir`, each atomically (temporary file, then rename), so a reader
  * never sees half a file. A chart this run does not have (no validation data, regression) is
  * deleted, so a stale one from an earlier run in the same folder is not mistaken for this run's.
+ * Pre-training results (pretraining_results.json) get their own page and `loss.svg`.
  *
  * @returns the paths written
  */
 export async function writeReport(dir: string, results: TrainingResults): Promise<{ html: string; svgs: string[] }> {
   await mkdir(dir, { recursive: true });
-  const charts = reportCharts(results);
+  const pretraining = isPretrainingResults(results);
+  const charts: Partial<Record<string, string>> = pretraining ? { 'loss.svg': pretrainingLossChart(results) } : reportCharts(results);
   const svgs: string[] = [];
   for (const name of CHART_FILES) {
     const file = join(dir, name);
@@ -31,6 +34,6 @@ export async function writeReport(dir: string, results: TrainingResults): Promis
     svgs.push(file);
   }
   const html = join(dir, 'report.html');
-  await writeFileAtomic(html, renderReport(results));
+  await writeFileAtomic(html, pretraining ? renderPretrainingReport(results) : renderReport(results));
   return { html, svgs };
 }

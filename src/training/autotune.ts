@@ -2,14 +2,17 @@ import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import ms from 'ms';
 import { mulberry32 } from '../data/random.js';
-import { BertftError, UsageError } from '../errors.js';
-import { metricGreaterIsBetter, resolveMetricName } from '../metrics/index.js';
+import { UsageError } from '../errors.js';
 import { loadPretrained } from '../pretrained.js';
 import type { Pooling } from '../models/bert/bert.js';
-import { learningRateRule, TRAIN_DEFAULTS } from './defaults.js';
-import { fineTune, type FineTuneEvents, type FineTuneOptions } from './fine-tune.js';
+import type { ClassificationHyperparameters, ClassificationResults } from '../report/types.js';
+import { runTrial } from './autotune-trial.js';
+import { learningRateRule, microBatchSize, TRAIN_DEFAULTS } from './defaults.js';
+import type { FineTuneEvents, FineTuneOptions } from './fine-tune.js';
 import { writeTrainingResults } from './output-folder.js';
-import type { Trainer } from './trainer.js';
+import { rungFractions, SuccessiveHalving } from './successive-halving.js';
+
+export { rungFractions, survives } from './successive-halving.js';
 
 /**
  * `--autotune`: a seeded random search over the settings that matter most for a small BERT
@@ -35,6 +38,7 @@ export interface TrialConfig {
   learningRate?: number;
   /** Multiple of the default epochs rule (1 = the rule). */
   epochsScale: number;
+  /** Examples per optimiser step (with --gradient-accumulation-steps N, in N micro-batches). */
   batchSize: number;
   pooling?: Pooling;
   /** Head LR as a multiple of the learning rate (1 = the same). */
@@ -48,7 +52,7 @@ export interface TrialRecord {
   trial: number;
   config: TrialConfig;
   /** The settings fineTune resolved (learning rate, epochs, …) as in its hyperparameters. */
-  resolved: Record<string, unknown> | null;
+  resolved: ClassificationHyperparameters | null;
   status: TrialStatus;
   /** Best validation score of the trial (null when it was stopped before its first evaluation). */
   score: number | null;
@@ -166,22 +170,18 @@ export function trialSequence(space: Space, seed: number, count: number): TrialC
   return out.slice(0, count);
 }
 
-/**
- * Successive halving's rule at one rung: go on when `score` is at least the ⌈n/eta⌉-th best of the
- * n scores recorded there (this one included). The first trial at a rung always goes on.
- */
-export function survives(score: number, earlier: readonly number[], eta: number, greaterIsBetter: boolean): boolean {
-  const all = [...earlier, score].sort((a, b) => (greaterIsBetter ? b - a : a - b));
-  const cut = all[Math.ceil(all.length / eta) - 1]!;
-  return greaterIsBetter ? score >= cut : score <= cut;
-}
-
-/**
- * Where a trial is ranked: at the fractions 1/eta^(rungs-1), …, 1/eta of its optimiser steps (the
- * last rung, the end of the run, ranks nothing). With eta 3 and 3 rungs: 1/9 and 1/3.
- */
-export function rungFractions(eta: number, rungs: number): number[] {
-  return Array.from({ length: rungs - 1 }, (_, r) => 1 / eta ** (rungs - 1 - r));
+/** A search's fixed settings and where it writes. */
+interface Search {
+  budget: number;
+  eta: number;
+  rungs: number;
+  seed: number;
+  configs: TrialConfig[];
+  anchors: number;
+  output: string;
+  trialsDir: string;
+  started: number;
+  remainingSeconds(): number;
 }
 
 /**
@@ -190,9 +190,41 @@ export function rungFractions(eta: number, rungs: number): number[] {
  *
  * @returns the best trial's training results plus the `autotune` summary
  */
-export async function autotune(options: AutotuneOptions, events: AutotuneEvents = {}): Promise<Record<string, unknown>> {
+export async function autotune(options: AutotuneOptions, events: AutotuneEvents = {}): Promise<ClassificationResults> {
+  const search = await planSearch(options);
+  const halving = new SuccessiveHalving(rungFractions(search.eta, search.rungs), search.eta, options.metricForBest);
+  const context = { anchors: search.anchors, remainingSeconds: search.remainingSeconds, halving };
+  const records: TrialRecord[] = [];
+  const results = new Map<number, ClassificationResults>();
+  let best: TrialRecord | null = null;
+  for (const [trial, config] of search.configs.entries()) {
+    if (search.remainingSeconds() <= 0) break;
+    events.onTrialStart?.({ trial, config, remainingSeconds: search.remainingSeconds() });
+    const run = await runTrial(trial, config, options, events, { ...context, output: trialDir(search, trial) });
+    if (run.results) results.set(trial, run.results);
+    const { record } = run;
+    if (record.score !== null && (best === null || halving.better(record.score, best.score!))) best = record;
+    records.push(record);
+    events.onTrialEnd?.({ record, best });
+    if (record.status === 'interrupted') break; // the caller asked the search to stop: keep the best so far
+  }
+  const summary: AutotuneSummary = {
+    budget_s: search.budget,
+    elapsed_s: (Date.now() - search.started) / 1000,
+    seed: search.seed,
+    eta: search.eta,
+    rungs: search.rungs,
+    metric: halving.metric,
+    greater_is_better: halving.greaterIsBetter,
+    best_trial: best?.trial ?? null,
+    trials: records,
+  };
+  return keepBestTrial(search, best, results, summary);
+}
+
+/** The search's settings from the options and defaults, its trials, and an empty trials folder. */
+async function planSearch(options: AutotuneOptions): Promise<Search> {
   const d = TRAIN_DEFAULTS;
-  const log = events.onLog ?? (() => {});
   const budget = options.budgetSeconds ?? parseDuration('--autotune', d.autotuneBudget);
   const eta = options.eta ?? d.autotuneEta;
   const rungs = options.rungs ?? d.autotuneRungs;
@@ -201,169 +233,39 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
   if (eta < 2 || !Number.isInteger(eta)) throw new UsageError(`autotune eta must be a whole number ≥ 2, got ${eta}`);
   const started = Date.now();
   const deadline = started + budget * 1000;
-  const remaining = () => (deadline - Date.now()) / 1000;
   const pretrained = await loadPretrained(options.model ?? d.model, { offline: options.offline });
   const cfg = pretrained.config;
   const space = searchSpace(cfg.hiddenSize, cfg.numHiddenLayers, pretrained.hasPooler);
   const configs = options.trials?.slice(0, maxTrials) ?? trialSequence(space, seed, maxTrials);
+  for (const c of configs) microBatchSize(c.batchSize, options.gradientAccumulation ?? d.gradientAccumulation); // every trial's batch splits evenly
   const anchors = options.anchors ?? (options.trials ? 0 : anchorTrials(space).length);
   if (!Number.isInteger(anchors) || anchors < 0) throw new UsageError(`autotune anchors must be a whole number ≥ 0, got ${anchors}`);
-  const rungAt = rungFractions(eta, rungs);
   const output = resolve(options.output);
   const trialsDir = join(output, 'autotune-trials');
   await rm(trialsDir, { recursive: true, force: true });
-  const rungScores: number[][] = rungAt.map(() => []);
-  const records: TrialRecord[] = [];
-  const results = new Map<number, Record<string, unknown>>();
-  let metric = '';
-  let greater = true;
-  let best: TrialRecord | null = null;
-  const better = (a: number, b: number) => (greater ? a > b : a < b);
+  return { budget, eta, rungs, seed, configs, anchors, output, trialsDir, started, remainingSeconds: () => (deadline - Date.now()) / 1000 };
+}
 
-  for (const [trial, config] of configs.entries()) {
-    if (remaining() <= 0) break;
-    events.onTrialStart?.({ trial, config, remainingSeconds: remaining() });
-    const record: TrialRecord = { trial, config, resolved: null, status: 'completed', score: null, rung_scores: [], evaluations: 0, steps: 0, final_train_loss: null, seconds: 0 };
-    const t0 = Date.now();
-    let trainer: Trainer | undefined;
-    let stopReason: TrialStatus | undefined;
-    let totalSteps = 0;
-    let trialBest: number | null = null;
-    const timer = setInterval(() => {
-      if (remaining() <= 0 && !stopReason) {
-        stopReason = 'budget';
-        trainer?.requestStop();
-      }
-    }, 200);
-    try {
-      const r = await fineTune(trialFineTuneOptions(options, config, join(trialsDir, `trial-${String(trial).padStart(3, '0')}`)), {
-        // The caller's progress events (epochs, steps, logs) see each trial as a training run.
-        ...events,
-        onStep: (e) => {
-          totalSteps = e.totalSteps;
-          events.onStep?.(e);
-        },
-        onTrainer: (t) => {
-          trainer = t;
-          events.onTrainer?.(t);
-          if (stopReason) t.requestStop();
-        },
-        onFeatures: events.onFeatures,
-        onEvaluate: (e) => {
-          events.onEvaluate?.(e);
-          if (!metric) {
-            metric = metricName(e.entry, options.metricForBest);
-            greater = metric === 'eval_loss' ? false : metricGreaterIsBetter(metric);
-          }
-          const v = metric === 'eval_loss' ? e.entry.eval_loss : e.entry.eval_metrics?.[metric];
-          if (v === undefined) return;
-          if (trialBest === null || better(v, trialBest)) trialBest = v;
-          // Every rung this evaluation is at or past: one evaluation can pass several (a 3-epoch run
-          // evaluated once an epoch passes 1/9 and 1/3 at its first).
-          const fraction = totalSteps > 0 ? e.entry.step / totalSteps : 0;
-          for (let rung = record.rung_scores.length; rung < rungAt.length && fraction >= rungAt[rung]! - 1e-9; rung++) {
-            record.rung_scores.push(trialBest);
-            const keep = survives(trialBest, rungScores[rung]!, eta, greater);
-            rungScores[rung]!.push(trialBest);
-            if (!keep && trial >= anchors && !stopReason) {
-              stopReason = 'pruned';
-              trainer?.requestStop();
-            }
-          }
-        },
-      });
-      results.set(trial, r);
-      const hp = r.hyperparameters as Record<string, unknown>;
-      record.resolved = hp;
-      const bestPoint = r.best as { metric: string; value: number } | null;
-      const history = r.history as Array<{ train_loss: number; step: number }>;
-      record.score = bestPoint?.value ?? null;
-      record.evaluations = history.length;
-      record.steps = history.at(-1)?.step ?? 0;
-      record.final_train_loss = history.at(-1)?.train_loss ?? null;
-      const ranAll = record.steps >= totalSteps;
-      if (!stopReason && ranAll && trialBest !== null) record.rung_scores.push(trialBest);
-      record.status = stopReason ?? (r.interrupted ? 'interrupted' : ranAll ? 'completed' : 'early-stopped');
-    } catch (e) {
-      // Bad flags or data (BertftError) would fail every trial alike: they end the search. A trial of
-      // its own failing (a diverged loss) is recorded and the search goes on.
-      if (!(e instanceof Error) || e instanceof BertftError) throw e;
-      record.status = 'failed';
-      record.error = e.message;
-      log(`trial ${trial} failed: ${e.message}`);
-    } finally {
-      clearInterval(timer);
-    }
-    record.seconds = (Date.now() - t0) / 1000;
-    if (record.score !== null && (best === null || better(record.score, best.score!))) best = record;
-    records.push(record);
-    events.onTrialEnd?.({ record, best });
-    if (record.status === 'interrupted') break; // the caller asked the search to stop: keep the best so far
-  }
+const trialDir = (search: Search, trial: number) => join(search.trialsDir, `trial-${String(trial).padStart(3, '0')}`);
 
-  const summary: AutotuneSummary = {
-    budget_s: budget,
-    elapsed_s: (Date.now() - started) / 1000,
-    seed,
-    eta,
-    rungs,
-    metric,
-    greater_is_better: greater,
-    best_trial: best?.trial ?? null,
-    trials: records,
-  };
+/**
+ * Keeps the best trial: its folder (its best checkpoint) becomes the output, and its results with
+ * the search's summary become training_results.json. The trial folders are removed.
+ */
+async function keepBestTrial(search: Search, best: TrialRecord | null, results: ReadonlyMap<number, ClassificationResults>, summary: AutotuneSummary): Promise<ClassificationResults> {
+  const { output, trialsDir } = search;
   if (!best) {
     await rm(trialsDir, { recursive: true, force: true });
-    throw new UsageError(`--autotune: no trial reached an evaluation within ${budget} s; give a longer duration`);
+    throw new UsageError(`--autotune: no trial reached an evaluation within ${search.budget} s; give a longer duration`);
   }
-  const bestDir = join(trialsDir, `trial-${String(best.trial).padStart(3, '0')}`);
+  const bestDir = trialDir(search, best.trial);
   for (const name of await readdir(bestDir)) {
     if (name === 'checkpoint-last' || name === 'training_results.json') continue;
     await cp(join(bestDir, name), join(output, name), { recursive: true });
   }
   await rm(trialsDir, { recursive: true, force: true });
-  const final = { ...results.get(best.trial)!, output_dir: output, interrupted: false, autotune: summary, finished_at: new Date().toISOString() };
+  const final: ClassificationResults = { ...results.get(best.trial)!, output_dir: output, interrupted: false, autotune: summary, finished_at: new Date().toISOString() };
   await mkdir(output, { recursive: true });
   await writeTrainingResults(output, final);
   return final;
-}
-
-/**
- * The metric trials are ranked by: --metric-for-best-model when the evaluation reports it by that
- * name, else the first of the defaults (accuracy, micro F1, Pearson) it reports, as fineTune picks.
- */
-function metricName(entry: { eval_loss?: number; eval_metrics?: Record<string, number> }, wanted: string | undefined): string {
-  const m = entry.eval_metrics ?? {};
-  const single = 'accuracy' in m && !('subset_accuracy' in m);
-  if (wanted === 'eval_loss') return wanted;
-  // An alias (f1, acc, …) resolves as fineTune resolves it.
-  const problem = single ? 'single_label_classification' : 'pearson' in m ? 'regression' : 'multi_label_classification';
-  let name = wanted;
-  try {
-    if (wanted) name = resolveMetricName(wanted, problem);
-  } catch {
-    // fineTune has already refused a name it does not know; keep it as given.
-  }
-  if (name && name in m) return name;
-  const order = single ? ['accuracy'] : ['micro_f1', 'pearson'];
-  return order.find((k) => k in m) ?? Object.keys(m)[0] ?? 'eval_loss';
-}
-
-/** A trial's fineTune options: the user's options with the trial's settings on top. */
-function trialFineTuneOptions(base: AutotuneOptions, c: TrialConfig, output: string): FineTuneOptions {
-  const { budgetSeconds: _b, maxTrials: _m, eta: _e, rungs: _r, trials: _t, anchors: _a, ...rest } = base;
-  return {
-    ...rest,
-    output,
-    strategy: c.strategy,
-    batchSize: c.batchSize,
-    epochsScale: c.epochsScale,
-    ...(c.learningRate !== undefined ? { learningRate: c.learningRate } : {}),
-    ...(c.pooling !== undefined ? { pooling: c.pooling } : {}),
-    ...(c.headLrScale !== 1 && c.learningRate !== undefined ? { headLr: c.learningRate * c.headLrScale } : {}),
-    resume: false,
-    keepCheckpoints: false,
-    // No resumable checkpoints inside a trial: a stopped trial is over, not resumed.
-    checkpointMinutes: 1e9,
-  };
 }

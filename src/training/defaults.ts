@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 import type { ProblemType } from '../heads/classification.js';
 import { EMBEDDED_MODEL } from '../hub/embedded.js';
 import type { Pooling } from '../models/bert/bert.js';
@@ -27,7 +28,9 @@ export const TRAIN_DEFAULTS = {
   minSteps: 1000,
   maxEpochs: 20,
   frozenMaxEpochs: 50,
+  /** Examples per optimiser step (split into gradientAccumulation equal micro-batches). */
   batchSize: 32,
+  /** Micro-batches per optimiser step: each holds batchSize / gradientAccumulation examples. */
   gradientAccumulation: 1,
   /**
    * Peak LR by model width: the first row whose maxHidden ≥ the model's hidden size. Narrow models
@@ -114,16 +117,34 @@ export function learningRateRule(strategy: Strategy, hiddenSize: number, totalSt
   return { value, source: 'rule', rule: `${byWidth}; ${totalSteps} steps > ${d.minSteps}: × √(${d.minSteps}/${totalSteps}) → ${value.toExponential()}` };
 }
 
-/** Optimiser steps per epoch: batches, then accumulated micro-batches per step. */
+/**
+ * The examples of one micro-batch: `batchSize` (examples per optimiser step, the meaning of
+ * --batch-size in every command) split into `gradientAccumulation` equal micro-batches, whose
+ * gradients are summed into one step. The split must be even.
+ */
+export function microBatchSize(batchSize: number, gradientAccumulation = 1): number {
+  if (!Number.isInteger(gradientAccumulation) || gradientAccumulation < 1) throw new UsageError(`--gradient-accumulation-steps must be a positive whole number, got ${gradientAccumulation}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize % gradientAccumulation !== 0) {
+    throw new UsageError(`--batch-size (${batchSize}, examples per optimiser step) must be a whole multiple of --gradient-accumulation-steps (${gradientAccumulation}), which splits each step into that many equal micro-batches`);
+  }
+  return batchSize / gradientAccumulation;
+}
+
+/**
+ * Optimiser steps per epoch with `batchSize` examples a step in `gradientAccumulation`
+ * micro-batches: the epoch's micro-batches, then steps of up to `gradientAccumulation` of them.
+ */
 export function stepsPerEpoch(trainExamples: number, batchSize: number, gradientAccumulation = 1): number {
-  return Math.max(1, Math.ceil(Math.ceil(trainExamples / batchSize) / gradientAccumulation));
+  const micro = microBatchSize(batchSize, gradientAccumulation);
+  return Math.max(1, Math.ceil(Math.ceil(trainExamples / micro) / gradientAccumulation));
 }
 
 /** The fewest epochs of a strategy (the minimum of the min-steps rule). */
 export const defaultEpochs = (s: Strategy): number => (frozen(s) ? TRAIN_DEFAULTS.frozenEpochs : TRAIN_DEFAULTS.epochs);
 
 /**
- * Epochs from the data size: enough epochs for `minSteps` optimiser steps, at least the strategy's
+ * Epochs from the data size (`batchSize` examples per optimiser step, in `gradientAccumulation`
+ * micro-batches): enough epochs for `minSteps` optimiser steps, at least the strategy's
  * default epochs and at most its maxEpochs. Small sets get many short epochs (early stopping ends
  * them), large sets the usual 3.
  */

@@ -19,6 +19,7 @@ export interface TrainerSettings {
   epochs: number;
   /** Stop after this many optimiser steps (overrides epochs when smaller). */
   maxSteps?: number;
+  /** Examples per optimiser step, split into `gradientAccumulation` equal micro-batches (the same meaning as --batch-size). */
   batchSize: number;
   gradientAccumulation: number;
   lr: number;

@@ -186,7 +186,7 @@ test('training adds copies to the training rows only: the validation rows are ex
   assert.equal(seen[0]!.train.length, 60 * 3);
   assert.equal(r1.train_examples, 180);
   assert.equal(r1.eval_examples, 20);
-  assert.equal((r1.hyperparameters as Record<string, unknown>).augment, 'eda:0.1,2');
+  assert.equal(r1.hyperparameters.augment, 'eda:0.1,2');
 
   // With a split of the training file: the held-out rows are originals, and no copy comes from them.
   await fineTune({ ...common, output: join(dir, 'out2'), augment: 'eda:0.1,2', seed: 5, validationSplit: 0.25 }, { onData: (d) => seen.push(d) });

@@ -37,8 +37,10 @@ test('epochs rule: small sets get enough epochs for minSteps, capped; large sets
   // 67,000 examples: the minimum of 3.
   assert.equal(epochsRule(full, 67000, 32).value, d.epochs);
   assert.equal(epochsRule({ kind: 'frozen' }, 67000, 32).value, d.frozenEpochs);
-  // Gradient accumulation halves the steps per epoch, so more epochs are needed.
-  assert.equal(epochsRule(full, 5000, 32, 2).value, Math.ceil(1000 / Math.ceil(157 / 2)));
+  // The batch is examples per step: 64 in 2 micro-batches of 32 halves the steps per epoch, so more
+  // epochs are needed; 32 in 2 micro-batches of 16 keeps the steps of batch 32.
+  assert.equal(epochsRule(full, 5000, 64, 2).value, Math.ceil(1000 / Math.ceil(157 / 2)));
+  assert.equal(epochsRule(full, 5000, 32, 2).value, 7);
   assert.equal(epochsRule(full, 5000, 32, 1, 0.5).value, 4); // round(7 × 0.5)
   assert.match(epochsRule(full, 1000, 32).rule, /capped at 20/);
 });

@@ -350,13 +350,14 @@ const base = (output: string): FineTuneOptions => ({
 
 test('dann on fineTune: logs the discriminator accuracy and λ, records the method, and saves no discriminator weights', async () => {
   const results = await fineTune({ ...base('dann'), domainAdaptation: 'dann', domainLambda: 0.5 });
-  const entry = (results.history as Array<Record<string, number>>).at(-1)!;
+  const entry = results.history.at(-1)!;
   assert.ok(entry.domain_accuracy! >= 0 && entry.domain_accuracy! <= 1);
   assert.ok(entry.domain_lambda! > 0 && entry.domain_lambda! < 0.5, `λ mean over the first steps rises from 0 toward 0.5: ${entry.domain_lambda}`);
-  const record = results.domain_adaptation as { method: string; target_texts: number; steps: Array<Record<string, unknown>> };
+  const record = results.domain_adaptation!;
   assert.equal(record.method, 'dann');
   assert.equal(record.target_texts, 40);
-  assert.equal(record.steps[0]!.lambda_max, 0.5);
+  const step = record.steps[0]!;
+  assert.ok('lambda_max' in step && step.lambda_max === 0.5);
   const saved = JSON.parse(readFileSync(join(dir, 'dann', 'training_results.json'), 'utf8')) as Record<string, unknown>;
   assert.deepEqual(saved.domain_adaptation, JSON.parse(JSON.stringify(record)));
   const { tensors } = await readSafetensors(join(dir, 'dann', 'model.safetensors'));
@@ -366,7 +367,7 @@ test('dann on fineTune: logs the discriminator accuracy and λ, records the meth
 
 test('coral on fineTune (a CORAL loss) and with --strategy frozen (mapped features)', async () => {
   const tuned = await fineTune({ ...base('coral'), domainAdaptation: 'coral', coralWeight: 10 });
-  const entry = (tuned.history as Array<Record<string, number>>).at(-1)!;
+  const entry = tuned.history.at(-1)!;
   assert.ok(entry.coral_loss! > 0 && entry.domain_accuracy === undefined && entry.domain_lambda === undefined);
   const frozen = await fineTune({ ...base('coral-frozen'), domainAdaptation: 'coral', strategy: 'frozen', maxSteps: 5, featureCacheDir: join(dir, 'features') });
   assert.match(JSON.stringify(frozen.domain_adaptation), /whitened and re-coloured/);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import {
   chromiumPath, confusionHeatmap, countColour, decodePng, lineChart, luminanceVariance, niceTicks, renderReport, reportCharts,
-  sampleResults, screenshot, writeReport, type TrainingResults,
+  sampleResults, screenshot, writeReport, type ClassificationResults,
 } from '../../src/report/index.js';
 import { MAX_STEP_POINTS } from '../../src/report/charts.js';
 import { shade } from '../../src/report/heatmap.js';
@@ -251,7 +251,7 @@ test('label names, model and settings are escaped everywhere: no <script> gets t
   const evil = '<script>alert(1)</script>';
   const r = sampleResults({ labels: [evil, 'Tom & "Jerry\'s"', 'bell\u0007char'], epochs: 2 });
   r.model = `</title>${evil}`;
-  r.hyperparameters[evil] = evil;
+  Object.assign(r.hyperparameters, { [evil]: evil });
   const html = renderReport(r);
   assert.ok(!/<script/i.test(html), 'no script tag');
   assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
@@ -305,7 +305,7 @@ test('one epoch without validation data: the training loss only, and a note sayi
   assert.match(html, /No validation data/);
   assert.ok(!html.includes('<th>eval loss</th>'));
   // Even without per-step losses, the one epoch point is visible as a dot.
-  const bare: TrainingResults = { ...r, steps: undefined };
+  const bare: ClassificationResults = { ...r, steps: [] };
   const svg = parseXml(reportCharts(bare)['loss.svg']!);
   assert.equal(byClass(svg, 'dot').length, 1);
 });

@@ -189,7 +189,7 @@ async function trainToy(seed: number, stopAfter?: number, resume?: { state: Trai
   const engine = new TfjsTrainingEngine({ config: CFG, weights: resume?.weights ?? startWeights(), objective: { kind: 'classification', pooling: 'mean', problem: 'single_label_classification', numOutputs: 2 } });
   let saved: { state: TrainerState; optimizer: OptimizerState; weights: Map<string, HostTensor> } | undefined;
   let steps = 0;
-  const trainer: Trainer = new Trainer(engine, CFG, names, settings({ kind: 'full' }, { epochs: 3, seed, gradientAccumulation: 2, batchSize: 4 }), {
+  const trainer: Trainer = new Trainer(engine, CFG, names, settings({ kind: 'full' }, { epochs: 3, seed, gradientAccumulation: 2, batchSize: 8 }), {
     checkpointIntervalMs: 0,
     onStep: () => {
       if (stopAfter !== undefined && ++steps === stopAfter) trainer.requestStop();

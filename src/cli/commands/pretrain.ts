@@ -1,4 +1,5 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
+import { addDeprecatedAlias } from '../aliases.js';
 import { MODEL_PRESETS, PRETRAIN_DEFAULTS } from '../../pretraining/presets.js';
 import { pretrain } from '../../pretraining/pretrain.js';
 import { UsageError } from '../../errors.js';
@@ -19,7 +20,6 @@ interface PretrainCliOptions {
   minutes?: string;
   batchSize: string;
   gradientAccumulationSteps: string;
-  gradientAccumulation?: string;
   learningRate?: string;
   warmupRatio: string;
   weightDecay: string;
@@ -59,7 +59,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerPretrain(program: Command): void {
   const d = PRETRAIN_DEFAULTS;
-  program
+  const command = program
     .command('pretrain')
     .description('pre-train a BERT encoder with masked LM: from scratch, or continued on your own unlabelled text')
     .option('-m, --model <dir|hub-id>', 'continue pre-training this model (domain-adaptive pre-training)')
@@ -74,7 +74,6 @@ export function registerPretrain(program: Command): void {
     .option('--minutes <n>', 'wall-time budget; the learning-rate schedule follows the time')
     .option('--batch-size <n>', 'sequences per optimiser step', String(d.batchSize))
     .option('--gradient-accumulation-steps <n>', 'micro-batches per optimiser step (--batch-size must divide evenly)', String(d.gradientAccumulation))
-    .addOption(new Option('--gradient-accumulation <n>', 'old spelling of --gradient-accumulation-steps').hideHelp())
     .option('--learning-rate <lr>', `peak learning rate (default ${d.learningRate} from scratch, ${d.continueLearningRate} when continuing)`)
     .option('--warmup-ratio <r>', 'share of the run spent warming up', String(d.warmupRatio))
     .option('--weight-decay <wd>', 'AdamW weight decay (not on biases and LayerNorm)', String(d.weightDecay))
@@ -91,7 +90,9 @@ export function registerPretrain(program: Command): void {
     .option('--snapshot-every <tokens>', 'also save a loadable model under snapshots/ every N tokens, e.g. 10M')
     .option('--threads <n>', 'onnxruntime threads (default: all cores)')
     .option('--no-resume', 'start over even if the output folder has a checkpoint')
-    .option('-q, --quiet', 'no progress output')
+    .option('-q, --quiet', 'no progress output');
+  addDeprecatedAlias(command, '--gradient-accumulation', '--gradient-accumulation-steps');
+  command
     .addHelpText(
       'after',
       `
@@ -108,10 +109,6 @@ Examples:
         const progress = createProgress({ quiet: opts.quiet });
         const log = opts.quiet ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
         let started = false;
-        if (opts.gradientAccumulation !== undefined) {
-          process.stderr.write('bertft: --gradient-accumulation is deprecated; use --gradient-accumulation-steps\n');
-          opts.gradientAccumulationSteps = opts.gradientAccumulation;
-        }
         // Ctrl-C (or SIGTERM) stops after the current step with a checkpoint; a second one quits at once.
         const stop = new AbortController();
         const onSignal = () => {

@@ -5,7 +5,7 @@ import { fineTune, type FineTuneOptions } from '../../training/fine-tune.js';
 import { ENGINES, type EngineChoice } from '../../engine/select.js';
 import { DEVICES } from '../../engine/types.js';
 import { parseProblemType } from '../../training/problem.js';
-import type { Trainer } from '../../training/trainer.js';
+import type { HistoryEntry, Trainer } from '../../training/trainer.js';
 import { addDataOptions, readOptionsFrom } from '../data-options.js';
 import { parseChoice, parseNumber, parsePositiveInt, parseDevice } from '../parse.js';
 import { createProgress } from '../progress.js';
@@ -16,7 +16,7 @@ import { writeReport } from '../../report/index.js';
 import { DOMAIN_ADAPTATION_DEFAULTS } from '../../adaptation/defaults.js';
 import { TRAIN_DEFAULTS } from '../../training/defaults.js';
 import { DOMAIN_ADAPTATION_METHODS } from '../../adaptation/methods.js';
-import { autotune, parseDuration } from '../../training/autotune.js';
+import { autotune, parseDuration, type AutotuneEvents } from '../../training/autotune.js';
 import { parseAugmentSpec } from '../../augment/spec.js';
 
 interface TrainFlags extends Record<string, string | boolean | undefined> {
@@ -107,10 +107,16 @@ export function trainOptionsFrom(f: TrainFlags): FineTuneOptions {
 const lrText = (x: number) => x.toExponential();
 
 export function registerTrain(program: Command): void {
+  const cmd = program.command('train').description('fine-tune a pretrained BERT (or train a head on frozen features) for text classification');
+  addTrainOptions(cmd);
+  addDataOptions(cmd).addHelpText('after', TRAIN_EXAMPLES);
+  cmd.action(action(runTrain));
+}
+
+/** The options of `bertft train` with their defaults (TRAIN_DEFAULTS), as --help and docs/cli.md show them. */
+function addTrainOptions(cmd: Command): Command {
   const d = TRAIN_DEFAULTS;
-  const cmd = program
-    .command('train')
-    .description('fine-tune a pretrained BERT (or train a head on frozen features) for text classification')
+  return cmd
     .option('-m, --model <dir|hub-id>', `pretrained model: a local Hugging Face folder, a Hub id, or ${d.model} (ships with bertft)`, d.model)
     .option('--train <file>', 'training data (CSV/TSV/JSONL/lines, see docs/data-formats.md)')
     .option('--dataset <name>', `a named data set instead of --train (bertft datasets list); default without --train: ${DEFAULT_DATASET}`)
@@ -123,8 +129,8 @@ export function registerTrain(program: Command): void {
     .option('--problem-type <t>', 'single | multi | regression (default: from the labels)')
     .option('--epochs <n>', `training epochs (default: enough for ${d.minSteps} optimiser steps, ${d.epochs}…${d.maxEpochs}; ${d.frozenEpochs}…${d.frozenMaxEpochs} for frozen)`)
     .option('--max-steps <n>', 'stop after this many optimiser steps')
-    .option('--batch-size <n>', 'examples per step', String(d.batchSize))
-    .option('--gradient-accumulation-steps <n>', 'micro-batches per optimiser step', String(d.gradientAccumulation))
+    .option('--batch-size <n>', 'examples per optimiser step', String(d.batchSize))
+    .option('--gradient-accumulation-steps <n>', 'micro-batches per optimiser step, each of batch-size / N examples (must divide evenly; less memory, same steps)', String(d.gradientAccumulation))
     .option(
       '--learning-rate, --lr <x>',
       `peak learning rate (default by model width: ${d.learningRateByWidth.map((r) => `${lrText(r.lr)} ${Number.isFinite(r.maxHidden) ? `for hidden ≤ ${r.maxHidden}` : 'above'}`).join(', ')}; × √(${d.minSteps}/steps) for runs over ${d.minSteps} steps; ${lrText(d.frozenLearningRate)} for frozen)`,
@@ -161,101 +167,119 @@ export function registerTrain(program: Command): void {
     .option('--offline', 'use only the local Hub cache (same as HF_HUB_OFFLINE=1)')
     .option('--json', 'print training_results.json to stdout at the end')
     .option('-q, --quiet', 'no progress output');
-  addDataOptions(cmd).addHelpText(
-    'after',
-    `
+}
+
+const TRAIN_EXAMPLES = `
 Examples:
-  $ bertft train --report              # SpamAssassin ham/spam with ${d.model}, offline
+  $ bertft train --report              # SpamAssassin ham/spam with ${TRAIN_DEFAULTS.model}, offline
   $ bertft train --model sentence-transformers/all-MiniLM-L6-v2   # a Hub model (downloaded once)
   $ bertft train --dataset sst2 --data-dir ../shared/datasets --model ./bert-tiny -o out/sst2
   $ bertft train --model ./bert-tiny --train train.tsv --validation dev.tsv -o out/sst2
   $ bertft train -m ./bert-tiny --train sms.tsv -o out/frozen --strategy frozen
   $ bertft train -m ./bert-tiny --train data.csv --text-column review --label-column stars -o out/m --strategy top-k:2 --layer-lr-decay 0.9
   $ bertft train ... --resume          # after Ctrl-C or a crash: continue where it stopped
-`,
-  );
-  cmd.action(
-    action(async (flags: TrainFlags) => {
-      const options = trainOptionsFrom(flags);
-      const fromRecipe = await recipeData(flags);
-      if (fromRecipe) Object.assign(options, fromRecipe, { read: { ...fromRecipe.read, ...definedOnly(options.read) } });
-      const quiet = Boolean(flags.quiet);
-      const progress = createProgress({ quiet });
-      const log = (m: string) => !quiet && process.stderr.write(`${m}\n`);
-      let trainer: Trainer | undefined;
-      let interrupted = false;
-      const onSignal = () => {
-        if (interrupted) process.exit(130);
-        interrupted = true;
-        process.stderr.write(
-          flags.autotune === undefined
-            ? '\nstopping after this step and saving a resumable checkpoint (Ctrl-C again to quit now)\n'
-            : '\nstopping the search after this step; the best trial so far is kept (Ctrl-C again to quit now)\n',
-        );
-        trainer?.requestStop();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      let barOpen = false;
-      let epochFirstStep = 0;
-      const budgetSeconds = flags.autotune === undefined ? undefined : parseDuration('--autotune', flags.autotune === true ? d.autotuneBudget : String(flags.autotune));
-      if (budgetSeconds !== undefined && options.resume) throw new UsageError('--autotune cannot --resume; run the search again');
-      const trainOrSearch = budgetSeconds === undefined ? fineTune : (o: FineTuneOptions, e: Parameters<typeof autotune>[1]) => autotune({ ...o, budgetSeconds }, e);
-      try {
-        const results = await trainOrSearch(options, {
-          onTrialStart: ({ trial, config, remainingSeconds }) => log(`autotune trial ${trial} (${remainingSeconds.toFixed(0)} s left): ${JSON.stringify(config)}`),
-          onTrialEnd: ({ record, best }) =>
-            log(`autotune trial ${record.trial}: ${record.status}, score ${record.score?.toFixed(4) ?? '—'} in ${record.seconds.toFixed(1)} s; best so far trial ${best?.trial ?? '—'} (${best?.score?.toFixed(4) ?? '—'})`),
-          onLog: log,
-          onTrainer: (t) => (trainer = t),
-          onFeatures: ({ done, total, split }) => {
-            if (done <= 64) progress.start(total, `features (${split})`);
-            progress.update(done);
-            if (done === total) progress.stop();
-          },
-          onEpochStart: ({ epoch, epochs, stepsInEpoch, firstStep }) => {
-            if (barOpen) progress.stop();
-            epochFirstStep = firstStep;
-            progress.start(stepsInEpoch, `epoch ${epoch + 1}/${epochs}`);
-            barOpen = true;
-          },
-          onStep: ({ step, loss, lr, examplesPerSecond }) => {
-            progress.update(step - epochFirstStep, { loss: loss.toFixed(4), lr: lr.toExponential(2), 'ex/s': examplesPerSecond.toFixed(1) });
-          },
-          onEvaluate: ({ entry, improved }) => {
-            if (barOpen) progress.stop();
-            barOpen = false;
-            const m = Object.entries(entry.eval_metrics ?? {})
-              .filter(([k]) => ['accuracy', 'macro_f1', 'micro_f1', 'pearson', 'mse'].includes(k))
-              .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-              .join(', ');
-            const domain = entry.domain_accuracy !== undefined ? `, domain_accuracy ${entry.domain_accuracy.toFixed(3)} (λ ${entry.domain_lambda?.toFixed(2)})` : entry.coral_loss !== undefined ? `, coral_loss ${entry.coral_loss.toExponential(2)}` : '';
-            log(`epoch ${entry.epoch} step ${entry.step}: train_loss ${entry.train_loss.toFixed(4)}${entry.eval_loss !== undefined ? `, eval_loss ${entry.eval_loss.toFixed(4)}` : ''}${m ? `, ${m}` : ''}${domain}${improved ? ' (best so far, saved)' : ''}`);
-          },
-        });
-        if (barOpen) progress.stop();
-        if (results.interrupted) {
-          log(`interrupted: checkpoint saved in ${String(results.output_dir)}/checkpoint-last; run the same command with --resume to continue`);
-          process.exitCode = 130;
-          return;
-        }
-        if (flags.report) {
-          const written = await writeReport(String(results.output_dir), results as never);
-          log(`report: ${written.html}`);
-        }
-        const search = results.autotune as { elapsed_s: number; best_trial: number; trials: unknown[] } | undefined;
-        log(
-          search
-            ? `done: searched ${search.trials.length} trials in ${search.elapsed_s.toFixed(1)} s; kept trial ${search.best_trial} (trained in ${Number(results.train_runtime_s).toFixed(1)} s); model in ${String(results.output_dir)}`
-            : `done in ${Number(results.train_runtime_s).toFixed(1)} s; model in ${String(results.output_dir)}`,
-        );
-        if (flags.json) process.stdout.write(JSON.stringify(results) + '\n');
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    }),
-  );
+`;
+
+/** `bertft train`: trains (or searches with --autotune), Ctrl-C stopping after a step; then the report, the last line, --json. */
+async function runTrain(flags: TrainFlags): Promise<void> {
+  const options = trainOptionsFrom(flags);
+  const fromRecipe = await recipeData(flags);
+  if (fromRecipe) Object.assign(options, fromRecipe, { read: { ...fromRecipe.read, ...definedOnly(options.read) } });
+  const quiet = Boolean(flags.quiet);
+  const log = (m: string) => !quiet && process.stderr.write(`${m}\n`);
+  const budgetSeconds = flags.autotune === undefined ? undefined : parseDuration('--autotune', flags.autotune === true ? TRAIN_DEFAULTS.autotuneBudget : String(flags.autotune));
+  if (budgetSeconds !== undefined && options.resume) throw new UsageError('--autotune cannot --resume; run the search again');
+  const trainOrSearch = budgetSeconds === undefined ? fineTune : (o: FineTuneOptions, e: AutotuneEvents) => autotune({ ...o, budgetSeconds }, e);
+  const events = trainEvents(log, quiet);
+  const stopOnSignal = onInterrupt(budgetSeconds !== undefined, () => events.trainer());
+  try {
+    const results = await trainOrSearch(options, events.handlers);
+    events.done();
+    if (results.interrupted) {
+      log(`interrupted: checkpoint saved in ${results.output_dir}/checkpoint-last; run the same command with --resume to continue`);
+      process.exitCode = 130;
+      return;
+    }
+    if (flags.report) log(`report: ${(await writeReport(results.output_dir, results)).html}`);
+    const search = results.autotune;
+    log(
+      search
+        ? `done: searched ${search.trials.length} trials in ${search.elapsed_s.toFixed(1)} s; kept trial ${search.best_trial} (trained in ${results.train_runtime_s.toFixed(1)} s); model in ${results.output_dir}`
+        : `done in ${results.train_runtime_s.toFixed(1)} s; model in ${results.output_dir}`,
+    );
+    if (flags.json) process.stdout.write(JSON.stringify(results) + '\n');
+  } finally {
+    stopOnSignal();
+  }
+}
+
+/**
+ * Ctrl-C (or SIGTERM) asks the trainer to stop after its step (a resumable checkpoint, or the best
+ * trial so far with --autotune); a second one quits at once. Returns the function that stops listening.
+ */
+function onInterrupt(search: boolean, trainer: () => Trainer | undefined): () => void {
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write(
+      search
+        ? '\nstopping the search after this step; the best trial so far is kept (Ctrl-C again to quit now)\n'
+        : '\nstopping after this step and saving a resumable checkpoint (Ctrl-C again to quit now)\n',
+    );
+    trainer()?.requestStop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+/** Progress of a run on stderr: a bar per epoch (and per feature pass), a line per evaluation and per trial. */
+function trainEvents(log: (m: string) => void, quiet: boolean): { handlers: AutotuneEvents; trainer(): Trainer | undefined; done(): void } {
+  const progress = createProgress({ quiet });
+  let trainer: Trainer | undefined;
+  let barOpen = false;
+  let epochFirstStep = 0;
+  const handlers: AutotuneEvents = {
+    onTrialStart: ({ trial, config, remainingSeconds }) => log(`autotune trial ${trial} (${remainingSeconds.toFixed(0)} s left): ${JSON.stringify(config)}`),
+    onTrialEnd: ({ record, best }) =>
+      log(`autotune trial ${record.trial}: ${record.status}, score ${record.score?.toFixed(4) ?? '—'} in ${record.seconds.toFixed(1)} s; best so far trial ${best?.trial ?? '—'} (${best?.score?.toFixed(4) ?? '—'})`),
+    onLog: log,
+    onTrainer: (t) => (trainer = t),
+    onFeatures: ({ done, total, split }) => {
+      if (done <= 64) progress.start(total, `features (${split})`);
+      progress.update(done);
+      if (done === total) progress.stop();
+    },
+    onEpochStart: ({ epoch, epochs, stepsInEpoch, firstStep }) => {
+      if (barOpen) progress.stop();
+      epochFirstStep = firstStep;
+      progress.start(stepsInEpoch, `epoch ${epoch + 1}/${epochs}`);
+      barOpen = true;
+    },
+    onStep: ({ step, loss, lr, examplesPerSecond }) => {
+      progress.update(step - epochFirstStep, { loss: loss.toFixed(4), lr: lr.toExponential(2), 'ex/s': examplesPerSecond.toFixed(1) });
+    },
+    onEvaluate: ({ entry, improved }) => {
+      if (barOpen) progress.stop();
+      barOpen = false;
+      log(evaluationLine(entry, improved));
+    },
+  };
+  return { handlers, trainer: () => trainer, done: () => barOpen && progress.stop() };
+}
+
+/** One evaluation as a log line: losses, the headline metrics, the domain objective's numbers. */
+function evaluationLine(entry: HistoryEntry, improved: boolean): string {
+  const m = Object.entries(entry.eval_metrics ?? {})
+    .filter(([k]) => ['accuracy', 'macro_f1', 'micro_f1', 'pearson', 'mse'].includes(k))
+    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+    .join(', ');
+  const domain = entry.domain_accuracy !== undefined ? `, domain_accuracy ${entry.domain_accuracy.toFixed(3)} (λ ${entry.domain_lambda?.toFixed(2)})` : entry.coral_loss !== undefined ? `, coral_loss ${entry.coral_loss.toExponential(2)}` : '';
+  return `epoch ${entry.epoch} step ${entry.step}: train_loss ${entry.train_loss.toFixed(4)}${entry.eval_loss !== undefined ? `, eval_loss ${entry.eval_loss.toFixed(4)}` : ''}${m ? `, ${m}` : ''}${domain}${improved ? ' (best so far, saved)' : ''}`;
 }
 
 /** Reader flags the user set explicitly (CLI defaults such as header "auto" do not override a recipe). */

@@ -5,6 +5,7 @@ import { metricGreaterIsBetter, metricValue } from '../../metrics/index.js';
 import type { BertConfig } from '../../models/bert/config.js';
 import type { Objective, StepDone } from '../../trainer/loop.js';
 import { evaluationReport, logitsFor, type EvaluationReport, type MetricsReport } from '../evaluation.js';
+import { microBatchSize, stepsPerEpoch } from '../defaults.js';
 import { trainableParams } from '../strategy.js';
 import { collate, gatherRows } from '../tokenized.js';
 import type { HistoryEntry, StepLog, TrainerCallbacks, TrainerData, TrainerSettings, TrainerState } from '../trainer.js';
@@ -28,6 +29,8 @@ export interface ClassificationSetup {
  */
 export class ClassificationObjective implements Objective {
   readonly perEpoch: number;
+  /** Examples in each of a step's `gradientAccumulation` micro-batches. */
+  private readonly micro: number;
   readonly total: number;
   examplesSeen = 0;
   private readonly startStep: number;
@@ -36,6 +39,7 @@ export class ClassificationObjective implements Objective {
 
   constructor(protected readonly s: ClassificationSetup) {
     const { settings, data } = s;
+    this.micro = microBatchSize(settings.batchSize, settings.gradientAccumulation);
     this.perEpoch = stepsPerEpoch(data.train.lengths.length, settings.batchSize, settings.gradientAccumulation);
     const byEpochs = this.perEpoch * settings.epochs;
     this.total = settings.maxSteps ? Math.min(settings.maxSteps, byEpochs) : byEpochs;
@@ -63,7 +67,7 @@ export class ClassificationObjective implements Objective {
   protected microRows(step: number): number[][] {
     const { settings, data } = this.s;
     const epoch = this.epochOf(step);
-    if (this.epochBatches?.epoch !== epoch) this.epochBatches = { epoch, batches: bucketedBatches(data.train.lengths, settings.batchSize, (settings.seed + 1000003 * epoch) >>> 0) };
+    if (this.epochBatches?.epoch !== epoch) this.epochBatches = { epoch, batches: bucketedBatches(data.train.lengths, this.micro, (settings.seed + 1000003 * epoch) >>> 0) };
     const k = step % this.perEpoch;
     return this.epochBatches.batches.slice(k * settings.gradientAccumulation, (k + 1) * settings.gradientAccumulation);
   }
@@ -154,11 +158,6 @@ export class ClassificationObjective implements Objective {
     callbacks.onEvaluate?.({ entry, improved });
     return improved;
   }
-}
-
-/** Optimiser steps of an epoch: micro-batches of the epoch, `accumulation` to a step. */
-export function stepsPerEpoch(examples: number, microBatch: number, accumulation: number): number {
-  return Math.ceil(Math.ceil(examples / microBatch) / accumulation);
 }
 
 /** A mixing of seed and step into a 32-bit dropout seed, so every step's masks are fixed by (seed, step). */

@@ -1,0 +1,51 @@
+/**
+ * A run's schedule: the batch, the epochs, the learning rate and the early-stopping patience, each
+ * from its flag or from the rules of defaults.ts (the data and the model), with what chose it.
+ */
+import type { BertConfig } from '../models/bert/config.js';
+import type { RecipeRules } from '../report/types.js';
+import { chosen, earlyStoppingRule, epochsRule, learningRateRule, microBatchSize, stepsPerEpoch, TRAIN_DEFAULTS } from './defaults.js';
+import type { FineTuneOptions } from './fine-tune.js';
+import type { Strategy } from './strategy.js';
+
+export interface Schedule {
+  /** Examples per optimiser step. */
+  batchSize: number;
+  gradientAccumulation: number;
+  /** Examples per micro-batch: batchSize / gradientAccumulation (what the trainer batches by). */
+  microBatchSize: number;
+  epochs: number;
+  learningRate: number;
+  evalSteps: number;
+  earlyStoppingPatience: number;
+  /** What chose each rule-based setting, as training_results.json's `recipe_rules` records it. */
+  recipeRules: RecipeRules;
+}
+
+/**
+ * The batch of a run: `batchSize` examples per optimiser step (the meaning of --batch-size in every
+ * command), in `gradientAccumulation` micro-batches of `microBatchSize`. Fails when the split is uneven.
+ */
+export function batchOf(options: Pick<FineTuneOptions, 'batchSize' | 'gradientAccumulation'>): { batchSize: number; gradientAccumulation: number; microBatchSize: number } {
+  const batchSize = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
+  const gradientAccumulation = options.gradientAccumulation ?? TRAIN_DEFAULTS.gradientAccumulation;
+  return { batchSize, gradientAccumulation, microBatchSize: microBatchSize(batchSize, gradientAccumulation) };
+}
+
+/** The schedule of a run of `trainExamples` training rows (validation rows decide early stopping). */
+export function resolveSchedule(options: FineTuneOptions, strategy: Strategy, cfg: BertConfig, trainExamples: number, hasValidation: boolean): Schedule {
+  const d = TRAIN_DEFAULTS;
+  const { batchSize, gradientAccumulation, microBatchSize } = batchOf(options);
+  const epochs = chosen(options.epochs, '--epochs', () => epochsRule(strategy, trainExamples, batchSize, gradientAccumulation, options.epochsScale));
+  const plannedSteps = Math.min(options.maxSteps ?? Infinity, epochs.value * stepsPerEpoch(trainExamples, batchSize, gradientAccumulation));
+  const learningRate = chosen(options.learningRate, '--learning-rate', () => learningRateRule(strategy, cfg.hiddenSize, plannedSteps));
+  const evalSteps = options.evalSteps ?? d.evalSteps;
+  const patience = chosen(options.earlyStoppingPatience, '--early-stopping-patience', () => earlyStoppingRule(epochs.value, evalSteps, hasValidation));
+  const recipeRules: RecipeRules = { learning_rate: learningRate, epochs, early_stopping_patience: patience };
+  return { batchSize, gradientAccumulation, microBatchSize, epochs: epochs.value, learningRate: learningRate.value, evalSteps, earlyStoppingPatience: patience.value, recipeRules };
+}
+
+/** The schedule as one log line: each setting and the flag or rule that chose it. */
+export function scheduleLine(rules: RecipeRules): string {
+  return `schedule: ${Object.entries(rules).map(([k, c]) => `${k} ${c.value} (${c.source === 'flag' ? 'flag' : c.rule})`).join('; ')}`;
+}
