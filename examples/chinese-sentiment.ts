@@ -55,7 +55,10 @@ const enTok = await BertTokenizer.fromDir(EN_MODEL);
 console.log(`"${sample[0]}"`);
 console.log(`  bert-base-chinese: ${(await zhTok.tokenize(sample[0]!)).join(' ')}`);
 console.log(`  English BERT:      ${(await enTok.tokenize(sample[0]!)).join(' ')}`);
-for (const [name, tok] of [['bert-base-chinese', zhTok], ['English BERT', enTok]] as const) {
+for (const [name, tok] of [
+  ['bert-base-chinese', zhTok],
+  ['English BERT', enTok],
+] as const) {
   const f = await measureFragmentation(tok, sample);
   console.log(`  ${name.padEnd(18)} [UNK] share ${(100 * f.unkRate).toFixed(0)} %`);
 }
@@ -83,7 +86,7 @@ const config = {
   pad_token_id: 0,
   initializer_range: 0.02,
 };
-await writeFile(join(ZH_TINY, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+await writeFile(join(ZH_TINY, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 for (const f of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt']) await copyFile(join(ZH_TOKENIZER, f), join(ZH_TINY, f));
 // Weights: N(0, 0.02) matrices, zero biases, unit LayerNorms — deterministic for the seed.
 const { config: bertConfig } = await readBertConfig(ZH_TINY);
@@ -109,7 +112,12 @@ const results = await fineTune(
     learningRate: 5e-4,
     seed: 42,
   },
-  { onEvaluate: ({ entry }) => console.log(`  epoch ${entry.epoch}: dev accuracy ${entry.eval_metrics?.accuracy?.toFixed(4)} (train loss ${entry.train_loss.toFixed(4)}, ${entry.elapsed_s.toFixed(0)} s)`) },
+  {
+    onEvaluate: ({ entry }) =>
+      console.log(
+        `  epoch ${entry.epoch}: dev accuracy ${entry.eval_metrics?.accuracy?.toFixed(4)} (train loss ${entry.train_loss.toFixed(4)}, ${entry.elapsed_s.toFixed(0)} s)`,
+      ),
+  },
 );
 const best = results.best as { epoch: number; value: number };
 console.log(`best dev accuracy ${best.value.toFixed(4)} at epoch ${best.epoch}; model in ${ZH_MODEL}`);

@@ -87,7 +87,10 @@ async function train1(name: string, options: Partial<FineTuneOptions>): Promise<
         featuresCached ||= m.includes('reused from cache');
         console.log(`  [${name}] ${m}`);
       },
-      onEvaluate: ({ entry }) => console.log(`  [${name}] epoch ${entry.epoch}: dev accuracy ${entry.eval_metrics?.accuracy?.toFixed(4)}  (train loss ${entry.train_loss.toFixed(4)}, ${entry.elapsed_s.toFixed(1)} s)`),
+      onEvaluate: ({ entry }) =>
+        console.log(
+          `  [${name}] epoch ${entry.epoch}: dev accuracy ${entry.eval_metrics?.accuracy?.toFixed(4)}  (train loss ${entry.train_loss.toFixed(4)}, ${entry.elapsed_s.toFixed(1)} s)`,
+        ),
     },
   );
   return {
@@ -138,7 +141,15 @@ const svg = lineChart(
   [
     { name: 'frozen (mean)', color: '#1f77b4', dots: true, points: frozen.history.map((h) => [h.epoch, h.eval_metrics?.accuracy ?? NaN]) },
     { name: 'full fine-tuning', color: '#d62728', dots: true, points: full.history.map((h) => [h.epoch, h.eval_metrics?.accuracy ?? NaN]) },
-    { name: 'majority class', color: '#999999', dashed: true, points: [[1, majority], [epochs, majority]] },
+    {
+      name: 'majority class',
+      color: '#999999',
+      dashed: true,
+      points: [
+        [1, majority],
+        [epochs, majority],
+      ],
+    },
   ],
   560,
   340,

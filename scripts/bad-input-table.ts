@@ -23,7 +23,10 @@ spawnSync('cp', ['-r', MODEL, truncated]);
 spawnSync('truncate', ['-s', '1000000', join(truncated, 'model.safetensors')]);
 const bin = join(dir, 'bin-model');
 spawnSync('mkdir', ['-p', bin]);
-writeFileSync(join(bin, 'config.json'), '{"model_type":"bert","vocab_size":10,"hidden_size":4,"num_hidden_layers":1,"num_attention_heads":1,"intermediate_size":4}');
+writeFileSync(
+  join(bin, 'config.json'),
+  '{"model_type":"bert","vocab_size":10,"hidden_size":4,"num_hidden_layers":1,"num_attention_heads":1,"intermediate_size":4}',
+);
 writeFileSync(join(bin, 'pytorch_model.bin'), 'x');
 
 const cases: [string, string[]][] = [
@@ -56,4 +59,4 @@ for (const [name, args] of cases) {
   const text = r.stderr.trim().replace(dir, '$TMP').replaceAll(dir, '$TMP').replaceAll(SHARED, '$SHARED').replace(/\n/g, ' ⏎ ');
   rows.push(`| ${name} | ${r.status} | \`${text.replace(/\|/g, '\\|')}\` |`);
 }
-process.stdout.write(rows.join('\n') + '\n');
+process.stdout.write(`${rows.join('\n')}\n`);

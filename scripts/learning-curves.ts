@@ -17,7 +17,12 @@ for (const root of roots) {
     const file = join(root, run, 'training_results.json');
     if (!existsSync(file)) continue;
     const r = JSON.parse(readFileSync(file, 'utf8')) as { history: { epoch: number; eval_metrics?: { accuracy?: number } }[] };
-    series.push({ name: run, color: COLORS[series.length % COLORS.length]!, dots: true, points: r.history.map((h) => [h.epoch, h.eval_metrics?.accuracy ?? NaN]) });
+    series.push({
+      name: run,
+      color: COLORS[series.length % COLORS.length]!,
+      dots: true,
+      points: r.history.map((h) => [h.epoch, h.eval_metrics?.accuracy ?? NaN]),
+    });
   }
 }
-process.stdout.write(lineChart(title, 'epoch', 'dev accuracy', series, 900, 440) + '\n');
+process.stdout.write(`${lineChart(title, 'epoch', 'dev accuracy', series, 900, 440)}\n`);

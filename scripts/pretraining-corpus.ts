@@ -18,8 +18,15 @@ const data = (...p: string[]) => join(SHARED_DIR, 'datasets', ...p);
 const out = process.argv[2] ?? 'corpus';
 const HELDOUT = 500;
 
-const clean = (t: string) => t.replace(/<br\s*\/?>/gi, ' ').replace(/\s+/g, ' ').trim();
-const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+const clean = (t: string) =>
+  t
+    .replace(/<br\s*\/?>/gi, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+const lines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
 const jsonlTexts = (file: string) => lines(file).map((l) => clean((JSON.parse(l) as { text: string }).text));
 
 const imdb = [...jsonlTexts(data('imdb', 'train.jsonl')), ...jsonlTexts(data('imdb', 'test.jsonl'))];
@@ -37,8 +44,8 @@ const emotion = emotionAll.filter((t) => !emotionHeld.has(t));
 
 mkdirSync(out, { recursive: true });
 const train = [...imdbTrain, ...ag, ...emotion].filter((t) => t.length > 0);
-writeFileSync(join(out, 'train.txt'), train.join('\n') + '\n');
-writeFileSync(join(out, 'heldout.txt'), heldout.join('\n') + '\n');
+writeFileSync(join(out, 'train.txt'), `${train.join('\n')}\n`);
+writeFileSync(join(out, 'heldout.txt'), `${heldout.join('\n')}\n`);
 console.log(
   JSON.stringify({
     imdb_reviews: imdbTrain.length,

@@ -24,10 +24,25 @@ const points = (run: string) =>
     .sort((a, b) => a[0] - b[0]);
 const xs = [0, ...points('1k-full').map((p) => p[0])];
 const base = Object.values(scratch).find((r) => r['1k-scratch'])?.['1k-scratch']?.mean ?? Number.NaN;
-const svg = lineChart('SST-2 dev accuracy, 1,000 training sentences', 'pre-training tokens seen (millions)', 'dev accuracy', [
-  { name: 'full fine-tuning', points: points('1k-full'), color: '#4c78a8', dots: true },
-  { name: 'frozen encoder, mean pooling', points: points('1k-frozen'), color: '#f58518', dots: true },
-  { name: 'from scratch (BERT init)', points: [[Math.min(...xs), base], [Math.max(...xs), base]], color: '#888', dashed: true },
-], 640, 340);
+const svg = lineChart(
+  'SST-2 dev accuracy, 1,000 training sentences',
+  'pre-training tokens seen (millions)',
+  'dev accuracy',
+  [
+    { name: 'full fine-tuning', points: points('1k-full'), color: '#4c78a8', dots: true },
+    { name: 'frozen encoder, mean pooling', points: points('1k-frozen'), color: '#f58518', dots: true },
+    {
+      name: 'from scratch (BERT init)',
+      points: [
+        [Math.min(...xs), base],
+        [Math.max(...xs), base],
+      ],
+      color: '#888',
+      dashed: true,
+    },
+  ],
+  640,
+  340,
+);
 writeFileSync(out, svg);
 console.log(`wrote ${out}`);

@@ -54,7 +54,7 @@ function usage(): never {
 }
 
 const html = await htmlToRender();
-const png = (values.sample === undefined ? positionals[1] : undefined) ?? html.replace(/\.html$/, '') + '.png';
+const png = (values.sample === undefined ? positionals[1] : undefined) ?? `${html.replace(/\.html$/, '')}.png`;
 screenshot(html, png, { width: Number(values.width), height: Number(values.height) });
 const variance = luminanceVariance(decodePng(readFileSync(png)));
 process.stdout.write(`${png}\n`);

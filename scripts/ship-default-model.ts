@@ -33,15 +33,25 @@ for (const [name, t] of tensors) {
 }
 mkdirSync(dest, { recursive: true });
 await writeSafetensors(join(dest, 'model.safetensors'), out, undefined, 'F16');
-writeFileSync(join(dest, 'config.json'), JSON.stringify({ ...config, max_position_embeddings: maxLength, ...(similarityMaxLoss ? { bertft_similarity: { max_masked_lm_loss: Number(similarityMaxLoss) } } : {}) }, null, 2) + '\n');
+writeFileSync(
+  join(dest, 'config.json'),
+  `${JSON.stringify(
+    { ...config, max_position_embeddings: maxLength, ...(similarityMaxLoss ? { bertft_similarity: { max_masked_lm_loss: Number(similarityMaxLoss) } } : {}) },
+    null,
+    2,
+  )}\n`,
+);
 for (const f of ['tokenizer.json', 'vocab.txt', 'special_tokens_map.json']) {
   copyFileSync(join(src, f), join(dest, f));
   chmodSync(join(dest, f), 0o644);
 }
 const tokCfg = JSON.parse(readFileSync(join(src, 'tokenizer_config.json'), 'utf8'));
-writeFileSync(join(dest, 'tokenizer_config.json'), JSON.stringify({ ...tokCfg, model_max_length: maxLength }, null, 2) + '\n');
+writeFileSync(join(dest, 'tokenizer_config.json'), `${JSON.stringify({ ...tokCfg, model_max_length: maxLength }, null, 2)}\n`);
 const { history, ...summary } = results;
-writeFileSync(join(dest, 'pretraining_results.json'), JSON.stringify({ ...summary, history: history.filter((_: unknown, i: number) => i % 10 === 0) }, null, 2) + '\n');
+writeFileSync(
+  join(dest, 'pretraining_results.json'),
+  `${JSON.stringify({ ...summary, history: history.filter((_: unknown, i: number) => i % 10 === 0) }, null, 2)}\n`,
+);
 
 const fin = results.final_eval ?? results.evals.at(-1);
 const h = results.hyperparameters;

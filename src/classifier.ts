@@ -1,7 +1,7 @@
 import { readExamples, type Example, type ReadOptionsInput } from './data/index.js';
 import { BertftError, UsageError } from './errors.js';
 import { createForwardRunner, type ModelLoadOptions } from './inference/forward.js';
-import { type ForwardRunner } from './engine/types.js';
+import type { ForwardRunner } from './engine/types.js';
 import type { Pooling } from './models/bert/bert.js';
 import { bertftSection, readClassifierConfig, type ClassifierSettings } from './checkpoint/classifier-config.js';
 import { loadPretrained, type PretrainedFolder } from './pretrained.js';
@@ -72,7 +72,14 @@ export class TextClassifier {
     const folder = await loadPretrained(model, options);
     if (!folder.classifier) throw new BertftError(`${folder.dir} has no classification head (${CLASSIFIER_WEIGHT}); train one with bertft train`);
     const settings = readClassifierConfig(folder.raw, { config: folder.config, hasPooler: folder.hasPooler, numLabels: classifierWidth(folder.classifier)! });
-    const runner = await createForwardRunner(folder.config, folder.weights, { pooling: settings.pooling, classifier: folder.classifier, engine: options.engine, backend: options.backend, device: options.device, quantize: options.quantize });
+    const runner = await createForwardRunner(folder.config, folder.weights, {
+      pooling: settings.pooling,
+      classifier: folder.classifier,
+      engine: options.engine,
+      backend: options.backend,
+      device: options.device,
+      quantize: options.quantize,
+    });
     return new TextClassifier(folder, runner, settings);
   }
 
@@ -92,11 +99,18 @@ export class TextClassifier {
   /** Raw logits [N, numLabels] in input order. */
   async predictLogits(texts: string[], options: PredictOptions = {}): Promise<Float32Array> {
     const maxLength = options.maxLength ?? this.maxLength;
-    if (maxLength > this.folder.config.maxPositionEmbeddings) throw new UsageError(`--max-length ${maxLength} exceeds the model's ${this.folder.config.maxPositionEmbeddings} positions`);
+    if (maxLength > this.folder.config.maxPositionEmbeddings)
+      throw new UsageError(`--max-length ${maxLength} exceeds the model's ${this.folder.config.maxPositionEmbeddings} positions`);
     const set = await tokenizeAll(this.folder.tokenizer, texts, options.pairs, maxLength);
     // Sorted by length, batched by a token budget, returned in input order (inference/batch-plan.ts).
     const plan = planBatches(set.lengths, { maxRows: options.batchSize, maxTokens: options.maxBatchTokens });
-    return runPlanned(plan, texts.length, this.labels.length, (idx) => this.runner.run(collate(set, idx)), (d) => options.onProgress?.(d, texts.length));
+    return runPlanned(
+      plan,
+      texts.length,
+      this.labels.length,
+      (idx) => this.runner.run(collate(set, idx)),
+      (d) => options.onProgress?.(d, texts.length),
+    );
   }
 
   /** Predictions for texts, in input order. */
@@ -121,7 +135,10 @@ export class TextClassifier {
    * Metrics on labelled examples (a file path, or examples already read). eval_loss is the loss the
    * model was trained with, class weights included (see evaluationReport).
    */
-  async evaluate(data: string | Example[], options: PredictOptions & { read?: ReadOptionsInput } = {}): Promise<MetricsReport & { eval_loss: number; examples: number }> {
+  async evaluate(
+    data: string | Example[],
+    options: PredictOptions & { read?: ReadOptionsInput } = {},
+  ): Promise<MetricsReport & { eval_loss: number; examples: number }> {
     const labelType = this.problem === 'regression' ? 'number' : this.problem === 'multi_label_classification' ? 'multi' : undefined;
     const examples = typeof data === 'string' ? readExamples(data, { ...(labelType ? { labelType } : {}), ...options.read }).examples : data;
     const label2id = Object.fromEntries(this.labels.map((l, i) => [l, i]));
@@ -134,7 +151,10 @@ export class TextClassifier {
       targets.set(targetRow(e.label, this.problem, label2id, width), i * width);
     });
     const pairs = examples.some((e) => e.textPair !== undefined) ? examples.map((e) => e.textPair ?? '') : undefined;
-    const logits = await this.predictLogits(examples.map((e) => e.text), { ...options, pairs });
+    const logits = await this.predictLogits(
+      examples.map((e) => e.text),
+      { ...options, pairs },
+    );
     return { ...evaluationReport(this.problem, logits, targets, width, this.labels, this.threshold, this.settings.classWeights), examples: examples.length };
   }
 

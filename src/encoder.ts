@@ -1,7 +1,7 @@
 import { modelMaxLength } from './checkpoint/tokenizer-config.js';
 import { UsageError } from './errors.js';
 import { createForwardRunner, type ModelLoadOptions } from './inference/forward.js';
-import { type ForwardRunner } from './engine/types.js';
+import type { ForwardRunner } from './engine/types.js';
 import { planBatches, runPlanned } from './inference/batch-plan.js';
 import { loadPretrained } from './pretrained.js';
 import { collate, tokenizeAll } from './training/tokenized.js';
@@ -61,7 +61,13 @@ export class Encoder {
   private runner(pooling: Pooling): Promise<ForwardRunner> {
     let r = this.runners.get(pooling);
     if (!r) {
-      r = createForwardRunner(this.config, this.weights, { pooling, engine: this.options.engine, backend: this.options.backend, device: this.options.device, quantize: this.options.quantize });
+      r = createForwardRunner(this.config, this.weights, {
+        pooling,
+        engine: this.options.engine,
+        backend: this.options.backend,
+        device: this.options.device,
+        quantize: this.options.quantize,
+      });
       this.runners.set(pooling, r);
     }
     return r;
@@ -96,7 +102,13 @@ export class Encoder {
     const plan = planBatches(set.lengths, { maxRows: options.batchSize, maxTokens: options.maxBatchTokens });
     const runner = await this.runner(pooling);
     const H = this.hiddenSize;
-    const vectors = await runPlanned(plan, texts.length, H, (idx) => runner.run(collate(set, idx)), (done) => options.onProgress?.(done, texts.length));
+    const vectors = await runPlanned(
+      plan,
+      texts.length,
+      H,
+      (idx) => runner.run(collate(set, idx)),
+      (done) => options.onProgress?.(done, texts.length),
+    );
     return texts.map((text, i) => ({ text, inputIds: Array.from(set.ids[i]!), embedding: vectors.slice(i * H, (i + 1) * H) }));
   }
 

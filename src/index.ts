@@ -7,7 +7,15 @@
 export { TextClassifier, type ClassifierLoadOptions, type Prediction, type PredictOptions } from './classifier.js';
 export { Encoder, type EncoderLoadOptions, type EmbedOptions, type Embedding } from './encoder.js';
 export { fineTune, type FineTuneOptions, type FineTuneEvents } from './training/fine-tune.js';
-export { autotune, parseDuration, type AutotuneOptions, type AutotuneEvents, type AutotuneSummary, type TrialConfig, type TrialRecord } from './training/autotune.js';
+export {
+  autotune,
+  parseDuration,
+  type AutotuneOptions,
+  type AutotuneEvents,
+  type AutotuneSummary,
+  type TrialConfig,
+  type TrialRecord,
+} from './training/autotune.js';
 export { TRAIN_DEFAULTS, defaultLearningRate } from './training/defaults.js';
 export { adviseStrategy, measureFragmentation, type Advice, type AdviseOptions } from './training/advise.js';
 export { parseStrategy, strategyName, trainableParams, type Strategy } from './training/strategy.js';

@@ -24,7 +24,9 @@ const args = parseArgs('node --import tsx bench/speed/e2e-child.ts --model DIR -
 
 /** VmHWM: the peak resident set of this process, in MiB. */
 function peakRssMb(): number {
-  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'));
   return line ? Number(line.split(/\s+/)[1]) / 1024 : process.memoryUsage().rss / 2 ** 20;
 }
 

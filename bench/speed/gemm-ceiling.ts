@@ -29,9 +29,7 @@ const rounds = args.number('--rounds');
 const steps = args.number('--steps');
 const threads = args.number('--threads');
 /** Mini at 32×128 tokens (4096 rows) and Base at 8×128 (1024 rows): Q/K/V/O, FFN in, FFN out. */
-const shapes = args
-  .list('--shapes')
-  .map((s) => s.split('x').map(Number) as [number, number, number]);
+const shapes = args.list('--shapes').map((s) => s.split('x').map(Number) as [number, number, number]);
 
 const ort = await loadOrt();
 const fill = (n: number, mod: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7919) % mod) / mod - 0.5);
@@ -41,7 +39,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function ortProduct(M: number, K: number, N: number, constantWeight: boolean): Promise<number> {
   const b = new GraphBuilder();
   const x = b.addInput('x', ElemType.Float, [M, K]);
-  const w = constantWeight ? b.addInitializer('w', { elemType: ElemType.Float, dims: [K, N], values: fill(K * N, 101) }) : b.addInput('w', ElemType.Float, [K, N]);
+  const w = constantWeight
+    ? b.addInitializer('w', { elemType: ElemType.Float, dims: [K, N], values: fill(K * N, 101) })
+    : b.addInput('w', ElemType.Float, [K, N]);
   b.addOutput(b.op(constantWeight ? 'MatMul' : 'Gemm', [x, w]), 'y');
   const session = await createSession(toModelBytes(b.graph), { threads });
   const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { x: new ort.Tensor('float32', fill(M * K, 97), [M, K]) };
@@ -75,5 +75,7 @@ for (const [i, [M, K, N]] of shapes.entries()) {
   const c = median(results[i]!.constant);
   const f = median(results[i]!.input);
   const t = median(results[i]!.torch);
-  console.log(`| ${M}×${K}×${N} | ${gflops(M, K, N, c).toFixed(0)} | ${gflops(M, K, N, f).toFixed(0)} | ${gflops(M, K, N, t).toFixed(0)} | ${(t / c).toFixed(2)} | ${(t / f).toFixed(2)} |`);
+  console.log(
+    `| ${M}×${K}×${N} | ${gflops(M, K, N, c).toFixed(0)} | ${gflops(M, K, N, f).toFixed(0)} | ${gflops(M, K, N, t).toFixed(0)} | ${(t / c).toFixed(2)} | ${(t / f).toFixed(2)} |`,
+  );
 }

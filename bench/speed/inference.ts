@@ -27,7 +27,6 @@ const minSeconds = args.number('--seconds');
 const only = new Set(args.list('--only'));
 const withTfjs = !args.flag('--no-tfjs');
 
-
 const SHAPES: [string, string, BertConfig][] = [
   ['tiny', SHAPE_TABLE.tiny.label, namedShape('tiny')],
   ['mini', SHAPE_TABLE.mini.label, namedShape('mini')],
@@ -82,7 +81,14 @@ for (const [key, label, cfg] of SHAPES) {
   const int8Rate = await throughput(async () => void (await int8.run(tokens)));
   await int8.dispose();
   const fmt = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(1));
-  rows.push([label, fmt(tfjsRate), fmt(onnxRate), withTfjs ? `${(onnxRate / tfjsRate).toFixed(1)}×` : '-', fmt(int8Rate), `${(int8Rate / onnxRate).toFixed(2)}×`]);
+  rows.push([
+    label,
+    fmt(tfjsRate),
+    fmt(onnxRate),
+    withTfjs ? `${(onnxRate / tfjsRate).toFixed(1)}×` : '-',
+    fmt(int8Rate),
+    `${(int8Rate / onnxRate).toFixed(2)}×`,
+  ]);
   console.error(`done ${label}`);
 }
 

@@ -55,7 +55,10 @@ function flops(s: Shape): number {
   const m = s.transposeA ? s.a.at(-1)! : s.a.at(-2)!;
   const k = s.transposeA ? s.a.at(-2)! : s.a.at(-1)!;
   const n = s.transposeB ? s.b.at(-2)! : s.b.at(-1)!;
-  const batch = Math.max(s.a.slice(0, -2).reduce((p, d) => p * d, 1), s.b.slice(0, -2).reduce((p, d) => p * d, 1));
+  const batch = Math.max(
+    s.a.slice(0, -2).reduce((p, d) => p * d, 1),
+    s.b.slice(0, -2).reduce((p, d) => p * d, 1),
+  );
   return 2 * batch * m * k * n;
 }
 
@@ -78,8 +81,7 @@ function timeProduct(s: Shape): number {
   once();
   const times: number[] = [];
   let total = 0;
-  const enough = () =>
-    times.length >= 3 && (times[0] >= 0.5 || (times.length >= 5 && total >= 0.5) || times.length >= 50);
+  const enough = () => times.length >= 3 && (times[0] >= 0.5 || (times.length >= 5 && total >= 0.5) || times.length >= 50);
   while (!enough()) {
     const t = once();
     times.push(t);
@@ -96,11 +98,10 @@ function gflops(s: Shape, seconds: number): number {
 
 /** GFLOP/s of our kernels on the threaded build, one shape per result, run in this same script. */
 function measureThreadsInChild(shapes: Shape[]): Map<string, number> | string {
-  const child = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--child-threads', ...shapes.map((s) => s.name)],
-    { encoding: 'utf8', timeout: 600_000 },
-  );
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child-threads', ...shapes.map((s) => s.name)], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   const line = child.stdout?.split('\n').find((l) => l.startsWith('{'));
   if (child.status !== 0 || line === undefined) return `threaded run failed: ${child.stderr?.slice(-300)}`;
   const parsed = JSON.parse(line) as { threads: number; results: Record<string, number> };
@@ -151,8 +152,7 @@ async function main(): Promise<void> {
     const t = typeof threaded === 'string' ? undefined : threaded.get(s.name);
     const ratio = (x?: number) => (x === undefined || r.stock === undefined ? '–' : (x / r.stock).toFixed(1)).padStart(7);
     console.log(
-      `${s.name.padEnd(42)}${(flops(s) / 1e9).toFixed(2).padStart(7)}${cell(r.cpu)}${cell(r.stock)}${cell(r.fast)}` +
-        `${ratio(r.fast)}${cell(t)}${ratio(t)}`,
+      `${s.name.padEnd(42)}${(flops(s) / 1e9).toFixed(2).padStart(7)}${cell(r.cpu)}${cell(r.stock)}${cell(r.fast)}` + `${ratio(r.fast)}${cell(t)}${ratio(t)}`,
     );
   }
   console.log('wasm = stock tfjs-backend-wasm kernels; fast 2T = fast kernels on the threaded build with 2 threads;');

@@ -51,7 +51,11 @@ export function mlmBatches(cfg: BertConfig, B: number, S: number, count: number,
 /** Writes batches for bert_bench.py `mlm --mlm-batches FILE`. */
 export function writeMlmBatches(batches: readonly TrainBatch[], file: string): void {
   const t = batches[0]!.tokens;
-  const steps = batches.map((b) => ({ input_ids: Array.from(b.tokens.inputIds), positions: Array.from(b.masked!.positions), labels: Array.from(b.masked!.labels) }));
+  const steps = batches.map((b) => ({
+    input_ids: Array.from(b.tokens.inputIds),
+    positions: Array.from(b.masked!.positions),
+    labels: Array.from(b.masked!.labels),
+  }));
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify({ batch: t.batchSize, seq: t.seqLength, steps }));
 }

@@ -54,7 +54,12 @@ for (const shape of shapes) {
     };
     const settingsOf = (n: string) => ({ lrScale: 1, weightDecay: n.endsWith('.bias') || n.includes('LayerNorm') ? 0 : 0.01 });
     const engines = variantNames.map((v) => {
-      const e = new OnnxTrainingEngine({ config: cfg, weights, objective: { kind: 'classification', pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 }, ...VARIANTS[v] });
+      const e = new OnnxTrainingEngine({
+        config: cfg,
+        weights,
+        objective: { kind: 'classification', pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 },
+        ...VARIANTS[v],
+      });
       e.setTrainable(new Set(weights.keys()));
       return e;
     });

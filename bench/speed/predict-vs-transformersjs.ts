@@ -135,9 +135,17 @@ for (const dtype of dtypes) {
     const theirs = (await inBatches(texts, (b) => classify(b))).flat() as { label: string; score: number }[];
     const same = ours.filter((p, i) => p.label === theirs[i]!.label).length;
     process.stderr.write(`${dtype} ${name}: same top label for ${same}/${texts.length} texts\n`);
-    const [p1, p2] = await timedPair(() => clf.predict(texts, { batchSize }), () => inBatches(texts, (b) => classify(b)), repeat);
+    const [p1, p2] = await timedPair(
+      () => clf.predict(texts, { batchSize }),
+      () => inBatches(texts, (b) => classify(b)),
+      repeat,
+    );
     rows.push({ what: `predict, library (${dtype})`, set: name, bertft: p1, tjs: p2 });
-    const [e1, e2] = await timedPair(() => enc.embed(texts, { batchSize, maxLength, pooling: 'mean' }), () => inBatches(texts, (b) => extract(b, { pooling: 'mean' })), repeat);
+    const [e1, e2] = await timedPair(
+      () => enc.embed(texts, { batchSize, maxLength, pooling: 'mean' }),
+      () => inBatches(texts, (b) => extract(b, { pooling: 'mean' })),
+      repeat,
+    );
     rows.push({ what: `embed mean, library (${dtype})`, set: name, bertft: e1, tjs: e2 });
   }
   await clf.dispose();
@@ -188,7 +196,7 @@ process.stdout.write(String(out.length) + '\\n');
     for (const [name, texts] of sets) {
       // One line per text: IMDB reviews contain <br /> but no newlines.
       const file = join(work, `texts-${rows.length}.txt`);
-      writeFileSync(file, texts.map((t) => t.replace(/\s+/g, ' ')).join('\n') + '\n');
+      writeFileSync(file, `${texts.map((t) => t.replace(/\s+/g, ' ')).join('\n')}\n`);
       const [p1, p2] = wallPair(
         [bin, 'predict', '-m', modelDir, file, '-q', '-o', '/dev/null', '--batch-size', String(batchSize), ...q],
         [script, 'text-classification', clfDir, file, String(batchSize), dtype],
@@ -209,7 +217,11 @@ if (withQ8) {
   const fp32 = await TextClassifier.fromPretrained(modelDir, { offline: true });
   const q8 = await TextClassifier.fromPretrained(modelDir, { offline: true, quantize: true });
   for (const [name, texts] of sets) {
-    const [a, b] = await timedPair(() => fp32.predict(texts, { batchSize }), () => q8.predict(texts, { batchSize }), repeat);
+    const [a, b] = await timedPair(
+      () => fp32.predict(texts, { batchSize }),
+      () => q8.predict(texts, { batchSize }),
+      repeat,
+    );
     int8Speed.push(`| ${name} | ${a.toFixed(3)} | ${b.toFixed(3)} | **${(a / b).toFixed(2)}** |`);
   }
   await fp32.dispose();
@@ -238,10 +250,20 @@ if (accuracyModels.length > 0) {
 }
 
 rmSync(work, { recursive: true, force: true });
-process.stdout.write(`\nbertft vs transformers.js, same export, max_length ${maxLength}, batch ${batchSize}; seconds (median); ratio = transformers.js ÷ bertft\n\n`);
+process.stdout.write(
+  `\nbertft vs transformers.js, same export, max_length ${maxLength}, batch ${batchSize}; seconds (median); ratio = transformers.js ÷ bertft\n\n`,
+);
 process.stdout.write('| measurement | texts | bertft s | transformers.js s | ratio |\n|---|---|---:|---:|---:|\n');
 for (const r of rows) process.stdout.write(`| ${r.what} | ${r.set} | ${r.bertft.toFixed(3)} | ${r.tjs.toFixed(3)} | **${(r.tjs / r.bertft).toFixed(2)}** |\n`);
-process.stdout.write(`\nTokens run through the model (bertft: sorted, ≤ ${batchSize} rows and ≤ ${INFERENCE_BATCH.maxTokens} padded tokens per batch; transformers.js: input order, ${batchSize} per batch)\n\n`);
-process.stdout.write('| texts | real tokens | bertft padded | transformers.js padded |\n|---|---:|---:|---:|\n' + padding.join('\n') + '\n');
-if (int8Speed.length > 0) process.stdout.write(`\nbertft predict (library), fp32 vs int8 (--quantize), run alternately; ratio = fp32 ÷ int8\n\n| texts | fp32 s | int8 s | ratio |\n|---|---:|---:|---:|\n${int8Speed.join('\n')}\n`);
-if (accuracy.length > 0) process.stdout.write(`\nSST-2 dev accuracy over ${accuracyModels.length} models, mean (each; spread)\n\n| graph | accuracy |\n|---|---|\n${accuracy.join('\n')}\n`);
+process.stdout.write(
+  `\nTokens run through the model (bertft: sorted, ≤ ${batchSize} rows and ≤ ${INFERENCE_BATCH.maxTokens} padded tokens per batch; transformers.js: input order, ${batchSize} per batch)\n\n`,
+);
+process.stdout.write(`| texts | real tokens | bertft padded | transformers.js padded |\n|---|---:|---:|---:|\n${padding.join('\n')}\n`);
+if (int8Speed.length > 0)
+  process.stdout.write(
+    `\nbertft predict (library), fp32 vs int8 (--quantize), run alternately; ratio = fp32 ÷ int8\n\n| texts | fp32 s | int8 s | ratio |\n|---|---:|---:|---:|\n${int8Speed.join('\n')}\n`,
+  );
+if (accuracy.length > 0)
+  process.stdout.write(
+    `\nSST-2 dev accuracy over ${accuracyModels.length} models, mean (each; spread)\n\n| graph | accuracy |\n|---|---|\n${accuracy.join('\n')}\n`,
+  );

@@ -57,7 +57,13 @@ export function runTorch(args: string[], options: RunTorchOptions = {}): Promise
     });
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new Error(e.code === 'ENOENT' ? `${TORCH_PYTHON} not found; PyTorch needs Debian's python3 and python3-torch (${HINT})` : `cannot start ${TORCH_PYTHON}: ${e.message}`));
+      reject(
+        new Error(
+          e.code === 'ENOENT'
+            ? `${TORCH_PYTHON} not found; PyTorch needs Debian's python3 and python3-torch (${HINT})`
+            : `cannot start ${TORCH_PYTHON}: ${e.message}`,
+        ),
+      );
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -67,7 +73,11 @@ export function runTorch(args: string[], options: RunTorchOptions = {}): Promise
         const why = signal ? `killed by ${signal}${options.timeoutMs ? ` after ${options.timeoutMs} ms` : ''}` : `exit ${code}`;
         return reject(new Error(`${what} failed (${why}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
       }
-      const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+      const line = stdout
+        .trim()
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith('{'));
       if (!line) return reject(new Error(`${what} printed no JSON line; stdout: ${stdout.slice(-300)}`));
       try {
         resolvePromise(JSON.parse(line) as Record<string, unknown>);
@@ -167,14 +177,28 @@ async function main(argv: string[]): Promise<void> {
     const dev = readExamples(join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-dev.tsv')).examples;
     const trainIds = join(outDir, `sst2-${n}-ids.json`);
     const devIds = join(outDir, 'sst2-dev-ids.json');
-    await writeE2eIds(train.map((e) => e.text), train.map((e) => String(e.label)), model, 128, trainIds);
-    await writeE2eIds(dev.map((e) => e.text), dev.map((e) => String(e.label)), model, 128, devIds);
+    await writeE2eIds(
+      train.map((e) => e.text),
+      train.map((e) => String(e.label)),
+      model,
+      128,
+      trainIds,
+    );
+    await writeE2eIds(
+      dev.map((e) => e.text),
+      dev.map((e) => String(e.label)),
+      model,
+      128,
+      devIds,
+    );
     for (const init of ['random', 'pretrained']) {
       const e2e = ['train-e2e', '--ids', trainIds, '--eval-ids', devIds, '--epochs', '1', '--batch', '32', '--shape', 'tiny'];
       show(await measure(init === 'pretrained' ? [...e2e, '--init-from', model] : e2e), `train-e2e ${n} SST-2, init ${init}`);
     }
   }
-  process.stdout.write(`\n| mode | shape | examples/s | ms/step | wall s | final loss | dev acc | CPU/wall | load avg |\n|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`);
+  process.stdout.write(
+    `\n| mode | shape | examples/s | ms/step | wall s | final loss | dev acc | CPU/wall | load avg |\n|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -24,7 +24,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initTfjs } from '../../src/engine/tfjs/backend.js';
 import { createForwardRunner } from '../../src/inference/forward.js';
-import { type EngineChoice } from '../../src/engine/select.js';
+import type { EngineChoice } from '../../src/engine/select.js';
 import type { BertConfig } from '../../src/models/bert/config.js';
 import { namedShape } from './shapes.js';
 import { initBertWeights } from '../../src/models/bert/init.js';
@@ -50,7 +50,11 @@ const args = parseArgs('npm run bench [-- options]   (node --import tsx bench/sp
   '--skip-e2e': { flag: true, help: 'no end-to-end rows' },
   '--mlm-shapes': { value: 'LIST', default: 'tiny,mini', help: 'masked-LM pre-training rows' },
   '--mlm-batch': { value: 'N', default: '128', help: 'masked-LM batch size' },
-  '--threads': { value: 'N', default: String(availableParallelism()), help: 'masked-LM rows: intra-op threads of onnxruntime and PyTorch alike; default: every core' },
+  '--threads': {
+    value: 'N',
+    default: String(availableParallelism()),
+    help: 'masked-LM rows: intra-op threads of onnxruntime and PyTorch alike; default: every core',
+  },
 });
 // A list set to "none" skips its rows (see the comment at the top and docs/benchmarks.md).
 const list = (name: string) => args.list(name).filter((s) => s !== 'none');
@@ -66,7 +70,6 @@ const e2eShapes = args.flag('--skip-e2e') ? [] : list('--e2e-shapes');
 // BERT-Base needs seconds per step on two cores: its rows use a smaller batch (same on both sides).
 const batchOf = (shape: string) => (shape === 'base' ? args.number('--base-batch') : 32);
 
-
 function randomBatch(B: number, S: number) {
   const inputIds = Int32Array.from({ length: B * S }, (_, i) => 1000 + ((i * 7919) % 29000));
   return { batchSize: B, seqLength: S, inputIds, attentionMask: new Int32Array(B * S).fill(1), tokenTypeIds: new Int32Array(B * S) };
@@ -74,7 +77,11 @@ function randomBatch(B: number, S: number) {
 
 /** The ONNX training engine (one session.run per optimiser step). */
 function onnxEngine(cfg: BertConfig, weights: Map<string, HostTensor>): TrainingEngine {
-  return new OnnxTrainingEngine({ config: cfg, weights, objective: { kind: 'classification', pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 } });
+  return new OnnxTrainingEngine({
+    config: cfg,
+    weights,
+    objective: { kind: 'classification', pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 },
+  });
 }
 
 /** Median step time after two warm-up steps, as bench/speed/torch/bert_bench.py measures PyTorch. */
@@ -115,13 +122,20 @@ const rows: string[][] = [];
 const row = (...cells: (string | number)[]) => {
   const r = cells.map((c) => (typeof c === 'number' ? c.toFixed(c >= 100 ? 0 : 2) : c));
   rows.push(r);
-  process.stdout.write(r.join('\t') + '\n');
+  process.stdout.write(`${r.join('\t')}\n`);
 };
 
 process.stdout.write(`${ensureTorch()}\n`);
 // PyTorch and onnxruntime first, TF.js last: once TF.js's wasm backend has run, its worker threads
 // share the two cores with whatever runs next in this process.
-interface ShapeResult { torchTrain: number; onnxTrain: number; torchInfer: number; onnxInfer: number; tfjsTrain?: number; tfjsInfer?: number }
+interface ShapeResult {
+  torchTrain: number;
+  onnxTrain: number;
+  torchInfer: number;
+  onnxInfer: number;
+  tfjsTrain?: number;
+  tfjsInfer?: number;
+}
 const results = new Map<string, ShapeResult>();
 const weightsOf = (cfg: BertConfig) => new Map([...initBertWeights(cfg, 1), ...initClassifierHead(cfg, 2, 2)]);
 for (const name of shapes) {
@@ -135,7 +149,9 @@ for (const name of shapes) {
   const torchInfer = Number((await runTorch(['infer-throughput', '--shape', name, '--batch', B, '--steps', String(steps * 2)])).examples_per_s);
   const onnxInfer = await inferThroughput(cfg, weights, 'onnxruntime', batchOf(name));
   results.set(name, { torchTrain, onnxTrain, torchInfer, onnxInfer });
-  process.stderr.write(`${name}: torch train ${torchTrain.toFixed(1)}, onnx train ${onnxTrain.toFixed(1)}, torch infer ${torchInfer.toFixed(1)}, onnx infer ${onnxInfer.toFixed(1)} ex/s\n`);
+  process.stderr.write(
+    `${name}: torch train ${torchTrain.toFixed(1)}, onnx train ${onnxTrain.toFixed(1)}, torch infer ${torchInfer.toFixed(1)}, onnx infer ${onnxInfer.toFixed(1)} ex/s\n`,
+  );
 }
 
 // Masked-LM pre-training, before TF.js is initialised (see above). Both sides train on the same
@@ -147,13 +163,32 @@ for (const name of mlmShapes) {
   const batches = mlmBatches(cfg, mlmBatch, MLM_SEQ, 2 + steps);
   const file = resolve('out/bench', `mlm-batches-${mlmBatch}x${MLM_SEQ}-${steps}.json`);
   writeMlmBatches(batches, file);
-  const torch = await runTorch(['mlm', '--shape', name, '--batch', String(mlmBatch), '--seq', String(MLM_SEQ), '--steps', String(steps), '--warmup', '2',
-    '--dropout', '0', '--threads', String(threads), '--mlm-batches', file]);
+  const torch = await runTorch([
+    'mlm',
+    '--shape',
+    name,
+    '--batch',
+    String(mlmBatch),
+    '--seq',
+    String(MLM_SEQ),
+    '--steps',
+    String(steps),
+    '--warmup',
+    '2',
+    '--dropout',
+    '0',
+    '--threads',
+    String(threads),
+    '--mlm-batches',
+    file,
+  ]);
   const bertft = await bertftMlmThroughput(cfg, batches, { warmup: 2, threads });
   mlmResults.set(name, { torch, bertft });
-  process.stderr.write(`${name} masked LM ${mlmBatch}×${MLM_SEQ}: torch ${Number(torch.tokens_per_s).toFixed(0)} tokens/s (${Number(torch.ms_per_step).toFixed(0)} ms/step, ` +
-    `loss ${Number(torch.first_loss).toFixed(3)} → ${Number(torch.final_loss).toFixed(3)}), bertft ${bertft.tokensPerS.toFixed(0)} tokens/s (${bertft.msPerStep.toFixed(0)} ms/step, ` +
-    `loss ${bertft.firstLoss.toFixed(3)} → ${bertft.finalLoss.toFixed(3)}); ${bertft.maskedPerStep.toFixed(0)} masked tokens/step, ${threads} threads\n`);
+  process.stderr.write(
+    `${name} masked LM ${mlmBatch}×${MLM_SEQ}: torch ${Number(torch.tokens_per_s).toFixed(0)} tokens/s (${Number(torch.ms_per_step).toFixed(0)} ms/step, ` +
+      `loss ${Number(torch.first_loss).toFixed(3)} → ${Number(torch.final_loss).toFixed(3)}), bertft ${bertft.tokensPerS.toFixed(0)} tokens/s (${bertft.msPerStep.toFixed(0)} ms/step, ` +
+      `loss ${bertft.firstLoss.toFixed(3)} → ${bertft.finalLoss.toFixed(3)}); ${bertft.maskedPerStep.toFixed(0)} masked tokens/step, ${threads} threads\n`,
+  );
 }
 
 /** A random-initialised model folder of a bench shape (config, weights, the shared tokenizer linked in). */
@@ -172,8 +207,15 @@ async function randomModelDir(name: string, tokenizerDir: string): Promise<strin
 
 /** bench/speed/e2e-child.ts in a fresh process: {wall_s, peak_rss_mb, steps, eval_accuracy?}. */
 function bertftE2e(args: string[]): Record<string, number> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'e2e-child.ts'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'e2e-child.ts'), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = r.stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   if (r.status !== 0 || !line) throw new Error(`bench/speed/e2e-child.ts ${args.join(' ')} failed (exit ${r.status}): ${r.stdout.slice(-300)}`);
   return JSON.parse(line) as Record<string, number>;
 }
@@ -188,9 +230,21 @@ if (e2eShapes.length > 0) {
   const devFile = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-dev.tsv');
   const dev = readExamples(devFile).examples;
   const trainFile = join(dir, 'sst2-8k.tsv');
-  writeFileSync(trainFile, examples.map((e) => `${e.text}\t${e.label}`).join('\n') + '\n');
-  await writeE2eIds(examples.map((e) => e.text), examples.map((e) => String(e.label)), tokenizerDir, 128, join(dir, 'sst2-8k-ids.json'));
-  await writeE2eIds(dev.map((e) => e.text), dev.map((e) => String(e.label)), tokenizerDir, 128, join(dir, 'sst2-dev-ids.json'));
+  writeFileSync(trainFile, `${examples.map((e) => `${e.text}\t${e.label}`).join('\n')}\n`);
+  await writeE2eIds(
+    examples.map((e) => e.text),
+    examples.map((e) => String(e.label)),
+    tokenizerDir,
+    128,
+    join(dir, 'sst2-8k-ids.json'),
+  );
+  await writeE2eIds(
+    dev.map((e) => e.text),
+    dev.map((e) => String(e.label)),
+    tokenizerDir,
+    128,
+    join(dir, 'sst2-dev-ids.json'),
+  );
   for (const name of e2eShapes) {
     // bert-tiny-imdb-mlm is BERT-Tiny shaped; --init random ignores its weights either way.
     const model = name === 'tiny' ? tokenizerDir : await randomModelDir(name, tokenizerDir);
@@ -200,8 +254,10 @@ if (e2eShapes.length > 0) {
     const withEval = bertftE2e([...common, '--validation', devFile, '--output', join(dir, `e2e-${name}-eval`)]);
     const torchWall = Number(torch.wall_s);
     const torchWithEval = torchWall + Number(torch.eval_s);
-    process.stderr.write(`${name} e2e: torch ${torchWall.toFixed(2)} s (+ eval ${Number(torch.eval_s).toFixed(2)} s, acc ${Number(torch.eval_accuracy).toFixed(3)}, peak ${Number(torch.peak_rss_mb).toFixed(0)} MB); ` +
-      `bertft ${plain.wall_s!.toFixed(2)} s (peak ${plain.peak_rss_mb!.toFixed(0)} MB), with eval ${withEval.wall_s!.toFixed(2)} s (acc ${withEval.eval_accuracy?.toFixed(3)})\n`);
+    process.stderr.write(
+      `${name} e2e: torch ${torchWall.toFixed(2)} s (+ eval ${Number(torch.eval_s).toFixed(2)} s, acc ${Number(torch.eval_accuracy).toFixed(3)}, peak ${Number(torch.peak_rss_mb).toFixed(0)} MB); ` +
+        `bertft ${plain.wall_s!.toFixed(2)} s (peak ${plain.peak_rss_mb!.toFixed(0)} MB), with eval ${withEval.wall_s!.toFixed(2)} s (acc ${withEval.eval_accuracy?.toFixed(3)})\n`,
+    );
     // Wall times and memory: the ratio is PyTorch's ÷ bertft's, so ≥ 1 still means bertft is better.
     e2eRows.push(['e2e train wall s (8k SST-2)', name, torchWall, 'n/a', '–', plain.wall_s!, torchWall / plain.wall_s!]);
     e2eRows.push(['e2e train+eval wall s (8k SST-2, 872 dev)', name, torchWithEval, 'n/a', '–', withEval.wall_s!, torchWithEval / withEval.wall_s!]);
@@ -215,7 +271,11 @@ for (const name of shapes) {
   const weights = weightsOf(cfg);
   const r = results.get(name)!;
   if (tfjsShapes.includes(name)) {
-    const tfjs = new TfjsTrainingEngine({ config: cfg, weights, objective: { kind: 'classification', pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 } });
+    const tfjs = new TfjsTrainingEngine({
+      config: cfg,
+      weights,
+      objective: { kind: 'classification', pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 },
+    });
     r.tfjsTrain = await trainThroughput(tfjs, [...weights.keys()], batchOf(name));
     tfjs.dispose();
   }
@@ -229,11 +289,30 @@ for (const [name, r] of results) {
   const i = r.tfjsInfer;
   const shape = `${name} (${batchOf(name)}×128)`;
   row('train ex/s', shape, r.torchTrain, t === undefined ? 'skipped' : t, t === undefined ? '–' : t / r.torchTrain, r.onnxTrain, r.onnxTrain / r.torchTrain);
-  row('inference ex/s', shape, r.torchInfer, i === undefined ? 'skipped' : i, i === undefined ? '–' : i / r.torchInfer, r.onnxInfer, r.onnxInfer / r.torchInfer);
+  row(
+    'inference ex/s',
+    shape,
+    r.torchInfer,
+    i === undefined ? 'skipped' : i,
+    i === undefined ? '–' : i / r.torchInfer,
+    r.onnxInfer,
+    r.onnxInfer / r.torchInfer,
+  );
 }
 for (const e of e2eRows) row(...e);
 for (const [name, { torch, bertft }] of mlmResults) {
   const t = Number(torch.tokens_per_s);
   row(`MLM pre-train tokens/s (${mlmBatch}×${MLM_SEQ})`, name, t, 'n/a', '–', bertft.tokensPerS, bertft.tokensPerS / t);
 }
-process.stdout.write('\n| ' + rows[0]!.join(' | ') + ' |\n|' + rows[0]!.map(() => '---').join('|') + '|\n' + rows.slice(1).map((r) => '| ' + r.join(' | ') + ' |').join('\n') + '\n');
+process.stdout.write(
+  '\n| ' +
+    rows[0]!.join(' | ') +
+    ' |\n|' +
+    rows[0]!.map(() => '---').join('|') +
+    '|\n' +
+    rows
+      .slice(1)
+      .map((r) => `| ${r.join(' | ')} |`)
+      .join('\n') +
+    '\n',
+);

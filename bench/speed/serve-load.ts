@@ -226,7 +226,9 @@ async function drive(port: number): Promise<DriveResult> {
 /** Runs the load from a child process (the default), so client work does not compete with the server's thread. */
 function driveFromChild(port: number): Promise<DriveResult> {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, [...process.execArgv, self, ...process.argv.slice(2), '--drive', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, self, ...process.argv.slice(2), '--drive', String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   return new Promise((resolve, reject) => {
@@ -248,7 +250,12 @@ async function main(): Promise<void> {
   const warm = new http.Agent({ keepAlive: false });
 
   // Warm the model (the first call compiles kernels) so it does not land in the latencies.
-  await send(warm, port, { method: 'POST', path: '/classify', contentType: 'application/json', body: JSON.stringify({ texts: SENTENCES.slice(0, maxTextsPerRequest) }) });
+  await send(warm, port, {
+    method: 'POST',
+    path: '/classify',
+    contentType: 'application/json',
+    body: JSON.stringify({ texts: SENTENCES.slice(0, maxTextsPerRequest) }),
+  });
   batches.length = 0;
 
   const r = sameProcess ? await drive(port) : await driveFromChild(port);
@@ -264,7 +271,9 @@ async function main(): Promise<void> {
   const meanBatch = batches.length ? batches.reduce((a, b) => a + b, 0) / batches.length : 0;
   const fmt = (x: number, d = 1) => x.toFixed(d);
 
-  console.log(`model: ${modelDir ?? `fake (${delayMs} ms per call + ${perTextMs} ms per text)`}; ${clients} clients (${sameProcess ? 'in the server process' : 'separate process'}) for ${fmt(r.elapsed)} s; max batch ${maxBatchSize}, max wait ${maxWaitMs} ms; 1-${maxTextsPerRequest} texts per request; ${fmt(malformedShare * 100, 0)}% malformed`);
+  console.log(
+    `model: ${modelDir ?? `fake (${delayMs} ms per call + ${perTextMs} ms per text)`}; ${clients} clients (${sameProcess ? 'in the server process' : 'separate process'}) for ${fmt(r.elapsed)} s; max batch ${maxBatchSize}, max wait ${maxWaitMs} ms; 1-${maxTextsPerRequest} texts per request; ${fmt(malformedShare * 100, 0)}% malformed`,
+  );
   if (loaded.note) console.log(loaded.note);
   console.log(`well-formed requests: ${r.wellFormed} (${fmt(r.wellFormed / r.elapsed)} req/s), texts ${r.textsDone} (${fmt(r.textsDone / r.elapsed)} texts/s)`);
   console.log(`latency: p50 ${fmt(percentile(r.latencies, 50))} ms, p99 ${fmt(percentile(r.latencies, 99))} ms, max ${fmt(r.latencies.at(-1) ?? NaN)} ms`);

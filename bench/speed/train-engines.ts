@@ -47,7 +47,9 @@ const waitIdle = args.number('--wait-idle');
 
 /** Runnable processes right now (this one included), from /proc/stat. */
 function runnable(): number {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith('procs_running'));
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('procs_running'));
   return line ? Number(line.split(/\s+/)[1]) : 1;
 }
 
@@ -63,10 +65,7 @@ async function waitForIdle(seconds: number): Promise<boolean> {
   return false;
 }
 
-
-const SHAPES: Record<string, [string, BertConfig]> = Object.fromEntries(
-  Object.entries(SHAPE_TABLE).map(([name, s]) => [name, [s.label, namedShape(name)]]),
-);
+const SHAPES: Record<string, [string, BertConfig]> = Object.fromEntries(Object.entries(SHAPE_TABLE).map(([name, s]) => [name, [s.label, namedShape(name)]]));
 
 function batchOf(seed: number): TrainBatch {
   const ids = new Int32Array(B * S).map((_, i) => (i % S === 0 ? 101 : 1000 + ((i * 7919 + seed * 104729) % 20000)));
@@ -75,7 +74,11 @@ function batchOf(seed: number): TrainBatch {
   return { tokens: { batchSize: B, seqLength: S, inputIds: ids, tokenTypeIds: new Int32Array(B * S), attentionMask: new Int32Array(B * S).fill(1) }, targets };
 }
 
-async function timeEngine(engine: TrainingEngine, cfg: BertConfig, weights: Map<string, HostTensor>): Promise<{ firstMs: number; medianMs: number; bestMs: number; loss: number; idle: boolean }> {
+async function timeEngine(
+  engine: TrainingEngine,
+  cfg: BertConfig,
+  weights: Map<string, HostTensor>,
+): Promise<{ firstMs: number; medianMs: number; bestMs: number; loss: number; idle: boolean }> {
   engine.setTrainable(new Set(weights.keys()));
   const settingsOf = paramSettings(cfg, { lr: 2e-5, weightDecay: 0.01 });
   const options = (step: number): StepOptions => ({ lr: 2e-5, maxGradNorm: 1, settingsOf, dropoutSeed: step });
@@ -106,7 +109,11 @@ for (const key of names) {
   const [label, cfg] = shape;
   const weights = initBertWeights(cfg, 0);
   for (const [k, v] of initClassifierHead(cfg, 2, 1)) weights.set(k, v);
-  const common = { config: cfg, weights, objective: { kind: 'classification' as const, pooling: 'pooler' as const, problem: 'single_label_classification' as const, numOutputs: 2 } };
+  const common = {
+    config: cfg,
+    weights,
+    objective: { kind: 'classification' as const, pooling: 'pooler' as const, problem: 'single_label_classification' as const, numOutputs: 2 },
+  };
   const engines: [string, () => TrainingEngine][] = [['onnx', () => new OnnxTrainingEngine({ ...common, session: { threads } })]];
   if (withTfjs) engines.push(['tfjs', () => new TfjsTrainingEngine(common)]);
   for (const [name, make] of engines) {
@@ -114,7 +121,16 @@ for (const key of names) {
     const r = await timeEngine(engine, cfg, weights);
     engine.dispose();
     const exs = (ms: number) => ((B * 1000) / ms).toFixed(1);
-    const row = [label, name, (r.firstMs / 1000).toFixed(2), r.medianMs.toFixed(0), exs(r.medianMs), exs(r.bestMs), r.loss.toFixed(4), waitIdle > 0 ? String(r.idle) : '-'];
+    const row = [
+      label,
+      name,
+      (r.firstMs / 1000).toFixed(2),
+      r.medianMs.toFixed(0),
+      exs(r.medianMs),
+      exs(r.bestMs),
+      r.loss.toFixed(4),
+      waitIdle > 0 ? String(r.idle) : '-',
+    ];
     rows.push(row);
     console.log(row.join('  '));
   }

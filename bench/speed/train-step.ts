@@ -34,7 +34,6 @@ const args = parseArgs('node --import tsx bench/speed/train-step.ts [options]', 
 const backendChoice = args.string('--backend') as TfjsBackendChoice;
 const steps = args.number('--steps');
 
-
 const shapes: [string, BertConfig][] = [[SHAPES.tiny.label, namedShape('tiny')]];
 if (args.flag('--mini')) shapes.push([SHAPES.mini.label, namedShape('mini')]);
 
@@ -44,45 +43,51 @@ const kernelSets = info.backend === 'wasm' && args.flag('--stock') ? ['stock', '
 const B = 32;
 const S = 128;
 for (const kernels of kernelSets) {
-if (kernels === 'stock') {
-  // Stock wasm has no UnsortedSegmentSum (the embedding gradient) and cannot train BERT at all;
-  // "stock" keeps only that kernel of ours.
-  restoreStockWasmKernels();
-  tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumKernel });
-}
-if (kernels === 'bertft' && kernelSets.includes('stock')) {
-  tf.unregisterKernel('UnsortedSegmentSum', 'wasm');
-  registerFastWasmKernels();
-}
-for (const [label, cfg] of shapes) {
-  const weights = initBertWeights(cfg, 0);
-  for (const [k, v] of initClassifierHead(cfg, 2, 1)) weights.set(k, v);
-  const params = toTfjsParams(weights, () => true);
-  const ops = new TfjsOps(() => 1234);
-  ops.training = true;
-  const optimizer = new AdamW();
-  const ids = new Int32Array(B * S).map((_, i) => (i % S === 0 ? 101 : 1000 + ((i * 7919) % 20000)));
-  const batch = { batchSize: B, seqLength: S, inputIds: ids, tokenTypeIds: new Int32Array(B * S), attentionMask: new Int32Array(B * S).fill(1) };
-  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: B }, (_, i) => i % 2), 'int32'), 2);
-  const times: number[] = [];
-  for (let s = 0; s < steps + 1; s++) {
-    const t0 = performance.now();
-    trainStep(
-      params,
-      () => {
-        const inputs = batchToTensors(batch);
-        const logits = sequenceClassifierLogits(ops, cfg, params, inputs, 'pooler');
-        return softmaxCrossEntropy(ops, logits, tf.cast(labels, 'float32')) as tf.Scalar;
-      },
-      optimizer,
-      { lr: 1e-4, maxGradNorm: 1, groupOf: () => ({ lrScale: 1, weightDecay: 0.01 }) },
-    );
-    if (s > 0) times.push(performance.now() - t0); // the first step compiles kernels and allocates
+  if (kernels === 'stock') {
+    // Stock wasm has no UnsortedSegmentSum (the embedding gradient) and cannot train BERT at all;
+    // "stock" keeps only that kernel of ours.
+    restoreStockWasmKernels();
+    tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumKernel });
   }
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)];
-  console.log(`${label}, ${kernels} kernels: ${median.toFixed(0)} ms/step at ${B}×${S} (median of ${steps}), ${((B * 1000) / median).toFixed(1)} examples/s`);
-  optimizer.dispose();
-  for (const p of params.values()) p.dispose();
-}
+  if (kernels === 'bertft' && kernelSets.includes('stock')) {
+    tf.unregisterKernel('UnsortedSegmentSum', 'wasm');
+    registerFastWasmKernels();
+  }
+  for (const [label, cfg] of shapes) {
+    const weights = initBertWeights(cfg, 0);
+    for (const [k, v] of initClassifierHead(cfg, 2, 1)) weights.set(k, v);
+    const params = toTfjsParams(weights, () => true);
+    const ops = new TfjsOps(() => 1234);
+    ops.training = true;
+    const optimizer = new AdamW();
+    const ids = new Int32Array(B * S).map((_, i) => (i % S === 0 ? 101 : 1000 + ((i * 7919) % 20000)));
+    const batch = { batchSize: B, seqLength: S, inputIds: ids, tokenTypeIds: new Int32Array(B * S), attentionMask: new Int32Array(B * S).fill(1) };
+    const labels = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: B }, (_, i) => i % 2),
+        'int32',
+      ),
+      2,
+    );
+    const times: number[] = [];
+    for (let s = 0; s < steps + 1; s++) {
+      const t0 = performance.now();
+      trainStep(
+        params,
+        () => {
+          const inputs = batchToTensors(batch);
+          const logits = sequenceClassifierLogits(ops, cfg, params, inputs, 'pooler');
+          return softmaxCrossEntropy(ops, logits, tf.cast(labels, 'float32')) as tf.Scalar;
+        },
+        optimizer,
+        { lr: 1e-4, maxGradNorm: 1, groupOf: () => ({ lrScale: 1, weightDecay: 0.01 }) },
+      );
+      if (s > 0) times.push(performance.now() - t0); // the first step compiles kernels and allocates
+    }
+    times.sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)];
+    console.log(`${label}, ${kernels} kernels: ${median.toFixed(0)} ms/step at ${B}×${S} (median of ${steps}), ${((B * 1000) / median).toFixed(1)} examples/s`);
+    optimizer.dispose();
+    for (const p of params.values()) p.dispose();
+  }
 }

@@ -47,7 +47,9 @@ const pick = args.has('--runs') ? args.list('--runs') : undefined;
 const outRoot = resolve(args.string('--out'));
 
 const defaults = args.string('--recipe') === 'defaults';
-const recipe: Partial<FineTuneOptions> = defaults ? {} : { strategy: 'full', learningRate: 1e-4, batchSize: 32, warmupRatio: 0.1, earlyStoppingPatience: 0, maxLength: 128 };
+const recipe: Partial<FineTuneOptions> = defaults
+  ? {}
+  : { strategy: 'full', learningRate: 1e-4, batchSize: 32, warmupRatio: 0.1, earlyStoppingPatience: 0, maxLength: 128 };
 const epochs = (n: number): Partial<FineTuneOptions> => (defaults ? {} : { epochs: n });
 const baseEpochs = args.number('--epochs');
 const copies = args.optional('--copies');
@@ -74,7 +76,10 @@ interface Results {
 
 mkdirSync(outRoot, { recursive: true });
 const table: Record<string, unknown>[] = [];
-const rows = ['| training sentences | run | dev accuracy, last evaluation | best evaluation | per seed (last) | training examples | epochs | s per run |', '|---:|---|---:|---:|---|---:|---:|---:|'];
+const rows = [
+  '| training sentences | run | dev accuracy, last evaluation | best evaluation | per seed (last) | training examples | epochs | s per run |',
+  '|---:|---|---:|---:|---|---:|---:|---:|',
+];
 for (const size of sizes) {
   for (const run of runs) {
     const last: number[] = [];
@@ -86,7 +91,16 @@ for (const size of sizes) {
       const t0 = Date.now();
       const output = join(outRoot, `${size}-${run.name}-s${seed}`);
       const r = (await fineTune(
-        { model, train: TRAIN, validation: DEV, output, seed, ...(size === 'all' ? {} : { limit: Number(size) }), ...recipe, ...run.options } as FineTuneOptions,
+        {
+          model,
+          train: TRAIN,
+          validation: DEV,
+          output,
+          seed,
+          ...(size === 'all' ? {} : { limit: Number(size) }),
+          ...recipe,
+          ...run.options,
+        } as FineTuneOptions,
         { onLog: (m) => process.stderr.write(`[${size} ${run.name} s${seed}] ${m}\n`) },
       )) as unknown as Results;
       const accs = r.history.flatMap((h) => (h.eval_metrics ? [h.eval_metrics.accuracy] : []));
@@ -99,11 +113,13 @@ for (const size of sizes) {
     const sl = stats(last);
     const sb = stats(best);
     table.push({ size, run: run.name, recipe: defaults ? 'defaults' : 'pinned', last: sl, best: sb, train_examples: examples, epochs_run: ran, seconds: secs });
-    rows.push(`| ${size} | ${run.name} | ${fmt(sl)} | ${fmt(sb)} | ${last.map((a) => a.toFixed(4)).join(', ')} | ${examples} | ${ran.join(', ')} | ${(secs.reduce((a, b) => a + b, 0) / secs.length).toFixed(0)} |`);
-    process.stdout.write(rows.at(-1) + '\n');
-    writeFileSync(join(outRoot, 'table.md'), rows.join('\n') + '\n');
+    rows.push(
+      `| ${size} | ${run.name} | ${fmt(sl)} | ${fmt(sb)} | ${last.map((a) => a.toFixed(4)).join(', ')} | ${examples} | ${ran.join(', ')} | ${(secs.reduce((a, b) => a + b, 0) / secs.length).toFixed(0)} |`,
+    );
+    process.stdout.write(`${rows.at(-1)}\n`);
+    writeFileSync(join(outRoot, 'table.md'), `${rows.join('\n')}\n`);
     const json = args.optional('--json');
-    if (json) writeFileSync(json, JSON.stringify(table, null, 2) + '\n');
+    if (json) writeFileSync(json, `${JSON.stringify(table, null, 2)}\n`);
   }
 }
-process.stdout.write('\n' + rows.join('\n') + '\n');
+process.stdout.write(`\n${rows.join('\n')}\n`);

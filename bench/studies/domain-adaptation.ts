@@ -64,9 +64,13 @@ interface Row {
   label: string;
   text: string;
 }
-const clean = (t: string) => t.replace(/<br\s*\/?>/gi, ' ').replace(/\s+/g, ' ').trim();
-const tsv = (rows: Row[]) => 'label\ttext\n' + rows.map((r) => `${r.label}\t${clean(r.text)}`).join('\n') + '\n';
-const lines = (rows: Row[]) => rows.map((r) => clean(r.text)).join('\n') + '\n';
+const clean = (t: string) =>
+  t
+    .replace(/<br\s*\/?>/gi, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+const tsv = (rows: Row[]) => `label\ttext\n${rows.map((r) => `${r.label}\t${clean(r.text)}`).join('\n')}\n`;
+const lines = (rows: Row[]) => `${rows.map((r) => clean(r.text)).join('\n')}\n`;
 
 interface TaskData {
   train: string;
@@ -167,7 +171,17 @@ for (const task of tasks) {
         const existing = join(dir, `s${seed}`, 'dapt');
         daptDir = existsSync(join(existing, 'model.safetensors'))
           ? existing
-          : (await continuePretraining({ model, targetFiles: [data.targetText], output: join(dir, `s${seed}`), maxLength, seed, steps: daptSteps, log: (l) => log(`[${task} s${seed}] ${l}`) })).model_dir;
+          : (
+              await continuePretraining({
+                model,
+                targetFiles: [data.targetText],
+                output: join(dir, `s${seed}`),
+                maxLength,
+                seed,
+                steps: daptSteps,
+                log: (l) => log(`[${task} s${seed}] ${l}`),
+              })
+            ).model_dir;
       }
       const objective = method.endsWith('dann') ? 'dann' : method === 'coral' ? 'coral' : undefined;
       const output = join(dir, `s${seed}`, method);
@@ -186,13 +200,18 @@ for (const task of tasks) {
         },
         { onLog: (l) => log(`[${task} s${seed} ${method}] ${l}`) },
       )) as { history: Array<{ domain_accuracy?: number }> };
-      const scored = await (await TextClassifier.fromPretrained(output)).evaluate(data.targetTest, { read: { format: 'tsv', header: true, textColumn: 'text', labelColumn: 'label' } });
+      const scored = await (await TextClassifier.fromPretrained(output)).evaluate(data.targetTest, {
+        read: { format: 'tsv', header: true, textColumn: 'text', labelColumn: 'label' },
+      });
       const score: Score = { accuracy: scored.accuracy as number, macro_f1: scored.macro_f1 as number, seconds: (Date.now() - t0) / 1000 };
       const domainAccuracy = r.history.at(-1)?.domain_accuracy;
       if (domainAccuracy !== undefined) score.domain_accuracy = domainAccuracy;
       (results[task]!.runs[method] ??= {})[seed] = score;
       log(`[${task} s${seed} ${method}] target accuracy ${score.accuracy.toFixed(4)}, macro-F1 ${score.macro_f1.toFixed(4)} (${score.seconds.toFixed(0)} s)`);
-      writeFileSync(resultFile, JSON.stringify({ settings: { model, maxLength, epochs, sourceLimit, coralWeight, imdbLimit, sst2Limit, daptSteps }, results }, null, 2) + '\n');
+      writeFileSync(
+        resultFile,
+        `${JSON.stringify({ settings: { model, maxLength, epochs, sourceLimit, coralWeight, imdbLimit, sst2Limit, daptSteps }, results }, null, 2)}\n`,
+      );
     }
   }
 }
@@ -203,7 +222,9 @@ const f = (xs: number[]) => {
   return `${s.mean.toFixed(4)} ± ${s.spread.toFixed(4)}`;
 };
 for (const [task, { describe, runs }] of Object.entries(results)) {
-  process.stdout.write(`\n${task}: ${describe}\n\n| method | seeds | target accuracy | target macro-F1 | Δ macro-F1 vs source-only | final domain accuracy |\n|---|---|---:|---:|---:|---:|\n`);
+  process.stdout.write(
+    `\n${task}: ${describe}\n\n| method | seeds | target accuracy | target macro-F1 | Δ macro-F1 vs source-only | final domain accuracy |\n|---|---|---:|---:|---:|---:|\n`,
+  );
   const baseF1 = runs['source-only'] ? stat(Object.values(runs['source-only']).map((s) => s.macro_f1)).mean : undefined;
   for (const [method, bySeed] of Object.entries(runs)) {
     const scores = Object.values(bySeed);

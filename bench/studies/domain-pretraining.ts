@@ -34,13 +34,19 @@ const rows = readFileSync(join(SHARED_DIR, 'datasets', 'sms_spam', 'SMSSpamColle
   .split('\n')
   .map((l) => l.replace(/\r$/, ''))
   .filter((l) => l.includes('\t'))
-  .map((l) => ({ label: l.slice(0, l.indexOf('\t')), text: l.slice(l.indexOf('\t') + 1).replace(/\s+/g, ' ').trim() }));
+  .map((l) => ({
+    label: l.slice(0, l.indexOf('\t')),
+    text: l
+      .slice(l.indexOf('\t') + 1)
+      .replace(/\s+/g, ' ')
+      .trim(),
+  }));
 const split = stratifiedSplit(rows, 0.2, 0);
-const tsv = (xs: typeof rows) => 'label\ttext\n' + xs.map((r) => `${r.label}\t${r.text.replace(/\t/g, ' ')}`).join('\n') + '\n';
+const tsv = (xs: typeof rows) => `label\ttext\n${xs.map((r) => `${r.label}\t${r.text.replace(/\t/g, ' ')}`).join('\n')}\n`;
 writeFileSync(join(out, 'train.tsv'), tsv(split.train));
 writeFileSync(join(out, 'test.tsv'), tsv(split.validation));
-writeFileSync(join(out, 'train.txt'), split.train.map((r) => r.text).join('\n') + '\n');
-writeFileSync(join(out, 'test.txt'), split.validation.map((r) => r.text).join('\n') + '\n');
+writeFileSync(join(out, 'train.txt'), `${split.train.map((r) => r.text).join('\n')}\n`);
+writeFileSync(join(out, 'test.txt'), `${split.validation.map((r) => r.text).join('\n')}\n`);
 process.stderr.write(`SMS: ${split.train.length} train, ${split.validation.length} test messages\n`);
 
 // Continued pre-training on the unlabelled training messages (one message a line: they are short).
@@ -66,9 +72,12 @@ const accuracy = async (m: string, name: string) => {
   const accs: number[] = [];
   const f1s: number[] = [];
   for (const seed of seeds) {
-    const r = (await fineTune({ model: m, train: join(out, 'train.tsv'), validation: join(out, 'test.tsv'), output: join(out, `${name}-s${seed}`), seed, ...recipe } as FineTuneOptions, {
-      onLog: (l) => process.stderr.write(`[${name} s${seed}] ${l}\n`),
-    })) as { final_eval: { accuracy: number; macro_f1?: number; f1_macro?: number } };
+    const r = (await fineTune(
+      { model: m, train: join(out, 'train.tsv'), validation: join(out, 'test.tsv'), output: join(out, `${name}-s${seed}`), seed, ...recipe } as FineTuneOptions,
+      {
+        onLog: (l) => process.stderr.write(`[${name} s${seed}] ${l}\n`),
+      },
+    )) as { final_eval: { accuracy: number; macro_f1?: number; f1_macro?: number } };
     accs.push(r.final_eval.accuracy);
     f1s.push(r.final_eval.macro_f1 ?? r.final_eval.f1_macro ?? Number.NaN);
   }
@@ -83,13 +92,13 @@ const result = {
   heldout_mlm: { before: { loss: before.loss, accuracy: before.accuracy }, after: { loss: after.loss, accuracy: after.accuracy } },
   fine_tuned: { before: ftBefore, after: ftAfter },
 };
-writeFileSync(join(out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+writeFileSync(join(out, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
 const f = (s: { mean: number; spread: number }) => `${s.mean.toFixed(4)} ± ${s.spread.toFixed(4)}`;
 process.stdout.write(
-  [
+  `${[
     '| | held-out masked-LM loss | masked-token accuracy | fine-tuned accuracy | fine-tuned macro-F1 |',
     '|---|---:|---:|---:|---:|',
     `| before | ${before.loss.toFixed(3)} | ${before.accuracy.toFixed(3)} | ${f(ftBefore.accuracy)} | ${f(ftBefore.macro_f1)} |`,
     `| after ${(run.state.tokens / 1e6).toFixed(1)}M tokens on SMS | ${after.loss.toFixed(3)} | ${after.accuracy.toFixed(3)} | ${f(ftAfter.accuracy)} | ${f(ftAfter.macro_f1)} |`,
-  ].join('\n') + '\n',
+  ].join('\n')}\n`,
 );

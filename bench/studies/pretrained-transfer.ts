@@ -71,11 +71,13 @@ for (const [mi, model] of models.entries()) {
     }
     const s = stats(accs);
     (table[model] ??= {})[run.name] = s;
-    rows.push(`| ${run.scratch ? 'random init (BERT init)' : model} | ${run.name} | ${s.mean.toFixed(4)} ± ${s.spread.toFixed(4)} | ${accs.map((a) => a.toFixed(4)).join(', ')} |`);
-    process.stdout.write(rows.at(-1) + '\n');
-    writeFileSync(join(outRoot, 'table.md'), rows.join('\n') + '\n');
+    rows.push(
+      `| ${run.scratch ? 'random init (BERT init)' : model} | ${run.name} | ${s.mean.toFixed(4)} ± ${s.spread.toFixed(4)} | ${accs.map((a) => a.toFixed(4)).join(', ')} |`,
+    );
+    process.stdout.write(`${rows.at(-1)}\n`);
+    writeFileSync(join(outRoot, 'table.md'), `${rows.join('\n')}\n`);
     const json = args.optional('--json');
-    if (json) writeFileSync(json, JSON.stringify(table, null, 2) + '\n');
+    if (json) writeFileSync(json, `${JSON.stringify(table, null, 2)}\n`);
   }
 }
-process.stdout.write('\n' + rows.join('\n') + '\n');
+process.stdout.write(`\n${rows.join('\n')}\n`);

@@ -31,11 +31,15 @@ import { SHARED_DIR } from '../../tools/shared-dir.js';
 import { parseArgs } from '../lib/args.js';
 
 const args = parseArgs('node --import tsx bench/studies/recipes.ts [options]', {
-  '--datasets': { value: 'LIST', default: 'sst2-1k,trec,sms_spam,emotion,ag_news,sst2', help: 'data sets (recipes in datasets/; sst2-1k: the first 1,000 SST-2 sentences)' },
+  '--datasets': {
+    value: 'LIST',
+    default: 'sst2-1k,trec,sms_spam,emotion,ag_news,sst2',
+    help: 'data sets (recipes in datasets/; sst2-1k: the first 1,000 SST-2 sentences)',
+  },
   '--rows': { value: 'LIST', default: 'defaults,fasttext,grid,autotune', help: 'rows: defaults, fasttext, grid, autotune, before, fasttext-tuned' },
   '--seeds': { value: 'LIST', default: '0,1,2', help: 'seeds of the defaults and fastText rows' },
   '--cap': { value: 'N', default: '4000', help: 'first N training examples of the large sets; 0 = all' },
-  '--autotune': { value: 'DURATION', default: '5m', help: 'the autotune row\'s budget' },
+  '--autotune': { value: 'DURATION', default: '5m', help: "the autotune row's budget" },
   '--json': { value: 'FILE', default: 'bench/results/recipes.jsonl', help: 'rows are appended here as they finish' },
   '--grid': { value: 'LIST', help: "only these grid points, e.g. 'full lr 1e-4,frozen'" },
   '--table': { flag: true, help: 'print the Markdown table of docs/recipes.md from --json, and stop' },
@@ -93,7 +97,7 @@ function loadSplit(name: string): Split {
   mkdirSync(dir, { recursive: true });
   // Atomic: another bench process may be reading the same split.
   const write = (file: string, xs: Example[]) => {
-    writeFileSync(`${file}.${process.pid}.tmp`, xs.map((e) => JSON.stringify({ text: e.text, label: String(e.label) })).join('\n') + '\n');
+    writeFileSync(`${file}.${process.pid}.tmp`, `${xs.map((e) => JSON.stringify({ text: e.text, label: String(e.label) })).join('\n')}\n`);
     renameSync(`${file}.${process.pid}.tmp`, file);
   };
   const trainFile = join(dir, 'train.jsonl');
@@ -129,9 +133,11 @@ interface Row {
 
 function record(row: Row): void {
   mkdirSync(dirname(JSON_FILE), { recursive: true });
-  appendFileSync(JSON_FILE, JSON.stringify(row) + '\n');
+  appendFileSync(JSON_FILE, `${JSON.stringify(row)}\n`);
   const loss = row.final_train_loss === null ? '—' : row.final_train_loss.toFixed(3);
-  console.log(`${row.dataset} | ${row.row} | seed ${row.seed} | dev acc ${row.accuracy.toFixed(4)} F1 ${row.macro_f1.toFixed(4)} | test acc ${row.test_accuracy.toFixed(4)} F1 ${row.test_macro_f1.toFixed(4)} | ${row.wall_s.toFixed(1)} s | loss ${loss} (H/2 ${(row.label_entropy / 2).toFixed(3)})`);
+  console.log(
+    `${row.dataset} | ${row.row} | seed ${row.seed} | dev acc ${row.accuracy.toFixed(4)} F1 ${row.macro_f1.toFixed(4)} | test acc ${row.test_accuracy.toFixed(4)} F1 ${row.test_macro_f1.toFixed(4)} | ${row.wall_s.toFixed(1)} s | loss ${loss} (H/2 ${(row.label_entropy / 2).toFixed(3)})`,
+  );
 }
 
 function fromResults(r: Record<string, any>): Pick<Row, 'accuracy' | 'macro_f1' | 'final_train_loss'> {
@@ -164,14 +170,17 @@ async function testScores(folder: string, split: Split): Promise<Pick<Row, 'test
 }
 
 /** fastText's supervised defaults; `tuned` = its tutorial's settings for small data (25 epochs, LR 1.0, word bigrams). */
-const FASTTEXT = { defaults: { lr: 0.1, dim: 100, epoch: 5, minCount: 1, wordNgrams: 1, loss: 'softmax' }, tuned: { lr: 1.0, dim: 100, epoch: 25, minCount: 1, wordNgrams: 2, loss: 'softmax' } };
+const FASTTEXT = {
+  defaults: { lr: 0.1, dim: 100, epoch: 5, minCount: 1, wordNgrams: 1, loss: 'softmax' },
+  tuned: { lr: 1.0, dim: 100, epoch: 25, minCount: 1, wordNgrams: 2, loss: 'softmax' },
+};
 
 async function fastText(split: Split, seed: number, settings: Record<string, unknown>) {
   const t0 = Date.now();
   const FastText = await getFastTextClass({ getFastTextModule });
   const ft = new FastText();
   const clean = (t: string) => t.replace(/\s+/g, ' ').trim();
-  const text = split.train.map((e) => `__label__${String(e.label).replace(/\s+/g, '_')} ${clean(e.text)}`).join('\n') + '\n';
+  const text = `${split.train.map((e) => `__label__${String(e.label).replace(/\s+/g, '_')} ${clean(e.text)}`).join('\n')}\n`;
   // fasttext.wasm.js fetches its training file; a data: URL keeps it in memory. One thread.
   // Its progress lines (stderr, from the wasm module) end with the training loss: keep the last.
   const write = process.stderr.write.bind(process.stderr);
@@ -179,7 +188,11 @@ async function fastText(split: Split, seed: number, settings: Record<string, unk
   process.stderr.write = ((chunk: string | Uint8Array) => ((printed += String(chunk)), true)) as typeof process.stderr.write;
   let model: { predict(t: string, k: number, threshold: number): { get(i: number): [number, string]; size(): number } };
   try {
-    model = (await ft.trainSupervised(`data:text/plain;base64,${Buffer.from(text).toString('base64')}`, { ...settings, seed, verbose: 2 }, () => {})) as typeof model;
+    model = (await ft.trainSupervised(
+      `data:text/plain;base64,${Buffer.from(text).toString('base64')}`,
+      { ...settings, seed, verbose: 2 },
+      () => {},
+    )) as typeof model;
   } finally {
     process.stderr.write = write;
   }
@@ -204,12 +217,22 @@ async function main(): Promise<void> {
   for (const name of DATASETS) {
     const split = loadSplit(name);
     const base = { dataset: name, train: split.train.length, dev: split.dev.length, capped: split.capped, label_entropy: labelEntropy(split.train) };
-    console.log(`# ${name}: ${split.train.length} train${split.capped ? ` (first ${split.train.length})` : ''}, ${split.dev.length} validation, label entropy ${base.label_entropy.toFixed(3)}`);
+    console.log(
+      `# ${name}: ${split.train.length} train${split.capped ? ` (first ${split.train.length})` : ''}, ${split.dev.length} validation, label entropy ${base.label_entropy.toFixed(3)}`,
+    );
     for (const row of ROWS) {
       if (row === 'defaults') {
         for (const seed of SEEDS) {
           const { r, wall, ...test } = await bertRun(name, split, {}, seed);
-          record({ ...base, row: 'defaults', seed, wall_s: wall, ...fromResults(r), ...test, detail: { recipe_rules: r.recipe_rules, best: r.best, evaluations: r.history.length } });
+          record({
+            ...base,
+            row: 'defaults',
+            seed,
+            wall_s: wall,
+            ...fromResults(r),
+            ...test,
+            detail: { recipe_rules: r.recipe_rules, best: r.best, evaluations: r.history.length },
+          });
         }
       } else if (row === 'before') {
         // The defaults before the rules: 3 epochs at 1e-4, no early stopping (the best epoch still kept).
@@ -221,22 +244,54 @@ async function main(): Promise<void> {
         const tuned = row === 'fasttext-tuned';
         for (const seed of SEEDS) {
           const f = await fastText(split, seed, tuned ? FASTTEXT.tuned : FASTTEXT.defaults);
-          record({ ...base, row: tuned ? 'fastText (25 epochs, lr 1.0, bigrams)' : 'fastText (defaults)', seed, accuracy: f.accuracy, macro_f1: f.macro_f1, test_accuracy: f.test_accuracy, test_macro_f1: f.test_macro_f1, wall_s: f.wall, final_train_loss: f.loss });
+          record({
+            ...base,
+            row: tuned ? 'fastText (25 epochs, lr 1.0, bigrams)' : 'fastText (defaults)',
+            seed,
+            accuracy: f.accuracy,
+            macro_f1: f.macro_f1,
+            test_accuracy: f.test_accuracy,
+            test_macro_f1: f.test_macro_f1,
+            wall_s: f.wall,
+            final_train_loss: f.loss,
+          });
         }
       } else if (row === 'grid') {
         for (const g of GRID.filter((x) => !GRID_ONLY || GRID_ONLY.includes(x.name))) {
           for (const seed of SEEDS) {
             const { r, wall, ...test } = await bertRun(name, split, g.options, seed);
-            record({ ...base, row: `grid: ${g.name}`, seed, wall_s: wall, ...fromResults(r), ...test, detail: { hyperparameters: r.hyperparameters, best: r.best } });
+            record({
+              ...base,
+              row: `grid: ${g.name}`,
+              seed,
+              wall_s: wall,
+              ...fromResults(r),
+              ...test,
+              detail: { hyperparameters: r.hyperparameters, best: r.best },
+            });
           }
         }
       } else if (row === 'autotune') {
         const t0 = Date.now();
         const output = join(WORK, name, `autotune-${process.pid}`);
-        const r = (await autotune({ train: split.trainFile, validation: split.devFile, output, seed: 0, budgetSeconds: parseDuration('--autotune', BUDGET) })) as Record<string, any>;
+        const r = (await autotune({
+          train: split.trainFile,
+          validation: split.devFile,
+          output,
+          seed: 0,
+          budgetSeconds: parseDuration('--autotune', BUDGET),
+        })) as Record<string, any>;
         const wall = (Date.now() - t0) / 1000;
         const a = r.autotune as AutotuneSummary;
-        record({ ...base, row: `autotune ${BUDGET}`, seed: 0, wall_s: wall, ...fromResults(r), ...(await testScores(output, split)), detail: { best_trial: a.best_trial, trials: a.trials.map((t) => ({ trial: t.trial, config: t.config, status: t.status, score: t.score })) } });
+        record({
+          ...base,
+          row: `autotune ${BUDGET}`,
+          seed: 0,
+          wall_s: wall,
+          ...fromResults(r),
+          ...(await testScores(output, split)),
+          detail: { best_trial: a.best_trial, trials: a.trials.map((t) => ({ trial: t.trial, config: t.config, status: t.status, score: t.score })) },
+        });
       } else {
         throw new Error(`unknown row ${row}`);
       }
@@ -246,7 +301,10 @@ async function main(): Promise<void> {
 
 /** The Markdown table of docs/recipes.md: mean ± spread (max − min) over seeds where there are several. */
 function table(): void {
-  const rows = readFileSync(JSON_FILE, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+  const rows = readFileSync(JSON_FILE, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Row);
   const groups = new Map<string, Row[]>();
   // Keyed by training size too: a capped and a whole-set run of one data set are different rows.
   const key = (r: Row) => `${r.dataset}\u0000${r.train}\u0000${r.row}`;
@@ -262,14 +320,26 @@ function table(): void {
     const losses = g.map((r) => r.final_train_loss).filter((x): x is number => x !== null);
     const fits = losses.length ? (losses.every((l) => l <= r0.label_entropy / 2) ? 'yes' : 'no') : '—';
     console.log(
-      `| ${r0.dataset} | ${r0.train}${r0.capped ? ' (capped)' : ''} | ${r0.row} | ${g.map((r) => r.seed).join(',')} | ${stat(g.map((r) => r.accuracy), 4)} | ${stat(g.map((r) => r.test_accuracy), 4)} | ${stat(g.map((r) => r.test_macro_f1), 4)} | ${stat(g.map((r) => r.wall_s), 1)} | ${losses.length ? stat(losses, 3) : '—'} (${(r0.label_entropy / 2).toFixed(3)}) | ${fits} |`,
+      `| ${r0.dataset} | ${r0.train}${r0.capped ? ' (capped)' : ''} | ${r0.row} | ${g.map((r) => r.seed).join(',')} | ${stat(
+        g.map((r) => r.accuracy),
+        4,
+      )} | ${stat(
+        g.map((r) => r.test_accuracy),
+        4,
+      )} | ${stat(
+        g.map((r) => r.test_macro_f1),
+        4,
+      )} | ${stat(
+        g.map((r) => r.wall_s),
+        1,
+      )} | ${losses.length ? stat(losses, 3) : '—'} (${(r0.label_entropy / 2).toFixed(3)}) | ${fits} |`,
     );
   }
   // The issue's two criteria, on dev accuracy (what the grid and the search choose on), means over seeds:
   // defaults within 1 point of the grid's best row, autotune within 0.5 point.
   const mean = (g: Row[]) => g.reduce((s, r) => s + r.accuracy, 0) / g.length;
   const sets = [...new Set(rows.map((r) => `${r.dataset}\u0000${r.train}`))];
-  console.log('\n| data set | train | defaults | grid\'s best (row) | defaults − best | ≤ 1 point? | autotune | autotune − best | ≤ 0.5 point? |');
+  console.log("\n| data set | train | defaults | grid's best (row) | defaults − best | ≤ 1 point? | autotune | autotune − best | ≤ 0.5 point? |");
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const set of sets) {
     const [dataset, train] = set.split('\u0000');
@@ -284,7 +354,9 @@ function table(): void {
     };
     const defaults = cell(of('defaults')[0], 1);
     const auto = cell(of('autotune')[0], 0.5);
-    console.log(`| ${dataset} | ${train} | ${defaults[0]} | ${best.toFixed(4)} (${grid[0]!.row.slice(6)}, ${grid.length} seeds) | ${defaults[1]} | ${defaults[2]} | ${auto[0]} | ${auto[1]} | ${auto[2]} |`);
+    console.log(
+      `| ${dataset} | ${train} | ${defaults[0]} | ${best.toFixed(4)} (${grid[0]!.row.slice(6)}, ${grid.length} seeds) | ${defaults[1]} | ${defaults[2]} | ${auto[0]} | ${auto[1]} | ${auto[2]} |`,
+    );
   }
 }
 

@@ -116,7 +116,14 @@ export interface CoralMap {
  * The map from source to target statistics. `shrinkage` adds that share of each covariance's mean
  * eigenvalue to its diagonal (0 = exact: the mapped source covariance equals the target's).
  */
-export function fitCoralMap(source: ArrayLike<number>, sourceRows: number, target: ArrayLike<number>, targetRows: number, d: number, shrinkage: number): CoralMap {
+export function fitCoralMap(
+  source: ArrayLike<number>,
+  sourceRows: number,
+  target: ArrayLike<number>,
+  targetRows: number,
+  d: number,
+  shrinkage: number,
+): CoralMap {
   const s = meanAndCovariance(source, sourceRows, d);
   const t = meanAndCovariance(target, targetRows, d);
   const whiten = matrixFunction(shrink(s.cov, d, shrinkage), d, (l) => (l > 1e-12 ? 1 / Math.sqrt(l) : 0));

@@ -24,7 +24,8 @@ export interface DomainAdaptationPlan {
 /** Parses `--domain-adaptation` (case-insensitive); an unknown name is a one-line UsageError. */
 export function parseDomainAdaptation(value: string): DomainAdaptationPlan {
   const v = value.trim().toLowerCase().replace(/\s+/g, '') as DomainAdaptationMethod;
-  if (!DOMAIN_ADAPTATION_METHODS.includes(v)) throw new UsageError(`--domain-adaptation must be one of ${DOMAIN_ADAPTATION_METHODS.join(', ')}; got "${value}"`);
+  if (!DOMAIN_ADAPTATION_METHODS.includes(v))
+    throw new UsageError(`--domain-adaptation must be one of ${DOMAIN_ADAPTATION_METHODS.join(', ')}; got "${value}"`);
   const objective = v.endsWith('dann') ? 'dann' : v.endsWith('coral') ? 'coral' : undefined;
   return { method: v, dapt: v.startsWith('dapt'), objective };
 }

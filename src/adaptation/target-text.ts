@@ -16,7 +16,11 @@ export interface TargetText {
   unkRate: number;
 }
 
-export async function readTargetText(files: readonly string[], tokenizer: BertTokenizer, options: { textColumn?: string; flag?: string } = {}): Promise<TargetText> {
+export async function readTargetText(
+  files: readonly string[],
+  tokenizer: BertTokenizer,
+  options: { textColumn?: string; flag?: string } = {},
+): Promise<TargetText> {
   const flag = options.flag ?? '--target-text';
   if (files.length === 0) throw new UsageError(`${flag} FILE is needed for domain adaptation: the unlabelled text of the target domain, one text a line`);
   for (const f of files) {
@@ -26,7 +30,9 @@ export async function readTargetText(files: readonly string[], tokenizer: BertTo
   try {
     texts = readDocuments(files, options.textColumn);
   } catch (e) {
-    throw new UsageError(`${flag} ${files.join(', ')}: no text found (expected one unlabelled text a line${options.textColumn ? `, or a "${options.textColumn}" column` : ''})`);
+    throw new UsageError(
+      `${flag} ${files.join(', ')}: no text found (expected one unlabelled text a line${options.textColumn ? `, or a "${options.textColumn}" column` : ''})`,
+    );
   }
   if (texts.length < 2) throw new UsageError(`${flag} ${files.join(', ')}: only ${texts.length} text; domain adaptation needs at least 2 target texts`);
   const d = DOMAIN_ADAPTATION_DEFAULTS;

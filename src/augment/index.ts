@@ -86,7 +86,10 @@ export async function augmentExamples(examples: readonly Example[], spec: Augmen
     }
     try {
       const texts = examples.map((e) => e.text);
-      const made = await mlmCopies(model, texts, spec.rate, spec.copies, (i) => exampleRng(options.seed, examples[i]!), { maxLength: options.maxLength, onProgress: options.onProgress });
+      const made = await mlmCopies(model, texts, spec.rate, spec.copies, (i) => exampleRng(options.seed, examples[i]!), {
+        maxLength: options.maxLength,
+        onProgress: options.onProgress,
+      });
       for (const list of made) copies.push(list.map((c) => ({ text: c.text, augmentation: 'mlm' })));
     } finally {
       if (typeof options.model === 'string') await model.dispose();

@@ -91,7 +91,14 @@ export async function mlmCopies(
       rngs.set(i, rng);
       const n = Math.min(candidates.length, Math.max(1, Math.floor(rate * words.length)));
       for (let c = 0; c < copies; c++) {
-        planned.push({ textIndex: i, words, positions: rng.shuffle([...candidates]).slice(0, n).sort((a, b) => a - b) });
+        planned.push({
+          textIndex: i,
+          words,
+          positions: rng
+            .shuffle([...candidates])
+            .slice(0, n)
+            .sort((a, b) => a - b),
+        });
       }
     }
     const masked = planned.map((p) => p.words.map((w, i) => (p.positions.includes(i) ? mask : w)).join(' '));

@@ -48,12 +48,20 @@ export function parseAugmentSpec(text: string, flag = '--augment'): AugmentSpec 
   const colon = s.indexOf(':');
   const name = (colon < 0 ? s : s.slice(0, colon)).trim();
   if (!(AUGMENT_METHODS as readonly string[]).includes(name)) {
-    throw new UsageError(`${flag}: unknown method "${name}"; use ${AUGMENT_METHODS.map((m) => `${m}[:${m === 'eda' ? 'alpha' : 'rate'},copies]`).join(' or ')}`);
+    throw new UsageError(
+      `${flag}: unknown method "${name}"; use ${AUGMENT_METHODS.map((m) => `${m}[:${m === 'eda' ? 'alpha' : 'rate'},copies]`).join(' or ')}`,
+    );
   }
   const method = name as AugmentMethod;
   const rateName = method === 'eda' ? 'alpha' : 'rate';
   const usage = `${flag} ${method}[:${rateName},copies], e.g. ${method}:${AUGMENT_DEFAULTS[method].rate},${AUGMENT_DEFAULTS[method].copies}`;
-  const params = colon < 0 ? [] : s.slice(colon + 1).split(',').map((p) => p.trim());
+  const params =
+    colon < 0
+      ? []
+      : s
+          .slice(colon + 1)
+          .split(',')
+          .map((p) => p.trim());
   if (params.length > 2) throw new UsageError(`${usage}: got "${text}" (at most two parameters)`);
   let { rate, copies } = AUGMENT_DEFAULTS[method];
   if (params[0] !== undefined && params[0] !== '') {

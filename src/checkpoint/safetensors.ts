@@ -88,7 +88,8 @@ export function parseHeader(file: string, bytes: Uint8Array, fileSize = bytes.by
   } catch {
     fail(file, 'the safetensors header is not valid JSON (the file is damaged or not safetensors)');
   }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) fail(file, 'the safetensors header is not a JSON object (the file is damaged or not safetensors)');
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    fail(file, 'the safetensors header is not a JSON object (the file is damaged or not safetensors)');
   const entries = new Map<string, SafetensorsEntry>();
   let metadata: Record<string, string> = {};
   for (const [name, v] of Object.entries(json)) {
@@ -124,7 +125,10 @@ function checkLayout(file: string, header: SafetensorsHeader, dataBytes: number)
       fail(file, `tensor "${name}" has ${end - start} bytes, but shape [${e.shape.join(', ')}] of ${e.dtype} needs ${expected}; the header is damaged`);
     }
     if (start < previous.end) {
-      fail(file, `tensor "${name}" has data offsets [${start}, ${end}] overlapping tensor "${previous.name}" (which ends at ${previous.end}); the header is damaged`);
+      fail(
+        file,
+        `tensor "${name}" has data offsets [${start}, ${end}] overlapping tensor "${previous.name}" (which ends at ${previous.end}); the header is damaged`,
+      );
     }
     if (start > previous.end) {
       const after = previous.name ? `tensor "${previous.name}" ends at ${previous.end}` : 'the data section starts at 0';
@@ -264,7 +268,11 @@ export async function readSafetensors(file: string): Promise<{ tensors: Map<stri
  *
  * @throws BertftError naming the tensor when its data length does not match its shape.
  */
-export function encodeSafetensors(tensors: ReadonlyMap<string, HostTensor>, metadata: Record<string, string> = { format: 'pt' }, dtype: 'F32' | 'F16' = 'F32'): Uint8Array {
+export function encodeSafetensors(
+  tensors: ReadonlyMap<string, HostTensor>,
+  metadata: Record<string, string> = { format: 'pt' },
+  dtype: 'F32' | 'F16' = 'F32',
+): Uint8Array {
   const width = dtype === 'F16' ? 2 : 4;
   const names = [...tensors.keys()].sort();
   const header: Record<string, unknown> = { __metadata__: metadata };
@@ -307,7 +315,12 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, HostTensor>, meta
  * Writes tensors to a safetensors file (F32, sorted names, `format: 'pt'` metadata plus `metadata`)
  * atomically: readers see the old file or the new one, never a torn one.
  */
-export async function writeSafetensors(file: string, tensors: ReadonlyMap<string, HostTensor>, metadata?: Record<string, string>, dtype: 'F32' | 'F16' = 'F32'): Promise<void> {
+export async function writeSafetensors(
+  file: string,
+  tensors: ReadonlyMap<string, HostTensor>,
+  metadata?: Record<string, string>,
+  dtype: 'F32' | 'F16' = 'F32',
+): Promise<void> {
   await writeFileAtomic(file, encodeSafetensors(tensors, { format: 'pt', ...metadata }, dtype));
 }
 
@@ -322,7 +335,7 @@ export function float32ToFloat16Bits(value: number): number {
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
+  const e = exp - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00;
   if (e <= 0) {
     if (e < -10) return sign;
@@ -331,11 +344,11 @@ export function float32ToFloat16Bits(value: number): number {
     let half = mant >>> shift;
     const rem = mant & ((1 << shift) - 1);
     const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && (half & 1))) half += 1;
+    if (rem > mid || (rem === mid && half & 1)) half += 1;
     return sign | half;
   }
   let half = (e << 10) | (mant >>> 13);
   const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (half & 1))) half += 1;
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half += 1;
   return sign | half;
 }

@@ -28,7 +28,7 @@ export function readTokenizerConfig(dir: string): Record<string, unknown> {
 /** The source's settings with `model_max_length` = `maxLength`, as file text. */
 export function tokenizerConfigText(sourceDir: string, maxLength: number): string {
   if (!Number.isInteger(maxLength) || maxLength < 1) throw new BertftError(`model_max_length must be a positive whole number, got ${maxLength}`);
-  return JSON.stringify({ ...readTokenizerConfig(sourceDir), model_max_length: maxLength }, null, 2) + '\n';
+  return `${JSON.stringify({ ...readTokenizerConfig(sourceDir), model_max_length: maxLength }, null, 2)}\n`;
 }
 
 /** Writes `outDir/tokenizer_config.json` (atomically) from `sourceDir`'s with `model_max_length` = `maxLength`. */

@@ -11,7 +11,12 @@ import { Option, type Command } from 'commander';
  * @example addDeprecatedAlias(cmd, '--gradient-accumulation', '--gradient-accumulation-steps')
  * @returns `cmd`, for chaining
  */
-export function addDeprecatedAlias(cmd: Command, oldFlag: string, newFlag: string, warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Command {
+export function addDeprecatedAlias(
+  cmd: Command,
+  oldFlag: string,
+  newFlag: string,
+  warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Command {
   const target = cmd.options.find((o) => o.long === newFlag);
   if (!target) throw new Error(`addDeprecatedAlias: the ${cmd.name()} command has no ${newFlag} option`);
   // A commander Command is an EventEmitter: its options parse on `option:<name>` events.

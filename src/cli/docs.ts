@@ -22,7 +22,7 @@ export function renderCliDocs(): string {
   const parts = [
     '# bertft command-line reference',
     '',
-    'Generated from the commands\' own `--help` by `node --import tsx scripts/cli-docs.ts > docs/cli.md`;',
+    "Generated from the commands' own `--help` by `node --import tsx scripts/cli-docs.ts > docs/cli.md`;",
     '`test/e2e/cli-docs.test.ts` fails when this file is out of date. Exit codes: 0 success, 1 failure',
     '(bad data, unreadable model, ...), 2 usage error (unknown option, bad number or choice), 130',
     'interrupted (Ctrl-C; `train` saves a resumable checkpoint first). Errors are one line on stderr;',
@@ -35,5 +35,5 @@ export function renderCliDocs(): string {
   for (const cmd of program.commands) {
     parts.push('', `## bertft ${cmd.name()}`, '', '```text', helpOf(cmd), '```');
   }
-  return parts.join('\n') + '\n';
+  return `${parts.join('\n')}\n`;
 }

@@ -10,7 +10,16 @@ export function baseProgram(): Command {
     .option('--debug', 'print stack traces for errors')
     .exitOverride()
     // Commander's message, its "Did you mean" hint and the --help hint, joined into one line.
-    .configureOutput({ outputError: (str) => printError(`${str.replace(/^error: /, '').trim().split(/\n+/).join(' ')}; run with --help for usage`) });
+    .configureOutput({
+      outputError: (str) =>
+        printError(
+          `${str
+            .replace(/^error: /, '')
+            .trim()
+            .split(/\n+/)
+            .join(' ')}; run with --help for usage`,
+        ),
+    });
   program.hook('preAction', (cmd) => setDebug(Boolean(cmd.optsWithGlobals().debug)));
   return program;
 }

@@ -68,9 +68,7 @@ class LineReporter implements ProgressReporter {
     const rate = seconds > 0 ? done / seconds : 0;
     const eta = rate > 0 ? Math.round((this.total - done) / rate) : 0;
     const extra = formatFields(fields);
-    process.stderr.write(
-      `${this.label}: ${done}/${this.total} (${rate.toFixed(1)}/s, eta ${eta}s)${extra ? ' ' + extra : ''}\n`,
-    );
+    process.stderr.write(`${this.label}: ${done}/${this.total} (${rate.toFixed(1)}/s, eta ${eta}s)${extra ? ` ${extra}` : ''}\n`);
   }
 
   stop(): void {}

@@ -35,7 +35,14 @@ export function bucketedBatches(lengths: readonly number[], batchSize: number, s
   if (!Number.isInteger(factor) || factor < 1) throw new UsageError(`bucketFactor must be a positive integer; got ${factor}`);
   const batches: number[][] = [];
   if (options.shuffle === false) {
-    cut(byLength(Array.from(lengths, (_, i) => i), lengths), batchSize, batches);
+    cut(
+      byLength(
+        Array.from(lengths, (_, i) => i),
+        lengths,
+      ),
+      batchSize,
+      batches,
+    );
     return batches;
   }
   const rng = new Rng(seed);

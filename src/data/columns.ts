@@ -9,8 +9,19 @@ import type { ColumnRef, ReadOptions } from './types.js';
 
 /** Names that usually hold the text, in order of preference. */
 export const TEXT_NAMES = [
-  'text', 'sentence', 'text_a', 'sentence1', 'review', 'content', 'document',
-  'description', 'comment', 'tweet', 'message', 'question', 'title',
+  'text',
+  'sentence',
+  'text_a',
+  'sentence1',
+  'review',
+  'content',
+  'document',
+  'description',
+  'comment',
+  'tweet',
+  'message',
+  'question',
+  'title',
 ];
 /** Names that usually hold the second text of a pair. */
 export const TEXT_PAIR_NAMES = ['text_b', 'sentence2', 'text_pair'];
@@ -47,9 +58,7 @@ function listColumns(names: readonly string[]): string {
 
 /** The column names given as names (not indices) in the options, to recognise a header row. */
 export function requestedNames(opts: Pick<ReadOptions, ColumnKey>): string[] {
-  return [opts.textColumn, opts.textPairColumn, opts.labelColumn].filter(
-    (c): c is string => typeof c === 'string' && !/^\d+$/.test(c),
-  );
+  return [opts.textColumn, opts.textPairColumn, opts.labelColumn].filter((c): c is string => typeof c === 'string' && !/^\d+$/.test(c));
 }
 
 /**
@@ -126,8 +135,7 @@ export function planColumns(
   const names = header ? header.map((h) => `column ${JSON.stringify(h)}`) : Array.from({ length: width }, (_, i) => `column ${i}`);
   const taken = new Set<number>();
   let text = opts.textColumn !== undefined ? resolveRef(file, 'textColumn', opts.textColumn, header, width) : undefined;
-  let label =
-    needLabelColumn && opts.labelColumn !== undefined ? resolveRef(file, 'labelColumn', opts.labelColumn, header, width) : undefined;
+  let label = needLabelColumn && opts.labelColumn !== undefined ? resolveRef(file, 'labelColumn', opts.labelColumn, header, width) : undefined;
   let textPair = opts.textPairColumn !== undefined ? resolveRef(file, 'textPairColumn', opts.textPairColumn, header, width) : undefined;
   for (const c of [text, label, textPair]) if (c !== undefined) taken.add(c);
 
@@ -157,11 +165,7 @@ export function planColumns(
     }
   }
 
-  const columnsHint = header
-    ? `columns: ${listColumns(header)}`
-    : width === 1
-      ? 'rows have a single column'
-      : `rows have ${width} columns, 0–${width - 1}`;
+  const columnsHint = header ? `columns: ${listColumns(header)}` : width === 1 ? 'rows have a single column' : `rows have ${width} columns, 0–${width - 1}`;
   if (text === undefined) {
     throw new UsageError(`${file}: cannot tell which column holds the text; pass ${flagName('textColumn')} (${columnsHint})`);
   }
@@ -186,9 +190,7 @@ export interface FieldPlan {
 
 function resolveField(file: string, key: ColumnKey, ref: ColumnRef, keys: readonly string[]): string {
   if (typeof ref === 'number') {
-    throw new UsageError(
-      `${file}: JSON lines have named fields, not column numbers; give ${flagName(key)} a field name (fields: ${listColumns(keys)})`,
-    );
+    throw new UsageError(`${file}: JSON lines have named fields, not column numbers; give ${flagName(key)} a field name (fields: ${listColumns(keys)})`);
   }
   const i = indexOfName(keys, ref);
   if (i < 0) throw new UsageError(`${file}: no field "${ref}" for ${flagName(key)} (fields: ${listColumns(keys)})`);

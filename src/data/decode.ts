@@ -37,9 +37,7 @@ export function decodeBytes(bytes: Uint8Array, encoding: TextEncoding, file: str
       used = 'utf8';
     } catch {
       if (encoding === 'utf8') {
-        throw new BertftError(
-          `${file}:${firstBadUtf8Line(bytes)}: not valid UTF-8; pass --encoding latin1 (or auto) if the file is Latin-1`,
-        );
+        throw new BertftError(`${file}:${firstBadUtf8Line(bytes)}: not valid UTF-8; pass --encoding latin1 (or auto) if the file is Latin-1`);
       }
       // WHATWG 'latin1' is windows-1252, a superset of ISO-8859-1 for printable bytes; what old corpora mean.
       text = new TextDecoder('latin1').decode(bytes);

@@ -26,7 +26,10 @@ export function detectFormat(file: string, text: string, opts: ResolvedReadOptio
   if (byExt) return byExt;
   if (opts.delimiter !== undefined) return opts.delimiter === ',' ? 'csv' : 'tsv';
   if (opts.labelSeparator !== undefined || hasFileLabel) return 'lines';
-  const first = text.split('\n', 50).filter((l) => l.trim() !== '').slice(0, 20);
+  const first = text
+    .split('\n', 50)
+    .filter((l) => l.trim() !== '')
+    .slice(0, 20);
   if (first.length > 0 && first.every((l) => l.includes('\t'))) return 'tsv';
   return 'lines';
 }

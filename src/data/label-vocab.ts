@@ -85,7 +85,7 @@ export function buildLabelVocab(examples: ReadonlyArray<{ label?: Label }>): Lab
 
 /** Writes the vocabulary as JSON (`{"id2label": {...}, "label2id": {...}}`, the config.json fields). */
 export function saveLabelVocab(path: string, vocab: LabelVocab): void {
-  writeFileSync(path, JSON.stringify({ id2label: vocab.id2label, label2id: vocab.label2id }, null, 2) + '\n');
+  writeFileSync(path, `${JSON.stringify({ id2label: vocab.id2label, label2id: vocab.label2id }, null, 2)}\n`);
 }
 
 /**
@@ -98,7 +98,10 @@ export function loadLabelVocab(path: string): LabelVocab {
   try {
     source = readFileSync(path, 'utf8');
     if (path.toLowerCase().endsWith('.txt')) {
-      json = source.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+      json = source
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
     } else {
       json = JSON.parse(source);
     }
@@ -122,9 +125,7 @@ export function loadLabelVocab(path: string): LabelVocab {
   for (const [key, name] of entries) {
     const id = Number(key);
     if (!Number.isInteger(id) || id < 0 || id >= entries.length || typeof name !== 'string') {
-      throw new BertftError(
-        `${path}: id2label entry "${key}": ${JSON.stringify(name)} is invalid; ids must be 0..${entries.length - 1} and names strings`,
-      );
+      throw new BertftError(`${path}: id2label entry "${key}": ${JSON.stringify(name)} is invalid; ids must be 0..${entries.length - 1} and names strings`);
     }
     labels[id] = name;
   }
@@ -146,11 +147,7 @@ function listLabels(labels: readonly string[]): string {
  * An unknown or missing label is a bad row: with onBadRow 'error' the first one throws, with 'skip'
  * the example is dropped and returned in `skipped`.
  */
-export function checkLabels<T extends Example>(
-  examples: readonly T[],
-  vocab: LabelVocab,
-  onBadRow: OnBadRow = 'error',
-): { examples: T[]; skipped: BadRow[] } {
+export function checkLabels<T extends Example>(examples: readonly T[], vocab: LabelVocab, onBadRow: OnBadRow = 'error'): { examples: T[]; skipped: BadRow[] } {
   const known = vocab.label2id;
   const byFile = new Map<string, BadRowCollector>();
   const kept: T[] = [];

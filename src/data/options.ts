@@ -27,7 +27,7 @@ export interface ResolvedReadOptions {
 
 /** The CLI flag that sets a ReadOptions key, for messages: textColumn → --text-column. */
 export function flagName(key: keyof ReadOptions): string {
-  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 function oneOf<T extends string>(key: keyof ReadOptions, value: unknown, allowed: readonly T[], fallback: T): T {

@@ -42,14 +42,27 @@ function readDelimited(
 ): FileReading {
   const delimiter = opts.delimiter ?? (format === 'csv' ? ',' : '\t');
   const rows = parseDelimited(text, file, { delimiter, quoted: format === 'csv' }, bad);
-  const header = opts.header === 'auto' ? looksLikeHeader(rows.map((r) => r.fields), requestedNames(opts)) : opts.header;
+  const header =
+    opts.header === 'auto'
+      ? looksLikeHeader(
+          rows.map((r) => r.fields),
+          requestedNames(opts),
+        )
+      : opts.header;
   const headerNames = header && rows[0] ? rows[0].fields.map((f) => f.trim()) : null;
   const data = header ? rows.slice(1) : rows;
   const examples: Example[] = [];
   if (data.length === 0) return { examples, header, delimiter };
 
   const width = headerNames ? headerNames.length : commonWidth(data);
-  const plan = planColumns(file, headerNames, width, data.slice(0, 2000).map((r) => r.fields), opts, fileLabel === undefined);
+  const plan = planColumns(
+    file,
+    headerNames,
+    width,
+    data.slice(0, 2000).map((r) => r.fields),
+    opts,
+    fileLabel === undefined,
+  );
   const hint = format === 'csv' ? `an unquoted ${JSON.stringify(delimiter)} in a field?` : `a ${JSON.stringify(delimiter)} inside the text?`;
   for (const { line, fields } of data) {
     if (fields.length > width) {
@@ -135,13 +148,7 @@ function parseJsonRecords(file: string, text: string, bad: BadRowCollector): Arr
   return records;
 }
 
-function readJsonLines(
-  file: string,
-  text: string,
-  opts: ResolvedReadOptions,
-  fileLabel: string | undefined,
-  bad: BadRowCollector,
-): FileReading {
+function readJsonLines(file: string, text: string, opts: ResolvedReadOptions, fileLabel: string | undefined, bad: BadRowCollector): FileReading {
   const records = parseJsonRecords(file, text, bad);
   const examples: Example[] = [];
   if (records.length === 0) return { examples };
@@ -179,24 +186,20 @@ function readJsonLines(
 
 /** A character that occurs exactly once on each of the first lines: likely a field delimiter (for a hint). */
 function guessDelimiter(text: string): string | undefined {
-  const lines = text.split('\n', 50).filter((l) => l.trim() !== '').slice(0, 20);
+  const lines = text
+    .split('\n', 50)
+    .filter((l) => l.trim() !== '')
+    .slice(0, 20);
   if (lines.length < 2) return undefined;
   return [';', ',', '|'].find((d) => lines.every((l) => l.split(d).length === 2));
 }
 
 /** One text per line; the label comes from a separator on the line or from the file name. */
-function readLines(
-  file: string,
-  text: string,
-  opts: ResolvedReadOptions,
-  fileLabel: string | undefined,
-  bad: BadRowCollector,
-): FileReading {
+function readLines(file: string, text: string, opts: ResolvedReadOptions, fileLabel: string | undefined, bad: BadRowCollector): FileReading {
   const sep = fileLabel === undefined ? opts.labelSeparator : undefined;
   if (sep === undefined && fileLabel === undefined && opts.requireLabel) {
     const delimiter = guessDelimiter(text);
-    const hint =
-      delimiter === undefined ? '' : ` (every line has one ${JSON.stringify(delimiter)}: try ${flagName('delimiter')} '${delimiter}')`;
+    const hint = delimiter === undefined ? '' : ` (every line has one ${JSON.stringify(delimiter)}: try ${flagName('delimiter')} '${delimiter}')`;
     throw new UsageError(
       `${file}: plain text lines carry no label; pass ${flagName('labelSeparator')} (e.g. " " for "LABEL text" lines), ` +
         `${flagName('labelFromFile')}, or ${flagName('delimiter')} for delimited text${hint}`,

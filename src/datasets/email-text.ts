@@ -90,7 +90,22 @@ export function decodeEncodedWords(value: string): string {
     });
 }
 
-const ENTITIES: Record<string, string> = { nbsp: ' ', amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", copy: '©', reg: '®', trade: '™', euro: '€', pound: '£', mdash: '—', ndash: '–', hellip: '…' };
+const ENTITIES: Record<string, string> = {
+  nbsp: ' ',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  copy: '©',
+  reg: '®',
+  trade: '™',
+  euro: '€',
+  pound: '£',
+  mdash: '—',
+  ndash: '–',
+  hellip: '…',
+};
 
 /** Character references: `&amp;`, `&#233;`, `&#xE9;`; unknown names are kept. */
 function decodeEntities(s: string): string {
@@ -105,9 +120,7 @@ function decodeEntities(s: string): string {
 
 /** Removes markup: comments, scripts and styles with their content, then every tag; decodes entities. */
 export function stripHtml(html: string): string {
-  const noBlocks = html
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<(script|style|head)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ');
+  const noBlocks = html.replace(/<!--[\s\S]*?-->/g, ' ').replace(/<(script|style|head)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ');
   return decodeEntities(noBlocks.replace(/<\/?[a-z!][^>]*>/gi, ' '));
 }
 

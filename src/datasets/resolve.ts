@@ -89,7 +89,7 @@ async function builtinSplitFile(spec: DatasetSpec, split: SplitName, options: Re
   await mkdir(dirname(dest), { recursive: true });
   const partial = temporaryPath(dest);
   try {
-    await writeFile(partial, examples.map((e) => JSON.stringify({ text: e.text, label: e.label })).join('\n') + '\n');
+    await writeFile(partial, `${examples.map((e) => JSON.stringify({ text: e.text, label: e.label })).join('\n')}\n`);
     await rename(partial, dest);
   } catch (e) {
     await rm(partial, { force: true });

@@ -18,7 +18,9 @@ let catalogue: Map<string, DatasetSpec> | undefined;
 export function loadDatasetSpecsFrom(dir: string): Map<string, DatasetSpec> {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    names = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch (e) {
     throw new BertftError(`cannot read the data set spec folder ${dir}: ${(e as Error).message}`);
   }

@@ -5,15 +5,55 @@
 import { isAbsolute } from 'node:path';
 import { resolveReadOptions, type ReadOptionsInput } from '../data/index.js';
 import { BertftError, isBertftError } from '../errors.js';
-import { SPLIT_NAMES, TASKS, type BuiltinSource, type HubLayout, type LocalLayout, type DatasetSpec, type SplitFiles, type SplitName, type SuggestedSettings } from './types.js';
+import {
+  SPLIT_NAMES,
+  TASKS,
+  type BuiltinSource,
+  type HubLayout,
+  type LocalLayout,
+  type DatasetSpec,
+  type SplitFiles,
+  type SplitName,
+  type SuggestedSettings,
+} from './types.js';
 
 type Json = Record<string, unknown>;
 
-const SPEC_KEYS = ['name', 'title', 'description', 'language', 'task', 'labels', 'labelMap', 'columns', 'local', 'hub', 'builtin', 'source', 'license', 'citation', 'suggested'];
+const SPEC_KEYS = [
+  'name',
+  'title',
+  'description',
+  'language',
+  'task',
+  'labels',
+  'labelMap',
+  'columns',
+  'local',
+  'hub',
+  'builtin',
+  'source',
+  'license',
+  'citation',
+  'suggested',
+];
 const COLUMN_ROLES = ['text', 'textPair', 'label'];
 const READ_KEYS = [
-  'format', 'header', 'textColumn', 'textPairColumn', 'labelColumn', 'delimiter', 'encoding', 'labelType', 'labelDelimiter',
-  'labelSeparator', 'labelPosition', 'labelLevel', 'labelLevelSeparator', 'labelFromFile', 'requireLabel', 'onBadRow',
+  'format',
+  'header',
+  'textColumn',
+  'textPairColumn',
+  'labelColumn',
+  'delimiter',
+  'encoding',
+  'labelType',
+  'labelDelimiter',
+  'labelSeparator',
+  'labelPosition',
+  'labelLevel',
+  'labelLevelSeparator',
+  'labelFromFile',
+  'requireLabel',
+  'onBadRow',
 ];
 const BUILTIN_LOADERS = ['spam-assassin'];
 

@@ -146,7 +146,7 @@ export async function exportModel(modelDir: string, outDir: string, options: Exp
   await replaceDirAtomic(target, async (tmp) => {
     await mkdir(join(tmp, 'onnx'), { recursive: true });
     files.push(...(await writeTokenizerFiles(modelDir, tmp, exportMaxLength(modelDir, config, classifierMaxLength))));
-    await writeFile(join(tmp, 'config.json'), JSON.stringify(exportedConfig(raw, task, options.quantize === true), null, 2) + '\n');
+    await writeFile(join(tmp, 'config.json'), `${JSON.stringify(exportedConfig(raw, task, options.quantize === true), null, 2)}\n`);
     files.push('config.json');
     const doc = `bertft export of ${basename(resolve(modelDir))} for ${task}${pooling ? ` (pooling ${pooling})` : ''}`;
     await writeFile(join(tmp, 'onnx', 'model.onnx'), toModelBytes(graph, { docString: doc }));

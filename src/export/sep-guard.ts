@@ -35,7 +35,12 @@ export function endRowsWithSep(graph: Graph, sepId: number): Graph {
   const zero = int64('zero', [], [0]);
   const one = int64('one', [], [1]);
   const sep = int64('sep_id', [], [sepId]);
-  const node = (opType: string, inputs: string[], output: string, attributes: GraphNode['attributes'] = {}): GraphNode => ({ opType, inputs, outputs: [output], attributes });
+  const node = (opType: string, inputs: string[], output: string, attributes: GraphNode['attributes'] = {}): GraphNode => ({
+    opType,
+    inputs,
+    outputs: [output],
+    attributes,
+  });
   const guard: GraphNode[] = [
     // [B, 1]: real tokens per row; the last one sits at length − 1.
     node('ReduceSum', [mask, axis1], p('length'), { keepdims: { kind: 'int', value: 1 } }),

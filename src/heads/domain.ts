@@ -22,7 +22,12 @@ import { sigmoidBinaryCrossEntropy } from './losses.js';
  * model folder (the discriminator is a training device, not part of the classifier).
  */
 
-export const DOMAIN_PARAMS = ['domain_classifier.dense.weight', 'domain_classifier.dense.bias', 'domain_classifier.out.weight', 'domain_classifier.out.bias'] as const;
+export const DOMAIN_PARAMS = [
+  'domain_classifier.dense.weight',
+  'domain_classifier.dense.bias',
+  'domain_classifier.out.weight',
+  'domain_classifier.out.bias',
+] as const;
 
 /** Whether a parameter belongs to the domain discriminator. */
 export const isDomainParam = (name: string): boolean => name.startsWith('domain_classifier.');

@@ -25,7 +25,15 @@ function convertHint(id: string): string {
 }
 
 /** Fetches a file the snapshot cannot do without; a 404 becomes `missing()`'s error. */
-async function fetchRequired(client: HubClient, repoDir: string, revision: string, file: string, got: Fetched, missing: () => BertftError, onProgress?: ProgressListener): Promise<void> {
+async function fetchRequired(
+  client: HubClient,
+  repoDir: string,
+  revision: string,
+  file: string,
+  got: Fetched,
+  missing: () => BertftError,
+  onProgress?: ProgressListener,
+): Promise<void> {
   const r = await fetchToBlob(client, repoDir, revision, file, onProgress);
   if (!r.found) throw missing();
   got.set(file, r.blob);
@@ -42,10 +50,15 @@ async function fetchWeights(client: HubClient, repoDir: string, revision: string
   if (index.found) {
     got.set(WEIGHTS_INDEX_FILE, index.blob);
     const shards = shardsOfIndex(await readFile(index.blob, 'utf8'));
-    if (!shards) throw new BertftError(`${WEIGHTS_INDEX_FILE} of "${client.id}" has no readable weight_map; the repository is broken, pass --model <local folder>`);
+    if (!shards)
+      throw new BertftError(`${WEIGHTS_INDEX_FILE} of "${client.id}" has no readable weight_map; the repository is broken, pass --model <local folder>`);
     for (const shard of shards) {
-      if (!isSafeRepoPath(shard)) throw new BertftError(`${WEIGHTS_INDEX_FILE} of "${client.id}" lists an unsafe file name ${JSON.stringify(shard)}; refusing to download it`);
-      const missing = () => new BertftError(`"${client.id}": shard ${shard}, listed in ${WEIGHTS_INDEX_FILE}, is missing on the Hub; the repository is broken, pass --model <local folder>`);
+      if (!isSafeRepoPath(shard))
+        throw new BertftError(`${WEIGHTS_INDEX_FILE} of "${client.id}" lists an unsafe file name ${JSON.stringify(shard)}; refusing to download it`);
+      const missing = () =>
+        new BertftError(
+          `"${client.id}": shard ${shard}, listed in ${WEIGHTS_INDEX_FILE}, is missing on the Hub; the repository is broken, pass --model <local folder>`,
+        );
       await fetchRequired(client, repoDir, revision, shard, got, missing, onProgress);
     }
     return;
@@ -54,7 +67,9 @@ async function fetchWeights(client: HubClient, repoDir: string, revision: string
   if ((await existsOnHub(client, revision, 'pytorch_model.bin')) || (await existsOnHub(client, revision, 'pytorch_model.bin.index.json'))) {
     throw new BertftError(`"${client.id}" has only pytorch_model.bin weights and bertft reads safetensors; ${convertHint(client.id)}`);
   }
-  throw new BertftError(`"${client.id}" has no model.safetensors (nor a sharded index) at revision ${revision}; bertft needs safetensors weights, pass --model <local folder>`);
+  throw new BertftError(
+    `"${client.id}" has no model.safetensors (nor a sharded index) at revision ${revision}; bertft needs safetensors weights, pass --model <local folder>`,
+  );
 }
 
 /**

@@ -115,13 +115,7 @@ async function writeBlob(client: HubClient, res: Response, w: BlobWrite): Promis
  * Downloads `file` at `revision` into `<repoDir>/blobs/` unless a blob with the Hub's name for it is
  * already there. Returns `found: false` on 404; throws a one-line BertftError on anything else.
  */
-export async function fetchToBlob(
-  client: HubClient,
-  repoDir: string,
-  revision: string,
-  file: string,
-  onProgress?: ProgressListener,
-): Promise<FetchResult> {
+export async function fetchToBlob(client: HubClient, repoDir: string, revision: string, file: string, onProgress?: ProgressListener): Promise<FetchResult> {
   const blobs = join(repoDir, 'blobs');
   const guard = new StallGuard(client.timeoutMs);
   let url = resolveUrl(client, revision, file);

@@ -152,7 +152,9 @@ export function checkStatus(client: HubClient, res: Response, url: string): void
   const code = res.headers.get('x-error-code') ?? '';
   const page = `${client.endpoint}/${client.id}`;
   if (code === 'GatedRepo') {
-    throw new BertftError(`"${client.id}" is gated (HTTP ${res.status}): accept its conditions at ${page} while logged in, then set HF_TOKEN to an access token of that account`);
+    throw new BertftError(
+      `"${client.id}" is gated (HTTP ${res.status}): accept its conditions at ${page} while logged in, then set HF_TOKEN to an access token of that account`,
+    );
   }
   if (res.status === 401 || res.status === 403) {
     const which = client.token
@@ -161,7 +163,9 @@ export function checkStatus(client: HubClient, res: Response, url: string): void
     throw new BertftError(`"${client.id}" is private, gated or does not exist on ${client.endpoint} (HTTP ${res.status}); ${which}`);
   }
   if (res.status === 429) {
-    throw new BertftError(`${client.endpoint} is rate-limiting downloads of "${client.id}" (HTTP 429); wait a minute and run again (a HF_TOKEN raises the limit)`);
+    throw new BertftError(
+      `${client.endpoint} is rate-limiting downloads of "${client.id}" (HTTP 429); wait a minute and run again (a HF_TOKEN raises the limit)`,
+    );
   }
   throw new BertftError(`downloading ${url} failed with HTTP ${res.status} ${res.statusText}; try again later, or pass --model <local folder>`);
 }

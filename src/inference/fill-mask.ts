@@ -131,7 +131,9 @@ export class MaskedLanguageModel {
   static async fromPretrained(model: string, options: MaskedLanguageModelLoadOptions = {}): Promise<MaskedLanguageModel> {
     const folder = await loadPretrained(model, options);
     if (!folder.mlmHead) {
-      throw new BertftError(`${folder.dir} has no masked-LM head (cls.predictions.*); fill-mask needs a BertForMaskedLM or BertForPreTraining checkpoint, such as one written by bertft pretrain`);
+      throw new BertftError(
+        `${folder.dir} has no masked-LM head (cls.predictions.*); fill-mask needs a BertForMaskedLM or BertForPreTraining checkpoint, such as one written by bertft pretrain`,
+      );
     }
     if (folder.tokenizer.maskId === undefined) {
       throw new BertftError(`${folder.dir}: the tokenizer has no mask token "${folder.tokenizer.settings.maskToken}"`);
@@ -168,7 +170,8 @@ export class MaskedLanguageModel {
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(k) || k < 1) throw new UsageError(`top-k must be a positive whole number, got ${k}`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`batch size must be a positive whole number, got ${batchSize}`);
-    if (maxLength > config.maxPositionEmbeddings) throw new UsageError(`--max-length ${maxLength} exceeds the model's ${config.maxPositionEmbeddings} positions`);
+    if (maxLength > config.maxPositionEmbeddings)
+      throw new UsageError(`--max-length ${maxLength} exceeds the model's ${config.maxPositionEmbeddings} positions`);
     const mask = this.maskToken;
     texts.forEach((t, i) => {
       if (!t.includes(mask)) throw new FillMaskTextError(i, `has no ${mask} token to fill`);
@@ -182,7 +185,11 @@ export class MaskedLanguageModel {
     const results: FillMaskResult[] = new Array(texts.length);
     for (let start = 0; start < order.length; start += batchSize) {
       const idx = order.slice(start, start + batchSize);
-      const batch = await tokenizer.encodeBatch(idx.map((i) => texts[i]), undefined, { maxLength });
+      const batch = await tokenizer.encodeBatch(
+        idx.map((i) => texts[i]),
+        undefined,
+        { maxLength },
+      );
       const S = batch.seqLength;
       const positions: number[] = [];
       const rowIds: number[][] = [];
@@ -193,7 +200,9 @@ export class MaskedLanguageModel {
         if (at.length === 0) {
           throw new FillMaskTextError(
             textIndex,
-            batch.lengths[row] >= maxLength ? `has its ${mask} past the first ${maxLength} tokens; shorten the text or raise --max-length` : `has no ${mask} token after tokenization`,
+            batch.lengths[row] >= maxLength
+              ? `has its ${mask} past the first ${maxLength} tokens; shorten the text or raise --max-length`
+              : `has no ${mask} token after tokenization`,
           );
         }
         rowIds.push(ids);

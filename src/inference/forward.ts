@@ -46,16 +46,28 @@ export interface ForwardOptions {
 /** Wraps the ONNX runner so both engines share one interface. */
 async function onnxRunner(config: BertConfig, weights: ReadonlyMap<string, HostTensor>, options: ForwardOptions): Promise<ForwardRunner> {
   const { OnnxEncoderRunner } = await import('../engine/onnx/runner.js');
-  const runner = await OnnxEncoderRunner.create(config, weights, { pooling: options.pooling, classifier: options.classifier, threads: options.threads, executionProviders: executionProviders(options.device), quantize: options.quantize });
+  const runner = await OnnxEncoderRunner.create(config, weights, {
+    pooling: options.pooling,
+    classifier: options.classifier,
+    threads: options.threads,
+    executionProviders: executionProviders(options.device),
+    quantize: options.quantize,
+  });
   return { engine: 'onnxruntime', run: (b) => runner.run(b), dispose: () => runner.dispose() };
 }
 
 /** Creates the forward runner for an engine choice (auto falls back to TF.js if onnxruntime cannot load). */
 export async function createForwardRunner(config: BertConfig, weights: ReadonlyMap<string, HostTensor>, options: ForwardOptions): Promise<ForwardRunner> {
-  return preferOnnx(options.engine ?? 'auto', options.device, () => onnxRunner(config, weights, options), async () => {
-    if (options.quantize) throw new UsageError('--quantize runs on onnxruntime only (int8 kernels); drop --engine tfjs, or check that onnxruntime-node loads');
-    const [{ initTfjs }, { TfjsRunner }] = await Promise.all([import('../engine/tfjs/backend.js'), import('../engine/tfjs/runner.js')]);
-    await initTfjs(options.backend ?? 'auto');
-    return new TfjsRunner(config, weights, options);
-  });
+  return preferOnnx(
+    options.engine ?? 'auto',
+    options.device,
+    () => onnxRunner(config, weights, options),
+    async () => {
+      if (options.quantize)
+        throw new UsageError('--quantize runs on onnxruntime only (int8 kernels); drop --engine tfjs, or check that onnxruntime-node loads');
+      const [{ initTfjs }, { TfjsRunner }] = await Promise.all([import('../engine/tfjs/backend.js'), import('../engine/tfjs/runner.js')]);
+      await initTfjs(options.backend ?? 'auto');
+      return new TfjsRunner(config, weights, options);
+    },
+  );
 }

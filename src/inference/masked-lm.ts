@@ -5,7 +5,7 @@ import type { TokenBatch } from '../tokenization/index.js';
 import { TfjsOps } from '../engine/tfjs/ops.js';
 import { disposeParams, toTfjsParams } from '../engine/tfjs/params.js';
 import { createSession, executionProviders, int64Tensor, loadOrt, type OrtSession } from '../engine/onnx/session.js';
-import { type Device } from '../engine/types.js';
+import type { Device } from '../engine/types.js';
 import { MASKED_LM_PARAMS, TIED_DECODER, maskedLmLogits } from '../heads/masked-lm.js';
 import { bertForward } from '../models/bert/bert.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
@@ -25,7 +25,11 @@ const DECODER = 'cls.predictions.decoder.weight';
  * config.json says `tie_word_embeddings: false`, overwriting any stored decoder on load; this
  * does the same, so the result holds the embedding tensor itself unless the model is untied.
  */
-export function resolveMaskedLmHead(head: ReadonlyMap<string, HostTensor>, weights: ReadonlyMap<string, HostTensor>, raw: RawConfig = {}): Map<string, HostTensor> {
+export function resolveMaskedLmHead(
+  head: ReadonlyMap<string, HostTensor>,
+  weights: ReadonlyMap<string, HostTensor>,
+  raw: RawConfig = {},
+): Map<string, HostTensor> {
   const out = new Map<string, HostTensor>();
   for (const name of MASKED_LM_PARAMS) {
     const t = head.get(name);
@@ -86,8 +90,16 @@ class TfjsMaskedLm implements MaskedLmRunner {
   }
 }
 
-async function onnxMaskedLm(config: BertConfig, weights: ReadonlyMap<string, HostTensor>, head: ReadonlyMap<string, HostTensor>, options: MaskedLmRunnerOptions): Promise<MaskedLmRunner> {
-  const [{ traceMaskedLm, INPUT_NAMES, MASKED_POSITIONS }, { toModelBytes }] = await Promise.all([import('../engine/onnx/trace.js'), import('../engine/onnx/to-proto.js')]);
+async function onnxMaskedLm(
+  config: BertConfig,
+  weights: ReadonlyMap<string, HostTensor>,
+  head: ReadonlyMap<string, HostTensor>,
+  options: MaskedLmRunnerOptions,
+): Promise<MaskedLmRunner> {
+  const [{ traceMaskedLm, INPUT_NAMES, MASKED_POSITIONS }, { toModelBytes }] = await Promise.all([
+    import('../engine/onnx/trace.js'),
+    import('../engine/onnx/to-proto.js'),
+  ]);
   const ort = await loadOrt();
   const graph = traceMaskedLm(config, weights, head, { output: 'positions' });
   let session: OrtSession | undefined = await createSession(toModelBytes(graph), {
@@ -126,8 +138,13 @@ export function createMaskedLmRunner(
   head: ReadonlyMap<string, HostTensor>,
   options: MaskedLmRunnerOptions = {},
 ): Promise<MaskedLmRunner> {
-  return preferOnnx(options.engine ?? 'auto', options.device, () => onnxMaskedLm(config, weights, head, options), async () => {
-    await initTfjs(options.backend ?? 'auto');
-    return new TfjsMaskedLm(config, weights, head);
-  });
+  return preferOnnx(
+    options.engine ?? 'auto',
+    options.device,
+    () => onnxMaskedLm(config, weights, head, options),
+    async () => {
+      await initTfjs(options.backend ?? 'auto');
+      return new TfjsMaskedLm(config, weights, head);
+    },
+  );
 }

@@ -62,11 +62,7 @@ export function matthewsCorrcoef(matrix: readonly (readonly number[])[]): number
  *          the confusion matrix (rows = true, columns = predicted). Undefined ratios are 0.
  * @throws BertftError when lengths differ, there are no examples, or an index is out of range.
  */
-export function classificationReport(
-  yTrue: ArrayLike<number>,
-  yPred: ArrayLike<number>,
-  labels: readonly string[],
-): ClassificationReport {
+export function classificationReport(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, labels: readonly string[]): ClassificationReport {
   const what = 'classification metrics';
   checkPairedLength(what, yTrue, yPred);
   checkLabelNames(what, labels);

@@ -76,11 +76,7 @@ function formatMultiLabel(r: MultiLabelReport): string {
     ['micro avg', fixed(r.micro_precision), fixed(r.micro_recall), fixed(r.micro_f1), positives],
     ['macro avg', '', '', fixed(r.macro_f1), positives],
   ]);
-  return [
-    ...table,
-    '',
-    `subset accuracy ${fixed(r.subset_accuracy)}  hamming loss ${fixed(r.hamming_loss)}  examples ${r.support}`,
-  ].join('\n');
+  return [...table, '', `subset accuracy ${fixed(r.subset_accuracy)}  hamming loss ${fixed(r.hamming_loss)}  examples ${r.support}`].join('\n');
 }
 
 function formatRegression(r: RegressionReport): string {

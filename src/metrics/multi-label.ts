@@ -13,11 +13,7 @@ import { checkBinaryRows, checkLabelNames, checkPairedLength } from './validate.
  *          scores (support = examples that truly have the label). Undefined ratios are 0.
  * @throws BertftError when shapes differ, there are no examples, or an entry is not 0/1.
  */
-export function multiLabelReport(
-  yTrue: ArrayLike<ArrayLike<number>>,
-  yPred: ArrayLike<ArrayLike<number>>,
-  labels: readonly string[],
-): MultiLabelReport {
+export function multiLabelReport(yTrue: ArrayLike<ArrayLike<number>>, yPred: ArrayLike<ArrayLike<number>>, labels: readonly string[]): MultiLabelReport {
   const what = 'multi-label metrics';
   checkPairedLength(what, yTrue, yPred);
   checkLabelNames(what, labels);

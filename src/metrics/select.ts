@@ -9,23 +9,8 @@ import type { EvalReport, ProblemType } from './types.js';
 /** The evaluation loss. It is not part of a report: the training loop measures it and handles it. */
 export const LOSS_METRIC = 'eval_loss';
 
-const SINGLE_LABEL_METRICS = [
-  'accuracy',
-  'macro_f1',
-  'micro_f1',
-  'weighted_f1',
-  'macro_precision',
-  'macro_recall',
-  'mcc',
-] as const;
-const MULTI_LABEL_METRICS = [
-  'micro_f1',
-  'macro_f1',
-  'micro_precision',
-  'micro_recall',
-  'subset_accuracy',
-  'hamming_loss',
-] as const;
+const SINGLE_LABEL_METRICS = ['accuracy', 'macro_f1', 'micro_f1', 'weighted_f1', 'macro_precision', 'macro_recall', 'mcc'] as const;
+const MULTI_LABEL_METRICS = ['micro_f1', 'macro_f1', 'micro_precision', 'micro_recall', 'subset_accuracy', 'hamming_loss'] as const;
 const REGRESSION_METRICS = ['mse', 'rmse', 'mae', 'pearson', 'spearman', 'r2'] as const;
 
 /** Every name `--metric-for-best-model` accepts, in canonical spelling. */

@@ -50,7 +50,8 @@ export function readDocuments(files: readonly string[], textColumn?: string): st
       for (const line of readTextFile(file, 'auto').text.split('\n')) if (line.trim()) docs.push(line);
     }
   }
-  if (docs.length === 0) throw new BertftError(`${files.join(', ')}: no text found (expected one document a line${textColumn ? `, or a "${textColumn}" column` : ''})`);
+  if (docs.length === 0)
+    throw new BertftError(`${files.join(', ')}: no text found (expected one document a line${textColumn ? `, or a "${textColumn}" column` : ''})`);
   // HTML line breaks (IMDB) carry no words.
   return docs.map((d) => d.replace(/<br\s*\/?>/gi, ' '));
 }
@@ -67,7 +68,11 @@ function cacheKey(files: readonly string[], textColumn: string | undefined, toke
 }
 
 /** Tokenizes documents in chunks (the Rust tokenizer does the work), with progress. */
-async function tokenizeDocuments(tokenizer: BertTokenizer, docs: string[], onProgress?: (d: number, t: number) => void): Promise<{ ids: Int32Array; offsets: Int32Array }> {
+async function tokenizeDocuments(
+  tokenizer: BertTokenizer,
+  docs: string[],
+  onProgress?: (d: number, t: number) => void,
+): Promise<{ ids: Int32Array; offsets: Int32Array }> {
   const chunks: Int32Array[] = [];
   const offsets = new Int32Array(docs.length + 1);
   let total = 0;
@@ -154,9 +159,18 @@ export async function buildCorpus(files: readonly string[], tokenizer: BertToken
       rows.push(o + options.maxLength);
     }
   }
-  if (rows.length < 2) throw new BertftError(`${files.join(', ')}: too little text for one sequence of ${options.maxLength} tokens; pass more text or --line-by-line`);
+  if (rows.length < 2)
+    throw new BertftError(`${files.join(', ')}: too little text for one sequence of ${options.maxLength} tokens; pass more text or --line-by-line`);
   const offsets = Int32Array.from(rows);
-  return { ids: out, offsets, documents, wordPieces: pieces.length, get size() { return offsets.length - 1; } };
+  return {
+    ids: out,
+    offsets,
+    documents,
+    wordPieces: pieces.length,
+    get size() {
+      return offsets.length - 1;
+    },
+  };
 }
 
 /** Rows `rowIds` of a corpus as a padded token batch. */

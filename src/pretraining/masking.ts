@@ -46,7 +46,8 @@ export function maskBatch(batch: TokenBatch, options: MaskingOptions, seed: numb
   for (let i = 0; i < ids.length; i++) {
     if (!maskable(i)) continue;
     if (firstMaskable < 0) firstMaskable = i;
-    const continues = options.wholeWord && options.isContinuation !== undefined && i % batch.seqLength !== 0 && maskable(i - 1) && options.isContinuation(ids[i]!);
+    const continues =
+      options.wholeWord && options.isContinuation !== undefined && i % batch.seqLength !== 0 && maskable(i - 1) && options.isContinuation(ids[i]!);
     if (!continues) selectWord = rng.next() < options.rate;
     if (selectWord) selected[i] = 1;
   }

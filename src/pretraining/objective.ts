@@ -97,7 +97,15 @@ export class MaskedLmObjective implements Objective {
     state.tokens += done.batches.reduce((s, b) => s + b.tokens.attentionMask.reduce((a, m) => a + m, 0), 0);
     state.elapsedMs = done.elapsedMs;
     if (state.step % 10 === 0 || state.step === 1) state.history.push({ step: state.step, tokens: state.tokens, loss: done.loss, lr: done.lr });
-    this.s.onProgress?.({ step: state.step, totalSteps: this.s.totalSteps, tokens: state.tokens, loss: done.loss, lr: done.lr, elapsedMs: state.elapsedMs, fraction: done.progress });
+    this.s.onProgress?.({
+      step: state.step,
+      totalSteps: this.s.totalSteps,
+      tokens: state.tokens,
+      loss: done.loss,
+      lr: done.lr,
+      elapsedMs: state.elapsedMs,
+      fraction: done.progress,
+    });
   }
 
   evaluationDue(step: number): boolean {
@@ -108,7 +116,9 @@ export class MaskedLmObjective implements Objective {
     const { state } = this.s;
     const e = (await this.heldOut())!;
     state.evals.push(e);
-    this.s.log(`step ${state.step} (${(state.tokens / 1e6).toFixed(1)}M tokens): train loss ${this.lastLoss.toFixed(4)}, held-out loss ${e.loss.toFixed(4)}, accuracy ${e.accuracy.toFixed(4)}`);
+    this.s.log(
+      `step ${state.step} (${(state.tokens / 1e6).toFixed(1)}M tokens): train loss ${this.lastLoss.toFixed(4)}, held-out loss ${e.loss.toFixed(4)}, accuracy ${e.accuracy.toFixed(4)}`,
+    );
     return false;
   }
 

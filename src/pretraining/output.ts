@@ -34,7 +34,14 @@ export function pretrainingResults(out: PretrainedOutput, state: PretrainState, 
   return {
     source: out.source,
     architecture: { layers: c.numHiddenLayers, hidden: c.hiddenSize, heads: c.numAttentionHeads, intermediate: c.intermediateSize, vocab: c.vocabSize },
-    corpus: { files: out.text, documents: out.corpus.documents, word_pieces: out.corpus.wordPieces, sequences: out.corpus.size, max_length: out.maxLength, packed: !out.lineByLine },
+    corpus: {
+      files: out.text,
+      documents: out.corpus.documents,
+      word_pieces: out.corpus.wordPieces,
+      sequences: out.corpus.size,
+      max_length: out.maxLength,
+      packed: !out.lineByLine,
+    },
     eval_corpus: out.evalCorpus ? { files: out.evalText, sequences: out.evalCorpus.size } : undefined,
     hyperparameters: out.hyperparameters,
     steps: state.step,
@@ -54,7 +61,14 @@ export function pretrainingResults(out: PretrainedOutput, state: PretrainState, 
  * its `cls.` names), config, tokenizer files, pretraining_results.json, and in the run's own
  * output folder (not a snapshot) the report and loss chart.
  */
-export async function writePretrainedFolder(dir: string, isRunOutput: boolean, weights: Map<string, HostTensor>, out: PretrainedOutput, state: PretrainState, finalEval?: EvalPoint): Promise<void> {
+export async function writePretrainedFolder(
+  dir: string,
+  isRunOutput: boolean,
+  weights: Map<string, HostTensor>,
+  out: PretrainedOutput,
+  state: PretrainState,
+  finalEval?: EvalPoint,
+): Promise<void> {
   const named = new Map<string, HostTensor>();
   for (const [name, t] of weights) named.set(isMaskedLmParam(name) ? name : `bert.${name}`, t);
   await mkdir(dir, { recursive: true });
@@ -68,7 +82,7 @@ export async function writePretrainedFolder(dir: string, isRunOutput: boolean, w
   // The pre-training length as model_max_length, so transformers.js and Python truncate where bertft did (checkpoint/tokenizer-config.ts).
   await writeTokenizerConfig(out.tokenizerDir, dir, out.maxLength);
   const r = pretrainingResults(out, state, finalEval);
-  await writeFileAtomic(join(dir, 'pretraining_results.json'), JSON.stringify(r, null, 2) + '\n');
+  await writeFileAtomic(join(dir, 'pretraining_results.json'), `${JSON.stringify(r, null, 2)}\n`);
   if (isRunOutput) {
     await writeFileAtomic(join(dir, 'report.html'), renderPretrainingReport(r));
     await writeFileAtomic(join(dir, 'loss.svg'), pretrainingLossChart(r));

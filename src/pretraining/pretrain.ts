@@ -109,7 +109,10 @@ async function startingPoint(o: PretrainOptions, seed: number): Promise<Starting
     const tokenizer = await BertTokenizer.fromDir(dir);
     return { config, raw, weights: new Map([...loaded.weights, ...head]), tokenizerDir: dir, tokenizer, source: o.model };
   }
-  if (o.config === undefined) throw new UsageError('give --model DIR|hub-id to continue pre-training, or --config tiny|mini|small|medium|FILE with --tokenizer DIR to start from scratch');
+  if (o.config === undefined)
+    throw new UsageError(
+      'give --model DIR|hub-id to continue pre-training, or --config tiny|mini|small|medium|FILE with --tokenizer DIR to start from scratch',
+    );
   if (o.tokenizer === undefined) throw new UsageError('--config starts from scratch and needs --tokenizer DIR (a folder with vocab.txt or tokenizer.json)');
   const tokenizer = await BertTokenizer.fromDir(o.tokenizer);
   const preset = await modelPreset(o.config, tokenizer.vocabSize, tokenizer.padId);
@@ -134,20 +137,27 @@ function positive(name: string, v: number | undefined): void {
   if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new UsageError(`${name} must be a positive number, got ${v}`);
 }
 
-
 /** The run's settings, checked before any file is read. */
 function runSettings(o: PretrainOptions) {
   const d = PRETRAIN_DEFAULTS;
   const lengths = [o.maxSteps, o.tokens, o.minutes].filter((v) => v !== undefined).length;
   if (lengths > 1) throw new UsageError('give one of --max-steps, --tokens and --minutes');
-  for (const [n, v] of [['--max-steps', o.maxSteps], ['--tokens', o.tokens], ['--minutes', o.minutes], ['--batch-size', o.batchSize], ['--learning-rate', o.learningRate]] as const) positive(n, v);
+  for (const [n, v] of [
+    ['--max-steps', o.maxSteps],
+    ['--tokens', o.tokens],
+    ['--minutes', o.minutes],
+    ['--batch-size', o.batchSize],
+    ['--learning-rate', o.learningRate],
+  ] as const)
+    positive(n, v);
   const batchSize = o.batchSize ?? d.batchSize;
   const accumulation = o.gradientAccumulation ?? d.gradientAccumulation;
   if (!Number.isInteger(batchSize) || !Number.isInteger(accumulation) || accumulation < 1 || batchSize % accumulation !== 0) {
     throw new UsageError(`--batch-size (${batchSize}) must be a whole multiple of --gradient-accumulation-steps (${accumulation})`);
   }
   const embeddingInit = o.embeddingInit ?? 'random';
-  if (embeddingInit === 'skipgram' && o.model !== undefined) throw new UsageError('--embedding-init skipgram starts word-piece embeddings from scratch; it cannot be used with --model');
+  if (embeddingInit === 'skipgram' && o.model !== undefined)
+    throw new UsageError('--embedding-init skipgram starts word-piece embeddings from scratch; it cannot be used with --model');
   return {
     seed: o.seed ?? d.seed,
     batchSize,
@@ -185,14 +195,24 @@ async function resumePoint(o: PretrainOptions, fingerprint: string, log: (line: 
   if (settings(cp.fingerprint) === settings(fingerprint) && lengthOf(cp.fingerprint) !== lengthOf(fingerprint)) {
     log(`the run's length changes from ${lengthOf(cp.fingerprint)} to ${lengthOf(fingerprint)}; the learning-rate schedule follows the new length`);
   } else if (cp.fingerprint !== fingerprint) {
-    throw new UsageError(`${cpDir} was written by a run with other settings; resume with the same options, or pass --no-resume (or another --output) to start over`);
+    throw new UsageError(
+      `${cpDir} was written by a run with other settings; resume with the same options, or pass --no-resume (or another --output) to start over`,
+    );
   }
   log(`resuming from ${cpDir} at step ${cp.state.step} (${cp.state.tokens} tokens)`);
   return cp;
 }
 
 /** Word-piece embeddings from skip-gram vectors trained on the corpus (from-scratch runs with --embedding-init skipgram). */
-function skipgramEmbeddings(weights: Map<string, HostTensor>, config: BertConfig, corpus: Corpus, masking: MaskingOptions, r: RunSettings, o: PretrainOptions, log: (line: string) => void) {
+function skipgramEmbeddings(
+  weights: Map<string, HostTensor>,
+  config: BertConfig,
+  corpus: Corpus,
+  masking: MaskingOptions,
+  r: RunSettings,
+  o: PretrainOptions,
+  log: (line: string) => void,
+) {
   const name = 'embeddings.word_embeddings.weight';
   const table = weights.get(name)!;
   const t0 = performance.now();
@@ -218,8 +238,10 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const r = runSettings(o);
   const start = await startingPoint(o, r.seed);
   const { tokenizer, config } = start;
-  if (r.maxLength > config.maxPositionEmbeddings) throw new UsageError(`--max-length ${r.maxLength} exceeds the model's ${config.maxPositionEmbeddings} positions`);
-  if (tokenizer.vocabSize > config.vocabSize) throw new UsageError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${config.vocabSize}`);
+  if (r.maxLength > config.maxPositionEmbeddings)
+    throw new UsageError(`--max-length ${r.maxLength} exceeds the model's ${config.maxPositionEmbeddings} positions`);
+  if (tokenizer.vocabSize > config.vocabSize)
+    throw new UsageError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${config.vocabSize}`);
   const masking = maskingOptions(tokenizer, o.mlmProbability ?? PRETRAIN_DEFAULTS.mlmProbability, o.wholeWordMasking ?? false, config.vocabSize);
 
   await mkdir(o.output, { recursive: true });
@@ -228,11 +250,30 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const corpus = await buildCorpus(o.text, tokenizer, corpusOptions);
   const evalCorpus = o.evalText?.length ? await buildCorpus(o.evalText, tokenizer, corpusOptions) : undefined;
   const seqTokens = corpus.ids.length / corpus.size;
-  log(`corpus: ${corpus.documents} documents, ${corpus.wordPieces} word pieces, ${corpus.size} sequences of ${o.lineByLine ? 'up to ' : ''}${r.maxLength} tokens${evalCorpus ? `; held out: ${evalCorpus.size} sequences` : ''}`);
-  const totalSteps = o.maxSteps ?? (o.tokens !== undefined ? Math.ceil(o.tokens / (r.batchSize * seqTokens)) : o.minutes === undefined ? Math.ceil(corpus.size / r.batchSize) : undefined);
+  log(
+    `corpus: ${corpus.documents} documents, ${corpus.wordPieces} word pieces, ${corpus.size} sequences of ${o.lineByLine ? 'up to ' : ''}${r.maxLength} tokens${evalCorpus ? `; held out: ${evalCorpus.size} sequences` : ''}`,
+  );
+  const totalSteps =
+    o.maxSteps ??
+    (o.tokens !== undefined ? Math.ceil(o.tokens / (r.batchSize * seqTokens)) : o.minutes === undefined ? Math.ceil(corpus.size / r.batchSize) : undefined);
 
   const { seed, batchSize, accumulation, maxLength, lr, warmup, dropout, embeddingInit, skipgramEpochs, budgetMs } = r;
-  const fingerprint = JSON.stringify({ source: start.source, text: o.text, maxLength, batchSize, accumulation, lr, warmup, seed, lineByLine: !!o.lineByLine, masking: [masking.rate, masking.wholeWord], totalSteps, budgetMs, dropout, ...(embeddingInit === 'skipgram' ? { embeddingInit, skipgramEpochs } : {}) });
+  const fingerprint = JSON.stringify({
+    source: start.source,
+    text: o.text,
+    maxLength,
+    batchSize,
+    accumulation,
+    lr,
+    warmup,
+    seed,
+    lineByLine: !!o.lineByLine,
+    masking: [masking.rate, masking.wholeWord],
+    totalSteps,
+    budgetMs,
+    dropout,
+    ...(embeddingInit === 'skipgram' ? { embeddingInit, skipgramEpochs } : {}),
+  });
   const resumed = await resumePoint(o, fingerprint, log);
   const state: PretrainState = resumed?.state ?? { step: 0, tokens: 0, elapsedMs: 0, history: [], evals: [], snapshots: [] };
   let weights = resumed?.weights ?? start.weights;
@@ -257,14 +298,47 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
       lineByLine: !!o.lineByLine,
       batchSize,
       minutes: o.minutes,
-      hyperparameters: { embedding_init: embeddingInit, skipgram_epochs: embeddingInit === 'skipgram' ? skipgramEpochs : undefined, batch_size: batchSize, gradient_accumulation: accumulation, learning_rate: lr, warmup_ratio: warmup, weight_decay: r.weightDecay, max_grad_norm: r.maxGradNorm, mlm_probability: masking.rate, whole_word_masking: masking.wholeWord, dropout, seed, max_steps: totalSteps, minutes: o.minutes },
+      hyperparameters: {
+        embedding_init: embeddingInit,
+        skipgram_epochs: embeddingInit === 'skipgram' ? skipgramEpochs : undefined,
+        batch_size: batchSize,
+        gradient_accumulation: accumulation,
+        learning_rate: lr,
+        warmup_ratio: warmup,
+        weight_decay: r.weightDecay,
+        max_grad_norm: r.maxGradNorm,
+        mlm_probability: masking.rate,
+        whole_word_masking: masking.wholeWord,
+        dropout,
+        seed,
+        max_steps: totalSteps,
+        minutes: o.minutes,
+      },
     };
     const every = o.snapshotEveryTokens;
     const objective = new MaskedLmObjective({
-      engine, corpus, evalCorpus, padId: tokenizer.padId, vocabSize: config.vocabSize, masking, seed, batchSize, accumulation, totalSteps, state, log, onProgress: o.onProgress,
+      engine,
+      corpus,
+      evalCorpus,
+      padId: tokenizer.padId,
+      vocabSize: config.vocabSize,
+      masking,
+      seed,
+      batchSize,
+      accumulation,
+      totalSteps,
+      state,
+      log,
+      onProgress: o.onProgress,
       evalEvery: o.evalEvery ?? PRETRAIN_DEFAULTS.evalEvery,
       evalSequences: o.evalSequences ?? PRETRAIN_DEFAULTS.evalSequences,
-      snapshot: every === undefined ? undefined : { everyTokens: every, write: async (name) => writePretrainedFolder(join(o.output, 'snapshots', name), false, await engine.weights(), out, state, state.evals.at(-1)) },
+      snapshot:
+        every === undefined
+          ? undefined
+          : {
+              everyTokens: every,
+              write: async (name) => writePretrainedFolder(join(o.output, 'snapshots', name), false, await engine.weights(), out, state, state.evals.at(-1)),
+            },
     });
     if (state.step === 0 && evalCorpus) {
       const e = (await objective.heldOut())!;
@@ -294,7 +368,9 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     const finalEval = await objective.heldOut();
     if (finalEval && state.evals.at(-1)?.step !== finalEval.step) state.evals.push(finalEval);
     await writePretrainedFolder(o.output, true, await engine.weights(), out, state, finalEval);
-    log(`done: ${state.step} steps, ${(state.tokens / 1e6).toFixed(1)}M tokens in ${(state.elapsedMs / 60000).toFixed(1)} min; train loss ${objective.finalLoss.toFixed(4)}${finalEval ? `, held-out loss ${finalEval.loss.toFixed(4)}, accuracy ${finalEval.accuracy.toFixed(4)}` : ''}`);
+    log(
+      `done: ${state.step} steps, ${(state.tokens / 1e6).toFixed(1)}M tokens in ${(state.elapsedMs / 60000).toFixed(1)} min; train loss ${objective.finalLoss.toFixed(4)}${finalEval ? `, held-out loss ${finalEval.loss.toFixed(4)}, accuracy ${finalEval.accuracy.toFixed(4)}` : ''}`,
+    );
     return { output: o.output, state, finalLoss: objective.finalLoss, finalEval };
   } finally {
     engine.dispose();

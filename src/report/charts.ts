@@ -53,13 +53,30 @@ function lossChart(r: ClassificationResults): string {
   const series: Series[] = [];
   const steps = r.steps ?? [];
   if (steps.length > 1) {
-    series.push({ name: 'train loss (per step)', color: COLORS.stepLoss, strokeWidth: 1.2, points: bucketMean(steps.map((s) => [s.step, s.loss]), MAX_STEP_POINTS) });
+    series.push({
+      name: 'train loss (per step)',
+      color: COLORS.stepLoss,
+      strokeWidth: 1.2,
+      points: bucketMean(
+        steps.map((s) => [s.step, s.loss]),
+        MAX_STEP_POINTS,
+      ),
+    });
   }
-  series.push({ name: steps.length > 1 ? 'train loss (mean)' : 'train loss', color: COLORS.trainLoss, dots: true, points: r.history.map((h) => [h.step, h.train_loss]) });
+  series.push({
+    name: steps.length > 1 ? 'train loss (mean)' : 'train loss',
+    color: COLORS.trainLoss,
+    dots: true,
+    points: r.history.map((h) => [h.step, h.train_loss]),
+  });
   const evaluated = r.history.filter((h) => typeof h.eval_loss === 'number');
-  if (evaluated.length) series.push({ name: 'eval loss', color: COLORS.evalLoss, dots: true, dashed: true, points: evaluated.map((h) => [h.step, h.eval_loss!]) });
+  if (evaluated.length)
+    series.push({ name: 'eval loss', color: COLORS.evalLoss, dots: true, dashed: true, points: evaluated.map((h) => [h.step, h.eval_loss!]) });
   const best = r.best?.step;
-  return lineChart('Loss', 'optimiser step', 'loss', series, 560, 320, { integerX: true, ...(best !== undefined ? { marker: { x: best, label: 'best' } } : {}) });
+  return lineChart('Loss', 'optimiser step', 'loss', series, 560, 320, {
+    integerX: true,
+    ...(best !== undefined ? { marker: { x: best, label: 'best' } } : {}),
+  });
 }
 
 /** The metric used to pick the best model (plus the usual companions) per evaluation. */

@@ -48,15 +48,17 @@ export function confusionHeatmap(matrix: number[][], labels: string[], cell = 0)
       const y = gridTop + r * size;
       const tip = `true ${name(r)}, predicted ${name(c)}: ${count} (${(share * 100).toFixed(1)}% of ${name(r)})`;
       out.push(
-        `<g class="cell" data-row="${r}" data-col="${c}" data-count="${count}"><title>${escapeXml(tip)}</title>`
-          + `<rect x="${x}" y="${y}" width="${size}" height="${size}" fill="${shade(share)}" stroke="#d9d9d9" stroke-width="0.8"/>`
-          + `<text x="${px(x + size / 2)}" y="${px(y + size / 2 + countFont * 0.35)}" text-anchor="middle" font-size="${countFont}" fill="${share > 0.55 ? '#fff' : count === 0 ? '#aaa' : '#222'}">${count}</text></g>`,
+        `<g class="cell" data-row="${r}" data-col="${c}" data-count="${count}"><title>${escapeXml(tip)}</title>` +
+          `<rect x="${x}" y="${y}" width="${size}" height="${size}" fill="${shade(share)}" stroke="#d9d9d9" stroke-width="0.8"/>` +
+          `<text x="${px(x + size / 2)}" y="${px(y + size / 2 + countFont * 0.35)}" text-anchor="middle" font-size="${countFont}" fill="${share > 0.55 ? '#fff' : count === 0 ? '#aaa' : '#222'}">${count}</text></g>`,
       );
     });
   });
   // The diagonal (correct predictions) outlined, drawn after all cells so no neighbour covers it.
   for (let i = 0; i < n; i++) {
-    out.push(`<rect class="diagonal" x="${gridLeft + i * size + 0.5}" y="${gridTop + i * size + 0.5}" width="${size - 1}" height="${size - 1}" fill="none" stroke="#555" stroke-width="1"/>`);
+    out.push(
+      `<rect class="diagonal" x="${gridLeft + i * size + 0.5}" y="${gridTop + i * size + 0.5}" width="${size - 1}" height="${size - 1}" fill="none" stroke="#555" stroke-width="1"/>`,
+    );
   }
   for (let i = 0; i < n; i++) {
     const full = escapeXml(name(i));
@@ -93,7 +95,11 @@ function colourScale(x: number, y: number, h: number): string {
 
 /** White → mid blue → dark blue as the share of the row goes 0 → 1. */
 export function shade(share: number): string {
-  const stops: [number, number, number][] = [[247, 251, 255], [107, 174, 214], [8, 48, 107]];
+  const stops: [number, number, number][] = [
+    [247, 251, 255],
+    [107, 174, 214],
+    [8, 48, 107],
+  ];
   const t = Math.min(1, Math.max(0, share)) * (stops.length - 1);
   const i = Math.min(stops.length - 2, Math.floor(t));
   const f = t - i;

@@ -76,16 +76,18 @@ function cards(r: ClassificationResults): string {
   const epochs = Math.max(0, ...r.history.map((h) => h.epoch));
   const lastStep = Math.max(0, ...r.history.map((h) => h.step));
   const out = [
-    r.best
-      ? card(`best ${r.best.metric}`, formatNumber(r.best.value), `epoch ${r.best.epoch} of ${epochs}`)
-      : card('best model', '—', 'no validation data'),
+    r.best ? card(`best ${r.best.metric}`, formatNumber(r.best.value), `epoch ${r.best.epoch} of ${epochs}`) : card('best model', '—', 'no validation data'),
   ];
   for (const [name, value] of headlineMetrics(r)) out.push(card(name, formatNumber(value), 'best model, validation'));
   out.push(card('training time', formatDuration(r.train_runtime_s), `${r.train_examples_per_s.toFixed(1)} examples/s`));
   out.push(card('training examples', String(r.train_examples), r.eval_examples ? `${r.eval_examples} validation` : 'no validation'));
   out.push(card('epochs', String(epochs), `${lastStep} optimiser steps`));
   if (r.problem_type !== 'regression') {
-    const shown = r.labels.slice(0, 5).map((l) => truncate(l, 16, 'middle')).join(', ') + (r.labels.length > 5 ? ', …' : '');
+    const shown =
+      r.labels
+        .slice(0, 5)
+        .map((l) => truncate(l, 16, 'middle'))
+        .join(', ') + (r.labels.length > 5 ? ', …' : '');
     out.push(card('labels', String(r.labels.length), shown));
   }
   return `<section class="cards">${out.join('')}</section>`;
@@ -93,7 +95,10 @@ function cards(r: ClassificationResults): string {
 
 /** Up to two final metrics worth a card, other than the one already shown as "best". */
 function headlineMetrics(r: ClassificationResults): [string, number][] {
-  const wanted = { single_label_classification: ['accuracy', 'macro_f1'], multi_label_classification: ['micro_f1', 'subset_accuracy'], regression: ['pearson', 'rmse'] }[r.problem_type] ?? [];
+  const wanted =
+    { single_label_classification: ['accuracy', 'macro_f1'], multi_label_classification: ['micro_f1', 'subset_accuracy'], regression: ['pearson', 'rmse'] }[
+      r.problem_type
+    ] ?? [];
   const out: [string, number][] = [];
   for (const m of wanted) {
     const value = r.final_eval?.[m];
@@ -118,7 +123,10 @@ function bestModel(r: ClassificationResults, confusionSvg: string | undefined): 
 
 function perClassTable(rows: ClassScore[]): string {
   const body = rows
-    .map((c) => `<tr><td class="label">${esc(c.label)}</td><td>${formatNumber(c.precision)}</td><td>${formatNumber(c.recall)}</td><td>${formatNumber(c.f1)}</td><td>${c.support}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td class="label">${esc(c.label)}</td><td>${formatNumber(c.precision)}</td><td>${formatNumber(c.recall)}</td><td>${formatNumber(c.f1)}</td><td>${c.support}</td></tr>`,
+    )
     .join('');
   return `<table class="per-class"><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>${body}</table>`;
 }
@@ -133,7 +141,15 @@ function history(r: ClassificationResults): string {
   const isBest = (h: ClassificationResults['history'][number]) => !!r.best && h.epoch === r.best.epoch && (r.best.step === undefined || h.step === r.best.step);
   const head = ['epoch', 'step', 'train loss', ...(hasEval ? ['eval loss'] : []), ...shown, 'learning rate', 'elapsed'];
   const rows = r.history.map((h) => {
-    const cells = [String(h.epoch), String(h.step), opt(h.train_loss), ...(hasEval ? [opt(h.eval_loss)] : []), ...shown.map((m) => opt(h.eval_metrics?.[m])), h.learning_rate.toExponential(2), formatDuration(h.elapsed_s)];
+    const cells = [
+      String(h.epoch),
+      String(h.step),
+      opt(h.train_loss),
+      ...(hasEval ? [opt(h.eval_loss)] : []),
+      ...shown.map((m) => opt(h.eval_metrics?.[m])),
+      h.learning_rate.toExponential(2),
+      formatDuration(h.elapsed_s),
+    ];
     return `<tr${isBest(h) ? ' class="best"' : ''}>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`;
   });
   return `<h2>History</h2>

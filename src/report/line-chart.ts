@@ -41,23 +41,21 @@ const LEGEND_ROW = 16;
  * @param series lines to draw, in legend order
  * @returns a standalone `<svg>` element (valid as a file or inline in HTML)
  */
-export function lineChart(
-  title: string,
-  xLabel: string,
-  yLabel: string,
-  series: Series[],
-  width = 560,
-  height = 320,
-  options: LineChartOptions = {},
-): string {
+export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], width = 560, height = 320, options: LineChartOptions = {}): string {
   const clean = series.map((s) => ({ ...s, points: s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)) }));
   const all = clean.flatMap((s) => s.points);
-  const [x0, x1] = xDomain(all.map((p) => p[0]), options.integerX ?? false);
+  const [x0, x1] = xDomain(
+    all.map((p) => p[0]),
+    options.integerX ?? false,
+  );
   const [y0, y1] = options.yDomain ?? niceDomain(Math.min(...all.map((p) => p[1]), Infinity), Math.max(...all.map((p) => p[1]), -Infinity));
   const yTicks = all.length || options.yDomain ? niceTicks(y0, y1, 5) : [];
   const xTicks = all.length ? niceTicks(x0, x1, 6, options.integerX) : [];
 
-  const legend = layoutLegend(series.map((s) => s.name), width);
+  const legend = layoutLegend(
+    series.map((s) => s.name),
+    width,
+  );
   const m = {
     left: 30 + Math.max(16, ...yTicks.map((t) => textWidth(formatTick(t), FONT))),
     right: 20,
@@ -103,19 +101,26 @@ export function lineChart(
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
     if (s.points.length) {
       const pts = s.points.map(([x, y]) => `${px(sx(x))},${px(sy(y))}`).join(' ');
-      out.push(`<polyline class="series" fill="none" stroke="${escapeXml(s.color)}" stroke-width="${s.strokeWidth ?? 2}" stroke-linejoin="round"${dash} points="${pts}"><title>${escapeXml(s.name)}</title></polyline>`);
+      out.push(
+        `<polyline class="series" fill="none" stroke="${escapeXml(s.color)}" stroke-width="${s.strokeWidth ?? 2}" stroke-linejoin="round"${dash} points="${pts}"><title>${escapeXml(s.name)}</title></polyline>`,
+      );
     }
     if (s.dots || s.points.length === 1) {
-      for (const [x, y] of s.points) out.push(`<circle class="dot" cx="${px(sx(x))}" cy="${px(sy(y))}" r="3.5" fill="${escapeXml(s.color)}"><title>${escapeXml(`${s.name}: ${formatTick(y)} at ${formatTick(x)}`)}</title></circle>`);
+      for (const [x, y] of s.points)
+        out.push(
+          `<circle class="dot" cx="${px(sx(x))}" cy="${px(sy(y))}" r="3.5" fill="${escapeXml(s.color)}"><title>${escapeXml(`${s.name}: ${formatTick(y)} at ${formatTick(x)}`)}</title></circle>`,
+        );
     }
   }
   series.forEach((s, i) => {
     const { x, row } = legend.positions[i]!;
     const y = 34 + row * LEGEND_ROW;
     const dash = s.dashed ? ' stroke-dasharray="4 3"' : '';
-    out.push(`<g class="legend"><line x1="${px(x)}" x2="${px(x + 18)}" y1="${y}" y2="${y}" stroke="${escapeXml(s.color)}" stroke-width="2.5"${dash}/>`
-      + (s.dots ? `<circle cx="${px(x + 9)}" cy="${y}" r="3" fill="${escapeXml(s.color)}"/>` : '')
-      + `<text x="${px(x + 24)}" y="${y + 4}">${escapeXml(s.name)}</text></g>`);
+    out.push(
+      `<g class="legend"><line x1="${px(x)}" x2="${px(x + 18)}" y1="${y}" y2="${y}" stroke="${escapeXml(s.color)}" stroke-width="2.5"${dash}/>` +
+        (s.dots ? `<circle cx="${px(x + 9)}" cy="${y}" r="3" fill="${escapeXml(s.color)}"/>` : '') +
+        `<text x="${px(x + 24)}" y="${y + 4}">${escapeXml(s.name)}</text></g>`,
+    );
   });
   out.push('</svg>');
   return out.join('\n');

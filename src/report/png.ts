@@ -63,12 +63,23 @@ function unfilter(filter: number, src: Uint8Array, out: Uint8Array, prev: Uint8A
     const c = i >= bpp ? prev[i - bpp]! : 0;
     let predictor: number;
     switch (filter) {
-      case 0: predictor = 0; break;
-      case 1: predictor = a; break;
-      case 2: predictor = b; break;
-      case 3: predictor = (a + b) >> 1; break;
-      case 4: predictor = paeth(a, b, c); break;
-      default: throw new Error(`bad PNG row filter ${filter}`);
+      case 0:
+        predictor = 0;
+        break;
+      case 1:
+        predictor = a;
+        break;
+      case 2:
+        predictor = b;
+        break;
+      case 3:
+        predictor = (a + b) >> 1;
+        break;
+      case 4:
+        predictor = paeth(a, b, c);
+        break;
+      default:
+        throw new Error(`bad PNG row filter ${filter}`);
     }
     out[i] = (src[i]! + predictor) & 0xff;
   }

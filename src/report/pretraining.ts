@@ -40,7 +40,8 @@ export function renderPretrainingReport(r: PretrainingReportInput): string {
   const accuracy = lineChart('Held-out masked-token accuracy', 'tokens seen (millions)', 'accuracy', [
     { name: 'held-out', points: r.evals.map((e) => [e.tokens / 1e6, e.accuracy]), color: '#54a24b', dots: true },
   ]);
-  const card = (k: string, v: string, d = '') => `<div class="card"><div class="k">${esc(k)}</div><div class="v">${esc(v)}</div><div class="d">${esc(d)}</div></div>`;
+  const card = (k: string, v: string, d = '') =>
+    `<div class="card"><div class="k">${esc(k)}</div><div class="v">${esc(v)}</div><div class="d">${esc(d)}</div></div>`;
   const settings = Object.entries(r.hyperparameters)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `<div><span>${esc(k)}</span><code>${esc(formatSetting(v))}</code></div>`)

@@ -49,15 +49,22 @@ export function sampleResults(options: SampleOptions = {}): ClassificationResult
       steps.push({ step, loss, learning_rate: lr(step) });
       sum += loss;
     }
-    const point: TrainingHistoryPoint = { epoch: e, step: e * perEpoch, train_loss: sum / perEpoch, learning_rate: lr(e * perEpoch), elapsed_s: Number((e * perEpoch * 0.31).toFixed(3)) };
+    const point: TrainingHistoryPoint = {
+      epoch: e,
+      step: e * perEpoch,
+      train_loss: sum / perEpoch,
+      learning_rate: lr(e * perEpoch),
+      elapsed_s: Number((e * perEpoch * 0.31).toFixed(3)),
+    };
     if (evaluate) {
       const quality = 1 - Math.exp(-e / 1.1); // 0.6, 0.84, 0.93…
       const lag = (Math.exp(-e / 1.1) - Math.exp(-epochs / 1.1)) * 0.4; // how far below the final score; 0 at the last epoch
       point.eval_loss = 0.3 + (chance - 0.3) * (1 - quality) + 0.04 * Math.max(0, e - 2);
       const accuracy = finalScore(multiLabel ? 'micro_f1' : 'accuracy', 0.9) - lag;
-      point.eval_metrics = problem === 'regression'
-        ? { mse: 0.9 - 0.5 * quality, pearson: 0.5 + 0.35 * quality, spearman: 0.48 + 0.34 * quality }
-        : { accuracy, macro_f1: finalScore('macro_f1', 0.88) - lag * 1.1, micro_f1: accuracy };
+      point.eval_metrics =
+        problem === 'regression'
+          ? { mse: 0.9 - 0.5 * quality, pearson: 0.5 + 0.35 * quality, spearman: 0.48 + 0.34 * quality }
+          : { accuracy, macro_f1: finalScore('macro_f1', 0.88) - lag * 1.1, micro_f1: accuracy };
     }
     history.push(point);
   }
@@ -67,9 +74,17 @@ export function sampleResults(options: SampleOptions = {}): ClassificationResult
   const evalExamples = evaluate ? 60 * labels.length : 0;
   let finalEval: FinalEval | null = null;
   if (bestPoint) {
-    finalEval = problem === 'regression'
-      ? { problem_type: problem, ...bestPoint.eval_metrics, rmse: Math.sqrt(bestPoint.eval_metrics!.mse!), r2: 0.61, support: evalExamples, eval_loss: bestPoint.eval_loss! }
-      : { problem_type: problem, ...classes, eval_loss: bestPoint.eval_loss! };
+    finalEval =
+      problem === 'regression'
+        ? {
+            problem_type: problem,
+            ...bestPoint.eval_metrics,
+            rmse: Math.sqrt(bestPoint.eval_metrics!.mse!),
+            r2: 0.61,
+            support: evalExamples,
+            eval_loss: bestPoint.eval_loss!,
+          }
+        : { problem_type: problem, ...classes, eval_loss: bestPoint.eval_loss! };
   }
   const seconds = total * 0.31;
   return {
@@ -82,10 +97,29 @@ export function sampleResults(options: SampleOptions = {}): ClassificationResult
     engine: 'tfjs',
     backend: 'wasm',
     hyperparameters: {
-      model: 'bert-base-uncased', init: 'pretrained', strategy: 'full', pooling: 'pooler', epochs, max_steps: null, batch_size: batchSize,
-      gradient_accumulation_steps: 1, learning_rate: 5e-5, head_lr: null, layer_lr_decay: 1, warmup_ratio: 0.1, weight_decay: 0.01,
-      max_grad_norm: 1, seed: 42, max_length: 128, eval_steps: 0, early_stopping_patience: 0, metric_for_best_model: metric,
-      threshold: 0.5, class_weights: 'none', limit: null, augment: null,
+      model: 'bert-base-uncased',
+      init: 'pretrained',
+      strategy: 'full',
+      pooling: 'pooler',
+      epochs,
+      max_steps: null,
+      batch_size: batchSize,
+      gradient_accumulation_steps: 1,
+      learning_rate: 5e-5,
+      head_lr: null,
+      layer_lr_decay: 1,
+      warmup_ratio: 0.1,
+      weight_decay: 0.01,
+      max_grad_norm: 1,
+      seed: 42,
+      max_length: 128,
+      eval_steps: 0,
+      early_stopping_patience: 0,
+      metric_for_best_model: metric,
+      threshold: 0.5,
+      class_weights: 'none',
+      limit: null,
+      augment: null,
     },
     recipe_rules: {
       learning_rate: { value: 5e-5, source: 'flag', rule: '--learning-rate 5e-5' },

@@ -20,7 +20,8 @@ export function listen(server: Server, port: number, host: string): Promise<stri
       const where = `${host}:${port}`;
       if (e.code === 'EADDRINUSE') reject(new BertftError(`${where} is already in use; choose another --port`));
       else if (e.code === 'EACCES') reject(new BertftError(`no permission to listen on ${where}; use a --port above 1023`));
-      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') reject(new BertftError(`cannot listen on --host ${host}: not an address of this machine`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN')
+        reject(new BertftError(`cannot listen on --host ${host}: not an address of this machine`));
       else reject(new BertftError(`cannot listen on ${where}: ${e.message}`));
     };
     const onListening = () => {
@@ -56,7 +57,7 @@ export interface ServeUntilSignalOptions {
  * before this resolves. A second signal while draining cuts the remaining connections.
  */
 export async function serveUntilSignal(served: ClassificationServer, options: ServeUntilSignalOptions): Promise<void> {
-  const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const url = await listen(served.server, options.port, options.host);
   write(`listening on ${url}`);
   const signal = await waitForSignal();

@@ -12,7 +12,10 @@ export function requireJsonContentType(req: IncomingMessage): void {
   const header = req.headers['content-type'];
   const [type = '', ...params] = (header ?? '').split(';').map((s) => s.trim().toLowerCase());
   const json = type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   if (!json || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')) {
     const got = header === undefined ? 'no Content-Type' : `Content-Type "${oneLine(header)}"`;
     throw new HttpError(415, `expected Content-Type: application/json (UTF-8), got ${got}`);

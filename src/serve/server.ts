@@ -129,17 +129,22 @@ export function createClassificationServer(model: ServedModel, options: Classifi
   }
 
   function metadata(res: ServerResponse): void {
-    sendJson(res, 200, {
-      ...model.metadata(),
-      bertft_version: version,
-      limits: {
-        max_batch_size: limits.maxBatchSize,
-        max_wait_ms: limits.maxWaitMs,
-        max_texts: limits.maxTexts,
-        max_text_length: limits.maxTextLength,
-        max_body_bytes: limits.maxBodyBytes,
+    sendJson(
+      res,
+      200,
+      {
+        ...model.metadata(),
+        bertft_version: version,
+        limits: {
+          max_batch_size: limits.maxBatchSize,
+          max_wait_ms: limits.maxWaitMs,
+          max_texts: limits.maxTexts,
+          max_text_length: limits.maxTextLength,
+          max_body_bytes: limits.maxBodyBytes,
+        },
       },
-    }, closeHeader());
+      closeHeader(),
+    );
   }
 
   /** While draining, each response also closes its keep-alive connection. */
@@ -187,7 +192,9 @@ export function createClassificationServer(model: ServedModel, options: Classifi
     if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const body = JSON.stringify({ error: status === 431 ? 'request headers are too large' : `malformed HTTP request (${err.code ?? 'parse error'})` });
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
 
   function close(): Promise<void> {

@@ -124,11 +124,7 @@ export class BertTokenizer {
     this.setTruncation(this.maxLengthOf(options));
     // The Node binding's batch call takes single texts only; pairs go one call each (still in Rust).
     const encodings =
-      texts.length === 0
-        ? []
-        : pairs
-          ? await Promise.all(texts.map((t, i) => this.tok.encode(t, pairs[i])))
-          : await this.tok.encodeBatch(texts);
+      texts.length === 0 ? [] : pairs ? await Promise.all(texts.map((t, i) => this.tok.encode(t, pairs[i]))) : await this.tok.encodeBatch(texts);
     return this.pad(encodings, options.padToMultipleOf ?? 1);
   }
 

@@ -34,7 +34,7 @@ export async function saveResumeCheckpoint<S extends object>(outputDir: string, 
       moments.set(`v.${name}`, { shape: s.shape, data: s.v });
     }
     await writeSafetensors(join(tmp, 'optimizer.safetensors'), moments, { step: String(cp.optimizer.step) });
-    await writeFile(join(tmp, STATE_FILE), JSON.stringify({ fingerprint: cp.fingerprint, ...cp.state }) + '\n');
+    await writeFile(join(tmp, STATE_FILE), `${JSON.stringify({ fingerprint: cp.fingerprint, ...cp.state })}\n`);
   });
 }
 

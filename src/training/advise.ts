@@ -90,7 +90,10 @@ export async function adviseStrategy(model: AdviseModel, texts: readonly string[
   const seed = options.seed ?? 42;
   const rng = new Rng(seed);
   const n = Math.min(options.sample ?? 2000, texts.length);
-  const sample = rng.permutation(texts.length).slice(0, n).map((i) => texts[i]!);
+  const sample = rng
+    .permutation(texts.length)
+    .slice(0, n)
+    .map((i) => texts[i]!);
   const { piecesPerWord, unkRate } = await measureFragmentation(model.tokenizer, sample);
   const fragmentationOk = piecesPerWord <= maxPiecesPerWord && unkRate <= maxUnkRate;
 

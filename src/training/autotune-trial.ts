@@ -35,8 +35,25 @@ class TrialStop {
  * Runs one trial. A failure of its own (a diverged loss) is recorded as `failed`; bad flags or data
  * (BertftError) would fail every trial alike and are thrown, ending the search.
  */
-export async function runTrial(trial: number, config: TrialConfig, options: AutotuneOptions, events: AutotuneEvents, c: TrialContext): Promise<{ record: TrialRecord; results?: ClassificationResults }> {
-  const record: TrialRecord = { trial, config, resolved: null, status: 'completed', score: null, rung_scores: [], evaluations: 0, steps: 0, final_train_loss: null, seconds: 0 };
+export async function runTrial(
+  trial: number,
+  config: TrialConfig,
+  options: AutotuneOptions,
+  events: AutotuneEvents,
+  c: TrialContext,
+): Promise<{ record: TrialRecord; results?: ClassificationResults }> {
+  const record: TrialRecord = {
+    trial,
+    config,
+    resolved: null,
+    status: 'completed',
+    score: null,
+    rung_scores: [],
+    evaluations: 0,
+    steps: 0,
+    final_train_loss: null,
+    seconds: 0,
+  };
   const t0 = Date.now();
   const stop = new TrialStop();
   let totalSteps = 0;

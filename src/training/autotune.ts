@@ -252,7 +252,12 @@ const trialDir = (search: Search, trial: number) => join(search.trialsDir, `tria
  * Keeps the best trial: its folder (its best checkpoint) becomes the output, and its results with
  * the search's summary become training_results.json. The trial folders are removed.
  */
-async function keepBestTrial(search: Search, best: TrialRecord | null, results: ReadonlyMap<number, ClassificationResults>, summary: AutotuneSummary): Promise<ClassificationResults> {
+async function keepBestTrial(
+  search: Search,
+  best: TrialRecord | null,
+  results: ReadonlyMap<number, ClassificationResults>,
+  summary: AutotuneSummary,
+): Promise<ClassificationResults> {
   const { output, trialsDir } = search;
   if (!best) {
     await rm(trialsDir, { recursive: true, force: true });
@@ -264,7 +269,13 @@ async function keepBestTrial(search: Search, best: TrialRecord | null, results: 
     await cp(join(bestDir, name), join(output, name), { recursive: true });
   }
   await rm(trialsDir, { recursive: true, force: true });
-  const final: ClassificationResults = { ...results.get(best.trial)!, output_dir: output, interrupted: false, autotune: summary, finished_at: new Date().toISOString() };
+  const final: ClassificationResults = {
+    ...results.get(best.trial)!,
+    output_dir: output,
+    interrupted: false,
+    autotune: summary,
+    finished_at: new Date().toISOString(),
+  };
   await mkdir(output, { recursive: true });
   await writeTrainingResults(output, final);
   return final;

@@ -110,7 +110,9 @@ export function learningRateRule(strategy: Strategy, hiddenSize: number, totalSt
   const d = TRAIN_DEFAULTS;
   if (frozen(strategy)) return { value: d.frozenLearningRate, source: 'default', rule: 'frozen encoder: a linear probe on fixed features takes a large LR' };
   const row = d.learningRateByWidth.find((r) => hiddenSize <= r.maxHidden)!;
-  const bound = Number.isFinite(row.maxHidden) ? `hidden ${hiddenSize} ≤ ${row.maxHidden}` : `hidden ${hiddenSize} > ${d.learningRateByWidth.at(-2)!.maxHidden}`;
+  const bound = Number.isFinite(row.maxHidden)
+    ? `hidden ${hiddenSize} ≤ ${row.maxHidden}`
+    : `hidden ${hiddenSize} > ${d.learningRateByWidth.at(-2)!.maxHidden}`;
   const byWidth = `by model width: ${bound} → ${row.lr.toExponential()}`;
   if (totalSteps === undefined || totalSteps <= d.minSteps) return { value: row.lr, source: 'rule', rule: byWidth };
   const value = Number((row.lr * Math.sqrt(d.minSteps / totalSteps)).toPrecision(2));
@@ -123,9 +125,12 @@ export function learningRateRule(strategy: Strategy, hiddenSize: number, totalSt
  * gradients are summed into one step. The split must be even.
  */
 export function microBatchSize(batchSize: number, gradientAccumulation = 1): number {
-  if (!Number.isInteger(gradientAccumulation) || gradientAccumulation < 1) throw new UsageError(`--gradient-accumulation-steps must be a positive whole number, got ${gradientAccumulation}`);
+  if (!Number.isInteger(gradientAccumulation) || gradientAccumulation < 1)
+    throw new UsageError(`--gradient-accumulation-steps must be a positive whole number, got ${gradientAccumulation}`);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize % gradientAccumulation !== 0) {
-    throw new UsageError(`--batch-size (${batchSize}, examples per optimiser step) must be a whole multiple of --gradient-accumulation-steps (${gradientAccumulation}), which splits each step into that many equal micro-batches`);
+    throw new UsageError(
+      `--batch-size (${batchSize}, examples per optimiser step) must be a whole multiple of --gradient-accumulation-steps (${gradientAccumulation}), which splits each step into that many equal micro-batches`,
+    );
   }
   return batchSize / gradientAccumulation;
 }
@@ -169,7 +174,8 @@ export function epochsRule(strategy: Strategy, trainExamples: number, batchSize:
 export function earlyStoppingRule(epochs: number, evalSteps: number, hasValidation: boolean): RecipeChoice {
   const p = TRAIN_DEFAULTS.earlyStoppingPatience;
   if (!hasValidation) return { value: 0, source: 'rule', rule: 'no validation data: nothing to stop on' };
-  if (evalSteps === 0 && epochs <= p) return { value: p, source: 'default', rule: `${epochs} evaluations: patience ${p} cannot trigger; the best epoch is kept` };
+  if (evalSteps === 0 && epochs <= p)
+    return { value: p, source: 'default', rule: `${epochs} evaluations: patience ${p} cannot trigger; the best epoch is kept` };
   return { value: p, source: 'default', rule: `stop after ${p} evaluations without improvement; the best checkpoint is kept` };
 }
 

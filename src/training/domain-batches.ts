@@ -21,7 +21,12 @@ export class DomainBatches {
   ) {
     if (target.lengths.length < 2) throw new Error('domain adaptation needs at least 2 target texts');
     this.sourceSize = source.lengths.length;
-    this.all = { ids: [...source.ids, ...target.ids], typeIds: [...source.typeIds, ...target.typeIds], lengths: [...source.lengths, ...target.lengths], padId: source.padId };
+    this.all = {
+      ids: [...source.ids, ...target.ids],
+      typeIds: [...source.typeIds, ...target.typeIds],
+      lengths: [...source.lengths, ...target.lengths],
+      padId: source.padId,
+    };
   }
 
   /**

@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../checkpoint/index.js';
 import { createForwardRunner } from '../inference/forward.js';
-import { type EngineChoice } from '../engine/select.js';
+import type { EngineChoice } from '../engine/select.js';
 import type { Pooling } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';

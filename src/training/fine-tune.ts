@@ -140,21 +140,45 @@ function lazyTfjs(choice: TfjsBackendChoice): { start: () => Promise<void>; back
 }
 
 /** The engine that trains: the frozen head on features, else the fine-tuning engine (onnxruntime, or TF.js). */
-async function createEngine(plan: RunPlan, start: StartingWeights, frozen: FrozenFeatures | undefined, options: FineTuneOptions, startTfjs: () => Promise<void>): Promise<TrainingEngine> {
+async function createEngine(
+  plan: RunPlan,
+  start: StartingWeights,
+  frozen: FrozenFeatures | undefined,
+  options: FineTuneOptions,
+  startTfjs: () => Promise<void>,
+): Promise<TrainingEngine> {
   const cfg = plan.pretrained.config;
   const { problem, width } = plan.labels;
   const classWeights = plan.classWeights;
   if (frozen) {
     const head = new Map([...start.weights].filter(([n]) => isClassifierParam(n)));
     await startTfjs();
-    return new TfjsHeadEngine({ features: frozen.features, hiddenSize: cfg.hiddenSize, encoderWeights: start.encoder, head, problem, numOutputs: width, dropout: cfg.hiddenDropoutProb, classWeights });
+    return new TfjsHeadEngine({
+      features: frozen.features,
+      hiddenSize: cfg.hiddenSize,
+      encoderWeights: start.encoder,
+      head,
+      problem,
+      numOutputs: width,
+      dropout: cfg.hiddenDropoutProb,
+      classWeights,
+    });
   }
   const objective = plan.domain?.plan.objective;
   const domain = objective ? { dann: objective === 'dann', coralWeight: objective === 'coral' ? plan.domainWeights.coralWeight : 0 } : undefined;
-  const engine = await createTrainingEngine({ config: cfg, weights: start.weights, objective: { kind: 'classification', pooling: plan.pooling, problem, numOutputs: width, classWeights, domain }, engine: options.engine, device: options.device, startTfjs });
+  const engine = await createTrainingEngine({
+    config: cfg,
+    weights: start.weights,
+    objective: { kind: 'classification', pooling: plan.pooling, problem, numOutputs: width, classWeights, domain },
+    engine: options.engine,
+    device: options.device,
+    startTfjs,
+  });
   if (domain && engine.name !== 'onnx') {
     engine.dispose();
-    throw new UsageError(`--domain-adaptation ${plan.domain!.plan.method} needs the onnxruntime engine (the TF.js engine has no gradient-reversal or CORAL objective); use --engine onnxruntime`);
+    throw new UsageError(
+      `--domain-adaptation ${plan.domain!.plan.method} needs the onnxruntime engine (the TF.js engine has no gradient-reversal or CORAL objective); use --engine onnxruntime`,
+    );
   }
   return engine;
 }

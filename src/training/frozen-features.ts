@@ -24,7 +24,12 @@ export interface FrozenFeatures {
 type FeatureOptions = Pick<FineTuneOptions, 'featureCacheDir' | 'engine' | 'device'>;
 
 /** The features the frozen head trains and is evaluated on, from the encoder before any training. */
-export async function frozenFeatures(plan: RunPlan, encoder: Map<string, HostTensor>, options: FeatureOptions, events: Pick<FineTuneEvents, 'onFeatures' | 'onLog'>): Promise<FrozenFeatures> {
+export async function frozenFeatures(
+  plan: RunPlan,
+  encoder: Map<string, HostTensor>,
+  options: FeatureOptions,
+  events: Pick<FineTuneEvents, 'onFeatures' | 'onLog'>,
+): Promise<FrozenFeatures> {
   const log = events.onLog ?? (() => {});
   const cfg = plan.pretrained.config;
   const { train, eval: evalSet } = plan.data;
@@ -54,15 +59,28 @@ export async function frozenFeatures(plan: RunPlan, encoder: Map<string, HostTen
  * Frozen CORAL: source features (training and validation rows, in place) take the target's mean
  * and covariance; the head trains on them and later sees raw target features (coral.ts).
  */
-async function coralMapFeatures(plan: RunPlan, encoder: Map<string, HostTensor>, parts: Float32Array[], options: FeatureOptions, log: (m: string) => void): Promise<void> {
+async function coralMapFeatures(
+  plan: RunPlan,
+  encoder: Map<string, HostTensor>,
+  parts: Float32Array[],
+  options: FeatureOptions,
+  log: (m: string) => void,
+): Promise<void> {
   const cfg = plan.pretrained.config;
   const targetSet = plan.targetSet!;
-  const t = await cachedFeatures(cfg, encoder, plan.pooling, targetSet, { batchSize: TRAIN_DEFAULTS.evalBatchSize, cacheDir: options.featureCacheDir, engine: options.engine, device: options.device });
+  const t = await cachedFeatures(cfg, encoder, plan.pooling, targetSet, {
+    batchSize: TRAIN_DEFAULTS.evalBatchSize,
+    cacheDir: options.featureCacheDir,
+    engine: options.engine,
+    device: options.device,
+  });
   const H = cfg.hiddenSize;
   const trainRows = plan.data.train.lengths.length;
   const map = fitCoralMap(parts[0]!, trainRows, t.features, targetSet.lengths.length, H, DOMAIN_ADAPTATION_DEFAULTS.coralShrinkage);
   for (let k = 0; k < parts.length; k++) parts[k] = applyCoralMap(map, parts[k]!, parts[k]!.length / H, H);
-  log(`coral: ${trainRows} source feature rows mapped to the covariance of ${targetSet.lengths.length} target rows (target features ${t.cached ? 'reused from cache' : 'computed and cached'})`);
+  log(
+    `coral: ${trainRows} source feature rows mapped to the covariance of ${targetSet.lengths.length} target rows (target features ${t.cached ? 'reused from cache' : 'computed and cached'})`,
+  );
 }
 
 function concat(parts: Float32Array[]): Float32Array {

@@ -30,7 +30,10 @@ export async function initialWeights(plan: RunPlan, resume: boolean, log: (m: st
   const cfg = pretrained.config;
   const width = plan.labels.width;
   const encoder: Map<string, HostTensor> = init === 'random' ? initBertWeights(cfg, seed, true) : pretrained.weights;
-  const head = pretrained.classifier && classifierWidth(pretrained.classifier) === width && init !== 'random' ? pretrained.classifier : initClassifierHead(cfg, width, seed);
+  const head =
+    pretrained.classifier && classifierWidth(pretrained.classifier) === width && init !== 'random'
+      ? pretrained.classifier
+      : initClassifierHead(cfg, width, seed);
   // DANN's discriminator trains beside the head and is dropped from the saved model.
   const domainHead = plan.domain?.plan.objective === 'dann' && plan.strategy.kind !== 'frozen' ? initDomainHead(cfg, seed + 7) : new Map<string, HostTensor>();
   const names = [...encoder.keys(), ...head.keys(), ...domainHead.keys()];
@@ -42,7 +45,8 @@ export async function initialWeights(plan: RunPlan, resume: boolean, log: (m: st
     log(`--resume: no checkpoint in ${output}; starting from the beginning`);
     return { encoder, names, weights };
   }
-  if (cp.fingerprint !== plan.fingerprint) throw new UsageError(`--resume: ${output} was trained with other data or settings; use the same options or a new --output`);
+  if (cp.fingerprint !== plan.fingerprint)
+    throw new UsageError(`--resume: ${output} was trained with other data or settings; use the same options or a new --output`);
   log(`resuming from step ${cp.state.globalStep} (${output}/checkpoint-last)`);
   return { encoder, names, weights: cp.weights, resumeFrom: { state: cp.state, optimizer: cp.optimizer } };
 }

@@ -100,7 +100,8 @@ export function canMeasureMlm(model: Partial<MlmModel>): model is MlmModel & { m
  */
 export async function measureMlmSimilarity(model: MlmModel, texts: readonly string[], options: MlmSimilarityOptions = {}): Promise<MlmSimilarity> {
   const { config, tokenizer, mlmHead } = model;
-  if (!mlmHead || tokenizer.maskId === undefined) throw new Error('measureMlmSimilarity needs a model with a masked-LM head and a [MASK] token (see canMeasureMlm)');
+  if (!mlmHead || tokenizer.maskId === undefined)
+    throw new Error('measureMlmSimilarity needs a model with a masked-LM head and a [MASK] token (see canMeasureMlm)');
   const seed = options.seed ?? 42;
   const maxLength = options.maxLength ?? Math.min(128, config.maxPositionEmbeddings);
   const batchSize = options.batchSize ?? 32;
@@ -109,7 +110,10 @@ export async function measureMlmSimilarity(model: MlmModel, texts: readonly stri
   const mask = tokenizer.maskId;
   const thresholds = options.thresholds ?? modelThresholds(model);
   const pool = texts.filter((t) => t.trim() !== '');
-  const sample = new Rng(seed).permutation(pool.length).slice(0, options.sample ?? 200).map((i) => pool[i]!);
+  const sample = new Rng(seed)
+    .permutation(pool.length)
+    .slice(0, options.sample ?? 200)
+    .map((i) => pool[i]!);
 
   const masking: MaskingOptions = {
     rate: 0.15,
@@ -131,7 +135,8 @@ export async function measureMlmSimilarity(model: MlmModel, texts: readonly stri
   let count = 0;
   try {
     const batches = [];
-    for (let b = 0; b * batchSize < sample.length; b++) batches.push(await tokenizer.encodeBatch(sample.slice(b * batchSize, (b + 1) * batchSize), undefined, { maxLength }));
+    for (let b = 0; b * batchSize < sample.length; b++)
+      batches.push(await tokenizer.encodeBatch(sample.slice(b * batchSize, (b + 1) * batchSize), undefined, { maxLength }));
     // Short texts hold few tokens: further passes with fresh (seeded) masks until minMasked are scored.
     for (let pass = 0; pass < maxPasses && (pass === 0 || count < minMasked); pass++) {
       for (let b = 0; b < batches.length; b++) {

@@ -17,7 +17,12 @@ const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'special_tokens_map.json
  * names (`bert.` prefix + the unprefixed head) and the tokenizer files. Each file is replaced
  * atomically, so a crash leaves either the old file or the new one.
  */
-export async function writeClassifierFolder(dir: string, folder: ClassifierFolder, weights: ReadonlyMap<string, HostTensor>, tokenizerDir: string): Promise<void> {
+export async function writeClassifierFolder(
+  dir: string,
+  folder: ClassifierFolder,
+  weights: ReadonlyMap<string, HostTensor>,
+  tokenizerDir: string,
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   const { encoder, head } = splitClassifierParams(weights);
   await saveBertWeights(dir, encoder, head);
@@ -32,5 +37,5 @@ export async function writeClassifierFolder(dir: string, folder: ClassifierFolde
 
 /** Writes training_results.json atomically. */
 export async function writeTrainingResults(dir: string, results: unknown): Promise<void> {
-  await writeFileAtomic(join(dir, 'training_results.json'), JSON.stringify(results, null, 2) + '\n');
+  await writeFileAtomic(join(dir, 'training_results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }

@@ -81,7 +81,11 @@ export function checkOptions(options: FineTuneOptions): CheckedOptions {
  * Resolves a run: loads the model (and runs DAPT), reads, augments and labels the data, takes the
  * strategy advice, applies the schedule rules and tokenizes. `onData` sees the examples once known.
  */
-export async function planRun(options: FineTuneOptions, checked: CheckedOptions, hooks: { log: Log; onData?(e: { train: readonly Example[]; validation: readonly Example[] }): void }): Promise<RunPlan> {
+export async function planRun(
+  options: FineTuneOptions,
+  checked: CheckedOptions,
+  hooks: { log: Log; onData?(e: { train: readonly Example[]; validation: readonly Example[] }): void },
+): Promise<RunPlan> {
   const { log } = hooks;
   const model = options.model ?? TRAIN_DEFAULTS.model;
   const seed = options.seed ?? TRAIN_DEFAULTS.seed;
@@ -95,21 +99,53 @@ export async function planRun(options: FineTuneOptions, checked: CheckedOptions,
   const { strategy, advice } = await chooseStrategy(checked, pretrained, examples.train, seed, log);
   const init = options.init ?? TRAIN_DEFAULTS.init;
   const pooling: Pooling = options.pooling ?? defaultPooling(strategy);
-  if (pooling === 'pooler' && !pretrained.hasPooler && init !== 'random') throw new UsageError(`${pretrained.dir} has no pooler weights; use --pooling mean or cls`);
+  if (pooling === 'pooler' && !pretrained.hasPooler && init !== 'random')
+    throw new UsageError(`${pretrained.dir} has no pooler weights; use --pooling mean or cls`);
   const schedule = resolveSchedule(options, strategy, pretrained.config, examples.train.length, validation.length > 0);
   log(scheduleLine(schedule.recipeRules));
   const tokenized = await tokenizeRun(pretrained, examples, labels, source.domain, maxLength);
   const weights = domainWeights(options);
   const classWeights = classWeightsOf(options.classWeights, examples.train, labels);
   const settings = trainerSettings(options, { strategy, labels, schedule, classWeights, seed, lambdaMax: weights.lambdaMax });
-  const hyperparameters = hyperparametersOf(options, { model, init, pooling, maxLength, batchSize: schedule.batchSize, settings, augment: checked.augment, domain: source.domain, weights });
+  const hyperparameters = hyperparametersOf(options, {
+    model,
+    init,
+    pooling,
+    maxLength,
+    batchSize: schedule.batchSize,
+    settings,
+    augment: checked.augment,
+    domain: source.domain,
+    weights,
+  });
   // The data and settings, so a checkpoint resumes only into the same run.
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ hyperparameters, labels: labels.labels, n: examples.train.length, ids: tokenized.data.train.lengths }))
     .digest('hex');
   const folder = folderOf(pretrained, labels, settings, { pooling, maxLength });
   const output = resolve(options.output);
-  return { model, seed, output, pretrained, maxLength, strategy, advice, init, pooling, labels, classWeights, examples, domain: source.domain, domainWeights: weights, ...tokenized, settings, recipeRules: schedule.recipeRules, hyperparameters, fingerprint, folder };
+  return {
+    model,
+    seed,
+    output,
+    pretrained,
+    maxLength,
+    strategy,
+    advice,
+    init,
+    pooling,
+    labels,
+    classWeights,
+    examples,
+    domain: source.domain,
+    domainWeights: weights,
+    ...tokenized,
+    settings,
+    recipeRules: schedule.recipeRules,
+    hyperparameters,
+    fingerprint,
+    folder,
+  };
 }
 
 /** What the saved folder's config.json says: the model's config, the labels and bertft's section. */
@@ -120,7 +156,13 @@ function folderOf(pretrained: PretrainedFolder, labels: RunLabels, settings: Tra
     baseRaw: pretrained.raw,
     labels: labels.labels,
     problem: labels.problem,
-    bertft: { pooling: r.pooling, max_length: r.maxLength, threshold: settings.threshold, strategy: strategyName(settings.strategy), ...(classWeights ? { class_weights: Array.from(classWeights) } : {}) },
+    bertft: {
+      pooling: r.pooling,
+      max_length: r.maxLength,
+      threshold: settings.threshold,
+      strategy: strategyName(settings.strategy),
+      ...(classWeights ? { class_weights: Array.from(classWeights) } : {}),
+    },
   };
 }
 
@@ -136,12 +178,22 @@ async function loadSource(options: FineTuneOptions, adaptation: DomainAdaptation
 }
 
 /** The strategy to train with: as given (its top-k checked against the layers), or `auto`'s advice. */
-async function chooseStrategy(checked: CheckedOptions, pretrained: PretrainedFolder, train: readonly Example[], seed: number, log: Log): Promise<{ strategy: Strategy; advice: Advice | null }> {
+async function chooseStrategy(
+  checked: CheckedOptions,
+  pretrained: PretrainedFolder,
+  train: readonly Example[],
+  seed: number,
+  log: Log,
+): Promise<{ strategy: Strategy; advice: Advice | null }> {
   let strategy = checked.strategy;
   let advice: Advice | null = null;
   if (strategy.kind !== 'auto') trainableParams(strategy, pretrained.config, [], 0); // checks top-k against the layer count
   if (strategy.kind === 'auto') {
-    advice = await adviseStrategy(pretrained, train.map((e) => e.text), { seed });
+    advice = await adviseStrategy(
+      pretrained,
+      train.map((e) => e.text),
+      { seed },
+    );
     strategy = advice.strategy;
     log(`--strategy auto: ${advice.summary}`);
     for (const line of [...advice.details, ...advice.adaptation.lines]) log(`  ${line}`);
@@ -151,13 +203,24 @@ async function chooseStrategy(checked: CheckedOptions, pretrained: PretrainedFol
 }
 
 /** Tokenizes the training and validation rows (with their targets) and the target text a domain objective trains on. */
-async function tokenizeRun(pretrained: PretrainedFolder, examples: RunPlan['examples'], labels: RunLabels, domain: TargetDomain | undefined, maxLength: number) {
+async function tokenizeRun(
+  pretrained: PretrainedFolder,
+  examples: RunPlan['examples'],
+  labels: RunLabels,
+  domain: TargetDomain | undefined,
+  maxLength: number,
+) {
   const tokenizer = pretrained.tokenizer;
   const { train, validation } = examples;
   const trainSet = await tokenizeExamples(tokenizer, train, maxLength);
   const evalSet = validation.length ? await tokenizeExamples(tokenizer, validation, maxLength) : undefined;
   const targetSet = domain?.plan.objective ? await tokenizeAll(tokenizer, domain.texts, undefined, maxLength) : undefined;
-  const data: TrainerData = { train: trainSet, trainTargets: toTargets(train, labels), eval: evalSet, evalTargets: validation.length ? toTargets(validation, labels) : undefined };
+  const data: TrainerData = {
+    train: trainSet,
+    trainTargets: toTargets(train, labels),
+    eval: evalSet,
+    evalTargets: validation.length ? toTargets(validation, labels) : undefined,
+  };
   return { data, targetSet };
 }
 
@@ -198,7 +261,17 @@ function trainerSettings(
 /** training_results.json's `hyperparameters`: every resolved setting (its key order is part of the resume fingerprint). */
 function hyperparametersOf(
   options: FineTuneOptions,
-  r: { model: string; init: 'pretrained' | 'random'; pooling: Pooling; maxLength: number; batchSize: number; settings: TrainerSettings; augment?: AugmentSpec; domain?: TargetDomain; weights: { lambdaMax: number; coralWeight: number } },
+  r: {
+    model: string;
+    init: 'pretrained' | 'random';
+    pooling: Pooling;
+    maxLength: number;
+    batchSize: number;
+    settings: TrainerSettings;
+    augment?: AugmentSpec;
+    domain?: TargetDomain;
+    weights: { lambdaMax: number; coralWeight: number };
+  },
 ): ClassificationHyperparameters {
   const s = r.settings;
   const domain = r.domain;
@@ -227,7 +300,13 @@ function hyperparametersOf(
     limit: options.limit ?? null,
     augment: r.augment ? formatAugmentSpec(r.augment) : null,
     ...(domain
-      ? { domain_adaptation: domain.plan.method, target_text: domain.files, domain_lambda: r.weights.lambdaMax, coral_weight: r.weights.coralWeight, dapt_steps: domain.dapt?.steps ?? null }
+      ? {
+          domain_adaptation: domain.plan.method,
+          target_text: domain.files,
+          domain_lambda: r.weights.lambdaMax,
+          coral_weight: r.weights.coralWeight,
+          dapt_steps: domain.dapt?.steps ?? null,
+        }
       : {}),
   };
 }

@@ -26,7 +26,11 @@ export interface Schedule {
  * The batch of a run: `batchSize` examples per optimiser step (the meaning of --batch-size in every
  * command), in `gradientAccumulation` micro-batches of `microBatchSize`. Fails when the split is uneven.
  */
-export function batchOf(options: Pick<FineTuneOptions, 'batchSize' | 'gradientAccumulation'>): { batchSize: number; gradientAccumulation: number; microBatchSize: number } {
+export function batchOf(options: Pick<FineTuneOptions, 'batchSize' | 'gradientAccumulation'>): {
+  batchSize: number;
+  gradientAccumulation: number;
+  microBatchSize: number;
+} {
   const batchSize = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const gradientAccumulation = options.gradientAccumulation ?? TRAIN_DEFAULTS.gradientAccumulation;
   return { batchSize, gradientAccumulation, microBatchSize: microBatchSize(batchSize, gradientAccumulation) };
@@ -42,10 +46,21 @@ export function resolveSchedule(options: FineTuneOptions, strategy: Strategy, cf
   const evalSteps = options.evalSteps ?? d.evalSteps;
   const patience = chosen(options.earlyStoppingPatience, '--early-stopping-patience', () => earlyStoppingRule(epochs.value, evalSteps, hasValidation));
   const recipeRules: RecipeRules = { learning_rate: learningRate, epochs, early_stopping_patience: patience };
-  return { batchSize, gradientAccumulation, microBatchSize, epochs: epochs.value, learningRate: learningRate.value, evalSteps, earlyStoppingPatience: patience.value, recipeRules };
+  return {
+    batchSize,
+    gradientAccumulation,
+    microBatchSize,
+    epochs: epochs.value,
+    learningRate: learningRate.value,
+    evalSteps,
+    earlyStoppingPatience: patience.value,
+    recipeRules,
+  };
 }
 
 /** The schedule as one log line: each setting and the flag or rule that chose it. */
 export function scheduleLine(rules: RecipeRules): string {
-  return `schedule: ${Object.entries(rules).map(([k, c]) => `${k} ${c.value} (${c.source === 'flag' ? 'flag' : c.rule})`).join('; ')}`;
+  return `schedule: ${Object.entries(rules)
+    .map(([k, c]) => `${k} ${c.value} (${c.source === 'flag' ? 'flag' : c.rule})`)
+    .join('; ')}`;
 }

@@ -8,12 +8,7 @@ import { layerOf } from '../trainer/schedule.js';
  * `top-k` the top k encoder layers + pooler + head; `gradual` unfreezes one more layer per epoch,
  * top first (ULMFiT); `auto` is decided from the data (see advise.ts) before training starts.
  */
-export type Strategy =
-  | { kind: 'frozen' }
-  | { kind: 'full' }
-  | { kind: 'top-k'; layers: number }
-  | { kind: 'gradual' }
-  | { kind: 'auto' };
+export type Strategy = { kind: 'frozen' } | { kind: 'full' } | { kind: 'top-k'; layers: number } | { kind: 'gradual' } | { kind: 'auto' };
 
 export const STRATEGY_NAMES = ['frozen', 'full', 'top-k:N', 'gradual', 'auto'] as const;
 

@@ -24,7 +24,6 @@ export function rungFractions(eta: number, rungs: number): number[] {
   return Array.from({ length: rungs - 1 }, (_, r) => 1 / eta ** (rungs - 1 - r));
 }
 
-
 /** The rungs of a search and the scores recorded at each, across trials. */
 export class SuccessiveHalving {
   /** The metric trials are ranked by; empty until the search's first evaluation. */

@@ -123,7 +123,16 @@ export interface TrainOutcome {
 }
 
 export function emptyState(): TrainerState {
-  return { globalStep: 0, history: [], steps: [], best: null, bestReport: null, evalsWithoutImprovement: 0, elapsedSeconds: 0, pendingLoss: { sum: 0, count: 0 } };
+  return {
+    globalStep: 0,
+    history: [],
+    steps: [],
+    best: null,
+    bestReport: null,
+    evalsWithoutImprovement: 0,
+    elapsedSeconds: 0,
+    pendingLoss: { sum: 0, count: 0 },
+  };
 }
 
 /**

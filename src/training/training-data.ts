@@ -65,7 +65,14 @@ export interface AugmentContext {
 export async function augmentData(data: RunExamples, augment: AugmentSpec, c: AugmentContext, log: Log): Promise<RunExamples> {
   const originals = data.train.length;
   const o = c.options;
-  const train = await augmentExamples(data.train, augment, { seed: c.seed, model: c.model, maxLength: c.maxLength, engine: o.engine, device: o.device, offline: o.offline });
+  const train = await augmentExamples(data.train, augment, {
+    seed: c.seed,
+    model: c.model,
+    maxLength: c.maxLength,
+    engine: o.engine,
+    device: o.device,
+    offline: o.offline,
+  });
   log(`--augment ${formatAugmentSpec(augment)}: ${originals} training examples + ${train.length - originals} augmented copies; validation not augmented`);
   return { ...data, train };
 }
@@ -85,9 +92,11 @@ export function resolveLabels(data: RunExamples, problemType: ProblemType | unde
   const problem = problemType ?? inferProblem(data.train);
   const labels = problem === 'regression' ? ['value'] : buildLabelVocab(data.train).labels;
   const label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
-  const validation = problem === 'regression' ? data.validation : checkLabels(data.validation, { labels, label2id, id2label: { ...labels } }, data.onBadRow).examples;
+  const validation =
+    problem === 'regression' ? data.validation : checkLabels(data.validation, { labels, label2id, id2label: { ...labels } }, data.onBadRow).examples;
   const width = numOutputs(problem, labels);
-  if (problem !== 'regression' && labels.length < 2) throw new UsageError(`the training data has only one label (${labels[0]}); classification needs at least two`);
+  if (problem !== 'regression' && labels.length < 2)
+    throw new UsageError(`the training data has only one label (${labels[0]}); classification needs at least two`);
   return { labels: { problem, labels, label2id, width }, validation };
 }
 
@@ -101,11 +110,19 @@ export function toTargets(examples: readonly Example[], l: RunLabels): Float32Ar
 /** `--class-weights balanced` for single-label data; undefined otherwise. */
 export function classWeightsOf(classWeights: FineTuneOptions['classWeights'], train: readonly Example[], l: RunLabels): Float32Array | undefined {
   if (classWeights !== 'balanced' || l.problem !== 'single_label_classification') return undefined;
-  return balancedClassWeights(train.map((e) => l.label2id[String(e.label)]!), l.width);
+  return balancedClassWeights(
+    train.map((e) => l.label2id[String(e.label)]!),
+    l.width,
+  );
 }
 
 /** Tokenizes examples (with their second texts when any example has one). */
 export function tokenizeExamples(tokenizer: BertTokenizer, examples: readonly Example[], maxLength: number): Promise<TokenizedSet> {
   const pairs = examples.some((e) => e.textPair !== undefined) ? examples.map((e) => e.textPair) : undefined;
-  return tokenizeAll(tokenizer, examples.map((e) => e.text), pairs, maxLength);
+  return tokenizeAll(
+    tokenizer,
+    examples.map((e) => e.text),
+    pairs,
+    maxLength,
+  );
 }

@@ -20,10 +20,31 @@ import { runCli } from '../helpers/cli.js';
 import { needsShared, sharedData, sharedPath, TINY_MODEL_DIR } from '../helpers/shared.js';
 
 // The shared IMDB model and its calibrated masked-LM limits, with the shared data sets: every test here needs ../shared.
-const english = sharedData(() => readFileSync(sharedPath('datasets', 'sst2', 'sentiment-dev.tsv'), 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t')[0]!));
-const chinese = sharedData(() => readFileSync(sharedPath('datasets', 'chnsenticorp', 'dev.tsv'), 'utf8').split('\n').slice(1).filter(Boolean).map((l) => l.split('\t').pop()!));
-const sms = sharedData(() => readFileSync(sharedPath('datasets', 'sms_spam', 'SMSSpamCollection'), 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t')[1]!));
-const trec = sharedData(() => readFileSync(sharedPath('datasets', 'trec', 'train_5500.label'), 'latin1').split('\n').filter(Boolean).map((l) => l.split(' ').slice(1).join(' ')));
+const english = sharedData(() =>
+  readFileSync(sharedPath('datasets', 'sst2', 'sentiment-dev.tsv'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t')[0]!),
+);
+const chinese = sharedData(() =>
+  readFileSync(sharedPath('datasets', 'chnsenticorp', 'dev.tsv'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .map((l) => l.split('\t').pop()!),
+);
+const sms = sharedData(() =>
+  readFileSync(sharedPath('datasets', 'sms_spam', 'SMSSpamCollection'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t')[1]!),
+);
+const trec = sharedData(() =>
+  readFileSync(sharedPath('datasets', 'trec', 'train_5500.label'), 'latin1')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' ').slice(1).join(' ')),
+);
 
 test('fragmentation: English text stays whole, Chinese text is unknown to an English vocabulary', needsShared(), async () => {
   const tok = await BertTokenizer.fromDir(TINY_MODEL_DIR);
@@ -145,7 +166,8 @@ test('bertft advise on a model without a masked-LM head says it uses fragmentati
     const { config } = await readBertConfig(TINY_MODEL_DIR);
     const { weights } = await loadBertWeights(TINY_MODEL_DIR, config);
     await writeSafetensors(join(dir, 'model.safetensors'), weights);
-    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json']) copyFileSync(join(TINY_MODEL_DIR, f), join(dir, f));
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json'])
+      copyFileSync(join(TINY_MODEL_DIR, f), join(dir, f));
     const r = runCli(['advise', '--model', dir, '--train', sharedPath('datasets', 'sst2', 'sentiment-dev.tsv')]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /masked-LM: not measured, the model has no masked-LM head \(cls\.predictions\.\*\); similarity from word-piece fragmentation only/);

@@ -26,7 +26,9 @@ const examples = (texts: string[], file = 'mem.tsv'): Example[] => texts.map((te
 /** A synonym source that knows every word: lets tests count changes exactly. */
 const stub = (w: string) => [`${w.toLowerCase()}x`];
 /** 40 distinct content words (none is a stop word). */
-const CONTENT = Array.from({ length: 40 }, (_, i) => `word${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`).map((w) => w.replace(/\d/g, ''));
+const CONTENT = Array.from({ length: 40 }, (_, i) => `word${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`).map((w) =>
+  w.replace(/\d/g, ''),
+);
 
 test('the spec parser fills in defaults and names the bad part in one line', () => {
   assert.deepEqual(parseAugmentSpec('eda'), { method: 'eda', rate: 0.1, copies: 4 });
@@ -44,7 +46,11 @@ test('the spec parser fills in defaults and names the bad part in one line', () 
     ['eda:', /nothing after the colon/],
   ];
   for (const [spec, message] of bad) {
-    assert.throws(() => parseAugmentSpec(spec, '--augment'), (e: unknown) => e instanceof UsageError && message.test(e.message) && !e.message.includes('\n') && e.message.startsWith('--augment'), spec);
+    assert.throws(
+      () => parseAugmentSpec(spec, '--augment'),
+      (e: unknown) => e instanceof UsageError && message.test(e.message) && !e.message.includes('\n') && e.message.startsWith('--augment'),
+      spec,
+    );
   }
 });
 
@@ -82,7 +88,11 @@ test('insertion adds n words, swap keeps the words, deletion drops about α of t
     const n = edaCount(alpha, CONTENT.length);
     const ins = randomInsertion(CONTENT, n, new Rng(3), stub);
     assert.equal(ins.length, CONTENT.length + n);
-    assert.deepEqual(ins.filter((w) => !w.endsWith('x')), CONTENT, 'the original words stay in order');
+    assert.deepEqual(
+      ins.filter((w) => !w.endsWith('x')),
+      CONTENT,
+      'the original words stay in order',
+    );
     const sw = randomSwap(CONTENT, n, new Rng(4));
     assert.deepEqual([...sw].sort(), [...CONTENT].sort());
     const moved = sw.filter((w, i) => w !== CONTENT[i]).length;
@@ -118,7 +128,10 @@ test('augmentation is deterministic per seed, differs across seeds, and an examp
   const b = await augmentExamples(data, parseAugmentSpec('eda:0.2,3'), { seed: 7 });
   const c = await augmentExamples(data, parseAugmentSpec('eda:0.2,3'), { seed: 8 });
   assert.deepEqual(a, b);
-  assert.notDeepEqual(a.map((e) => e.text), c.map((e) => e.text));
+  assert.notDeepEqual(
+    a.map((e) => e.text),
+    c.map((e) => e.text),
+  );
   assert.equal(a.length, data.length * 4);
   data.forEach((e, i) => {
     const rows = a.filter((r) => r.origin === i);
@@ -127,7 +140,10 @@ test('augmentation is deterministic per seed, differs across seeds, and an examp
     assert.ok(rows.slice(1).every((r) => r.label === e.label && r.file === e.file && r.line === e.line && /^eda:(sr|ri|rs|rd)$/.test(r.augmentation)));
   });
   const alone = await augmentExamples([data[3]!], parseAugmentSpec('eda:0.2,3'), { seed: 7 });
-  assert.deepEqual(alone.map((r) => r.text), a.filter((r) => r.origin === 3).map((r) => r.text));
+  assert.deepEqual(
+    alone.map((r) => r.text),
+    a.filter((r) => r.origin === 3).map((r) => r.text),
+  );
   // exampleRng: nearby seeds and lines give unrelated streams.
   const first = (seed: number, line: number) => exampleRng(seed, { file: 'f', line }).next();
   assert.equal(new Set([first(0, 1), first(1, 1), first(0, 2), first(1, 2)]).size, 4);
@@ -140,7 +156,10 @@ test('MLM replacement keeps the word count and takes each new word from the mode
     const rng = (seed: number) => (i: number) => exampleRng(seed, { file: 'm', line: i });
     const out = await mlmCopies(model, texts, 0.2, 3, rng(0));
     assert.deepEqual(await mlmCopies(model, texts, 0.2, 3, rng(0)), out, 'same seed, same copies');
-    assert.notDeepEqual((await mlmCopies(model, texts, 0.2, 3, rng(1))).map((l) => l.map((c) => c.text)), out.map((l) => l.map((c) => c.text)));
+    assert.notDeepEqual(
+      (await mlmCopies(model, texts, 0.2, 3, rng(1))).map((l) => l.map((c) => c.text)),
+      out.map((l) => l.map((c) => c.text)),
+    );
     assert.deepEqual(out.at(-1), [], 'only stop words: nothing to mask');
     let replacements = 0;
     for (const [t, copies] of out.slice(0, -1).entries()) {
@@ -159,7 +178,10 @@ test('MLM replacement keeps the word count and takes each new word from the mode
           const masked = words.map((w, i) => (at.has(i) ? model.maskToken : w)).join(' ');
           const [pred] = await model.fillMask([masked], { topK: 20 });
           const k = copy.replaced.indexOf(r);
-          assert.ok(pred!.masks[k]!.some((p) => p.token_str === r.to), `${r.to} not among the predictions for "${masked}"`);
+          assert.ok(
+            pred!.masks[k]!.some((p) => p.token_str === r.to),
+            `${r.to} not among the predictions for "${masked}"`,
+          );
           replacements++;
         }
       }
@@ -173,16 +195,19 @@ test('MLM replacement keeps the word count and takes each new word from the mode
 test('training adds copies to the training rows only: the validation rows are exactly the held-out originals', async () => {
   const lines = sentimentLines(60, 11);
   const train = join(dir, 'train.tsv');
-  writeFileSync(train, lines.join('\n') + '\n');
+  writeFileSync(train, `${lines.join('\n')}\n`);
   const dev = join(dir, 'dev.tsv');
   const devLines = sentimentLines(20, 12);
-  writeFileSync(dev, devLines.join('\n') + '\n');
+  writeFileSync(dev, `${devLines.join('\n')}\n`);
   const seen: Array<{ train: readonly Example[]; validation: readonly Example[] }> = [];
   const common = { model: EMBEDDED_MODEL_DIR, train, maxLength: 32, batchSize: 16, maxSteps: 1, epochs: 1, read: { header: false } } as const;
 
   // With a validation file: it is read as it is, and every training row gets its copies.
   const r1 = await fineTune({ ...common, validation: dev, output: join(dir, 'out1'), augment: 'eda:0.1,2', seed: 5 }, { onData: (d) => seen.push(d) });
-  assert.deepEqual(seen[0]!.validation.map((e) => e.text), devLines.map((l) => l.split('\t')[0]));
+  assert.deepEqual(
+    seen[0]!.validation.map((e) => e.text),
+    devLines.map((l) => l.split('\t')[0]),
+  );
   assert.equal(seen[0]!.train.length, 60 * 3);
   assert.equal(r1.train_examples, 180);
   assert.equal(r1.eval_examples, 20);
@@ -196,7 +221,10 @@ test('training adds copies to the training rows only: the validation rows are ex
   assert.equal(aug.validation.length, 15);
   const key = (e: Example) => `${e.file}:${e.line}`;
   const held = new Set(aug.validation.map(key));
-  assert.ok((aug.train as AugmentedExample[]).every((e) => !held.has(key(e))), 'no training row, original or copy, comes from a validation row');
+  assert.ok(
+    (aug.train as AugmentedExample[]).every((e) => !held.has(key(e))),
+    'no training row, original or copy, comes from a validation row',
+  );
   assert.deepEqual(
     (aug.train as AugmentedExample[]).filter((e) => e.augmentation === 'original').map(({ augmentation, origin, ...e }) => e),
     plain.train,
@@ -204,21 +232,34 @@ test('training adds copies to the training rows only: the validation rows are ex
   );
   assert.equal(aug.train.length, plain.train.length * 3);
   const fileText = new Set(lines.map((l) => l.split('\t')[0]!));
-  assert.ok(aug.validation.every((e) => fileText.has(e.text)), 'validation texts are unaltered file rows');
+  assert.ok(
+    aug.validation.every((e) => fileText.has(e.text)),
+    'validation texts are unaltered file rows',
+  );
 });
 
 test('bertft augment writes originals and copies (atomically, read back by train) and rejects bad input in one line', () => {
   const file = join(dir, 'small.tsv');
-  writeFileSync(file, sentimentLines(5, 3).join('\n') + '\n');
+  writeFileSync(file, `${sentimentLines(5, 3).join('\n')}\n`);
   const out = join(dir, 'small-eda.jsonl');
   const r = runCli(['augment', file, '--method', 'eda:0.2,2', '--seed', '1', '-o', out, '--header', 'false']);
   assert.equal(r.status, 0, r.stderr);
-  const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const rows = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(rows.length, 15);
-  assert.deepEqual(rows.filter((x) => x.augmentation === 'original').map((x) => x.text), sentimentLines(5, 3).map((l) => l.split('\t')[0]));
+  assert.deepEqual(
+    rows.filter((x) => x.augmentation === 'original').map((x) => x.text),
+    sentimentLines(5, 3).map((l) => l.split('\t')[0]),
+  );
   assert.ok(rows.every((x) => /^(original|eda:(sr|ri|rs|rd))$/.test(x.augmentation) && x.source.startsWith(`${file}:`)));
   const back = readExamples(out, { textColumn: 'text', labelColumn: 'label' }).examples;
-  assert.deepEqual(back.map((e) => [e.text, e.label]), rows.map((x) => [x.text, x.label]), 'the file reads back as training data');
+  assert.deepEqual(
+    back.map((e) => [e.text, e.label]),
+    rows.map((x) => [x.text, x.label]),
+    'the file reads back as training data',
+  );
   const again = runCli(['augment', file, '--method', 'eda:0.2,2', '--seed', '1', '--header', 'false', '-q']);
   assert.equal(again.stdout, readFileSync(out, 'utf8'), 'stdout and -o agree, and the seed fixes the output');
 

@@ -22,8 +22,8 @@ import { sentimentLines } from '../helpers/texts.js';
 const dir = mkdtempSync(join(tmpdir(), 'bertft-autotune-'));
 const TRAIN = join(dir, 'train.tsv');
 const DEV = join(dir, 'dev.tsv');
-writeFileSync(TRAIN, sentimentLines(96, 1).join('\n') + '\n');
-writeFileSync(DEV, sentimentLines(48, 2).join('\n') + '\n');
+writeFileSync(TRAIN, `${sentimentLines(96, 1).join('\n')}\n`);
+writeFileSync(DEV, `${sentimentLines(48, 2).join('\n')}\n`);
 const BASE = { model: EMBEDDED_MODEL_DIR, train: TRAIN, validation: DEV, maxLength: 24, epochs: 4, seed: 5, featureCacheDir: join(dir, 'features') };
 
 test('epochs rule: small sets get enough epochs for minSteps, capped; large sets keep the minimum', () => {
@@ -79,7 +79,10 @@ test('durations: 5m, 90s, plain seconds; a bad one is a usage error naming the f
   assert.equal(parseDuration('--autotune', '90s'), 90);
   assert.equal(parseDuration('--autotune', '1h'), 3600);
   assert.equal(parseDuration('--autotune', '45'), 45);
-  assert.throws(() => parseDuration('--autotune', 'soon'), (e: unknown) => e instanceof UsageError && /--autotune/.test(e.message));
+  assert.throws(
+    () => parseDuration('--autotune', 'soon'),
+    (e: unknown) => e instanceof UsageError && /--autotune/.test(e.message),
+  );
   assert.throws(() => parseDuration('--autotune', '0s'), UsageError);
 });
 
@@ -137,7 +140,10 @@ test('autotune prunes a hopeless trial at its first rung and keeps the best tria
   assert.ok(existsSync(join(out, 'model.safetensors')) && existsSync(join(out, 'config.json')));
   assert.equal(existsSync(join(out, 'autotune-trials')), false, 'trial folders are removed');
   const saved = JSON.parse(readFileSync(join(out, 'training_results.json'), 'utf8'));
-  assert.deepEqual(saved.autotune.trials.map((t: { status: string }) => t.status), a.trials.map((t) => t.status));
+  assert.deepEqual(
+    saved.autotune.trials.map((t: { status: string }) => t.status),
+    a.trials.map((t) => t.status),
+  );
 
   // The report: a trials table row per trial (the kept one highlighted) and one dot per scored trial.
   const html = renderReport(r as never);
@@ -201,7 +207,10 @@ test('--early-stopping-patience 0 turns early stopping off; a fraction is refuse
   const cmd = buildProgram().commands.find((c) => c.name() === 'train')!;
   assert.equal(trainOptionsFrom({ ...(cmd.opts() as Record<string, string>), earlyStoppingPatience: '0' } as never).earlyStoppingPatience, 0);
   assert.equal(trainOptionsFrom({ ...(cmd.opts() as Record<string, string>), earlyStoppingPatience: '5' } as never).earlyStoppingPatience, 5);
-  assert.throws(() => trainOptionsFrom({ ...(cmd.opts() as Record<string, string>), earlyStoppingPatience: '1.5' } as never), /--early-stopping-patience must be a whole number/);
+  assert.throws(
+    () => trainOptionsFrom({ ...(cmd.opts() as Record<string, string>), earlyStoppingPatience: '1.5' } as never),
+    /--early-stopping-patience must be a whole number/,
+  );
 });
 
 test('trials are ranked by --metric-for-best-model when given', async () => {

@@ -7,14 +7,14 @@ import { renderCliDocs } from '../../src/cli/docs.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 import { runCli } from '../helpers/cli.js';
 
-test('docs/cli.md matches every command\'s --help (regenerate: node --import tsx scripts/cli-docs.ts > docs/cli.md)', () => {
+test("docs/cli.md matches every command's --help (regenerate: node --import tsx scripts/cli-docs.ts > docs/cli.md)", () => {
   assert.equal(readFileSync(join(REPO_ROOT, 'docs', 'cli.md'), 'utf8'), renderCliDocs());
 });
 
 test('every command has --help with examples, exit 0', () => {
   const top = runCli(['--help']);
   assert.equal(top.status, 0);
-  const commands = [...top.stdout.matchAll(/^  (\w+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+  const commands = [...top.stdout.matchAll(/^ {2}(\w+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
   assert.ok(commands.length >= 8, commands.join(' '));
   for (const c of commands) {
     const r = runCli([c, '--help']);

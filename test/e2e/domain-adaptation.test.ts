@@ -88,8 +88,16 @@ async function session(spec: StepGraphSpec, trainable: string[]) {
         token_type_ids: new ort.Tensor('int64', new BigInt64Array(B * S), [B, S]),
         [STEP_NAMES.targets]: new ort.Tensor('float32', targets, [SOURCES, C]),
         [STEP_NAMES.sourceCount]: new ort.Tensor('int64', BigInt64Array.of(BigInt(SOURCES)), [1]),
-        [STEP_NAMES.domainLabels]: new ort.Tensor('float32', Float32Array.from({ length: B }, (_, r) => (r >= SOURCES ? 1 : 0)), [B, 1]),
-        [STEP_NAMES.sourceMask]: new ort.Tensor('float32', Float32Array.from({ length: B }, (_, r) => (r < SOURCES ? 1 : 0)), [B, 1]),
+        [STEP_NAMES.domainLabels]: new ort.Tensor(
+          'float32',
+          Float32Array.from({ length: B }, (_, r) => (r >= SOURCES ? 1 : 0)),
+          [B, 1],
+        ),
+        [STEP_NAMES.sourceMask]: new ort.Tensor(
+          'float32',
+          Float32Array.from({ length: B }, (_, r) => (r < SOURCES ? 1 : 0)),
+          [B, 1],
+        ),
         [STEP_NAMES.grlLambda]: new ort.Tensor('float32', Float32Array.of(lambda), []),
         [STEP_NAMES.lossScale]: new ort.Tensor('float32', Float32Array.of(1), []),
         ...wordSegmentFeeds(ort, Int32Array.from(inputIds, Number), spec.config.vocabSize),
@@ -110,7 +118,13 @@ async function session(spec: StepGraphSpec, trainable: string[]) {
 }
 
 /** Central difference of `f` at entry `i` of parameter `name`. */
-async function numeric(weights: Map<string, HostTensor>, name: string, i: number, f: (w: Map<string, HostTensor>) => Promise<number>, eps = 1e-2): Promise<number> {
+async function numeric(
+  weights: Map<string, HostTensor>,
+  name: string,
+  i: number,
+  f: (w: Map<string, HostTensor>) => Promise<number>,
+  eps = 1e-2,
+): Promise<number> {
   const at = async (delta: number) => {
     const t = weights.get(name)!;
     const data = Float32Array.from(t.data);
@@ -131,7 +145,11 @@ const close = (actual: number, expected: number, what: string) =>
 test('DANN: the domain loss reaches the encoder through the reversal layer as −λ·∂L_d/∂θ, the discriminator gets +∂L_d/∂θ, the classifier head none', async () => {
   const weights = randomWeights(1);
   const names = [...weights.keys()];
-  const spec: StepGraphSpec = { config: cfg, paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])), objective: { kind: 'classification', pooling: 'cls', problem: 'single_label_classification', numOutputs: C, domain: { dann: true } } };
+  const spec: StepGraphSpec = {
+    config: cfg,
+    paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])),
+    objective: { kind: 'classification', pooling: 'cls', problem: 'single_label_classification', numOutputs: C, domain: { dann: true } },
+  };
   const g = await session(spec, names);
   const lambda = 0.7;
   const at0 = await g.run(weights, 0);
@@ -182,7 +200,11 @@ test('Deep CORAL: the coral_loss output is ||C_s − C_t||²_F / 4d² of the poo
   const weights = randomWeights(2);
   for (const n of DOMAIN_PARAMS) weights.delete(n);
   const names = [...weights.keys()];
-  const spec: StepGraphSpec = { config: cfg, paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])), objective: { kind: 'classification', pooling: 'mean', problem: 'single_label_classification', numOutputs: C, domain: { coralWeight: 3 } } };
+  const spec: StepGraphSpec = {
+    config: cfg,
+    paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])),
+    objective: { kind: 'classification', pooling: 'mean', problem: 'single_label_classification', numOutputs: C, domain: { coralWeight: 3 } },
+  };
   const g = await session(spec, names);
   const run = await g.run(weights, 0);
   assert.ok(run.coralLoss! > 0 && run.domainLoss === undefined);
@@ -261,7 +283,10 @@ const arrayOps = {
   sum: (a: Arr, axis: number, keep = false): Arr => {
     const [r, c] = a.shape.length === 2 ? a.shape : [a.shape[0]!, 1];
     if (a.shape.length === 1) return { shape: keep ? [1] : [], data: Float64Array.of(a.data.reduce((s, v) => s + v, 0)) };
-    const out = axis === 0 ? Float64Array.from({ length: c! }, (_, j) => Array.from({ length: r! }, (_, i) => a.data[i * c! + j]!).reduce((s, v) => s + v, 0)) : Float64Array.from({ length: r! }, (_, i) => a.data.slice(i * c!, (i + 1) * c!).reduce((s, v) => s + v, 0));
+    const out =
+      axis === 0
+        ? Float64Array.from({ length: c! }, (_, j) => Array.from({ length: r! }, (_, i) => a.data[i * c! + j]!).reduce((s, v) => s + v, 0))
+        : Float64Array.from({ length: r! }, (_, i) => a.data.slice(i * c!, (i + 1) * c!).reduce((s, v) => s + v, 0));
     return { shape: keep ? (axis === 0 ? [1, c!] : [r!, 1]) : [out.length], data: out };
   },
   transpose: (a: Arr) => {
@@ -271,7 +296,12 @@ const arrayOps = {
   matmul: (a: Arr, b: Arr) => {
     const [n, k] = a.shape as [number, number];
     const m = b.shape[1]!;
-    return { shape: [n, m], data: Float64Array.from({ length: n * m }, (_, q) => Array.from({ length: k }, (_, t) => a.data[Math.floor(q / m) * k + t]! * b.data[t * m + (q % m)]!).reduce((s, v) => s + v, 0)) };
+    return {
+      shape: [n, m],
+      data: Float64Array.from({ length: n * m }, (_, q) =>
+        Array.from({ length: k }, (_, t) => a.data[Math.floor(q / m) * k + t]! * b.data[t * m + (q % m)]!).reduce((s, v) => s + v, 0),
+      ),
+    };
   },
 } as unknown as Parameters<typeof coralLoss<Arr>>[0];
 
@@ -330,9 +360,9 @@ test('--domain-adaptation names: known methods parse; an unknown one is a one-li
 // same sentiment phrased as short chat messages as the target (a different surface, same task).
 const dir = mkdtempSync(join(tmpdir(), 'bertft-da-'));
 const sourceFile = join(dir, 'source.tsv');
-writeFileSync(sourceFile, sentimentLines(48, 1).join('\n') + '\n');
+writeFileSync(sourceFile, `${sentimentLines(48, 1).join('\n')}\n`);
 const targetFile = join(dir, 'target.txt');
-writeFileSync(targetFile, Array.from({ length: 40 }, (_, i) => `lol ${SENTENCES[i % SENTENCES.length]} !! msg ${i}`).join('\n') + '\n');
+writeFileSync(targetFile, `${Array.from({ length: 40 }, (_, i) => `lol ${SENTENCES[i % SENTENCES.length]} !! msg ${i}`).join('\n')}\n`);
 const base = (output: string): FineTuneOptions => ({
   model: EMBEDDED_MODEL_DIR,
   train: sourceFile,
@@ -369,7 +399,13 @@ test('coral on fineTune (a CORAL loss) and with --strategy frozen (mapped featur
   const tuned = await fineTune({ ...base('coral'), domainAdaptation: 'coral', coralWeight: 10 });
   const entry = tuned.history.at(-1)!;
   assert.ok(entry.coral_loss! > 0 && entry.domain_accuracy === undefined && entry.domain_lambda === undefined);
-  const frozen = await fineTune({ ...base('coral-frozen'), domainAdaptation: 'coral', strategy: 'frozen', maxSteps: 5, featureCacheDir: join(dir, 'features') });
+  const frozen = await fineTune({
+    ...base('coral-frozen'),
+    domainAdaptation: 'coral',
+    strategy: 'frozen',
+    maxSteps: 5,
+    featureCacheDir: join(dir, 'features'),
+  });
   assert.match(JSON.stringify(frozen.domain_adaptation), /whitened and re-coloured/);
 });
 
@@ -398,7 +434,11 @@ test('bad input: missing or empty target file, wrong-language target text, unkno
     [{ domainAdaptation: undefined }, /--target-text is used only with --domain-adaptation/],
   ];
   for (const [extra, message] of cases) {
-    await assert.rejects(fineTune({ ...base('bad'), ...extra }), (e: Error) => message.test(e.message) && !e.message.includes('\n') && e.name === 'UsageError', String(message));
+    await assert.rejects(
+      fineTune({ ...base('bad'), ...extra }),
+      (e: Error) => message.test(e.message) && !e.message.includes('\n') && e.name === 'UsageError',
+      String(message),
+    );
   }
   // The CLI prints such an error on one line, exit code 2, no stack trace.
   const cli = runCli(['train', '--train', sourceFile, '-o', join(dir, 'cli'), '--domain-adaptation', 'dann', '--target-text', chinese, '-q']);

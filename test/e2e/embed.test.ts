@@ -38,14 +38,30 @@ interface EmbedLine {
 }
 
 function embedWithCli(pooling: RefPooling, input: string, extra: string[] = []): EmbedLine[] {
-  const r = runCli(['embed', '--model', EMBEDDED_MODEL_DIR, '--pooling', pooling, '--max-length', String(MAX_LENGTH), '--batch-size', '3', '--quiet', ...extra, input]);
+  const r = runCli([
+    'embed',
+    '--model',
+    EMBEDDED_MODEL_DIR,
+    '--pooling',
+    pooling,
+    '--max-length',
+    String(MAX_LENGTH),
+    '--batch-size',
+    '3',
+    '--quiet',
+    ...extra,
+    input,
+  ]);
   assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as EmbedLine);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as EmbedLine);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bertft-embed-'));
 const textFile = join(dir, 'texts.txt');
-writeFileSync(textFile, TEXTS.join('\n') + '\n');
+writeFileSync(textFile, `${TEXTS.join('\n')}\n`);
 const ref = loadRefCheckpoint(EMBEDDED_MODEL_DIR);
 const wordPiece = new RefWordPiece(join(EMBEDDED_MODEL_DIR, 'vocab.txt'), { lowerCase: true });
 const refIds = TEXTS.map((t) => wordPiece.encode(t, undefined, MAX_LENGTH).ids);
@@ -88,10 +104,18 @@ for (const pooling of ['cls', 'pooler', 'mean'] as const) {
 
 test('a .jsonl input with a text field and stdin give the same rows', () => {
   const jsonl = join(dir, 'texts.jsonl');
-  writeFileSync(jsonl, TEXTS.slice(0, 3).map((text, i) => JSON.stringify({ id: i, text })).join('\n') + '\n');
+  writeFileSync(
+    jsonl,
+    `${TEXTS.slice(0, 3)
+      .map((text, i) => JSON.stringify({ id: i, text }))
+      .join('\n')}\n`,
+  );
   const fromJsonl = embedWithCli('cls', jsonl);
-  assert.deepEqual(fromJsonl.map((l) => l.input_ids), refIds.slice(0, 3));
-  const r = runCli(['embed', '--model', EMBEDDED_MODEL_DIR, '--pooling', 'cls', '--quiet', '-'], { input: TEXTS[5] + '\n' });
+  assert.deepEqual(
+    fromJsonl.map((l) => l.input_ids),
+    refIds.slice(0, 3),
+  );
+  const r = runCli(['embed', '--model', EMBEDDED_MODEL_DIR, '--pooling', 'cls', '--quiet', '-'], { input: `${TEXTS[5]}\n` });
   assert.equal(r.status, 0, r.stderr);
   const fromStdin = JSON.parse(r.stdout) as EmbedLine;
   assert.deepEqual(fromStdin.input_ids, refIds[5]);

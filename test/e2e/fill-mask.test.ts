@@ -21,7 +21,14 @@ import { createSession, int64Tensor, loadOrt } from '../../src/engine/onnx/sessi
 import { toModelBytes } from '../../src/engine/onnx/to-proto.js';
 import { traceMaskedLm } from '../../src/engine/onnx/trace.js';
 import { BertftError, UsageError } from '../../src/errors.js';
-import { FillMaskTextError, MaskedLanguageModel, decodeWordPieces, fillMask, type FillMaskPrediction, type FillMaskResult } from '../../src/inference/fill-mask.js';
+import {
+  FillMaskTextError,
+  MaskedLanguageModel,
+  decodeWordPieces,
+  fillMask,
+  type FillMaskPrediction,
+  type FillMaskResult,
+} from '../../src/inference/fill-mask.js';
 import { createMaskedLmRunner, resolveMaskedLmHead } from '../../src/inference/masked-lm.js';
 import { bertParamNames } from '../../src/models/bert/bert.js';
 import type { BertConfig } from '../../src/models/bert/config.js';
@@ -41,7 +48,33 @@ after(() => rmSync(work, { recursive: true, force: true }));
 // ---------------------------------------------------------------------------------------------
 // A small random BertForMaskedLM in the Hugging Face layout
 
-const WORDS = ['the', 'a', 'movie', 'film', 'was', 'is', 'good', 'bad', 'great', 'i', 'it', 'this', 'love', 'hate', 'play', '##ing', '##ed', '##s', '.', ',', '!', "'", 's', 't', 'n'];
+const WORDS = [
+  'the',
+  'a',
+  'movie',
+  'film',
+  'was',
+  'is',
+  'good',
+  'bad',
+  'great',
+  'i',
+  'it',
+  'this',
+  'love',
+  'hate',
+  'play',
+  '##ing',
+  '##ed',
+  '##s',
+  '.',
+  ',',
+  '!',
+  "'",
+  's',
+  't',
+  'n',
+];
 const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...WORDS];
 const small: RefConfig = {
   vocabSize: VOCAB.length,
@@ -85,7 +118,7 @@ async function writeSmallFolder(dir: string): Promise<void> {
   for (const [n, t] of smallHead) tensors.set(n, t);
   await writeSafetensors(join(dir, 'model.safetensors'), tensors);
   writeFileSync(join(dir, 'config.json'), JSON.stringify(smallRaw, null, 2));
-  writeFileSync(join(dir, 'vocab.txt'), VOCAB.join('\n') + '\n');
+  writeFileSync(join(dir, 'vocab.txt'), `${VOCAB.join('\n')}\n`);
   writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ do_lower_case: true, tokenizer_class: 'BertTokenizer' }));
 }
 
@@ -98,7 +131,7 @@ before(async () => {
   mkdirSync(noHeadDir);
   await writeSafetensors(join(noHeadDir, 'model.safetensors'), smallWeights);
   writeFileSync(join(noHeadDir, 'config.json'), JSON.stringify({ ...smallRaw, architectures: ['BertModel'] }));
-  writeFileSync(join(noHeadDir, 'vocab.txt'), VOCAB.join('\n') + '\n');
+  writeFileSync(join(noHeadDir, 'vocab.txt'), `${VOCAB.join('\n')}\n`);
 });
 
 /** Three rows of different lengths, padded to 9, some with token type 1: padding and types are exercised. */
@@ -125,7 +158,10 @@ const BATCH = {
   seqLength: S,
   inputIds: padded(ROWS, S),
   tokenTypeIds: padded(TYPES, S),
-  attentionMask: padded(ROWS.map((r) => r.map(() => 1)), S),
+  attentionMask: padded(
+    ROWS.map((r) => r.map(() => 1)),
+    S,
+  ),
 };
 
 /** Reference logits [len, V] of one row run alone (no padding), from weights as read back from the folder. */
@@ -177,7 +213,14 @@ test('masked-LM logits at every position (ONNX graph) and at chosen rows (onnxru
   });
 
   // Rows b·S + s of the batch, in an order that is not sorted, with a repeat.
-  const picks: [number, number][] = [[1, 7], [0, 2], [2, 1], [1, 1], [0, 2], [2, 0]];
+  const picks: [number, number][] = [
+    [1, 7],
+    [0, 2],
+    [2, 1],
+    [1, 1],
+    [0, 2],
+    [2, 0],
+  ];
   const positions = Int32Array.from(picks.map(([b, s]) => b * S + s));
   const expected = picks.flatMap(([b, s]) => Array.from(want[b].subarray(s * V, (s + 1) * V)));
   for (const engine of ['onnxruntime', 'tfjs'] as const) {
@@ -191,14 +234,18 @@ test('masked-LM logits at every position (ONNX graph) and at chosen rows (onnxru
   }
 });
 
-test('a BertForMaskedLM-layout folder (bert.* + cls.predictions.*, no decoder) loads by HF names and gives the in-memory model\'s logits bit for bit', async () => {
+test("a BertForMaskedLM-layout folder (bert.* + cls.predictions.*, no decoder) loads by HF names and gives the in-memory model's logits bit for bit", async () => {
   const { config } = await readBertConfig(smallDir);
   const loaded = await loadBertWeights(smallDir, config);
   assert.deepEqual([...loaded.weights.keys()], bertParamNames(config, false));
   assert.equal(loaded.hasPooler, false);
   assert.deepEqual(loaded.ignored, []);
   assert.deepEqual([...loaded.mlmHead!.keys()], [...MLM_HEAD_NAMES]);
-  assert.equal(loaded.mlmHead!.get('cls.predictions.decoder.weight'), loaded.weights.get('embeddings.word_embeddings.weight'), 'the decoder is the embedding tensor (tied)');
+  assert.equal(
+    loaded.mlmHead!.get('cls.predictions.decoder.weight'),
+    loaded.weights.get('embeddings.word_embeddings.weight'),
+    'the decoder is the embedding tensor (tied)',
+  );
   for (const [n, t] of smallWeights) assert.deepEqual(loaded.weights.get(n), t, n);
   for (const [n, t] of smallHead) assert.deepEqual(loaded.mlmHead!.get(n), t, n);
 
@@ -221,8 +268,13 @@ test('a BertForMaskedLM-layout folder (bert.* + cls.predictions.*, no decoder) l
   assert.deepEqual(await sequenceLogits(config, again.weights, resolveMaskedLmHead(again.mlmHead!, again.weights, smallRaw)), fromMemory);
 
   // Untied (tie_word_embeddings: false) with a different stored decoder: that decoder is used.
-  const untiedDecoder: HostTensor = { shape: [small.vocabSize, small.hiddenSize], data: smallWeights.get('embeddings.word_embeddings.weight')!.data.map((v) => -v) };
-  const untiedHead = resolveMaskedLmHead(new Map([...loaded.mlmHead!, ['cls.predictions.decoder.weight', untiedDecoder]]), loaded.weights, { tie_word_embeddings: false });
+  const untiedDecoder: HostTensor = {
+    shape: [small.vocabSize, small.hiddenSize],
+    data: smallWeights.get('embeddings.word_embeddings.weight')!.data.map((v) => -v),
+  };
+  const untiedHead = resolveMaskedLmHead(new Map([...loaded.mlmHead!, ['cls.predictions.decoder.weight', untiedDecoder]]), loaded.weights, {
+    tie_word_embeddings: false,
+  });
   assert.equal(untiedHead.get('cls.predictions.decoder.weight'), untiedDecoder);
   const untied = await sequenceLogits(config, loaded.weights, untiedHead);
   // Negating the decoder negates the logits up to the bias: logits + untied = 2·bias at every row.
@@ -231,7 +283,12 @@ test('a BertForMaskedLM-layout folder (bert.* + cls.predictions.*, no decoder) l
   for (let i = 0; i < untied.length; i++) worst = Math.max(worst, Math.abs(untied[i] + fromMemory[i] - 2 * bias[i % small.vocabSize]));
   assert.ok(worst < 1e-5, `untied decoder: ${worst}`);
   // And the tied default ignores a stored decoder that differs, as transformers does.
-  assert.equal(resolveMaskedLmHead(new Map([...loaded.mlmHead!, ['cls.predictions.decoder.weight', untiedDecoder]]), loaded.weights, smallRaw).get('cls.predictions.decoder.weight'), loaded.weights.get('embeddings.word_embeddings.weight'));
+  assert.equal(
+    resolveMaskedLmHead(new Map([...loaded.mlmHead!, ['cls.predictions.decoder.weight', untiedDecoder]]), loaded.weights, smallRaw).get(
+      'cls.predictions.decoder.weight',
+    ),
+    loaded.weights.get('embeddings.word_embeddings.weight'),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -270,7 +327,9 @@ test('fillMask on the pre-trained model: top-k tokens and probabilities equal th
     maskAt.forEach((pos, m) => {
       const hidden = out.sequence.subarray(pos * ref.config.hiddenSize, (pos + 1) * ref.config.hiddenSize);
       const p = softmax(refMaskedLmLogits(ref.config, ref.weights, hidden, 1));
-      const refTop = Array.from(p.keys()).sort((a, b) => p[b] - p[a]).slice(0, TOP_K);
+      const refTop = Array.from(p.keys())
+        .sort((a, b) => p[b] - p[a])
+        .slice(0, TOP_K);
       const got = tinyResults[i].masks[m];
       assert.equal(got.length, TOP_K);
       got.forEach((g, r) => {
@@ -315,13 +374,24 @@ test('fillMask on the random model: both engines give the reference top-k; bad i
     const results = await fillMask(smallDir, texts, { topK: 3, engine, backend: 'cpu' });
     texts.forEach((t, i) => {
       const ids = idsOf(t);
-      const logits = refRowLogits(ref.config, ref.weights, ids, ids.map(() => 0));
+      const logits = refRowLogits(
+        ref.config,
+        ref.weights,
+        ids,
+        ids.map(() => 0),
+      );
       const maskAt = ids.flatMap((id, s) => (id === 4 ? [s] : []));
       assert.equal(results[i].masks.length, maskAt.length);
       maskAt.forEach((pos, m) => {
         const p = softmax(logits.subarray(pos * small.vocabSize, (pos + 1) * small.vocabSize));
-        const top = Array.from(p.keys()).sort((a, b) => p[b] - p[a]).slice(0, 3);
-        assert.deepEqual(results[i].masks[m].map((x) => x.token), top, `${engine} text ${i} mask ${m}`);
+        const top = Array.from(p.keys())
+          .sort((a, b) => p[b] - p[a])
+          .slice(0, 3);
+        assert.deepEqual(
+          results[i].masks[m].map((x) => x.token),
+          top,
+          `${engine} text ${i} mask ${m}`,
+        );
         results[i].masks[m].forEach((x) => assert.ok(Math.abs(x.score - p[x.token]) < TOLERANCE));
         assert.equal(results[i].masks[m][0].token_str, VOCAB[top[0]], 'a single token decodes to itself');
       });
@@ -330,8 +400,14 @@ test('fillMask on the random model: both engines give the reference top-k; bad i
 
   const model = await MaskedLanguageModel.fromPretrained(smallDir, { engine: 'onnxruntime' });
 
-  await assert.rejects(model.fillMask(['the film was good .', 'no mask here'], {}), (e: unknown) => e instanceof FillMaskTextError && e.textIndex === 0 && e.message === 'text 1 has no [MASK] token to fill');
-  await assert.rejects(model.fillMask(['the film was good the film was good the film was good [MASK]'], { maxLength: 8 }), (e: unknown) => e instanceof FillMaskTextError && /past the first 8 tokens/.test(e.message));
+  await assert.rejects(
+    model.fillMask(['the film was good .', 'no mask here'], {}),
+    (e: unknown) => e instanceof FillMaskTextError && e.textIndex === 0 && e.message === 'text 1 has no [MASK] token to fill',
+  );
+  await assert.rejects(
+    model.fillMask(['the film was good the film was good the film was good [MASK]'], { maxLength: 8 }),
+    (e: unknown) => e instanceof FillMaskTextError && /past the first 8 tokens/.test(e.message),
+  );
   await assert.rejects(model.fillMask(['[MASK]'], { topK: 0 }), UsageError);
   await assert.rejects(model.fillMask(['[MASK]'], { maxLength: 100 }), (e: unknown) => e instanceof UsageError && /24 positions/.test(e.message));
   const more = await model.fillMask(['[MASK]'], { topK: 1000 });
@@ -340,10 +416,13 @@ test('fillMask on the random model: both engines give the reference top-k; bad i
   await model.dispose();
 
   // A folder without a masked-LM head is refused by name.
-  await assert.rejects(MaskedLanguageModel.fromPretrained(noHeadDir), (e: unknown) => e instanceof BertftError && /no masked-LM head \(cls\.predictions\.\*\)/.test(e.message));
+  await assert.rejects(
+    MaskedLanguageModel.fromPretrained(noHeadDir),
+    (e: unknown) => e instanceof BertftError && /no masked-LM head \(cls\.predictions\.\*\)/.test(e.message),
+  );
 });
 
-test('bertft export of a masked-LM folder: transformers.js fill-mask gives fillMask\'s top-k tokens, scores within 1e-4', async (t) => {
+test("bertft export of a masked-LM folder: transformers.js fill-mask gives fillMask's top-k tokens, scores within 1e-4", async (t) => {
   const out = join(work, 'tiny-mlm-onnx');
   const tinyResults = await tinyFill();
   const result = await exportModel(EMBEDDED_MODEL_DIR, out);
@@ -358,12 +437,19 @@ test('bertft export of a masked-LM folder: transformers.js fill-mask gives fillM
   const single = TEXTS.map((t, i) => [t, i] as const).filter(([, i]) => tinyResults[i].masks.length === 1);
   assert.ok(single.length >= 3);
   // All texts in one call: transformers.js pads them, so masking is exercised on its side too.
-  const got = (await unmask(single.map(([t]) => t), { top_k: TOP_K })) as unknown as { token: number; token_str: string; score: number; sequence: string }[][];
+  const got = (await unmask(
+    single.map(([t]) => t),
+    { top_k: TOP_K },
+  )) as unknown as { token: number; token_str: string; score: number; sequence: string }[][];
   await unmask.dispose();
   let worst = 0;
   single.forEach(([, i], j) => {
     const want = tinyResults[i].masks[0];
-    assert.deepEqual(got[j].map((x) => x.token), want.map((x) => x.token), `text ${i}: top-${TOP_K} tokens`);
+    assert.deepEqual(
+      got[j].map((x) => x.token),
+      want.map((x) => x.token),
+      `text ${i}: top-${TOP_K} tokens`,
+    );
     got[j].forEach((x, r) => {
       assert.ok(Math.abs(x.score - want[r].score) < TOLERANCE, `text ${i} rank ${r}: ${x.score} vs ${want[r].score}`);
       worst = Math.max(worst, Math.abs(x.score - want[r].score));
@@ -373,7 +459,10 @@ test('bertft export of a masked-LM folder: transformers.js fill-mask gives fillM
   });
   t.diagnostic(`transformers.js vs fillMask: max |Δ score| ${worst.toExponential(2)}`);
 
-  await assert.rejects(exportModel(noHeadDir, join(work, 'no-head-onnx'), { task: 'fill-mask' }), (e: unknown) => e instanceof UsageError && /no masked-LM head/.test(e.message));
+  await assert.rejects(
+    exportModel(noHeadDir, join(work, 'no-head-onnx'), { task: 'fill-mask' }),
+    (e: unknown) => e instanceof UsageError && /no masked-LM head/.test(e.message),
+  );
 });
 
 test('bertft fill-mask: JSON lines equal the library, a text without [MASK] is named by its line, bad flags are usage errors', async () => {
@@ -382,11 +471,17 @@ test('bertft fill-mask: JSON lines equal the library, a text without [MASK] is n
   writeFileSync(input, `${TEXTS[0]}\n\n${TEXTS[1]}\n`);
   const ok = runCli(['fill-mask', '--model', EMBEDDED_MODEL_DIR, '--top-k', String(TOP_K), '--quiet', input]);
   assert.equal(ok.status, 0, ok.stderr);
-  const lines = ok.stdout.trim().split('\n').map((l) => JSON.parse(l) as FillMaskResult);
+  const lines = ok.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as FillMaskResult);
   assert.equal(lines.length, 2);
   [0, 1].forEach((i) => {
     assert.equal(lines[i].text, TEXTS[i]);
-    assert.deepEqual(lines[i].masks.map((m) => m.map((x) => x.token)), tinyResults[i].masks.map((m) => m.map((x) => x.token)));
+    assert.deepEqual(
+      lines[i].masks.map((m) => m.map((x) => x.token)),
+      tinyResults[i].masks.map((m) => m.map((x) => x.token)),
+    );
     lines[i].masks.flat().forEach((x, j) => assert.ok(Math.abs(x.score - tinyResults[i].masks.flat()[j].score) < 1e-6));
   });
 

@@ -47,7 +47,15 @@ const V = 1000;
 const SPECIALS = new Set([PAD, CLS, SEP, MASK_ID]);
 /** Synthetic vocabulary: ids ≥ 500 are `##` continuation pieces. */
 const isCont = (id: number) => id >= 500;
-const opts = (over: Partial<MaskingOptions> = {}): MaskingOptions => ({ rate: 0.15, wholeWord: false, maskId: MASK_ID, vocabSize: V, specialIds: SPECIALS, isContinuation: isCont, ...over });
+const opts = (over: Partial<MaskingOptions> = {}): MaskingOptions => ({
+  rate: 0.15,
+  wholeWord: false,
+  maskId: MASK_ID,
+  vocabSize: V,
+  specialIds: SPECIALS,
+  isContinuation: isCont,
+  ...over,
+});
 
 /** rows × seq: [CLS] pieces [SEP] then padding; padded slots hold `padFill` (a non-special id tests the attention mask). */
 function syntheticBatch(rows: number, seq: number, seed: number, padFill = PAD): TokenBatch {
@@ -91,7 +99,10 @@ test('masking: ~15% of real non-special tokens selected, split 80/10/10, special
   for (let i = 0; i < ids.length; i++) if (batch.attentionMask[i] === 1 && !SPECIALS.has(ids[i]!)) maskable++;
   const selected = new Set(masked.positions);
   assert.equal(selected.size, masked.positions.length, 'positions are unique');
-  assert.ok(masked.positions.every((p, k) => k === 0 || p > masked.positions[k - 1]!), 'positions ascend');
+  assert.ok(
+    masked.positions.every((p, k) => k === 0 || p > masked.positions[k - 1]!),
+    'positions ascend',
+  );
   let toMask = 0;
   let kept = 0;
   let random = 0;
@@ -151,7 +162,8 @@ test('whole-word masking selects a word with all its ## pieces, at the 15% word 
   // Without whole-word masking the pieces of a word are drawn independently: some word is split.
   const plain = new Set(maskBatch(batch, opts(), 11).masked.positions);
   let split = false;
-  for (let i = 1; i < ids.length && !split; i++) if (isCont(ids[i]!) && batch.attentionMask[i] === 1 && plain.has(i) !== plain.has(i - 1) && !SPECIALS.has(ids[i - 1]!)) split = true;
+  for (let i = 1; i < ids.length && !split; i++)
+    if (isCont(ids[i]!) && batch.attentionMask[i] === 1 && plain.has(i) !== plain.has(i - 1) && !SPECIALS.has(ids[i - 1]!)) split = true;
   assert.ok(split, 'token-level masking should split some word');
 });
 
@@ -166,20 +178,37 @@ test('whole-word masking with the real WordPiece tokenizer groups ## pieces', as
     inputIds.set([tok.clsId, ...p, tok.sepId], r * seq);
     attentionMask.fill(1, r * seq, r * seq + p.length + 2);
   });
-  assert.ok(pieces.flat().some((p) => [...p].some((id) => tok.isContinuation(id))), 'the texts should have ## pieces');
+  assert.ok(
+    pieces.flat().some((p) => [...p].some((id) => tok.isContinuation(id))),
+    'the texts should have ## pieces',
+  );
   const batch: TokenBatch = { batchSize: texts.length, seqLength: seq, inputIds, attentionMask, tokenTypeIds: new Int32Array(inputIds.length) };
-  const o: MaskingOptions = { rate: 0.5, wholeWord: true, maskId: tok.maskId!, vocabSize: tok.vocabSize, specialIds: new Set([tok.clsId, tok.sepId, tok.padId, tok.maskId!]), isContinuation: (id) => tok.isContinuation(id) };
+  const o: MaskingOptions = {
+    rate: 0.5,
+    wholeWord: true,
+    maskId: tok.maskId!,
+    vocabSize: tok.vocabSize,
+    specialIds: new Set([tok.clsId, tok.sepId, tok.padId, tok.maskId!]),
+    isContinuation: (id) => tok.isContinuation(id),
+  };
   for (let seed = 0; seed < 20; seed++) {
     const sel = new Set(maskBatch(batch, o, seed).masked.positions);
     for (let i = 1; i < inputIds.length; i++) {
-      if (attentionMask[i] === 1 && tok.isContinuation(inputIds[i]!)) assert.equal(sel.has(i), sel.has(i - 1), `seed ${seed}: ${tok.idToToken(inputIds[i]!)} split from the piece before it`);
+      if (attentionMask[i] === 1 && tok.isContinuation(inputIds[i]!))
+        assert.equal(sel.has(i), sel.has(i - 1), `seed ${seed}: ${tok.idToToken(inputIds[i]!)} split from the piece before it`);
     }
   }
 });
 
 test('masking: at least one position when any token is maskable; none when nothing is', () => {
   // One row, one maskable token among specials and padding, a rate that practically never selects.
-  const one: TokenBatch = { batchSize: 2, seqLength: 5, inputIds: Int32Array.from([CLS, 42, SEP, PAD, PAD, CLS, SEP, PAD, PAD, PAD]), attentionMask: Int32Array.from([1, 1, 1, 0, 0, 1, 1, 0, 0, 0]), tokenTypeIds: new Int32Array(10) };
+  const one: TokenBatch = {
+    batchSize: 2,
+    seqLength: 5,
+    inputIds: Int32Array.from([CLS, 42, SEP, PAD, PAD, CLS, SEP, PAD, PAD, PAD]),
+    attentionMask: Int32Array.from([1, 1, 1, 0, 0, 1, 1, 0, 0, 0]),
+    tokenTypeIds: new Int32Array(10),
+  };
   for (let seed = 0; seed < 50; seed++) {
     const { masked } = maskBatch(one, opts({ rate: 1e-9 }), seed);
     assert.deepEqual([...masked.positions], [1], `seed ${seed}`);
@@ -187,7 +216,13 @@ test('masking: at least one position when any token is maskable; none when nothi
   }
   const many = syntheticBatch(4, 16, 9);
   for (let seed = 0; seed < 20; seed++) assert.ok(maskBatch(many, opts({ rate: 1e-9, wholeWord: seed % 2 === 1 }), seed).masked.positions.length >= 1);
-  const none: TokenBatch = { batchSize: 1, seqLength: 4, inputIds: Int32Array.from([CLS, SEP, 50, 60]), attentionMask: Int32Array.from([1, 1, 0, 0]), tokenTypeIds: new Int32Array(4) };
+  const none: TokenBatch = {
+    batchSize: 1,
+    seqLength: 4,
+    inputIds: Int32Array.from([CLS, SEP, 50, 60]),
+    attentionMask: Int32Array.from([1, 1, 0, 0]),
+    tokenTypeIds: new Int32Array(4),
+  };
   const { tokens, masked } = maskBatch(none, opts(), 1);
   assert.equal(masked.positions.length, 0);
   assert.deepEqual(tokens.inputIds, none.inputIds);
@@ -214,7 +249,7 @@ test('corpus: packed blocks are full, start with [CLS], end with [SEP], and lose
   const docs = textLines.slice(0, 60);
   const file = join(dir, 'packed.txt');
   // Blank and whitespace-only lines are not documents.
-  writeFileSync(file, docs.slice(0, 30).join('\n') + '\n\n   \n' + docs.slice(30).join('\n') + '\n');
+  writeFileSync(file, `${docs.slice(0, 30).join('\n')}\n\n   \n${docs.slice(30).join('\n')}\n`);
   assert.deepEqual(readDocuments([file]), docs);
   const maxLength = 16;
   const corpus = await buildCorpus([file], tok, { maxLength });
@@ -223,7 +258,10 @@ test('corpus: packed blocks are full, start with [CLS], end with [SEP], and lose
   for (const p of pieces) stream.push(...p, tok.sepId);
   const body = maxLength - 2;
   assert.equal(corpus.documents, docs.length);
-  assert.equal(corpus.wordPieces, pieces.reduce((s, p) => s + p.length, 0));
+  assert.equal(
+    corpus.wordPieces,
+    pieces.reduce((s, p) => s + p.length, 0),
+  );
   assert.equal(corpus.size, Math.floor(stream.length / body));
   assert.ok(stream.length - corpus.size * body < body, 'only a tail shorter than one block is dropped');
   const bodies: number[] = [];
@@ -248,7 +286,7 @@ test('corpus: line-by-line gives one [CLS] doc [SEP] row per document, truncated
   const tok = await BertTokenizer.fromDir(TOKENIZER);
   const docs = textLines.slice(100, 140);
   const file = join(dir, 'lines.txt');
-  writeFileSync(file, docs.join('\n') + '\n');
+  writeFileSync(file, `${docs.join('\n')}\n`);
   const maxLength = 12;
   const corpus = await buildCorpus([file], tok, { maxLength, lineByLine: true });
   const pieces = await tok.idsOf(docs);
@@ -263,7 +301,10 @@ test('corpus: line-by-line gives one [CLS] doc [SEP] row per document, truncated
   const b = corpusBatch(corpus, [long, short], tok.padId);
   assert.equal(b.seqLength, maxLength);
   const len = pieces[short]!.length + 2;
-  assert.deepEqual([...b.attentionMask.subarray(maxLength, 2 * maxLength)], Array.from({ length: maxLength }, (_, i) => (i < len ? 1 : 0)));
+  assert.deepEqual(
+    [...b.attentionMask.subarray(maxLength, 2 * maxLength)],
+    Array.from({ length: maxLength }, (_, i) => (i < len ? 1 : 0)),
+  );
   assert.ok(b.inputIds.subarray(maxLength + len, 2 * maxLength).every((id) => id === tok.padId));
 });
 
@@ -273,13 +314,16 @@ test('corpus: CSV and JSONL text columns; the tokenization cache round-trips', a
   writeFileSync(csv, 'id,body,label\n1,"Hello, world: a first document",a\n2,second one here,b\n3,"with ""quotes"" inside",a\n');
   assert.deepEqual(readDocuments([csv], 'body'), ['Hello, world: a first document', 'second one here', 'with "quotes" inside']);
   const jsonl = join(dir, 'docs.jsonl');
-  writeFileSync(jsonl, ['first review<br />text', 'second review', 'third review'].map((t, i) => JSON.stringify({ review: t, stars: i })).join('\n') + '\n');
+  writeFileSync(jsonl, `${['first review<br />text', 'second review', 'third review'].map((t, i) => JSON.stringify({ review: t, stars: i })).join('\n')}\n`);
   assert.deepEqual(readDocuments([jsonl], 'review'), ['first review text', 'second review', 'third review']);
   // Tokenized once, then read back from the cache, identical.
   const cacheDir = join(dir, 'cache');
   const a = await buildCorpus([jsonl], tok, { textColumn: 'review', lineByLine: true, maxLength: 16, cacheDir });
   assert.equal(a.size, 3);
-  assert.ok(readdirSync(cacheDir).some((f) => f.startsWith('.corpus-')), 'a cache file is written');
+  assert.ok(
+    readdirSync(cacheDir).some((f) => f.startsWith('.corpus-')),
+    'a cache file is written',
+  );
   const b = await buildCorpus([jsonl], tok, { textColumn: 'review', lineByLine: true, maxLength: 16, cacheDir });
   assert.deepEqual([...b.ids], [...a.ids]);
   assert.deepEqual([...b.offsets], [...a.offsets]);
@@ -315,7 +359,13 @@ test('corpus: an empty file, a missing file or too little text is a one-line Ber
 // The command
 
 const MAIN_URL = pathToFileURL(join(REPO_ROOT, 'src', 'cli', 'main.ts')).href;
-const CLI_PREFIX = ['--import', 'tsx', '--input-type=module', '-e', `const { main } = await import(${JSON.stringify(MAIN_URL)}); await main(['node', 'bertft', ...process.argv.slice(1)]);`];
+const CLI_PREFIX = [
+  '--import',
+  'tsx',
+  '--input-type=module',
+  '-e',
+  `const { main } = await import(${JSON.stringify(MAIN_URL)}); await main(['node', 'bertft', ...process.argv.slice(1)]);`,
+];
 const cliEnv = { ...process.env, HF_HUB_OFFLINE: '1', BERTFT_CACHE: join(dir, 'hf-cache') };
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -344,14 +394,39 @@ writeFileSync(
   }),
 );
 const CORPUS = join(dir, 'corpus.txt');
-writeFileSync(CORPUS, textLines.slice(0, 400).join('\n') + '\n');
+writeFileSync(CORPUS, `${textLines.slice(0, 400).join('\n')}\n`);
 const EVAL = join(dir, 'eval.txt');
-writeFileSync(EVAL, textLines.slice(1000, 1060).join('\n') + '\n');
+writeFileSync(EVAL, `${textLines.slice(1000, 1060).join('\n')}\n`);
 const STEPS = 24;
 const RUN = [
-  'pretrain', '--config', CONFIG, '--tokenizer', TOKENIZER, '--text', CORPUS, '--eval-text', EVAL,
-  '--max-length', '32', '--batch-size', '8', '--gradient-accumulation', '2', '--max-steps', String(STEPS),
-  '--eval-every', '12', '--save-every', '0.004', '--seed', '5', '--threads', '1', '--dropout', '0.1', '--whole-word-masking',
+  'pretrain',
+  '--config',
+  CONFIG,
+  '--tokenizer',
+  TOKENIZER,
+  '--text',
+  CORPUS,
+  '--eval-text',
+  EVAL,
+  '--max-length',
+  '32',
+  '--batch-size',
+  '8',
+  '--gradient-accumulation',
+  '2',
+  '--max-steps',
+  String(STEPS),
+  '--eval-every',
+  '12',
+  '--save-every',
+  '0.004',
+  '--seed',
+  '5',
+  '--threads',
+  '1',
+  '--dropout',
+  '0.1',
+  '--whole-word-masking',
 ];
 
 function finalLine(stdout: string): { steps: number; train_loss: number; eval: { loss: number; accuracy: number } } {
@@ -411,7 +486,10 @@ test('bertft pretrain: SIGKILL mid-run, then the same command resumes and ends e
   assert.deepEqual(cfg.architectures, ['BertForMaskedLM']);
   assert.equal(cfg.hidden_size, 32);
   for (const f of ['vocab.txt', 'tokenizer.json']) assert.ok(existsSync(join(straight, f)), f);
-  assert.ok([...wa.keys()].every((n) => n.startsWith('bert.') || n.startsWith('cls.predictions.')), [...wa.keys()].join(', '));
+  assert.ok(
+    [...wa.keys()].every((n) => n.startsWith('bert.') || n.startsWith('cls.predictions.')),
+    [...wa.keys()].join(', '),
+  );
   for (const n of MASKED_LM_PARAMS) assert.ok(wa.has(n), `${n} saved by its HF name`);
   const { config } = await readBertConfig(straight);
   const loaded = await loadBertWeights(straight, config);
@@ -428,7 +506,11 @@ test('bertft pretrain: bad input exits non-zero with one line and no stack trace
   const base = ['--tokenizer', TOKENIZER, '--output', out, '--max-length', '32', '--batch-size', '8', '--quiet'];
   const cases: [string[], number, RegExp][] = [
     [['pretrain', '--config', CONFIG, ...base, '--text', join(dir, 'nowhere.txt'), '--max-steps', '2'], 1, /nowhere\.txt/],
-    [['pretrain', '--config', CONFIG, '--model', join(dir, 'straight'), ...base, '--text', CORPUS, '--max-steps', '2'], 2, /--model.*--config|--config.*--model/],
+    [
+      ['pretrain', '--config', CONFIG, '--model', join(dir, 'straight'), ...base, '--text', CORPUS, '--max-steps', '2'],
+      2,
+      /--model.*--config|--config.*--model/,
+    ],
     [['pretrain', '--config', 'tiny', '--text', CORPUS, '--output', out, '--max-steps', '2', '--quiet'], 2, /--tokenizer/],
     [['pretrain', '--config', CONFIG, ...base, '--text', CORPUS, '--max-steps', '2', '--minutes', '1'], 2, /--max-steps.*--minutes/],
   ];

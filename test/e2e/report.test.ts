@@ -10,8 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import {
-  chromiumPath, confusionHeatmap, countColour, decodePng, lineChart, luminanceVariance, niceTicks, renderReport, reportCharts,
-  sampleResults, screenshot, writeReport, type ClassificationResults,
+  chromiumPath,
+  confusionHeatmap,
+  countColour,
+  decodePng,
+  lineChart,
+  luminanceVariance,
+  niceTicks,
+  renderReport,
+  reportCharts,
+  sampleResults,
+  screenshot,
+  writeReport,
+  type ClassificationResults,
 } from '../../src/report/index.js';
 import { MAX_STEP_POINTS } from '../../src/report/charts.js';
 import { shade } from '../../src/report/heatmap.js';
@@ -35,6 +46,7 @@ const NAME = /[A-Za-z_:][\w:.-]*/y;
 function parseXml(src: string): XmlElement {
   let i = 0;
   const fail = (why: string): never => assert.fail(`not well-formed XML: ${why} at ${i}: ${JSON.stringify(src.slice(i, i + 60))}`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters XML 1.0 forbids
   const invalid = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.exec(src);
   if (invalid) fail(`character U+${invalid[0].charCodeAt(0).toString(16)} is not allowed`);
   const ws = () => {
@@ -55,7 +67,11 @@ function parseXml(src: string): XmlElement {
     return raw
       .replace(/&#x([0-9a-fA-F]+);/g, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
       .replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d)))
-      .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&');
   };
   const element = (): XmlElement => {
     if (src[i] !== '<') fail('expected <');
@@ -129,7 +145,12 @@ function walk(el: XmlElement): XmlElement[] {
 const byName = (root: XmlElement, name: string) => walk(root).filter((e) => e.name === name);
 const byClass = (root: XmlElement, cls: string) => walk(root).filter((e) => (e.attrs.class ?? '').split(' ').includes(cls));
 const pointCount = (polyline: XmlElement) => polyline.attrs.points!.trim().split(/\s+/).length;
-const textOf = (el: XmlElement): string => el.text + el.children.filter((c) => c.name !== 'title').map(textOf).join('');
+const textOf = (el: XmlElement): string =>
+  el.text +
+  el.children
+    .filter((c) => c.name !== 'title')
+    .map(textOf)
+    .join('');
 
 /** The inline SVGs of an HTML page, each parsed. */
 function inlineSvgs(html: string): XmlElement[] {
@@ -166,16 +187,41 @@ test('niceTicks: round steps that cover the range; whole numbers when asked', ()
 });
 
 test('lineChart: one polyline per series with one point per finite value, escaped names', () => {
-  const svg = parseXml(lineChart('A & <B>', 'step', 'loss', [
-    { name: 'train <loss>', color: '#123456', points: [[1, 0.9], [2, 0.7], [3, NaN], [4, 0.5]] },
-    { name: 'eval', color: '#654321', dots: true, points: [[2, 0.8], [4, 0.6]] },
-    { name: 'single', color: '#111111', points: [[3, 0.65]] },
-  ]));
+  const svg = parseXml(
+    lineChart('A & <B>', 'step', 'loss', [
+      {
+        name: 'train <loss>',
+        color: '#123456',
+        points: [
+          [1, 0.9],
+          [2, 0.7],
+          [3, NaN],
+          [4, 0.5],
+        ],
+      },
+      {
+        name: 'eval',
+        color: '#654321',
+        dots: true,
+        points: [
+          [2, 0.8],
+          [4, 0.6],
+        ],
+      },
+      { name: 'single', color: '#111111', points: [[3, 0.65]] },
+    ]),
+  );
   const lines = byClass(svg, 'series');
   assert.deepEqual(lines.map(pointCount), [3, 2, 1], 'the NaN point is left out');
-  assert.deepEqual(lines.map((l) => l.attrs.stroke), ['#123456', '#654321', '#111111']);
+  assert.deepEqual(
+    lines.map((l) => l.attrs.stroke),
+    ['#123456', '#654321', '#111111'],
+  );
   assert.equal(byClass(svg, 'dot').length, 3, 'two dots for "eval", one for the single-point series');
-  assert.ok(byName(svg, 'text').some((t) => t.text === 'train <loss>'), 'legend text survives escaping');
+  assert.ok(
+    byName(svg, 'text').some((t) => t.text === 'train <loss>'),
+    'legend text survives escaping',
+  );
   assert.equal(byName(svg, 'title')[0]!.text, 'A & <B>');
   // Higher loss is drawn higher up: smaller y in SVG coordinates.
   const ys = lines[0]!.attrs.points!.split(' ').map((p) => Number(p.split(',')[1]));
@@ -194,7 +240,10 @@ test('loss and metric charts: per-step, per-epoch and eval lines with the right 
   assert.deepEqual(Object.keys(charts).sort(), ['confusion_matrix.svg', 'loss.svg', 'metric.svg']);
   const loss = parseXml(charts['loss.svg']!);
   const lines = byClass(loss, 'series');
-  assert.deepEqual(lines.map((l) => byName(l, 'title')[0]!.text), ['train loss (per step)', 'train loss (mean)', 'eval loss']);
+  assert.deepEqual(
+    lines.map((l) => byName(l, 'title')[0]!.text),
+    ['train loss (per step)', 'train loss (mean)', 'eval loss'],
+  );
   assert.deepEqual(lines.map(pointCount), [120, 3, 3]);
   assert.equal(byClass(loss, 'marker').length, 1, 'the best step is marked');
   const metric = parseXml(charts['metric.svg']!);
@@ -203,7 +252,10 @@ test('loss and metric charts: per-step, per-epoch and eval lines with the right 
   assert.deepEqual(metricLines.map(pointCount), [3, 3]);
   // x ticks are whole epochs.
   const xTickTexts = byName(metric, 'text').filter((t) => t.attrs['text-anchor'] === 'middle' && /^\d+(\.\d+)?$/.test(t.text));
-  assert.deepEqual(xTickTexts.map((t) => t.text), ['1', '2', '3']);
+  assert.deepEqual(
+    xTickTexts.map((t) => t.text),
+    ['1', '2', '3'],
+  );
 });
 
 test('a long run is averaged down to at most MAX_STEP_POINTS on the per-step line', () => {
@@ -228,8 +280,14 @@ test('confusion matrix: a cell per entry with its count, shaded by its share of 
       assert.equal(byName(cell, 'rect')[0]!.attrs.fill, shade(count / rowTotal));
     }
     // Every label on both axes.
-    assert.deepEqual(byClass(svg, 'row-label').map((g) => byName(g, 'title')[0]!.text), r.labels);
-    assert.deepEqual(byClass(svg, 'col-label').map((g) => byName(g, 'title')[0]!.text), r.labels);
+    assert.deepEqual(
+      byClass(svg, 'row-label').map((g) => byName(g, 'title')[0]!.text),
+      r.labels,
+    );
+    assert.deepEqual(
+      byClass(svg, 'col-label').map((g) => byName(g, 'title')[0]!.text),
+      r.labels,
+    );
   }
   assert.notEqual(shade(1), shade(0.5));
 });
@@ -259,7 +317,10 @@ test('label names, model and settings are escaped everywhere: no <script> gets t
   const svgs = inlineSvgs(html); // parses: the control character was replaced
   assert.equal(svgs.length, 3);
   const cm = svgs[2]!;
-  assert.deepEqual(byClass(cm, 'row-label').map((g) => byName(g, 'title')[0]!.text), [evil, 'Tom & "Jerry\'s"', 'bell\uFFFDchar']);
+  assert.deepEqual(
+    byClass(cm, 'row-label').map((g) => byName(g, 'title')[0]!.text),
+    [evil, 'Tom & "Jerry\'s"', 'bell\uFFFDchar'],
+  );
   for (const svg of Object.values(reportCharts(r))) parseXml(svg);
 });
 
@@ -268,7 +329,14 @@ test('the page has the header facts, every table, every hyper-parameter, and onl
   const html = renderReport(r);
   assertSelfContainedHtml(html);
   assert.equal(inlineSvgs(html).length, 3);
-  for (const fact of [r.model, r.output_dir, 'strategy <b>full</b>', 'engine <b>tfjs (wasm)</b>', `${r.train_examples_per_s.toFixed(1)} examples/s`, `best ${r.best!.metric}`]) {
+  for (const fact of [
+    r.model,
+    r.output_dir,
+    'strategy <b>full</b>',
+    'engine <b>tfjs (wasm)</b>',
+    `${r.train_examples_per_s.toFixed(1)} examples/s`,
+    `best ${r.best!.metric}`,
+  ]) {
     assert.ok(html.includes(fact), fact);
   }
   for (const label of r.labels) assert.match(html, new RegExp(`<td class="label">${label}</td>`));
@@ -290,7 +358,11 @@ test('regression: no confusion matrix; a metrics table and a correlation chart',
   assert.ok(!html.includes('class="per-class"'));
   for (const m of ['pearson', 'spearman', 'rmse', 'mse', 'r2']) assert.ok(html.includes(`<td><code>${m}</code></td>`), m);
   const lines = byClass(parseXml(charts['metric.svg']!), 'series');
-  assert.deepEqual(lines.map((l) => byName(l, 'title')[0]!.text), ['pearson', 'spearman'], 'mse (another scale) is not charted with them');
+  assert.deepEqual(
+    lines.map((l) => byName(l, 'title')[0]!.text),
+    ['pearson', 'spearman'],
+    'mse (another scale) is not charted with them',
+  );
 });
 
 test('one epoch without validation data: the training loss only, and a note saying why', () => {
@@ -314,7 +386,10 @@ test('writeReport: the four files, valid SVG files, no temporary files, stale ch
   const dir = mkdtempSync(join(tmpdir(), 'bertft-report-'));
   const written = await writeReport(dir, twoClass());
   assert.equal(written.html, join(dir, 'report.html'));
-  assert.deepEqual(written.svgs, ['loss.svg', 'metric.svg', 'confusion_matrix.svg'].map((f) => join(dir, f)));
+  assert.deepEqual(
+    written.svgs,
+    ['loss.svg', 'metric.svg', 'confusion_matrix.svg'].map((f) => join(dir, f)),
+  );
   assert.deepEqual(readdirSync(dir).sort(), ['confusion_matrix.svg', 'loss.svg', 'metric.svg', 'report.html']);
   for (const f of written.svgs) assert.equal(parseXml(readFileSync(f, 'utf8')).name, 'svg');
   assertSelfContainedHtml(readFileSync(written.html, 'utf8'));
@@ -355,7 +430,12 @@ function encodePng(width: number, height: number, rgb: Uint8Array, filters: numb
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 test('decodePng undoes all five row filters; luminance variance tells blank from drawn', () => {
@@ -375,12 +455,16 @@ test('decodePng undoes all five row filters; luminance variance tells blank from
 // ---------------------------------------------------------------------------------------------
 
 const requireChromium = process.env.BERTFT_REQUIRE_CHROMIUM === '1';
-const skipChromium = !chromiumPath() && !requireChromium
-  ? 'Chromium not installed (Debian: apt-get install chromium); set BERTFT_REQUIRE_CHROMIUM=1 to make this a failure, as CI does'
-  : false;
+const skipChromium =
+  !chromiumPath() && !requireChromium
+    ? 'Chromium not installed (Debian: apt-get install chromium); set BERTFT_REQUIRE_CHROMIUM=1 to make this a failure, as CI does'
+    : false;
 
 test('the report renders in headless Chromium: a 1280-px page with the charts drawn', { skip: skipChromium }, async () => {
-  assert.ok(chromiumPath(), 'BERTFT_REQUIRE_CHROMIUM=1 but no Chromium at $CHROMIUM, /usr/bin/chromium or /usr/bin/chromium-browser (apt-get install chromium)');
+  assert.ok(
+    chromiumPath(),
+    'BERTFT_REQUIRE_CHROMIUM=1 but no Chromium at $CHROMIUM, /usr/bin/chromium or /usr/bin/chromium-browser (apt-get install chromium)',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'bertft-report-'));
   const r = sixClass();
   const { html } = await writeReport(dir, r);

@@ -59,10 +59,20 @@ interface Reply {
 }
 
 /** One request on a fresh connection; the body is parsed as JSON when it can be. */
-function send(port: number, options: { method?: string; path?: string; headers?: Record<string, string | number>; body?: string | Buffer; chunked?: boolean } = {}): Promise<Reply> {
+function send(
+  port: number,
+  options: { method?: string; path?: string; headers?: Record<string, string | number>; body?: string | Buffer; chunked?: boolean } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method: options.method ?? 'POST', path: options.path ?? '/classify', agent: false, headers: { 'Content-Type': 'application/json', ...options.headers } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'POST',
+        path: options.path ?? '/classify',
+        agent: false,
+        headers: { 'Content-Type': 'application/json', ...options.headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -100,14 +110,19 @@ async function start(model: ServedModel, options: ClassificationServerOptions = 
 test('concurrent requests share model calls and each gets its own predictions in order', async () => {
   const model = new FakeModel({ delayMs: 15 });
   const { port, close } = await start(model, { maxBatchSize: 16, maxWaitMs: 10 });
-  const requests = Array.from({ length: 24 }, (_, r) => Array.from({ length: 1 + (r % 4) }, (_, i) => (i % 2 ? `request ${r} text ${i} is long` : `r${r}t${i}`)));
+  const requests = Array.from({ length: 24 }, (_, r) =>
+    Array.from({ length: 1 + (r % 4) }, (_, i) => (i % 2 ? `request ${r} text ${i} is long` : `r${r}t${i}`)),
+  );
   const replies = await Promise.all(requests.map((texts) => classify(port, { texts })));
   replies.forEach((reply, r) => {
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
     assert.deepEqual(reply.body, { predictions: requests[r]!.map(fakePrediction) });
   });
   assert.equal(model.maxActive, 1, 'the model is never called re-entrantly');
-  assert.ok(model.calls.every((c) => c.length <= 16), `batch sizes ${model.calls.map((c) => c.length)}`);
+  assert.ok(
+    model.calls.every((c) => c.length <= 16),
+    `batch sizes ${model.calls.map((c) => c.length)}`,
+  );
   const requestsPerCall = model.calls.map((c) => new Set(c.map((t) => t.match(/^r(?:equest )?(\d+)/)![1])).size);
   assert.ok(Math.max(...requestsPerCall) > 1, `no call mixed requests: ${requestsPerCall}`);
   assert.ok(model.calls.length < requests.length, `${model.calls.length} calls for ${requests.length} requests`);
@@ -122,7 +137,10 @@ test('a request larger than a batch is split over calls and reassembled; {"text"
   const reply = await classify(port, { texts });
   assert.equal(reply.status, 200);
   assert.deepEqual(reply.body.predictions, texts.map(fakePrediction));
-  assert.deepEqual(model.calls.map((c) => c.length), [32, 32, 6]);
+  assert.deepEqual(
+    model.calls.map((c) => c.length),
+    [32, 32, 6],
+  );
   const one = await classify(port, { text: 'a gripping film' });
   assert.equal(one.status, 200);
   assert.deepEqual(one.body, { prediction: fakePrediction('a gripping film') });
@@ -221,11 +239,14 @@ test('a huge body is refused with 413 before it is read in full', async () => {
   server.on('request', (req) => req.on('data', (c: Buffer) => (received += c.length)));
   const reply = await new Promise<Reply>((resolve, reject) => {
     // Streams 16 MiB without a Content-Length; the reply must come long before the end.
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/classify', agent: false, headers: { 'Content-Type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: JSON.parse(text) }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/classify', agent: false, headers: { 'Content-Type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: JSON.parse(text) }));
+      },
+    );
     req.on('error', () => {}); // the server closes while we write; the reply is what counts
     const chunk = Buffer.alloc(64 * 1024, 0x20);
     let sent = 0;
@@ -333,7 +354,10 @@ after(() => children.forEach((c) => c.exitCode === null && c.signalCode === null
 
 /** Runs `script` (an ES module body) in a child node with tsx; resolves with its exit and stderr. */
 function spawnScript(script: string, onStderr: (text: string) => void) {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO_ROOT, env: { ...process.env, HF_HUB_OFFLINE: '1' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, HF_HUB_OFFLINE: '1' },
+  });
   children.push(child);
   let stderr = '';
   child.stderr.on('data', (c) => {
@@ -346,10 +370,12 @@ function spawnScript(script: string, onStderr: (text: string) => void) {
 
 /** Waits for the "listening on http://127.0.0.1:PORT" line and returns the port. */
 function listeningPort(onLine: (cb: (text: string) => void) => void): Promise<number> {
-  return new Promise((resolve) => onLine((text) => {
-    const m = text.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-    if (m) resolve(Number(m[1]));
-  }));
+  return new Promise((resolve) =>
+    onLine((text) => {
+      const m = text.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) resolve(Number(m[1]));
+    }),
+  );
 }
 
 test('on SIGTERM the serving process finishes the in-flight request and exits 0', { timeout: 30_000 }, async () => {
@@ -423,7 +449,10 @@ test('bertft serve answers with a real classifier folder and exits 0 on SIGINT',
     assert.ok(Math.abs(p.scores.neg + p.scores.pos - 1) < 1e-5);
   }
   const together = await classify(port, { texts });
-  assert.deepEqual(together.body.predictions.map((p: Prediction) => p.label), replies.map((r) => r.body.prediction.label));
+  assert.deepEqual(
+    together.body.predictions.map((p: Prediction) => p.label),
+    replies.map((r) => r.body.prediction.label),
+  );
   const meta = await send(port, { method: 'GET', path: '/metadata' });
   assert.deepEqual(meta.body.labels, ['neg', 'pos']);
   assert.equal(meta.body.max_length, 64);

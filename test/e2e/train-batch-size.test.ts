@@ -19,8 +19,8 @@ import { sentimentLines } from '../helpers/texts.js';
 const dir = mkdtempSync(join(tmpdir(), 'bertft-batch-'));
 const TRAIN = join(dir, 'train.tsv');
 const DEV = join(dir, 'dev.tsv');
-writeFileSync(TRAIN, sentimentLines(120, 4).join('\n') + '\n');
-writeFileSync(DEV, sentimentLines(32, 5).join('\n') + '\n');
+writeFileSync(TRAIN, `${sentimentLines(120, 4).join('\n')}\n`);
+writeFileSync(DEV, `${sentimentLines(32, 5).join('\n')}\n`);
 
 test('the rules count steps of batch-size examples in micro-batches of batch-size / N', () => {
   assert.equal(microBatchSize(32, 1), 32);
@@ -35,11 +35,34 @@ test('the rules count steps of batch-size examples in micro-batches of batch-siz
 });
 
 test('a batch that does not split evenly is one usage error naming both flags', () => {
-  for (const [b, n] of [[30, 4], [16, 32], [32, 0], [32, 1.5]] as const) {
-    assert.throws(() => microBatchSize(b, n), (e: unknown) => e instanceof UsageError && /--(batch-size|gradient-accumulation-steps)/.test(e.message));
+  for (const [b, n] of [
+    [30, 4],
+    [16, 32],
+    [32, 0],
+    [32, 1.5],
+  ] as const) {
+    assert.throws(
+      () => microBatchSize(b, n),
+      (e: unknown) => e instanceof UsageError && /--(batch-size|gradient-accumulation-steps)/.test(e.message),
+    );
   }
-  assert.throws(() => microBatchSize(30, 4), /--batch-size \(30, examples per optimiser step\) must be a whole multiple of --gradient-accumulation-steps \(4\)/);
-  const r = runCli(['train', '--model', EMBEDDED_MODEL_DIR, '--train', TRAIN, '-o', join(dir, 'bad'), '--batch-size', '30', '--gradient-accumulation-steps', '4']);
+  assert.throws(
+    () => microBatchSize(30, 4),
+    /--batch-size \(30, examples per optimiser step\) must be a whole multiple of --gradient-accumulation-steps \(4\)/,
+  );
+  const r = runCli([
+    'train',
+    '--model',
+    EMBEDDED_MODEL_DIR,
+    '--train',
+    TRAIN,
+    '-o',
+    join(dir, 'bad'),
+    '--batch-size',
+    '30',
+    '--gradient-accumulation-steps',
+    '4',
+  ]);
   assert.equal(r.status, 2);
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, r.stderr);
@@ -48,8 +71,17 @@ test('a batch that does not split evenly is one usage error naming both flags', 
 
 test('fineTune: 32 examples a step in 2 micro-batches of 16; the record keeps both numbers', async () => {
   const r = await fineTune({
-    model: EMBEDDED_MODEL_DIR, train: TRAIN, validation: DEV, output: join(dir, 'accum'),
-    batchSize: 32, gradientAccumulation: 2, epochs: 1, maxLength: 32, seed: 1, earlyStoppingPatience: 0, engine: 'onnxruntime',
+    model: EMBEDDED_MODEL_DIR,
+    train: TRAIN,
+    validation: DEV,
+    output: join(dir, 'accum'),
+    batchSize: 32,
+    gradientAccumulation: 2,
+    epochs: 1,
+    maxLength: 32,
+    seed: 1,
+    earlyStoppingPatience: 0,
+    engine: 'onnxruntime',
   });
   assert.equal(r.hyperparameters.batch_size, 32);
   assert.equal(r.hyperparameters.gradient_accumulation_steps, 2);

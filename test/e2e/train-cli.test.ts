@@ -24,8 +24,8 @@ const trainLines = sentimentLines(192, 1);
 const devLines = sentimentLines(108, 2);
 const TRAIN = join(dir, 'train.tsv');
 const DEV = join(dir, 'dev.tsv');
-writeFileSync(TRAIN, trainLines.slice(0, 192).join('\n') + '\n');
-writeFileSync(DEV, devLines.slice(0, 64).join('\n') + '\n');
+writeFileSync(TRAIN, `${trainLines.slice(0, 192).join('\n')}\n`);
+writeFileSync(DEV, `${devLines.slice(0, 64).join('\n')}\n`);
 const COMMON = ['--model', EMBEDDED_MODEL_DIR, '--train', TRAIN, '--validation', DEV, '--max-length', '32', '--batch-size', '16', '--seed', '3', '--quiet'];
 const env = { BERTFT_CACHE: cache };
 
@@ -46,16 +46,21 @@ function referenceLogits(folder: string, texts: string[], pooling: 'pooler' | 'm
 
 function predictLogits(folder: string, texts: string[]): number[][] {
   const file = join(dir, 'predict.txt');
-  writeFileSync(file, texts.join('\n') + '\n');
+  writeFileSync(file, `${texts.join('\n')}\n`);
   const r = runCli(['predict', '--model', folder, '--quiet', file], { env });
   assert.equal(r.status, 0, r.stderr);
   const cfg = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8'));
-  const labels: string[] = Object.keys(cfg.id2label).sort((a, b) => Number(a) - Number(b)).map((k) => cfg.id2label[k]);
-  return r.stdout.trim().split('\n').map((l) => {
-    const p = JSON.parse(l);
-    // Softmax scores determine logits up to a constant: compare log-ratios against the first class.
-    return labels.map((lab) => Math.log(p.scores[lab]) - Math.log(p.scores[labels[0]!]));
-  });
+  const labels: string[] = Object.keys(cfg.id2label)
+    .sort((a, b) => Number(a) - Number(b))
+    .map((k) => cfg.id2label[k]);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const p = JSON.parse(l);
+      // Softmax scores determine logits up to a constant: compare log-ratios against the first class.
+      return labels.map((lab) => Math.log(p.scores[lab]) - Math.log(p.scores[labels[0]!]));
+    });
 }
 
 const SAMPLE = devLines.slice(100, 108).map((l) => l.split('\t')[0]!.trim());
@@ -96,7 +101,10 @@ test('frozen: features are cached and reused, mean pooling recorded, head-only w
   const r2 = runCli(['train', ...COMMON.filter((a) => a !== '--quiet'), '--output', out2, '--strategy', 'frozen', '--epochs', '3'], { env });
   assert.equal(r2.status, 0, r2.stderr);
   assert.match(r2.stderr, /train features: reused from cache/);
-  assert.deepEqual(results(out1).history.map((h: any) => h.eval_loss), results(out2).history.map((h: any) => h.eval_loss));
+  assert.deepEqual(
+    results(out1).history.map((h: any) => h.eval_loss),
+    results(out2).history.map((h: any) => h.eval_loss),
+  );
   const cfg = JSON.parse(readFileSync(join(out1, 'config.json'), 'utf8'));
   assert.equal(cfg.bertft.pooling, 'mean');
   const ref = referenceLogits(out1, SAMPLE, 'mean');
@@ -110,9 +118,17 @@ test('with balanced class weights, train and evaluate report the same eval_loss:
   // Every '1' and a quarter of the '0's, so the balanced weights are far from 1.
   let zeros = 0;
   const imbalanced = join(dir, 'imbalanced.tsv');
-  writeFileSync(imbalanced, trainLines.slice(0, 192).filter((l) => l.split('\t')[1]!.trim() === '1' || zeros++ % 4 === 0).join('\n') + '\n');
+  writeFileSync(
+    imbalanced,
+    `${trainLines
+      .slice(0, 192)
+      .filter((l) => l.split('\t')[1]!.trim() === '1' || zeros++ % 4 === 0)
+      .join('\n')}\n`,
+  );
   const out = join(dir, 'weighted');
-  const r = runCli(['train', ...COMMON.map((a) => (a === TRAIN ? imbalanced : a)), '--output', out, '--class-weights', 'balanced', '--max-steps', '4'], { env });
+  const r = runCli(['train', ...COMMON.map((a) => (a === TRAIN ? imbalanced : a)), '--output', out, '--class-weights', 'balanced', '--max-steps', '4'], {
+    env,
+  });
   assert.equal(r.status, 0, r.stderr);
   const trained = results(out).final_eval.eval_loss as number;
   const weights = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).bertft.class_weights as number[];
@@ -124,10 +140,13 @@ test('with balanced class weights, train and evaluate report the same eval_loss:
   // Both are the weighted cross-entropy, not the plain one: recomputed from predict's probabilities.
   const dev = devLines.slice(0, 64).map((l) => l.split('\t'));
   const file = join(dir, 'dev-texts.txt');
-  writeFileSync(file, dev.map(([t]) => t!.trim()).join('\n') + '\n');
+  writeFileSync(file, `${dev.map(([t]) => t!.trim()).join('\n')}\n`);
   const p = runCli(['predict', '--model', out, '--quiet', file], { env });
   assert.equal(p.status, 0, p.stderr);
-  const nll = p.stdout.trim().split('\n').map((l, i) => ({ y: Number(dev[i]![1]!.trim()), loss: -Math.log(JSON.parse(l).scores[dev[i]![1]!.trim()]) }));
+  const nll = p.stdout
+    .trim()
+    .split('\n')
+    .map((l, i) => ({ y: Number(dev[i]![1]!.trim()), loss: -Math.log(JSON.parse(l).scores[dev[i]![1]!.trim()]) }));
   const weighted = nll.reduce((s, e) => s + weights[e.y]! * e.loss, 0) / nll.length;
   const plain = nll.reduce((s, e) => s + e.loss, 0) / nll.length;
   assert.ok(Math.abs(weighted - evaluated) < 1e-4, `weighted ${weighted} vs evaluate ${evaluated}`);
@@ -142,10 +161,16 @@ function resumeAndCompare(args: string[], interrupted: string, straight: string)
   assert.ok(existsSync(join(interrupted, 'checkpoint-last', 'trainer_state.json')), '--keep-checkpoints keeps it after the run');
   const a = results(straight);
   const b = results(interrupted);
-  assert.deepEqual(b.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]), a.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]));
+  assert.deepEqual(
+    b.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]),
+    a.history.map((h: any) => [h.step, h.eval_loss, h.eval_metrics]),
+  );
   assert.deepEqual(b.final_eval, a.final_eval);
   // Not only the same metrics: the same bits (same seed, same steps, same weights written).
-  assert.ok(readFileSync(join(interrupted, 'model.safetensors')).equals(readFileSync(join(straight, 'model.safetensors'))), 'model.safetensors is bit-identical to the uninterrupted run');
+  assert.ok(
+    readFileSync(join(interrupted, 'model.safetensors')).equals(readFileSync(join(straight, 'model.safetensors'))),
+    'model.safetensors is bit-identical to the uninterrupted run',
+  );
 }
 
 test('SIGKILL mid-epoch, then --resume: same final metrics and bit-identical weights as an uninterrupted run', async () => {
@@ -173,7 +198,11 @@ test('SIGKILL mid-epoch, then --resume: same final metrics and bit-identical wei
   await new Promise((r) => child.once('exit', r));
   assert.ok(killedAt >= 3 && killedAt < 2 * stepsPerEpoch, `killed at step ${killedAt}`);
   assert.ok(!existsSync(join(killed, 'training_results.json')), 'the killed run did not finish');
-  resumeAndCompare(args.filter((a) => a !== '--quiet'), killed, straight);
+  resumeAndCompare(
+    args.filter((a) => a !== '--quiet'),
+    killed,
+    straight,
+  );
 });
 
 test('Ctrl-C (SIGINT) mid-training saves a resumable checkpoint, exits 130, and --resume finishes like an uninterrupted run', async () => {
@@ -181,7 +210,10 @@ test('Ctrl-C (SIGINT) mid-training saves a resumable checkpoint, exits 130, and 
   const straight = join(dir, 'straight');
   if (!existsSync(join(straight, 'training_results.json'))) assert.equal(runCli(['train', ...args, '--output', straight], { env }).status, 0);
   const stopped = join(dir, 'ctrl-c');
-  const child = spawn(process.execPath, [BIN, 'train', ...args, '--output', stopped], { env: { ...process.env, ...env, HF_HUB_OFFLINE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'train', ...args, '--output', stopped], {
+    env: { ...process.env, ...env, HF_HUB_OFFLINE: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -199,7 +231,10 @@ test('bad input: one line, exit codes 2 (usage) and 1 (failure)', () => {
   // A folder with a PyTorch pickle and no tokenizer: the weights format is what gets explained.
   const binOnly = join(dir, 'bin-only');
   mkdirSync(binOnly, { recursive: true });
-  writeFileSync(join(binOnly, 'config.json'), '{"model_type":"bert","vocab_size":10,"hidden_size":4,"num_hidden_layers":1,"num_attention_heads":1,"intermediate_size":4}');
+  writeFileSync(
+    join(binOnly, 'config.json'),
+    '{"model_type":"bert","vocab_size":10,"hidden_size":4,"num_hidden_layers":1,"num_attention_heads":1,"intermediate_size":4}',
+  );
   writeFileSync(join(binOnly, 'pytorch_model.bin'), 'pickle');
   const cases: [string[], number, RegExp][] = [
     [['train', ...COMMON, '--output', join(dir, 'x'), '--strategy', 'half'], 2, /--strategy must be one of/],

@@ -27,15 +27,28 @@ test('segment sums: each table row gets the float64 sum of its tokens rounded to
   const rowOf = Int32Array.from({ length: N }, (_, i) => (i % 3 === 0 ? 0 : 1 + Math.floor(rng.next() * 30)));
   const g = Float32Array.from({ length: N * H }, () => (rng.next() - 0.5) * 10 ** Math.floor(rng.next() * 6 - 3));
   const seg = segmentsOf(rowOf, R);
-  assert.deepEqual([...seg.order].sort((a, b) => a - b), Array.from({ length: N }, (_, i) => i), 'order is a permutation of the tokens');
+  assert.deepEqual(
+    [...seg.order].sort((a, b) => a - b),
+    Array.from({ length: N }, (_, i) => i),
+    'order is a permutation of the tokens',
+  );
   for (let r = 0; r < R; r++) for (let k = seg.start[r]!; k < seg.end[r]!; k++) assert.equal(rowOf[seg.order[k]!], r);
 
   const b = new GraphBuilder();
   const x = b.addInput('g', ElemType.Float, [N, H]);
-  const inputs = { order: b.addInput('order', ElemType.Int64, [N]), start: b.addInput('start', ElemType.Int64, [R]), end: b.addInput('end', ElemType.Int64, [R]) };
+  const inputs = {
+    order: b.addInput('order', ElemType.Int64, [N]),
+    start: b.addInput('start', ElemType.Int64, [R]),
+    end: b.addInput('end', ElemType.Int64, [R]),
+  };
   b.addOutput(segmentSum(b, x, H, inputs), 'sums');
   const session = await ort.InferenceSession.create(toModelBytes(b.graph), { intraOpNumThreads: 2, logSeverityLevel: 3 });
-  const out = await session.run({ g: new ort.Tensor('float32', g, [N, H]), order: int64Tensor(ort, seg.order, [N]), start: int64Tensor(ort, seg.start, [R]), end: int64Tensor(ort, seg.end, [R]) });
+  const out = await session.run({
+    g: new ort.Tensor('float32', g, [N, H]),
+    order: int64Tensor(ort, seg.order, [N]),
+    start: int64Tensor(ort, seg.start, [R]),
+    end: int64Tensor(ort, seg.end, [R]),
+  });
   const sums = out.sums!.data as Float32Array;
   const want = new Float64Array(R * H);
   for (let i = 0; i < N; i++) for (let h = 0; h < H; h++) want[rowOf[i]! * H + h]! += g[i * H + h]!;
@@ -44,7 +57,10 @@ test('segment sums: each table row gets the float64 sum of its tokens rounded to
   // A running float64 sum differs from the exact sum by far less than a float32 ulp; only a value
   // that falls within that distance of a float32 rounding boundary can round the other way.
   assert.ok(off <= 1, `${off} of ${R * H} sums differ from the float64 sum rounded to float32`);
-  assert.ok(sums.slice(31 * H).every((v) => v === 0), 'rows 31…39 have no tokens');
+  assert.ok(
+    sums.slice(31 * H).every((v) => v === 0),
+    'rows 31…39 have no tokens',
+  );
   await session.release();
 });
 
@@ -57,13 +73,25 @@ test('two engines with the same seed take bit-identical steps on two threads (re
   // [CLS] in every row and ids drawn from 300: every id repeats, as in real text.
   const inputIds = Int32Array.from({ length: B * S }, (_, i) => (i % S === 0 ? 101 : 1000 + ((i * 7919) % 300)));
   const batch = {
-    tokens: { batchSize: B, seqLength: S, inputIds, attentionMask: new Int32Array(B * S).fill(1), tokenTypeIds: Int32Array.from({ length: B * S }, (_, i) => (i % S > S / 2 ? 1 : 0)) },
+    tokens: {
+      batchSize: B,
+      seqLength: S,
+      inputIds,
+      attentionMask: new Int32Array(B * S).fill(1),
+      tokenTypeIds: Int32Array.from({ length: B * S }, (_, i) => (i % S > S / 2 ? 1 : 0)),
+    },
     targets: Float32Array.from({ length: 2 * B }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0)),
   };
   const settingsOf = (n: string) => ({ lrScale: 1, weightDecay: n.endsWith('.bias') || n.includes('LayerNorm') ? 0 : 0.01 });
   for (const wordEmbeddingUpdate of ['rows', 'dense'] as const) {
     const engines = [0, 1].map(() => {
-      const e = new OnnxTrainingEngine({ config: cfg, weights, objective: { kind: 'classification', pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 }, wordEmbeddingUpdate, session: { threads: 2 } });
+      const e = new OnnxTrainingEngine({
+        config: cfg,
+        weights,
+        objective: { kind: 'classification', pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 },
+        wordEmbeddingUpdate,
+        session: { threads: 2 },
+      });
       e.setTrainable(new Set(weights.keys()));
       return e;
     });

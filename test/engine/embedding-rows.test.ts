@@ -78,7 +78,11 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 
 test("'rows' word-embedding AdamW equals dense AdamW: weights, moments and losses over 40 steps", async () => {
   const weights = randomWeights(5);
-  const options = { config: cfg, weights, objective: { kind: 'classification' as const, pooling: 'pooler' as const, problem: 'single_label_classification' as const, numOutputs: 2 } };
+  const options = {
+    config: cfg,
+    weights,
+    objective: { kind: 'classification' as const, pooling: 'pooler' as const, problem: 'single_label_classification' as const, numOutputs: 2 },
+  };
   const dense = new OnnxTrainingEngine({ ...options, wordEmbeddingUpdate: 'dense' });
   let rows = new OnnxTrainingEngine({ ...options, wordEmbeddingUpdate: 'rows' });
   const all = new Set(weights.keys());

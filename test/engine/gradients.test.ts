@@ -24,7 +24,6 @@ import { refConfigOf, tinyTestConfig } from '../helpers/tiny-config.js';
 const cfg = tinyTestConfig();
 const ref = refConfigOf(cfg);
 
-
 // Three rows, the last two padded; the first is a text pair (token types 1 after the first [SEP]).
 const inputIds = [
   [1, 7, 9, 2, 11, 13, 2],
@@ -53,12 +52,15 @@ function tfjsGradients(weights: RefWeights, pooling: Pooling): Map<string, Float
     tokenTypeIds: Int32Array.from(tokenTypeIds.flat()),
     attentionMask: Int32Array.from(attentionMask.flat()),
   };
-  const { grads } = tf.variableGrads(() => {
-    const inputs = batchToTensors(batch);
-    const logits = sequenceClassifierLogits(ops, cfg, params, inputs, pooling, 0);
-    const oneHot = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), numLabels), 'float32');
-    return softmaxCrossEntropy(ops, logits, oneHot) as tf.Scalar;
-  }, [...params.values()] as tf.Variable[]);
+  const { grads } = tf.variableGrads(
+    () => {
+      const inputs = batchToTensors(batch);
+      const logits = sequenceClassifierLogits(ops, cfg, params, inputs, pooling, 0);
+      const oneHot = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), numLabels), 'float32');
+      return softmaxCrossEntropy(ops, logits, oneHot) as tf.Scalar;
+    },
+    [...params.values()] as tf.Variable[],
+  );
   const out = new Map<string, Float32Array>();
   const byVarName = new Map([...params].map(([name, v]) => [(v as tf.Variable).name, name]));
   for (const [varName, g] of Object.entries(grads)) out.set(byVarName.get(varName)!, g.dataSync() as Float32Array);

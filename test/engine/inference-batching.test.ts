@@ -65,8 +65,16 @@ test('planBatches: every row once, sorted by length, within the row and token li
   for (const limits of [{}, { maxRows: 3 }, { maxTokens: 100 }, { maxRows: 2, maxTokens: 50 }, { maxRows: 1 }]) {
     const plan = planBatches(lengths, limits);
     const flat = plan.flat();
-    assert.deepEqual([...flat].sort((a, b) => a - b), lengths.map((_, i) => i), 'each row exactly once');
-    assert.deepEqual(flat.map((i) => lengths[i]), [...lengths].sort((a, b) => a - b), 'in length order');
+    assert.deepEqual(
+      [...flat].sort((a, b) => a - b),
+      lengths.map((_, i) => i),
+      'each row exactly once',
+    );
+    assert.deepEqual(
+      flat.map((i) => lengths[i]),
+      [...lengths].sort((a, b) => a - b),
+      'in length order',
+    );
     const maxRows = limits.maxRows ?? INFERENCE_BATCH.maxRows;
     const maxTokens = limits.maxTokens ?? INFERENCE_BATCH.maxTokens;
     for (const b of plan) {
@@ -77,12 +85,15 @@ test('planBatches: every row once, sorted by length, within the row and token li
   }
   // Short rows share wide batches, long rows go in narrow ones.
   const mixed = planBatches([...Array(64).fill(8), ...Array(64).fill(128)], { maxRows: 64, maxTokens: 2048 });
-  assert.deepEqual(mixed.map((b) => b.length), [64, 16, 16, 16, 16]);
+  assert.deepEqual(
+    mixed.map((b) => b.length),
+    [64, 16, 16, 16, 16],
+  );
   assert.throws(() => planBatches([3], { maxRows: 0 }), UsageError);
   assert.throws(() => planBatches([3], { maxTokens: 2.5 }), UsageError);
 });
 
-test('runPlanned writes each batch back at its rows\' input positions', async () => {
+test("runPlanned writes each batch back at its rows' input positions", async () => {
   const plan = [[2, 0], [3], [1]];
   const out = await runPlanned(plan, 4, 2, async (idx) => Float32Array.from(idx.flatMap((i) => [i, -i])));
   assert.deepEqual(Array.from(out), [0, -0, 1, -1, 2, -2, 3, -3]);
@@ -142,13 +153,18 @@ test('quantize: int8 predict keeps labels and scores within 0.05, int8 embed kee
   v32.forEach((v, i) => {
     const x = v.embedding;
     const y = v8[i]!.embedding;
-    let dot = 0, nx = 0, ny = 0;
+    let dot = 0,
+      nx = 0,
+      ny = 0;
     for (let k = 0; k < x.length; k++) [dot, nx, ny] = [dot + x[k]! * y[k]!, nx + x[k]! ** 2, ny + y[k]! ** 2];
     assert.ok(dot / Math.sqrt(nx * ny) > 0.99, `text ${i}: cosine ${dot / Math.sqrt(nx * ny)}`);
   });
   await e32.dispose();
   await e8.dispose();
-  await assert.rejects(TextClassifier.fromPretrained(model, { offline: true, quantize: true, engine: 'tfjs' }), (e: unknown) => e instanceof UsageError && /--quantize/.test(e.message));
+  await assert.rejects(
+    TextClassifier.fromPretrained(model, { offline: true, quantize: true, engine: 'tfjs' }),
+    (e: unknown) => e instanceof UsageError && /--quantize/.test(e.message),
+  );
 });
 
 test('the TF.js engine (loaded only when chosen) gives the same logits as onnxruntime', async () => {

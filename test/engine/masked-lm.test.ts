@@ -25,7 +25,16 @@ import { toTfjsParams } from '../../src/engine/tfjs/params.js';
 import { toModelBytes } from '../../src/engine/onnx/to-proto.js';
 import { OnnxTrainingEngine, wordSegmentFeeds } from '../../src/engine/onnx/training/onnx-engine.js';
 import { buildStepGraph, STEP_NAMES } from '../../src/engine/onnx/training/step-graph.js';
-import { flatTargetIndex, initMaskedLmHead, isMaskedLmParam, MASKED_LM_PARAMS, maskedLmLogits, maskedLmLoss, maskedLmScores, TIED_DECODER } from '../../src/heads/masked-lm.js';
+import {
+  flatTargetIndex,
+  initMaskedLmHead,
+  isMaskedLmParam,
+  MASKED_LM_PARAMS,
+  maskedLmLogits,
+  maskedLmLoss,
+  maskedLmScores,
+  TIED_DECODER,
+} from '../../src/heads/masked-lm.js';
 import { bertForward } from '../../src/models/bert/bert.js';
 import type { HostTensor } from '../../src/models/host-tensor.js';
 import { Rng } from '../../src/data/random.js';
@@ -37,7 +46,6 @@ import { refConfigOf, tinyTestConfig } from '../helpers/tiny-config.js';
 
 const cfg = tinyTestConfig();
 const ref = refConfigOf(cfg);
-
 
 const MASK = 3;
 // Three rows, the last two padded; [MASK] (3) and a random replacement (17 at position 9) stand
@@ -114,7 +122,12 @@ async function onnxGradients(weights: Map<string, HostTensor>): Promise<{ grads:
   const spec = { config: cfg, paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])), objective: { kind: 'masked-lm' as const } };
   const built = buildStepGraph(spec, { kind: 'grads', trainable: [...weights.keys()], gradsIn: false });
   const session = await ort.InferenceSession.create(toModelBytes(built.graph), { logSeverityLevel: 3 });
-  const wide = (a: ArrayLike<number>, dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(Array.from(a), (v) => BigInt(v)), dims);
+  const wide = (a: ArrayLike<number>, dims: number[]) =>
+    new ort.Tensor(
+      'int64',
+      BigInt64Array.from(Array.from(a), (v) => BigInt(v)),
+      dims,
+    );
   const dims = [tokens.batchSize, tokens.seqLength];
   const feeds: Record<string, ort.Tensor> = {
     input_ids: wide(tokens.inputIds, dims),
@@ -136,11 +149,14 @@ async function onnxGradients(weights: Map<string, HostTensor>): Promise<{ grads:
 function tfjsGradients(weights: Map<string, HostTensor>): { grads: Map<string, Float32Array>; loss: number } {
   const params = toTfjsParams(weights, () => true);
   const ops = new TfjsOps();
-  const { grads, value } = tf.variableGrads(() => {
-    const sequence = bertForward(ops, cfg, params, batchToTensors(tokens)).sequenceOutput;
-    const logits = maskedLmLogits(ops, cfg, params, sequence, tf.tensor1d(masked.positions, 'int32'));
-    return maskedLmLoss(ops, logits, tf.tensor1d(masked.targetIndex, 'int32')) as tf.Scalar;
-  }, [...params.values()] as tf.Variable[]);
+  const { grads, value } = tf.variableGrads(
+    () => {
+      const sequence = bertForward(ops, cfg, params, batchToTensors(tokens)).sequenceOutput;
+      const logits = maskedLmLogits(ops, cfg, params, sequence, tf.tensor1d(masked.positions, 'int32'));
+      return maskedLmLoss(ops, logits, tf.tensor1d(masked.targetIndex, 'int32')) as tf.Scalar;
+    },
+    [...params.values()] as tf.Variable[],
+  );
   const byVar = new Map([...params].map(([name, v]) => [(v as tf.Variable).name, name]));
   const out = new Map<string, Float32Array>();
   for (const [varName, g] of Object.entries(grads)) out.set(byVar.get(varName)!, g.dataSync() as Float32Array);
@@ -303,7 +319,11 @@ function randomMlmBatch(rows: number, seq: number, seed: number): TrainBatch {
     }
   }
   const m: MaskedTargets = { positions: Int32Array.from(pos), labels: Int32Array.from(lab), targetIndex: flatTargetIndex(lab, cfg.vocabSize) };
-  return { tokens: { batchSize: rows, seqLength: seq, inputIds: ids, attentionMask: mask, tokenTypeIds: new Int32Array(n) }, targets: new Float32Array(0), masked: m };
+  return {
+    tokens: { batchSize: rows, seqLength: seq, inputIds: ids, attentionMask: mask, tokenTypeIds: new Int32Array(n) },
+    targets: new Float32Array(0),
+    masked: m,
+  };
 }
 
 test('8 AdamW steps of masked LM (clipping, decay groups, accumulation) match the TF.js engine', async () => {

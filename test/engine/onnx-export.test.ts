@@ -63,7 +63,10 @@ async function writeClassifierFolder(dir: string, bertftSection?: Record<string,
 }
 
 /** Our tokenizer + TF.js engine, one text at a time (no padding at all), as [rows][values]. */
-async function tfjsRows(fn: (ops: TfjsOps, params: Map<string, tf.Tensor>, inputs: ReturnType<typeof batchToTensors>) => tf.Tensor, weights: Map<string, HostTensor>): Promise<Float32Array[]> {
+async function tfjsRows(
+  fn: (ops: TfjsOps, params: Map<string, tf.Tensor>, inputs: ReturnType<typeof batchToTensors>) => tf.Tensor,
+  weights: Map<string, HostTensor>,
+): Promise<Float32Array[]> {
   const params = toTfjsParams(weights);
   const ops = new TfjsOps();
   const out: Float32Array[] = [];
@@ -235,7 +238,10 @@ test('export refuses to overwrite by accident, replaces on request, and leaves n
   await exportModel(EMBEDDED_MODEL_DIR, out, { overwrite: true });
   assert.ok(!existsSync(join(out, 'stale.txt')), 'the old folder is replaced as a whole');
   assert.ok(existsSync(join(out, 'onnx', 'model.onnx')));
-  await assert.rejects(exportModel(EMBEDDED_MODEL_DIR, join(work, 'nohead'), { task: 'text-classification' }), (e: unknown) => e instanceof UsageError && /no classification head/.test(e.message));
+  await assert.rejects(
+    exportModel(EMBEDDED_MODEL_DIR, join(work, 'nohead'), { task: 'text-classification' }),
+    (e: unknown) => e instanceof UsageError && /no classification head/.test(e.message),
+  );
   assert.ok(!existsSync(join(work, 'nohead')));
   // Temporary and backup folders are hidden siblings (`.name.*.tmp` / `.old`).
   const leftovers = readdirSync(work).filter((n) => n.startsWith('.'));

@@ -82,7 +82,11 @@ function rows(batch: EncodedBatch, data: Int32Array): number[][] {
 }
 
 /** Runs a graph on onnxruntime with int64 BERT inputs (and optional extra float feeds). */
-async function runGraph(graph: Graph, batch: EncodedBatch, extra: Record<string, HostTensor> = {}): Promise<Record<string, { dims: readonly number[]; data: Float32Array }>> {
+async function runGraph(
+  graph: Graph,
+  batch: EncodedBatch,
+  extra: Record<string, HostTensor> = {},
+): Promise<Record<string, { dims: readonly number[]; data: Float32Array }>> {
   const ort = await loadOrt();
   const session = await createSession(toModelBytes(graph), { threads: 1 });
   const dims = [batch.batchSize, batch.seqLength];
@@ -128,8 +132,14 @@ before(async () => {
   const texts = [...SENTENCES.slice(0, 4), LONG_REVIEW, 'a fine film'];
   const pairs = [...texts.slice(0, -1).map(() => ''), 'and a story that stays with you'];
   batch = await tokenizer.encodeBatch(texts, pairs, { maxLength: 48 });
-  assert.ok(batch.lengths.some((l) => l < batch.seqLength), 'the batch must contain padded rows');
-  assert.ok(batch.tokenTypeIds.some((t) => t === 1), 'the batch must contain a second segment');
+  assert.ok(
+    batch.lengths.some((l) => l < batch.seqLength),
+    'the batch must contain padded rows',
+  );
+  assert.ok(
+    batch.tokenTypeIds.some((t) => t === 1),
+    'the batch must contain a second segment',
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -199,8 +209,16 @@ const OP_CASES: [string, OpCase, FloatInput[]][] = [
   ['matmul transposeB', (o, [a, b]) => o.matmul(a, b, true), [randomInput([2, 3, 4, 5], 8), randomInput([2, 3, 6, 5], 9)]],
   ['add/sub/mul/div broadcast', (o, [a, b]) => o.div(o.mul(o.sub(o.add(a, b), b), a), o.affine(b, 0.5, 2)), [randomInput([2, 3, 4], 10), randomInput([4], 11)]],
   ['affine', (o, [x]) => o.affine(x, -3, 0.25), [randomInput([3, 4], 12)]],
-  ['embedding', (o, [t, ids]) => o.embedding(t, ids), [randomInput([7, 3], 13), { shape: [2, 4], data: Float32Array.from([0, 6, 2, 2, 5, 1, 3, 0]), ids: true }]],
-  ['leadingRows', (o, [t, ids]) => o.add(o.leadingRows(t, ids), o.embedding(t, ids)), [randomInput([9, 3], 14), { shape: [2, 4], data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), ids: true }]],
+  [
+    'embedding',
+    (o, [t, ids]) => o.embedding(t, ids),
+    [randomInput([7, 3], 13), { shape: [2, 4], data: Float32Array.from([0, 6, 2, 2, 5, 1, 3, 0]), ids: true }],
+  ],
+  [
+    'leadingRows',
+    (o, [t, ids]) => o.add(o.leadingRows(t, ids), o.embedding(t, ids)),
+    [randomInput([9, 3], 14), { shape: [2, 4], data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), ids: true }],
+  ],
   ['reshape with 0 and -1', (o, [x]) => o.reshape(x, [0, -1, 2]), [randomInput([2, 3, 4], 15)]],
   ['transpose', (o, [x]) => o.transpose(x, [0, 2, 1, 3]), [randomInput([2, 3, 4, 5], 16)]],
   ['softmax', (o, [x]) => o.softmax(x), [randomInput([3, 7], 17, 5)]],
@@ -245,7 +263,12 @@ test('the dropout hook receives each rate and its result is used', async () => {
     },
   });
   assert.deepEqual(rates, [0.1, 0.25]);
-  assert.ok(maxDiff(got.data, randomInput([4], 33).data.map((v) => v * 4)) < 1e-6);
+  assert.ok(
+    maxDiff(
+      got.data,
+      randomInput([4], 33).data.map((v) => v * 4),
+    ) < 1e-6,
+  );
   const identity = await onnxOp(fn, [randomInput([4], 33)]);
   assert.ok(maxDiff(identity.data, randomInput([4], 33).data) === 0);
 });
@@ -256,7 +279,13 @@ test('the dropout hook receives each rate and its result is used', async () => {
 test('real BERT-Tiny: traced pooled features equal the TF.js engine and the float64 reference (cls, mean, pooler)', async () => {
   const cfg = tinyConfig;
   const weights = tinyWeights;
-  const expected = refBertForward(tinyRef.config, tinyRef.weights, rows(batch, batch.inputIds), rows(batch, batch.tokenTypeIds), rows(batch, batch.attentionMask));
+  const expected = refBertForward(
+    tinyRef.config,
+    tinyRef.weights,
+    rows(batch, batch.inputIds),
+    rows(batch, batch.tokenTypeIds),
+    rows(batch, batch.attentionMask),
+  );
   for (const pooling of POOLINGS) {
     const runner = await OnnxEncoderRunner.create(cfg, weights, { pooling });
     const got = await runner.run(batch);
@@ -274,12 +303,27 @@ test('real BERT-Tiny: last_hidden_state equals the reference at every position, 
   const graph = traceEncoder(cfg, tinyWeights, { output: 'last_hidden_state' });
   const out = (await runGraph(graph, batch)).last_hidden_state;
   assert.deepEqual([...out.dims], [batch.batchSize, batch.seqLength, cfg.hiddenSize]);
-  const expected = refBertForward(tinyRef.config, tinyRef.weights, rows(batch, batch.inputIds), rows(batch, batch.tokenTypeIds), rows(batch, batch.attentionMask));
+  const expected = refBertForward(
+    tinyRef.config,
+    tinyRef.weights,
+    rows(batch, batch.inputIds),
+    rows(batch, batch.tokenTypeIds),
+    rows(batch, batch.attentionMask),
+  );
   assert.ok(maxDiff(out.data, expected.sequence) < TOLERANCE, `max diff ${maxDiff(out.data, expected.sequence)}`);
 });
 
 test('random weights of another shape (3 layers, H48, 4 heads) with a 3-label head: logits for every pooling', async () => {
-  const refCfg: RefConfig = { vocabSize: 30522, hiddenSize: 48, numLayers: 3, numHeads: 4, intermediateSize: 80, maxPositions: 64, typeVocabSize: 2, layerNormEps: 1e-12 };
+  const refCfg: RefConfig = {
+    vocabSize: 30522,
+    hiddenSize: 48,
+    numLayers: 3,
+    numHeads: 4,
+    intermediateSize: 80,
+    maxPositions: 64,
+    typeVocabSize: 2,
+    layerNormEps: 1e-12,
+  };
   const cfg = toBertConfig(refCfg);
   // std 0.1 (5× BERT's) makes attention far from uniform, so masking mistakes would show.
   const all = toFloat32(randomRefWeights(refCfg, 7, { std: 0.1, numLabels: 3 }));
@@ -301,14 +345,24 @@ test('random weights of another shape (3 layers, H48, 4 heads) with a 3-label he
 });
 
 test('parameters as graph inputs (training layout) give the same logits as stored weights', async () => {
-  const refCfg: RefConfig = { vocabSize: 30522, hiddenSize: 32, numLayers: 1, numHeads: 2, intermediateSize: 40, maxPositions: 64, typeVocabSize: 2, layerNormEps: 1e-12 };
+  const refCfg: RefConfig = {
+    vocabSize: 30522,
+    hiddenSize: 32,
+    numLayers: 1,
+    numHeads: 2,
+    intermediateSize: 40,
+    maxPositions: 64,
+    typeVocabSize: 2,
+    layerNormEps: 1e-12,
+  };
   const cfg = toBertConfig(refCfg);
   const all = toFloat32(randomRefWeights(refCfg, 11, { std: 0.1, numLabels: 2 }));
   const { encoder, head } = splitHead(all);
   const stored = (await runGraph(traceClassifier(cfg, encoder, head, 'mean'), batch)).logits;
   // Trainable = everything but the word embeddings, which stay stored (a frozen table).
-  const { builder, result } = traceWith({ weights: all, params: (n) => (n.startsWith('embeddings.word') ? 'initializer' : 'input') }, ({ ops, params, inputs }) =>
-    sequenceClassifierLogits(ops, cfg, params, inputs, 'mean'),
+  const { builder, result } = traceWith(
+    { weights: all, params: (n) => (n.startsWith('embeddings.word') ? 'initializer' : 'input') },
+    ({ ops, params, inputs }) => sequenceClassifierLogits(ops, cfg, params, inputs, 'mean'),
   );
   builder.addOutput(result, 'logits');
   const fed = Object.fromEntries([...all].filter(([k]) => !k.startsWith('embeddings.word')));
@@ -318,7 +372,16 @@ test('parameters as graph inputs (training layout) give the same logits as store
 });
 
 test('every traced value has the symbolic shape onnxruntime computes for it', async () => {
-  const refCfg: RefConfig = { vocabSize: 30522, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 24, maxPositions: 64, typeVocabSize: 2, layerNormEps: 1e-12 };
+  const refCfg: RefConfig = {
+    vocabSize: 30522,
+    hiddenSize: 16,
+    numLayers: 1,
+    numHeads: 2,
+    intermediateSize: 24,
+    maxPositions: 64,
+    typeVocabSize: 2,
+    layerNormEps: 1e-12,
+  };
   const cfg = toBertConfig(refCfg);
   const all = toFloat32(randomRefWeights(refCfg, 3, { numLabels: 2 }));
   const { builder } = traceWith({ weights: all, params: 'input' }, ({ ops, params, inputs }) => {
@@ -350,15 +413,27 @@ test('the model bytes are ONNX IR 8, opset 17, producer bertft, weights as raw_d
   assert.equal(Number(model.irVersion), IR_VERSION);
   assert.equal(IR_VERSION, 8);
   assert.equal(OPSET, 17);
-  assert.deepEqual(model.opsetImport.map((o) => [o.domain, Number(o.version)]), [['', 17]]);
+  assert.deepEqual(
+    model.opsetImport.map((o) => [o.domain, Number(o.version)]),
+    [['', 17]],
+  );
   assert.equal(model.producerName, 'bertft');
   const graph = model.graph as onnxProto.onnx.GraphProto;
-  assert.deepEqual(graph.input.map((i) => i.name), ['input_ids', 'attention_mask', 'token_type_ids']);
+  assert.deepEqual(
+    graph.input.map((i) => i.name),
+    ['input_ids', 'attention_mask', 'token_type_ids'],
+  );
   for (const i of graph.input) {
     assert.equal(i.type?.tensorType?.elemType, ElemType.Int64);
-    assert.deepEqual(i.type?.tensorType?.shape?.dim?.map((d) => d.dimParam), ['batch_size', 'sequence_length']);
+    assert.deepEqual(
+      i.type?.tensorType?.shape?.dim?.map((d) => d.dimParam),
+      ['batch_size', 'sequence_length'],
+    );
   }
-  assert.deepEqual(graph.output.map((o) => o.name), ['pooled']);
+  assert.deepEqual(
+    graph.output.map((o) => o.name),
+    ['pooled'],
+  );
   const table = graph.initializer.find((t) => t.name === 'embeddings.word_embeddings.weight');
   assert.ok(table, 'the word embeddings are stored');
   assert.deepEqual((table.dims ?? []).map(Number), [tinyConfig.vocabSize, tinyConfig.hiddenSize]);
@@ -369,11 +444,26 @@ test('the model bytes are ONNX IR 8, opset 17, producer bertft, weights as raw_d
 });
 
 test('the runner: an empty batch, use after dispose, and a pooler-less model asked for pooler pooling', async () => {
-  const refCfg: RefConfig = { vocabSize: 30522, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 24, maxPositions: 64, typeVocabSize: 2, layerNormEps: 1e-12 };
+  const refCfg: RefConfig = {
+    vocabSize: 30522,
+    hiddenSize: 16,
+    numLayers: 1,
+    numHeads: 2,
+    intermediateSize: 24,
+    maxPositions: 64,
+    typeVocabSize: 2,
+    layerNormEps: 1e-12,
+  };
   const cfg = toBertConfig(refCfg);
   const weights = toFloat32(randomRefWeights(refCfg, 5));
   const runner = await OnnxEncoderRunner.create(cfg, weights, { pooling: 'cls' });
-  const empty = await runner.run({ batchSize: 0, seqLength: 0, inputIds: new Int32Array(0), attentionMask: new Int32Array(0), tokenTypeIds: new Int32Array(0) });
+  const empty = await runner.run({
+    batchSize: 0,
+    seqLength: 0,
+    inputIds: new Int32Array(0),
+    attentionMask: new Int32Array(0),
+    tokenTypeIds: new Int32Array(0),
+  });
   assert.equal(empty.length, 0);
   await runner.dispose();
   await assert.rejects(runner.run(batch), /after dispose/);

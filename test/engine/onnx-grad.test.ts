@@ -62,7 +62,9 @@ async function checkCase(
   const lossWeights = Float32Array.from({ length: size }, () => rand() * 2 - 1);
   const loss = b.op('ReduceSum', [b.op('Mul', [out, weightsName])], { keepdims: attr.int(0) });
   b.addOutput(loss, 'loss');
-  const wrt = Object.entries(inputs).filter(([, s]) => !s.constant).map(([n]) => n);
+  const wrt = Object.entries(inputs)
+    .filter(([, s]) => !s.constant)
+    .map(([n]) => n);
   const grads = appendGradients(b, loss, wrt);
   for (const w of wrt) {
     assert.ok(grads.has(w), `${name}: no gradient for ${w}`);
@@ -124,7 +126,10 @@ async function outputShape(b: GraphBuilder, out: string, inputs: Record<string, 
   return [...r[out].dims];
 }
 
-const unary = (op: string, attrs: Record<string, Attribute> = {}) => (b: GraphBuilder, x: Record<string, string>) => b.op(op, [x.x], attrs);
+const unary =
+  (op: string, attrs: Record<string, Attribute> = {}) =>
+  (b: GraphBuilder, x: Record<string, string>) =>
+    b.op(op, [x.x], attrs);
 
 test('Add, Sub, Mul, Div with broadcasting reduce gradients to each input shape', async () => {
   await checkCase('add', { x: { shape: [2, 3, 4] }, y: { shape: [4] } }, (b, x) => b.op('Add', [x.x, x.y]));
@@ -157,9 +162,7 @@ test('Min, Max and Where send the gradient to the chosen input', async () => {
   await checkCase('min-scalar', { x: { shape: [6], values: xs } }, (b, x) => b.op('Min', [x.x, b.scalar(0)]));
   await checkCase('max', { x: { shape: [2, 3], values: xs }, y: { shape: [2, 3], values: ys } }, (b, x) => b.op('Max', [x.x, x.y]));
   await checkCase('min-broadcast', { x: { shape: [2, 3], values: xs }, y: { shape: [3], values: ys.slice(0, 3) } }, (b, x) => b.op('Min', [x.x, x.y]));
-  await checkCase('where', { x: { shape: [2, 3] }, y: { shape: [3] } }, (b, x) =>
-    b.op('Where', [b.op('Greater', [x.x, b.scalar(0)]), x.x, x.y]),
-  );
+  await checkCase('where', { x: { shape: [2, 3] }, y: { shape: [3] } }, (b, x) => b.op('Where', [b.op('Greater', [x.x, b.scalar(0)]), x.x, x.y]));
 });
 
 test('MatMul: batched, broadcast over batch, and activations times a 2-D weight', async () => {
@@ -175,10 +178,8 @@ test('Gemm with every transpose combination, alpha, beta and a broadcast bias', 
     for (const transB of [0, 1]) {
       const a = transA ? [4, 3] : [3, 4];
       const w = transB ? [5, 4] : [4, 5];
-      await checkCase(
-        `gemm-${transA}${transB}`,
-        { a: { shape: a }, w: { shape: w }, c: { shape: [5] } },
-        (b, x) => b.op('Gemm', [x.a, x.w, x.c], { transA: attr.int(transA), transB: attr.int(transB), alpha: attr.float(0.7), beta: attr.float(1.3) }),
+      await checkCase(`gemm-${transA}${transB}`, { a: { shape: a }, w: { shape: w }, c: { shape: [5] } }, (b, x) =>
+        b.op('Gemm', [x.a, x.w, x.c], { transA: attr.int(transA), transB: attr.int(transB), alpha: attr.float(0.7), beta: attr.float(1.3) }),
       );
     }
   }
@@ -194,7 +195,9 @@ test('ReduceSum and ReduceMean, with and without keepdims, on known and symbolic
   await checkCase('reduce-sum', { x: { shape: [2, 3, 4] } }, (b, x) => b.op('ReduceSum', [x.x, b.int64s([1])], { keepdims: attr.int(0) }));
   await checkCase('reduce-sum-keep', { x: { shape: [2, 3, 4] } }, (b, x) => b.op('ReduceSum', [x.x, b.int64s([0, 2])], { keepdims: attr.int(1) }));
   await checkCase('reduce-mean', { x: { shape: [2, 3, 4] } }, (b, x) => b.op('ReduceMean', [x.x], { axes: attr.ints([-1]), keepdims: attr.int(1) }));
-  await checkCase('reduce-mean-symbolic', { x: { shape: [3, 4], dims: ['batch', 4] } }, (b, x) => b.op('ReduceMean', [x.x], { axes: attr.ints([0]), keepdims: attr.int(0) }));
+  await checkCase('reduce-mean-symbolic', { x: { shape: [3, 4], dims: ['batch', 4] } }, (b, x) =>
+    b.op('ReduceMean', [x.x], { axes: attr.ints([0]), keepdims: attr.int(0) }),
+  );
   await checkCase('reduce-mean-all', { x: { shape: [2, 3] } }, (b, x) => b.op('ReduceMean', [x.x], { keepdims: attr.int(0) }));
 });
 
@@ -208,27 +211,22 @@ test('Reshape, Transpose, Squeeze, Unsqueeze', async () => {
 
 test('Slice with a constant start and a run-time end (position embeddings)', async () => {
   await checkCase('slice-const', { x: { shape: [5, 3] } }, (b, x) => b.op('Slice', [x.x, b.int64s([1]), b.int64s([4]), b.int64s([0])]));
-  await checkCase(
-    'leading-rows',
-    { table: { shape: [6, 3] } },
-    (b, x) => new OnnxOps(b).leadingRows(x.table, x.ids),
-    { ids: { shape: [2, 4], dims: ['batch', 'seq'], values: [1, 2, 3, 4, 5, 6, 7, 8] } },
-  );
+  await checkCase('leading-rows', { table: { shape: [6, 3] } }, (b, x) => new OnnxOps(b).leadingRows(x.table, x.ids), {
+    ids: { shape: [2, 4], dims: ['batch', 'seq'], values: [1, 2, 3, 4, 5, 6, 7, 8] },
+  });
 });
 
 test('Gather: embedding rows (repeated ids add up) and a scalar index along axis 1', async () => {
-  await checkCase(
-    'embedding',
-    { table: { shape: [5, 3] } },
-    (b, x) => b.op('Gather', [x.table, x.ids], { axis: attr.int(0) }),
-    { ids: { shape: [2, 3], dims: ['batch', 'seq'], values: [1, 3, 1, 0, 1, 3] } },
-  );
+  await checkCase('embedding', { table: { shape: [5, 3] } }, (b, x) => b.op('Gather', [x.table, x.ids], { axis: attr.int(0) }), {
+    ids: { shape: [2, 3], dims: ['batch', 'seq'], values: [1, 3, 1, 0, 1, 3] },
+  });
   await checkCase('select-axis1', { x: { shape: [2, 4, 3], dims: ['batch', 'seq', 3] } }, (b, x) => new OnnxOps(b).selectAlongAxis1(x.x, 0));
   await checkCase('select-axis1-middle', { x: { shape: [2, 4, 3] } }, (b, x) => b.op('Gather', [x.x, b.int64Scalar(2)], { axis: attr.int(1) }));
 });
 
 test('LayerNormalization (fused) and its decomposed form give the same gradients as finite differences', async () => {
-  const ln = (mode: 'fused' | 'decomposed') => (b: GraphBuilder, x: Record<string, string>) => new OnnxOps(b, { layerNorm: mode }).layerNorm(x.x, x.g, x.beta, 1e-5);
+  const ln = (mode: 'fused' | 'decomposed') => (b: GraphBuilder, x: Record<string, string>) =>
+    new OnnxOps(b, { layerNorm: mode }).layerNorm(x.x, x.g, x.beta, 1e-5);
   const inputs = () => ({ x: { shape: [2, 3, 6], lo: -2, hi: 2 }, g: { shape: [6], lo: 0.5, hi: 1.5 }, beta: { shape: [6] } });
   await checkCase('layer-norm', inputs(), ln('fused'));
   await checkCase('layer-norm-decomposed', inputs(), ln('decomposed'));
@@ -241,7 +239,9 @@ test('composite ops as the model traces them: GELU, log-sigmoid, Gemm-based line
     new TrainingOps(b).linear(x.x, x.w, x.bias),
   );
   await checkCase('linear-2d', { x: { shape: [3, 4] }, w: { shape: [2, 4] } }, (b, x) => new TrainingOps(b).linear(x.x, x.w));
-  await checkCase('attention-scores', { q: { shape: [2, 2, 3, 4] }, k: { shape: [2, 2, 3, 4] } }, (b, x) => new OnnxOps(b).softmax(new OnnxOps(b).matmul(x.q, x.k, true)));
+  await checkCase('attention-scores', { q: { shape: [2, 2, 3, 4] }, k: { shape: [2, 2, 3, 4] } }, (b, x) =>
+    new OnnxOps(b).softmax(new OnnxOps(b).matmul(x.q, x.k, true)),
+  );
 });
 
 test('values that do not depend on a differentiated input get no backward nodes', () => {

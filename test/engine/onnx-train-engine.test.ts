@@ -97,7 +97,10 @@ function randomBatch(rows: number, seq: number, seed: number, problem: ProblemTy
       mask[r * seq + c] = c < len ? 1 : 0;
     }
   }
-  return { tokens: { batchSize: rows, seqLength: seq, inputIds, attentionMask: mask, tokenTypeIds: new Int32Array(n) }, targets: targetsFor(problem, rows, seed + 1, width) };
+  return {
+    tokens: { batchSize: rows, seqLength: seq, inputIds, attentionMask: mask, tokenTypeIds: new Int32Array(n) },
+    targets: targetsFor(problem, rows, seed + 1, width),
+  };
 }
 
 /**
@@ -111,14 +114,24 @@ class ReferenceOps extends TfjsOps {
   }
 }
 
-function tfjsGradients(weights: Map<string, HostTensor>, batch: TrainBatch, pooling: Pooling, problem: ProblemType, width: number, classWeights?: Float32Array): Map<string, Float32Array> {
+function tfjsGradients(
+  weights: Map<string, HostTensor>,
+  batch: TrainBatch,
+  pooling: Pooling,
+  problem: ProblemType,
+  width: number,
+  classWeights?: Float32Array,
+): Map<string, Float32Array> {
   const params = toTfjsParams(weights, () => true);
   const ops = new ReferenceOps();
-  const { grads, value } = tf.variableGrads(() => {
-    const logits = sequenceClassifierLogits(ops, cfg, params, batchToTensors(batch.tokens), pooling);
-    const targets = tf.tensor2d(batch.targets, [batch.tokens.batchSize, width]);
-    return classifierLoss(ops, problem, logits, targets, classWeights ? tf.tensor1d(classWeights) : undefined) as tf.Scalar;
-  }, [...params.values()] as tf.Variable[]);
+  const { grads, value } = tf.variableGrads(
+    () => {
+      const logits = sequenceClassifierLogits(ops, cfg, params, batchToTensors(batch.tokens), pooling);
+      const targets = tf.tensor2d(batch.targets, [batch.tokens.batchSize, width]);
+      return classifierLoss(ops, problem, logits, targets, classWeights ? tf.tensor1d(classWeights) : undefined) as tf.Scalar;
+    },
+    [...params.values()] as tf.Variable[],
+  );
   const byVar = new Map([...params].map(([name, v]) => [(v as tf.Variable).name, name]));
   const out = new Map<string, Float32Array>();
   for (const [varName, g] of Object.entries(grads)) out.set(byVar.get(varName)!, g.dataSync() as Float32Array);
@@ -127,11 +140,27 @@ function tfjsGradients(weights: Map<string, HostTensor>, batch: TrainBatch, pool
   return out;
 }
 
-async function onnxGradients(weights: Map<string, HostTensor>, batch: TrainBatch, pooling: Pooling, problem: ProblemType, width: number, classWeights?: Float32Array) {
-  const spec = { config: cfg, paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])), objective: { kind: 'classification' as const, pooling, problem, numOutputs: width, classWeights } };
+async function onnxGradients(
+  weights: Map<string, HostTensor>,
+  batch: TrainBatch,
+  pooling: Pooling,
+  problem: ProblemType,
+  width: number,
+  classWeights?: Float32Array,
+) {
+  const spec = {
+    config: cfg,
+    paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])),
+    objective: { kind: 'classification' as const, pooling, problem, numOutputs: width, classWeights },
+  };
   const built = buildStepGraph(spec, { kind: 'grads', trainable: [...weights.keys()], gradsIn: false });
   const session = await ort.InferenceSession.create(toModelBytes(built.graph), { logSeverityLevel: 3 });
-  const wide = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, (v) => BigInt(v)), [batch.tokens.batchSize, batch.tokens.seqLength]);
+  const wide = (a: Int32Array) =>
+    new ort.Tensor(
+      'int64',
+      BigInt64Array.from(a, (v) => BigInt(v)),
+      [batch.tokens.batchSize, batch.tokens.seqLength],
+    );
   const feeds: Record<string, ort.Tensor> = {
     input_ids: wide(batch.tokens.inputIds),
     attention_mask: wide(batch.tokens.attentionMask),
@@ -293,7 +322,11 @@ test('frozen parameters stay bit-identical, trainable ones move, and the trainab
 test('optimizer state and weights round-trip: a resumed engine continues exactly', async () => {
   const problem: ProblemType = 'multi_label_classification';
   const dropCfg = { ...cfg, hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.1 };
-  const options = { config: dropCfg, weights: randomWeights(41), objective: { kind: 'classification' as const, pooling: 'mean' as const, problem, numOutputs: NUM_OUTPUTS } };
+  const options = {
+    config: dropCfg,
+    weights: randomWeights(41),
+    objective: { kind: 'classification' as const, pooling: 'mean' as const, problem, numOutputs: NUM_OUTPUTS },
+  };
   const all = new Set(options.weights.keys());
   const a = new OnnxTrainingEngine(options);
   a.setTrainable(all);
@@ -350,7 +383,11 @@ test('dropout: masks come from the step seed (same seed, same loss; another seed
 test('logits() and evalLoss() use the current weights with dropout off', async () => {
   const problem: ProblemType = 'single_label_classification';
   const weights = randomWeights(61);
-  const options = { config: { ...cfg, hiddenDropoutProb: 0.1 }, weights, objective: { kind: 'classification' as const, pooling: 'pooler' as const, problem, numOutputs: NUM_OUTPUTS } };
+  const options = {
+    config: { ...cfg, hiddenDropoutProb: 0.1 },
+    weights,
+    objective: { kind: 'classification' as const, pooling: 'pooler' as const, problem, numOutputs: NUM_OUTPUTS },
+  };
   const onnx = new OnnxTrainingEngine(options);
   const tfjs = new TfjsTrainingEngine(options);
   const lo = await onnx.logits(tokens);

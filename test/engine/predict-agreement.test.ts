@@ -47,7 +47,15 @@ let encoder: Map<string, HostTensor>;
 let head: Map<string, HostTensor>;
 let tokenizer: BertTokenizer;
 /** Long texts (well over MAX_LENGTH word pieces) and two short ones, so batches are padded too. */
-const texts = [LONG_REVIEW, REVIEW, SENTENCES[2]!, SENTENCES[3]!, ...sentences(6, 3).map((s, i) => `${s} ${sentences(4, 10 + i).join(' ')}`), SENTENCES[0]!, 'A fine film.'];
+const texts = [
+  LONG_REVIEW,
+  REVIEW,
+  SENTENCES[2]!,
+  SENTENCES[3]!,
+  ...sentences(6, 3).map((s, i) => `${s} ${sentences(4, 10 + i).join(' ')}`),
+  SENTENCES[0]!,
+  'A fine film.',
+];
 
 function seeded(n: number, seed: number, scale: number): Float32Array {
   let s = seed >>> 0;
@@ -141,7 +149,11 @@ test('the exported graph closes rows cut without [SEP], and leaves closed rows u
     });
     const session = await createSession(bytes, { threads: 1 });
     const dims = [rows.length, S];
-    const out = await session.run({ input_ids: int64Tensor(ort, ids, dims), attention_mask: int64Tensor(ort, mask, dims), token_type_ids: int64Tensor(ort, new Int32Array(ids.length), dims) });
+    const out = await session.run({
+      input_ids: int64Tensor(ort, ids, dims),
+      attention_mask: int64Tensor(ort, mask, dims),
+      token_type_ids: int64Tensor(ort, new Int32Array(ids.length), dims),
+    });
     await session.release();
     return out.logits!.data as Float32Array;
   };
@@ -164,7 +176,7 @@ test('the exported graph closes rows cut without [SEP], and leaves closed rows u
   assert.ok(maxDiff(gShort.subarray(2), await run(plain, [Array.from(short)])) < 1e-5);
 });
 
-test('embed defaults to the folder\'s model_max_length, as transformers.js feature-extraction truncates', async () => {
+test("embed defaults to the folder's model_max_length, as transformers.js feature-extraction truncates", async () => {
   const enc = await Encoder.fromPretrained(model, { offline: true });
   const [long] = await enc.embed([LONG_REVIEW]);
   assert.equal(long!.inputIds.length, MAX_LENGTH);
@@ -179,9 +191,19 @@ test('embed defaults to the folder\'s model_max_length, as transformers.js featu
 test('pretrain writes its max_length as model_max_length', async () => {
   mkdirSync(join(work, 'mini'));
   const cfg = join(work, 'mini', 'config.json');
-  writeFileSync(cfg, JSON.stringify({ ...(await readBertConfig(EMBEDDED_MODEL_DIR)).raw, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 64 }));
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      ...(await readBertConfig(EMBEDDED_MODEL_DIR)).raw,
+      hidden_size: 32,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      intermediate_size: 64,
+      max_position_embeddings: 64,
+    }),
+  );
   const corpus = join(work, 'corpus.txt');
-  writeFileSync(corpus, sentences(200, 5).join('\n') + '\n');
+  writeFileSync(corpus, `${sentences(200, 5).join('\n')}\n`);
   const out = join(work, 'pretrained');
   await pretrain({ config: cfg, tokenizer: source, text: [corpus], output: out, maxLength: 48, maxSteps: 1, batchSize: 4, threads: 1, saveEveryMinutes: 0 });
   assert.equal(tokenizerConfig(out).model_max_length, 48);

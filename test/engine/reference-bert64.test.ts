@@ -49,10 +49,12 @@ const ones = (ids: number[][]) => ids.map((r) => r.map(() => 1));
 test('erf matches high-precision values to ~1e-15 on both branches and at the switch points', () => {
   // mpmath.erf at 30 digits (Python's math.erf agrees).
   const known: [number, number][] = [
+    // biome-ignore lint/correctness/noPrecisionLoss: mpmath reference digits, kept as published
     [0.1, 0.11246291601828489],
     [0.5, 0.5204998778130465],
     [1, 0.8427007929497149],
     [2, 0.9953222650189527],
+    // biome-ignore lint/correctness/noPrecisionLoss: mpmath reference digits, kept as published
     [-0.3, -0.32862675945912743], // (−0.3286267594591112, sometimes quoted, is off by 1.6e-14)
     [2.99, 0.9999764743969194],
     [3, 0.9999779095030014],
@@ -74,8 +76,10 @@ test('erf matches high-precision values to ~1e-15 on both branches and at the sw
 test('gelu is the exact erf form x·½·(1 + erf(x/√2))', () => {
   // mpmath values; the tanh approximation would be off by ~1e-4 at these points.
   const known: [number, number][] = [
+    // biome-ignore lint/correctness/noPrecisionLoss: mpmath reference digits, kept as published
     [-3, -0.0040496940948902836],
     [-1, -0.15865525393145705],
+    // biome-ignore lint/correctness/noPrecisionLoss: mpmath reference digits, kept as published
     [0.5, 0.34573123063700655],
     [2, 1.9544997361036416],
   ];
@@ -121,7 +125,12 @@ test('LayerNorm gives mean 0 and biased variance 1 before the affine, with eps i
   assert.deepEqual([...refLayerNorm(Float64Array.of(1, -1), 1, 2, Float64Array.of(1, 1), Float64Array.of(0, 0), 3)], [0.5, -0.5]);
   // γ scales and β shifts each feature after the normalisation.
   const affine = refLayerNorm(x.slice(), rows, dim, new Float64Array(dim).fill(2), new Float64Array(dim).fill(-1), 1e-12);
-  assert.ok(maxDiff(affine, y.map((v) => 2 * v - 1)) < 1e-12);
+  assert.ok(
+    maxDiff(
+      affine,
+      y.map((v) => 2 * v - 1),
+    ) < 1e-12,
+  );
 });
 
 test('one encoder layer matches a token-by-token transcription of the HF BertModel definition', () => {
@@ -150,7 +159,10 @@ test('one encoder layer matches a token-by-token transcription of the HF BertMod
   const add = (x: number[], y: number[]) => x.map((v, i) => v + y[i]);
   const emb = ids.map((id, s) =>
     layerNorm(
-      add(add(tableRow('embeddings.word_embeddings.weight', id), tableRow('embeddings.position_embeddings.weight', s)), tableRow('embeddings.token_type_embeddings.weight', types[s])),
+      add(
+        add(tableRow('embeddings.word_embeddings.weight', id), tableRow('embeddings.position_embeddings.weight', s)),
+        tableRow('embeddings.token_type_embeddings.weight', types[s]),
+      ),
       'embeddings.LayerNorm',
     ),
   );
@@ -174,7 +186,13 @@ test('one encoder layer matches a token-by-token transcription of the HF BertMod
   assert.ok(maxDiff(out.cls, hidden[0]) < 1e-12, 'cls');
   assert.ok(maxDiff(out.pooled, linear(hidden[0], 'pooler.dense').map(Math.tanh)) < 1e-12, 'pooled');
   const real = hidden.filter((_, s) => mask[s] === 1);
-  assert.ok(maxDiff(out.mean, real.reduce(add).map((v) => v / real.length)) < 1e-12, 'mean over mask-1 tokens');
+  assert.ok(
+    maxDiff(
+      out.mean,
+      real.reduce(add).map((v) => v / real.length),
+    ) < 1e-12,
+    'mean over mask-1 tokens',
+  );
 });
 
 test('padding with attention mask 0 leaves every unpadded output unchanged, whatever the pad tokens are', () => {
@@ -184,9 +202,18 @@ test('padding with attention mask 0 leaves every unpadded output unchanged, what
   const shortTypes = [0, 0, 0, 1, 1];
   const alone = refBertForward(tiny, w, [short], [shortTypes], [[1, 1, 1, 1, 1]]);
   // The same row padded to 9 with arbitrary (non-zero) pad ids and types, next to another row.
-  const padIds = [[...short, 33, 5, 17, 8], [1, 4, 4, 6, 3, 2, 20, 21, 2]];
-  const padTypes = [[...shortTypes, 1, 0, 1, 0], [0, 0, 0, 0, 0, 0, 1, 1, 1]];
-  const padMask = [[1, 1, 1, 1, 1, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1, 1]];
+  const padIds = [
+    [...short, 33, 5, 17, 8],
+    [1, 4, 4, 6, 3, 2, 20, 21, 2],
+  ];
+  const padTypes = [
+    [...shortTypes, 1, 0, 1, 0],
+    [0, 0, 0, 0, 0, 0, 1, 1, 1],
+  ];
+  const padMask = [
+    [1, 1, 1, 1, 1, 0, 0, 0, 0],
+    [1, 1, 1, 1, 1, 1, 1, 1, 1],
+  ];
   const padded = refBertForward(tiny, w, padIds, padTypes, padMask);
   assert.ok(maxDiff(tokens(padded, 0, 9, H, 0, 5), alone.sequence) < 1e-12, 'sequence output of the real tokens');
   for (const k of ['cls', 'mean', 'pooled'] as const) assert.ok(maxDiff(row(padded[k], 0, H), alone[k]) < 1e-12, k);
@@ -297,7 +324,10 @@ test('randomRefWeights: every HF tensor, deterministic from the seed, LayerNorm 
   const a = randomRefWeights(tiny, 1, { numLabels: 3 });
   const b = randomRefWeights(tiny, 1, { numLabels: 3 });
   const c = randomRefWeights(tiny, 2, { numLabels: 3 });
-  assert.deepEqual([...a.keys()], refWeightShapes(tiny, 3).map(([n]) => n));
+  assert.deepEqual(
+    [...a.keys()],
+    refWeightShapes(tiny, 3).map(([n]) => n),
+  );
   assert.deepEqual(a.get('classifier.weight')!.shape, [3, 16]);
   assert.deepEqual(a.get('encoder.layer.1.intermediate.dense.weight')!.shape, [24, 16]);
   assert.deepEqual(a.get('encoder.layer.1.output.dense.weight')!.shape, [16, 24]);
@@ -399,7 +429,10 @@ test('the real bert-tiny checkpoint loads and runs: shapes, finite values, paddi
   assert.equal(out.sequence.length, 2 * S * H);
   for (const k of ['pooled', 'cls', 'mean'] as const) assert.equal(out[k].length, 2 * H, k);
   for (const k of ['sequence', 'pooled', 'cls', 'mean'] as const) assert.ok(out[k].every(Number.isFinite), `${k} is finite`);
-  assert.ok(out.pooled.every((v) => Math.abs(v) < 1), 'pooled is a tanh');
+  assert.ok(
+    out.pooled.every((v) => Math.abs(v) < 1),
+    'pooled is a tanh',
+  );
   assert.ok(maxDiff(out.cls, [...tokens(out, 0, S, H, 0, 1), ...tokens(out, 1, S, H, 0, 1)]) === 0, 'cls is token 0');
   const alone = refBertForward(config, weights, [a], zeros([a]), ones([a]));
   assert.ok(maxDiff(tokens(out, 0, S, H, 0, a.length), alone.sequence) < 1e-10, 'padding invariance on the real model');

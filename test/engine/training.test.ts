@@ -38,7 +38,7 @@ const CFG: BertConfig = {
 /** 24 token rows of varied length whose label is whether token 7 occurs (learnable). */
 function toyData(n = 24, seed = 3): { set: TokenizedSet; targets: Float32Array } {
   let s = seed;
-  const next = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const next = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const set: TokenizedSet = { ids: [], typeIds: [], lengths: [], padId: 0 };
   const targets = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
@@ -98,7 +98,11 @@ type EngineKind = (typeof ENGINES)[number];
 async function runStrategy(strategy: Strategy, epochs: number, kind: EngineKind): Promise<{ before: Map<string, HostTensor>; after: Map<string, HostTensor> }> {
   const before = startWeights();
   const { set, targets } = toyData();
-  const options = { config: CFG, weights: before, objective: { kind: 'classification' as const, pooling: 'pooler' as const, problem: 'single_label_classification' as const, numOutputs: 2 } };
+  const options = {
+    config: CFG,
+    weights: before,
+    objective: { kind: 'classification' as const, pooling: 'pooler' as const, problem: 'single_label_classification' as const, numOutputs: 2 },
+  };
   const engine: TrainingEngine = kind === 'tfjs' ? new TfjsTrainingEngine(options) : new OnnxTrainingEngine(options);
   const trainer = new Trainer(engine, CFG, [...before.keys()], settings(strategy, { epochs }));
   await trainer.train({ train: set, trainTargets: targets });
@@ -154,7 +158,15 @@ test('frozen: only the head changes (it trains on cached features)', async () =>
   const head = new Map([...before].filter(([n]) => n.startsWith('classifier.')));
   const { targets } = toyData();
   const features = Float32Array.from({ length: 24 * CFG.hiddenSize }, (_, i) => Math.sin(i));
-  const engine = new TfjsHeadEngine({ features, hiddenSize: CFG.hiddenSize, encoderWeights: encoder, head, problem: 'single_label_classification', numOutputs: 2, dropout: 0.1 });
+  const engine = new TfjsHeadEngine({
+    features,
+    hiddenSize: CFG.hiddenSize,
+    encoderWeights: encoder,
+    head,
+    problem: 'single_label_classification',
+    numOutputs: 2,
+    dropout: 0.1,
+  });
   const trainer = new Trainer(engine, CFG, names, settings({ kind: 'frozen' }));
   await trainer.train({ train: featureIndexSet(24, 0), trainTargets: targets });
   const after = await engine.weights();
@@ -186,7 +198,11 @@ test('linear warm-up then linear decay', () => {
 async function trainToy(seed: number, stopAfter?: number, resume?: { state: TrainerState; optimizer: OptimizerState; weights: Map<string, HostTensor> }) {
   const { set, targets } = toyData();
   const evalData = toyData(16, 99);
-  const engine = new TfjsTrainingEngine({ config: CFG, weights: resume?.weights ?? startWeights(), objective: { kind: 'classification', pooling: 'mean', problem: 'single_label_classification', numOutputs: 2 } });
+  const engine = new TfjsTrainingEngine({
+    config: CFG,
+    weights: resume?.weights ?? startWeights(),
+    objective: { kind: 'classification', pooling: 'mean', problem: 'single_label_classification', numOutputs: 2 },
+  });
   let saved: { state: TrainerState; optimizer: OptimizerState; weights: Map<string, HostTensor> } | undefined;
   let steps = 0;
   const trainer: Trainer = new Trainer(engine, CFG, names, settings({ kind: 'full' }, { epochs: 3, seed, gradientAccumulation: 2, batchSize: 8 }), {
@@ -198,7 +214,10 @@ async function trainToy(seed: number, stopAfter?: number, resume?: { state: Trai
       saved = cp;
     },
   });
-  const outcome = await trainer.train({ train: set, trainTargets: targets, eval: evalData.set, evalTargets: evalData.targets }, resume && { state: resume.state, optimizer: resume.optimizer });
+  const outcome = await trainer.train(
+    { train: set, trainTargets: targets, eval: evalData.set, evalTargets: evalData.targets },
+    resume && { state: resume.state, optimizer: resume.optimizer },
+  );
   const weights = await engine.weights();
   engine.dispose();
   return { outcome, weights, saved: saved! };
@@ -208,9 +227,15 @@ test('same seed → same metrics and weights; another seed differs', async () =>
   const a = await trainToy(5);
   const b = await trainToy(5);
   const c = await trainToy(6);
-  assert.deepEqual(a.outcome.state.history.map((h) => h.eval_loss), b.outcome.state.history.map((h) => h.eval_loss));
+  assert.deepEqual(
+    a.outcome.state.history.map((h) => h.eval_loss),
+    b.outcome.state.history.map((h) => h.eval_loss),
+  );
   assert.deepEqual(changed(a.weights, b.weights).size, 0);
-  assert.notDeepEqual(a.outcome.state.history.map((h) => h.train_loss), c.outcome.state.history.map((h) => h.train_loss));
+  assert.notDeepEqual(
+    a.outcome.state.history.map((h) => h.train_loss),
+    c.outcome.state.history.map((h) => h.train_loss),
+  );
 });
 
 test('stopping mid-epoch and resuming from the checkpoint ends exactly like an uninterrupted run', async () => {
@@ -220,6 +245,9 @@ test('stopping mid-epoch and resuming from the checkpoint ends exactly like an u
   assert.equal(first.saved.state.globalStep, 4);
   const resumed = await trainToy(5, undefined, first.saved);
   assert.equal(resumed.outcome.interrupted, false);
-  assert.deepEqual(resumed.outcome.state.history, full.outcome.state.history.map((h, i) => ({ ...h, elapsed_s: resumed.outcome.state.history[i]!.elapsed_s })));
+  assert.deepEqual(
+    resumed.outcome.state.history,
+    full.outcome.state.history.map((h, i) => ({ ...h, elapsed_s: resumed.outcome.state.history[i]!.elapsed_s })),
+  );
   assert.equal(changed(full.weights, resumed.weights).size, 0, 'final weights are bit-identical');
 });

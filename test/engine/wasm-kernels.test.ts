@@ -13,11 +13,7 @@ import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import {
-  fastWasmKernelsRegistered,
-  registerFastWasmKernels,
-  restoreStockWasmKernels,
-} from '../../src/engine/tfjs/wasm-kernels.js';
+import { fastWasmKernelsRegistered, registerFastWasmKernels, restoreStockWasmKernels } from '../../src/engine/tfjs/wasm-kernels.js';
 import { fastBatchMatMul, type MatMulPlan } from '../../src/engine/tfjs/wasm-matmul.js';
 import { transposeMatrix } from '../../src/engine/tfjs/wasm-transpose.js';
 import { REPO_ROOT } from '../helpers/shared.js';
@@ -135,15 +131,7 @@ const ALL_TRANSPOSES: [boolean, boolean][] = [
 ];
 
 /** Operand shapes for C[m,n] = op(A)·op(B) with the given batch shapes. */
-function productCase(
-  batchA: number[],
-  batchB: number[],
-  m: number,
-  k: number,
-  n: number,
-  transposeA: boolean,
-  transposeB: boolean,
-): ProductCase {
+function productCase(batchA: number[], batchB: number[], m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): ProductCase {
   return {
     a: [...batchA, ...(transposeA ? [k, m] : [m, k])],
     b: [...batchB, ...(transposeB ? [n, k] : [k, n])],
@@ -330,7 +318,9 @@ test('the gradient of tf.gather with respect to the table on wasm matches the cp
   const dy = randomValues(2 * 4 * 6, 801);
   const gradient = () => {
     const f = (t: tf.Tensor) => tf.gather(t, tf.tensor(ids, [2, 4], 'int32'));
-    return tf.grad(f)(tf.tensor(table, [40, 6]), tf.tensor(dy, [2, 4, 6])).dataSync() as Float32Array;
+    return tf
+      .grad(f)(tf.tensor(table, [40, 6]), tf.tensor(dy, [2, 4, 6]))
+      .dataSync() as Float32Array;
   };
   const wasm = await on('wasm', gradient);
   const cpu = await on('cpu', gradient);
@@ -423,12 +413,55 @@ test('every kernel a BERT forward and backward pass uses is registered on wasm',
   // The kernels tf.profile records for a 2-layer BERT-like model's loss and tf.grads of it
   // (embeddings, layer norm, attention with mask, GELU FFN, pooler, cross-entropy, dropout).
   const needed = [
-    'Identity', 'GatherV2', 'Range', 'Add', 'Mean', 'Sub', 'Square', 'Rsqrt', 'Multiply', 'Floor',
-    'RealDiv', 'Reshape', 'BatchMatMul', 'Transpose', 'Cast', 'Softmax', 'Erf', 'Slice', 'Tanh',
-    'OneHot', 'Max', 'Exp', 'Sum', 'Log', 'Neg', 'Sigmoid', 'ClipByValue', 'Greater', 'ZerosLike',
-    'Select', 'Concat', 'Sqrt', 'Abs', 'Step', 'SplitV', 'Equal', 'LogicalNot', 'GreaterEqual',
-    'LessEqual', 'LogicalAnd', 'PadV2', 'Pow', 'UnsortedSegmentSum', 'Maximum', 'Minimum', 'Pack',
-    'Fill', 'OnesLike', 'ArgMax',
+    'Identity',
+    'GatherV2',
+    'Range',
+    'Add',
+    'Mean',
+    'Sub',
+    'Square',
+    'Rsqrt',
+    'Multiply',
+    'Floor',
+    'RealDiv',
+    'Reshape',
+    'BatchMatMul',
+    'Transpose',
+    'Cast',
+    'Softmax',
+    'Erf',
+    'Slice',
+    'Tanh',
+    'OneHot',
+    'Max',
+    'Exp',
+    'Sum',
+    'Log',
+    'Neg',
+    'Sigmoid',
+    'ClipByValue',
+    'Greater',
+    'ZerosLike',
+    'Select',
+    'Concat',
+    'Sqrt',
+    'Abs',
+    'Step',
+    'SplitV',
+    'Equal',
+    'LogicalNot',
+    'GreaterEqual',
+    'LessEqual',
+    'LogicalAnd',
+    'PadV2',
+    'Pow',
+    'UnsortedSegmentSum',
+    'Maximum',
+    'Minimum',
+    'Pack',
+    'Fill',
+    'OnesLike',
+    'ArgMax',
   ];
   const missing = needed.filter((name) => tf.getKernel(name, 'wasm') === undefined);
   assert.deepEqual(missing, []);

@@ -48,7 +48,9 @@ export function needsShared(options: TestOptions = {}): TestOptions {
   if (!reportedMissing) {
     reportedMissing = true;
     test('../shared is there (BERTFT_REQUIRE_SHARED=1)', () => {
-      assert.fail(`BERTFT_REQUIRE_SHARED=1 but there is no ${SHARED}: CI clones shared/ beside the checkout (or set BERTFT_SHARED); the tests below that need it fail`);
+      assert.fail(
+        `BERTFT_REQUIRE_SHARED=1 but there is no ${SHARED}: CI clones shared/ beside the checkout (or set BERTFT_SHARED); the tests below that need it fail`,
+      );
     });
   }
   return options;

@@ -118,19 +118,40 @@ export function refLinear(x: Float64Array, rows: number, W: Float64Array, b: Flo
       const w1 = w0 + inDim;
       const w2 = w1 + inDim;
       const w3 = w2 + inDim;
-      let a0 = b[o], a1 = b[o + 1], a2 = b[o + 2], a3 = b[o + 3]; // row r
-      let c0 = a0, c1 = a1, c2 = a2, c3 = a3; // row r + 1
+      let a0 = b[o],
+        a1 = b[o + 1],
+        a2 = b[o + 2],
+        a3 = b[o + 3]; // row r
+      let c0 = a0,
+        c1 = a1,
+        c2 = a2,
+        c3 = a3; // row r + 1
       for (let i = 0; i < inDim; i++) {
         const u = x[xa + i];
         const v = x[xb + i];
-        const k0 = W[w0 + i], k1 = W[w1 + i], k2 = W[w2 + i], k3 = W[w3 + i];
-        a0 += u * k0; a1 += u * k1; a2 += u * k2; a3 += u * k3;
-        c0 += v * k0; c1 += v * k1; c2 += v * k2; c3 += v * k3;
+        const k0 = W[w0 + i],
+          k1 = W[w1 + i],
+          k2 = W[w2 + i],
+          k3 = W[w3 + i];
+        a0 += u * k0;
+        a1 += u * k1;
+        a2 += u * k2;
+        a3 += u * k3;
+        c0 += v * k0;
+        c1 += v * k1;
+        c2 += v * k2;
+        c3 += v * k3;
       }
       const ya = r * outDim + o;
       const yb = ya + outDim;
-      y[ya] = a0; y[ya + 1] = a1; y[ya + 2] = a2; y[ya + 3] = a3;
-      y[yb] = c0; y[yb + 1] = c1; y[yb + 2] = c2; y[yb + 3] = c3;
+      y[ya] = a0;
+      y[ya + 1] = a1;
+      y[ya + 2] = a2;
+      y[ya + 3] = a3;
+      y[yb] = c0;
+      y[yb + 1] = c1;
+      y[yb + 2] = c2;
+      y[yb + 3] = c3;
     }
   }
   for (let r = 0; r < rows; r++) {
@@ -193,7 +214,8 @@ function batchShape(cfg: RefConfig, inputIds: number[][], tokenTypeIds: number[]
   if (B === 0) throw new Error('reference BERT: empty batch');
   const S = inputIds[0].length;
   if (S === 0 || S > cfg.maxPositions) throw new Error(`reference BERT: sequence length ${S} must be in 1..${cfg.maxPositions}`);
-  if (tokenTypeIds.length !== B || attentionMask.length !== B) throw new Error('reference BERT: inputIds, tokenTypeIds and attentionMask need the same number of rows');
+  if (tokenTypeIds.length !== B || attentionMask.length !== B)
+    throw new Error('reference BERT: inputIds, tokenTypeIds and attentionMask need the same number of rows');
   for (let b = 0; b < B; b++) {
     if (inputIds[b].length !== S || tokenTypeIds[b].length !== S || attentionMask[b].length !== S) {
       throw new Error(`reference BERT: row ${b} is not ${S} long in all of inputIds/tokenTypeIds/attentionMask (pad rows to one length)`);
@@ -202,8 +224,10 @@ function batchShape(cfg: RefConfig, inputIds: number[][], tokenTypeIds: number[]
       const id = inputIds[b][s];
       const tt = tokenTypeIds[b][s];
       const m = attentionMask[b][s];
-      if (!Number.isInteger(id) || id < 0 || id >= cfg.vocabSize) throw new Error(`reference BERT: inputIds[${b}][${s}] = ${id} outside 0..${cfg.vocabSize - 1}`);
-      if (!Number.isInteger(tt) || tt < 0 || tt >= cfg.typeVocabSize) throw new Error(`reference BERT: tokenTypeIds[${b}][${s}] = ${tt} outside 0..${cfg.typeVocabSize - 1}`);
+      if (!Number.isInteger(id) || id < 0 || id >= cfg.vocabSize)
+        throw new Error(`reference BERT: inputIds[${b}][${s}] = ${id} outside 0..${cfg.vocabSize - 1}`);
+      if (!Number.isInteger(tt) || tt < 0 || tt >= cfg.typeVocabSize)
+        throw new Error(`reference BERT: tokenTypeIds[${b}][${s}] = ${tt} outside 0..${cfg.typeVocabSize - 1}`);
       if (m !== 0 && m !== 1) throw new Error(`reference BERT: attentionMask[${b}][${s}] = ${m}, expected 0 or 1`);
     }
     if (!attentionMask[b].includes(1)) throw new Error(`reference BERT: row ${b} has no token with attention mask 1`);

@@ -30,7 +30,16 @@ import { EMBEDDED_MODEL_DIR, needsShared, TINY_MODEL_DIR } from '../helpers/shar
 import { readSafetensors64 } from '../reference/safetensors64.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bertft-ckpt-'));
-const RAW = { model_type: 'bert', vocab_size: 12, hidden_size: 4, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 8, max_position_embeddings: 6, type_vocab_size: 2 };
+const RAW = {
+  model_type: 'bert',
+  vocab_size: 12,
+  hidden_size: 4,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  intermediate_size: 8,
+  max_position_embeddings: 6,
+  type_vocab_size: 2,
+};
 const CFG: BertConfig = bertConfigFromRaw(RAW, 'config.json');
 
 /** A hand-made safetensors file: 8-byte length, header JSON exactly as given, raw bytes. */
@@ -71,13 +80,13 @@ function modelDir(tensors: Map<string, HostTensor>): string {
   return dir;
 }
 
-const escape = (s: string) => new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+const literalPattern = (s: string) => new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 
 /** Rejects with a one-line BertftError whose message contains every part. */
 const rejectsWith = (p: Promise<unknown>, ...parts: (string | RegExp)[]) =>
   assert.rejects(p, (e: unknown) => {
     assert.ok(e instanceof BertftError, String(e));
-    for (const part of parts) assert.match(e.message, typeof part === 'string' ? escape(part) : part);
+    for (const part of parts) assert.match(e.message, typeof part === 'string' ? literalPattern(part) : part);
     assert.ok(!e.message.includes('\n'), 'one line');
     return true;
   });
@@ -85,7 +94,7 @@ const rejectsWith = (p: Promise<unknown>, ...parts: (string | RegExp)[]) =>
 const throwsWith = (fn: () => unknown, ...parts: (string | RegExp)[]) =>
   assert.throws(fn, (e: unknown) => {
     assert.ok(e instanceof BertftError, String(e));
-    for (const part of parts) assert.match(e.message, typeof part === 'string' ? escape(part) : part);
+    for (const part of parts) assert.match(e.message, typeof part === 'string' ? literalPattern(part) : part);
     return true;
   });
 
@@ -149,7 +158,14 @@ test('F16 and BF16 decode exactly: hand-built bit patterns', async () => {
   assert.deepEqual(tensors.get('b')!.shape, [1, bf16.length]);
   assert.deepEqual(tensors.get('f'), { shape: [], data: Float32Array.of(0.1) });
   const header = await readSafetensorsHeader(file);
-  assert.deepEqual([...header.entries].map(([n, e]) => [n, e.dtype]), [['h', 'F16'], ['b', 'BF16'], ['f', 'F32']]);
+  assert.deepEqual(
+    [...header.entries].map(([n, e]) => [n, e.dtype]),
+    [
+      ['h', 'F16'],
+      ['b', 'BF16'],
+      ['f', 'F32'],
+    ],
+  );
 });
 
 test('F16 and BF16: all 65536 bit patterns agree with the float64 reference reader', async () => {
@@ -174,7 +190,10 @@ test('damaged files: a one-line error naming the file (and the tensor)', async (
   new DataView(bigLength.buffer).setBigUint64(0, 1000n, true);
   const hugeLength = new Uint8Array(16);
   new DataView(hugeLength.buffer).setBigUint64(0, 2n ** 63n, true);
-  const two = (a: [number, number], b: [number, number]) => ({ a: { dtype: 'F32', shape: [(a[1] - a[0]) / 4], data_offsets: a }, b: { dtype: 'F32', shape: [(b[1] - b[0]) / 4], data_offsets: b } });
+  const two = (a: [number, number], b: [number, number]) => ({
+    a: { dtype: 'F32', shape: [(a[1] - a[0]) / 4], data_offsets: a },
+    b: { dtype: 'F32', shape: [(b[1] - b[0]) / 4], data_offsets: b },
+  });
   const cases: [string, Uint8Array, (string | RegExp)[]][] = [
     ['empty', new Uint8Array(0), [/only 0 bytes/]],
     ['short', new Uint8Array(5), [/only 5 bytes/]],
@@ -227,7 +246,10 @@ for (const [which, dir, options] of [
     const ref = readSafetensors64(join(dir, 'model.safetensors'));
     const same = (name: string, t: HostTensor, r: { shape: number[]; data: Float64Array }) => {
       assert.deepEqual(t.shape, r.shape, name);
-      assert.ok(t.data.every((v, i) => v === r.data[i]), `${name} values`);
+      assert.ok(
+        t.data.every((v, i) => v === r.data[i]),
+        `${name} values`,
+      );
     };
     for (const [name, t] of loaded.weights) same(name, t, ref.get(`bert.${name}`)!);
     for (const name of MLM_HEAD_NAMES.filter((n) => n !== 'cls.predictions.decoder.weight')) same(name, head.get(name)!, ref.get(name)!);
@@ -251,10 +273,18 @@ test('layouts: BertModel (no prefix), bert. prefix with classifier, legacy gamma
   prefixed.set('extra.adapter.weight', filled([2], 0));
   const cls = await loadBertWeights(modelDir(prefixed), CFG);
   for (const [n, t] of plain.weights) assert.deepEqual(cls.weights.get(n), t, n);
-  assert.deepEqual(cls.classifier, new Map([['classifier.weight', filled([3, 4], 0.5)], ['classifier.bias', filled([3], 0.25)]]));
+  assert.deepEqual(
+    cls.classifier,
+    new Map([
+      ['classifier.weight', filled([3, 4], 0.5)],
+      ['classifier.bias', filled([3], 0.25)],
+    ]),
+  );
   assert.deepEqual(cls.ignored, ['extra.adapter.weight']);
 
-  const legacy = new Map([...weightsFor(CFG, 'bert.')].map(([n, t]) => [n.replace('LayerNorm.weight', 'LayerNorm.gamma').replace('LayerNorm.bias', 'LayerNorm.beta'), t]));
+  const legacy = new Map(
+    [...weightsFor(CFG, 'bert.')].map(([n, t]) => [n.replace('LayerNorm.weight', 'LayerNorm.gamma').replace('LayerNorm.bias', 'LayerNorm.beta'), t]),
+  );
   assert.ok(legacy.has('bert.encoder.layer.0.output.LayerNorm.gamma'));
   const fromLegacy = await loadBertWeights(modelDir(legacy), CFG);
   for (const [n, t] of plain.weights) assert.deepEqual(fromLegacy.weights.get(n), t, n);
@@ -298,7 +328,13 @@ test('missing tensor, wrong shape, bad classifier, duplicate names, other format
   const wrong = weightsFor(CFG, 'bert.');
   wrong.set('bert.embeddings.word_embeddings.weight', filled([11, 4], 0));
   const wrongDir = modelDir(wrong);
-  await rejectsWith(loadBertWeights(wrongDir, CFG), join(wrongDir, 'model.safetensors'), 'bert.embeddings.word_embeddings.weight', '[11, 4]', 'config.json says [12, 4]');
+  await rejectsWith(
+    loadBertWeights(wrongDir, CFG),
+    join(wrongDir, 'model.safetensors'),
+    'bert.embeddings.word_embeddings.weight',
+    '[11, 4]',
+    'config.json says [12, 4]',
+  );
 
   const badHead = weightsFor(CFG, 'bert.');
   badHead.set('classifier.weight', filled([3, 5], 0));

@@ -31,6 +31,14 @@ test('what the writer records is what the reader returns', () => {
   const bertft = { pooling: 'mean' as const, max_length: 32, threshold: 0.3, strategy: 'frozen', class_weights: [2, 0.5, 1] };
   const raw = classifierRawConfig({ config: CFG, baseRaw: {}, labels: ['a', 'b', 'c'], problem: 'multi_label_classification', bertft });
   const read = readClassifierConfig(raw, { config: CFG, hasPooler: false, numLabels: 3 });
-  assert.deepEqual(read, { labels: ['a', 'b', 'c'], problem: 'multi_label_classification', pooling: 'mean', maxLength: 32, threshold: 0.3, strategy: 'frozen', classWeights: [2, 0.5, 1] });
+  assert.deepEqual(read, {
+    labels: ['a', 'b', 'c'],
+    problem: 'multi_label_classification',
+    pooling: 'mean',
+    maxLength: 32,
+    threshold: 0.3,
+    strategy: 'frozen',
+    classWeights: [2, 0.5, 1],
+  });
   assert.deepEqual(bertftSection(read), bertft);
 });

@@ -31,7 +31,10 @@ test('the new spelling warns about nothing; without either the default stands', 
 test('a flag without a value maps too, and the last spelling on the line wins', () => {
   const warnings: string[] = [];
   assert.equal(command(warnings).parse(['--wwm'], { from: 'user' }).opts().wholeWordMasking, true);
-  assert.equal(command(warnings).parse(['--gradient-accumulation-steps', '2', '--gradient-accumulation', '8'], { from: 'user' }).opts().gradientAccumulationSteps, '8');
+  assert.equal(
+    command(warnings).parse(['--gradient-accumulation-steps', '2', '--gradient-accumulation', '8'], { from: 'user' }).opts().gradientAccumulationSteps,
+    '8',
+  );
   assert.deepEqual(warnings, ['--wwm is deprecated; use --whole-word-masking', '--gradient-accumulation is deprecated; use --gradient-accumulation-steps']);
 });
 

@@ -165,7 +165,10 @@ test('chnsenticorp_htl_all: header-less quoted CSV with one empty review, --on-b
     (e: unknown) => e instanceof BertftError && (e as Error).message.startsWith(`${path}:${emptyLine}: empty text`),
   );
   const r = readExamples(path, { onBadRow: 'skip' });
-  assert.deepEqual(r.skipped.map((s) => s.line), [emptyLine]);
+  assert.deepEqual(
+    r.skipped.map((s) => s.line),
+    [emptyLine],
+  );
   assert.equal(r.examples.length + r.skipped.length, 7766);
   // SOURCE.md: 5,322 positive and 2,444 negative rows; the empty one is left out.
   const expected = { '1': 5322, '0': 2444 };
@@ -180,19 +183,22 @@ test('tnews: header-less TSV (no flags) and the CLUE JSON lines (--label-column 
   const train = read(ds('tnews', 'train.tsv'));
   assert.equal(train.examples.length, 53360);
   const counts = labelCounts(train.examples);
-  assert.deepEqual(
-    [counts['news_tech'], counts['news_finance'], counts['news_story'], counts['news_stock']],
-    [5955, 5200, 1111, 257],
-  );
+  assert.deepEqual([counts.news_tech, counts.news_finance, counts.news_story, counts.news_stock], [5955, 5200, 1111, 257]);
   assert.deepEqual(buildLabelVocab(train.examples).labels, [...labelNames].sort());
   const devTsv = read(ds('tnews', 'dev.tsv'));
   const devJson = read(ds('tnews', 'dev.json'), { labelColumn: 'label_desc' });
   assert.equal(devJson.examples.length, 10000);
   assert.equal(devTsv.examples.length, 10000);
-  assert.deepEqual(devJson.examples.slice(0, 50).map((e) => [e.text, e.label]), devTsv.examples.slice(0, 50).map((e) => [e.text, e.label]));
+  assert.deepEqual(
+    devJson.examples.slice(0, 50).map((e) => [e.text, e.label]),
+    devTsv.examples.slice(0, 50).map((e) => [e.text, e.label]),
+  );
   // Without the flag the numeric CLUE codes are the labels, ordered by value.
   const codes = read(ds('tnews', 'dev.json'));
   const vocab = buildLabelVocab(codes.examples).labels;
   assert.equal(vocab[0], '100');
-  assert.deepEqual(vocab, [...vocab].sort((a, b) => Number(a) - Number(b)));
+  assert.deepEqual(
+    vocab,
+    [...vocab].sort((a, b) => Number(a) - Number(b)),
+  );
 });

@@ -78,8 +78,14 @@ test('header-less two-column file: the column with few distinct values is the la
   const textFirst = parseExamples(rows.map((t, i) => `${t}\t${labels[i]}`).join('\n'), 'x.tsv');
   const labelFirst = parseExamples(rows.map((t, i) => `${labels[i]}\t${t}`).join('\n'), 'y.tsv');
   for (const r of [textFirst, labelFirst]) {
-    assert.deepEqual(r.examples.map((e) => e.label), labels);
-    assert.deepEqual(r.examples.map((e) => e.text), rows);
+    assert.deepEqual(
+      r.examples.map((e) => e.label),
+      labels,
+    );
+    assert.deepEqual(
+      r.examples.map((e) => e.text),
+      rows,
+    );
     assert.equal(r.files[0]?.header, false);
   }
   assert.equal(labelFirst.files[0]?.labelColumn, 'column 0');
@@ -88,7 +94,10 @@ test('header-less two-column file: the column with few distinct values is the la
 test('header detection: a name-like first row whose values do not recur is a header; a data row is not', () => {
   const withHeader = parseExamples('review;stars\ngreat;5\nbad;1\nok;3\n', 'r.txt', { delimiter: ';' });
   assert.equal(withHeader.files[0]?.header, true);
-  assert.deepEqual(withHeader.examples.map((e) => e.label), ['5', '1', '3']);
+  assert.deepEqual(
+    withHeader.examples.map((e) => e.label),
+    ['5', '1', '3'],
+  );
   // "good movie<TAB>pos": name-like, but "pos" recurs below, so it is data.
   const noHeader = parseExamples('good movie\tpos\nbad one\tneg\nnice\tpos\n', 'n.tsv');
   assert.equal(noHeader.files[0]?.header, false);
@@ -127,9 +136,18 @@ test('a wrong column name is a one-line UsageError listing the columns', () => {
 
 test('bad rows: missing label, missing text, extra fields; error by default, collected with skip', () => {
   const tsv = ['good one\t1', 'no label here', '\t0', 'tab\tinside\t1', 'fine\t0', ''].join('\n');
-  throwsWith(() => parseExamples(tsv, 'b.tsv', { textColumn: 0, labelColumn: 1 }), BertftError, /^b\.tsv:2: missing label \(column 1\)/, /2 more bad rows/, /--on-bad-row skip/);
+  throwsWith(
+    () => parseExamples(tsv, 'b.tsv', { textColumn: 0, labelColumn: 1 }),
+    BertftError,
+    /^b\.tsv:2: missing label \(column 1\)/,
+    /2 more bad rows/,
+    /--on-bad-row skip/,
+  );
   const r = parseExamples(tsv, 'b.tsv', { textColumn: 0, labelColumn: 1, onBadRow: 'skip' });
-  assert.deepEqual(r.examples.map((e) => e.line), [1, 5]);
+  assert.deepEqual(
+    r.examples.map((e) => e.line),
+    [1, 5],
+  );
   assert.deepEqual(
     r.skipped.map((s) => [s.file, s.line]),
     [
@@ -146,7 +164,10 @@ test('bad rows: missing label, missing text, extra fields; error by default, col
 test('an unclosed quote is a bad row at the line the broken record starts', () => {
   const csv = 'text,label\nfine,a\n\n"never closed,b\nmore,c\n';
   const r = parseExamples(csv, 'u.csv', { onBadRow: 'skip' });
-  assert.deepEqual(r.examples.map((e) => e.text), ['fine']);
+  assert.deepEqual(
+    r.examples.map((e) => e.text),
+    ['fine'],
+  );
   assert.equal(r.skipped.length, 1);
   assert.equal(r.skipped[0]?.line, 4);
   assert.match(r.skipped[0]?.reason ?? '', /quote/i);
@@ -170,7 +191,10 @@ test('JSONL: fields by name, JSON numbers become class names, bad lines are bad 
       [4, 'b', '0'],
     ],
   );
-  assert.deepEqual(r.skipped.map((s) => s.line), [2, 3, 5]);
+  assert.deepEqual(
+    r.skipped.map((s) => s.line),
+    [2, 3, 5],
+  );
   assert.match(r.skipped[0]?.reason ?? '', /invalid JSON/);
   assert.match(r.skipped[1]?.reason ?? '', /expected a JSON object/);
   assert.match(r.skipped[2]?.reason ?? '', /missing text \(field "text"\)/);
@@ -180,17 +204,23 @@ test('JSONL: fields by name, JSON numbers become class names, bad lines are bad 
 
 test('JSON array files are read too, items numbered from 1', () => {
   const r = parseExamples('[{"sentence":"x","label":"a"},{"sentence":"y","label":"b"}]', 'arr.json');
-  assert.deepEqual(r.examples.map((e) => [e.line, e.text]), [
-    [1, 'x'],
-    [2, 'y'],
-  ]);
+  assert.deepEqual(
+    r.examples.map((e) => [e.line, e.text]),
+    [
+      [1, 'x'],
+      [2, 'y'],
+    ],
+  );
 });
 
 // ---------------------------------------------------------------- label types
 
 test('regression labels stay numbers with --label-type number; non-numbers are bad rows', () => {
   const r = parseExamples('text,score\na,0.5\nb,3\nc,high\n', 's.csv', { labelColumn: 'score', labelType: 'number', onBadRow: 'skip' });
-  assert.deepEqual(r.examples.map((e) => e.label), [0.5, 3]);
+  assert.deepEqual(
+    r.examples.map((e) => e.label),
+    [0.5, 3],
+  );
   assert.match(r.skipped[0]?.reason ?? '', /label "high" .* is not a number/);
   const j = parseExamples('{"text":"a","label":2.25}\n', 's.jsonl', { labelType: 'number' });
   assert.equal(j.examples[0]?.label, 2.25);
@@ -198,9 +228,15 @@ test('regression labels stay numbers with --label-type number; non-numbers are b
 
 test('multi-label: JSON arrays, or a cell split by --label-delimiter', () => {
   const j = parseExamples('{"text":"a","labels":["x","y","x"]}\n{"text":"b","labels":[]}\n', 'm.jsonl', { labelType: 'multi' });
-  assert.deepEqual(j.examples.map((e) => e.label), [['x', 'y'], []]);
+  assert.deepEqual(
+    j.examples.map((e) => e.label),
+    [['x', 'y'], []],
+  );
   const c = parseExamples('text,labels\na,sport|news\nb,news\n', 'm.csv', { labelType: 'multi', labelDelimiter: '|' });
-  assert.deepEqual(c.examples.map((e) => e.label), [['sport', 'news'], ['news']]);
+  assert.deepEqual(
+    c.examples.map((e) => e.label),
+    [['sport', 'news'], ['news']],
+  );
   const wrongType = parseExamples('{"text":"a","labels":["x"]}\n{"text":"b","labels":"y"}\n', 'm.jsonl', { onBadRow: 'skip' });
   assert.match(wrongType.skipped[0]?.reason ?? '', /--label-type multi/);
   throwsWith(() => resolveReadOptions({ labelDelimiter: '|' }), UsageError, /--label-delimiter/, /--label-type multi/);
@@ -211,44 +247,68 @@ test('multi-label: JSON arrays, or a cell split by --label-delimiter', () => {
 test('lines: label before the first separator, or after the last; coarse level of LABEL:fine', () => {
   const text = 'LOC:city Where is Paris ?\nNUM:count How many legs ?\nbroken\n';
   const fine = parseExamples(text, 'q.label', { labelSeparator: ' ', onBadRow: 'skip' });
-  assert.deepEqual(fine.examples.map((e) => [e.label, e.text]), [
-    ['LOC:city', 'Where is Paris ?'],
-    ['NUM:count', 'How many legs ?'],
-  ]);
+  assert.deepEqual(
+    fine.examples.map((e) => [e.label, e.text]),
+    [
+      ['LOC:city', 'Where is Paris ?'],
+      ['NUM:count', 'How many legs ?'],
+    ],
+  );
   assert.equal(fine.skipped[0]?.line, 3);
   const coarse = parseExamples(text, 'q.label', { labelSeparator: 'space', labelLevel: 'coarse', onBadRow: 'skip' });
-  assert.deepEqual(coarse.examples.map((e) => e.label), ['LOC', 'NUM']);
+  assert.deepEqual(
+    coarse.examples.map((e) => e.label),
+    ['LOC', 'NUM'],
+  );
   const last = parseExamples('a;b;label1\nc;label2\n', 'l.txt', { format: 'lines', labelSeparator: ';', labelPosition: 'last' });
-  assert.deepEqual(last.examples.map((e) => [e.text, e.label]), [
-    ['a;b', 'label1'],
-    ['c', 'label2'],
-  ]);
+  assert.deepEqual(
+    last.examples.map((e) => [e.text, e.label]),
+    [
+      ['a;b', 'label1'],
+      ['c', 'label2'],
+    ],
+  );
 });
 
 test('lines without labels: an error for training, plain texts for prediction', () => {
   throwsWith(() => parseExamples('one\ntwo\n', 'p.txt'), UsageError, /p\.txt/, /--label-separator/, /--label-from-file/);
   // With labels optional, a blank label cell leaves the example unlabelled instead of making a bad row.
   const partial = parseExamples('text,label\na,x\nb,\n', 'p.csv', { requireLabel: false });
-  assert.deepEqual(partial.examples.map((e) => e.label), ['x', undefined]);
+  assert.deepEqual(
+    partial.examples.map((e) => e.label),
+    ['x', undefined],
+  );
   assert.equal(parseExamples('text,label\na,x\nb,\n', 'p.csv', { onBadRow: 'skip' }).skipped[0]?.line, 3);
   const r = parseExamples('one\n\ntwo\n', 'p.txt', { requireLabel: false });
-  assert.deepEqual(r.examples.map((e) => [e.line, e.text, e.label]), [
-    [1, 'one', undefined],
-    [3, 'two', undefined],
-  ]);
+  assert.deepEqual(
+    r.examples.map((e) => [e.line, e.text, e.label]),
+    [
+      [1, 'one', undefined],
+      [3, 'two', undefined],
+    ],
+  );
 });
 
 test('label from the file name: several files, each with its own label', () => {
   const pos = tmpFile('reviews.pos', 'great\nlovely\n');
   const neg = tmpFile('neg.txt', 'awful\n');
   const r = readExamples([pos, neg], { labelFromFile: true });
-  assert.deepEqual(r.examples.map((e) => [e.file, e.text, e.label]), [
-    [pos, 'great', 'pos'],
-    [pos, 'lovely', 'pos'],
-    [neg, 'awful', 'neg'],
+  assert.deepEqual(
+    r.examples.map((e) => [e.file, e.text, e.label]),
+    [
+      [pos, 'great', 'pos'],
+      [pos, 'lovely', 'pos'],
+      [neg, 'awful', 'neg'],
+    ],
+  );
+  const explicit = readExamples([
+    { path: pos, label: 'good' },
+    { path: neg, label: 'bad' },
   ]);
-  const explicit = readExamples([{ path: pos, label: 'good' }, { path: neg, label: 'bad' }]);
-  assert.deepEqual(explicit.examples.map((e) => e.label), ['good', 'good', 'bad']);
+  assert.deepEqual(
+    explicit.examples.map((e) => e.label),
+    ['good', 'good', 'bad'],
+  );
   assert.equal(labelFromFileName('/x/rt-polarity.neg'), 'neg');
   assert.equal(labelFromFileName('spam'), 'spam');
   assert.equal(labelFromFileName('d/ham.tsv'), 'ham');
@@ -261,7 +321,10 @@ test('format: by extension, by a TAB on every line, by the delimiter flag, or fo
   const noExt = tmpFile('collection', 'ham\tsee you\nspam\twin now\nham\tok\n');
   const r = readExamples(noExt);
   assert.equal(r.files[0]?.format, 'tsv');
-  assert.deepEqual(r.examples.map((e) => e.label), ['ham', 'spam', 'ham']);
+  assert.deepEqual(
+    r.examples.map((e) => e.label),
+    ['ham', 'spam', 'ham'],
+  );
   const semi = tmpFile('semi.txt', 'text;label\nhello there;greet\n');
   assert.equal(readExamples(semi, { delimiter: ';' }).files[0]?.format, 'tsv');
   const forced = tmpFile('data.txt', 'label,text\na,"x, y"\n');
@@ -321,7 +384,7 @@ test('label vocabulary saves and loads as JSON, also from a config.json or a pla
   assert.equal(saved.id2label['0'], '__proto__');
   const loaded = loadLabelVocab(path);
   assert.deepEqual(loaded.labels, vocab.labels);
-  assert.equal(loaded.label2id['world'], 3);
+  assert.equal(loaded.label2id.world, 3);
   assert.ok(Object.hasOwn(loaded.label2id, '__proto__'));
   const config = tmpFile('config.json', JSON.stringify({ architectures: ['BertForSequenceClassification'], id2label: { '1': 'pos', '0': 'neg' } }));
   assert.deepEqual(loadLabelVocab(config).labels, ['neg', 'pos']);
@@ -337,8 +400,14 @@ test('validation labels outside the training labels are bad rows naming file, li
   const dev = parseExamples('text,label\nd,x\ne,w\nf,z\n', 'dev.csv').examples;
   throwsWith(() => checkLabels(dev, vocab), BertftError, /^dev\.csv:3: label "w" is not in the training labels \(x, y, z\)/);
   const r = checkLabels(dev, vocab, 'skip');
-  assert.deepEqual(r.examples.map((e) => e.text), ['d', 'f']);
-  assert.deepEqual(r.skipped.map((s) => [s.file, s.line]), [['dev.csv', 3]]);
+  assert.deepEqual(
+    r.examples.map((e) => e.text),
+    ['d', 'f'],
+  );
+  assert.deepEqual(
+    r.skipped.map((s) => [s.file, s.line]),
+    [['dev.csv', 3]],
+  );
   const unlabelled: Example[] = [{ text: 'q', file: 'p.txt', line: 9 }];
   assert.match(checkLabels(unlabelled, vocab, 'skip').skipped[0]?.reason ?? '', /missing label/);
 });
@@ -357,9 +426,15 @@ test('stratifiedSplit: seeded, disjoint, every class with two or more examples i
   const s2 = stratifiedSplit(data, 0.1, 42);
   const s3 = stratifiedSplit(data, 0.1, 43);
   assert.deepEqual(s1, s2);
-  assert.notDeepEqual(s1.validation.map((e) => e.line), s3.validation.map((e) => e.line));
+  assert.notDeepEqual(
+    s1.validation.map((e) => e.line),
+    s3.validation.map((e) => e.line),
+  );
   const all = [...s1.train, ...s1.validation].map((e) => e.line).sort((x, y) => x - y);
-  assert.deepEqual(all, data.map((e) => e.line));
+  assert.deepEqual(
+    all,
+    data.map((e) => e.line),
+  );
   const count = (part: Example[], label: string) => part.filter((e) => e.label === label).length;
   for (const label of ['a', 'b', 'c', 'e']) {
     assert.ok(count(s1.train, label) >= 1 && count(s1.validation, label) >= 1, `class ${label} in both parts`);
@@ -368,7 +443,10 @@ test('stratifiedSplit: seeded, disjoint, every class with two or more examples i
   assert.equal(count(s1.validation, 'a'), 50);
   assert.equal(count(s1.validation, 'b'), 6);
   // Original order is kept inside each part.
-  assert.deepEqual(s1.train.map((e) => e.line), [...s1.train.map((e) => e.line)].sort((x, y) => x - y));
+  assert.deepEqual(
+    s1.train.map((e) => e.line),
+    [...s1.train.map((e) => e.line)].sort((x, y) => x - y),
+  );
   throwsWith(() => stratifiedSplit(data, 1, 1), UsageError, /between 0 and 1/);
 });
 
@@ -392,17 +470,24 @@ test('bucketedBatches: a seeded permutation into batches of similar lengths', ()
   assert.deepEqual(batches, bucketedBatches(lengths, 16, 1, { bucketFactor: 10 }));
   assert.notDeepEqual(batches, bucketedBatches(lengths, 16, 2, { bucketFactor: 10 }));
   const flat = batches.flat().sort((a, b) => a - b);
-  assert.deepEqual(flat, Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(
+    flat,
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
   assert.equal(batches.filter((b) => b.length !== 16).length, 1);
   // Padding waste: bucketed batches are padded far less than batches in plain shuffled order.
-  const waste = (bs: number[][]) => bs.reduce((sum, b) => sum + b.reduce((s, i) => s + Math.max(...b.map((j) => lengths[j] as number)) - (lengths[i] as number), 0), 0);
+  const waste = (bs: number[][]) =>
+    bs.reduce((sum, b) => sum + b.reduce((s, i) => s + Math.max(...b.map((j) => lengths[j] as number)) - (lengths[i] as number), 0), 0);
   const plain: number[][] = [];
   const order = new Rng(1).permutation(1000);
   for (let i = 0; i < 1000; i += 16) plain.push(order.slice(i, i + 16));
   assert.ok(waste(batches) < waste(plain) / 5, `bucketed waste ${waste(batches)} vs plain ${waste(plain)}`);
   // Batch order is shuffled: lengths of consecutive batches are not sorted.
   const maxima = batches.map((b) => Math.max(...b.map((i) => lengths[i] as number)));
-  assert.notDeepEqual(maxima, [...maxima].sort((a, b) => a - b));
+  assert.notDeepEqual(
+    maxima,
+    [...maxima].sort((a, b) => a - b),
+  );
 });
 
 test('bucketedBatches without shuffle sorts by length; bad batch size is a UsageError', () => {
@@ -416,7 +501,10 @@ test('mulberry32 / Rng: reproducible, uniform-looking, seeds give different stre
   const a = mulberry32(123);
   const b = mulberry32(123);
   const first = Array.from({ length: 5 }, () => a());
-  assert.deepEqual(first, Array.from({ length: 5 }, () => b()));
+  assert.deepEqual(
+    first,
+    Array.from({ length: 5 }, () => b()),
+  );
   assert.notDeepEqual(first, Array.from({ length: 5 }, mulberry32(124)));
   assert.notDeepEqual(Array.from({ length: 3 }, mulberry32(2 ** 32 + 1)), Array.from({ length: 3 }, mulberry32(1)));
   const rng = new Rng(9);
@@ -426,6 +514,12 @@ test('mulberry32 / Rng: reproducible, uniform-looking, seeds give different stre
   assert.ok(Math.abs(mean - 0.5) < 0.01, `mean ${mean}`);
   const buckets = new Array(10).fill(0) as number[];
   for (let i = 0; i < 10000; i++) (buckets[rng.int(10)] as number)++;
-  assert.ok(buckets.every((c) => c > 900 && c < 1100), `int(10) counts ${buckets}`);
-  assert.deepEqual(new Rng(3).permutation(50).sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
+  assert.ok(
+    buckets.every((c) => c > 900 && c < 1100),
+    `int(10) counts ${buckets}`,
+  );
+  assert.deepEqual(
+    new Rng(3).permutation(50).sort((x, y) => x - y),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
 });

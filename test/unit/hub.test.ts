@@ -149,15 +149,17 @@ function sandbox(endpoint = 'http://127.0.0.1:9'): { cache: string; env: NodeJS.
 const noNetwork: typeof fetch = () => Promise.reject(new Error('no request expected'));
 
 /** Asserts a one-line BertftError whose message matches every pattern. */
-const oneLine = (...parts: RegExp[]) => (e: unknown) => {
-  assert.ok(e instanceof BertftError, String(e));
-  for (const p of parts) assert.match(e.message, p);
-  assert.ok(!e.message.includes('\n'), e.message);
-  return true;
-};
+const oneLine =
+  (...parts: RegExp[]) =>
+  (e: unknown) => {
+    assert.ok(e instanceof BertftError, String(e));
+    for (const p of parts) assert.match(e.message, p);
+    assert.ok(!e.message.includes('\n'), e.message);
+    return true;
+  };
 
-const escape = (s: string) => new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-const WEIGHTS = Buffer.from('safetensors-bytes-' + 'x'.repeat(100));
+const literalPattern = (s: string) => new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+const WEIGHTS = Buffer.from(`safetensors-bytes-${'x'.repeat(100)}`);
 const tinyRepo = (): FakeRepo => ({
   files: { 'config.json': '{"model_type":"bert"}', 'tokenizer.json': '{"model":{}}', 'vocab.txt': '[PAD]\n[UNK]\n', 'model.safetensors': WEIGHTS },
   lfs: ['model.safetensors'],
@@ -207,7 +209,10 @@ test('first download fills the huggingface_hub layout; later calls, online or of
   // Blobs are named as huggingface_hub names them: LFS by sha256, others by the bare ETag.
   assert.equal(readlinkSync(join(dir, 'model.safetensors')), join('..', '..', 'blobs', sha256(WEIGHTS)));
   assert.equal(readlinkSync(join(dir, 'config.json')), join('..', '..', 'blobs', sha1(Buffer.from(repo.files['config.json']!))));
-  assert.deepEqual(readdirSync(join(repoDir, 'blobs')).filter((f) => f.endsWith('.incomplete')), []);
+  assert.deepEqual(
+    readdirSync(join(repoDir, 'blobs')).filter((f) => f.endsWith('.incomplete')),
+    [],
+  );
   // Optional files the Hub lacks are fine, and remembered like Python does.
   assert.ok(!existsSync(join(dir, 'tokenizer_config.json')), 'no tokenizer_config.json on the Hub, none in the snapshot');
   assert.ok(existsSync(join(repoDir, '.no_exist', COMMIT, 'tokenizer_config.json')), '.no_exist marker');
@@ -215,9 +220,15 @@ test('first download fills the huggingface_hub layout; later calls, online or of
   // After config.json every file is asked for at the commit, so a push meanwhile cannot mix versions.
   const gets = hub.hubRequests.filter((r) => r.method === 'GET');
   assert.match(gets[0]!.url, /\/org\/tiny\/resolve\/main\/config\.json$/);
-  assert.ok(gets.slice(1).every((r) => r.url.includes(`/resolve/${COMMIT}/`)), 'later files pinned to the commit');
+  assert.ok(
+    gets.slice(1).every((r) => r.url.includes(`/resolve/${COMMIT}/`)),
+    'later files pinned to the commit',
+  );
   // The token goes to the Hub, never to the CDN a redirect points to.
-  assert.ok(hub.hubRequests.every((r) => r.authorization === 'Bearer hf_secret'), 'token sent to the Hub');
+  assert.ok(
+    hub.hubRequests.every((r) => r.authorization === 'Bearer hf_secret'),
+    'token sent to the Hub',
+  );
   const cdn = hub.seen.filter((r) => r.server === 'cdn');
   assert.equal(cdn.length, 1);
   assert.equal(cdn[0]!.authorization, undefined);
@@ -237,7 +248,10 @@ test('a commit revision names its snapshot directly, with no ref; a legacy id an
   const dir = await resolveModelDir('bert-tiny', { env, revision: COMMIT });
   assert.equal(dir, join(cache, 'models--bert-tiny', 'snapshots', COMMIT));
   assert.ok(!existsSync(join(cache, 'models--bert-tiny', 'refs')), 'no ref for a commit');
-  assert.ok(hub.hubRequests.every((r) => r.url.includes(`/resolve/${COMMIT}/`)), 'asked at the commit');
+  assert.ok(
+    hub.hubRequests.every((r) => r.url.includes(`/resolve/${COMMIT}/`)),
+    'asked at the commit',
+  );
   // The cache keeps the name the user asked for, as huggingface_hub does.
   const moved = await resolveModelDir('old/name', { env });
   assert.equal(moved, join(cache, 'models--old--name', 'snapshots', COMMIT));
@@ -256,8 +270,20 @@ test('two loads of one model at once share one download', async () => {
 });
 
 test('sharded weights: the index and every shard; a shard whose blob vanished is fetched again', async () => {
-  const index = JSON.stringify({ weight_map: { 'a.weight': 'model-00001-of-00002.safetensors', 'b.weight': 'model-00002-of-00002.safetensors', 'c.weight': 'model-00001-of-00002.safetensors' } });
-  const files = { 'config.json': '{}', 'vocab.txt': '[PAD]\n', 'model.safetensors.index.json': index, 'model-00001-of-00002.safetensors': 'one', 'model-00002-of-00002.safetensors': 'two' };
+  const index = JSON.stringify({
+    weight_map: {
+      'a.weight': 'model-00001-of-00002.safetensors',
+      'b.weight': 'model-00002-of-00002.safetensors',
+      'c.weight': 'model-00001-of-00002.safetensors',
+    },
+  });
+  const files = {
+    'config.json': '{}',
+    'vocab.txt': '[PAD]\n',
+    'model.safetensors.index.json': index,
+    'model-00001-of-00002.safetensors': 'one',
+    'model-00002-of-00002.safetensors': 'two',
+  };
   const hub = await fakeHub({ 'org/big': { files, lfs: ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'] } });
   const { cache, env } = sandbox(hub.url);
   const dir = await resolveModelDir('org/big', { env });
@@ -274,7 +300,10 @@ test('sharded weights: the index and every shard; a shard whose blob vanished is
   assert.equal(await resolveModelDir('org/big', { env }), dir);
   assert.equal(readFileSync(join(dir, 'model-00002-of-00002.safetensors'), 'utf8'), 'two');
   assert.deepEqual(
-    hub.seen.slice(n).filter((r) => r.server === 'cdn').map((r) => r.url),
+    hub.seen
+      .slice(n)
+      .filter((r) => r.server === 'cdn')
+      .map((r) => r.url),
     [`/lfs/${sha256(Buffer.from('two'))}`],
     'only the missing shard is transferred again',
   );
@@ -294,7 +323,10 @@ test('a repository with only pytorch_model.bin: asked with HEAD, explained, noth
   await assert.rejects(resolveModelDir('org/bin', { env }), oneLine(/only pytorch_model\.bin/, /safe_serialization=True/, /--model <folder>/));
   const binRequests = hub.seen.filter((r) => r.url.includes('pytorch_model.bin'));
   assert.ok(binRequests.length > 0, 'pytorch_model.bin was looked for');
-  assert.ok(binRequests.every((r) => r.method === 'HEAD' && r.server === 'hub'), 'the .bin itself is never downloaded');
+  assert.ok(
+    binRequests.every((r) => r.method === 'HEAD' && r.server === 'hub'),
+    'the .bin itself is never downloaded',
+  );
   assert.ok(!existsSync(join(cache, 'models--org--bin', 'refs')), 'no ref');
   assert.ok(!existsSync(join(cache, 'models--org--bin', 'snapshots')), 'no snapshot');
 });
@@ -307,7 +339,7 @@ test('one-line errors: unknown model, private model, gated model, offline and no
   await assert.rejects(resolveModelDir('org/gated', { env: { ...env, HF_TOKEN: 'hf_x' } }), oneLine(/HTTP 403/, /HF_TOKEN/));
 
   const n = hub.seen.length;
-  const cacheDir = escape(`(${cache})`);
+  const cacheDir = literalPattern(`(${cache})`);
   await assert.rejects(
     resolveModelDir('org/none', { env: { ...env, HF_HUB_OFFLINE: '1' } }),
     oneLine(/^model "org\/none" is not in the cache /, cacheDir, /HF_HUB_OFFLINE=1/, /run once online, or pass --model <local folder>$/),
@@ -337,7 +369,11 @@ test('an unreachable Hub (closed port) gives the one-line network error', async 
   const { env } = sandbox(url);
   await assert.rejects(
     resolveModelDir('org/tiny', { env }),
-    oneLine(escape(`cannot reach ${url} to download "org/tiny" (`), /ECONNREFUSED/, /set HF_HUB_OFFLINE=1 and use a cached model, or pass --model <local folder>$/),
+    oneLine(
+      literalPattern(`cannot reach ${url} to download "org/tiny" (`),
+      /ECONNREFUSED/,
+      /set HF_HUB_OFFLINE=1 and use a cached model, or pass --model <local folder>$/,
+    ),
   );
 });
 
@@ -352,7 +388,10 @@ test('a connection that goes silent is given up after HF_HUB_DOWNLOAD_TIMEOUT', 
 
 test('a download that breaks off leaves nothing in snapshots; the next run finishes it, resuming LFS files', async () => {
   const big = Buffer.alloc(256 * 1024, 7);
-  const repo: FakeRepo = { files: { 'config.json': '{}', 'tokenizer.json': '{"t":1}'.padEnd(4096, ' '), 'model.safetensors': big }, lfs: ['model.safetensors'] };
+  const repo: FakeRepo = {
+    files: { 'config.json': '{}', 'tokenizer.json': '{"t":1}'.padEnd(4096, ' '), 'model.safetensors': big },
+    lfs: ['model.safetensors'],
+  };
   const hub = await fakeHub({ 'org/flaky': repo });
   hub.breakOnce.add('tokenizer.json').add('model.safetensors');
   const { cache, env } = sandbox(hub.url);
@@ -364,7 +403,10 @@ test('a download that breaks off leaves nothing in snapshots; the next run finis
 
   await assert.rejects(resolveModelDir('org/flaky', { env }), oneLine(/tokenizer\.json/, /broke off/, /run the command again/));
   nothingVisible();
-  assert.deepEqual(readdirSync(join(repoDir, 'blobs')).filter((f) => f.includes('incomplete') || f === sha1(Buffer.from(repo.files['tokenizer.json']!))), []);
+  assert.deepEqual(
+    readdirSync(join(repoDir, 'blobs')).filter((f) => f.includes('incomplete') || f === sha1(Buffer.from(repo.files['tokenizer.json']!))),
+    [],
+  );
 
   await assert.rejects(resolveModelDir('org/flaky', { env }), oneLine(/model\.safetensors/, /broke off/));
   nothingVisible();
@@ -376,7 +418,11 @@ test('a download that breaks off leaves nothing in snapshots; the next run finis
   assert.deepEqual(readFileSync(join(dir, 'model.safetensors')), big);
   assert.equal(readFileSync(join(dir, 'tokenizer.json'), 'utf8'), repo.files['tokenizer.json']);
   const cdn = hub.seen.slice(n).filter((r) => r.server === 'cdn');
-  assert.deepEqual(cdn.map((r) => r.range), [`bytes=${big.length >> 1}-`], 'only the rest is transferred');
+  assert.deepEqual(
+    cdn.map((r) => r.range),
+    [`bytes=${big.length >> 1}-`],
+    'only the rest is transferred',
+  );
   assert.ok(!existsSync(partial), 'partial file renamed into the blob');
 });
 
@@ -400,7 +446,10 @@ test('a snapshot Python cached without tokenizer files: used as is offline, comp
   mkdirSync(join(repoDir, 'refs'));
   mkdirSync(snap, { recursive: true });
   writeFileSync(join(repoDir, 'refs', 'main'), COMMIT);
-  for (const [file, name] of [['config.json', 'cfgblob'], ['model.safetensors', sha256(WEIGHTS)]] as const) {
+  for (const [file, name] of [
+    ['config.json', 'cfgblob'],
+    ['model.safetensors', sha256(WEIGHTS)],
+  ] as const) {
     writeFileSync(join(repoDir, 'blobs', name), tinyRepo().files[file]!);
     symlinkSync(relative(snap, join(repoDir, 'blobs', name)), join(snap, file));
   }
@@ -421,7 +470,7 @@ test('local folders pass through as absolute paths; missing paths and files are 
 
   const { env } = sandbox();
   for (const missing of ['./no-such-model', join(root, 'nope'), 'a/b/c', '~/bertft-no-such-folder-xyz', '..\\x']) {
-    await assert.rejects(resolveModelDir(missing, { env, fetchImpl: noNetwork }), oneLine(escape(`model folder not found: ${missing}`)), missing);
+    await assert.rejects(resolveModelDir(missing, { env, fetchImpl: noNetwork }), oneLine(literalPattern(`model folder not found: ${missing}`)), missing);
   }
   const file = join(root, 'weights.safetensors');
   writeFileSync(file, 'x');

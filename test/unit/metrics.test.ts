@@ -110,7 +110,11 @@ function countingRanks(values: number[]): number[] {
 /** Pearson's r by the one-pass sum formula (the code under test centres first). */
 function sumFormulaPearson(x: number[], y: number[]): number {
   const n = x.length;
-  let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+  let sx = 0,
+    sy = 0,
+    sxx = 0,
+    syy = 0,
+    sxy = 0;
   for (let i = 0; i < n; i++) {
     sx += x[i]!;
     sy += y[i]!;
@@ -249,7 +253,11 @@ test('random cases: per-class P/R/F1, averages and MCC agree with naive loop imp
     const labels = Array.from({ length: classes }, (_, k) => `c${k}`);
     const r = classificationReport(yTrue, yPred, labels);
 
-    let f1Sum = 0, pSum = 0, rSum = 0, weighted = 0, correct = 0;
+    let f1Sum = 0,
+      pSum = 0,
+      rSum = 0,
+      weighted = 0,
+      correct = 0;
     for (let k = 0; k < classes; k++) {
       const { tp, fp, fn } = naiveClassCounts(yTrue, yPred, k);
       const p = tp + fp === 0 ? 0 : tp / (tp + fp);
@@ -356,7 +364,11 @@ test('multi-label random cases agree with a set-based naive implementation', () 
     const r = multiLabelReport(yTrue, yPred, labels);
 
     const asSet = (row: number[]) => new Set(labels.filter((_, j) => row[j] === 1));
-    let inter = 0, predSize = 0, trueSize = 0, exact = 0, symDiff = 0;
+    let inter = 0,
+      predSize = 0,
+      trueSize = 0,
+      exact = 0,
+      symDiff = 0;
     for (let i = 0; i < n; i++) {
       const t = asSet(yTrue[i]!);
       const p = asSet(yPred[i]!);
@@ -446,7 +458,8 @@ test('random regression cases: Spearman = Pearson of counting ranks, with many t
     if (new Set(yTrue).size < n && new Set(yPred).size < n) trialsWithTies++;
     close(r.pearson, sumFormulaPearson(yTrue, yPred), `trial ${trial} pearson`, 1e-9);
     close(r.spearman, sumFormulaPearson(countingRanks(yTrue), countingRanks(yPred)), `trial ${trial} spearman`, 1e-9);
-    let sq = 0, abs = 0;
+    let sq = 0,
+      abs = 0;
     yTrue.forEach((t, i) => {
       sq += (t - yPred[i]!) ** 2;
       abs += Math.abs(t - yPred[i]!);
@@ -522,7 +535,19 @@ test('reports survive a JSON round trip unchanged (no NaN, no undefined)', () =>
 // ---------------------------------------------------------------- metric selection
 
 const single = classificationReport([0, 1, 1, 2, 2, 2], [0, 1, 2, 2, 2, 0], ['a', 'b', 'c']);
-const multi = multiLabelReport([[1, 0], [0, 1], [1, 1]], [[1, 0], [1, 1], [0, 1]], ['x', 'y']);
+const multi = multiLabelReport(
+  [
+    [1, 0],
+    [0, 1],
+    [1, 1],
+  ],
+  [
+    [1, 0],
+    [1, 1],
+    [0, 1],
+  ],
+  ['x', 'y'],
+);
 const regression = regressionReport([1, 2, 3, 4], [1.5, 1.5, 3.5, 3]);
 const byType: Record<ProblemType, EvalReport> = {
   single_label_classification: single,
@@ -578,12 +603,7 @@ test('formatReport: per-class rows, averages and a confusion matrix that reads b
   const lines = text.split('\n');
   const rowOf = (start: string) => lines.find((l) => l.startsWith(start));
   const negRow = rowOf('negative ')!.trim().split(/\s+/);
-  assert.deepEqual(negRow.slice(1), [
-    r.per_class[0]!.precision.toFixed(4),
-    r.per_class[0]!.recall.toFixed(4),
-    r.per_class[0]!.f1.toFixed(4),
-    '2',
-  ]);
+  assert.deepEqual(negRow.slice(1), [r.per_class[0]!.precision.toFixed(4), r.per_class[0]!.recall.toFixed(4), r.per_class[0]!.f1.toFixed(4), '2']);
   assert.match(rowOf('macro avg')!, new RegExp(`${r.macro_f1.toFixed(4)}\\s+6$`));
   assert.match(rowOf('weighted avg')!, new RegExp(r.weighted_f1.toFixed(4)));
   assert.match(text, new RegExp(`accuracy ${r.accuracy.toFixed(4)}`));
@@ -609,7 +629,11 @@ test('formatReport: multi-label and regression tables show their metrics', () =>
   assert.match(m, new RegExp(`subset accuracy ${multi.subset_accuracy.toFixed(4)}\\s+hamming loss ${multi.hamming_loss.toFixed(4)}`));
   assert.match(m, /^x\s/m);
   const g = formatReport(regression).split('\n');
-  const value = (name: string) => g.find((l) => l.startsWith(`${name} `))!.trim().split(/\s+/)[1];
+  const value = (name: string) =>
+    g
+      .find((l) => l.startsWith(`${name} `))!
+      .trim()
+      .split(/\s+/)[1];
   assert.equal(value('mse'), regression.mse.toFixed(4));
   assert.equal(value('spearman'), regression.spearman.toFixed(4));
   assert.equal(value('r2'), regression.r2.toFixed(4));

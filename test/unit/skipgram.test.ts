@@ -6,7 +6,7 @@ import { trainSkipGram } from '../../src/pretraining/skipgram.js';
 // words 30–39 with context words 40–49. Ids 0–9 never occur (special / unseen).
 function corpus(rows: number, seed: number): { ids: Int32Array; offsets: Int32Array } {
   let s = seed + 1;
-  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
   const ids: number[] = [];
   const offsets = [0];
   for (let r = 0; r < rows; r++) {

@@ -14,7 +14,9 @@ const CHINESE = join(SHARED, 'tokenizers', 'bert-base-chinese');
 
 /** Column 0 of a TSV without header (SST-2) or the `text_a` column of one with a header (ChnSentiCorp). */
 function tsvColumn(path: string, column: string | number): string[] {
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   if (typeof column === 'number') return lines.map((l) => l.split('\t')[column]);
   const header = lines.shift()!.split('\t');
   const idx = header.indexOf(column);
@@ -97,7 +99,10 @@ test('pairs: token types and longest-first truncation', async () => {
   );
   // Equal lengths over an odd budget of 7: the first keeps ⌊7/2⌋ = 3, the second the other 4.
   const even = await tok.encode('a b c d', 'e f g h', { maxLength: 10 });
-  assert.deepEqual(even.ids.map((id) => tok.idToToken(id)), ['[CLS]', 'a', 'b', 'c', '[SEP]', 'e', 'f', 'g', 'h', '[SEP]']);
+  assert.deepEqual(
+    even.ids.map((id) => tok.idToToken(id)),
+    ['[CLS]', 'a', 'b', 'c', '[SEP]', 'e', 'f', 'g', 'h', '[SEP]'],
+  );
   assert.deepEqual(even, ref.encode('a b c d', 'e f g h', 10));
   const cases: [string, string, number][] = [
     ['short', 'a much longer second segment that goes on and on', 12],
@@ -130,7 +135,10 @@ test('clear errors for folders without a usable tokenizer', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bertft-tok-'));
   await assert.rejects(BertTokenizer.fromDir(dir), (e: unknown) => e instanceof BertftError && /no tokenizer found/.test(e.message) && e.message.includes(dir));
   writeFileSync(join(dir, 'tokenizer.json'), '{"version": "1.0", broken');
-  await assert.rejects(BertTokenizer.fromDir(dir), (e: unknown) => e instanceof BertftError && e.message.includes('tokenizer.json') && !e.message.includes('\n'));
+  await assert.rejects(
+    BertTokenizer.fromDir(dir),
+    (e: unknown) => e instanceof BertftError && e.message.includes('tokenizer.json') && !e.message.includes('\n'),
+  );
   const vocabOnly = mkdtempSync(join(tmpdir(), 'bertft-tok-'));
   writeFileSync(join(vocabOnly, 'vocab.txt'), 'hello\nworld\n');
   await assert.rejects(BertTokenizer.fromDir(vocabOnly), (e: unknown) => e instanceof BertftError && /cls token "\[CLS\]"/.test(e.message));

@@ -10,8 +10,38 @@ test('the train command starts from TRAIN_DEFAULTS', () => {
   const o = trainOptionsFrom(cmd.opts() as never);
   const d = TRAIN_DEFAULTS;
   assert.deepEqual(
-    [o.model, o.output, o.strategy, o.batchSize, o.gradientAccumulation, o.weightDecay, o.maxGradNorm, o.seed, o.threshold, o.validationSplit, o.checkpointMinutes, o.engine, o.backend, o.device],
-    [d.model, d.output, d.strategy, d.batchSize, d.gradientAccumulation, d.weightDecay, d.maxGradNorm, d.seed, d.threshold, d.validationSplit, d.checkpointMinutes, d.engine, d.backend, d.device],
+    [
+      o.model,
+      o.output,
+      o.strategy,
+      o.batchSize,
+      o.gradientAccumulation,
+      o.weightDecay,
+      o.maxGradNorm,
+      o.seed,
+      o.threshold,
+      o.validationSplit,
+      o.checkpointMinutes,
+      o.engine,
+      o.backend,
+      o.device,
+    ],
+    [
+      d.model,
+      d.output,
+      d.strategy,
+      d.batchSize,
+      d.gradientAccumulation,
+      d.weightDecay,
+      d.maxGradNorm,
+      d.seed,
+      d.threshold,
+      d.validationSplit,
+      d.checkpointMinutes,
+      d.engine,
+      d.backend,
+      d.device,
+    ],
   );
   const help = cmd.helpInformation().replace(/\s+/g, ' ');
   for (const s of [{ kind: 'full' } as const, { kind: 'frozen' } as const]) {

@@ -35,7 +35,18 @@ function fakeObjective(over: Partial<Objective> = {}) {
 }
 
 function options(engine: TrainingEngine, objective: Objective, over: Partial<LoopOptions> = {}): LoopOptions {
-  return { engine, objective, startStep: 0, totalSteps: 10, elapsedMsBefore: 0, schedule: (s) => s / 100, maxGradNorm: 1, settingsOf: () => ({ lrScale: 1, weightDecay: 0 }), diverged: (l, s) => new Error(`diverged ${l} at ${s}`), ...over };
+  return {
+    engine,
+    objective,
+    startStep: 0,
+    totalSteps: 10,
+    elapsedMsBefore: 0,
+    schedule: (s) => s / 100,
+    maxGradNorm: 1,
+    settingsOf: () => ({ lrScale: 1, weightDecay: 0 }),
+    diverged: (l, s) => new Error(`diverged ${l} at ${s}`),
+    ...over,
+  };
 }
 
 test('the loop runs totalSteps steps from startStep, with the schedule, the objective seeds and evaluations where due', async () => {
@@ -44,8 +55,14 @@ test('the loop runs totalSteps steps from startStep, with the schedule, the obje
   const checkpoints: number[] = [];
   const out = await runTrainingLoop(options(engine, objective, { startStep: 4, checkpoint: async () => void checkpoints.push(done.length) }));
   assert.deepEqual(out, { ...out, step: 10, stoppedEarly: false, interrupted: false });
-  assert.deepEqual(steps.map((s) => [s.lr, s.dropoutSeed]), [4, 5, 6, 7, 8, 9].map((s) => [s / 100, 1000 + s]));
-  assert.deepEqual(done.map((d) => d.step), [5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(
+    steps.map((s) => [s.lr, s.dropoutSeed]),
+    [4, 5, 6, 7, 8, 9].map((s) => [s / 100, 1000 + s]),
+  );
+  assert.deepEqual(
+    done.map((d) => d.step),
+    [5, 6, 7, 8, 9, 10],
+  );
   assert.deepEqual(evaluated, [6, 9]);
   assert.deepEqual(checkpoints, [6], 'only the completed run checkpoints: no timer, no natural points');
 });
@@ -69,7 +86,9 @@ test('a stop request ends the run after the current step with a checkpoint, mark
   const { engine } = fakeEngine();
   const { objective, done } = fakeObjective();
   let saved: number | undefined;
-  const out = await runTrainingLoop(options(engine, objective, { stopRequested: () => done.length === 3, checkpoint: async () => void (saved = done.length), finalCheckpoint: false }));
+  const out = await runTrainingLoop(
+    options(engine, objective, { stopRequested: () => done.length === 3, checkpoint: async () => void (saved = done.length), finalCheckpoint: false }),
+  );
   assert.equal(out.step, 3);
   assert.equal(out.interrupted, true);
   assert.equal(saved, 3);

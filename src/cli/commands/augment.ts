@@ -73,14 +73,23 @@ Examples:
       });
       progress.stop();
       const lines = rows.map((r) =>
-        JSON.stringify({ text: r.text, ...(r.textPair !== undefined ? { text_pair: r.textPair } : {}), label: r.label, augmentation: r.augmentation, source: `${r.file}:${r.line}` }),
+        JSON.stringify({
+          text: r.text,
+          ...(r.textPair !== undefined ? { text_pair: r.textPair } : {}),
+          label: r.label,
+          augmentation: r.augmentation,
+          source: `${r.file}:${r.line}`,
+        }),
       );
-      const body = lines.join('\n') + '\n';
+      const body = `${lines.join('\n')}\n`;
       if (flags.output === undefined) {
         process.stdout.write(body);
       } else {
         await writeFileAtomic(flags.output, body);
-        if (!flags.quiet) process.stderr.write(`${flags.output}: ${read.examples.length} examples and ${rows.length - read.examples.length} augmented copies (${formatAugmentSpec(spec)}, seed ${seed})\n`);
+        if (!flags.quiet)
+          process.stderr.write(
+            `${flags.output}: ${read.examples.length} examples and ${rows.length - read.examples.length} augmented copies (${formatAugmentSpec(spec)}, seed ${seed})\n`,
+          );
       }
     }),
   );

@@ -1,11 +1,5 @@
 import type { Command } from 'commander';
-import {
-  getDatasetSpec,
-  listDatasets,
-  datasetSplits,
-  resolveDatasetSplit,
-  type DatasetSpec,
-} from '../../datasets/index.js';
+import { getDatasetSpec, listDatasets, datasetSplits, resolveDatasetSplit, type DatasetSpec } from '../../datasets/index.js';
 import { datasetStatus, datasetTrainLine, type DatasetStatus } from '../../datasets/describe.js';
 import { readFlagsText } from '../../datasets/usage.js';
 import { parseNumber } from '../parse.js';
@@ -13,7 +7,7 @@ import { action } from '../run-command.js';
 
 const DATA_DIR_HELP = 'folder laid out like ../shared/datasets: DIR/<name>/<files> (default: env BERTFT_DATA_DIR)';
 
-const out = (line = '') => process.stdout.write(line + '\n');
+const out = (line = '') => process.stdout.write(`${line}\n`);
 const json = (value: unknown) => out(JSON.stringify(value, null, 2));
 
 /** "negative, positive", or "15: news_story, news_culture, news_entertainment, …" for long lists. */
@@ -73,7 +67,9 @@ function showText(spec: DatasetSpec, status: DatasetStatus): void {
   field('task', `${spec.task}, ${spec.labels.length} classes`);
   field('labels', spec.labels.join(', '));
   if (spec.labelMap) {
-    const raw = Object.entries(spec.labelMap).map(([value, name]) => `${value}=${name}`).join(', ');
+    const raw = Object.entries(spec.labelMap)
+      .map(([value, name]) => `${value}=${name}`)
+      .join(', ');
     field('raw labels', `${raw} (readDataset renames them; bertft train on the files keeps the raw values)`);
   }
   for (const [role, what] of Object.entries(spec.columns)) field(role === 'text' ? 'columns' : '', `${role}: ${what}`);
@@ -85,7 +81,11 @@ function showText(spec: DatasetSpec, status: DatasetStatus): void {
   field('flags', train.flags || '(none)');
   out(dataDirLine(status));
   if (spec.hub) {
-    const files = spec.hub.splits ? Object.entries(spec.hub.splits).map(([split, f]) => `${split}: ${f.join(', ')}`).join('; ') : 'no readable files';
+    const files = spec.hub.splits
+      ? Object.entries(spec.hub.splits)
+          .map(([split, f]) => `${split}: ${f.join(', ')}`)
+          .join('; ')
+      : 'no readable files';
     field('hub', `${spec.hub.id} (${files})`);
     const hubFlags = readFlagsText(spec.hub.read);
     if (spec.hub.splits && hubFlags) field('', `flags for the Hub files: ${hubFlags}`);
@@ -94,7 +94,10 @@ function showText(spec: DatasetSpec, status: DatasetStatus): void {
   if (spec.builtin) field('built in', `npm package ${spec.builtin.package}`);
   field('source', spec.source);
   field('license', spec.license);
-  field('suggested', `--max-length ${spec.suggested.maxLength} --epochs ${spec.suggested.epochs}${spec.suggested.batchSize ? ` --batch-size ${spec.suggested.batchSize}` : ''}`);
+  field(
+    'suggested',
+    `--max-length ${spec.suggested.maxLength} --epochs ${spec.suggested.epochs}${spec.suggested.batchSize ? ` --batch-size ${spec.suggested.batchSize}` : ''}`,
+  );
   if (spec.suggested.note) field('', spec.suggested.note);
   out();
   out('train with:');
@@ -136,9 +139,7 @@ async function fetchAction(name: string, splits: string[], opts: FetchFlags): Pr
 
 /** `bertft datasets list|show|fetch`: the named data sets in datasets/. */
 export function registerDatasets(program: Command): void {
-  const datasets = program
-    .command('datasets')
-    .description('named data sets (sst2, imdb, ag_news, trec, ...): list them, show one, fetch its files');
+  const datasets = program.command('datasets').description('named data sets (sst2, imdb, ag_news, trec, ...): list them, show one, fetch its files');
   datasets
     .command('list')
     .description('list the data sets, their labels and splits, and whether a local copy is found')

@@ -33,7 +33,7 @@ export function registerEmbed(program: Command): void {
     .argument('[file]', 'one text per line, or a .jsonl file with a "text" field; - or nothing = stdin')
     .requiredOption('-m, --model <dir|hub-id>', 'a local Hugging Face folder or a Hub id such as org/name')
     .option('--pooling <kind>', `sentence vector: ${POOLINGS.join(', ')} (mean is mask-aware)`, 'mean')
-    .option('--max-length <n>', 'longest token sequence incl. [CLS]/[SEP] (default: the folder\'s model_max_length, else 512; capped by the model)')
+    .option('--max-length <n>', "longest token sequence incl. [CLS]/[SEP] (default: the folder's model_max_length, else 512; capped by the model)")
     .option('--batch-size <n>', 'texts per forward pass at most', String(INFERENCE_BATCH.maxRows))
     .option('--max-batch-tokens <n>', 'padded tokens per forward pass at most (texts run sorted by length)', String(INFERENCE_BATCH.maxTokens))
     .option('--engine <name>', `${ENGINES.join(', ')} (auto: onnxruntime when it loads, else TF.js)`, 'auto')
@@ -63,7 +63,13 @@ Examples:
         const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
         const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
         const texts = readTexts(file);
-        const encoder = await Encoder.fromPretrained(opts.model, { backend, engine, device: parseDevice(opts.device), offline: opts.offline, quantize: opts.quantize });
+        const encoder = await Encoder.fromPretrained(opts.model, {
+          backend,
+          engine,
+          device: parseDevice(opts.device),
+          offline: opts.offline,
+          quantize: opts.quantize,
+        });
         const progress = createProgress({ quiet: opts.quiet });
         progress.start(texts.length, 'embed');
         const results = await encoder.embed(texts, {
@@ -76,7 +82,7 @@ Examples:
         progress.stop();
         const out = opts.output ? createWriteStream(opts.output) : process.stdout;
         for (const r of results) {
-          out.write(JSON.stringify({ text: r.text, input_ids: r.inputIds, embedding: Array.from(r.embedding) }) + '\n');
+          out.write(`${JSON.stringify({ text: r.text, input_ids: r.inputIds, embedding: Array.from(r.embedding) })}\n`);
         }
         if (out !== process.stdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
         await encoder.dispose();

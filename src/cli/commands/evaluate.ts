@@ -27,10 +27,15 @@ export function registerEvaluate(program: Command): void {
         const batchSize = parsePositiveInt('--batch-size', String(opts.batchSize));
         const backend = parseChoice('--backend', String(opts.backend), TFJS_BACKENDS) as TfjsBackendChoice;
         const engine = parseChoice('--engine', String(opts.engine), ENGINES) as EngineChoice;
-        const classifier = await TextClassifier.fromPretrained(opts.model, { backend, engine, device: parseDevice(opts.device), offline: Boolean(opts.offline) });
+        const classifier = await TextClassifier.fromPretrained(opts.model, {
+          backend,
+          engine,
+          device: parseDevice(opts.device),
+          offline: Boolean(opts.offline),
+        });
         const report = await classifier.evaluate(opts.data, { batchSize, read: readOptionsFrom(opts as never) });
         await classifier.dispose();
-        if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
+        if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
         else process.stdout.write(`${opts.data}: ${report.examples} examples, eval_loss ${report.eval_loss.toFixed(4)}\n${formatReport(report as never)}\n`);
       }),
     );

@@ -31,7 +31,9 @@ Examples:
         const pooling = opts.pooling === undefined ? undefined : (parseChoice('--pooling', opts.pooling, POOLINGS) as Pooling);
         const dir = await resolveModelDir(opts.model, { offline: opts.offline });
         const result = await exportModel(dir, opts.output, { task, pooling, quantize: opts.quantize, overwrite: opts.overwrite });
-        process.stderr.write(`exported ${result.task}${result.pooling ? ` (pooling ${result.pooling})` : ''} to ${result.outDir}: ${result.files.join(', ')}\n`);
+        process.stderr.write(
+          `exported ${result.task}${result.pooling ? ` (pooling ${result.pooling})` : ''} to ${result.outDir}: ${result.files.join(', ')}\n`,
+        );
       }),
     );
 }

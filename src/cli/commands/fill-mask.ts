@@ -74,7 +74,7 @@ Examples:
             progress.stop();
           }
           const out = opts.output ? createWriteStream(opts.output) : process.stdout;
-          for (const r of results) out.write(JSON.stringify({ text: r.text, masks: r.masks }) + '\n');
+          for (const r of results) out.write(`${JSON.stringify({ text: r.text, masks: r.masks })}\n`);
           if (out !== process.stdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
         } finally {
           await model.dispose();

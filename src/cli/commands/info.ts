@@ -50,7 +50,7 @@ export function registerInfo(program: Command): void {
           versions,
         };
         if (opts.json) {
-          process.stdout.write(JSON.stringify(info) + '\n');
+          process.stdout.write(`${JSON.stringify(info)}\n`);
           return;
         }
         const lines = [
@@ -63,7 +63,7 @@ export function registerInfo(program: Command): void {
           'versions',
           ...Object.entries(versions).map(([k, v]) => `  ${k.padEnd(30)} ${v}`),
         ];
-        process.stdout.write(lines.join('\n') + '\n');
+        process.stdout.write(`${lines.join('\n')}\n`);
       }),
     );
 }

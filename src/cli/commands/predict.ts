@@ -28,22 +28,45 @@ export function registerPredict(program: Command): void {
     .option('-q, --quiet', 'no progress output')
     .addHelpText('after', '\nExamples:\n  $ bertft predict -m out/sst2 reviews.txt\n  $ echo "a dull, lifeless film" | bertft predict -m out/sst2\n')
     .action(
-      action(async (file: string | undefined, opts: { model: string; batchSize: string; maxLength?: string; backend: string; engine: string; device?: string; output?: string; offline?: boolean; quiet?: boolean; quantize?: boolean; maxBatchTokens: string }) => {
-        const batchSize = parsePositiveInt('--batch-size', opts.batchSize);
-        const maxBatchTokens = parsePositiveInt('--max-batch-tokens', opts.maxBatchTokens);
-        const maxLength = opts.maxLength === undefined ? undefined : parsePositiveInt('--max-length', opts.maxLength);
-        const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
-        const texts = readTexts(file);
-        const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
-        const classifier = await TextClassifier.fromPretrained(opts.model, { backend, engine, device: parseDevice(opts.device), offline: opts.offline, quantize: opts.quantize });
-        const progress = createProgress({ quiet: opts.quiet });
-        progress.start(texts.length, 'predict');
-        const predictions = await classifier.predict(texts, { batchSize, maxBatchTokens, maxLength, onProgress: (d) => progress.update(d) });
-        progress.stop();
-        const out = opts.output ? createWriteStream(opts.output) : process.stdout;
-        for (const p of predictions) out.write(JSON.stringify(p) + '\n');
-        if (out !== process.stdout) await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
-        await classifier.dispose();
-      }),
+      action(
+        async (
+          file: string | undefined,
+          opts: {
+            model: string;
+            batchSize: string;
+            maxLength?: string;
+            backend: string;
+            engine: string;
+            device?: string;
+            output?: string;
+            offline?: boolean;
+            quiet?: boolean;
+            quantize?: boolean;
+            maxBatchTokens: string;
+          },
+        ) => {
+          const batchSize = parsePositiveInt('--batch-size', opts.batchSize);
+          const maxBatchTokens = parsePositiveInt('--max-batch-tokens', opts.maxBatchTokens);
+          const maxLength = opts.maxLength === undefined ? undefined : parsePositiveInt('--max-length', opts.maxLength);
+          const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
+          const texts = readTexts(file);
+          const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
+          const classifier = await TextClassifier.fromPretrained(opts.model, {
+            backend,
+            engine,
+            device: parseDevice(opts.device),
+            offline: opts.offline,
+            quantize: opts.quantize,
+          });
+          const progress = createProgress({ quiet: opts.quiet });
+          progress.start(texts.length, 'predict');
+          const predictions = await classifier.predict(texts, { batchSize, maxBatchTokens, maxLength, onProgress: (d) => progress.update(d) });
+          progress.stop();
+          const out = opts.output ? createWriteStream(opts.output) : process.stdout;
+          for (const p of predictions) out.write(`${JSON.stringify(p)}\n`);
+          if (out !== process.stdout) await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
+          await classifier.dispose();
+        },
+      ),
     );
 }

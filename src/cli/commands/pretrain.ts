@@ -153,11 +153,17 @@ Examples:
               progress.start(1000, 'pretrain');
               started = true;
             }
-            progress.update(Math.min(1000, Math.round(p.fraction * 1000)), { step: p.step, tokens: `${(p.tokens / 1e6).toFixed(1)}M`, loss: p.loss.toFixed(3) });
+            progress.update(Math.min(1000, Math.round(p.fraction * 1000)), {
+              step: p.step,
+              tokens: `${(p.tokens / 1e6).toFixed(1)}M`,
+              loss: p.loss.toFixed(3),
+            });
           },
         }).finally(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
         if (started) progress.stop();
-        process.stdout.write(`${JSON.stringify({ output: result.output, steps: result.state.step, tokens: result.state.tokens, train_loss: result.finalLoss, eval: result.finalEval })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ output: result.output, steps: result.state.step, tokens: result.state.tokens, train_loss: result.finalLoss, eval: result.finalEval })}\n`,
+        );
       }),
     );
 }

@@ -45,7 +45,8 @@ async function recipeData(f: TrainFlags): Promise<Pick<FineTuneOptions, 'train' 
   return { train: train.sources as string[], validation: typeof f.validation === 'string' ? f.validation : validation, read: train.read };
 }
 
-const num = (flag: string, v: string | boolean | undefined, opts?: { min?: number; max?: number }) => (typeof v === 'string' ? parseNumber(flag, v, opts) : undefined);
+const num = (flag: string, v: string | boolean | undefined, opts?: { min?: number; max?: number }) =>
+  typeof v === 'string' ? parseNumber(flag, v, opts) : undefined;
 const int = (flag: string, v: string | boolean | undefined) => (typeof v === 'string' ? parsePositiveInt(flag, v) : undefined);
 /** A whole number ≥ 0 (where 0 means "off"). */
 const count = (flag: string, v: string | boolean | undefined) => {
@@ -127,10 +128,17 @@ function addTrainOptions(cmd: Command): Command {
     .option('--strategy <s>', 'frozen | full | top-k:N | gradual | auto', d.strategy)
     .option('--pooling <p>', `pooler | cls | mean (default: ${d.frozenPooling} for frozen, ${d.pooling} otherwise)`)
     .option('--problem-type <t>', 'single | multi | regression (default: from the labels)')
-    .option('--epochs <n>', `training epochs (default: enough for ${d.minSteps} optimiser steps, ${d.epochs}…${d.maxEpochs}; ${d.frozenEpochs}…${d.frozenMaxEpochs} for frozen)`)
+    .option(
+      '--epochs <n>',
+      `training epochs (default: enough for ${d.minSteps} optimiser steps, ${d.epochs}…${d.maxEpochs}; ${d.frozenEpochs}…${d.frozenMaxEpochs} for frozen)`,
+    )
     .option('--max-steps <n>', 'stop after this many optimiser steps')
     .option('--batch-size <n>', 'examples per optimiser step', String(d.batchSize))
-    .option('--gradient-accumulation-steps <n>', 'micro-batches per optimiser step, each of batch-size / N examples (must divide evenly; less memory, same steps)', String(d.gradientAccumulation))
+    .option(
+      '--gradient-accumulation-steps <n>',
+      'micro-batches per optimiser step, each of batch-size / N examples (must divide evenly; less memory, same steps)',
+      String(d.gradientAccumulation),
+    )
     .option(
       '--learning-rate, --lr <x>',
       `peak learning rate (default by model width: ${d.learningRateByWidth.map((r) => `${lrText(r.lr)} ${Number.isFinite(r.maxHidden) ? `for hidden ≤ ${r.maxHidden}` : 'above'}`).join(', ')}; × √(${d.minSteps}/steps) for runs over ${d.minSteps} steps; ${lrText(d.frozenLearningRate)} for frozen)`,
@@ -149,15 +157,24 @@ function addTrainOptions(cmd: Command): Command {
     .option('--class-weights <w>', 'none or balanced (for imbalanced classes)')
     .option('--validation-split <x>', 'fraction held out when there is no --validation file', String(d.validationSplit))
     .option('--limit <n>', 'use only the first N training examples')
-    .option('--augment <spec>', 'add augmented copies of the training examples (never validation): eda[:alpha,copies] or mlm[:rate,copies] (bertft augment shows them)')
+    .option(
+      '--augment <spec>',
+      'add augmented copies of the training examples (never validation): eda[:alpha,copies] or mlm[:rate,copies] (bertft augment shows them)',
+    )
     .option('--domain-adaptation <method>', `adapt to the unlabelled --target-text: ${DOMAIN_ADAPTATION_METHODS.join(', ')} (docs/domain-adaptation.md)`)
     .option('--target-text <file>', 'unlabelled text of the target domain, one text a line (or CSV/TSV/JSONL with --target-text-column)')
     .option('--target-text-column <name>', 'the text column of a CSV/TSV/JSONL --target-text file')
-    .option('--domain-lambda <x>', `DANN: largest gradient-reversal coefficient, reached along 2/(1+e^(-10p))-1 (default ${DOMAIN_ADAPTATION_DEFAULTS.lambdaMax})`)
+    .option(
+      '--domain-lambda <x>',
+      `DANN: largest gradient-reversal coefficient, reached along 2/(1+e^(-10p))-1 (default ${DOMAIN_ADAPTATION_DEFAULTS.lambdaMax})`,
+    )
     .option('--coral-weight <x>', `CORAL while fine-tuning: weight of the covariance loss (default ${DOMAIN_ADAPTATION_DEFAULTS.coralWeight})`)
     .option('--dapt-steps <n>', `DAPT: masked-LM steps on the target text before fine-tuning (default ${DOMAIN_ADAPTATION_DEFAULTS.daptSteps})`)
     .option('--init <how>', 'pretrained, or random to train the same architecture from scratch (baseline)')
-    .option('--autotune [duration]', `search LR, epochs, batch size, strategy, pooling and head LR on the validation split within a time budget (e.g. 90s, 5m; default ${d.autotuneBudget}), keeping the best trial (docs/recipes.md)`)
+    .option(
+      '--autotune [duration]',
+      `search LR, epochs, batch size, strategy, pooling and head LR on the validation split within a time budget (e.g. 90s, 5m; default ${d.autotuneBudget}), keeping the best trial (docs/recipes.md)`,
+    )
     .option('--resume', 'continue from <output>/checkpoint-last after an interruption')
     .option('--checkpoint-minutes <x>', 'minutes between resumable checkpoints within an epoch', String(d.checkpointMinutes))
     .option('--keep-checkpoints', 'keep <output>/checkpoint-last after a successful run (default: deleted)')
@@ -187,7 +204,8 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   if (fromRecipe) Object.assign(options, fromRecipe, { read: { ...fromRecipe.read, ...definedOnly(options.read) } });
   const quiet = Boolean(flags.quiet);
   const log = (m: string) => !quiet && process.stderr.write(`${m}\n`);
-  const budgetSeconds = flags.autotune === undefined ? undefined : parseDuration('--autotune', flags.autotune === true ? TRAIN_DEFAULTS.autotuneBudget : String(flags.autotune));
+  const budgetSeconds =
+    flags.autotune === undefined ? undefined : parseDuration('--autotune', flags.autotune === true ? TRAIN_DEFAULTS.autotuneBudget : String(flags.autotune));
   if (budgetSeconds !== undefined && options.resume) throw new UsageError('--autotune cannot --resume; run the search again');
   const trainOrSearch = budgetSeconds === undefined ? fineTune : (o: FineTuneOptions, e: AutotuneEvents) => autotune({ ...o, budgetSeconds }, e);
   const events = trainEvents(log, quiet);
@@ -207,7 +225,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
         ? `done: searched ${search.trials.length} trials in ${search.elapsed_s.toFixed(1)} s; kept trial ${search.best_trial} (trained in ${results.train_runtime_s.toFixed(1)} s); model in ${results.output_dir}`
         : `done in ${results.train_runtime_s.toFixed(1)} s; model in ${results.output_dir}`,
     );
-    if (flags.json) process.stdout.write(JSON.stringify(results) + '\n');
+    if (flags.json) process.stdout.write(`${JSON.stringify(results)}\n`);
   } finally {
     stopOnSignal();
   }
@@ -246,7 +264,9 @@ function trainEvents(log: (m: string) => void, quiet: boolean): { handlers: Auto
   const handlers: AutotuneEvents = {
     onTrialStart: ({ trial, config, remainingSeconds }) => log(`autotune trial ${trial} (${remainingSeconds.toFixed(0)} s left): ${JSON.stringify(config)}`),
     onTrialEnd: ({ record, best }) =>
-      log(`autotune trial ${record.trial}: ${record.status}, score ${record.score?.toFixed(4) ?? '—'} in ${record.seconds.toFixed(1)} s; best so far trial ${best?.trial ?? '—'} (${best?.score?.toFixed(4) ?? '—'})`),
+      log(
+        `autotune trial ${record.trial}: ${record.status}, score ${record.score?.toFixed(4) ?? '—'} in ${record.seconds.toFixed(1)} s; best so far trial ${best?.trial ?? '—'} (${best?.score?.toFixed(4) ?? '—'})`,
+      ),
     onLog: log,
     onTrainer: (t) => (trainer = t),
     onFeatures: ({ done, total, split }) => {
@@ -278,7 +298,12 @@ function evaluationLine(entry: HistoryEntry, improved: boolean): string {
     .filter(([k]) => ['accuracy', 'macro_f1', 'micro_f1', 'pearson', 'mse'].includes(k))
     .map(([k, v]) => `${k} ${v.toFixed(4)}`)
     .join(', ');
-  const domain = entry.domain_accuracy !== undefined ? `, domain_accuracy ${entry.domain_accuracy.toFixed(3)} (λ ${entry.domain_lambda?.toFixed(2)})` : entry.coral_loss !== undefined ? `, coral_loss ${entry.coral_loss.toExponential(2)}` : '';
+  const domain =
+    entry.domain_accuracy !== undefined
+      ? `, domain_accuracy ${entry.domain_accuracy.toFixed(3)} (λ ${entry.domain_lambda?.toFixed(2)})`
+      : entry.coral_loss !== undefined
+        ? `, coral_loss ${entry.coral_loss.toExponential(2)}`
+        : '';
   return `epoch ${entry.epoch} step ${entry.step}: train_loss ${entry.train_loss.toFixed(4)}${entry.eval_loss !== undefined ? `, eval_loss ${entry.eval_loss.toFixed(4)}` : ''}${m ? `, ${m}` : ''}${domain}${improved ? ' (best so far, saved)' : ''}`;
 }
 

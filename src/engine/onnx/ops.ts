@@ -97,10 +97,15 @@ export class OnnxOps implements TensorOps<string> {
     const length = b.op('Shape', [ids], { start: attr.int(1), end: attr.int(2) }, { hint: 'seq_len' });
     const rows = b.shape(ids)[1];
     const cols = b.shape(table)[1];
-    return b.op('Slice', [table, b.int64s([0]), length, b.int64s([0])], {}, {
-      hint: 'leading_rows',
-      outputTypes: [{ elemType: b.elemType(table), shape: [rows, cols] }],
-    });
+    return b.op(
+      'Slice',
+      [table, b.int64s([0]), length, b.int64s([0])],
+      {},
+      {
+        hint: 'leading_rows',
+        outputTypes: [{ elemType: b.elemType(table), shape: [rows, cols] }],
+      },
+    );
   }
 
   reshape(x: string, shape: number[]): string {

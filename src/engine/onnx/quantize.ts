@@ -82,7 +82,8 @@ export function quantizeGraph(graph: Graph): QuantizeResult {
       continue;
     }
     const axis = node.attributes.axis;
-    const table = node.opType === 'Gather' && (axis === undefined || (axis.kind === 'int' && axis.value === 0)) ? storedFloatMatrix(graph, node.inputs[0]) : undefined;
+    const table =
+      node.opType === 'Gather' && (axis === undefined || (axis.kind === 'int' && axis.value === 0)) ? storedFloatMatrix(graph, node.inputs[0]) : undefined;
     // Only large tables pay off; the 2-row token-type table is not worth two extra nodes.
     if (table !== undefined && table.dims[0] >= 1024) {
       const [V, H] = table.dims;

@@ -32,11 +32,7 @@ export class OnnxEncoderRunner {
   ) {}
 
   /** Traces, serialises and loads the model. */
-  static async create(
-    config: BertConfig,
-    weights: ReadonlyMap<string, HostTensor>,
-    options: OnnxEncoderRunnerOptions = {},
-  ): Promise<OnnxEncoderRunner> {
+  static async create(config: BertConfig, weights: ReadonlyMap<string, HostTensor>, options: OnnxEncoderRunnerOptions = {}): Promise<OnnxEncoderRunner> {
     const pooling = options.pooling ?? 'mean';
     let graph: Graph;
     let outputName: string;

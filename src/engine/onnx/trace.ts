@@ -161,7 +161,12 @@ export interface TraceMaskedLmOptions {
  * embeddings when `cls.predictions.decoder.weight` is absent or is the embedding tensor itself,
  * and stored separately otherwise.
  */
-export function traceMaskedLm(config: BertConfig, weights: ReadonlyMap<string, HostTensor>, head: ReadonlyMap<string, HostTensor>, options: TraceMaskedLmOptions): Graph {
+export function traceMaskedLm(
+  config: BertConfig,
+  weights: ReadonlyMap<string, HostTensor>,
+  head: ReadonlyMap<string, HostTensor>,
+  options: TraceMaskedLmOptions,
+): Graph {
   checkBertWeights(config, weights);
   const H = config.hiddenSize;
   const V = config.vocabSize;
@@ -170,13 +175,15 @@ export function traceMaskedLm(config: BertConfig, weights: ReadonlyMap<string, H
     const t = head.get(name);
     if (t === undefined) throw new BertftError(`the masked-LM head has no ${name}`);
     const want = maskedLmParamShape(config, name);
-    if (t.shape.join(',') !== want.join(',')) throw new BertftError(`masked-LM weight ${name} has shape [${t.shape.join(', ')}], the config implies [${want.join(', ')}]`);
+    if (t.shape.join(',') !== want.join(','))
+      throw new BertftError(`masked-LM weight ${name} has shape [${t.shape.join(', ')}], the config implies [${want.join(', ')}]`);
     all.set(name, t);
   }
   const decoder = head.get(DECODER);
   const untied = decoder !== undefined && decoder !== weights.get(TIED_DECODER);
   if (untied) {
-    if (decoder.shape.join(',') !== `${V},${H}`) throw new BertftError(`masked-LM weight ${DECODER} has shape [${decoder.shape.join(', ')}], the config implies [${V}, ${H}]`);
+    if (decoder.shape.join(',') !== `${V},${H}`)
+      throw new BertftError(`masked-LM weight ${DECODER} has shape [${decoder.shape.join(', ')}], the config implies [${V}, ${H}]`);
     all.set(DECODER, decoder);
   }
   const { builder, result } = traceWith({ weights: all, ops: options.ops, graphName: 'bertft_masked_lm' }, ({ builder: b, ops, params, inputs }) => {

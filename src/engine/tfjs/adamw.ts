@@ -38,12 +38,7 @@ export class AdamW {
   }
 
   /** Applies one update with learning rate `lr` to every variable that has a gradient. */
-  apply(
-    variables: ReadonlyMap<string, tf.Variable>,
-    grads: ReadonlyMap<string, tf.Tensor>,
-    lr: number,
-    groupOf: (name: string) => ParamGroup,
-  ): void {
+  apply(variables: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>, lr: number, groupOf: (name: string) => ParamGroup): void {
     this.step += 1;
     const c1 = 1 - this.beta1 ** this.step;
     const c2 = 1 - this.beta2 ** this.step;

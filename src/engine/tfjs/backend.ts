@@ -62,8 +62,7 @@ async function registerGradients(): Promise<void> {
 
 async function start(requested: TfjsBackendChoice): Promise<TfjsBackendInfo> {
   await registerGradients();
-  const order: Exclude<TfjsBackendChoice, 'auto'>[] =
-    requested === 'auto' ? ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] : [requested];
+  const order: Exclude<TfjsBackendChoice, 'auto'>[] = requested === 'auto' ? ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] : [requested];
   const skipped: string[] = [];
   for (const provider of order) {
     if (provider === 'tfjs-node-gpu' || provider === 'tfjs-node') {
@@ -78,9 +77,7 @@ async function start(requested: TfjsBackendChoice): Promise<TfjsBackendInfo> {
     await startCpu();
     return { requested, provider, backend: 'cpu', threads: 1, skipped };
   }
-  throw new UsageError(
-    `backend "${requested}" is not available: install @tensorflow/${requested} (an optional peer), or pass --backend auto`,
-  );
+  throw new UsageError(`backend "${requested}" is not available: install @tensorflow/${requested} (an optional peer), or pass --backend auto`);
 }
 
 /**

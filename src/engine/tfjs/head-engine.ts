@@ -38,7 +38,13 @@ export class TfjsHeadEngine extends TfjsEngineBase implements TrainingEngine {
   }
 
   private rows(tokens: TokenBatch): tf.Tensor {
-    return tf.gather(this.features, tf.tensor1d(tokens.inputIds.filter((_, i) => i % tokens.seqLength === 0), 'int32'));
+    return tf.gather(
+      this.features,
+      tf.tensor1d(
+        tokens.inputIds.filter((_, i) => i % tokens.seqLength === 0),
+        'int32',
+      ),
+    );
   }
 
   protected trainableParams(): ReadonlyMap<string, tf.Variable> {

@@ -57,7 +57,10 @@ export class TfjsOps implements TensorOps<tf.Tensor> {
   }
 
   reshape(x: tf.Tensor, shape: number[]): tf.Tensor {
-    return tf.reshape(x, shape.map((d, i) => (d === 0 ? x.shape[i] : d)));
+    return tf.reshape(
+      x,
+      shape.map((d, i) => (d === 0 ? x.shape[i] : d)),
+    );
   }
 
   transpose(x: tf.Tensor, perm: number[]): tf.Tensor {

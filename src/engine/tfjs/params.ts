@@ -11,10 +11,7 @@ let variableCounter = 0;
  * Moves host weights into TensorFlow.js. Trainable parameters become `tf.Variable`s (what
  * optimizers update); frozen ones stay plain tensors so no gradient is ever computed for them.
  */
-export function toTfjsParams(
-  weights: ReadonlyMap<string, HostTensor>,
-  isTrainable: (name: string) => boolean = () => false,
-): Map<string, tf.Tensor> {
+export function toTfjsParams(weights: ReadonlyMap<string, HostTensor>, isTrainable: (name: string) => boolean = () => false): Map<string, tf.Tensor> {
   const params = new Map<string, tf.Tensor>();
   for (const [name, w] of weights) {
     const t = tf.tensor(w.data, w.shape, 'float32');

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, clipByGlobalNorm, type ParamGroup } from './adamw.js';
+import { type AdamW, clipByGlobalNorm, type ParamGroup } from './adamw.js';
 
 /** What one optimisation step needs besides the batch: the loss closure and the optimiser settings. */
 export interface StepSettings {
@@ -20,13 +20,13 @@ export interface StepResult {
  * Computes gradients of `lossFn` for the trainable parameters (the `tf.Variable`s in `params`)
  * and returns them by parameter name. Frozen parameters are plain tensors and get no gradient.
  */
-export function computeGradients(
-  params: ReadonlyMap<string, tf.Tensor>,
-  lossFn: () => tf.Scalar,
-): { loss: number; grads: Map<string, tf.Tensor> } {
+export function computeGradients(params: ReadonlyMap<string, tf.Tensor>, lossFn: () => tf.Scalar): { loss: number; grads: Map<string, tf.Tensor> } {
   const trainable = [...params].filter(([, t]) => t instanceof tf.Variable) as [string, tf.Variable][];
   const nameOf = new Map(trainable.map(([name, v]) => [v.name, name]));
-  const { value, grads } = tf.variableGrads(lossFn, trainable.map(([, v]) => v));
+  const { value, grads } = tf.variableGrads(
+    lossFn,
+    trainable.map(([, v]) => v),
+  );
   const loss = value.dataSync()[0];
   value.dispose();
   const byName = new Map<string, tf.Tensor>();
@@ -49,12 +49,7 @@ export function accumulateGradients(into: Map<string, tf.Tensor>, more: Map<stri
 }
 
 /** Clips, then applies AdamW; disposes the gradients. */
-export function applyGradients(
-  params: ReadonlyMap<string, tf.Tensor>,
-  grads: Map<string, tf.Tensor>,
-  optimizer: AdamW,
-  settings: StepSettings,
-): number {
+export function applyGradients(params: ReadonlyMap<string, tf.Tensor>, grads: Map<string, tf.Tensor>, optimizer: AdamW, settings: StepSettings): number {
   const gradNorm = clipByGlobalNorm(grads, settings.maxGradNorm);
   const variables = new Map([...params].filter(([, t]) => t instanceof tf.Variable) as [string, tf.Variable][]);
   optimizer.apply(variables, grads, settings.lr, settings.groupOf);
@@ -63,12 +58,7 @@ export function applyGradients(
 }
 
 /** One full step: forward, backward, clip, AdamW. */
-export function trainStep(
-  params: ReadonlyMap<string, tf.Tensor>,
-  lossFn: () => tf.Scalar,
-  optimizer: AdamW,
-  settings: StepSettings,
-): StepResult {
+export function trainStep(params: ReadonlyMap<string, tf.Tensor>, lossFn: () => tf.Scalar, optimizer: AdamW, settings: StepSettings): StepResult {
   const { loss, grads } = computeGradients(params, lossFn);
   const gradNorm = applyGradients(params, grads, optimizer, settings);
   return { loss, gradNorm };

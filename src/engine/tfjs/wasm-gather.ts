@@ -16,13 +16,7 @@ const BYTES_PER_ELEMENT = 4;
  * x.shape[:axis] + indices.shape + x.shape[axis+1:]. Returns undefined for cases it does not
  * handle (other dtypes, batchDims > 0) so the caller can use the stock kernel.
  */
-export function gatherRowsWasm(
-  backendArg: object,
-  x: TensorInfo,
-  indices: TensorInfo,
-  axis: number,
-  batchDims: number,
-): TensorInfo | undefined {
+export function gatherRowsWasm(backendArg: object, x: TensorInfo, indices: TensorInfo, axis: number, batchDims: number): TensorInfo | undefined {
   if (batchDims !== 0 || (x.dtype !== 'float32' && x.dtype !== 'int32') || indices.dtype !== 'int32') {
     return undefined;
   }

@@ -36,8 +36,7 @@ const REPLACEMENTS: Record<string, (stock: KernelConfig | undefined) => KernelCo
   GatherV2: wrapping('GatherV2', makeFastGatherKernel),
   Sum: wrapping('Sum', makeFastSumKernel),
   Identity: wrapping('Identity', makeSharingIdentity),
-  UnsortedSegmentSum: (stock) =>
-    stock ?? { kernelName: 'UnsortedSegmentSum', backendName: BACKEND, kernelFunc: unsortedSegmentSumKernel },
+  UnsortedSegmentSum: (stock) => stock ?? { kernelName: 'UnsortedSegmentSum', backendName: BACKEND, kernelFunc: unsortedSegmentSumKernel },
 };
 
 /** The stock kernels we replaced (undefined where wasm had none), so they can be put back. */

@@ -1,13 +1,6 @@
 import { broadcast_util, util } from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import {
-  heapF32,
-  memoryOffset,
-  registerView,
-  releaseView,
-  wasmInternals,
-  type WasmBackendInternals,
-} from './wasm-heap.js';
+import { heapF32, memoryOffset, registerView, releaseView, wasmInternals, type WasmBackendInternals } from './wasm-heap.js';
 import { transposeMatrices } from './wasm-transpose.js';
 
 /*
@@ -45,15 +38,7 @@ function shapeBuffer(backend: WasmBackendInternals): number {
  * the stock kernel's XNNPACK path (it is chosen because neither operand is transposed and the batch
  * is 1). The three blocks are registered as temporary views and released at once.
  */
-function xnnProduct(
-  backend: WasmBackendInternals,
-  aByteOffset: number,
-  bByteOffset: number,
-  outByteOffset: number,
-  m: number,
-  k: number,
-  n: number,
-): void {
+function xnnProduct(backend: WasmBackendInternals, aByteOffset: number, bByteOffset: number, outByteOffset: number, m: number, k: number, n: number): void {
   const wasm = backend.wasm;
   const shapes = shapeBuffer(backend);
   const aId = registerView(backend, aByteOffset, m * k);
@@ -140,12 +125,7 @@ function broadcastBatchIndices(operandShape: number[], outShape: number[]): Int3
  * out = left · right for stacks of plain row-major matrices with broadcast batch shapes. Writes
  * into a fresh output of shape [...outBatchShape, left.rows, right.cols].
  */
-function stackedProduct(
-  backend: WasmBackendInternals,
-  left: MatrixStack,
-  right: MatrixStack,
-  outBatchShape: number[],
-): TensorInfo {
+function stackedProduct(backend: WasmBackendInternals, left: MatrixStack, right: MatrixStack, outBatchShape: number[]): TensorInfo {
   const m = left.rows;
   const k = left.cols;
   const n = right.cols;
@@ -173,15 +153,7 @@ function stackedProduct(
   const rightBytes = k * n * BYTES_PER_FLOAT;
   const outBytes = m * n * BYTES_PER_FLOAT;
   for (let i = 0; i < outBatch; i++) {
-    xnnProduct(
-      backend,
-      leftOffset + leftIndex[i] * leftBytes,
-      rightOffset + rightIndex[i] * rightBytes,
-      outOffset + i * outBytes,
-      m,
-      k,
-      n,
-    );
+    xnnProduct(backend, leftOffset + leftIndex[i] * leftBytes, rightOffset + rightIndex[i] * rightBytes, outOffset + i * outBytes, m, k, n);
   }
   return out;
 }
@@ -205,11 +177,7 @@ export type MatMulPlan = 'auto' | 'direct' | 'swapped';
  * op(a) · op(b) on the wasm backend, every product going through XNNPACK. Handles any rank ≥ 2,
  * transposes, and numpy-style broadcasting of the batch dimensions.
  */
-export function fastBatchMatMul(
-  backendArg: object,
-  { a, b, transposeA, transposeB }: MatMulArgs,
-  plan: MatMulPlan = 'auto',
-): TensorInfo {
+export function fastBatchMatMul(backendArg: object, { a, b, transposeA, transposeB }: MatMulArgs, plan: MatMulPlan = 'auto'): TensorInfo {
   const backend = wasmInternals(backendArg);
   const aRank = a.shape.length;
   const bRank = b.shape.length;
@@ -238,10 +206,8 @@ export function fastBatchMatMul(
   const outBatch = util.sizeFromShape(outBatchShape);
   const packedB = (batchB === 1 ? 1 : outBatch) * kA * n;
   const packedA = (batchA === 1 ? 1 : outBatch) * kA * m;
-  const directCost =
-    TRANSPOSE_COST * ((transposeA ? sizeA : 0) + (transposeB ? sizeB : 0)) + PACK_COST * packedB;
-  const swappedCost =
-    TRANSPOSE_COST * ((transposeB ? 0 : sizeB) + (transposeA ? 0 : sizeA) + sizeOut) + PACK_COST * packedA;
+  const directCost = TRANSPOSE_COST * ((transposeA ? sizeA : 0) + (transposeB ? sizeB : 0)) + PACK_COST * packedB;
+  const swappedCost = TRANSPOSE_COST * ((transposeB ? 0 : sizeB) + (transposeA ? 0 : sizeA) + sizeOut) + PACK_COST * packedA;
   const useDirect = plan === 'direct' || (plan === 'auto' && directCost <= swappedCost);
 
   const stackA = asStack(a);

@@ -16,12 +16,7 @@ const BYTES_PER_FLOAT = 4;
  * axis alone (x viewed as [outer, reduced, inner]). Returns undefined for other cases so the
  * caller can use the stock kernel, which is fast for innermost reductions.
  */
-export function sumOuterAxesWasm(
-  backendArg: object,
-  x: TensorInfo,
-  axis: number | number[],
-  keepDims: boolean,
-): TensorInfo | undefined {
+export function sumOuterAxesWasm(backendArg: object, x: TensorInfo, axis: number | number[], keepDims: boolean): TensorInfo | undefined {
   if (x.dtype !== 'float32' || x.shape.length < 2) return undefined;
   const axes = [...new Set(util.parseAxisParam(axis, x.shape))].sort((p, q) => p - q);
   if (axes.length === 0) return undefined;

@@ -15,12 +15,7 @@ const BYTES_PER_ELEMENT = 4;
  * `inner` is x's shape after the leading segmentIds dimensions. Ids outside [0, numSegments) are
  * dropped (TensorFlow drops negative ids; the tfjs cpu kernel drops every unmatched id).
  */
-export function unsortedSegmentSumWasm(
-  backendArg: object,
-  x: TensorInfo,
-  segmentIds: TensorInfo,
-  numSegments: number,
-): TensorInfo {
+export function unsortedSegmentSumWasm(backendArg: object, x: TensorInfo, segmentIds: TensorInfo, numSegments: number): TensorInfo {
   const backend = wasmInternals(backendArg);
   if (x.dtype !== 'float32' && x.dtype !== 'int32') {
     throw new Error(`UnsortedSegmentSum on wasm supports float32 and int32 data, got ${x.dtype}`);
@@ -31,9 +26,7 @@ export function unsortedSegmentSumWasm(
   const idRank = segmentIds.shape.length;
   const leading = x.shape.slice(0, idRank);
   if (!util.arraysEqual(leading, segmentIds.shape)) {
-    throw new Error(
-      `UnsortedSegmentSum: segmentIds shape [${segmentIds.shape}] must be a prefix of x shape [${x.shape}]`,
-    );
+    throw new Error(`UnsortedSegmentSum: segmentIds shape [${segmentIds.shape}] must be a prefix of x shape [${x.shape}]`);
   }
   const innerShape = x.shape.slice(idRank);
   const rowLength = util.sizeFromShape(innerShape);

@@ -34,10 +34,7 @@ interface ThreadedModule {
   tfjs?: Record<string, unknown>;
 }
 
-type ModuleFactory = (config: {
-  locateFile(path: string, prefix: string): string;
-  mainScriptUrlOrBlob: string;
-}) => Promise<ThreadedModule>;
+type ModuleFactory = (config: { locateFile(path: string, prefix: string): string; mainScriptUrlOrBlob: string }) => Promise<ThreadedModule>;
 
 interface BackendRegistration {
   factory: () => tf.KernelBackend | Promise<tf.KernelBackend>;

@@ -12,14 +12,7 @@ const TILE = 32;
  * Writes the transpose of the row-major `rows`×`cols` matrix at element offset `from` of `source`
  * to element offset `to` of `target` (the two regions must not overlap).
  */
-export function transposeMatrix(
-  source: Float32Array,
-  from: number,
-  target: Float32Array,
-  to: number,
-  rows: number,
-  cols: number,
-): void {
+export function transposeMatrix(source: Float32Array, from: number, target: Float32Array, to: number, rows: number, cols: number): void {
   for (let i0 = 0; i0 < rows; i0 += TILE) {
     const i1 = Math.min(i0 + TILE, rows);
     for (let j0 = 0; j0 < cols; j0 += TILE) {
@@ -53,15 +46,7 @@ export function transposeMatrix(
 }
 
 /** {@link transposeMatrix} for each of `batch` consecutive matrices. */
-export function transposeMatrices(
-  source: Float32Array,
-  from: number,
-  target: Float32Array,
-  to: number,
-  batch: number,
-  rows: number,
-  cols: number,
-): void {
+export function transposeMatrices(source: Float32Array, from: number, target: Float32Array, to: number, batch: number, rows: number, cols: number): void {
   const size = rows * cols;
   for (let b = 0; b < batch; b++) transposeMatrix(source, from + b * size, target, to + b * size, rows, cols);
 }

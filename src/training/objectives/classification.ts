@@ -67,7 +67,8 @@ export class ClassificationObjective implements Objective {
   protected microRows(step: number): number[][] {
     const { settings, data } = this.s;
     const epoch = this.epochOf(step);
-    if (this.epochBatches?.epoch !== epoch) this.epochBatches = { epoch, batches: bucketedBatches(data.train.lengths, this.micro, (settings.seed + 1000003 * epoch) >>> 0) };
+    if (this.epochBatches?.epoch !== epoch)
+      this.epochBatches = { epoch, batches: bucketedBatches(data.train.lengths, this.micro, (settings.seed + 1000003 * epoch) >>> 0) };
     const k = step % this.perEpoch;
     return this.epochBatches.batches.slice(k * settings.gradientAccumulation, (k + 1) * settings.gradientAccumulation);
   }
@@ -90,7 +91,14 @@ export class ClassificationObjective implements Objective {
     state.pendingLoss.sum += done.loss;
     state.pendingLoss.count += 1;
     state.steps.push(this.stepLog(done));
-    callbacks.onStep?.({ step: done.step, totalSteps: this.total, epoch: this.epochOf(done.step - 1), loss: done.loss, lr: done.lr, examplesPerSecond: n / Math.max(1e-3, done.stepMs / 1000) });
+    callbacks.onStep?.({
+      step: done.step,
+      totalSteps: this.total,
+      epoch: this.epochOf(done.step - 1),
+      loss: done.loss,
+      lr: done.lr,
+      examplesPerSecond: n / Math.max(1e-3, done.stepMs / 1000),
+    });
   }
 
   protected stepLog(done: StepDone): StepLog {

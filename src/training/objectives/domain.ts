@@ -23,7 +23,9 @@ export class DomainObjective extends ClassificationObjective {
 
   override batches(step: number): TrainBatch[] {
     const { data, settings } = this.s;
-    return this.microRows(step).map((idx, j) => this.mixed.batch(idx, gatherRows(data.trainTargets, settings.numOutputs, idx), step * settings.gradientAccumulation + j));
+    return this.microRows(step).map((idx, j) =>
+      this.mixed.batch(idx, gatherRows(data.trainTargets, settings.numOutputs, idx), step * settings.gradientAccumulation + j),
+    );
   }
 
   override stepOptions(step: number): { dropoutSeed: number; domainLambda: number } {

@@ -55,7 +55,18 @@ export class EmbeddingRowsAdamW {
   private recorded = 0;
   private readonly slotOf: Int32Array;
   /** Per-step coefficients of the last catch-up range (see coefficients()). */
-  private coef = { k0: -1, k1: -1, n: 0, b1: 1, b2: 1, decayAll: 1, a: new Float64Array(64), sq: new Float64Array(64), d: new Float64Array(64), e: new Float64Array(64) };
+  private coef = {
+    k0: -1,
+    k1: -1,
+    n: 0,
+    b1: 1,
+    b2: 1,
+    decayAll: 1,
+    a: new Float64Array(64),
+    sq: new Float64Array(64),
+    d: new Float64Array(64),
+    e: new Float64Array(64),
+  };
 
   constructor(
     readonly numRows: number,

@@ -110,10 +110,12 @@ export class OnnxTrainingEngine implements TrainingEngine {
       for (const b of microBatches) loss += ((await this.evalLoss(b)) * b.tokens.batchSize) / total;
       return loss;
     }
-    const settingsKey = this.trainable.map((p) => {
-      const s = options.settingsOf(p);
-      return `${p}:${s.lrScale}:${s.weightDecay}`;
-    }).join('|');
+    const settingsKey = this.trainable
+      .map((p) => {
+        const s = options.settingsOf(p);
+        return `${p}:${s.lrScale}:${s.weightDecay}`;
+      })
+      .join('|');
     if (settingsKey !== this.trainingKey) await this.dropTrainingGraphs(settingsKey);
 
     this.step += 1;
@@ -127,7 +129,11 @@ export class OnnxTrainingEngine implements TrainingEngine {
       const s = options.settingsOf(WORD_EMBEDDINGS);
       lazy.recordStep(this.step, { lr: options.lr, lrScale: s.lrScale, weightDecay: s.weightDecay, biasCorrection: bc, epsHat });
       const arrays = this.tableArrays(ort);
-      const step = lazy.begin(microBatches.map((b) => b.tokens.inputIds), arrays, this.step);
+      const step = lazy.begin(
+        microBatches.map((b) => b.tokens.inputIds),
+        arrays,
+        this.step,
+      );
       rows = { step, values: lazy.gather(step, arrays) };
     } else {
       // The table is frozen in this step, and the graph reads it whole: bring every row current.
@@ -202,7 +208,12 @@ export class OnnxTrainingEngine implements TrainingEngine {
       if (domain) addDomainStats(domain, out, batch, batch.tokens.batchSize / total);
       if (rows && compactRows) {
         const data = (name: string) => out[name].data as Float32Array;
-        this.rowsAdamW!.scatter(rows.step, { table: data(STEP_NAMES.newParam(compactRows)), m: data(STEP_NAMES.newM(compactRows)), v: data(STEP_NAMES.newV(compactRows)) }, this.tableArrays(ort), this.step);
+        this.rowsAdamW!.scatter(
+          rows.step,
+          { table: data(STEP_NAMES.newParam(compactRows)), m: data(STEP_NAMES.newM(compactRows)), v: data(STEP_NAMES.newV(compactRows)) },
+          this.tableArrays(ort),
+          this.step,
+        );
       }
       // onnxruntime wrote the new parameters into the spare tensors: they become current, and the
       // tensors just read become the spares of the next step (the moments were updated in place).
@@ -225,11 +236,16 @@ export class OnnxTrainingEngine implements TrainingEngine {
   private addDomainFeeds(ort: OrtModule, feeds: Feeds, batch: TrainBatch, lambda: number): void {
     const n = batch.tokens.batchSize;
     const sources = batch.sourceCount;
-    if (sources === undefined || sources < 2 || n - sources < 2) throw new Error(`a domain-adaptation batch needs at least 2 source and 2 target rows (got ${sources ?? 'no source count'} of ${n})`);
+    if (sources === undefined || sources < 2 || n - sources < 2)
+      throw new Error(`a domain-adaptation batch needs at least 2 source and 2 target rows (got ${sources ?? 'no source count'} of ${n})`);
     const labels = new Float32Array(n).fill(1, sources);
     feeds[STEP_NAMES.sourceCount] = int64Tensor(ort, Int32Array.of(sources), [1]);
     feeds[STEP_NAMES.domainLabels] = new ort.Tensor('float32', labels, [n, 1]);
-    feeds[STEP_NAMES.sourceMask] = new ort.Tensor('float32', labels.map((l) => 1 - l), [n, 1]);
+    feeds[STEP_NAMES.sourceMask] = new ort.Tensor(
+      'float32',
+      labels.map((l) => 1 - l),
+      [n, 1],
+    );
     feeds[STEP_NAMES.grlLambda] = new ort.Tensor('float32', Float32Array.of(lambda), []);
   }
 
@@ -290,7 +306,11 @@ export class OnnxTrainingEngine implements TrainingEngine {
 
   dispose(): void {
     this.disposed = true;
-    for (const g of this.graphs.values()) void g.then((l) => l.session.release(), () => undefined);
+    for (const g of this.graphs.values())
+      void g.then(
+        (l) => l.session.release(),
+        () => undefined,
+      );
     this.graphs.clear();
     this.params.clear();
     this.moments.clear();
@@ -408,7 +428,8 @@ export class OnnxTrainingEngine implements TrainingEngine {
     }
     // A domain-adaptation batch has targets for its source rows only; a masked-LM batch has none.
     const { objective } = this.spec;
-    if (objective.kind === 'classification' && batch.targets.length > 0) feeds[STEP_NAMES.targets] = new ort.Tensor('float32', batch.targets, [batch.targets.length / objective.numOutputs, objective.numOutputs]);
+    if (objective.kind === 'classification' && batch.targets.length > 0)
+      feeds[STEP_NAMES.targets] = new ort.Tensor('float32', batch.targets, [batch.targets.length / objective.numOutputs, objective.numOutputs]);
     for (const [name, t] of this.params) feeds[name] = t;
     return feeds;
   }

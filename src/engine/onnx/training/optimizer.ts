@@ -81,10 +81,15 @@ export function appendClipAndAdamW(b: GraphBuilder, entries: readonly AdamWEntry
   for (const e of entries) {
     const named = (name: string | undefined) => (name === undefined ? {} : { outputNames: [name] });
     const m = b.op('Add', [b.op('Mul', [e.m, b.scalar(hyper.beta1)]), b.op('Mul', [e.grad, gScale])], {}, { hint: 'adam_m', ...named(e.outputNames?.m) });
-    const v = b.op('Add', [b.op('Mul', [e.v, b.scalar(hyper.beta2)]), b.op('Mul', [b.op('Mul', [e.grad, e.grad]), g2Scale])], {}, {
-      hint: 'adam_v',
-      ...named(e.outputNames?.v),
-    });
+    const v = b.op(
+      'Add',
+      [b.op('Mul', [e.v, b.scalar(hyper.beta2)]), b.op('Mul', [b.op('Mul', [e.grad, e.grad]), g2Scale])],
+      {},
+      {
+        hint: 'adam_v',
+        ...named(e.outputNames?.v),
+      },
+    );
     const direction = b.op('Div', [m, b.op('Add', [b.op('Sqrt', [v]), epsHat])]);
     const stepSize = e.lrScale === 1 ? lrBc : b.op('Mul', [lrBc, b.scalar(e.lrScale)]);
     let kept = e.param;

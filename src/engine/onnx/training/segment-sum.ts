@@ -47,7 +47,9 @@ export function segmentSum(b: GraphBuilder, rows2d: string, width: number, s: Se
   const sorted = b.op('Gather', [rows2d, s.order], { axis: attr.int(0) }, { hint: 'seg_sorted' });
   const wide = b.op('Cast', [sorted], { to: attr.int(ElemType.Double) }, { hint: 'seg_f64' });
   const running = b.op('CumSum', [wide, b.int64Scalar(0)], {}, { hint: 'seg_cumsum' });
-  const zeroRow = b.op('Cast', [b.op('ConstantOfShape', [b.int64s([1, width])], {}, { outputTypes: [{ elemType: ElemType.Float, shape: [1, width] }] })], { to: attr.int(ElemType.Double) });
+  const zeroRow = b.op('Cast', [b.op('ConstantOfShape', [b.int64s([1, width])], {}, { outputTypes: [{ elemType: ElemType.Float, shape: [1, width] }] })], {
+    to: attr.int(ElemType.Double),
+  });
   // Running sum with a leading zero row: the sum of tokens [start, end) is padded[end] − padded[start].
   const padded = b.op('Concat', [zeroRow, running], { axis: attr.int(0) }, { hint: 'seg_prefix' });
   const hi = b.op('Gather', [padded, s.end], { axis: attr.int(0) });

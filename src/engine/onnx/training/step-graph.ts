@@ -144,7 +144,8 @@ export function buildStepGraph(spec: StepGraphSpec, request: StepGraphRequest): 
       const seed = b.addInput(STEP_NAMES.lossScale, ElemType.Float, []);
       const grads = appendGradients(b, objective.total, [...request.trainable], { seed });
       differentiated = request.trainable.filter((p) => grads.has(p));
-      const total = (p: string) => (request.gradsIn ? b.op('Add', [grads.get(p)!, b.addInput(STEP_NAMES.gradIn(p), ElemType.Float, b.shape(p))]) : grads.get(p)!);
+      const total = (p: string) =>
+        request.gradsIn ? b.op('Add', [grads.get(p)!, b.addInput(STEP_NAMES.gradIn(p), ElemType.Float, b.shape(p))]) : grads.get(p)!;
       if (request.kind === 'grads') for (const p of differentiated) b.addOutput(total(p), STEP_NAMES.grad(p));
       else appendUpdate(b, differentiated, total, request.settings, request.hyper ?? DEFAULT_ADAMW);
       return;
@@ -198,10 +199,15 @@ function domainObjective(
 ): { classLoss: string; total: string } {
   const sourceCount = b.addInput(STEP_NAMES.sourceCount, ElemType.Int64, [1]);
   // Rows [0, source_count): a Slice with a constant start, which the Slice VJP pads back with zeros.
-  const sourceLogits = b.op('Slice', [allLogits, b.int64s([0]), sourceCount, b.int64s([0])], {}, {
-    hint: 'source_logits',
-    outputTypes: [{ elemType: ElemType.Float, shape: [SOURCE_DIM, spec.numOutputs] }],
-  });
+  const sourceLogits = b.op(
+    'Slice',
+    [allLogits, b.int64s([0]), sourceCount, b.int64s([0])],
+    {},
+    {
+      hint: 'source_logits',
+      outputTypes: [{ elemType: ElemType.Float, shape: [SOURCE_DIM, spec.numOutputs] }],
+    },
+  );
   const targets = b.addInput(STEP_NAMES.targets, ElemType.Float, [SOURCE_DIM, spec.numOutputs]);
   const classWeights = spec.classWeights ? b.constant(ElemType.Float, [spec.classWeights.length], [...spec.classWeights], 'class_weights') : undefined;
   const classLoss = classifierLoss(ops, spec.problem, sourceLogits, targets, classWeights);

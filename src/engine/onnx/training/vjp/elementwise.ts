@@ -33,10 +33,7 @@ export const elementwiseRules: Record<string, VjpRule> = {
     const g = outGrad(ctx);
     const [x, y] = ctx.node.inputs;
     // x·x (a square) reads the same value twice; each slot gets its own term and autodiff sums them.
-    return [
-      ctx.needs(0) ? reduceToShape(b, b.op('Mul', [g, y]), x) : undefined,
-      ctx.needs(1) ? reduceToShape(b, b.op('Mul', [g, x]), y) : undefined,
-    ];
+    return [ctx.needs(0) ? reduceToShape(b, b.op('Mul', [g, y]), x) : undefined, ctx.needs(1) ? reduceToShape(b, b.op('Mul', [g, x]), y) : undefined];
   },
 
   Div: (ctx) => {

@@ -109,7 +109,12 @@ export function padInto(b: GraphBuilder, small: string, big: string, before: num
     after = b.op('Sub', [gap, beforeT]);
   }
   const pads = b.op('Concat', [beforeT, after], { axis: attr.int(0) }, { outputTypes: [{ elemType: ElemType.Int64, shape: [2 * rank] }] });
-  return b.op('Pad', [small, pads], { mode: attr.string('constant') }, { hint: 'grad_pad', outputTypes: [{ elemType: b.elemType(small), shape: [...bigShape] }] });
+  return b.op(
+    'Pad',
+    [small, pads],
+    { mode: attr.string('constant') },
+    { hint: 'grad_pad', outputTypes: [{ elemType: b.elemType(small), shape: [...bigShape] }] },
+  );
 }
 
 /** Adds gradient contributions (one node for any count). */

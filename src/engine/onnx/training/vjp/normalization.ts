@@ -24,7 +24,12 @@ export const normalizationRules: Record<string, VjpRule> = {
     const eps = floatAttr(ctx.node, 'epsilon', 1e-5);
     const ones = b.constant(ElemType.Float, [width], new Array<number>(width).fill(1), 'ones');
     const zeros = b.constant(ElemType.Float, [width], new Array<number>(width).fill(0), 'zeros');
-    const [xhat, , invStd] = b.add('LayerNormalization', [x, ones, zeros], { axis: attr.int(-1), epsilon: attr.float(eps) }, { outputs: 3, hint: 'grad_ln_xhat' });
+    const [xhat, , invStd] = b.add(
+      'LayerNormalization',
+      [x, ones, zeros],
+      { axis: attr.int(-1), epsilon: attr.float(eps) },
+      { outputs: 3, hint: 'grad_ln_xhat' },
+    );
 
     const dGamma = ctx.needs(1) ? reduceToShape(b, b.op('Mul', [g, xhat]), gamma) : undefined;
     const dBeta = beta && ctx.needs(2) ? reduceToShape(b, g, beta) : undefined;

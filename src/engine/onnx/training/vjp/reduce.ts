@@ -42,10 +42,7 @@ export const reduceRules: Record<string, VjpRule> = {
     // 1/count: a constant when the reduced dims are known, else |dY| / |X| at run time.
     const inverseCount = allNumeric(dims)
       ? b.scalar(1 / dims.reduce((p, d) => p * d, 1))
-      : b.op('Div', [
-          b.op('Cast', [b.op('Size', [g])], { to: attr.int(ElemType.Float) }),
-          b.op('Cast', [b.op('Size', [x])], { to: attr.int(ElemType.Float) }),
-        ]);
+      : b.op('Div', [b.op('Cast', [b.op('Size', [g])], { to: attr.int(ElemType.Float) }), b.op('Cast', [b.op('Size', [x])], { to: attr.int(ElemType.Float) })]);
     return [broadcastBack(b, ctx.node, b.op('Mul', [g, inverseCount])), undefined];
   },
 };

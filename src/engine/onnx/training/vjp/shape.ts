@@ -84,17 +84,27 @@ export const shapeRules: Record<string, VjpRule> = {
       const rows2d = b.op('Reshape', [g, b.int64s([-1, width])]);
       if (segments) return [segmentSum(b, rows2d, width, segments), undefined];
       const flatIds = b.op('Reshape', [indices, b.int64s([-1])]);
-      const oneHot = b.op('OneHot', [flatIds, b.int64s([oneHotRows!]), b.constant(ElemType.Float, [2], [0, 1])], { axis: attr.int(-1) }, {
-        hint: 'grad_one_hot',
-        outputTypes: [{ elemType: ElemType.Float, shape: [b.shape(flatIds)[0]!, oneHotRows!] }],
-      });
+      const oneHot = b.op(
+        'OneHot',
+        [flatIds, b.int64s([oneHotRows!]), b.constant(ElemType.Float, [2], [0, 1])],
+        { axis: attr.int(-1) },
+        {
+          hint: 'grad_one_hot',
+          outputTypes: [{ elemType: ElemType.Float, shape: [b.shape(flatIds)[0]!, oneHotRows!] }],
+        },
+      );
       return [b.op('Gemm', [oneHot, rows2d], { transA: attr.int(1) }, { hint: 'grad_one_hot_rows' }), undefined];
     }
     const shape = allNumeric(tableShape) ? b.int64s(tableShape) : b.op('Shape', [table]);
-    const zeros = b.op('ConstantOfShape', [shape], { value: attr.tensor({ elemType: ElemType.Float, dims: [1], values: Float32Array.of(0) }) }, {
-      hint: 'grad_zeros',
-      outputTypes: [{ elemType: ElemType.Float, shape: [...tableShape] }],
-    });
+    const zeros = b.op(
+      'ConstantOfShape',
+      [shape],
+      { value: attr.tensor({ elemType: ElemType.Float, dims: [1], values: Float32Array.of(0) }) },
+      {
+        hint: 'grad_zeros',
+        outputTypes: [{ elemType: ElemType.Float, shape: [...tableShape] }],
+      },
+    );
     const rows = b.op('Unsqueeze', [indices, b.int64s([-1])]);
     const grad = b.op('ScatterND', [zeros, rows, g], { reduction: attr.string('add') }, { hint: 'grad_scatter_rows' });
     return [grad, undefined];
