@@ -58,6 +58,8 @@ export interface FineTuneOptions {
   /** `random` trains the same architecture from scratch (the baseline transfer is measured against). */
   init?: 'pretrained' | 'random';
   resume?: boolean;
+  /** Aborting it stops training after the current step, with a resumable checkpoint (`bertft train` aborts it on Ctrl-C). */
+  signal?: AbortSignal;
   offline?: boolean;
   backend?: TfjsBackendChoice;
   /** Engine for training and for frozen feature extraction: auto (onnxruntime when it loads), tfjs or onnxruntime. */
@@ -212,6 +214,8 @@ async function train(run: TrainingRun, options: FineTuneOptions, events: FineTun
     saveCheckpoint: async (cp) => saveResumeCheckpoint(output, { ...cp, fingerprint }),
   });
   events.onTrainer?.(trainer);
+  if (options.signal?.aborted) trainer.requestStop();
+  options.signal?.addEventListener('abort', () => trainer.requestStop(), { once: true });
   const { examples, labels } = plan;
   events.onLog?.(
     `training: ${examples.train.length} examples, ${examples.validation.length} validation, ${labels.labels.length} labels, strategy ${strategyName(plan.strategy)}, pooling ${plan.pooling}, lr ${settings.lr}, ${settings.epochs} epochs, engine ${engine.name}${run.backend ? ` (TF.js backend ${run.backend})` : ''}`,

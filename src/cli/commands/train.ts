@@ -5,7 +5,7 @@ import { fineTune, type FineTuneOptions } from '../../training/fine-tune.js';
 import { ENGINES, type EngineChoice } from '../../engine/select.js';
 import { DEVICES } from '../../engine/types.js';
 import { parseProblemType } from '../../training/problem.js';
-import type { HistoryEntry, Trainer } from '../../training/trainer.js';
+import type { HistoryEntry } from '../../training/trainer.js';
 import { addDataOptions, readOptionsFrom } from '../data-options.js';
 import { parseChoice, parseNumber, parsePositiveInt, parseDevice } from '../parse.js';
 import { createProgress } from '../progress.js';
@@ -209,9 +209,10 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   if (budgetSeconds !== undefined && options.resume) throw new UsageError('--autotune cannot --resume; run the search again');
   const trainOrSearch = budgetSeconds === undefined ? fineTune : (o: FineTuneOptions, e: AutotuneEvents) => autotune({ ...o, budgetSeconds }, e);
   const events = trainEvents(log, quiet);
-  const stopOnSignal = onInterrupt(budgetSeconds !== undefined, () => events.trainer());
+  const stop = new AbortController();
+  const stopOnSignal = onInterrupt(budgetSeconds !== undefined, stop);
   try {
-    const results = await trainOrSearch(options, events.handlers);
+    const results = await trainOrSearch({ ...options, signal: stop.signal }, events.handlers);
     events.done();
     if (results.interrupted) {
       log(`interrupted: checkpoint saved in ${results.output_dir}/checkpoint-last; run the same command with --resume to continue`);
@@ -232,20 +233,19 @@ async function runTrain(flags: TrainFlags): Promise<void> {
 }
 
 /**
- * Ctrl-C (or SIGTERM) asks the trainer to stop after its step (a resumable checkpoint, or the best
- * trial so far with --autotune); a second one quits at once. Returns the function that stops listening.
+ * Ctrl-C (or SIGTERM) aborts the run's signal: training stops after its step (a resumable
+ * checkpoint, or the best trial so far with --autotune); a second one quits at once. Returns the
+ * function that stops listening.
  */
-function onInterrupt(search: boolean, trainer: () => Trainer | undefined): () => void {
-  let interrupted = false;
+function onInterrupt(search: boolean, stop: AbortController): () => void {
   const onSignal = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
+    if (stop.signal.aborted) process.exit(130);
     process.stderr.write(
       search
         ? '\nstopping the search after this step; the best trial so far is kept (Ctrl-C again to quit now)\n'
         : '\nstopping after this step and saving a resumable checkpoint (Ctrl-C again to quit now)\n',
     );
-    trainer()?.requestStop();
+    stop.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -256,9 +256,8 @@ function onInterrupt(search: boolean, trainer: () => Trainer | undefined): () =>
 }
 
 /** Progress of a run on stderr: a bar per epoch (and per feature pass), a line per evaluation and per trial. */
-function trainEvents(log: (m: string) => void, quiet: boolean): { handlers: AutotuneEvents; trainer(): Trainer | undefined; done(): void } {
+function trainEvents(log: (m: string) => void, quiet: boolean): { handlers: AutotuneEvents; done(): void } {
   const progress = createProgress({ quiet });
-  let trainer: Trainer | undefined;
   let barOpen = false;
   let epochFirstStep = 0;
   const handlers: AutotuneEvents = {
@@ -268,7 +267,6 @@ function trainEvents(log: (m: string) => void, quiet: boolean): { handlers: Auto
         `autotune trial ${record.trial}: ${record.status}, score ${record.score?.toFixed(4) ?? '—'} in ${record.seconds.toFixed(1)} s; best so far trial ${best?.trial ?? '—'} (${best?.score?.toFixed(4) ?? '—'})`,
       ),
     onLog: log,
-    onTrainer: (t) => (trainer = t),
     onFeatures: ({ done, total, split }) => {
       if (done <= 64) progress.start(total, `features (${split})`);
       progress.update(done);
@@ -289,7 +287,7 @@ function trainEvents(log: (m: string) => void, quiet: boolean): { handlers: Auto
       log(evaluationLine(entry, improved));
     },
   };
-  return { handlers, trainer: () => trainer, done: () => barOpen && progress.stop() };
+  return { handlers, done: () => barOpen && progress.stop() };
 }
 
 /** One evaluation as a log line: losses, the headline metrics, the domain objective's numbers. */
