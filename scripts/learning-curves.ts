@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lineChart, type Series } from '../src/report/svg.js';
+import { lineChart, type Series } from '../src/report/line-chart.js';
 
 const COLORS = ['#4c78a8', '#e45756', '#54a24b', '#f58518', '#b279a2', '#72b7b2', '#9d755d'];
 const args = process.argv.slice(2);

@@ -12,8 +12,6 @@ import type { FineTuneEvents, FineTuneOptions } from './fine-tune.js';
 import { writeTrainingResults } from './output-folder.js';
 import { rungFractions, SuccessiveHalving } from './successive-halving.js';
 
-export { rungFractions, survives } from './successive-halving.js';
-
 /**
  * `--autotune`: a seeded random search over the settings that matter most for a small BERT
  * (strategy, learning rate, epochs, batch size, pooling, head LR), run as asynchronous successive
