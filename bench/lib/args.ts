@@ -5,32 +5,18 @@
  * `--name value` and `--name=value` both work; a switch (`type: 'flag'`) takes no value.
  *
  *   const { steps, shapes, stock } = parseArgs('node --import tsx bench/speed/train-step.ts [options]', {
- *     '--steps': { type: 'number', default: '3', help: 'timed steps per shape' },
- *     '--shapes': { type: 'list', default: 'tiny,mini', help: 'comma-separated shape names' },
+ *     '--steps': { type: 'number', default: 3, help: 'timed steps per shape' },
+ *     '--shapes': { type: 'list', default: ['tiny', 'mini'], help: 'comma-separated shape names' },
  *     '--stock': { type: 'flag', help: 'also time the stock kernels' },
  *   });
  *   // steps: number, shapes: string[], stock: boolean
  *
- * An option with neither a default nor `optional: true` is required: leaving it out is a usage error. An optional
- * one is undefined when it is not given.
+ * A default is a value of the option's type (TypeScript checks it). An option with neither a default nor
+ * `optional: true` is required: leaving it out is a usage error. An optional one is undefined when it is not given.
  */
 
 /** What an option's value is: `list` is split at commas (empty items dropped), `numbers` is a list of numbers. */
 export type OptionType = 'string' | 'number' | 'list' | 'numbers' | 'flag';
-
-export interface OptionSpec {
-  type: OptionType;
-  /** One line for --help. */
-  help: string;
-  /** The value when the option is not given, as it would be written on the command line. */
-  default?: string;
-  /** Undefined when not given (otherwise an option without a default is required). */
-  optional?: true;
-  /** What the value is, for --help (default: `N` for a number, `LIST` for a list, `VALUE` for a string). */
-  value?: string;
-}
-
-type OptionName = `--${string}`;
 
 interface TypeOf {
   string: string;
@@ -39,6 +25,31 @@ interface TypeOf {
   numbers: number[];
   flag: boolean;
 }
+
+/** What a default of each type may be (a switch has none: it is off unless given). */
+interface DefaultOf {
+  string: string;
+  number: number;
+  list: readonly string[];
+  numbers: readonly number[];
+  flag: never;
+}
+
+export type OptionSpec = {
+  [T in OptionType]: {
+    type: T;
+    /** One line for --help. */
+    help: string;
+    /** The value when the option is not given. */
+    default?: DefaultOf[T];
+    /** Undefined when not given (otherwise an option without a default is required). */
+    optional?: true;
+    /** What the value is, for --help (default: `N` for a number, `LIST` for a list, `VALUE` for a string). */
+    value?: string;
+  };
+}[OptionType];
+
+type OptionName = `--${string}`;
 
 /** `max-length` → `maxLength`. */
 type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
@@ -67,11 +78,24 @@ function camelCase(name: string): string {
   return name.slice(2).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** A number as one would write it: plain, or in exponent form where that is shorter for a small one (1e-4). */
+function numberText(n: number): string {
+  const exponent = n.toExponential();
+  return exponent.includes('e-') && exponent.length < String(n).length ? exponent : String(n);
+}
+
+/** A default as --help shows it: as it would be written on the command line. */
+function defaultText(value: string | number | readonly (string | number)[]): string {
+  if (typeof value === 'number') return numberText(value);
+  if (typeof value === 'string') return value === '' ? '""' : value;
+  return value.map((v) => (typeof v === 'number' ? numberText(v) : v)).join(',');
+}
+
 /** Formats the --help text. */
 function helpText(usage: string, options: Record<string, OptionSpec>): string {
   const rows = Object.entries(options).map(([name, o]) => {
     const shown = o.type === 'flag' ? name : `${name} ${o.value ?? PLACEHOLDER[o.type]}`;
-    return [shown, o.help + (o.default !== undefined ? ` (default ${o.default === '' ? '""' : o.default})` : '')] as const;
+    return [shown, o.help + (o.default !== undefined ? ` (default ${defaultText(o.default)})` : '')] as const;
   });
   const width = Math.max(...rows.map(([n]) => n.length), 10);
   return [`usage: ${usage}`, '', 'options:', ...rows.map(([n, h]) => `  ${n.padEnd(width)}  ${h}`), `  ${'--help'.padEnd(width)}  this text`, ''].join('\n');
@@ -124,9 +148,10 @@ export function parseArgs<const S extends Record<OptionName, OptionSpec>>(usage:
   }
   const values: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(specs)) {
-    const text = given.get(name) ?? spec.default;
+    const text = given.get(name);
     if (spec.type === 'flag') values[camelCase(name)] = given.has(name);
     else if (text !== undefined) values[camelCase(name)] = convert(name, spec.type, text, help);
+    else if (spec.default !== undefined) values[camelCase(name)] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
     else if (spec.optional) values[camelCase(name)] = undefined;
     else usageError(`${name} is required`, help);
   }

@@ -19,7 +19,7 @@ const args = parseArgs('node --import tsx bench/speed/e2e-child.ts --model DIR -
   '--train': { type: 'string', value: 'FILE', help: 'training file; required' },
   '--output': { type: 'string', value: 'DIR', help: 'output folder; required' },
   '--validation': { type: 'string', value: 'FILE', optional: true, help: 'evaluate on this file after the epoch (default: no evaluation)' },
-  '--lr': { type: 'number', value: 'X', default: '1e-4', help: "learning rate (the PyTorch side's)" },
+  '--lr': { type: 'number', value: 'X', default: 1e-4, help: "learning rate (the PyTorch side's)" },
 });
 
 /** VmHWM: the peak resident set of this process, in MiB. */

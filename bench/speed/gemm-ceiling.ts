@@ -20,13 +20,13 @@ import { parseArgs } from '../lib/args.js';
 import { ensureTorch, runTorch } from './pytorch.js';
 
 const args = parseArgs('node --import tsx bench/speed/gemm-ceiling.ts [options]', {
-  '--rounds': { type: 'number', default: '3', help: 'rounds over all shapes (onnxruntime and PyTorch take turns)' },
-  '--steps': { type: 'number', default: '9', help: 'timed products per shape and round' },
-  '--threads': { type: 'number', default: '2', help: 'intra-op threads on both sides' },
+  '--rounds': { type: 'number', default: 3, help: 'rounds over all shapes (onnxruntime and PyTorch take turns)' },
+  '--steps': { type: 'number', default: 9, help: 'timed products per shape and round' },
+  '--threads': { type: 'number', default: 2, help: 'intra-op threads on both sides' },
   '--shapes': {
     type: 'list',
     value: 'MxKxN,...',
-    default: '4096x256x256,4096x256x1024,4096x1024x256,1024x768x768,1024x768x3072,1024x3072x768',
+    default: ['4096x256x256', '4096x256x1024', '4096x1024x256', '1024x768x768', '1024x768x3072', '1024x3072x768'],
     help: 'product shapes',
   },
 });

@@ -18,8 +18,8 @@ import { initBertWeights } from '../../src/models/bert/init.js';
 
 const args = parseArgs('node --import tsx bench/speed/inference.ts [options]', {
   '--backend': { type: 'string', value: 'wasm|cpu', default: 'wasm', help: 'TF.js backend' },
-  '--seconds': { type: 'number', value: 'S', default: '3', help: 'minimum timed seconds per engine and shape' },
-  '--only': { type: 'list', default: 'tiny,mini,small', help: 'shapes' },
+  '--seconds': { type: 'number', value: 'S', default: 3, help: 'minimum timed seconds per engine and shape' },
+  '--only': { type: 'list', default: ['tiny', 'mini', 'small'], help: 'shapes' },
   '--no-tfjs': { type: 'flag', help: 'onnxruntime only' },
 });
 const only = new Set(args.only);

@@ -19,10 +19,14 @@ import { initClassifierHead } from '../../src/heads/classification.js';
 import { OnnxTrainingEngine, type OnnxEngineOptions } from '../../src/engine/onnx/training/onnx-engine.js';
 
 const args = parseArgs('node --import tsx bench/speed/onnx-step-settings.ts [options]', {
-  '--shapes': { type: 'list', default: 'tiny,mini', help: 'model shapes' },
-  '--seqs': { type: 'numbers', default: '16,128', help: 'sequence lengths' },
-  '--steps': { type: 'number', default: '15', help: 'timed steps per variant' },
-  '--variants': { type: 'list', default: 'default,dense,spin,extended,threads1', help: 'variants: default, dense, spin, extended, basic, threads1' },
+  '--shapes': { type: 'list', default: ['tiny', 'mini'], help: 'model shapes' },
+  '--seqs': { type: 'numbers', default: [16, 128], help: 'sequence lengths' },
+  '--steps': { type: 'number', default: 15, help: 'timed steps per variant' },
+  '--variants': {
+    type: 'list',
+    default: ['default', 'dense', 'spin', 'extended', 'threads1'],
+    help: 'variants: default, dense, spin, extended, basic, threads1',
+  },
 });
 const { shapes, seqs, steps, variants: variantNames } = args;
 

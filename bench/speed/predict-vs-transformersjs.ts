@@ -39,10 +39,10 @@ import { parseArgs } from '../lib/args.js';
 
 const args = parseArgs('node --import tsx bench/speed/predict-vs-transformersjs.ts --model DIR [options]', {
   '--model': { type: 'string', value: 'DIR', help: 'a fine-tuned classifier folder; required' },
-  '--imdb': { type: 'number', default: '500', help: 'IMDB test reviews (the long texts)' },
-  '--batch-size': { type: 'number', default: '32', help: 'batch size on both sides' },
-  '--repeat': { type: 'number', default: '3', help: 'timed repeats in process' },
-  '--cli-repeat': { type: 'number', default: '3', help: 'timed repeats of the command-line runs' },
+  '--imdb': { type: 'number', default: 500, help: 'IMDB test reviews (the long texts)' },
+  '--batch-size': { type: 'number', default: 32, help: 'batch size on both sides' },
+  '--repeat': { type: 'number', default: 3, help: 'timed repeats in process' },
+  '--cli-repeat': { type: 'number', default: 3, help: 'timed repeats of the command-line runs' },
   '--no-cli': { type: 'flag', help: 'skip the command-line comparison' },
   '--no-build': { type: 'flag', help: 'do not run npm run build before the command-line runs' },
   '--q8': { type: 'flag', help: 'also compare int8 (quantize) with float32' },

@@ -137,13 +137,13 @@ async function main(argv: string[]): Promise<void> {
   const args = parseArgs(
     'node --import tsx bench/speed/pytorch.ts [options]',
     {
-      '--shapes': { type: 'list', default: 'tiny,mini,small', help: 'model shapes' },
-      '--steps': { type: 'number', default: '10', help: 'timed steps per measurement' },
+      '--shapes': { type: 'list', default: ['tiny', 'mini', 'small'], help: 'model shapes' },
+      '--steps': { type: 'number', default: 10, help: 'timed steps per measurement' },
       '--out': { type: 'string', value: 'DIR', default: 'out/bench', help: 'output folder (pytorch.jsonl, token-id files)' },
-      '--wait-idle': { type: 'number', value: 'S', default: '0', help: 'wait up to S seconds for the machine to go idle before each run' },
-      '--threads': { type: 'number', default: '2', help: "PyTorch's intra-op threads" },
+      '--wait-idle': { type: 'number', value: 'S', default: 0, help: 'wait up to S seconds for the machine to go idle before each run' },
+      '--threads': { type: 'number', default: 2, help: "PyTorch's intra-op threads" },
       '--omp-wait': { type: 'string', value: 'passive|active', default: 'passive', help: 'OMP_WAIT_POLICY' },
-      '--e2e-examples': { type: 'number', default: '8000', help: 'SST-2 training examples of the end-to-end runs' },
+      '--e2e-examples': { type: 'number', default: 8000, help: 'SST-2 training examples of the end-to-end runs' },
       '--skip-e2e': { type: 'flag', help: 'skip the end-to-end training runs' },
     },
     argv,

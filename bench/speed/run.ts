@@ -42,20 +42,20 @@ import { ensureTorch, runTorch, writeE2eIds } from './pytorch.js';
 import { bertftMlmThroughput, mlmBatches, writeMlmBatches, type MlmThroughput } from './mlm.js';
 
 const args = parseArgs('npm run bench [-- options]   (node --import tsx bench/speed/run.ts [options])', {
-  '--shapes': { type: 'list', default: 'tiny,mini,small', help: 'fine-tuning and inference rows (add base for BERT-Base); none skips them' },
+  '--shapes': { type: 'list', default: ['tiny', 'mini', 'small'], help: 'fine-tuning and inference rows (add base for BERT-Base); none skips them' },
   // TF.js (wasm) needs minutes per BERT-Small step; by default it is timed on the two smaller shapes only.
-  '--tfjs-shapes': { type: 'list', default: 'tiny,mini', help: 'shapes the TF.js engine is timed on' },
-  '--steps': { type: 'number', default: '5', help: 'timed steps per row' },
+  '--tfjs-shapes': { type: 'list', default: ['tiny', 'mini'], help: 'shapes the TF.js engine is timed on' },
+  '--steps': { type: 'number', default: 5, help: 'timed steps per row' },
   // BERT-Base needs seconds per step on two cores: its rows use a smaller batch (same on both sides).
-  '--base-batch': { type: 'number', default: '8', help: "BERT-Base rows' batch size" },
-  '--e2e-shapes': { type: 'list', default: 'tiny,mini', help: 'end-to-end fine-tuning rows (8,000 SST-2 sentences)' },
+  '--base-batch': { type: 'number', default: 8, help: "BERT-Base rows' batch size" },
+  '--e2e-shapes': { type: 'list', default: ['tiny', 'mini'], help: 'end-to-end fine-tuning rows (8,000 SST-2 sentences)' },
   '--skip-e2e': { type: 'flag', help: 'no end-to-end rows' },
   // Masked-LM pre-training at `bertft pretrain`'s default batch (128 × 128).
-  '--mlm-shapes': { type: 'list', default: 'tiny,mini', help: 'masked-LM pre-training rows' },
-  '--mlm-batch': { type: 'number', default: '128', help: 'masked-LM batch size' },
+  '--mlm-shapes': { type: 'list', default: ['tiny', 'mini'], help: 'masked-LM pre-training rows' },
+  '--mlm-batch': { type: 'number', default: 128, help: 'masked-LM batch size' },
   '--threads': {
     type: 'number',
-    default: String(availableParallelism()),
+    default: availableParallelism(),
     help: 'masked-LM rows: intra-op threads of onnxruntime and PyTorch alike; default: every core',
   },
 });

@@ -29,14 +29,14 @@ import { TfjsTrainingEngine } from '../../src/engine/tfjs/training-engine.js';
 import { parseArgs } from '../lib/args.js';
 
 const args = parseArgs('node --import tsx bench/speed/train-engines.ts [options]', {
-  '--shapes': { type: 'list', default: 'tiny,mini,small', help: 'model shapes' },
-  '--steps': { type: 'number', default: '3', help: 'timed steps per engine and shape' },
-  '--batch': { type: 'number', default: '32', help: 'batch size' },
-  '--seq': { type: 'number', default: '128', help: 'sequence length' },
-  '--threads': { type: 'number', default: String(availableParallelism()), help: "onnxruntime's intra-op threads; default: every core" },
+  '--shapes': { type: 'list', default: ['tiny', 'mini', 'small'], help: 'model shapes' },
+  '--steps': { type: 'number', default: 3, help: 'timed steps per engine and shape' },
+  '--batch': { type: 'number', default: 32, help: 'batch size' },
+  '--seq': { type: 'number', default: 128, help: 'sequence length' },
+  '--threads': { type: 'number', default: availableParallelism(), help: "onnxruntime's intra-op threads; default: every core" },
   '--tfjs': { type: 'flag', help: 'also time the TF.js engine' },
   '--tfjs-backend': { type: 'string', value: 'NAME', default: 'auto', help: 'TF.js backend' },
-  '--wait-idle': { type: 'number', value: 'S', default: '0', help: 'wait up to S seconds for the machine to go idle before each step' },
+  '--wait-idle': { type: 'number', value: 'S', default: 0, help: 'wait up to S seconds for the machine to go idle before each step' },
 });
 const { steps, batch: B, seq: S, threads, tfjs: withTfjs, waitIdle } = args;
 

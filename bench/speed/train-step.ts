@@ -27,7 +27,7 @@ import { namedShape, SHAPES } from './shapes.js';
 
 const args = parseArgs('node --import tsx bench/speed/train-step.ts [options]', {
   '--backend': { type: 'string', value: 'wasm|cpu|auto', default: 'auto', help: 'TF.js backend' },
-  '--steps': { type: 'number', default: '3', help: 'timed steps per shape' },
+  '--steps': { type: 'number', default: 3, help: 'timed steps per shape' },
   '--mini': { type: 'flag', help: 'also BERT-Mini' },
   '--stock': { type: 'flag', help: "wasm: also time tfjs-backend-wasm's own kernels" },
 });

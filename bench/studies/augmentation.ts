@@ -31,12 +31,12 @@ const TRAIN = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-train.tsv');
 const DEV = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-dev.tsv');
 const args = parseArgs('node --import tsx bench/studies/augmentation.ts [options]', {
   '--model': { type: 'string', value: 'DIR', optional: true, help: 'the model to fine-tune (default: the embedded models/bert-tiny-en)' },
-  '--sizes': { type: 'list', default: '500,1000', help: 'training-set sizes: numbers of sentences, or all' },
-  '--seeds': { type: 'numbers', default: '0,1,2', help: 'seeds (augmentation and training)' },
+  '--sizes': { type: 'list', default: ['500', '1000'], help: 'training-set sizes: numbers of sentences, or all' },
+  '--seeds': { type: 'numbers', default: [0, 1, 2], help: 'seeds (augmentation and training)' },
   '--runs': { type: 'list', optional: true, help: 'which runs (default: all of none, none-5x, eda, mlm, or their --copies variants)' },
   '--out': { type: 'string', value: 'DIR', default: 'out/augmentation', help: 'output folder' },
   '--recipe': { type: 'string', value: 'pinned|defaults', default: 'pinned', help: "the fixed recipe written out here, or bertft train's defaults" },
-  '--epochs': { type: 'number', default: '3', help: 'epochs of the base runs' },
+  '--epochs': { type: 'number', default: 3, help: 'epochs of the base runs' },
   '--copies': { type: 'number', optional: true, help: 'augmented copies per example (default 4, with none-5x)' },
   '--json': { type: 'string', value: 'FILE', optional: true, help: 'also write the table as JSON' },
 });

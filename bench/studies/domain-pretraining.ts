@@ -20,7 +20,7 @@ import { parseArgs } from '../lib/args.js';
 const args = parseArgs('node --import tsx bench/studies/domain-pretraining.ts [options]', {
   '--model': { type: 'string', value: 'DIR|ID', default: 'bert-tiny-en', help: 'model folder or name' },
   '--tokens': { type: 'string', value: 'N', default: '2M', help: 'continued pre-training token positions (a trailing M means millions)' },
-  '--seeds': { type: 'numbers', default: '0,1,2', help: 'fine-tuning seeds' },
+  '--seeds': { type: 'numbers', default: [0, 1, 2], help: 'fine-tuning seeds' },
   '--out': { type: 'string', value: 'DIR', default: 'out/domain-pretraining', help: 'output folder' },
 });
 const model = await resolveModelDir(args.model);

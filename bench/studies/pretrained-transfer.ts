@@ -20,7 +20,7 @@ const TRAIN = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-train.tsv');
 const DEV = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-dev.tsv');
 const args = parseArgs('node --import tsx bench/studies/pretrained-transfer.ts [options]', {
   '--model': { type: 'list', optional: true, help: 'model folders, comma-separated (default: the embedded models/bert-tiny-en)' },
-  '--seeds': { type: 'numbers', default: '0,1,2', help: 'seeds' },
+  '--seeds': { type: 'numbers', default: [0, 1, 2], help: 'seeds' },
   '--only': { type: 'string', value: '1k|full', optional: true, help: 'only the runs on the first 1,000 sentences, or only those on all' },
   '--runs': { type: 'list', optional: true, help: 'only these runs (1k-full, 1k-frozen, 1k-scratch, full-full, full-scratch)' },
   '--out': { type: 'string', value: 'DIR', default: 'out/pretrained-transfer', help: 'output folder' },

@@ -33,12 +33,12 @@ import { parseArgs } from '../lib/args.js';
 const args = parseArgs('node --import tsx bench/studies/recipes.ts [options]', {
   '--datasets': {
     type: 'list',
-    default: 'sst2-1k,trec,sms_spam,emotion,ag_news,sst2',
+    default: ['sst2-1k', 'trec', 'sms_spam', 'emotion', 'ag_news', 'sst2'],
     help: 'data sets (recipes in datasets/; sst2-1k: the first 1,000 SST-2 sentences)',
   },
-  '--rows': { type: 'list', default: 'defaults,fasttext,grid,autotune', help: 'rows: defaults, fasttext, grid, autotune, before, fasttext-tuned' },
-  '--seeds': { type: 'numbers', default: '0,1,2', help: 'seeds of the defaults and fastText rows' },
-  '--cap': { type: 'number', default: '4000', help: 'first N training examples of the large sets; 0 = all' },
+  '--rows': { type: 'list', default: ['defaults', 'fasttext', 'grid', 'autotune'], help: 'rows: defaults, fasttext, grid, autotune, before, fasttext-tuned' },
+  '--seeds': { type: 'numbers', default: [0, 1, 2], help: 'seeds of the defaults and fastText rows' },
+  '--cap': { type: 'number', default: 4000, help: 'first N training examples of the large sets; 0 = all' },
   '--autotune': { type: 'string', value: 'DURATION', default: '5m', help: "the autotune row's budget" },
   '--json': { type: 'string', value: 'FILE', default: 'bench/results/recipes.jsonl', help: 'rows are appended here as they finish' },
   '--grid': { type: 'list', optional: true, help: "only these grid points, e.g. 'full lr 1e-4,frozen'" },
