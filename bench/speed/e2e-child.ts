@@ -15,11 +15,11 @@ import { fineTune } from '../../src/training/fine-tune.js';
 import { parseArgs } from '../lib/args.js';
 
 const args = parseArgs('node --import tsx bench/speed/e2e-child.ts --model DIR --train FILE --output DIR [options]', {
-  '--model': { value: 'DIR', help: 'model folder (its weights are ignored: init random); required' },
-  '--train': { value: 'FILE', help: 'training file; required' },
-  '--output': { value: 'DIR', help: 'output folder; required' },
-  '--validation': { value: 'FILE', help: 'evaluate on this file after the epoch (default: no evaluation)' },
-  '--lr': { value: 'X', default: '1e-4', help: "learning rate (the PyTorch side's)" },
+  '--model': { type: 'string', value: 'DIR', help: 'model folder (its weights are ignored: init random); required' },
+  '--train': { type: 'string', value: 'FILE', help: 'training file; required' },
+  '--output': { type: 'string', value: 'DIR', help: 'output folder; required' },
+  '--validation': { type: 'string', value: 'FILE', optional: true, help: 'evaluate on this file after the epoch (default: no evaluation)' },
+  '--lr': { type: 'number', value: 'X', default: 1e-4, help: "learning rate (the PyTorch side's)" },
 });
 
 /** VmHWM: the peak resident set of this process, in MiB. */
@@ -32,16 +32,16 @@ function peakRssMb(): number {
 
 const t0 = performance.now();
 const results = await fineTune({
-  model: args.string('--model'),
-  train: args.string('--train'),
-  output: args.string('--output'),
-  ...(args.has('--validation') ? { validation: args.string('--validation') } : { validationSplit: 0 }),
+  model: args.model,
+  train: args.train,
+  output: args.output,
+  ...(args.validation !== undefined ? { validation: args.validation } : { validationSplit: 0 }),
   init: 'random',
   epochs: 1,
   maxLength: 128,
   batchSize: 32,
   // The PyTorch side's learning rate and schedule; one epoch, so early stopping never acts.
-  learningRate: args.number('--lr'),
+  learningRate: args.lr,
   earlyStoppingPatience: 0,
   seed: 0,
   engine: 'onnxruntime',

@@ -20,16 +20,19 @@ import { parseArgs } from '../lib/args.js';
 import { ensureTorch, runTorch } from './pytorch.js';
 
 const args = parseArgs('node --import tsx bench/speed/gemm-ceiling.ts [options]', {
-  '--rounds': { value: 'N', default: '3', help: 'rounds over all shapes (onnxruntime and PyTorch take turns)' },
-  '--steps': { value: 'N', default: '9', help: 'timed products per shape and round' },
-  '--threads': { value: 'N', default: '2', help: 'intra-op threads on both sides' },
-  '--shapes': { value: 'MxKxN,...', default: '4096x256x256,4096x256x1024,4096x1024x256,1024x768x768,1024x768x3072,1024x3072x768', help: 'product shapes' },
+  '--rounds': { type: 'number', default: 3, help: 'rounds over all shapes (onnxruntime and PyTorch take turns)' },
+  '--steps': { type: 'number', default: 9, help: 'timed products per shape and round' },
+  '--threads': { type: 'number', default: 2, help: 'intra-op threads on both sides' },
+  '--shapes': {
+    type: 'list',
+    value: 'MxKxN,...',
+    default: ['4096x256x256', '4096x256x1024', '4096x1024x256', '1024x768x768', '1024x768x3072', '1024x3072x768'],
+    help: 'product shapes',
+  },
 });
-const rounds = args.number('--rounds');
-const steps = args.number('--steps');
-const threads = args.number('--threads');
+const { rounds, steps, threads } = args;
 /** Mini at 32×128 tokens (4096 rows) and Base at 8×128 (1024 rows): Q/K/V/O, FFN in, FFN out. */
-const shapes = args.list('--shapes').map((s) => s.split('x').map(Number) as [number, number, number]);
+const shapes = args.shapes.map((s) => s.split('x').map(Number) as [number, number, number]);
 
 const ort = await loadOrt();
 const fill = (n: number, mod: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7919) % mod) / mod - 0.5);

@@ -17,15 +17,13 @@ import { namedShape, SHAPES as SHAPE_TABLE } from './shapes.js';
 import { initBertWeights } from '../../src/models/bert/init.js';
 
 const args = parseArgs('node --import tsx bench/speed/inference.ts [options]', {
-  '--backend': { value: 'wasm|cpu', default: 'wasm', help: 'TF.js backend' },
-  '--seconds': { value: 'S', default: '3', help: 'minimum timed seconds per engine and shape' },
-  '--only': { value: 'LIST', default: 'tiny,mini,small', help: 'shapes' },
-  '--no-tfjs': { flag: true, help: 'onnxruntime only' },
+  '--backend': { type: 'string', value: 'wasm|cpu', default: 'wasm', help: 'TF.js backend' },
+  '--seconds': { type: 'number', value: 'S', default: 3, help: 'minimum timed seconds per engine and shape' },
+  '--only': { type: 'list', default: ['tiny', 'mini', 'small'], help: 'shapes' },
+  '--no-tfjs': { type: 'flag', help: 'onnxruntime only' },
 });
-const backend = args.string('--backend') as TfjsBackendChoice;
-const minSeconds = args.number('--seconds');
-const only = new Set(args.list('--only'));
-const withTfjs = !args.flag('--no-tfjs');
+const only = new Set(args.only);
+const withTfjs = !args.noTfjs;
 
 const SHAPES: [string, string, BertConfig][] = [
   ['tiny', SHAPE_TABLE.tiny.label, namedShape('tiny')],
@@ -42,19 +40,19 @@ function batch() {
   return { batchSize: B, seqLength: S, inputIds, tokenTypeIds: new Int32Array(B * S), attentionMask: new Int32Array(B * S).fill(1) };
 }
 
-/** Runs `step` once to warm up, then repeatedly for at least `minSeconds` (≥ 2 runs); returns examples/s. */
+/** Runs `step` once to warm up, then repeatedly for at least `--seconds` (≥ 2 runs); returns examples/s. */
 async function throughput(step: () => Promise<void>): Promise<number> {
   await step();
   let runs = 0;
   const start = performance.now();
-  while (runs < 2 || performance.now() - start < minSeconds * 1000) {
+  while (runs < 2 || performance.now() - start < args.seconds * 1000) {
     await step();
     runs++;
   }
   return (runs * B) / ((performance.now() - start) / 1000);
 }
 
-const info = withTfjs ? await initTfjs(backend) : undefined;
+const info = withTfjs ? await initTfjs(args.backend as TfjsBackendChoice) : undefined;
 const rows: string[][] = [];
 const tokens = batch();
 for (const [key, label, cfg] of SHAPES) {

@@ -22,8 +22,8 @@ import { registerFastWasmKernels, restoreStockWasmKernels } from '../../src/engi
 import { enableWasmThreads, wasmThreadCount } from '../../src/engine/tfjs/wasm-threads.js';
 
 const args = parseArgs('node --import tsx bench/speed/matmul.ts [--quick]', {
-  '--quick': { flag: true, help: 'BERT-Tiny rows only, no cpu column' },
-  '--child-threads': { flag: true, help: 'internal: time the shapes named after it on the threaded wasm build, print JSON' },
+  '--quick': { type: 'flag', help: 'BERT-Tiny rows only, no cpu column' },
+  '--child-threads': { type: 'flag', help: 'internal: time the shapes named after it on the threaded wasm build, print JSON' },
 });
 
 interface Shape {
@@ -123,7 +123,7 @@ function cell(value: number | undefined, width = 9): string {
 }
 
 async function main(): Promise<void> {
-  const quick = args.flag('--quick');
+  const { quick } = args;
   const shapes = SHAPES.filter((s) => !quick || !s.mini);
   const rows = new Map<string, { cpu?: number; stock?: number; fast?: number }>();
   for (const s of shapes) rows.set(s.name, {});
@@ -160,5 +160,5 @@ async function main(): Promise<void> {
   if (typeof threaded === 'string') console.log(`(no threaded column: ${threaded})`);
 }
 
-if (args.flag('--child-threads')) await childThreads(args.positional);
+if (args.childThreads) await childThreads(args.positional);
 else await main();

@@ -19,15 +19,16 @@ import { initClassifierHead } from '../../src/heads/classification.js';
 import { OnnxTrainingEngine, type OnnxEngineOptions } from '../../src/engine/onnx/training/onnx-engine.js';
 
 const args = parseArgs('node --import tsx bench/speed/onnx-step-settings.ts [options]', {
-  '--shapes': { value: 'LIST', default: 'tiny,mini', help: 'model shapes' },
-  '--seqs': { value: 'LIST', default: '16,128', help: 'sequence lengths' },
-  '--steps': { value: 'N', default: '15', help: 'timed steps per variant' },
-  '--variants': { value: 'LIST', default: 'default,dense,spin,extended,threads1', help: 'variants: default, dense, spin, extended, basic, threads1' },
+  '--shapes': { type: 'list', default: ['tiny', 'mini'], help: 'model shapes' },
+  '--seqs': { type: 'numbers', default: [16, 128], help: 'sequence lengths' },
+  '--steps': { type: 'number', default: 15, help: 'timed steps per variant' },
+  '--variants': {
+    type: 'list',
+    default: ['default', 'dense', 'spin', 'extended', 'threads1'],
+    help: 'variants: default, dense, spin, extended, basic, threads1',
+  },
 });
-const shapes = args.list('--shapes');
-const seqs = args.numbers('--seqs');
-const steps = args.number('--steps');
-const variantNames = args.list('--variants');
+const { shapes, seqs, steps, variants: variantNames } = args;
 
 const VARIANTS: Record<string, Pick<OnnxEngineOptions, 'session' | 'wordEmbeddingUpdate'>> = {
   default: {},

@@ -38,23 +38,18 @@ import { SHARED_DIR } from '../../tools/shared-dir.js';
 import { parseArgs } from '../lib/args.js';
 
 const args = parseArgs('node --import tsx bench/speed/predict-vs-transformersjs.ts --model DIR [options]', {
-  '--model': { value: 'DIR', help: 'a fine-tuned classifier folder; required' },
-  '--imdb': { value: 'N', default: '500', help: 'IMDB test reviews (the long texts)' },
-  '--batch-size': { value: 'N', default: '32', help: 'batch size on both sides' },
-  '--repeat': { value: 'N', default: '3', help: 'timed repeats in process' },
-  '--cli-repeat': { value: 'N', default: '3', help: 'timed repeats of the command-line runs' },
-  '--no-cli': { flag: true, help: 'skip the command-line comparison' },
-  '--no-build': { flag: true, help: 'do not run npm run build before the command-line runs' },
-  '--q8': { flag: true, help: 'also compare int8 (quantize) with float32' },
-  '--accuracy-models': { value: 'LIST', help: "SST-2 dev accuracy of these folders, float32 and int8 (int8's accuracy cost)" },
+  '--model': { type: 'string', value: 'DIR', help: 'a fine-tuned classifier folder; required' },
+  '--imdb': { type: 'number', default: 500, help: 'IMDB test reviews (the long texts)' },
+  '--batch-size': { type: 'number', default: 32, help: 'batch size on both sides' },
+  '--repeat': { type: 'number', default: 3, help: 'timed repeats in process' },
+  '--cli-repeat': { type: 'number', default: 3, help: 'timed repeats of the command-line runs' },
+  '--no-cli': { type: 'flag', help: 'skip the command-line comparison' },
+  '--no-build': { type: 'flag', help: 'do not run npm run build before the command-line runs' },
+  '--q8': { type: 'flag', help: 'also compare int8 (quantize) with float32' },
+  '--accuracy-models': { type: 'list', optional: true, help: "SST-2 dev accuracy of these folders, float32 and int8 (int8's accuracy cost)" },
 });
-const modelDir = resolve(args.string('--model'));
-const imdbCount = args.number('--imdb');
-const batchSize = args.number('--batch-size');
-const repeat = args.number('--repeat');
-const cliRepeat = args.number('--cli-repeat');
-const withCli = !args.flag('--no-cli');
-const withQ8 = args.flag('--q8');
+const { imdb: imdbCount, batchSize, repeat, cliRepeat, q8: withQ8 } = args;
+const modelDir = resolve(args.model);
 
 const sst2 = readFileSync(join(SHARED_DIR, 'datasets/sst2/sentiment-dev.tsv'), 'utf8')
   .split('\n')
@@ -154,8 +149,8 @@ for (const dtype of dtypes) {
   await extract.dispose();
 }
 
-if (withCli) {
-  if (!args.flag('--no-build')) execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+if (!args.noCli) {
+  if (!args.noBuild) execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   const script = join(work, 'tjs.mjs');
   // What a user of transformers.js would write: load the pipeline, read the file, classify in batches.
   writeFileSync(
@@ -229,7 +224,7 @@ if (withQ8) {
 }
 
 // int8's accuracy cost: SST-2 dev accuracy of each --accuracy-models folder (e.g. seeds 0-2), fp32 and q8.
-const accuracyModels = args.has('--accuracy-models') ? args.list('--accuracy-models') : [];
+const accuracyModels = args.accuracyModels ?? [];
 const accuracy: string[] = [];
 if (accuracyModels.length > 0) {
   const dev = join(SHARED_DIR, 'datasets/sst2/sentiment-dev.tsv');

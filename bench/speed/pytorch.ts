@@ -100,18 +100,18 @@ export interface E2eIdsSummary {
 }
 
 /**
- * Tokenizes texts with bertft's tokenizer (the folder's tokenizer.json or vocab.txt), truncated to
+ * Tokenizes the examples' texts with bertft's tokenizer (the folder's tokenizer.json or vocab.txt), truncated to
  * maxLength, and writes `{input_ids: number[][], labels: number[]}` unpadded for `train-e2e --ids`.
  */
 export async function writeE2eIds(
-  texts: readonly string[],
-  labels: ReadonlyArray<string | number>,
+  examples: ReadonlyArray<{ text: string; label?: unknown }>,
   tokenizerDir: string,
   maxLength: number,
   file: string,
 ): Promise<E2eIdsSummary> {
-  if (texts.length !== labels.length) throw new Error(`writeE2eIds: ${texts.length} texts but ${labels.length} labels`);
-  const names = [...new Set(labels.map(String))];
+  const texts = examples.map((e) => e.text);
+  const labels = examples.map((e) => String(e.label));
+  const names = [...new Set(labels)];
   const numeric = names.every((n) => /^-?\d+$/.test(n));
   names.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
   const label2id = Object.fromEntries(names.map((n, i) => [n, i]));
@@ -126,7 +126,7 @@ export async function writeE2eIds(
     }
   }
   mkdirSync(dirname(resolve(file)), { recursive: true });
-  writeFileSync(file, JSON.stringify({ input_ids: ids, labels: labels.map((l) => label2id[String(l)]!) }));
+  writeFileSync(file, JSON.stringify({ input_ids: ids, labels: labels.map((l) => label2id[l]!) }));
   const lengths = ids.map((r) => r.length);
   return { file, examples: ids.length, meanLength: lengths.reduce((s, n) => s + n, 0) / Math.max(1, ids.length), longest: Math.max(0, ...lengths), label2id };
 }
@@ -137,22 +137,20 @@ async function main(argv: string[]): Promise<void> {
   const args = parseArgs(
     'node --import tsx bench/speed/pytorch.ts [options]',
     {
-      '--shapes': { value: 'LIST', default: 'tiny,mini,small', help: 'model shapes' },
-      '--steps': { value: 'N', default: '10', help: 'timed steps per measurement' },
-      '--out': { value: 'DIR', default: 'out/bench', help: 'output folder (pytorch.jsonl, token-id files)' },
-      '--wait-idle': { value: 'S', default: '0', help: 'wait up to S seconds for the machine to go idle before each run' },
-      '--threads': { value: 'N', default: '2', help: "PyTorch's intra-op threads" },
-      '--omp-wait': { value: 'passive|active', default: 'passive', help: 'OMP_WAIT_POLICY' },
-      '--e2e-examples': { value: 'N', default: '8000', help: 'SST-2 training examples of the end-to-end runs' },
-      '--skip-e2e': { flag: true, help: 'skip the end-to-end training runs' },
+      '--shapes': { type: 'list', default: ['tiny', 'mini', 'small'], help: 'model shapes' },
+      '--steps': { type: 'number', default: 10, help: 'timed steps per measurement' },
+      '--out': { type: 'string', value: 'DIR', default: 'out/bench', help: 'output folder (pytorch.jsonl, token-id files)' },
+      '--wait-idle': { type: 'number', value: 'S', default: 0, help: 'wait up to S seconds for the machine to go idle before each run' },
+      '--threads': { type: 'number', default: 2, help: "PyTorch's intra-op threads" },
+      '--omp-wait': { type: 'string', value: 'passive|active', default: 'passive', help: 'OMP_WAIT_POLICY' },
+      '--e2e-examples': { type: 'number', default: 8000, help: 'SST-2 training examples of the end-to-end runs' },
+      '--skip-e2e': { type: 'flag', help: 'skip the end-to-end training runs' },
     },
     argv,
   );
-  const shapes = args.list('--shapes');
-  const steps = args.string('--steps');
-  const outDir = resolve(args.string('--out'));
+  const outDir = resolve(args.out);
   // Each run may first wait for the machine to go idle: other processes skew a 2-core box badly.
-  const common = ['--wait-idle', args.string('--wait-idle'), '--threads', args.string('--threads'), '--omp-wait', args.string('--omp-wait')];
+  const common = ['--wait-idle', String(args.waitIdle), '--threads', String(args.threads), '--omp-wait', args.ompWait];
   const measure = (torchArgs: string[]) => runTorch([...torchArgs, ...common], { onStderr: (c) => process.stderr.write(c) });
   process.stdout.write(`${ensureTorch()}\n`);
   mkdirSync(outDir, { recursive: true });
@@ -164,33 +162,21 @@ async function main(argv: string[]): Promise<void> {
     rows.push(line);
     process.stdout.write(`${line}\n`);
   };
-  for (const shape of shapes) {
+  for (const shape of args.shapes) {
     for (const mode of ['train-throughput', 'infer-throughput']) {
-      show(await measure([mode, '--shape', shape, '--steps', steps, '--warmup', '2']), mode);
+      show(await measure([mode, '--shape', shape, '--steps', String(args.steps), '--warmup', '2']), mode);
     }
   }
-  if (!args.flag('--skip-e2e')) {
+  if (!args.skipE2e) {
     const { readExamples } = await import('../../src/data/index.js');
-    const n = args.number('--e2e-examples');
+    const n = args.e2eExamples;
     const model = join(SHARED_DIR, 'models', 'bert-tiny-imdb-mlm');
     const train = readExamples(join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-train.tsv')).examples.slice(0, n);
     const dev = readExamples(join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-dev.tsv')).examples;
     const trainIds = join(outDir, `sst2-${n}-ids.json`);
     const devIds = join(outDir, 'sst2-dev-ids.json');
-    await writeE2eIds(
-      train.map((e) => e.text),
-      train.map((e) => String(e.label)),
-      model,
-      128,
-      trainIds,
-    );
-    await writeE2eIds(
-      dev.map((e) => e.text),
-      dev.map((e) => String(e.label)),
-      model,
-      128,
-      devIds,
-    );
+    await writeE2eIds(train, model, 128, trainIds);
+    await writeE2eIds(dev, model, 128, devIds);
     for (const init of ['random', 'pretrained']) {
       const e2e = ['train-e2e', '--ids', trainIds, '--eval-ids', devIds, '--epochs', '1', '--batch', '32', '--shape', 'tiny'];
       show(await measure(init === 'pretrained' ? [...e2e, '--init-from', model] : e2e), `train-e2e ${n} SST-2, init ${init}`);

@@ -42,33 +42,31 @@ import { ensureTorch, runTorch, writeE2eIds } from './pytorch.js';
 import { bertftMlmThroughput, mlmBatches, writeMlmBatches, type MlmThroughput } from './mlm.js';
 
 const args = parseArgs('npm run bench [-- options]   (node --import tsx bench/speed/run.ts [options])', {
-  '--shapes': { value: 'LIST', default: 'tiny,mini,small', help: 'fine-tuning and inference rows (add base for BERT-Base); none skips them' },
-  '--tfjs-shapes': { value: 'LIST', default: 'tiny,mini', help: 'shapes the TF.js engine is timed on' },
-  '--steps': { value: 'N', default: '5', help: 'timed steps per row' },
-  '--base-batch': { value: 'N', default: '8', help: "BERT-Base rows' batch size" },
-  '--e2e-shapes': { value: 'LIST', default: 'tiny,mini', help: 'end-to-end fine-tuning rows (8,000 SST-2 sentences)' },
-  '--skip-e2e': { flag: true, help: 'no end-to-end rows' },
-  '--mlm-shapes': { value: 'LIST', default: 'tiny,mini', help: 'masked-LM pre-training rows' },
-  '--mlm-batch': { value: 'N', default: '128', help: 'masked-LM batch size' },
+  '--shapes': { type: 'list', default: ['tiny', 'mini', 'small'], help: 'fine-tuning and inference rows (add base for BERT-Base); none skips them' },
+  // TF.js (wasm) needs minutes per BERT-Small step; by default it is timed on the two smaller shapes only.
+  '--tfjs-shapes': { type: 'list', default: ['tiny', 'mini'], help: 'shapes the TF.js engine is timed on' },
+  '--steps': { type: 'number', default: 5, help: 'timed steps per row' },
+  // BERT-Base needs seconds per step on two cores: its rows use a smaller batch (same on both sides).
+  '--base-batch': { type: 'number', default: 8, help: "BERT-Base rows' batch size" },
+  '--e2e-shapes': { type: 'list', default: ['tiny', 'mini'], help: 'end-to-end fine-tuning rows (8,000 SST-2 sentences)' },
+  '--skip-e2e': { type: 'flag', help: 'no end-to-end rows' },
+  // Masked-LM pre-training at `bertft pretrain`'s default batch (128 × 128).
+  '--mlm-shapes': { type: 'list', default: ['tiny', 'mini'], help: 'masked-LM pre-training rows' },
+  '--mlm-batch': { type: 'number', default: 128, help: 'masked-LM batch size' },
   '--threads': {
-    value: 'N',
-    default: String(availableParallelism()),
+    type: 'number',
+    default: availableParallelism(),
     help: 'masked-LM rows: intra-op threads of onnxruntime and PyTorch alike; default: every core',
   },
 });
+const { steps, mlmBatch, threads } = args;
 // A list set to "none" skips its rows (see the comment at the top and docs/benchmarks.md).
-const list = (name: string) => args.list(name).filter((s) => s !== 'none');
-const shapes = list('--shapes');
-const steps = args.number('--steps');
-// TF.js (wasm) needs minutes per BERT-Small step; by default it is timed on the two smaller shapes only.
-const tfjsShapes = list('--tfjs-shapes');
-// Masked-LM pre-training at `bertft pretrain`'s default batch (128 × 128).
-const mlmShapes = list('--mlm-shapes');
-const mlmBatch = args.number('--mlm-batch');
-const threads = args.number('--threads');
-const e2eShapes = args.flag('--skip-e2e') ? [] : list('--e2e-shapes');
-// BERT-Base needs seconds per step on two cores: its rows use a smaller batch (same on both sides).
-const batchOf = (shape: string) => (shape === 'base' ? args.number('--base-batch') : 32);
+const rowsOf = (list: string[]) => list.filter((s) => s !== 'none');
+const shapes = rowsOf(args.shapes);
+const tfjsShapes = rowsOf(args.tfjsShapes);
+const mlmShapes = rowsOf(args.mlmShapes);
+const e2eShapes = args.skipE2e ? [] : rowsOf(args.e2eShapes);
+const batchOf = (shape: string) => (shape === 'base' ? args.baseBatch : 32);
 
 function randomBatch(B: number, S: number) {
   const inputIds = Int32Array.from({ length: B * S }, (_, i) => 1000 + ((i * 7919) % 29000));
@@ -231,20 +229,8 @@ if (e2eShapes.length > 0) {
   const dev = readExamples(devFile).examples;
   const trainFile = join(dir, 'sst2-8k.tsv');
   writeFileSync(trainFile, `${examples.map((e) => `${e.text}\t${e.label}`).join('\n')}\n`);
-  await writeE2eIds(
-    examples.map((e) => e.text),
-    examples.map((e) => String(e.label)),
-    tokenizerDir,
-    128,
-    join(dir, 'sst2-8k-ids.json'),
-  );
-  await writeE2eIds(
-    dev.map((e) => e.text),
-    dev.map((e) => String(e.label)),
-    tokenizerDir,
-    128,
-    join(dir, 'sst2-dev-ids.json'),
-  );
+  await writeE2eIds(examples, tokenizerDir, 128, join(dir, 'sst2-8k-ids.json'));
+  await writeE2eIds(dev, tokenizerDir, 128, join(dir, 'sst2-dev-ids.json'));
   for (const name of e2eShapes) {
     // bert-tiny-imdb-mlm is BERT-Tiny shaped; --init random ignores its weights either way.
     const model = name === 'tiny' ? tokenizerDir : await randomModelDir(name, tokenizerDir);

@@ -28,34 +28,21 @@ import { servedModelFromClassifier, type ServedModel } from '../../src/serve/ser
 import { parseArgs } from '../lib/args.js';
 
 const args = parseArgs('node --import tsx bench/speed/serve-load.ts [options]', {
-  '--model': { value: 'DIR', help: 'serve this classifier folder (default: a fake model that sleeps)' },
-  '--engine': { value: 'auto|tfjs|onnxruntime', default: 'auto', help: 'engine of --model' },
-  '--backend': { value: 'wasm|cpu|...', default: 'auto', help: 'TF.js backend of --model' },
-  '--clients': { value: 'N', default: '32', help: 'concurrent keep-alive clients' },
-  '--seconds': { value: 'S', default: '10', help: 'how long to drive the server' },
-  '--malformed': { value: 'SHARE', default: '0.1', help: 'share of malformed requests' },
-  '--texts-per-request': { value: 'N', default: '4', help: 'at most N texts per request' },
-  '--delay-ms': { value: 'MS', default: '5', help: 'fake model: milliseconds per call' },
-  '--per-text-ms': { value: 'MS', default: '0.1', help: 'fake model: milliseconds per text' },
-  '--max-batch-size': { value: 'N', default: '32', help: "the server's micro-batch size" },
-  '--max-wait-ms': { value: 'MS', default: '5', help: "the server's micro-batch wait" },
-  '--same-process': { flag: true, help: 'clients in this process, not a child' },
-  '--drive': { value: 'PORT', help: 'internal: this is the child that drives the server on PORT' },
+  '--model': { type: 'string', value: 'DIR', optional: true, help: 'serve this classifier folder (default: a fake model that sleeps)' },
+  '--engine': { type: 'string', value: 'auto|tfjs|onnxruntime', default: 'auto', help: 'engine of --model' },
+  '--backend': { type: 'string', value: 'wasm|cpu|...', default: 'auto', help: 'TF.js backend of --model' },
+  '--clients': { type: 'number', default: 32, help: 'concurrent keep-alive clients' },
+  '--seconds': { type: 'number', value: 'S', default: 10, help: 'how long to drive the server' },
+  '--malformed': { type: 'number', value: 'SHARE', default: 0.1, help: 'share of malformed requests' },
+  '--texts-per-request': { type: 'number', default: 4, help: 'at most N texts per request' },
+  '--delay-ms': { type: 'number', value: 'MS', default: 5, help: 'fake model: milliseconds per call' },
+  '--per-text-ms': { type: 'number', value: 'MS', default: 0.1, help: 'fake model: milliseconds per text' },
+  '--max-batch-size': { type: 'number', default: 32, help: "the server's micro-batch size" },
+  '--max-wait-ms': { type: 'number', value: 'MS', default: 5, help: "the server's micro-batch wait" },
+  '--same-process': { type: 'flag', help: 'clients in this process, not a child' },
+  '--drive': { type: 'number', value: 'PORT', optional: true, help: 'internal: this is the child that drives the server on PORT' },
 });
-const modelDir = args.optional('--model');
-const backend = args.string('--backend') as TfjsBackendChoice;
-const engine = args.string('--engine') as EngineChoice;
-const clients = args.number('--clients');
-const seconds = args.number('--seconds');
-const malformedShare = args.number('--malformed');
-const maxTextsPerRequest = args.number('--texts-per-request');
-const delayMs = args.number('--delay-ms');
-const perTextMs = args.number('--per-text-ms');
-const maxBatchSize = args.number('--max-batch-size');
-const maxWaitMs = args.number('--max-wait-ms');
-const sameProcess = args.flag('--same-process');
-/** Set in the child process that generates the load. */
-const drivePort = args.has('--drive') ? args.number('--drive') : undefined;
+const { clients, seconds, delayMs, perTextMs, maxBatchSize, maxWaitMs, sameProcess } = args;
 
 const SENTENCES = [
   'a gripping, beautifully shot film',
@@ -93,7 +80,11 @@ function fakeModel(): ServedModel {
 async function realModel(dir: string): Promise<{ model: ServedModel; dispose(): Promise<void>; note: string }> {
   const { TextClassifier } = await import('../../src/classifier.js');
   const { activeTfjsBackend } = await import('../../src/engine/tfjs/backend.js');
-  const classifier = await TextClassifier.fromPretrained(dir, { backend, engine, offline: true });
+  const classifier = await TextClassifier.fromPretrained(dir, {
+    backend: args.backend as TfjsBackendChoice,
+    engine: args.engine as EngineChoice,
+    offline: true,
+  });
   const batch = Array.from({ length: maxBatchSize }, (_, i) => `${SENTENCES[i % SENTENCES.length]} #${i}`);
   await classifier.predict(batch, { batchSize: maxBatchSize });
   let runs = 0;
@@ -184,7 +175,7 @@ async function drive(port: number): Promise<DriveResult> {
   async function client(id: number, deadline: number): Promise<void> {
     const rng = new Rng(1000 + id);
     while (performance.now() < deadline) {
-      if (rng.next() < malformedShare) {
+      if (rng.next() < args.malformed) {
         const [kind, make] = MALFORMED[rng.int(MALFORMED.length)]!;
         const out = await send(agent, port, make());
         const tally = (result.malformed[kind] ??= { sent: 0, got4xx: 0 });
@@ -197,7 +188,7 @@ async function drive(port: number): Promise<DriveResult> {
         else result.badMalformed.push(`${kind}: ${out.status} ${out.body.slice(0, 120)}`);
         continue;
       }
-      const texts = Array.from({ length: 1 + rng.int(maxTextsPerRequest) }, () => `${SENTENCES[rng.int(SENTENCES.length)]} #${rng.int(1000)}`);
+      const texts = Array.from({ length: 1 + rng.int(args.textsPerRequest) }, () => `${SENTENCES[rng.int(SENTENCES.length)]} #${rng.int(1000)}`);
       const t0 = performance.now();
       const out = await send(agent, port, { method: 'POST', path: '/classify', contentType: 'application/json', body: JSON.stringify({ texts }) });
       const ms = performance.now() - t0;
@@ -242,7 +233,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const loaded = modelDir ? await realModel(modelDir) : { model: fakeModel(), dispose: async () => {}, note: '' };
+  const loaded = args.model ? await realModel(args.model) : { model: fakeModel(), dispose: async () => {}, note: '' };
   const { model, batches } = counted(loaded.model);
   const { server, close } = createClassificationServer(model, { maxBatchSize, maxWaitMs });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -254,7 +245,7 @@ async function main(): Promise<void> {
     method: 'POST',
     path: '/classify',
     contentType: 'application/json',
-    body: JSON.stringify({ texts: SENTENCES.slice(0, maxTextsPerRequest) }),
+    body: JSON.stringify({ texts: SENTENCES.slice(0, args.textsPerRequest) }),
   });
   batches.length = 0;
 
@@ -272,7 +263,7 @@ async function main(): Promise<void> {
   const fmt = (x: number, d = 1) => x.toFixed(d);
 
   console.log(
-    `model: ${modelDir ?? `fake (${delayMs} ms per call + ${perTextMs} ms per text)`}; ${clients} clients (${sameProcess ? 'in the server process' : 'separate process'}) for ${fmt(r.elapsed)} s; max batch ${maxBatchSize}, max wait ${maxWaitMs} ms; 1-${maxTextsPerRequest} texts per request; ${fmt(malformedShare * 100, 0)}% malformed`,
+    `model: ${args.model ?? `fake (${delayMs} ms per call + ${perTextMs} ms per text)`}; ${clients} clients (${sameProcess ? 'in the server process' : 'separate process'}) for ${fmt(r.elapsed)} s; max batch ${maxBatchSize}, max wait ${maxWaitMs} ms; 1-${args.textsPerRequest} texts per request; ${fmt(args.malformed * 100, 0)}% malformed`,
   );
   if (loaded.note) console.log(loaded.note);
   console.log(`well-formed requests: ${r.wellFormed} (${fmt(r.wellFormed / r.elapsed)} req/s), texts ${r.textsDone} (${fmt(r.textsDone / r.elapsed)} texts/s)`);
@@ -289,5 +280,5 @@ async function main(): Promise<void> {
   if (!passed) process.exitCode = 1;
 }
 
-if (drivePort !== undefined) process.stdout.write(JSON.stringify(await drive(drivePort)));
+if (args.drive !== undefined) process.stdout.write(JSON.stringify(await drive(args.drive)));
 else await main();

@@ -29,21 +29,16 @@ import { TfjsTrainingEngine } from '../../src/engine/tfjs/training-engine.js';
 import { parseArgs } from '../lib/args.js';
 
 const args = parseArgs('node --import tsx bench/speed/train-engines.ts [options]', {
-  '--shapes': { value: 'LIST', default: 'tiny,mini,small', help: 'model shapes' },
-  '--steps': { value: 'N', default: '3', help: 'timed steps per engine and shape' },
-  '--batch': { value: 'N', default: '32', help: 'batch size' },
-  '--seq': { value: 'N', default: '128', help: 'sequence length' },
-  '--threads': { value: 'N', default: String(availableParallelism()), help: "onnxruntime's intra-op threads; default: every core" },
-  '--tfjs': { flag: true, help: 'also time the TF.js engine' },
-  '--tfjs-backend': { value: 'NAME', default: 'auto', help: 'TF.js backend' },
-  '--wait-idle': { value: 'S', default: '0', help: 'wait up to S seconds for the machine to go idle before each step' },
+  '--shapes': { type: 'list', default: ['tiny', 'mini', 'small'], help: 'model shapes' },
+  '--steps': { type: 'number', default: 3, help: 'timed steps per engine and shape' },
+  '--batch': { type: 'number', default: 32, help: 'batch size' },
+  '--seq': { type: 'number', default: 128, help: 'sequence length' },
+  '--threads': { type: 'number', default: availableParallelism(), help: "onnxruntime's intra-op threads; default: every core" },
+  '--tfjs': { type: 'flag', help: 'also time the TF.js engine' },
+  '--tfjs-backend': { type: 'string', value: 'NAME', default: 'auto', help: 'TF.js backend' },
+  '--wait-idle': { type: 'number', value: 'S', default: 0, help: 'wait up to S seconds for the machine to go idle before each step' },
 });
-const steps = args.number('--steps');
-const B = args.number('--batch');
-const S = args.number('--seq');
-const threads = args.number('--threads');
-const withTfjs = args.flag('--tfjs');
-const waitIdle = args.number('--wait-idle');
+const { steps, batch: B, seq: S, threads, tfjs: withTfjs, waitIdle } = args;
 
 /** Runnable processes right now (this one included), from /proc/stat. */
 function runnable(): number {
@@ -97,13 +92,12 @@ async function timeEngine(
 }
 
 const rows: string[][] = [];
-const names = args.list('--shapes');
 if (withTfjs) {
-  const info = await initTfjs(args.string('--tfjs-backend') as TfjsBackendChoice);
+  const info = await initTfjs(args.tfjsBackend as TfjsBackendChoice);
   console.log(`tfjs backend ${info.backend} (${info.provider}), threads ${info.threads}`);
 }
 console.log(`batch ${B} × ${S} tokens, ${steps} timed steps, onnxruntime threads ${threads}`);
-for (const key of names) {
+for (const key of args.shapes) {
   const shape = SHAPES[key];
   if (!shape) throw new Error(`unknown shape ${key}; choose from ${Object.keys(SHAPES).join(', ')}`);
   const [label, cfg] = shape;

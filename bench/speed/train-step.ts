@@ -26,20 +26,19 @@ import { parseArgs } from '../lib/args.js';
 import { namedShape, SHAPES } from './shapes.js';
 
 const args = parseArgs('node --import tsx bench/speed/train-step.ts [options]', {
-  '--backend': { value: 'wasm|cpu|auto', default: 'auto', help: 'TF.js backend' },
-  '--steps': { value: 'N', default: '3', help: 'timed steps per shape' },
-  '--mini': { flag: true, help: 'also BERT-Mini' },
-  '--stock': { flag: true, help: "wasm: also time tfjs-backend-wasm's own kernels" },
+  '--backend': { type: 'string', value: 'wasm|cpu|auto', default: 'auto', help: 'TF.js backend' },
+  '--steps': { type: 'number', default: 3, help: 'timed steps per shape' },
+  '--mini': { type: 'flag', help: 'also BERT-Mini' },
+  '--stock': { type: 'flag', help: "wasm: also time tfjs-backend-wasm's own kernels" },
 });
-const backendChoice = args.string('--backend') as TfjsBackendChoice;
-const steps = args.number('--steps');
+const { steps } = args;
 
 const shapes: [string, BertConfig][] = [[SHAPES.tiny.label, namedShape('tiny')]];
-if (args.flag('--mini')) shapes.push([SHAPES.mini.label, namedShape('mini')]);
+if (args.mini) shapes.push([SHAPES.mini.label, namedShape('mini')]);
 
-const info = await initTfjs(backendChoice);
+const info = await initTfjs(args.backend as TfjsBackendChoice);
 console.log(`backend ${info.backend} (${info.provider}), threads ${info.threads}`);
-const kernelSets = info.backend === 'wasm' && args.flag('--stock') ? ['stock', 'bertft'] : [info.backend === 'wasm' ? 'bertft' : info.backend];
+const kernelSets = info.backend === 'wasm' && args.stock ? ['stock', 'bertft'] : [info.backend === 'wasm' ? 'bertft' : info.backend];
 const B = 32;
 const S = 128;
 for (const kernels of kernelSets) {

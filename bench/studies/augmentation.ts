@@ -30,30 +30,26 @@ import { parseArgs } from '../lib/args.js';
 const TRAIN = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-train.tsv');
 const DEV = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-dev.tsv');
 const args = parseArgs('node --import tsx bench/studies/augmentation.ts [options]', {
-  '--model': { value: 'DIR', help: 'the model to fine-tune (default: the embedded models/bert-tiny-en)' },
-  '--sizes': { value: 'LIST', default: '500,1000', help: 'training-set sizes: numbers of sentences, or all' },
-  '--seeds': { value: 'LIST', default: '0,1,2', help: 'seeds (augmentation and training)' },
-  '--runs': { value: 'LIST', help: 'which runs (default: all of none, none-5x, eda, mlm, or their --copies variants)' },
-  '--out': { value: 'DIR', default: 'out/augmentation', help: 'output folder' },
-  '--recipe': { value: 'pinned|defaults', default: 'pinned', help: "the fixed recipe written out here, or bertft train's defaults" },
-  '--epochs': { value: 'N', default: '3', help: 'epochs of the base runs' },
-  '--copies': { value: 'N', help: 'augmented copies per example (default 4, with none-5x)' },
-  '--json': { value: 'FILE', help: 'also write the table as JSON' },
+  '--model': { type: 'string', value: 'DIR', optional: true, help: 'the model to fine-tune (default: the embedded models/bert-tiny-en)' },
+  '--sizes': { type: 'list', default: ['500', '1000'], help: 'training-set sizes: numbers of sentences, or all' },
+  '--seeds': { type: 'numbers', default: [0, 1, 2], help: 'seeds (augmentation and training)' },
+  '--runs': { type: 'list', optional: true, help: 'which runs (default: all of none, none-5x, eda, mlm, or their --copies variants)' },
+  '--out': { type: 'string', value: 'DIR', default: 'out/augmentation', help: 'output folder' },
+  '--recipe': { type: 'string', value: 'pinned|defaults', default: 'pinned', help: "the fixed recipe written out here, or bertft train's defaults" },
+  '--epochs': { type: 'number', default: 3, help: 'epochs of the base runs' },
+  '--copies': { type: 'number', optional: true, help: 'augmented copies per example (default 4, with none-5x)' },
+  '--json': { type: 'string', value: 'FILE', optional: true, help: 'also write the table as JSON' },
 });
-const model = args.has('--model') ? args.string('--model') : resolve(REPO_ROOT, 'models', 'bert-tiny-en');
-const sizes = args.list('--sizes');
-const seeds = args.numbers('--seeds');
-const pick = args.has('--runs') ? args.list('--runs') : undefined;
-const outRoot = resolve(args.string('--out'));
+const { sizes, seeds, runs: pick, epochs: baseEpochs, copies } = args;
+const model = args.model ?? resolve(REPO_ROOT, 'models', 'bert-tiny-en');
+const outRoot = resolve(args.out);
 
-const defaults = args.string('--recipe') === 'defaults';
+const defaults = args.recipe === 'defaults';
 const recipe: Partial<FineTuneOptions> = defaults
   ? {}
   : { strategy: 'full', learningRate: 1e-4, batchSize: 32, warmupRatio: 0.1, earlyStoppingPatience: 0, maxLength: 128 };
 const epochs = (n: number): Partial<FineTuneOptions> => (defaults ? {} : { epochs: n });
-const baseEpochs = args.number('--epochs');
-const copies = args.optional('--copies');
-const k = copies === undefined ? 5 : Number(copies) + 1;
+const k = copies === undefined ? 5 : copies + 1;
 const runs: Array<{ name: string; options: Partial<FineTuneOptions> }> = [
   { name: 'none', options: epochs(baseEpochs) },
   ...(defaults ? [] : [{ name: `none-${k}x`, options: epochs(baseEpochs * k) }]),
@@ -118,8 +114,7 @@ for (const size of sizes) {
     );
     process.stdout.write(`${rows.at(-1)}\n`);
     writeFileSync(join(outRoot, 'table.md'), `${rows.join('\n')}\n`);
-    const json = args.optional('--json');
-    if (json) writeFileSync(json, `${JSON.stringify(table, null, 2)}\n`);
+    if (args.json) writeFileSync(args.json, `${JSON.stringify(table, null, 2)}\n`);
   }
 }
 process.stdout.write(`\n${rows.join('\n')}\n`);

@@ -33,31 +33,22 @@ import { SHARED_DIR } from '../../tools/shared-dir.js';
 import { parseArgs } from '../lib/args.js';
 
 const args = parseArgs('node --import tsx bench/studies/domain-adaptation.ts [options]', {
-  '--tasks': { value: 'LIST', default: 'spam,sentiment', help: 'tasks: spam (SpamAssassin → SMS), sentiment (IMDB → SST-2)' },
-  '--methods': { value: 'LIST', default: 'source-only,dapt,dann,coral,dapt+dann', help: 'methods' },
-  '--seeds': { value: 'LIST', default: '0,1,2', help: 'seeds' },
-  '--max-length': { value: 'N', default: '128', help: 'max length in word pieces' },
-  '--epochs': { value: 'N', default: '2', help: 'fine-tuning epochs' },
-  '--imdb-limit': { value: 'N', default: '4000', help: 'sentiment: random IMDB training reviews (10 % for validation)' },
-  '--sst2-limit': { value: 'N', default: '10000', help: 'sentiment: SST-2 training sentences used as unlabelled target text' },
-  '--dapt-steps': { value: 'N', default: '300', help: 'continued pre-training steps' },
-  '--source-limit': { value: 'N', default: '0', help: 'spam: random N training e-mails; 0 = all' },
-  '--coral-weight': { value: 'X', help: "CORAL loss weight (default: fineTune's)" },
-  '--out': { value: 'DIR', default: 'out/domain-adaptation', help: 'output folder (results.json there is resumed)' },
-  '--model': { value: 'DIR|ID', default: 'bert-tiny-en', help: 'model folder or name' },
+  '--tasks': { type: 'list', default: ['spam', 'sentiment'], help: 'tasks: spam (SpamAssassin → SMS), sentiment (IMDB → SST-2)' },
+  '--methods': { type: 'list', default: ['source-only', 'dapt', 'dann', 'coral', 'dapt+dann'], help: 'methods' },
+  '--seeds': { type: 'numbers', default: [0, 1, 2], help: 'seeds' },
+  '--max-length': { type: 'number', default: 128, help: 'max length in word pieces' },
+  '--epochs': { type: 'number', default: 2, help: 'fine-tuning epochs' },
+  '--imdb-limit': { type: 'number', default: 4000, help: 'sentiment: random IMDB training reviews (10 % for validation)' },
+  '--sst2-limit': { type: 'number', default: 10000, help: 'sentiment: SST-2 training sentences used as unlabelled target text' },
+  '--dapt-steps': { type: 'number', default: 300, help: 'continued pre-training steps' },
+  '--source-limit': { type: 'number', default: 0, help: 'spam: random N training e-mails; 0 = all' },
+  '--coral-weight': { type: 'number', value: 'X', optional: true, help: "CORAL loss weight (default: fineTune's)" },
+  '--out': { type: 'string', value: 'DIR', default: 'out/domain-adaptation', help: 'output folder (results.json there is resumed)' },
+  '--model': { type: 'string', value: 'DIR|ID', default: 'bert-tiny-en', help: 'model folder or name' },
 });
-const tasks = args.list('--tasks');
-const methods = args.list('--methods');
-const seeds = args.numbers('--seeds');
-const maxLength = args.number('--max-length');
-const epochs = args.number('--epochs');
-const imdbLimit = args.number('--imdb-limit');
-const sst2Limit = args.number('--sst2-limit');
-const daptSteps = args.number('--dapt-steps');
-const sourceLimit = args.number('--source-limit');
-const coralWeight = args.has('--coral-weight') ? args.number('--coral-weight') : undefined;
-const out = resolve(args.string('--out'));
-const model = await resolveModelDir(args.string('--model'));
+const { tasks, methods, seeds, maxLength, epochs, imdbLimit, sst2Limit, daptSteps, sourceLimit, coralWeight } = args;
+const out = resolve(args.out);
+const model = await resolveModelDir(args.model);
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 interface Row {
@@ -80,6 +71,21 @@ interface TaskData {
   describe: string;
 }
 
+/** Writes a task's four files into `dir`: labelled source train and validation, unlabelled target text, labelled target test. */
+function writeTask(dir: string, rows: { sourceTrain: Row[]; sourceValidation: Row[]; target: Row[]; targetTest: Row[] }, describe: string): TaskData {
+  const files = {
+    train: join(dir, 'source-train.tsv'),
+    validation: join(dir, 'source-validation.tsv'),
+    targetText: join(dir, 'target.txt'),
+    targetTest: join(dir, 'target-test.tsv'),
+  };
+  writeFileSync(files.train, tsv(rows.sourceTrain));
+  writeFileSync(files.validation, tsv(rows.sourceValidation));
+  writeFileSync(files.targetText, lines(rows.target));
+  writeFileSync(files.targetTest, tsv(rows.targetTest));
+  return { ...files, describe };
+}
+
 async function spamTask(dir: string): Promise<TaskData> {
   const train = await resolveDatasetSplit('spam_assassin', 'train', { offline: true });
   const validation = await resolveDatasetSplit('spam_assassin', 'validation', { offline: true });
@@ -89,27 +95,16 @@ async function spamTask(dir: string): Promise<TaskData> {
     .filter((l) => l.includes('\t'))
     .map((l) => ({ label: l.slice(0, l.indexOf('\t')), text: l.slice(l.indexOf('\t') + 1) }));
   const split = stratifiedSplit(rows, 0.2, 0);
-  writeFileSync(join(dir, 'target.txt'), lines(split.train));
-  writeFileSync(join(dir, 'target-test.tsv'), tsv(split.validation));
   // The recipe's file is grouped by class: a --source-limit takes a seeded random subset.
   const emails: Row[] = readExamples(train.sources as string[], train.read).examples.map((e) => ({ label: String(e.label), text: e.text }));
-  const rng = new Rng(0);
-  for (let i = emails.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [emails[i], emails[j]] = [emails[j]!, emails[i]!];
-  }
+  new Rng(0).shuffle(emails);
   const kept = sourceLimit > 0 ? emails.slice(0, sourceLimit) : emails;
-  writeFileSync(join(dir, 'source-train.tsv'), tsv(kept));
-  const n = kept.length;
   const held: Row[] = readExamples(validation.sources as string[], validation.read).examples.map((e) => ({ label: String(e.label), text: e.text }));
-  writeFileSync(join(dir, 'source-validation.tsv'), tsv(held));
-  return {
-    train: join(dir, 'source-train.tsv'),
-    validation: join(dir, 'source-validation.tsv'),
-    targetText: join(dir, 'target.txt'),
-    targetTest: join(dir, 'target-test.tsv'),
-    describe: `SpamAssassin ${n}${sourceLimit > 0 ? ` (random) of ${emails.length}` : ''} train e-mails (recipe split) → SMS: ${split.train.length} unlabelled target messages, ${split.validation.length} scored`,
-  };
+  return writeTask(
+    dir,
+    { sourceTrain: kept, sourceValidation: held, target: split.train, targetTest: split.validation },
+    `SpamAssassin ${kept.length}${sourceLimit > 0 ? ` (random) of ${emails.length}` : ''} train e-mails (recipe split) → SMS: ${split.train.length} unlabelled target messages, ${split.validation.length} scored`,
+  );
 }
 
 async function sentimentTask(dir: string): Promise<TaskData> {
@@ -118,14 +113,8 @@ async function sentimentTask(dir: string): Promise<TaskData> {
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as { label: number; text: string })
     .map((r) => ({ label: String(r.label), text: r.text }));
-  const rng = new Rng(0);
-  for (let i = imdb.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [imdb[i], imdb[j]] = [imdb[j]!, imdb[i]!];
-  }
+  new Rng(0).shuffle(imdb);
   const source = stratifiedSplit(imdb.slice(0, imdbLimit), 0.1, 0);
-  writeFileSync(join(dir, 'source-train.tsv'), tsv(source.train));
-  writeFileSync(join(dir, 'source-validation.tsv'), tsv(source.validation));
   const sst = (file: string): Row[] =>
     readFileSync(join(SHARED_DIR, 'datasets', 'sst2', file), 'utf8')
       .split('\n')
@@ -133,15 +122,11 @@ async function sentimentTask(dir: string): Promise<TaskData> {
       .map((l) => ({ text: l.slice(0, l.lastIndexOf('\t')), label: l.slice(l.lastIndexOf('\t') + 1).trim() }));
   const target = sst('sentiment-train.tsv').slice(0, sst2Limit);
   const dev = sst('sentiment-dev.tsv');
-  writeFileSync(join(dir, 'target.txt'), lines(target));
-  writeFileSync(join(dir, 'target-test.tsv'), tsv(dev));
-  return {
-    train: join(dir, 'source-train.tsv'),
-    validation: join(dir, 'source-validation.tsv'),
-    targetText: join(dir, 'target.txt'),
-    targetTest: join(dir, 'target-test.tsv'),
-    describe: `IMDB ${source.train.length} train + ${source.validation.length} validation reviews (random ${imdbLimit} of 25,000) → SST-2: ${target.length} unlabelled train sentences, ${dev.length} dev sentences scored`,
-  };
+  return writeTask(
+    dir,
+    { sourceTrain: source.train, sourceValidation: source.validation, target, targetTest: dev },
+    `IMDB ${source.train.length} train + ${source.validation.length} validation reviews (random ${imdbLimit} of 25,000) → SST-2: ${target.length} unlabelled train sentences, ${dev.length} dev sentences scored`,
+  );
 }
 
 interface Score {

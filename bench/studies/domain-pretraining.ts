@@ -18,15 +18,14 @@ import { SHARED_DIR } from '../../tools/shared-dir.js';
 import { parseArgs } from '../lib/args.js';
 
 const args = parseArgs('node --import tsx bench/studies/domain-pretraining.ts [options]', {
-  '--model': { value: 'DIR|ID', default: 'bert-tiny-en', help: 'model folder or name' },
-  '--tokens': { value: 'N', default: '2M', help: 'continued pre-training token positions (a trailing M means millions)' },
-  '--seeds': { value: 'LIST', default: '0,1,2', help: 'fine-tuning seeds' },
-  '--out': { value: 'DIR', default: 'out/domain-pretraining', help: 'output folder' },
+  '--model': { type: 'string', value: 'DIR|ID', default: 'bert-tiny-en', help: 'model folder or name' },
+  '--tokens': { type: 'string', value: 'N', default: '2M', help: 'continued pre-training token positions (a trailing M means millions)' },
+  '--seeds': { type: 'numbers', default: [0, 1, 2], help: 'fine-tuning seeds' },
+  '--out': { type: 'string', value: 'DIR', default: 'out/domain-pretraining', help: 'output folder' },
 });
-const model = await resolveModelDir(args.string('--model'));
-const tokens = Number(args.string('--tokens').replace(/M$/i, 'e6'));
-const seeds = args.numbers('--seeds');
-const out = resolve(args.string('--out'));
+const model = await resolveModelDir(args.model);
+const tokens = Number(args.tokens.replace(/M$/i, 'e6'));
+const out = resolve(args.out);
 mkdirSync(out, { recursive: true });
 
 // The data: ham|spam<TAB>message, CRLF.
@@ -71,7 +70,7 @@ const recipe = { maxLength: 64, batchSize: 32, warmupRatio: 0.1, strategy: 'full
 const accuracy = async (m: string, name: string) => {
   const accs: number[] = [];
   const f1s: number[] = [];
-  for (const seed of seeds) {
+  for (const seed of args.seeds) {
     const r = (await fineTune(
       { model: m, train: join(out, 'train.tsv'), validation: join(out, 'test.tsv'), output: join(out, `${name}-s${seed}`), seed, ...recipe } as FineTuneOptions,
       {

@@ -19,18 +19,16 @@ import { parseArgs } from '../lib/args.js';
 const TRAIN = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-train.tsv');
 const DEV = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-dev.tsv');
 const args = parseArgs('node --import tsx bench/studies/pretrained-transfer.ts [options]', {
-  '--model': { value: 'LIST', help: 'model folders, comma-separated (default: the embedded models/bert-tiny-en)' },
-  '--seeds': { value: 'LIST', default: '0,1,2', help: 'seeds' },
-  '--only': { value: '1k|full', help: 'only the runs on the first 1,000 sentences, or only those on all' },
-  '--runs': { value: 'LIST', help: 'only these runs (1k-full, 1k-frozen, 1k-scratch, full-full, full-scratch)' },
-  '--out': { value: 'DIR', default: 'out/pretrained-transfer', help: 'output folder' },
-  '--json': { value: 'FILE', help: 'also write the table as JSON' },
+  '--model': { type: 'list', optional: true, help: 'model folders, comma-separated (default: the embedded models/bert-tiny-en)' },
+  '--seeds': { type: 'numbers', default: [0, 1, 2], help: 'seeds' },
+  '--only': { type: 'string', value: '1k|full', optional: true, help: 'only the runs on the first 1,000 sentences, or only those on all' },
+  '--runs': { type: 'list', optional: true, help: 'only these runs (1k-full, 1k-frozen, 1k-scratch, full-full, full-scratch)' },
+  '--out': { type: 'string', value: 'DIR', default: 'out/pretrained-transfer', help: 'output folder' },
+  '--json': { type: 'string', value: 'FILE', optional: true, help: 'also write the table as JSON' },
 });
-const models = args.has('--model') ? args.list('--model') : [resolve(REPO_ROOT, 'models', 'bert-tiny-en')];
-const seeds = args.numbers('--seeds');
-const only = args.optional('--only');
-const pick = args.has('--runs') ? args.list('--runs') : undefined;
-const outRoot = resolve(args.string('--out'));
+const { seeds, only, runs: pick } = args;
+const models = args.model ?? [resolve(REPO_ROOT, 'models', 'bert-tiny-en')];
+const outRoot = resolve(args.out);
 
 interface Run {
   name: string;
@@ -76,8 +74,7 @@ for (const [mi, model] of models.entries()) {
     );
     process.stdout.write(`${rows.at(-1)}\n`);
     writeFileSync(join(outRoot, 'table.md'), `${rows.join('\n')}\n`);
-    const json = args.optional('--json');
-    if (json) writeFileSync(json, `${JSON.stringify(table, null, 2)}\n`);
+    if (args.json) writeFileSync(args.json, `${JSON.stringify(table, null, 2)}\n`);
   }
 }
 process.stdout.write(`\n${rows.join('\n')}\n`);

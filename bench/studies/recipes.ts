@@ -32,27 +32,21 @@ import { parseArgs } from '../lib/args.js';
 
 const args = parseArgs('node --import tsx bench/studies/recipes.ts [options]', {
   '--datasets': {
-    value: 'LIST',
-    default: 'sst2-1k,trec,sms_spam,emotion,ag_news,sst2',
+    type: 'list',
+    default: ['sst2-1k', 'trec', 'sms_spam', 'emotion', 'ag_news', 'sst2'],
     help: 'data sets (recipes in datasets/; sst2-1k: the first 1,000 SST-2 sentences)',
   },
-  '--rows': { value: 'LIST', default: 'defaults,fasttext,grid,autotune', help: 'rows: defaults, fasttext, grid, autotune, before, fasttext-tuned' },
-  '--seeds': { value: 'LIST', default: '0,1,2', help: 'seeds of the defaults and fastText rows' },
-  '--cap': { value: 'N', default: '4000', help: 'first N training examples of the large sets; 0 = all' },
-  '--autotune': { value: 'DURATION', default: '5m', help: "the autotune row's budget" },
-  '--json': { value: 'FILE', default: 'bench/results/recipes.jsonl', help: 'rows are appended here as they finish' },
-  '--grid': { value: 'LIST', help: "only these grid points, e.g. 'full lr 1e-4,frozen'" },
-  '--table': { flag: true, help: 'print the Markdown table of docs/recipes.md from --json, and stop' },
+  '--rows': { type: 'list', default: ['defaults', 'fasttext', 'grid', 'autotune'], help: 'rows: defaults, fasttext, grid, autotune, before, fasttext-tuned' },
+  '--seeds': { type: 'numbers', default: [0, 1, 2], help: 'seeds of the defaults and fastText rows' },
+  '--cap': { type: 'number', default: 4000, help: 'first N training examples of the large sets; 0 = all' },
+  '--autotune': { type: 'string', value: 'DURATION', default: '5m', help: "the autotune row's budget" },
+  '--json': { type: 'string', value: 'FILE', default: 'bench/results/recipes.jsonl', help: 'rows are appended here as they finish' },
+  '--grid': { type: 'list', optional: true, help: "only these grid points, e.g. 'full lr 1e-4,frozen'" },
+  '--table': { type: 'flag', help: 'print the Markdown table of docs/recipes.md from --json, and stop' },
 });
-const DATASETS = args.list('--datasets');
-const ROWS = args.list('--rows');
-const SEEDS = args.numbers('--seeds');
-const CAP = args.number('--cap');
-const BUDGET = args.string('--autotune');
-const JSON_FILE = resolve(args.string('--json'));
+const { datasets: DATASETS, rows: ROWS, seeds: SEEDS, cap: CAP, autotune: BUDGET, grid: GRID_ONLY } = args;
+const JSON_FILE = resolve(args.json);
 const WORK = join(tmpdir(), 'bertft-recipes');
-/** --grid 'full lr 1e-4,frozen': run only these grid points. */
-const GRID_ONLY = args.has('--grid') ? args.list('--grid') : undefined;
 
 /** The fixed grid: full fine-tuning at three learning rates around the width rule, and the frozen default. */
 const GRID: Array<{ name: string; options: Partial<FineTuneOptions> }> = [
@@ -360,7 +354,7 @@ function table(): void {
   }
 }
 
-if (args.flag('--table')) {
+if (args.table) {
   if (!existsSync(JSON_FILE)) throw new Error(`${JSON_FILE}: no results yet`);
   table();
 } else {

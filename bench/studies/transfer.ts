@@ -17,11 +17,11 @@ const MODEL = join(SHARED_DIR, 'models', 'bert-tiny-imdb-mlm');
 const TRAIN = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-train.tsv');
 const DEV = join(SHARED_DIR, 'datasets', 'sst2', 'sentiment-dev.tsv');
 const args = parseArgs('node --import tsx bench/studies/transfer.ts [options]', {
-  '--only': { value: '1k|full', help: 'only the runs on the first 1,000 sentences, or only those on all' },
-  '--out': { value: 'DIR', default: 'out/transfer', help: "output folder (every run's training_results.json)" },
+  '--only': { type: 'string', value: '1k|full', optional: true, help: 'only the runs on the first 1,000 sentences, or only those on all' },
+  '--out': { type: 'string', value: 'DIR', default: 'out/transfer', help: "output folder (every run's training_results.json)" },
 });
-const only = args.optional('--only');
-const outRoot = resolve(args.string('--out'));
+const { only } = args;
+const outRoot = resolve(args.out);
 const reference = JSON.parse(readFileSync(join(MODEL, 'reference.json'), 'utf8')) as Record<string, { dev_accuracy: number }>;
 
 interface Run {

@@ -20,31 +20,19 @@ import { runCli } from '../helpers/cli.js';
 import { needsShared, sharedData, sharedPath, TINY_MODEL_DIR } from '../helpers/shared.js';
 
 // The shared IMDB model and its calibrated masked-LM limits, with the shared data sets: every test here needs ../shared.
-const english = sharedData(() =>
-  readFileSync(sharedPath('datasets', 'sst2', 'sentiment-dev.tsv'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.split('\t')[0]!),
-);
-const chinese = sharedData(() =>
-  readFileSync(sharedPath('datasets', 'chnsenticorp', 'dev.tsv'), 'utf8')
-    .split('\n')
-    .slice(1)
-    .filter(Boolean)
-    .map((l) => l.split('\t').pop()!),
-);
-const sms = sharedData(() =>
-  readFileSync(sharedPath('datasets', 'sms_spam', 'SMSSpamCollection'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.split('\t')[1]!),
-);
-const trec = sharedData(() =>
-  readFileSync(sharedPath('datasets', 'trec', 'train_5500.label'), 'latin1')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.split(' ').slice(1).join(' ')),
-);
+/** The text of every line of a shared data set's file (after `skip` header lines), as `text` takes it out. */
+const texts = (file: string[], text: (line: string) => string, { encoding = 'utf8' as BufferEncoding, skip = 0 } = {}) =>
+  sharedData(() =>
+    readFileSync(sharedPath('datasets', ...file), encoding)
+      .split('\n')
+      .slice(skip)
+      .filter(Boolean)
+      .map(text),
+  );
+const english = texts(['sst2', 'sentiment-dev.tsv'], (l) => l.split('\t')[0]!);
+const chinese = texts(['chnsenticorp', 'dev.tsv'], (l) => l.split('\t').pop()!, { skip: 1 });
+const sms = texts(['sms_spam', 'SMSSpamCollection'], (l) => l.split('\t')[1]!);
+const trec = texts(['trec', 'train_5500.label'], (l) => l.split(' ').slice(1).join(' '), { encoding: 'latin1' });
 
 test('fragmentation: English text stays whole, Chinese text is unknown to an English vocabulary', needsShared(), async () => {
   const tok = await BertTokenizer.fromDir(TINY_MODEL_DIR);

@@ -26,6 +26,7 @@ import { Rng } from '../../src/data/random.js';
 import { buildCorpus, corpusBatch, readDocuments } from '../../src/pretraining/corpus.js';
 import { maskBatch, maskSeed, type MaskingOptions } from '../../src/pretraining/masking.js';
 import { BertTokenizer } from '../../src/tokenization/index.js';
+import { killAtCheckpoint } from '../helpers/cli.js';
 import { EMBEDDED_MODEL_DIR, REPO_ROOT } from '../helpers/shared.js';
 import { sentences } from '../helpers/texts.js';
 
@@ -443,23 +444,7 @@ test('bertft pretrain: SIGKILL mid-run, then the same command resumes and ends e
 
   const killed = join(dir, 'killed');
   const child = spawn(process.execPath, [...CLI_PREFIX, ...RUN, '--output', killed], { cwd: REPO_ROOT, env: cliEnv, stdio: 'ignore' });
-  const exited = new Promise((r) => child.once('exit', r));
-  const stateFile = join(killed, 'checkpoint-last', 'trainer_state.json');
-  let killedAt = -1;
-  for (let i = 0; i < 3000 && killedAt < 0 && child.exitCode === null; i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    if (!existsSync(stateFile)) continue;
-    try {
-      const step = JSON.parse(readFileSync(stateFile, 'utf8')).step as number;
-      if (step >= 4) {
-        child.kill('SIGKILL');
-        killedAt = step;
-      }
-    } catch {
-      // the checkpoint is being replaced; look again
-    }
-  }
-  await exited;
+  const killedAt = await killAtCheckpoint(child, join(killed, 'checkpoint-last', 'trainer_state.json'), 'step', 4, 10, 3000);
   assert.ok(killedAt >= 4 && killedAt < STEPS, `killed at step ${killedAt}`);
   assert.ok(!existsSync(join(killed, 'pretraining_results.json')), 'the killed run did not finish');
 

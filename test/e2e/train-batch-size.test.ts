@@ -35,17 +35,15 @@ test('the rules count steps of batch-size examples in micro-batches of batch-siz
 });
 
 test('a batch that does not split evenly is one usage error naming both flags', () => {
-  for (const [b, n] of [
-    [30, 4],
-    [16, 32],
-    [32, 0],
-    [32, 1.5],
-  ] as const) {
+  const refused = (b: number, n: number) =>
     assert.throws(
       () => microBatchSize(b, n),
       (e: unknown) => e instanceof UsageError && /--(batch-size|gradient-accumulation-steps)/.test(e.message),
     );
-  }
+  refused(30, 4);
+  refused(16, 32);
+  refused(32, 0);
+  refused(32, 1.5);
   assert.throws(
     () => microBatchSize(30, 4),
     /--batch-size \(30, examples per optimiser step\) must be a whole multiple of --gradient-accumulation-steps \(4\)/,

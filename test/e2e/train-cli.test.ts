@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, runCli } from '../helpers/cli.js';
+import { BIN, killAtCheckpoint, runCli } from '../helpers/cli.js';
 import { EMBEDDED_MODEL_DIR } from '../helpers/shared.js';
 import { sentimentLines } from '../helpers/texts.js';
 import { refBertForward, refClassifierLogits } from '../reference/bert64.js';
@@ -179,23 +179,8 @@ test('SIGKILL mid-epoch, then --resume: same final metrics and bit-identical wei
   assert.equal(runCli(['train', ...args, '--output', straight], { env }).status, 0);
   const killed = join(dir, 'killed');
   const child = spawn(process.execPath, [BIN, 'train', ...args, '--output', killed], { env: { ...process.env, ...env, HF_HUB_OFFLINE: '1' }, stdio: 'ignore' });
-  const stateFile = join(killed, 'checkpoint-last', 'trainer_state.json');
   const stepsPerEpoch = 192 / 16;
-  let killedAt = -1;
-  for (let i = 0; i < 1200 && killedAt < 0; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    if (!existsSync(stateFile)) continue;
-    try {
-      const step = JSON.parse(readFileSync(stateFile, 'utf8')).globalStep as number;
-      if (step >= 3) {
-        child.kill('SIGKILL');
-        killedAt = step;
-      }
-    } catch {
-      // the checkpoint is being replaced; look again
-    }
-  }
-  await new Promise((r) => child.once('exit', r));
+  const killedAt = await killAtCheckpoint(child, join(killed, 'checkpoint-last', 'trainer_state.json'), 'globalStep', 3, 50, 1200);
   assert.ok(killedAt >= 3 && killedAt < 2 * stepsPerEpoch, `killed at step ${killedAt}`);
   assert.ok(!existsSync(join(killed, 'training_results.json')), 'the killed run did not finish');
   resumeAndCompare(

@@ -19,44 +19,24 @@ import assert from 'node:assert/strict';
 import { OnnxTrainingEngine } from '../../src/engine/onnx/training/onnx-engine.js';
 import { EmbeddingRowsAdamW } from '../../src/engine/onnx/training/embedding-rows.js';
 import { DEFAULT_ADAMW, biasCorrection } from '../../src/engine/onnx/training/optimizer.js';
-import { bertParamNames, bertParamShape } from '../../src/models/bert/bert.js';
-import { classifierParamShape } from '../../src/heads/classification.js';
 import { tinyTestConfig } from '../helpers/tiny-config.js';
-import type { HostTensor } from '../../src/models/host-tensor.js';
+import { randomClassifierWeights, randomTokens } from '../helpers/engines.js';
 import { Rng } from '../../src/data/random.js';
 import type { StepOptions, TrainBatch } from '../../src/engine/types.js';
 
 const cfg = tinyTestConfig({ vocabSize: 400, maxPositionEmbeddings: 16 });
 const WORDS = 'embeddings.word_embeddings.weight';
 
-function randomWeights(seed: number): Map<string, HostTensor> {
-  const rng = new Rng(seed);
-  const out = new Map<string, HostTensor>();
-  for (const name of [...bertParamNames(cfg, true), 'classifier.weight', 'classifier.bias']) {
-    const shape = name.startsWith('classifier.') ? classifierParamShape(cfg, 2, name) : bertParamShape(cfg, name);
-    const base = name.includes('LayerNorm') && name.endsWith('.weight') ? 1 : 0;
-    out.set(name, { shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => base + (rng.next() * 2 - 1) * 0.3) });
-  }
-  return out;
-}
-
 /** Ids skewed towards a few frequent rows, so most of the 400 rows sit out most steps. */
 function batch(rows: number, seq: number, seed: number): TrainBatch {
   const rng = new Rng(seed);
-  const n = rows * seq;
-  const inputIds = new Int32Array(n);
-  const mask = new Int32Array(n);
-  for (let r = 0; r < rows; r++) {
-    const len = 2 + Math.floor(rng.next() * (seq - 1));
-    for (let c = 0; c < seq; c++) {
-      const u = rng.next();
-      inputIds[r * seq + c] = c < len ? 1 + Math.floor(u * u * u * (cfg.vocabSize - 1)) : 0;
-      mask[r * seq + c] = c < len ? 1 : 0;
-    }
-  }
+  const tokens = randomTokens(rows, seq, rng, (real) => {
+    const u = rng.next();
+    return real ? 1 + Math.floor(u * u * u * (cfg.vocabSize - 1)) : 0;
+  });
   const targets = new Float32Array(rows * 2);
   for (let r = 0; r < rows; r++) targets[r * 2 + (rng.next() < 0.5 ? 0 : 1)] = 1;
-  return { tokens: { batchSize: rows, seqLength: seq, inputIds, attentionMask: mask, tokenTypeIds: new Int32Array(n) }, targets };
+  return { tokens, targets };
 }
 
 function stepOptions(step: number): StepOptions {
@@ -77,7 +57,7 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 }
 
 test("'rows' word-embedding AdamW equals dense AdamW: weights, moments and losses over 40 steps", async () => {
-  const weights = randomWeights(5);
+  const weights = randomClassifierWeights(cfg, 5, 2);
   const options = {
     config: cfg,
     weights,

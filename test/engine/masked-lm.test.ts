@@ -32,17 +32,18 @@ import {
   MASKED_LM_PARAMS,
   maskedLmLogits,
   maskedLmLoss,
+  maskedLmParamShape,
   maskedLmScores,
   TIED_DECODER,
 } from '../../src/heads/masked-lm.js';
 import { bertForward } from '../../src/models/bert/bert.js';
 import type { HostTensor } from '../../src/models/host-tensor.js';
 import { Rng } from '../../src/data/random.js';
-import type { MaskedTargets, StepOptions, TrainBatch } from '../../src/engine/types.js';
+import type { MaskedTargets, TrainBatch } from '../../src/engine/types.js';
 import { decays } from '../../src/trainer/schedule.js';
-import { TfjsTrainingEngine } from '../../src/engine/tfjs/training-engine.js';
 import { gelu, randomRefWeights, refBertForward, refCrossEntropy, refLayerNorm, refLinear, type RefWeights } from '../reference/bert64.js';
 import { refConfigOf, tinyTestConfig } from '../helpers/tiny-config.js';
+import { assertSameWeights, enginePair, stepBoth } from '../helpers/engines.js';
 
 const cfg = tinyTestConfig();
 const ref = refConfigOf(cfg);
@@ -84,15 +85,8 @@ function mlmRefWeights(seed: number): RefWeights {
   w.delete('classifier.bias');
   const rng = new Rng(seed + 99);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
-  const H = ref.hiddenSize;
-  const shapes: Record<(typeof MASKED_LM_PARAMS)[number], number[]> = {
-    'cls.predictions.transform.dense.weight': [H, H],
-    'cls.predictions.transform.dense.bias': [H],
-    'cls.predictions.transform.LayerNorm.weight': [H],
-    'cls.predictions.transform.LayerNorm.bias': [H],
-    'cls.predictions.bias': [ref.vocabSize],
-  };
-  for (const [name, shape] of Object.entries(shapes)) {
+  for (const name of MASKED_LM_PARAMS) {
+    const shape = maskedLmParamShape(cfg, name);
     const centre = name.endsWith('LayerNorm.weight') ? 1 : 0;
     w.set(name, { shape, data: Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => centre + 0.3 * normal()) });
   }
@@ -329,37 +323,21 @@ function randomMlmBatch(rows: number, seq: number, seed: number): TrainBatch {
 test('8 AdamW steps of masked LM (clipping, decay groups, accumulation) match the TF.js engine', async () => {
   const weights = toHost(mlmRefWeights(17));
   const options = { config: cfg, weights, objective: { kind: 'masked-lm' as const } };
-  const onnx = await OnnxTrainingEngine.create(options);
-  const tfjs = new TfjsTrainingEngine(options);
-  const all = new Set(weights.keys());
-  onnx.setTrainable(all);
-  tfjs.setTrainable(all);
+  const engines = await enginePair(options);
   const settingsOf = (name: string) => ({ lrScale: 1, weightDecay: decays(name) ? 0.01 : 0 });
   for (let step = 0; step < 8; step++) {
     const micro = step % 3 === 2 ? [randomMlmBatch(3, 7, step * 7), randomMlmBatch(2, 9, step * 7 + 3)] : [randomMlmBatch(4, 8, step * 7)];
-    const opts: StepOptions = { lr: 3e-3, maxGradNorm: 0.5, settingsOf, dropoutSeed: step };
-    const lo = await onnx.trainStep(micro, opts);
-    const lt = await tfjs.trainStep(micro, opts);
-    assert.ok(Math.abs(lo - lt) <= 1e-5 * Math.max(1, Math.abs(lt)), `step ${step}: onnx loss ${lo}, tfjs ${lt}`);
+    await stepBoth(engines, micro, { lr: 3e-3, maxGradNorm: 0.5, settingsOf, dropoutSeed: step }, step);
   }
-  const wo = await onnx.weights();
-  const wt = await tfjs.weights();
-  let moved = 0;
-  for (const [name, t] of wt) {
-    if (name.endsWith('attention.self.key.bias')) continue; // zero true gradient: AdamW amplifies rounding noise
-    const o = wo.get(name)!;
-    const start = weights.get(name)!;
-    for (let i = 0; i < t.data.length; i++) {
-      assert.ok(Math.abs(o.data[i]! - t.data[i]!) <= 1e-4, `${name}[${i}]: onnx ${o.data[i]}, tfjs ${t.data[i]}`);
-      moved = Math.max(moved, Math.abs(t.data[i]! - start.data[i]!));
-    }
+  const wo = await engines.onnx.weights();
+  const moved = assertSameWeights(wo, await engines.tfjs.weights(), weights, (name, o, start) => {
     if (name.startsWith('pooler.')) assert.deepEqual(o.data, start.data, `${name} is off the loss path and must not move`);
-  }
+  });
   assert.ok(moved > 1e-3, 'the weights barely moved; the comparison proves little');
   // Rows of the tied embedding no batch ever reads still move: the decoder trains them.
   const emb = wo.get(TIED_DECODER)!;
   const row38 = (d: Float32Array) => d.subarray(38 * cfg.hiddenSize, 39 * cfg.hiddenSize);
   assert.notDeepEqual(row38(emb.data), row38(weights.get(TIED_DECODER)!.data));
-  onnx.dispose();
-  tfjs.dispose();
+  engines.onnx.dispose();
+  engines.tfjs.dispose();
 });

@@ -81,6 +81,21 @@ function rows(batch: EncodedBatch, data: Int32Array): number[][] {
   return Array.from({ length: batch.batchSize }, (_, b) => Array.from(data.subarray(b * batch.seqLength, (b + 1) * batch.seqLength)));
 }
 
+/** The float64 reference's forward pass over a batch. */
+function refForward(cfg: RefConfig, weights: RefWeights, batch: EncodedBatch) {
+  return refBertForward(cfg, weights, rows(batch, batch.inputIds), rows(batch, batch.tokenTypeIds), rows(batch, batch.attentionMask));
+}
+
+/** A small BERT of the given shape (BERT's vocabulary, 64 positions) with random float32 weights, and its config both ways. */
+function randomModel(
+  shape: Pick<RefConfig, 'hiddenSize' | 'numLayers' | 'numHeads' | 'intermediateSize'>,
+  seed: number,
+  opts?: Parameters<typeof randomRefWeights>[2],
+) {
+  const refCfg: RefConfig = { vocabSize: 30522, maxPositions: 64, typeVocabSize: 2, layerNormEps: 1e-12, ...shape };
+  return { refCfg, cfg: toBertConfig(refCfg), weights: toFloat32(randomRefWeights(refCfg, seed, opts)) };
+}
+
 /** Runs a graph on onnxruntime with int64 BERT inputs (and optional extra float feeds). */
 async function runGraph(
   graph: Graph,
@@ -279,13 +294,7 @@ test('the dropout hook receives each rate and its result is used', async () => {
 test('real BERT-Tiny: traced pooled features equal the TF.js engine and the float64 reference (cls, mean, pooler)', async () => {
   const cfg = tinyConfig;
   const weights = tinyWeights;
-  const expected = refBertForward(
-    tinyRef.config,
-    tinyRef.weights,
-    rows(batch, batch.inputIds),
-    rows(batch, batch.tokenTypeIds),
-    rows(batch, batch.attentionMask),
-  );
+  const expected = refForward(tinyRef.config, tinyRef.weights, batch);
   for (const pooling of POOLINGS) {
     const runner = await OnnxEncoderRunner.create(cfg, weights, { pooling });
     const got = await runner.run(batch);
@@ -303,32 +312,15 @@ test('real BERT-Tiny: last_hidden_state equals the reference at every position, 
   const graph = traceEncoder(cfg, tinyWeights, { output: 'last_hidden_state' });
   const out = (await runGraph(graph, batch)).last_hidden_state;
   assert.deepEqual([...out.dims], [batch.batchSize, batch.seqLength, cfg.hiddenSize]);
-  const expected = refBertForward(
-    tinyRef.config,
-    tinyRef.weights,
-    rows(batch, batch.inputIds),
-    rows(batch, batch.tokenTypeIds),
-    rows(batch, batch.attentionMask),
-  );
+  const expected = refForward(tinyRef.config, tinyRef.weights, batch);
   assert.ok(maxDiff(out.data, expected.sequence) < TOLERANCE, `max diff ${maxDiff(out.data, expected.sequence)}`);
 });
 
 test('random weights of another shape (3 layers, H48, 4 heads) with a 3-label head: logits for every pooling', async () => {
-  const refCfg: RefConfig = {
-    vocabSize: 30522,
-    hiddenSize: 48,
-    numLayers: 3,
-    numHeads: 4,
-    intermediateSize: 80,
-    maxPositions: 64,
-    typeVocabSize: 2,
-    layerNormEps: 1e-12,
-  };
-  const cfg = toBertConfig(refCfg);
   // std 0.1 (5× BERT's) makes attention far from uniform, so masking mistakes would show.
-  const all = toFloat32(randomRefWeights(refCfg, 7, { std: 0.1, numLabels: 3 }));
+  const { refCfg, cfg, weights: all } = randomModel({ hiddenSize: 48, numLayers: 3, numHeads: 4, intermediateSize: 80 }, 7, { std: 0.1, numLabels: 3 });
   const { encoder, head } = splitHead(all);
-  const expected = refBertForward(refCfg, toFloat64(all), rows(batch, batch.inputIds), rows(batch, batch.tokenTypeIds), rows(batch, batch.attentionMask));
+  const expected = refForward(refCfg, toFloat64(all), batch);
   for (const pooling of POOLINGS) {
     const runner = await OnnxEncoderRunner.create(cfg, encoder, { pooling, classifier: head });
     assert.equal(runner.outputWidth, 3);
@@ -345,18 +337,7 @@ test('random weights of another shape (3 layers, H48, 4 heads) with a 3-label he
 });
 
 test('parameters as graph inputs (training layout) give the same logits as stored weights', async () => {
-  const refCfg: RefConfig = {
-    vocabSize: 30522,
-    hiddenSize: 32,
-    numLayers: 1,
-    numHeads: 2,
-    intermediateSize: 40,
-    maxPositions: 64,
-    typeVocabSize: 2,
-    layerNormEps: 1e-12,
-  };
-  const cfg = toBertConfig(refCfg);
-  const all = toFloat32(randomRefWeights(refCfg, 11, { std: 0.1, numLabels: 2 }));
+  const { cfg, weights: all } = randomModel({ hiddenSize: 32, numLayers: 1, numHeads: 2, intermediateSize: 40 }, 11, { std: 0.1, numLabels: 2 });
   const { encoder, head } = splitHead(all);
   const stored = (await runGraph(traceClassifier(cfg, encoder, head, 'mean'), batch)).logits;
   // Trainable = everything but the word embeddings, which stay stored (a frozen table).
@@ -372,18 +353,7 @@ test('parameters as graph inputs (training layout) give the same logits as store
 });
 
 test('every traced value has the symbolic shape onnxruntime computes for it', async () => {
-  const refCfg: RefConfig = {
-    vocabSize: 30522,
-    hiddenSize: 16,
-    numLayers: 1,
-    numHeads: 2,
-    intermediateSize: 24,
-    maxPositions: 64,
-    typeVocabSize: 2,
-    layerNormEps: 1e-12,
-  };
-  const cfg = toBertConfig(refCfg);
-  const all = toFloat32(randomRefWeights(refCfg, 3, { numLabels: 2 }));
+  const { cfg, weights: all } = randomModel({ hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 24 }, 3, { numLabels: 2 });
   const { builder } = traceWith({ weights: all, params: 'input' }, ({ ops, params, inputs }) => {
     for (const pooling of POOLINGS) sequenceClassifierLogits(ops, cfg, params, inputs, pooling);
     return undefined;
@@ -444,18 +414,7 @@ test('the model bytes are ONNX IR 8, opset 17, producer bertft, weights as raw_d
 });
 
 test('the runner: an empty batch, use after dispose, and a pooler-less model asked for pooler pooling', async () => {
-  const refCfg: RefConfig = {
-    vocabSize: 30522,
-    hiddenSize: 16,
-    numLayers: 1,
-    numHeads: 2,
-    intermediateSize: 24,
-    maxPositions: 64,
-    typeVocabSize: 2,
-    layerNormEps: 1e-12,
-  };
-  const cfg = toBertConfig(refCfg);
-  const weights = toFloat32(randomRefWeights(refCfg, 5));
+  const { cfg, weights } = randomModel({ hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 24 }, 5);
   const runner = await OnnxEncoderRunner.create(cfg, weights, { pooling: 'cls' });
   const empty = await runner.run({
     batchSize: 0,

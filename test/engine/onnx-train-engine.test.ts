@@ -26,8 +26,9 @@ import { toModelBytes } from '../../src/engine/onnx/to-proto.js';
 import { fillDropoutMask } from '../../src/engine/onnx/training/dropout-masks.js';
 import { OnnxTrainingEngine, wordSegmentFeeds } from '../../src/engine/onnx/training/onnx-engine.js';
 import { buildStepGraph, STEP_NAMES } from '../../src/engine/onnx/training/step-graph.js';
-import { bertParamNames, type Pooling } from '../../src/models/bert/bert.js';
+import type { Pooling } from '../../src/models/bert/bert.js';
 import { tinyTestConfig } from '../helpers/tiny-config.js';
+import { assertSameWeights, enginePair, randomClassifierWeights, randomTokens, stepBoth } from '../helpers/engines.js';
 import { classifierLoss, sequenceClassifierLogits, type ProblemType } from '../../src/heads/classification.js';
 import type { HostTensor } from '../../src/models/host-tensor.js';
 import { Rng } from '../../src/data/random.js';
@@ -39,30 +40,7 @@ const cfg = tinyTestConfig();
 const NUM_OUTPUTS = 3;
 
 /** Random weights large enough that every gradient carries signal (LayerNorm γ around 1). */
-function randomWeights(seed: number, numOutputs = NUM_OUTPUTS): Map<string, HostTensor> {
-  const rng = new Rng(seed);
-  const shapes = new Map<string, number[]>();
-  const H = cfg.hiddenSize;
-  for (const name of bertParamNames(cfg, true)) {
-    if (name === 'embeddings.word_embeddings.weight') shapes.set(name, [cfg.vocabSize, H]);
-    else if (name === 'embeddings.position_embeddings.weight') shapes.set(name, [cfg.maxPositionEmbeddings, H]);
-    else if (name === 'embeddings.token_type_embeddings.weight') shapes.set(name, [cfg.typeVocabSize, H]);
-    else if (name.endsWith('intermediate.dense.weight')) shapes.set(name, [cfg.intermediateSize, H]);
-    else if (name.endsWith('intermediate.dense.bias')) shapes.set(name, [cfg.intermediateSize]);
-    else if (/layer\.\d+\.output\.dense\.weight$/.test(name)) shapes.set(name, [H, cfg.intermediateSize]);
-    else if (name.endsWith('.weight') && !name.includes('LayerNorm')) shapes.set(name, [H, H]);
-    else shapes.set(name, [H]);
-  }
-  shapes.set('classifier.weight', [numOutputs, H]);
-  shapes.set('classifier.bias', [numOutputs]);
-  const out = new Map<string, HostTensor>();
-  for (const [name, shape] of shapes) {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const base = name.includes('LayerNorm') && name.endsWith('.weight') ? 1 : 0;
-    out.set(name, { shape, data: Float32Array.from({ length: size }, () => base + (rng.next() * 2 - 1) * 0.3) });
-  }
-  return out;
-}
+const randomWeights = (seed: number, numOutputs = NUM_OUTPUTS) => randomClassifierWeights(cfg, seed, numOutputs);
 
 // Three rows, the last two padded; the first is a text pair.
 const tokens: TokenBatch = {
@@ -87,20 +65,8 @@ function targetsFor(problem: ProblemType, rows: number, seed: number, width = NU
 /** A random batch of `rows` × `seq` tokens with some padding. */
 function randomBatch(rows: number, seq: number, seed: number, problem: ProblemType, width = NUM_OUTPUTS): TrainBatch {
   const rng = new Rng(seed);
-  const n = rows * seq;
-  const inputIds = new Int32Array(n);
-  const mask = new Int32Array(n);
-  for (let r = 0; r < rows; r++) {
-    const len = 2 + Math.floor(rng.next() * (seq - 1));
-    for (let c = 0; c < seq; c++) {
-      inputIds[r * seq + c] = c < len ? 1 + Math.floor(rng.next() * (cfg.vocabSize - 1)) : 0;
-      mask[r * seq + c] = c < len ? 1 : 0;
-    }
-  }
-  return {
-    tokens: { batchSize: rows, seqLength: seq, inputIds, attentionMask: mask, tokenTypeIds: new Int32Array(n) },
-    targets: targetsFor(problem, rows, seed + 1, width),
-  };
+  const tokens = randomTokens(rows, seq, rng, (real) => (real ? 1 + Math.floor(rng.next() * (cfg.vocabSize - 1)) : 0));
+  return { tokens, targets: targetsFor(problem, rows, seed + 1, width) };
 }
 
 /**
@@ -114,14 +80,15 @@ class ReferenceOps extends TfjsOps {
   }
 }
 
-function tfjsGradients(
-  weights: Map<string, HostTensor>,
-  batch: TrainBatch,
-  pooling: Pooling,
-  problem: ProblemType,
-  width: number,
-  classWeights?: Float32Array,
-): Map<string, Float32Array> {
+/** A classification head and loss: pooling, problem type, number of outputs, class weights. */
+interface Head {
+  pooling: Pooling;
+  problem: ProblemType;
+  width: number;
+  classWeights?: Float32Array;
+}
+
+function tfjsGradients(weights: Map<string, HostTensor>, batch: TrainBatch, { pooling, problem, width, classWeights }: Head): Map<string, Float32Array> {
   const params = toTfjsParams(weights, () => true);
   const ops = new ReferenceOps();
   const { grads, value } = tf.variableGrads(
@@ -140,14 +107,7 @@ function tfjsGradients(
   return out;
 }
 
-async function onnxGradients(
-  weights: Map<string, HostTensor>,
-  batch: TrainBatch,
-  pooling: Pooling,
-  problem: ProblemType,
-  width: number,
-  classWeights?: Float32Array,
-) {
+async function onnxGradients(weights: Map<string, HostTensor>, batch: TrainBatch, { pooling, problem, width, classWeights }: Head) {
   const spec = {
     config: cfg,
     paramShapes: new Map([...weights].map(([n, t]) => [n, t.shape])),
@@ -181,7 +141,7 @@ before(async () => {
   await initTfjs('cpu');
 });
 
-const cases: { pooling: Pooling; problem: ProblemType; width: number; classWeights?: Float32Array }[] = [
+const cases: Head[] = [
   { pooling: 'pooler', problem: 'single_label_classification', width: 3 },
   { pooling: 'cls', problem: 'single_label_classification', width: 3, classWeights: Float32Array.of(0.5, 2, 1.25) },
   { pooling: 'mean', problem: 'multi_label_classification', width: 3 },
@@ -192,8 +152,8 @@ for (const c of cases) {
   test(`whole-model gradients match TF.js for every parameter (${c.pooling} pooling, ${c.problem}${c.classWeights ? ', class weights' : ''})`, async () => {
     const weights = randomWeights(11, c.width);
     const batch: TrainBatch = { tokens, targets: targetsFor(c.problem, tokens.batchSize, 5, c.width) };
-    const want = tfjsGradients(weights, batch, c.pooling, c.problem, c.width, c.classWeights);
-    const got = await onnxGradients(weights, batch, c.pooling, c.problem, c.width, c.classWeights);
+    const want = tfjsGradients(weights, batch, c);
+    const got = await onnxGradients(weights, batch, c);
     assert.ok(Math.abs(got.loss - want.get('__loss')![0]) <= 1e-5 * (1 + Math.abs(got.loss)), `loss ${got.loss} vs ${want.get('__loss')![0]}`);
     for (const name of weights.keys()) {
       const g = got.grads.get(name);
@@ -221,42 +181,27 @@ function stepOptions(step: number, maxGradNorm: number): StepOptions {
   return { lr: 1e-3 * Math.min(1, (step + 1) / 5), maxGradNorm, settingsOf, dropoutSeed: 1000 + step };
 }
 
+/** Both engines from the same random weights (`seed`), with a classification head. */
+async function trainingPair(seed: number, pooling: Pooling, problem: ProblemType) {
+  const weights = randomWeights(seed);
+  return { weights, ...(await enginePair({ config: cfg, weights, objective: { kind: 'classification', pooling, problem, numOutputs: NUM_OUTPUTS } })) };
+}
+
 test('20 AdamW steps (clipping, decay groups, layer-wise LR, accumulation) match the TF.js engine', async () => {
-  const weights = randomWeights(21);
   const problem: ProblemType = 'single_label_classification';
-  const options = { config: cfg, weights, objective: { kind: 'classification' as const, pooling: 'pooler' as const, problem, numOutputs: NUM_OUTPUTS } };
-  const onnx = await OnnxTrainingEngine.create(options);
-  const tfjs = new TfjsTrainingEngine(options);
-  const all = new Set(weights.keys());
-  onnx.setTrainable(all);
-  tfjs.setTrainable(all);
+  const engines = await trainingPair(21, 'pooler', problem);
+  const { weights, onnx, tfjs } = engines;
   // The clip norm (0.5) is below the gradient norm here, so clipping is active.
   const first = randomBatch(4, 8, 0, problem);
-  const { grads } = await onnxGradients(weights, first, 'pooler', problem, NUM_OUTPUTS);
+  const { grads } = await onnxGradients(weights, first, { pooling: 'pooler', problem, width: NUM_OUTPUTS });
   const norm = Math.sqrt([...grads.values()].reduce((s, g) => s + g.reduce((a, x) => a + x * x, 0), 0));
   assert.ok(norm > 1, `gradient norm ${norm} would not be clipped`);
   for (let step = 0; step < 20; step++) {
     // Every third step accumulates two micro-batches of different sizes.
     const micro = step % 3 === 2 ? [randomBatch(3, 6, step * 7, problem), randomBatch(2, 9, step * 7 + 3, problem)] : [randomBatch(4, 8, step * 7, problem)];
-    const opts = stepOptions(step, 0.5);
-    const lo = await onnx.trainStep(micro, opts);
-    const lt = await tfjs.trainStep(micro, opts);
-    assert.ok(Math.abs(lo - lt) <= 1e-5 * Math.max(1, Math.abs(lt)), `step ${step}: onnx loss ${lo}, tfjs ${lt}`);
+    await stepBoth(engines, micro, stepOptions(step, 0.5), step);
   }
-  const wo = await onnx.weights();
-  const wt = await tfjs.weights();
-  let moved = 0;
-  for (const [name, t] of wt) {
-    // The key bias adds q·b to a whole row of scores, which softmax ignores: its true gradient is
-    // 0, so both engines feed AdamW pure rounding noise, which m/√v scales up to full-size steps.
-    if (name.endsWith('attention.self.key.bias')) continue;
-    const o = wo.get(name)!;
-    const start = weights.get(name)!;
-    for (let i = 0; i < t.data.length; i++) {
-      assert.ok(Math.abs(o.data[i] - t.data[i]) <= 1e-4, `${name}[${i}]: onnx ${o.data[i]}, tfjs ${t.data[i]}`);
-      moved = Math.max(moved, Math.abs(t.data[i] - start.data[i]));
-    }
-  }
+  const moved = assertSameWeights(await onnx.weights(), await tfjs.weights(), weights);
   assert.ok(moved > 1e-3, 'the weights barely moved; the comparison proves little');
   const so = await onnx.optimizerState();
   const st = await tfjs.optimizerState();
@@ -267,19 +212,10 @@ test('20 AdamW steps (clipping, decay groups, layer-wise LR, accumulation) match
 });
 
 test('a trainable parameter off the loss path (the pooler under cls pooling) is not updated, as in TF.js', async () => {
-  const weights = randomWeights(71);
   const problem: ProblemType = 'single_label_classification';
-  const options = { config: cfg, weights, objective: { kind: 'classification' as const, pooling: 'cls' as const, problem, numOutputs: NUM_OUTPUTS } };
-  const onnx = new OnnxTrainingEngine(options);
-  const tfjs = new TfjsTrainingEngine(options);
-  onnx.setTrainable(new Set(weights.keys()));
-  tfjs.setTrainable(new Set(weights.keys()));
-  for (let step = 0; step < 5; step++) {
-    const batch = randomBatch(4, 8, 100 + step, problem);
-    const lo = await onnx.trainStep([batch], stepOptions(step, 1));
-    const lt = await tfjs.trainStep([batch], stepOptions(step, 1));
-    assert.ok(Math.abs(lo - lt) <= 1e-5 * Math.max(1, Math.abs(lt)), `step ${step}: onnx loss ${lo}, tfjs ${lt}`);
-  }
+  const engines = await trainingPair(71, 'cls', problem);
+  const { weights, onnx, tfjs } = engines;
+  for (let step = 0; step < 5; step++) await stepBoth(engines, [randomBatch(4, 8, 100 + step, problem)], stepOptions(step, 1), step);
   const wo = await onnx.weights();
   const wt = await tfjs.weights();
   for (const name of ['pooler.dense.weight', 'pooler.dense.bias']) {

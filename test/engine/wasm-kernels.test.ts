@@ -73,36 +73,34 @@ function maxAbs(values: ArrayLike<number>): number {
  * register_all_gradients module cannot be loaded by Node's ESM resolver). Register the two this
  * file needs when nobody else has, written from the textbook rules.
  */
+const GRADIENTS: tf.GradConfig[] = [
+  {
+    kernelName: 'BatchMatMul',
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, [a, b], attrs) => {
+      const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+      const g = dy as tf.Tensor;
+      // C = op(a)·op(b): dop(a) = dC·op(b)ᵀ and dop(b) = op(a)ᵀ·dC, then undo each op.
+      const da = transposeA ? tf.matMul(b, g, transposeB, true) : tf.matMul(g, b, false, !transposeB);
+      const db = transposeB ? tf.matMul(g, a, true, transposeA) : tf.matMul(a, g, !transposeA, false);
+      return { a: () => da, b: () => db };
+    },
+  },
+  {
+    kernelName: 'GatherV2',
+    inputsToSave: ['x', 'indices'],
+    gradFunc: (dy, [x, indices], attrs) => {
+      const { axis } = attrs as unknown as { axis: number };
+      assert.equal(axis, 0, 'the test gradient only handles gathers along axis 0');
+      const rows = tf.reshape(dy as tf.Tensor, [indices.size, ...x.shape.slice(1)]);
+      const ids = tf.reshape(indices, [indices.size]);
+      return { x: () => tf.unsortedSegmentSum(rows, ids as tf.Tensor1D, x.shape[0]), indices: () => tf.zerosLike(indices) };
+    },
+  },
+];
+
 function ensureGradients(): void {
-  if (tf.getGradient('BatchMatMul') === undefined) {
-    tf.registerGradient({
-      kernelName: 'BatchMatMul',
-      inputsToSave: ['a', 'b'],
-      gradFunc: (dy, saved, attrs) => {
-        const [a, b] = saved;
-        const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-        const g = dy as tf.Tensor;
-        // C = op(a)·op(b): dop(a) = dC·op(b)ᵀ and dop(b) = op(a)ᵀ·dC, then undo each op.
-        const da = transposeA ? tf.matMul(b, g, transposeB, true) : tf.matMul(g, b, false, !transposeB);
-        const db = transposeB ? tf.matMul(g, a, true, transposeA) : tf.matMul(a, g, !transposeA, false);
-        return { a: () => da, b: () => db };
-      },
-    });
-  }
-  if (tf.getGradient('GatherV2') === undefined) {
-    tf.registerGradient({
-      kernelName: 'GatherV2',
-      inputsToSave: ['x', 'indices'],
-      gradFunc: (dy, saved, attrs) => {
-        const [x, indices] = saved;
-        const { axis } = attrs as unknown as { axis: number };
-        assert.equal(axis, 0, 'the test gradient only handles gathers along axis 0');
-        const rows = tf.reshape(dy as tf.Tensor, [indices.size, ...x.shape.slice(1)]);
-        const ids = tf.reshape(indices, [indices.size]);
-        return { x: () => tf.unsortedSegmentSum(rows, ids as tf.Tensor1D, x.shape[0]), indices: () => tf.zerosLike(indices) };
-      },
-    });
-  }
+  for (const gradient of GRADIENTS) if (tf.getGradient(gradient.kernelName) === undefined) tf.registerGradient(gradient);
 }
 
 before(async () => {
@@ -394,19 +392,18 @@ test('Identity shares data safely: a clone outlives its source', async () => {
 });
 
 test('the JS matrix transpose is exact for tile-edge sizes', () => {
-  for (const [rows, cols] of [
-    [1, 1],
-    [31, 33],
-    [64, 5],
-    [3, 70],
-  ]) {
+  const exact = (rows: number, cols: number) => {
     const source = randomValues(rows * cols, rows * 1000 + cols);
     const target = new Float32Array(rows * cols + 3);
     transposeMatrix(source, 0, target, 3, rows, cols);
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < cols; j++) assert.equal(target[3 + j * rows + i], source[i * cols + j]);
     }
-  }
+  };
+  exact(1, 1);
+  exact(31, 33);
+  exact(64, 5);
+  exact(3, 70);
 });
 
 test('every kernel a BERT forward and backward pass uses is registered on wasm', () => {

@@ -24,6 +24,13 @@ function close(actual: number, expected: number, what: string, eps = EPS): void 
   assert.ok(Math.abs(actual - expected) <= eps, `${what}: got ${actual}, expected ${expected}`);
 }
 
+/** The sums over i < n of each named term of `terms(i)`, added in order of i. */
+function totals<K extends string>(n: number, terms: (i: number) => Record<K, number>): Record<K, number> {
+  const sums = {} as Record<K, number>;
+  for (let i = 0; i < n; i++) for (const [k, v] of Object.entries(terms(i)) as [K, number][]) sums[k] = (sums[k] ?? 0) + v;
+  return sums;
+}
+
 /** A small seeded generator (xorshift32) so random cases are reproducible. */
 function makeRng(seed: number): (n: number) => number {
   let s = seed >>> 0 || 1;
@@ -110,18 +117,7 @@ function countingRanks(values: number[]): number[] {
 /** Pearson's r by the one-pass sum formula (the code under test centres first). */
 function sumFormulaPearson(x: number[], y: number[]): number {
   const n = x.length;
-  let sx = 0,
-    sy = 0,
-    sxx = 0,
-    syy = 0,
-    sxy = 0;
-  for (let i = 0; i < n; i++) {
-    sx += x[i]!;
-    sy += y[i]!;
-    sxx += x[i]! * x[i]!;
-    syy += y[i]! * y[i]!;
-    sxy += x[i]! * y[i]!;
-  }
+  const { sx, sy, sxx, syy, sxy } = totals(n, (i) => ({ sx: x[i]!, sy: y[i]!, sxx: x[i]! * x[i]!, syy: y[i]! * y[i]!, sxy: x[i]! * y[i]! }));
   const den = Math.sqrt(n * sxx - sx * sx) * Math.sqrt(n * syy - sy * sy);
   return den === 0 ? 0 : (n * sxy - sx * sy) / den;
 }
@@ -253,12 +249,7 @@ test('random cases: per-class P/R/F1, averages and MCC agree with naive loop imp
     const labels = Array.from({ length: classes }, (_, k) => `c${k}`);
     const r = classificationReport(yTrue, yPred, labels);
 
-    let f1Sum = 0,
-      pSum = 0,
-      rSum = 0,
-      weighted = 0,
-      correct = 0;
-    for (let k = 0; k < classes; k++) {
+    const { f1Sum, pSum, rSum, weighted, correct } = totals(classes, (k) => {
       const { tp, fp, fn } = naiveClassCounts(yTrue, yPred, k);
       const p = tp + fp === 0 ? 0 : tp / (tp + fp);
       const rec = tp + fn === 0 ? 0 : tp / (tp + fn);
@@ -268,16 +259,12 @@ test('random cases: per-class P/R/F1, averages and MCC agree with naive loop imp
       close(c.recall, rec, `trial ${trial} class ${k} R`);
       close(c.f1, f1, `trial ${trial} class ${k} F1`);
       assert.equal(c.support, tp + fn);
-      f1Sum += f1;
-      pSum += p;
-      rSum += rec;
-      weighted += f1 * (tp + fn);
-      correct += tp;
       for (let j = 0; j < classes; j++) {
         const count = yTrue.filter((t, i) => t === k && yPred[i] === j).length;
         assert.equal(r.confusion_matrix[k]![j], count, `trial ${trial} matrix[${k}][${j}]`);
       }
-    }
+      return { f1Sum: f1, pSum: p, rSum: rec, weighted: f1 * (tp + fn), correct: tp };
+    });
     close(r.accuracy, correct / n, `trial ${trial} accuracy`);
     close(r.micro_f1, correct / n, `trial ${trial} micro F1 = accuracy`);
     close(r.macro_f1, f1Sum / classes, `trial ${trial} macro F1`);
@@ -364,21 +351,12 @@ test('multi-label random cases agree with a set-based naive implementation', () 
     const r = multiLabelReport(yTrue, yPred, labels);
 
     const asSet = (row: number[]) => new Set(labels.filter((_, j) => row[j] === 1));
-    let inter = 0,
-      predSize = 0,
-      trueSize = 0,
-      exact = 0,
-      symDiff = 0;
-    for (let i = 0; i < n; i++) {
+    const { inter, predSize, trueSize, exact, symDiff } = totals(n, (i) => {
       const t = asSet(yTrue[i]!);
       const p = asSet(yPred[i]!);
       const both = [...t].filter((l) => p.has(l)).length;
-      inter += both;
-      predSize += p.size;
-      trueSize += t.size;
-      symDiff += t.size + p.size - 2 * both;
-      if (both === t.size && both === p.size) exact++;
-    }
+      return { inter: both, predSize: p.size, trueSize: t.size, symDiff: t.size + p.size - 2 * both, exact: both === t.size && both === p.size ? 1 : 0 };
+    });
     close(r.micro_precision, predSize === 0 ? 0 : inter / predSize, `trial ${trial} micro P`);
     close(r.micro_recall, trueSize === 0 ? 0 : inter / trueSize, `trial ${trial} micro R`);
     close(r.micro_f1, naiveF1(predSize === 0 ? 0 : inter / predSize, trueSize === 0 ? 0 : inter / trueSize), `trial ${trial} micro F1`);
@@ -458,12 +436,7 @@ test('random regression cases: Spearman = Pearson of counting ranks, with many t
     if (new Set(yTrue).size < n && new Set(yPred).size < n) trialsWithTies++;
     close(r.pearson, sumFormulaPearson(yTrue, yPred), `trial ${trial} pearson`, 1e-9);
     close(r.spearman, sumFormulaPearson(countingRanks(yTrue), countingRanks(yPred)), `trial ${trial} spearman`, 1e-9);
-    let sq = 0,
-      abs = 0;
-    yTrue.forEach((t, i) => {
-      sq += (t - yPred[i]!) ** 2;
-      abs += Math.abs(t - yPred[i]!);
-    });
+    const { sq, abs } = totals(n, (i) => ({ sq: (yTrue[i]! - yPred[i]!) ** 2, abs: Math.abs(yTrue[i]! - yPred[i]!) }));
     close(r.mse, sq / n, `trial ${trial} mse`);
     close(r.mae, abs / n, `trial ${trial} mae`);
     const mean = yTrue.reduce((a, b) => a + b, 0) / n;

@@ -1,41 +1,31 @@
 import type { Command } from 'commander';
 import { EMBEDDED_MODEL } from '../../hub/embedded.js';
-import { createWriteStream } from 'node:fs';
-import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
-import { DEVICES } from '../../engine/types.js';
 import { BertftError } from '../../errors.js';
-import { ENGINES, type EngineChoice } from '../../engine/select.js';
 import { FillMaskTextError, MaskedLanguageModel, type FillMaskResult } from '../../inference/fill-mask.js';
 import { readTextLines } from '../input.js';
-import { parseChoice, parseDevice, parsePositiveInt } from '../parse.js';
-import { createProgress } from '../progress.js';
+import { parsePositiveInt } from '../parse.js';
 import { action } from '../run-command.js';
+import { addEngineOptions, batchLimits, type EngineFlags, loadOptions, withProgress, writeJsonLines } from './model-options.js';
 
-interface FillMaskCliOptions {
+interface FillMaskCliOptions extends EngineFlags {
   model: string;
   topK: string;
   maxLength?: string;
   batchSize: string;
-  engine: string;
-  device?: string;
-  backend: string;
   output?: string;
-  offline?: boolean;
   quiet?: boolean;
 }
 
 export function registerFillMask(program: Command): void {
-  program
+  const cmd = program
     .command('fill-mask')
     .description('predict the most likely tokens for each [MASK] of each input text, as JSON lines')
     .argument('[file]', 'one text per line, or a .jsonl file with a "text" field; - or nothing = stdin')
     .option('-m, --model <dir|hub-id>', 'a model with a masked-LM head (BertForMaskedLM, BertForPreTraining, bertft pretrain output)', EMBEDDED_MODEL)
     .option('-k, --top-k <n>', 'predictions per [MASK]', '5')
     .option('--max-length <n>', 'longest token sequence incl. [CLS]/[SEP] (default 512, capped by the model)')
-    .option('--batch-size <n>', 'texts per forward pass', '32')
-    .option('--engine <name>', `${ENGINES.join(', ')} (auto: onnxruntime when it loads, else TF.js)`, 'auto')
-    .option('--device <d>', `${DEVICES.join(' or ')}: cuda runs onnxruntime on the GPU (needs its CUDA build)`, 'cpu')
-    .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, 'auto')
+    .option('--batch-size <n>', 'texts per forward pass', '32');
+  addEngineOptions(cmd)
     .option('-o, --output <file>', 'write JSON lines here instead of stdout')
     .option('--offline', 'use only the local Hub cache (same as HF_HUB_OFFLINE=1)')
     .option('-q, --quiet', 'no progress output')
@@ -53,29 +43,22 @@ Examples:
     .action(
       action(async (file: string | undefined, opts: FillMaskCliOptions) => {
         const topK = parsePositiveInt('--top-k', opts.topK);
-        const batchSize = parsePositiveInt('--batch-size', opts.batchSize);
-        const maxLength = opts.maxLength === undefined ? undefined : parsePositiveInt('--max-length', opts.maxLength);
-        const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
-        const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
-        const device = parseDevice(opts.device);
+        const { batchSize, maxLength } = batchLimits(opts);
+        const load = loadOptions(opts);
         const { source, texts, lines } = readTextLines(file);
-        const model = await MaskedLanguageModel.fromPretrained(opts.model, { backend, engine, device, offline: opts.offline });
+        const model = await MaskedLanguageModel.fromPretrained(opts.model, load);
         try {
-          const progress = createProgress({ quiet: opts.quiet });
-          progress.start(texts.length, 'fill-mask');
           let results: FillMaskResult[];
           try {
-            results = await model.fillMask(texts, { topK, maxLength, batchSize, onProgress: (done) => progress.update(done) });
+            results = await withProgress(opts.quiet, texts.length, 'fill-mask', (onProgress) =>
+              model.fillMask(texts, { topK, maxLength, batchSize, onProgress }),
+            );
           } catch (e) {
             // Name the input line rather than the position among the non-blank texts.
             if (e instanceof FillMaskTextError) throw new BertftError(`${source}:${lines[e.textIndex]}: ${e.problem}`);
             throw e;
-          } finally {
-            progress.stop();
           }
-          const out = opts.output ? createWriteStream(opts.output) : process.stdout;
-          for (const r of results) out.write(`${JSON.stringify({ text: r.text, masks: r.masks })}\n`);
-          if (out !== process.stdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+          await writeJsonLines(opts.output, results, (r) => ({ text: r.text, masks: r.masks }));
         } finally {
           await model.dispose();
         }

@@ -1,27 +1,20 @@
 import type { Command } from 'commander';
-import { createWriteStream } from 'node:fs';
 import { TextClassifier } from '../../classifier.js';
-import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend-names.js';
 import { readTexts } from '../input.js';
-import { ENGINES, type EngineChoice } from '../../engine/select.js';
 import { INFERENCE_BATCH } from '../../inference/batch-plan.js';
-import { DEVICES } from '../../engine/types.js';
-import { parseChoice, parsePositiveInt, parseDevice } from '../parse.js';
-import { createProgress } from '../progress.js';
 import { action } from '../run-command.js';
+import { addEngineOptions, batchLimits, type EngineFlags, loadOptions, withProgress, writeJsonLines } from './model-options.js';
 
 export function registerPredict(program: Command): void {
-  program
+  const cmd = program
     .command('predict')
     .description('classify texts with a trained model; writes JSON lines {"text", "label", "score", "scores"}')
     .argument('[file]', 'one text per line, or a .jsonl file with a "text" field; - or nothing = stdin')
     .requiredOption('-m, --model <dir|hub-id>', 'a model folder written by bertft train (or a BertForSequenceClassification)')
     .option('--batch-size <n>', 'texts per forward pass at most', String(INFERENCE_BATCH.maxRows))
     .option('--max-batch-tokens <n>', 'padded tokens per forward pass at most (texts run sorted by length)', String(INFERENCE_BATCH.maxTokens))
-    .option('--max-length <n>', 'longest token sequence (default: the one used in training)')
-    .option('--engine <name>', `${ENGINES.join(', ')} (auto: onnxruntime when it loads, else TF.js)`, 'auto')
-    .option('--device <d>', `${DEVICES.join(' or ')}: cuda runs onnxruntime on the GPU (needs its CUDA build)`, 'cpu')
-    .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, 'auto')
+    .option('--max-length <n>', 'longest token sequence (default: the one used in training)');
+  addEngineOptions(cmd)
     .option('--quantize', 'int8 matrix products (onnxruntime): faster from BERT-Mini up, scores move by about 0.01 (docs/engine-onnx.md)')
     .option('-o, --output <file>', 'write JSON lines here instead of stdout')
     .option('--offline', 'use only the local Hub cache')
@@ -31,40 +24,22 @@ export function registerPredict(program: Command): void {
       action(
         async (
           file: string | undefined,
-          opts: {
+          opts: EngineFlags & {
             model: string;
             batchSize: string;
             maxLength?: string;
-            backend: string;
-            engine: string;
-            device?: string;
             output?: string;
-            offline?: boolean;
             quiet?: boolean;
             quantize?: boolean;
             maxBatchTokens: string;
           },
         ) => {
-          const batchSize = parsePositiveInt('--batch-size', opts.batchSize);
-          const maxBatchTokens = parsePositiveInt('--max-batch-tokens', opts.maxBatchTokens);
-          const maxLength = opts.maxLength === undefined ? undefined : parsePositiveInt('--max-length', opts.maxLength);
-          const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
+          const limits = batchLimits(opts);
+          const load = loadOptions(opts);
           const texts = readTexts(file);
-          const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
-          const classifier = await TextClassifier.fromPretrained(opts.model, {
-            backend,
-            engine,
-            device: parseDevice(opts.device),
-            offline: opts.offline,
-            quantize: opts.quantize,
-          });
-          const progress = createProgress({ quiet: opts.quiet });
-          progress.start(texts.length, 'predict');
-          const predictions = await classifier.predict(texts, { batchSize, maxBatchTokens, maxLength, onProgress: (d) => progress.update(d) });
-          progress.stop();
-          const out = opts.output ? createWriteStream(opts.output) : process.stdout;
-          for (const p of predictions) out.write(`${JSON.stringify(p)}\n`);
-          if (out !== process.stdout) await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
+          const classifier = await TextClassifier.fromPretrained(opts.model, { ...load, quantize: opts.quantize });
+          const predictions = await withProgress(opts.quiet, texts.length, 'predict', (onProgress) => classifier.predict(texts, { ...limits, onProgress }));
+          await writeJsonLines(opts.output, predictions);
           await classifier.dispose();
         },
       ),

@@ -1,16 +1,14 @@
 import type { Command } from 'commander';
 import { TextClassifier } from '../../classifier.js';
-import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { UsageError } from '../../errors.js';
-import { ENGINES, type EngineChoice } from '../../engine/select.js';
-import { DEVICES } from '../../engine/types.js';
 import { serveUntilSignal } from '../../serve/lifecycle.js';
 import { servedModelFromClassifier } from '../../serve/served-model.js';
 import { createClassificationServer } from '../../serve/server.js';
-import { parseChoice, parseNumber, parsePositiveInt, parseDevice } from '../parse.js';
+import { parseNumber, parsePositiveInt } from '../parse.js';
 import { action } from '../run-command.js';
+import { addEngineOptions, type EngineFlags, loadOptions } from './model-options.js';
 
-interface ServeCliOptions {
+interface ServeCliOptions extends EngineFlags {
   model: string;
   port: string;
   host: string;
@@ -19,10 +17,6 @@ interface ServeCliOptions {
   maxTexts: string;
   maxTextLength: string;
   maxBodyBytes: string;
-  engine: string;
-  device?: string;
-  backend: string;
-  offline?: boolean;
 }
 
 /** A TCP port; 0 asks the system for a free one (handy in scripts and tests). */
@@ -45,7 +39,7 @@ Stops on SIGTERM or Ctrl-C after finishing the requests in flight (exit 0). See 
 `;
 
 export function registerServe(program: Command): void {
-  program
+  const cmd = program
     .command('serve')
     .description('serve a trained classifier over HTTP: POST /classify, GET /health, GET /metadata (JSON)')
     .requiredOption('-m, --model <dir|hub-id>', 'a model folder written by bertft train (or a BertForSequenceClassification)')
@@ -55,10 +49,8 @@ export function registerServe(program: Command): void {
     .option('--max-wait-ms <ms>', 'longest wait for a pass to fill up', '5')
     .option('--max-texts <n>', 'most texts per request', '256')
     .option('--max-text-length <chars>', 'longest text in characters', '10000')
-    .option('--max-body-bytes <n>', 'largest request body', String(1024 * 1024))
-    .option('--engine <name>', `${ENGINES.join(', ')} (auto: onnxruntime when it loads, else TF.js)`, 'auto')
-    .option('--device <d>', `${DEVICES.join(' or ')}: cuda runs onnxruntime on the GPU (needs its CUDA build)`, 'cpu')
-    .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, 'auto')
+    .option('--max-body-bytes <n>', 'largest request body', String(1024 * 1024));
+  addEngineOptions(cmd)
     .option('--offline', 'use only the local Hub cache')
     .addHelpText('after', EXAMPLES)
     .action(
@@ -73,9 +65,7 @@ export function registerServe(program: Command): void {
           maxTextLength: parsePositiveInt('--max-text-length', opts.maxTextLength),
           maxBodyBytes: parsePositiveInt('--max-body-bytes', opts.maxBodyBytes),
         };
-        const backend = parseChoice('--backend', opts.backend, TFJS_BACKENDS) as TfjsBackendChoice;
-        const engine = parseChoice('--engine', opts.engine, ENGINES) as EngineChoice;
-        const classifier = await TextClassifier.fromPretrained(opts.model, { backend, engine, device: parseDevice(opts.device), offline: opts.offline });
+        const classifier = await TextClassifier.fromPretrained(opts.model, loadOptions(opts));
         try {
           const served = createClassificationServer(servedModelFromClassifier(classifier, { batchSize: maxBatchSize }), {
             ...limits,
