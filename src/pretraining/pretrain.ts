@@ -232,9 +232,8 @@ function skipgramEmbeddings(
   return new Map(weights).set(name, { shape: table.shape, data });
 }
 
-/** Runs (or resumes) a pre-training run; see {@link PretrainOptions}. */
-export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
-  const log = o.log ?? (() => undefined);
+/** Settings, starting point, masking, corpora, the run's length and its fingerprint: everything checked before training. */
+async function prepareRun(o: PretrainOptions, log: (line: string) => void) {
   const r = runSettings(o);
   const start = await startingPoint(o, r.seed);
   const { tokenizer, config } = start;
@@ -256,7 +255,6 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const totalSteps =
     o.maxSteps ??
     (o.tokens !== undefined ? Math.ceil(o.tokens / (r.batchSize * seqTokens)) : o.minutes === undefined ? Math.ceil(corpus.size / r.batchSize) : undefined);
-
   const { seed, batchSize, accumulation, maxLength, lr, warmup, dropout, embeddingInit, skipgramEpochs, budgetMs } = r;
   const fingerprint = JSON.stringify({
     source: start.source,
@@ -274,13 +272,85 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     dropout,
     ...(embeddingInit === 'skipgram' ? { embeddingInit, skipgramEpochs } : {}),
   });
+  return { r, start, masking, corpus, evalCorpus, totalSteps, fingerprint };
+}
+type PreparedRun = Awaited<ReturnType<typeof prepareRun>>;
+
+/** What the output folder (and each snapshot) is written from, with pretraining_results.json's hyperparameters. */
+function outputOf(p: PreparedRun, o: PretrainOptions): PretrainedOutput {
+  const { r, masking } = p;
+  return {
+    ...p.start,
+    corpus: p.corpus,
+    evalCorpus: p.evalCorpus,
+    text: o.text,
+    evalText: o.evalText,
+    maxLength: r.maxLength,
+    lineByLine: !!o.lineByLine,
+    batchSize: r.batchSize,
+    minutes: o.minutes,
+    hyperparameters: {
+      embedding_init: r.embeddingInit,
+      skipgram_epochs: r.embeddingInit === 'skipgram' ? r.skipgramEpochs : undefined,
+      batch_size: r.batchSize,
+      gradient_accumulation: r.accumulation,
+      learning_rate: r.lr,
+      warmup_ratio: r.warmup,
+      weight_decay: r.weightDecay,
+      max_grad_norm: r.maxGradNorm,
+      mlm_probability: masking.rate,
+      whole_word_masking: masking.wholeWord,
+      dropout: r.dropout,
+      seed: r.seed,
+      max_steps: p.totalSteps,
+      minutes: o.minutes,
+    },
+  };
+}
+
+/** The masked-LM objective of the run, with snapshots under `<output>/snapshots` when asked. */
+function objectiveOf(engine: OnnxTrainingEngine, p: PreparedRun, o: PretrainOptions, state: PretrainState, log: (line: string) => void): MaskedLmObjective {
+  const { r } = p;
+  const out = outputOf(p, o);
+  const every = o.snapshotEveryTokens;
+  return new MaskedLmObjective({
+    engine,
+    corpus: p.corpus,
+    evalCorpus: p.evalCorpus,
+    padId: p.start.tokenizer.padId,
+    vocabSize: p.start.config.vocabSize,
+    masking: p.masking,
+    seed: r.seed,
+    batchSize: r.batchSize,
+    accumulation: r.accumulation,
+    totalSteps: p.totalSteps,
+    state,
+    log,
+    onProgress: o.onProgress,
+    evalEvery: o.evalEvery ?? PRETRAIN_DEFAULTS.evalEvery,
+    evalSequences: o.evalSequences ?? PRETRAIN_DEFAULTS.evalSequences,
+    snapshot:
+      every === undefined
+        ? undefined
+        : {
+            everyTokens: every,
+            write: async (name) => writePretrainedFolder(join(o.output, 'snapshots', name), false, await engine.weights(), out, state, state.evals.at(-1)),
+          },
+  });
+}
+
+/** Runs (or resumes) a pre-training run; see {@link PretrainOptions}. */
+export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
+  const log = o.log ?? (() => undefined);
+  const p = await prepareRun(o, log);
+  const { r, start, fingerprint } = p;
   const resumed = await resumePoint(o, fingerprint, log);
   const state: PretrainState = resumed?.state ?? { step: 0, tokens: 0, elapsedMs: 0, history: [], evals: [], snapshots: [] };
   let weights = resumed?.weights ?? start.weights;
-  if (state.step === 0 && embeddingInit === 'skipgram') weights = skipgramEmbeddings(weights, config, corpus, masking, r, o, log);
+  if (state.step === 0 && r.embeddingInit === 'skipgram') weights = skipgramEmbeddings(weights, start.config, p.corpus, p.masking, r, o, log);
 
   const engine = await OnnxTrainingEngine.create({
-    config: { ...config, hiddenDropoutProb: dropout, attentionProbsDropoutProb: dropout },
+    config: { ...start.config, hiddenDropoutProb: r.dropout, attentionProbsDropoutProb: r.dropout },
     weights,
     objective: { kind: 'masked-lm' },
     session: o.threads ? { threads: o.threads } : undefined,
@@ -288,70 +358,19 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   try {
     engine.setTrainable(new Set(weights.keys()));
     if (resumed) engine.loadOptimizerState({ ...resumed.optimizer, step: state.step } satisfies OptimizerState);
-    const out: PretrainedOutput = {
-      ...start,
-      corpus,
-      evalCorpus,
-      text: o.text,
-      evalText: o.evalText,
-      maxLength,
-      lineByLine: !!o.lineByLine,
-      batchSize,
-      minutes: o.minutes,
-      hyperparameters: {
-        embedding_init: embeddingInit,
-        skipgram_epochs: embeddingInit === 'skipgram' ? skipgramEpochs : undefined,
-        batch_size: batchSize,
-        gradient_accumulation: accumulation,
-        learning_rate: lr,
-        warmup_ratio: warmup,
-        weight_decay: r.weightDecay,
-        max_grad_norm: r.maxGradNorm,
-        mlm_probability: masking.rate,
-        whole_word_masking: masking.wholeWord,
-        dropout,
-        seed,
-        max_steps: totalSteps,
-        minutes: o.minutes,
-      },
-    };
-    const every = o.snapshotEveryTokens;
-    const objective = new MaskedLmObjective({
-      engine,
-      corpus,
-      evalCorpus,
-      padId: tokenizer.padId,
-      vocabSize: config.vocabSize,
-      masking,
-      seed,
-      batchSize,
-      accumulation,
-      totalSteps,
-      state,
-      log,
-      onProgress: o.onProgress,
-      evalEvery: o.evalEvery ?? PRETRAIN_DEFAULTS.evalEvery,
-      evalSequences: o.evalSequences ?? PRETRAIN_DEFAULTS.evalSequences,
-      snapshot:
-        every === undefined
-          ? undefined
-          : {
-              everyTokens: every,
-              write: async (name) => writePretrainedFolder(join(o.output, 'snapshots', name), false, await engine.weights(), out, state, state.evals.at(-1)),
-            },
-    });
-    if (state.step === 0 && evalCorpus) {
+    const objective = objectiveOf(engine, p, o, state, log);
+    if (state.step === 0 && p.evalCorpus) {
       const e = (await objective.heldOut())!;
       state.evals.push(e);
       log(`step 0: held-out masked-LM loss ${e.loss.toFixed(4)}, accuracy ${e.accuracy.toFixed(4)}`);
     }
-    const schedule = progressSchedule(lr, warmup);
+    const schedule = progressSchedule(r.lr, r.warmup);
     const loop = await runTrainingLoop({
       engine,
       objective,
       startStep: state.step,
-      totalSteps,
-      budgetMs,
+      totalSteps: p.totalSteps,
+      budgetMs: r.budgetMs,
       elapsedMsBefore: state.elapsedMs,
       schedule: (_step, progress) => schedule(progress),
       maxGradNorm: r.maxGradNorm,
@@ -367,7 +386,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     }
     const finalEval = await objective.heldOut();
     if (finalEval && state.evals.at(-1)?.step !== finalEval.step) state.evals.push(finalEval);
-    await writePretrainedFolder(o.output, true, await engine.weights(), out, state, finalEval);
+    await writePretrainedFolder(o.output, true, await engine.weights(), outputOf(p, o), state, finalEval);
     log(
       `done: ${state.step} steps, ${(state.tokens / 1e6).toFixed(1)}M tokens in ${(state.elapsedMs / 60000).toFixed(1)} min; train loss ${objective.finalLoss.toFixed(4)}${finalEval ? `, held-out loss ${finalEval.loss.toFixed(4)}, accuracy ${finalEval.accuracy.toFixed(4)}` : ''}`,
     );

@@ -121,25 +121,8 @@ export class OnnxTrainingEngine implements TrainingEngine {
     this.step += 1;
     const { biasCorrection: bc, epsHat } = biasCorrection(DEFAULT_ADAMW, this.step);
     const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
-    // Word-embedding rows: bring this step's rows current and feed only them (embedding-rows.ts).
     const compact = this.compactRows();
-    let rows: { step: StepRows; values: TableArrays } | undefined;
-    if (compact) {
-      const lazy = this.lazyRows(ort);
-      const s = options.settingsOf(WORD_EMBEDDINGS);
-      lazy.recordStep(this.step, { lr: options.lr, lrScale: s.lrScale, weightDecay: s.weightDecay, biasCorrection: bc, epsHat });
-      const arrays = this.tableArrays(ort);
-      const step = lazy.begin(
-        microBatches.map((b) => b.tokens.inputIds),
-        arrays,
-        this.step,
-      );
-      rows = { step, values: lazy.gather(step, arrays) };
-    } else {
-      // The table is frozen in this step, and the graph reads it whole: bring every row current.
-      this.rowsAdamW?.recordStep(this.step);
-      this.flushRows(ort);
-    }
+    const rows = this.stepRows(ort, microBatches, options, compact, bc, epsHat);
     let accumulated: Map<string, Ort.Tensor> | undefined;
     let lossSum = 0;
     const domain: DomainStepStats | undefined = this.spec.objective.kind === 'classification' && this.spec.objective.domain ? {} : undefined;
@@ -331,6 +314,36 @@ export class OnnxTrainingEngine implements TrainingEngine {
   }
 
   /** Whether this step feeds the word embeddings as rows (see OnnxEngineOptions.wordEmbeddingUpdate). */
+  /**
+   * Word-embedding rows of this step: brought current and fed alone when the table trains row-wise
+   * (embedding-rows.ts); otherwise the graph reads the table whole (frozen in this step), so every
+   * row is brought current and nothing is returned.
+   */
+  private stepRows(
+    ort: OrtModule,
+    microBatches: TrainBatch[],
+    options: StepOptions,
+    compact: boolean,
+    bc: number,
+    epsHat: number,
+  ): { step: StepRows; values: TableArrays } | undefined {
+    if (!compact) {
+      this.rowsAdamW?.recordStep(this.step);
+      this.flushRows(ort);
+      return undefined;
+    }
+    const lazy = this.lazyRows(ort);
+    const s = options.settingsOf(WORD_EMBEDDINGS);
+    lazy.recordStep(this.step, { lr: options.lr, lrScale: s.lrScale, weightDecay: s.weightDecay, biasCorrection: bc, epsHat });
+    const arrays = this.tableArrays(ort);
+    const step = lazy.begin(
+      microBatches.map((b) => b.tokens.inputIds),
+      arrays,
+      this.step,
+    );
+    return { step, values: lazy.gather(step, arrays) };
+  }
+
   private compactRows(): boolean {
     return (this.options.wordEmbeddingUpdate ?? 'rows') === 'rows' && this.spec.objective.kind !== 'masked-lm' && this.trainable.includes(WORD_EMBEDDINGS);
   }
