@@ -105,8 +105,8 @@ export function classifierRawConfig(folder: ClassifierFolder): RawConfig {
   const family = familyOf(folder.config);
   const raw = rawFromBertConfig(folder.config, folder.baseRaw);
   const labels = folder.problem === 'regression' ? ['LABEL_0'] : folder.labels;
-  // The classifier's own dropout: `null` (→ hidden dropout) unless the family keeps it apart and the config sets it.
-  const dropout = family.classifierDropoutKey === 'classifier_dropout' ? { classifier_dropout: null } : {};
+  // The classifier's own dropout: `null` (→ hidden dropout) unless the config sets one (rawFromBertConfig wrote it then).
+  const dropout = family.classifierDropoutKey === 'classifier_dropout' && folder.config.classifierDropout === undefined ? { classifier_dropout: null } : {};
   return {
     ...raw,
     architectures: [family.sequenceClassifier],
