@@ -1,18 +1,19 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { BertftError } from '../errors.js';
-import { CLASSIFIER_BIAS, CLASSIFIER_PARAMS, CLASSIFIER_WEIGHT, isClassifierParam } from '../heads/classification.js';
+import { classifierParamNames, classifierParamShape, classifierWidth, isClassifierParam } from '../heads/classification.js';
 import { bertParamNames, bertParamShape } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
+import { familyOf, hfName, internalName, type FamilySpec } from '../models/bert/family.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
 export interface LoadedBertWeights {
-  /** Exactly bertParamNames(config, hasPooler), without the `bert.` prefix. */
+  /** Exactly bertParamNames(config, hasPooler), by bertft's names (BERT's, without the `bert.` prefix, family.ts). */
   weights: Map<string, HostTensor>;
   /** Whether `pooler.dense.*` was in the checkpoint (without it, pool with `mean` or `cls`). */
   hasPooler: boolean;
-  /** The classification head of a BertForSequenceClassification (CLASSIFIER_PARAMS, heads/classification.ts). */
+  /** The classification head of a `<Family>ForSequenceClassification` (classifierParamNames, heads/classification.ts). */
   classifier?: Map<string, HostTensor>;
   /**
    * The masked-LM head of BertForMaskedLM / BertForPreTraining, by the names in MLM_HEAD_NAMES.
@@ -107,10 +108,11 @@ async function readWeightFiles(dir: string): Promise<{ found: Map<string, Found>
   throw new BertftError(`${dir}: no model.safetensors (or model.safetensors.index.json) in this folder; is it a Hugging Face model folder?`);
 }
 
-/** The name bertft uses: no architecture prefix, legacy LayerNorm `gamma`/`beta` as `weight`/`bias`. */
-function canonicalName(name: string): string {
-  const n = name.startsWith('bert.') ? name.slice('bert.'.length) : name;
-  return n.replace(/\.LayerNorm\.gamma$/, '.LayerNorm.weight').replace(/\.LayerNorm\.beta$/, '.LayerNorm.bias');
+/** The name bertft uses: no architecture prefix, the family's module names as BERT's, legacy LayerNorm `gamma`/`beta` as `weight`/`bias`. */
+function canonicalName(name: string, family: FamilySpec): string {
+  return internalName(family, name)
+    .replace(/\.LayerNorm\.gamma$/, '.LayerNorm.weight')
+    .replace(/\.LayerNorm\.beta$/, '.LayerNorm.bias');
 }
 
 /** Buffers PyTorch saves beside the parameters; they are not weights. */
@@ -125,23 +127,20 @@ function checkShape(f: Found, expected: readonly number[], what = 'config.json s
   }
 }
 
-/** Takes the classification head out of `byName` when the checkpoint has one. */
+/** Takes the classification head out of `byName` when the checkpoint has one (the family's head, heads/classification.ts). */
 function takeClassifier(byName: Map<string, Found>, config: BertConfig, file: string): Map<string, HostTensor> | undefined {
-  const w = byName.get(CLASSIFIER_WEIGHT);
-  const b = byName.get(CLASSIFIER_BIAS);
-  if (!w && !b) return undefined;
-  if (!w || !b)
-    throw new BertftError(
-      `${file}: has ${w ? CLASSIFIER_WEIGHT : CLASSIFIER_BIAS} but not ${w ? CLASSIFIER_BIAS : CLASSIFIER_WEIGHT}; the classifier head is incomplete`,
-    );
-  const labels = w.tensor.shape[0] ?? 0;
-  checkShape(w, [labels, config.hiddenSize], 'hidden_size in config.json needs');
-  checkShape(b, [labels], `${CLASSIFIER_WEIGHT} (${labels} labels) needs`);
-  for (const name of CLASSIFIER_PARAMS) byName.delete(name);
-  return new Map([
-    [CLASSIFIER_WEIGHT, w.tensor],
-    [CLASSIFIER_BIAS, b.tensor],
-  ]);
+  const names = classifierParamNames(config);
+  const present = names.filter((n) => byName.has(n));
+  if (present.length === 0) return undefined;
+  if (present.length < names.length) {
+    const missing = names.filter((n) => !byName.has(n));
+    throw new BertftError(`${file}: has ${present.join(', ')} but not ${missing.join(', ')}; the classifier head is incomplete`);
+  }
+  const head = new Map(names.map((n) => [n, byName.get(n)!.tensor]));
+  const labels = classifierWidth(head) ?? 0;
+  for (const name of names) checkShape(byName.get(name)!, classifierParamShape(config, labels, name), `hidden_size in config.json and ${labels} labels need`);
+  for (const name of names) byName.delete(name);
+  return head;
 }
 
 /**
@@ -190,9 +189,10 @@ function takeMlmHead(byName: Map<string, Found>, config: BertConfig, embeddings:
  */
 export async function loadBertWeights(dir: string, config: BertConfig): Promise<LoadedBertWeights> {
   const { found, file } = await readWeightFiles(dir);
+  const family = familyOf(config);
   const byName = new Map<string, Found>();
   for (const [raw, f] of found) {
-    const name = canonicalName(raw);
+    const name = canonicalName(raw, family);
     const twin = byName.get(name);
     if (twin) throw new BertftError(`${file}: holds both ${twin.name} and ${raw}, which name the same weight; keep one`);
     byName.set(name, f);
@@ -201,7 +201,12 @@ export async function loadBertWeights(dir: string, config: BertConfig): Promise<
   const weights = new Map<string, HostTensor>();
   for (const name of bertParamNames(config, hasPooler)) {
     const f = byName.get(name);
-    if (!f) throw new BertftError(`${file}: tensor ${name} (or bert.${name}) is missing; is this a BERT checkpoint that matches config.json?`);
+    if (!f) {
+      const published = hfName(family, name);
+      throw new BertftError(
+        `${file}: tensor ${published.slice(family.prefix.length + 1)} (or ${published}) is missing; is this a ${family.modelType} checkpoint that matches config.json?`,
+      );
+    }
     checkShape(f, bertParamShape(config, name));
     weights.set(name, f.tensor);
     byName.delete(name);
@@ -216,15 +221,22 @@ export async function loadBertWeights(dir: string, config: BertConfig): Promise<
 }
 
 /**
- * Writes `dir/model.safetensors` (F32) in the BertForSequenceClassification layout: encoder
- * parameters as `bert.` + name, the classification head's tensors unprefixed. The
- * file is replaced atomically; `dir` is created when missing.
+ * Writes `dir/model.safetensors` (F32) in the `<Family>ForSequenceClassification` layout of
+ * `config`'s family (BERT when omitted): encoder parameters by the family's names with its prefix
+ * (`bert.` + name for BERT, family.ts), the classification head's tensors unprefixed. The file is
+ * replaced atomically; `dir` is created when missing.
  */
-export async function saveBertWeights(dir: string, weights: ReadonlyMap<string, HostTensor>, classifier?: ReadonlyMap<string, HostTensor>): Promise<void> {
+export async function saveBertWeights(
+  dir: string,
+  weights: ReadonlyMap<string, HostTensor>,
+  classifier?: ReadonlyMap<string, HostTensor>,
+  config?: Pick<BertConfig, 'family'>,
+): Promise<void> {
+  const family = familyOf(config ?? {});
   const out = new Map<string, HostTensor>();
-  for (const [name, t] of weights) out.set(`bert.${name}`, t);
+  for (const [name, t] of weights) out.set(hfName(family, name), t);
   for (const [name, t] of classifier ?? []) {
-    if (!isClassifierParam(name)) throw new BertftError(`saveBertWeights: head tensor ${name} must be named ${CLASSIFIER_PARAMS.join(' or ')}`);
+    if (!isClassifierParam(name)) throw new BertftError(`saveBertWeights: head tensor ${name} must be named classifier.* or pre_classifier.*`);
     out.set(name, t);
   }
   await mkdir(dir, { recursive: true });

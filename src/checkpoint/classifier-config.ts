@@ -1,6 +1,7 @@
 import { PROBLEM_TYPES, type ProblemType } from '../heads/classification.js';
 import { POOLINGS, type Pooling } from '../models/bert/bert.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
+import { familyOf } from '../models/bert/family.js';
 import { rawFromBertConfig } from './config.js';
 
 /**
@@ -99,19 +100,22 @@ export function bertftSection(settings: ClassifierSettings): BertftConfigSection
   };
 }
 
-/** config.json of a BertForSequenceClassification with labels, problem type and the bertft section. */
+/** config.json of a `<Family>ForSequenceClassification` with labels, problem type and the bertft section. */
 export function classifierRawConfig(folder: ClassifierFolder): RawConfig {
+  const family = familyOf(folder.config);
   const raw = rawFromBertConfig(folder.config, folder.baseRaw);
   const labels = folder.problem === 'regression' ? ['LABEL_0'] : folder.labels;
+  // The classifier's own dropout: `null` (→ hidden dropout) unless the config sets one (rawFromBertConfig wrote it then).
+  const dropout = family.classifierDropoutKey === 'classifier_dropout' && folder.config.classifierDropout === undefined ? { classifier_dropout: null } : {};
   return {
     ...raw,
-    architectures: ['BertForSequenceClassification'],
-    model_type: 'bert',
+    architectures: [family.sequenceClassifier],
+    model_type: family.modelType,
     num_labels: labels.length,
     id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
     label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
     problem_type: folder.problem,
-    classifier_dropout: null,
+    ...dropout,
     bertft: folder.bertft,
   };
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BertftError } from '../errors.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
+import { FAMILIES, isFamilyName, SUPPORTED_FAMILIES, type FamilySpec } from '../models/bert/family.js';
 import { writeFileAtomic } from './atomic.js';
 
 /**
@@ -41,23 +42,47 @@ const DEFAULTS = {
   attention_probs_dropout_prob: 0.1,
 } as const;
 
+/** Encoders of the BERT family that later versions will run. */
+const NOT_YET = ['albert', 'deberta-v2', 'modernbert'];
+
+/** The family a config.json names, or a one-line error for one bertft does not run. */
+function familyOfRaw(raw: RawConfig, file: string): FamilySpec {
+  const type = raw.model_type ?? 'bert';
+  if (isFamilyName(type)) return FAMILIES[type];
+  const supported = SUPPORTED_FAMILIES.join(', ');
+  const yet = NOT_YET.includes(String(type)) ? ' yet' : '';
+  throw new BertftError(`${file}: model_type ${JSON.stringify(type)} is not supported${yet} (supported: ${supported})`);
+}
+
+/** config.json with the family's keys spelled as BERT's (DistilBERT's `dim` → `hidden_size`, …). */
+function asBertKeys(raw: RawConfig, family: FamilySpec): RawConfig {
+  const out: RawConfig = { ...raw };
+  for (const [bert, own] of Object.entries(family.configKeys)) {
+    delete out[bert];
+    if (own in raw) out[bert] = raw[own];
+  }
+  return out;
+}
+
 /**
  * Checks config.json's snake_case fields and converts them to a BertConfig. Required: vocab_size,
- * hidden_size, num_hidden_layers, num_attention_heads, intermediate_size; the rest default as in
- * Hugging Face's BertConfig. `null` counts as absent (transformers writes `pad_token_id: null`).
+ * hidden_size, num_hidden_layers, num_attention_heads, intermediate_size (or the family's names for
+ * them, family.ts); the rest default as in Hugging Face's BertConfig. `null` counts as absent
+ * (transformers writes `pad_token_id: null`). BERT's config has no `family` field.
  *
  * @param file the path to name in errors.
- * @throws BertftError naming the file and the field for a missing or bad value, a model_type other
- *   than "bert", an activation other than "gelu" or a position embedding other than "absolute".
+ * @throws BertftError naming the file and the field for a missing or bad value, a model_type
+ *   outside the supported families, an activation other than "gelu" or "relu", or a position
+ *   embedding other than "absolute".
  */
-export function bertConfigFromRaw(raw: RawConfig, file: string): BertConfig {
-  if (raw.model_type !== undefined && raw.model_type !== 'bert') {
-    throw new BertftError(`${file}: model_type is "${String(raw.model_type)}"; bertft runs BERT models (model_type "bert") only`);
-  }
+export function bertConfigFromRaw(published: RawConfig, file: string): BertConfig {
+  const family = familyOfRaw(published, file);
+  const raw = asBertKeys(published, family);
+  const keyOf = (key: string) => family.configKeys[key] ?? key;
   const value = (key: string, fallback?: number): unknown => raw[key] ?? fallback;
   const bad = (key: string, want: string): never => {
     const v = raw[key];
-    throw new BertftError(`${file}: field "${key}" must be ${want}${v === undefined || v === null ? ' and is missing' : `, got ${JSON.stringify(v)}`}`);
+    throw new BertftError(`${file}: field "${keyOf(key)}" must be ${want}${v === undefined || v === null ? ' and is missing' : `, got ${JSON.stringify(v)}`}`);
   };
   const int = (key: string, min: number, fallback?: number): number => {
     const v = value(key, fallback);
@@ -72,8 +97,8 @@ export function bertConfigFromRaw(raw: RawConfig, file: string): BertConfig {
   const probability = (v: number) => v >= 0 && v < 1;
 
   const act = raw.hidden_act ?? 'gelu';
-  if (act !== 'gelu') {
-    throw new BertftError(`${file}: field "hidden_act" is ${JSON.stringify(act)}; bertft implements BERT's exact (erf) "gelu" only`);
+  if (act !== 'gelu' && act !== 'relu') {
+    throw new BertftError(`${file}: field "${keyOf('hidden_act')}" is ${JSON.stringify(act)}; bertft implements the exact (erf) "gelu" and "relu" only`);
   }
   const positions = raw.position_embedding_type ?? 'absolute';
   if (positions !== 'absolute') {
@@ -85,7 +110,7 @@ export function bertConfigFromRaw(raw: RawConfig, file: string): BertConfig {
     numHiddenLayers: int('num_hidden_layers', 1),
     numAttentionHeads: int('num_attention_heads', 1),
     intermediateSize: int('intermediate_size', 1),
-    hiddenAct: 'gelu',
+    hiddenAct: act,
     hiddenDropoutProb: num('hidden_dropout_prob', probability, 'a probability in [0, 1)'),
     attentionProbsDropoutProb: num('attention_probs_dropout_prob', probability, 'a probability in [0, 1)'),
     maxPositionEmbeddings: int('max_position_embeddings', 1, DEFAULTS.max_position_embeddings),
@@ -95,19 +120,36 @@ export function bertConfigFromRaw(raw: RawConfig, file: string): BertConfig {
     initializerRange: num('initializer_range', (v) => v >= 0, 'a non-negative number'),
   };
   if (cfg.hiddenSize % cfg.numAttentionHeads !== 0) {
-    throw new BertftError(`${file}: field "hidden_size" (${cfg.hiddenSize}) must be divisible by "num_attention_heads" (${cfg.numAttentionHeads})`);
+    throw new BertftError(
+      `${file}: field "${keyOf('hidden_size')}" (${cfg.hiddenSize}) must be divisible by "${keyOf('num_attention_heads')}" (${cfg.numAttentionHeads})`,
+    );
+  }
+  if (family.modelType === 'bert') return cfg;
+  cfg.family = family.modelType;
+  if (family.embeddingProjection && raw.embedding_size !== undefined && raw.embedding_size !== null) cfg.embeddingSize = int('embedding_size', 1);
+  const dropout = raw[family.classifierDropoutKey];
+  if (typeof dropout === 'number') {
+    if (!probability(dropout)) bad(family.classifierDropoutKey, 'a probability in [0, 1)');
+    cfg.classifierDropout = dropout;
+  }
+  if (family.positions === 'after-padding' && cfg.padTokenId + 1 >= cfg.maxPositionEmbeddings) {
+    throw new BertftError(
+      `${file}: field "max_position_embeddings" (${cfg.maxPositionEmbeddings}) leaves no positions after "pad_token_id" (${cfg.padTokenId})`,
+    );
   }
   return cfg;
 }
 
 /**
- * The snake_case config.json for a BertConfig. Keys of `base` that BertConfig does not cover
- * (architectures, id2label, tokenizer hints, …) are kept, in their original order.
+ * The snake_case config.json for a BertConfig, in its family's keys. Keys of `base` that
+ * BertConfig does not cover (architectures, id2label, tokenizer hints, …) are kept, in their
+ * original order.
  */
 export function rawFromBertConfig(config: BertConfig, base: RawConfig = {}): RawConfig {
-  return {
+  const family = FAMILIES[config.family ?? 'bert'];
+  const bert: RawConfig = {
     ...base,
-    model_type: 'bert',
+    model_type: family.modelType,
     vocab_size: config.vocabSize,
     hidden_size: config.hiddenSize,
     num_hidden_layers: config.numHiddenLayers,
@@ -122,6 +164,16 @@ export function rawFromBertConfig(config: BertConfig, base: RawConfig = {}): Raw
     pad_token_id: config.padTokenId,
     initializer_range: config.initializerRange,
   };
+  if (family.modelType === 'bert') return bert;
+  if (config.embeddingSize !== undefined) bert.embedding_size = config.embeddingSize;
+  if (config.classifierDropout !== undefined) bert[family.classifierDropoutKey] = config.classifierDropout;
+  for (const key of family.absentKeys) delete bert[key];
+  const out: RawConfig = {};
+  for (const [key, v] of Object.entries(bert)) {
+    const own = family.configKeys[key];
+    out[own ?? key] = v; // a family key already in `base` keeps its place and takes the new value
+  }
+  return out;
 }
 
 /** Writes `dir/config.json` atomically, as 2-space JSON with a final newline (as transformers writes it). */

@@ -1,6 +1,7 @@
 import type { TensorOps } from '../models/ops.js';
 import { bertForward, pool, type BertInputs, type ParamMap, type Pooling } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
+import { familyOf, type HeadKind } from '../models/bert/family.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import { initParam } from '../models/bert/init-param.js';
 import { Rng } from '../data/random.js';
@@ -10,9 +11,12 @@ import { meanSquaredError, sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from
  * The sequence-classification head of Hugging Face's `BertForSequenceClassification`:
  *   pooled features [B, H] → dropout → dense(H→C) → logits [B, C]
  * with weights named `classifier.weight` [C, H] and `classifier.bias` [C]. C is the number of
- * labels, or 1 for regression. This module is the one place that knows those names, how the head
- * starts, computes, trains (the loss per problem type) and scores; everything else goes through
- * the exports below. (heads/masked-lm.ts is the masked-LM head, written to the same template.)
+ * labels, or 1 for regression. The other families' heads (family.ts `head`) work on the same
+ * features with their own names: `classifier.dense` (H→H) → tanh or gelu → `classifier.out_proj`
+ * (H→C) for RoBERTa, XLM-R and ELECTRA, `pre_classifier` (H→H) → ReLU → `classifier` for
+ * DistilBERT. This module is the one place that knows those names, how the head starts, computes,
+ * trains (the loss per problem type) and scores; everything else goes through the exports below.
+ * (heads/masked-lm.ts is the masked-LM head, written to the same template.)
  */
 
 /** The Hugging Face `problem_type` values: what the head's loss and scores are. */
@@ -24,8 +28,30 @@ export const CLASSIFIER_BIAS = 'classifier.bias';
 /** The head's parameters, as Hugging Face names them (unprefixed, beside the `bert.` encoder). */
 export const CLASSIFIER_PARAMS = [CLASSIFIER_WEIGHT, CLASSIFIER_BIAS] as const;
 
-/** Whether a parameter belongs to the classification head. */
-export const isClassifierParam = (name: string): boolean => name.startsWith('classifier.');
+/** Whether a parameter belongs to the classification head (of any family). */
+export const isClassifierParam = (name: string): boolean => name.startsWith('classifier.') || name.startsWith('pre_classifier.');
+
+/** The head's linear layers, in state-dict order of each: [name, output width] with `C` for the labels. */
+const HEAD_LAYERS: Record<HeadKind, readonly (readonly [string, 'H' | 'C'])[]> = {
+  linear: [['classifier', 'C']],
+  'dense-tanh-out': [
+    ['classifier.dense', 'H'],
+    ['classifier.out_proj', 'C'],
+  ],
+  'dense-gelu-out': [
+    ['classifier.dense', 'H'],
+    ['classifier.out_proj', 'C'],
+  ],
+  'pre-relu': [
+    ['pre_classifier', 'H'],
+    ['classifier', 'C'],
+  ],
+};
+
+/** The head's parameter names for a config's family (BERT: {@link CLASSIFIER_PARAMS}). */
+export function classifierParamNames(cfg: BertConfig): string[] {
+  return HEAD_LAYERS[familyOf(cfg).head].flatMap(([layer]) => [`${layer}.weight`, `${layer}.bias`]);
+}
 
 /** Number of logits: one per class, or 1 for regression. */
 export function numOutputs(problem: ProblemType, labels: readonly string[]): number {
@@ -33,18 +59,21 @@ export function numOutputs(problem: ProblemType, labels: readonly string[]): num
 }
 
 export function classifierParamShape(cfg: BertConfig, numLabels: number, name: string): number[] {
-  return name === CLASSIFIER_WEIGHT ? [numLabels, cfg.hiddenSize] : [numLabels];
+  const layer = HEAD_LAYERS[familyOf(cfg).head].find(([l]) => name === `${l}.weight` || name === `${l}.bias`);
+  if (layer === undefined) throw new Error(`${name} is not a parameter of this family's classification head`);
+  const out = layer[1] === 'C' ? numLabels : cfg.hiddenSize;
+  return name.endsWith('.weight') ? [out, cfg.hiddenSize] : [out];
 }
 
-/** The number of outputs C of a head's tensors (undefined when `classifier.weight` is absent). */
+/** The number of outputs C of a head's tensors (undefined when its output layer is absent). */
 export function classifierWidth(head: ReadonlyMap<string, HostTensor>): number | undefined {
-  return head.get(CLASSIFIER_WEIGHT)?.shape[0];
+  return (head.get('classifier.out_proj.weight') ?? head.get(CLASSIFIER_WEIGHT))?.shape[0];
 }
 
-/** A fresh head as `BertPreTrainedModel._init_weights` makes it: weight ~ N(0, initializer_range), bias = 0. */
+/** A fresh head as `<Family>PreTrainedModel._init_weights` makes it: weights ~ N(0, initializer_range), biases = 0. */
 export function initClassifierHead(cfg: BertConfig, numLabels: number, seed: number): Map<string, HostTensor> {
   const rng = new Rng(seed);
-  return new Map(CLASSIFIER_PARAMS.map((n) => [n, initParam(n, classifierParamShape(cfg, numLabels, n), cfg, rng)]));
+  return new Map(classifierParamNames(cfg).map((n) => [n, initParam(n, classifierParamShape(cfg, numLabels, n), cfg, rng)]));
 }
 
 /** Splits a flat parameter map into encoder weights and the head. */
@@ -55,25 +84,39 @@ export function splitClassifierParams<T>(weights: ReadonlyMap<string, T>): { enc
   return { encoder, head };
 }
 
-/** The head on pooled features [B, H] → logits [B, C]: the one place its math is written. */
-export function classifierLogits<T>(ops: TensorOps<T>, params: ParamMap<T>, features: T, dropoutRate: number): T {
-  const w = params.get(CLASSIFIER_WEIGHT);
-  const b = params.get(CLASSIFIER_BIAS);
-  if (w === undefined || b === undefined) throw new Error(`classification head parameters missing (${CLASSIFIER_PARAMS.join('/')})`);
-  return ops.linear(ops.dropout(features, dropoutRate), w, b);
+/**
+ * The head on pooled features [B, H] → logits [B, C]: the one place its math is written. `cfg`
+ * chooses the family's head (BERT's when omitted).
+ */
+export function classifierLogits<T>(ops: TensorOps<T>, params: ParamMap<T>, features: T, dropoutRate: number, cfg?: BertConfig): T {
+  const kind = cfg ? familyOf(cfg).head : 'linear';
+  const names = cfg ? classifierParamNames(cfg) : [...CLASSIFIER_PARAMS];
+  const missing = names.filter((n) => !params.has(n));
+  if (missing.length > 0) throw new Error(`classification head parameters missing (${missing.join(', ')})`);
+  const dense = (layer: string, x: T) => ops.linear(x, params.get(`${layer}.weight`)!, params.get(`${layer}.bias`)!);
+  switch (kind) {
+    case 'linear':
+      return dense('classifier', ops.dropout(features, dropoutRate));
+    case 'dense-tanh-out':
+      return dense('classifier.out_proj', ops.dropout(ops.tanh(dense('classifier.dense', ops.dropout(features, dropoutRate))), dropoutRate));
+    case 'dense-gelu-out':
+      return dense('classifier.out_proj', ops.dropout(ops.gelu(dense('classifier.dense', ops.dropout(features, dropoutRate))), dropoutRate));
+    case 'pre-relu':
+      return dense('classifier', ops.dropout(ops.relu(dense('pre_classifier', features)), dropoutRate));
+  }
 }
 
-/** BertForSequenceClassification: encoder → pooled features → dropout → dense. Returns logits [B, C]. */
+/** `<Family>ForSequenceClassification`: encoder → pooled features → the family's head. Returns logits [B, C]. */
 export function sequenceClassifierLogits<T>(
   ops: TensorOps<T>,
   cfg: BertConfig,
   params: ParamMap<T>,
   inputs: BertInputs<T>,
   pooling: Pooling,
-  classifierDropout: number = cfg.hiddenDropoutProb,
+  classifierDropout: number = cfg.classifierDropout ?? cfg.hiddenDropoutProb,
 ): T {
   const features = pool(ops, bertForward(ops, cfg, params, inputs), inputs.attentionMask, pooling);
-  return classifierLogits(ops, params, features, classifierDropout);
+  return classifierLogits(ops, params, features, classifierDropout, cfg);
 }
 
 /**

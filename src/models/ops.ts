@@ -22,8 +22,11 @@ export interface TensorOps<T> {
   affine(x: T, factor: number, offset?: number): T;
   /** Rows of `table [V, H]` picked by the integer tensor `ids` → `[...ids.shape, H]`. */
   embedding(table: T, ids: T): T;
-  /** The first `ids.shape[1]` rows of `table` (position embeddings for a sequence of that length) → `[S, H]`. */
-  leadingRows(table: T, ids: T): T;
+  /**
+   * `ids.shape[1]` consecutive rows of `table` from row `offset` (default 0): position embeddings
+   * for a sequence of that length → `[S, H]` (RoBERTa's positions start after the padding id).
+   */
+  leadingRows(table: T, ids: T, offset?: number): T;
   /** ONNX Reshape semantics: `0` copies the input's dim at that position, `-1` is inferred. */
   reshape(x: T, shape: number[]): T;
   transpose(x: T, perm: number[]): T;
@@ -38,6 +41,8 @@ export interface TensorOps<T> {
   /** Exact GELU, `x · ½ · (1 + erf(x/√2))`, as BERT's "gelu". */
   gelu(x: T): T;
   tanh(x: T): T;
+  /** max(x, 0) (DistilBERT's `activation: "relu"` and its classifier). */
+  relu(x: T): T;
   /** Layer normalisation over the last axis (biased variance, eps inside the square root). */
   layerNorm(x: T, gamma: T, beta: T, eps: number): T;
   /** Sum over one axis. */

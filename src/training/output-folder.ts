@@ -14,7 +14,7 @@ const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'special_tokens_map.json
 
 /**
  * Writes (or refreshes) a Hugging Face classifier folder: config.json, model.safetensors with HF
- * names (`bert.` prefix + the unprefixed head) and the tokenizer files. Each file is replaced
+ * names (the family's prefix, `bert.` for BERT, + the unprefixed head) and the tokenizer files. Each file is replaced
  * atomically, so a crash leaves either the old file or the new one.
  */
 export async function writeClassifierFolder(
@@ -25,7 +25,7 @@ export async function writeClassifierFolder(
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
   const { encoder, head } = splitClassifierParams(weights);
-  await saveBertWeights(dir, encoder, head);
+  await saveBertWeights(dir, encoder, head, folder.config);
   await writeConfig(dir, classifierRawConfig(folder));
   const present = new Set(await readdir(tokenizerDir));
   for (const f of TOKENIZER_FILES) {

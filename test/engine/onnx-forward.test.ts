@@ -234,6 +234,12 @@ const OP_CASES: [string, OpCase, FloatInput[]][] = [
     (o, [t, ids]) => o.add(o.leadingRows(t, ids), o.embedding(t, ids)),
     [randomInput([9, 3], 14), { shape: [2, 4], data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), ids: true }],
   ],
+  [
+    'leadingRows from an offset',
+    (o, [t, ids]) => o.leadingRows(t, ids, 3),
+    [randomInput([9, 3], 14), { shape: [2, 4], data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), ids: true }],
+  ],
+  ['relu', (o, [x]) => o.relu(x), [randomInput([3, 4], 19)]],
   ['reshape with 0 and -1', (o, [x]) => o.reshape(x, [0, -1, 2]), [randomInput([2, 3, 4], 15)]],
   ['transpose', (o, [x]) => o.transpose(x, [0, 2, 1, 3]), [randomInput([2, 3, 4, 5], 16)]],
   ['softmax', (o, [x]) => o.softmax(x), [randomInput([3, 7], 17, 5)]],

@@ -149,6 +149,8 @@ test('unary element-wise rules', async () => {
   await checkCase('sqrt', { x: { shape: [2, 3], lo: 0.5, hi: 2 } }, unary('Sqrt'));
   await checkCase('reciprocal', { x: { shape: [2, 3], lo: 0.5, hi: 2 } }, unary('Reciprocal'));
   await checkCase('tanh', { x: { shape: [2, 3], lo: -2, hi: 2 } }, unary('Tanh'));
+  // Values kept away from 0, where ReLU has no derivative and a finite difference straddles the kink.
+  await checkCase('relu', { x: { shape: [2, 3], values: [-1.5, -0.5, 0.5, 1.5, -0.25, 0.75] } }, unary('Relu'));
   await checkCase('sigmoid', { x: { shape: [2, 3], lo: -3, hi: 3 } }, unary('Sigmoid'));
   await checkCase('erf', { x: { shape: [2, 3], lo: -2, hi: 2 } }, unary('Erf'));
   await checkCase('pow', { x: { shape: [2, 3], lo: 0.5, hi: 1.5 } }, (b, x) => b.op('Pow', [x.x, b.scalar(3)]));
@@ -212,6 +214,10 @@ test('Reshape, Transpose, Squeeze, Unsqueeze', async () => {
 test('Slice with a constant start and a run-time end (position embeddings)', async () => {
   await checkCase('slice-const', { x: { shape: [5, 3] } }, (b, x) => b.op('Slice', [x.x, b.int64s([1]), b.int64s([4]), b.int64s([0])]));
   await checkCase('leading-rows', { table: { shape: [6, 3] } }, (b, x) => new OnnxOps(b).leadingRows(x.table, x.ids), {
+    ids: { shape: [2, 4], dims: ['batch', 'seq'], values: [1, 2, 3, 4, 5, 6, 7, 8] },
+  });
+  // RoBERTa's positions: rows from pad_token_id + 1 on (the end is the run-time length plus the offset).
+  await checkCase('leading-rows-offset', { table: { shape: [7, 3] } }, (b, x) => new OnnxOps(b).leadingRows(x.table, x.ids, 2), {
     ids: { shape: [2, 4], dims: ['batch', 'seq'], values: [1, 2, 3, 4, 5, 6, 7, 8] },
   });
 });

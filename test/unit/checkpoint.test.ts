@@ -367,9 +367,15 @@ test('config.json: checks name the file and field, HF defaults, unknown keys sur
   throwsWith(() => bertConfigFromRaw({ ...RAW, hidden_dropout_prob: 1.2 }, 'c.json'), '"hidden_dropout_prob"', /probability/);
   throwsWith(() => bertConfigFromRaw({ ...RAW, layer_norm_eps: 0 }, 'c.json'), '"layer_norm_eps"', /positive/);
   throwsWith(() => bertConfigFromRaw({ ...RAW, num_attention_heads: 3 }, 'c.json'), '"hidden_size"', /divisible/);
-  throwsWith(() => bertConfigFromRaw({ ...RAW, hidden_act: 'relu' }, 'c.json'), 'c.json', '"hidden_act"', '"relu"', /"gelu" only/);
+  throwsWith(() => bertConfigFromRaw({ ...RAW, hidden_act: 'gelu_new' }, 'c.json'), 'c.json', '"hidden_act"', '"gelu_new"', /"gelu" and "relu" only/);
+  assert.equal(bertConfigFromRaw({ ...RAW, hidden_act: 'relu' }, 'c.json').hiddenAct, 'relu');
   throwsWith(() => bertConfigFromRaw({ ...RAW, position_embedding_type: 'relative_key' }, 'c.json'), '"position_embedding_type"');
-  throwsWith(() => bertConfigFromRaw({ ...RAW, model_type: 'roberta' }, 'c.json'), 'c.json', /model_type is "roberta"/);
+  throwsWith(
+    () => bertConfigFromRaw({ ...RAW, model_type: 'albert' }, 'c.json'),
+    'c.json',
+    /model_type "albert" is not supported yet \(supported: bert, roberta, xlm-roberta, electra, distilbert\)/,
+  );
+  throwsWith(() => bertConfigFromRaw({ ...RAW, model_type: 'gpt2' }, 'c.json'), 'c.json', /model_type "gpt2" is not supported \(supported: /);
 
   const cfg = bertConfigFromRaw({ ...RAW, pad_token_id: null, max_position_embeddings: undefined }, 'c.json');
   assert.deepEqual(

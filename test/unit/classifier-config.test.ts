@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bertftSection, classifierRawConfig, readClassifierConfig } from '../../src/checkpoint/classifier-config.js';
+import { bertConfigFromRaw } from '../../src/checkpoint/config.js';
 import type { BertConfig } from '../../src/models/bert/config.js';
 
 const CFG: BertConfig = {
@@ -41,4 +42,20 @@ test('what the writer records is what the reader returns', () => {
     classWeights: [2, 0.5, 1],
   });
   assert.deepEqual(bertftSection(read), bertft);
+});
+
+test('other families: their architectures, model_type and config keys, and a classifier dropout that survives the round trip', () => {
+  const bertft = { pooling: 'cls' as const, max_length: 32 };
+  const roberta: BertConfig = { ...CFG, family: 'roberta', padTokenId: 1, typeVocabSize: 1, classifierDropout: 0.3 };
+  const raw = classifierRawConfig({ config: roberta, baseRaw: {}, labels: ['a', 'b'], problem: 'single_label_classification', bertft });
+  assert.deepEqual([raw.architectures, raw.model_type, raw.classifier_dropout], [['RobertaForSequenceClassification'], 'roberta', 0.3]);
+  assert.deepEqual(bertConfigFromRaw(raw, 'config.json'), roberta);
+  const distil: BertConfig = { ...CFG, family: 'distilbert', hiddenAct: 'relu', classifierDropout: 0.2 };
+  const draw = classifierRawConfig({ config: distil, baseRaw: {}, labels: ['a', 'b'], problem: 'single_label_classification', bertft });
+  assert.deepEqual(
+    [draw.architectures, draw.dim, draw.n_layers, draw.activation, draw.seq_classif_dropout],
+    [['DistilBertForSequenceClassification'], 16, 2, 'relu', 0.2],
+  );
+  assert.ok(!('hidden_size' in draw) && !('type_vocab_size' in draw) && !('classifier_dropout' in draw), 'only DistilBERT keys');
+  assert.deepEqual(bertConfigFromRaw(draw, 'config.json'), { ...distil, typeVocabSize: 2 });
 });

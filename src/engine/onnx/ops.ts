@@ -91,15 +91,17 @@ export class OnnxOps implements TensorOps<string> {
     return this.builder.op('Gather', [table, ids], { axis: attr.int(0) }, { hint: 'embedding' });
   }
 
-  leadingRows(table: string, ids: string): string {
+  leadingRows(table: string, ids: string, offset = 0): string {
     const b = this.builder;
     // Shape(ids)[1:2] is the run-time sequence length; slicing the table to it keeps one graph for every length.
     const length = b.op('Shape', [ids], { start: attr.int(1), end: attr.int(2) }, { hint: 'seq_len' });
+    // A constant start (differentiable: the Slice VJP pads the gradient back); the end follows it.
+    const end = offset === 0 ? length : b.op('Add', [length, b.int64s([offset])], {}, { hint: 'rows_end' });
     const rows = b.shape(ids)[1];
     const cols = b.shape(table)[1];
     return b.op(
       'Slice',
-      [table, b.int64s([0]), length, b.int64s([0])],
+      [table, b.int64s([offset]), end, b.int64s([0])],
       {},
       {
         hint: 'leading_rows',
@@ -146,6 +148,10 @@ export class OnnxOps implements TensorOps<string> {
 
   tanh(x: string): string {
     return this.builder.op('Tanh', [x]);
+  }
+
+  relu(x: string): string {
+    return this.builder.op('Relu', [x]);
   }
 
   layerNorm(x: string, gamma: string, beta: string, eps: number): string {

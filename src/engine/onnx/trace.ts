@@ -1,7 +1,7 @@
 import { BertftError, UsageError } from '../../errors.js';
 import { bertForward, bertParamNames, bertParamShape, pool, type BertInputs, type Pooling } from '../../models/bert/bert.js';
 import type { BertConfig } from '../../models/bert/config.js';
-import { CLASSIFIER_BIAS, CLASSIFIER_PARAMS, CLASSIFIER_WEIGHT, sequenceClassifierLogits } from '../../heads/classification.js';
+import { classifierParamNames, classifierParamShape, classifierWidth, sequenceClassifierLogits } from '../../heads/classification.js';
 import { MASKED_LM_PARAMS, TIED_DECODER, maskedLmLogits, maskedLmParamShape, maskedLmSequenceLogits } from '../../heads/masked-lm.js';
 import type { HostTensor } from '../../models/host-tensor.js';
 import { attr, GraphBuilder } from './builder.js';
@@ -115,8 +115,8 @@ export function traceEncoder(config: BertConfig, weights: ReadonlyMap<string, Ho
 }
 
 /**
- * BertForSequenceClassification as an inference graph: output `logits` [batch_size, C].
- * `classifier` holds the head's weight [C, H] and bias [C] (heads/classification.ts).
+ * `<Family>ForSequenceClassification` as an inference graph: output `logits` [batch_size, C].
+ * `classifier` holds the family's head (heads/classification.ts `classifierParamNames`).
  */
 export function traceClassifier(
   config: BertConfig,
@@ -127,17 +127,20 @@ export function traceClassifier(
 ): Graph {
   checkBertWeights(config, weights);
   checkPooling(weights, pooling);
-  const w = classifier.get(CLASSIFIER_WEIGHT);
-  const b = classifier.get(CLASSIFIER_BIAS);
-  if (w === undefined || b === undefined) throw new BertftError(`the classification head needs ${CLASSIFIER_PARAMS.join(' and ')}`);
-  if (w.shape.length !== 2 || w.shape[1] !== config.hiddenSize || b.shape.join(',') !== String(w.shape[0])) {
-    throw new BertftError(`classifier weights [${w.shape.join(', ')}] / [${b.shape.join(', ')}] do not fit hidden size ${config.hiddenSize}`);
+  const names = classifierParamNames(config);
+  const width = classifierWidth(classifier);
+  if (names.some((n) => !classifier.has(n)) || width === undefined) throw new BertftError(`the classification head needs ${names.join(', ')}`);
+  for (const n of names) {
+    const got = classifier.get(n)!.shape;
+    const want = classifierParamShape(config, width, n);
+    if (got.join(',') !== want.join(','))
+      throw new BertftError(`classifier weight ${n} [${got.join(', ')}] does not fit hidden size ${config.hiddenSize} (want [${want.join(', ')}])`);
   }
   const all = new Map([...weights, ...classifier]);
   const { builder, result } = traceWith({ weights: all, ops, graphName: 'bertft_classifier' }, ({ ops: o, params, inputs }) =>
     sequenceClassifierLogits(o, config, params, inputs, pooling),
   );
-  builder.addOutput(result, 'logits', [BATCH_DIM, w.shape[0]]);
+  builder.addOutput(result, 'logits', [BATCH_DIM, width]);
   return pruneGraph(builder.graph);
 }
 

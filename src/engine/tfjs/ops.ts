@@ -52,8 +52,8 @@ export class TfjsOps implements TensorOps<tf.Tensor> {
     return tf.gather(table, ids);
   }
 
-  leadingRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
-    return tf.slice(table, [0, 0], [ids.shape[1] ?? 1, -1]);
+  leadingRows(table: tf.Tensor, ids: tf.Tensor, offset = 0): tf.Tensor {
+    return tf.slice(table, [offset, 0], [ids.shape[1] ?? 1, -1]);
   }
 
   reshape(x: tf.Tensor, shape: number[]): tf.Tensor {
@@ -90,6 +90,10 @@ export class TfjsOps implements TensorOps<tf.Tensor> {
 
   tanh(x: tf.Tensor): tf.Tensor {
     return tf.tanh(x);
+  }
+
+  relu(x: tf.Tensor): tf.Tensor {
+    return tf.relu(x);
   }
 
   layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {

@@ -1,9 +1,11 @@
 import type { TensorOps } from '../ops.js';
 import type { BertConfig } from './config.js';
+import { embeddingWidth, familyOf, hasEmbeddingProjection, positionOffset } from './family.js';
 
 /**
  * BERT (post-LN, as in `BertModel`) written once over {@link TensorOps}, so every engine runs the
- * same definition. Parameter names are the Hugging Face ones without the `bert.` prefix.
+ * same definition; the other encoders of the family (family.ts) are this definition with their
+ * spec's differences. Parameter names are the Hugging Face BERT ones without the `bert.` prefix.
  */
 
 /** Named parameters, e.g. `encoder.layer.0.attention.self.query.weight`. */
@@ -12,7 +14,7 @@ export type ParamMap<T> = ReadonlyMap<string, T>;
 export interface BertInputs<T> {
   /** int32 [B, S] */
   inputIds: T;
-  /** int32 [B, S] */
+  /** int32 [B, S] (read only by families with token types) */
   tokenTypeIds: T;
   /** float32 [B, S]: 1 for real tokens, 0 for padding. */
   attentionMask: T;
@@ -47,12 +49,17 @@ function layerNormNamed<T>(ops: TensorOps<T>, params: ParamMap<T>, x: T, prefix:
 }
 
 function embeddings<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, inputs: BertInputs<T>): T {
-  const words = ops.embedding(param(params, 'embeddings.word_embeddings.weight'), inputs.inputIds);
-  const types = ops.embedding(param(params, 'embeddings.token_type_embeddings.weight'), inputs.tokenTypeIds);
-  const positions = ops.leadingRows(param(params, 'embeddings.position_embeddings.weight'), inputs.inputIds);
-  const summed = ops.add(ops.add(words, types), positions);
-  const normed = layerNormNamed(ops, params, summed, 'embeddings.LayerNorm', cfg.layerNormEps);
-  return ops.dropout(normed, cfg.hiddenDropoutProb);
+  let summed = ops.embedding(param(params, 'embeddings.word_embeddings.weight'), inputs.inputIds);
+  if (familyOf(cfg).tokenTypes) summed = ops.add(summed, ops.embedding(param(params, 'embeddings.token_type_embeddings.weight'), inputs.tokenTypeIds));
+  const positions = ops.leadingRows(param(params, 'embeddings.position_embeddings.weight'), inputs.inputIds, positionOffset(cfg));
+  const normed = layerNormNamed(ops, params, ops.add(summed, positions), 'embeddings.LayerNorm', cfg.layerNormEps);
+  const out = ops.dropout(normed, cfg.hiddenDropoutProb);
+  return hasEmbeddingProjection(cfg) ? linearNamed(ops, params, out, 'embeddings_project') : out;
+}
+
+/** The feed-forward activation of `hidden_act`. */
+function activation<T>(ops: TensorOps<T>, cfg: BertConfig, x: T): T {
+  return cfg.hiddenAct === 'relu' ? ops.relu(x) : ops.gelu(x);
 }
 
 /** [B, S] 0/1 mask → [B, 1, 1, S] additive bias, broadcast over heads and query positions. */
@@ -79,7 +86,7 @@ function selfAttention<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T
 }
 
 function feedForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, prefix: string): T {
-  const inner = ops.gelu(linearNamed(ops, params, x, `${prefix}.intermediate.dense`));
+  const inner = activation(ops, cfg, linearNamed(ops, params, x, `${prefix}.intermediate.dense`));
   const out = ops.dropout(linearNamed(ops, params, inner, `${prefix}.output.dense`), cfg.hiddenDropoutProb);
   return layerNormNamed(ops, params, ops.add(out, x), `${prefix}.output.LayerNorm`, cfg.layerNormEps);
 }
@@ -121,14 +128,16 @@ export function pool<T>(ops: TensorOps<T>, outputs: BertOutputs<T>, mask: T, poo
   }
 }
 
-/** Every parameter name a BERT of this config has (the pooler optional). */
+/** Every parameter name a BERT of this config has (the pooler optional, and only where the family has one). */
 export function bertParamNames(cfg: BertConfig, withPooler = true): string[] {
+  const family = familyOf(cfg);
   const names = [
     'embeddings.word_embeddings.weight',
     'embeddings.position_embeddings.weight',
-    'embeddings.token_type_embeddings.weight',
+    ...(family.tokenTypes ? ['embeddings.token_type_embeddings.weight'] : []),
     'embeddings.LayerNorm.weight',
     'embeddings.LayerNorm.bias',
+    ...(hasEmbeddingProjection(cfg) ? ['embeddings_project.weight', 'embeddings_project.bias'] : []),
   ];
   for (let i = 0; i < cfg.numHiddenLayers; i++) {
     const p = `encoder.layer.${i}`;
@@ -139,7 +148,7 @@ export function bertParamNames(cfg: BertConfig, withPooler = true): string[] {
       names.push(`${p}.${ln}.weight`, `${p}.${ln}.bias`);
     }
   }
-  if (withPooler) names.push('pooler.dense.weight', 'pooler.dense.bias');
+  if (withPooler && family.pooler) names.push('pooler.dense.weight', 'pooler.dense.bias');
   return names;
 }
 
@@ -147,9 +156,12 @@ export function bertParamNames(cfg: BertConfig, withPooler = true): string[] {
 export function bertParamShape(cfg: BertConfig, name: string): number[] {
   const H = cfg.hiddenSize;
   const I = cfg.intermediateSize;
-  if (name === 'embeddings.word_embeddings.weight') return [cfg.vocabSize, H];
-  if (name === 'embeddings.position_embeddings.weight') return [cfg.maxPositionEmbeddings, H];
-  if (name === 'embeddings.token_type_embeddings.weight') return [cfg.typeVocabSize, H];
+  const E = embeddingWidth(cfg);
+  if (name === 'embeddings.word_embeddings.weight') return [cfg.vocabSize, E];
+  if (name === 'embeddings.position_embeddings.weight') return [cfg.maxPositionEmbeddings, E];
+  if (name === 'embeddings.token_type_embeddings.weight') return [cfg.typeVocabSize, E];
+  if (name.startsWith('embeddings.LayerNorm.')) return [E];
+  if (name === 'embeddings_project.weight') return [H, E];
   if (name.endsWith('intermediate.dense.weight')) return [I, H];
   if (name.endsWith('intermediate.dense.bias')) return [I];
   if (/encoder\.layer\.\d+\.output\.dense\.weight$/.test(name)) return [H, I];

@@ -1,11 +1,23 @@
-/** The fields of a Hugging Face BERT `config.json` that the model definition uses. */
+import type { FamilyName } from './family.js';
+
+/**
+ * The fields of a Hugging Face BERT `config.json` that the model definition uses. The optional
+ * fields describe the other encoders of the family (family.ts); absent, the model is BERT.
+ */
 export interface BertConfig {
+  /** The family (`model_type`); absent means `bert`. */
+  family?: FamilyName;
+  /** Width E of the embedding tables when it differs from hidden_size (ELECTRA's `embedding_size`). */
+  embeddingSize?: number;
+  /** The classifier's dropout when the family sets it apart (DistilBERT's `seq_classif_dropout`); absent → hiddenDropoutProb. */
+  classifierDropout?: number;
   vocabSize: number;
   hiddenSize: number;
   numHiddenLayers: number;
   numAttentionHeads: number;
   intermediateSize: number;
-  hiddenAct: 'gelu';
+  /** The feed-forward activation: BERT's exact (erf) GELU, or ReLU (DistilBERT's `activation: "relu"`). */
+  hiddenAct: 'gelu' | 'relu';
   hiddenDropoutProb: number;
   attentionProbsDropoutProb: number;
   maxPositionEmbeddings: number;

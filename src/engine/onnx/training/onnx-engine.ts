@@ -137,7 +137,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
       const { session, meta } = await this.graph(`${request.kind}|${gradsIn}`, request);
       const feeds = this.batchFeeds(ort, batch);
       if (rows) {
-        const dims = [rows.step.count, this.options.config.hiddenSize];
+        const dims = [rows.step.count, this.spec.paramShapes.get(WORD_EMBEDDINGS)![1]!]; // the table's width (E, hidden_size unless factorised)
         feeds[WORD_EMBEDDINGS] = new ort.Tensor('float32', rows.values.table, dims);
         feeds[INPUT_NAMES.inputIds] = int64Tensor(ort, rows.step.slots[i]!, [batch.tokens.batchSize, batch.tokens.seqLength]);
         if (last) {

@@ -96,6 +96,12 @@ export const elementwiseRules: Record<string, VjpRule> = {
     return [b.op('Mul', [outGrad(ctx), b.op('Mul', [bell, b.scalar(TWO_OVER_SQRT_PI)])])];
   },
 
+  // The gradient passes where x > 0 (0 at x = 0, as PyTorch and TensorFlow).
+  Relu: (ctx) => {
+    const b = ctx.builder;
+    return [b.op('Where', [b.op('Greater', [ctx.node.inputs[0], b.scalar(0)]), outGrad(ctx), b.scalar(0)], {}, { hint: 'grad_relu' })];
+  },
+
   Min: (ctx) => pickRule(ctx, 'LessOrEqual'),
   Max: (ctx) => pickRule(ctx, 'GreaterOrEqual'),
 
