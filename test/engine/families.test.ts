@@ -31,7 +31,7 @@ import type { TrainingEngine } from '../../src/engine/types.js';
 import { disposeParams, toTfjsParams } from '../../src/engine/tfjs/params.js';
 import { initClassifierHead, sequenceClassifierLogits } from '../../src/heads/classification.js';
 import { bertForward, type Pooling } from '../../src/models/bert/bert.js';
-import type { BertConfig } from '../../src/models/bert/config.js';
+import type { PretrainedFolder } from '../../src/pretrained.js';
 import type { HostTensor } from '../../src/models/host-tensor.js';
 import type { TokenBatch } from '../../src/tokenization/index.js';
 import { writeClassifierFolder } from '../../src/training/output-folder.js';
@@ -51,15 +51,13 @@ interface Expected {
   };
 }
 
-interface Fixture {
-  dir: string;
-  config: BertConfig;
-  weights: Map<string, HostTensor>;
+/** A fixture's `seq/` folder as bertft loads it, with the reference outputs and the batch they were computed on. */
+type Fixture = Pick<PretrainedFolder, 'dir' | 'config' | 'weights'> & {
   classifier: Map<string, HostTensor>;
   expected: Expected;
   tokens: TokenBatch;
   pooling: Pooling;
-}
+};
 
 async function loadFixture(family: string): Promise<Fixture> {
   const root = sharedPath('fixtures', 'hf-families', family);
