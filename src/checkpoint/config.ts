@@ -43,7 +43,7 @@ const DEFAULTS = {
 } as const;
 
 /** Encoders of the BERT family that later versions will run. */
-const NOT_YET = ['albert', 'deberta-v2', 'modernbert'];
+const NOT_YET = ['deberta-v2', 'modernbert'];
 
 /** The family a config.json names, or a one-line error for one bertft does not run. */
 function familyOfRaw(raw: RawConfig, file: string): FamilySpec {
@@ -54,14 +54,23 @@ function familyOfRaw(raw: RawConfig, file: string): FamilySpec {
   throw new BertftError(`${file}: model_type ${JSON.stringify(type)} is not supported${yet} (supported: ${supported})`);
 }
 
-/** config.json with the family's keys spelled as BERT's (DistilBERT's `dim` → `hidden_size`, …). */
+/** config.json with the family's keys spelled as BERT's (DistilBERT's `dim` → `hidden_size`, …) and the family's defaults where a key is absent. */
 function asBertKeys(raw: RawConfig, family: FamilySpec): RawConfig {
   const out: RawConfig = { ...raw };
   for (const [bert, own] of Object.entries(family.configKeys)) {
     delete out[bert];
     if (own in raw) out[bert] = raw[own];
   }
+  for (const [key, v] of Object.entries(family.defaults)) out[key] ??= v;
   return out;
+}
+
+/** ALBERT's layer groups: bertft runs one layer shared across depth (every published ALBERT). */
+function checkSharing(raw: RawConfig, file: string): void {
+  for (const key of ['num_hidden_groups', 'inner_group_num']) {
+    const v = raw[key] ?? 1;
+    if (v !== 1) throw new BertftError(`${file}: field "${key}" is ${JSON.stringify(v)}; bertft runs ALBERT with one shared layer (1) only`);
+  }
 }
 
 /**
@@ -72,7 +81,7 @@ function asBertKeys(raw: RawConfig, family: FamilySpec): RawConfig {
  *
  * @param file the path to name in errors.
  * @throws BertftError naming the file and the field for a missing or bad value, a model_type
- *   outside the supported families, an activation other than "gelu" or "relu", or a position
+ *   outside the supported families, an activation other than "gelu", "gelu_new" or "relu", or a position
  *   embedding other than "absolute".
  */
 export function bertConfigFromRaw(published: RawConfig, file: string): BertConfig {
@@ -97,8 +106,10 @@ export function bertConfigFromRaw(published: RawConfig, file: string): BertConfi
   const probability = (v: number) => v >= 0 && v < 1;
 
   const act = raw.hidden_act ?? 'gelu';
-  if (act !== 'gelu' && act !== 'relu') {
-    throw new BertftError(`${file}: field "${keyOf('hidden_act')}" is ${JSON.stringify(act)}; bertft implements the exact (erf) "gelu" and "relu" only`);
+  if (act !== 'gelu' && act !== 'gelu_new' && act !== 'relu') {
+    throw new BertftError(
+      `${file}: field "${keyOf('hidden_act')}" is ${JSON.stringify(act)}; bertft implements the exact (erf) "gelu", the tanh "gelu_new" and "relu" only`,
+    );
   }
   const positions = raw.position_embedding_type ?? 'absolute';
   if (positions !== 'absolute') {
@@ -126,7 +137,8 @@ export function bertConfigFromRaw(published: RawConfig, file: string): BertConfi
   }
   if (family.modelType === 'bert') return cfg;
   cfg.family = family.modelType;
-  if (family.embeddingProjection && raw.embedding_size !== undefined && raw.embedding_size !== null) cfg.embeddingSize = int('embedding_size', 1);
+  if (family.sharedLayers) checkSharing(raw, file);
+  if (family.embeddingProjection !== 'never' && raw.embedding_size !== undefined && raw.embedding_size !== null) cfg.embeddingSize = int('embedding_size', 1);
   const dropout = raw[family.classifierDropoutKey];
   if (typeof dropout === 'number') {
     if (!probability(dropout)) bad(family.classifierDropoutKey, 'a probability in [0, 1)');

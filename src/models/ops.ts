@@ -40,6 +40,8 @@ export interface TensorOps<T> {
   logSigmoid(x: T): T;
   /** Exact GELU, `x · ½ · (1 + erf(x/√2))`, as BERT's "gelu". */
   gelu(x: T): T;
+  /** GELU's tanh approximation, `½x · (1 + tanh(√(2/π) · (x + 0.044715x³)))`, as "gelu_new" (ALBERT). */
+  geluTanh(x: T): T;
   tanh(x: T): T;
   /** max(x, 0) (DistilBERT's `activation: "relu"` and its classifier). */
   relu(x: T): T;

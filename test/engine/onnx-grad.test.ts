@@ -238,8 +238,9 @@ test('LayerNormalization (fused) and its decomposed form give the same gradients
   await checkCase('layer-norm-decomposed', inputs(), ln('decomposed'));
 });
 
-test('composite ops as the model traces them: GELU, log-sigmoid, Gemm-based linear', async () => {
+test('composite ops as the model traces them: GELU (exact and tanh), log-sigmoid, Gemm-based linear', async () => {
   await checkCase('gelu', { x: { shape: [2, 5], lo: -3, hi: 3 } }, (b, x) => new OnnxOps(b).gelu(x.x));
+  await checkCase('gelu-tanh', { x: { shape: [2, 5], lo: -3, hi: 3 } }, (b, x) => new OnnxOps(b).geluTanh(x.x));
   await checkCase('log-sigmoid', { x: { shape: [6], values: [-4, -1.5, -0.3, 0.2, 1.7, 5] } }, (b, x) => new OnnxOps(b).logSigmoid(x.x));
   await checkCase('linear-3d', { x: { shape: [2, 3, 4], dims: ['batch', 'seq', 4] }, w: { shape: [5, 4] }, bias: { shape: [5] } }, (b, x) =>
     new TrainingOps(b).linear(x.x, x.w, x.bias),

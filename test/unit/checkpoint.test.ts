@@ -367,13 +367,20 @@ test('config.json: checks name the file and field, HF defaults, unknown keys sur
   throwsWith(() => bertConfigFromRaw({ ...RAW, hidden_dropout_prob: 1.2 }, 'c.json'), '"hidden_dropout_prob"', /probability/);
   throwsWith(() => bertConfigFromRaw({ ...RAW, layer_norm_eps: 0 }, 'c.json'), '"layer_norm_eps"', /positive/);
   throwsWith(() => bertConfigFromRaw({ ...RAW, num_attention_heads: 3 }, 'c.json'), '"hidden_size"', /divisible/);
-  throwsWith(() => bertConfigFromRaw({ ...RAW, hidden_act: 'gelu_new' }, 'c.json'), 'c.json', '"hidden_act"', '"gelu_new"', /"gelu" and "relu" only/);
+  throwsWith(
+    () => bertConfigFromRaw({ ...RAW, hidden_act: 'swish' }, 'c.json'),
+    'c.json',
+    '"hidden_act"',
+    '"swish"',
+    /"gelu", the tanh "gelu_new" and "relu" only/,
+  );
+  assert.equal(bertConfigFromRaw({ ...RAW, hidden_act: 'gelu_new' }, 'c.json').hiddenAct, 'gelu_new');
   assert.equal(bertConfigFromRaw({ ...RAW, hidden_act: 'relu' }, 'c.json').hiddenAct, 'relu');
   throwsWith(() => bertConfigFromRaw({ ...RAW, position_embedding_type: 'relative_key' }, 'c.json'), '"position_embedding_type"');
   throwsWith(
-    () => bertConfigFromRaw({ ...RAW, model_type: 'albert' }, 'c.json'),
+    () => bertConfigFromRaw({ ...RAW, model_type: 'deberta-v2' }, 'c.json'),
     'c.json',
-    /model_type "albert" is not supported yet \(supported: bert, roberta, xlm-roberta, electra, distilbert\)/,
+    /model_type "deberta-v2" is not supported yet \(supported: bert, roberta, xlm-roberta, electra, distilbert, albert\)/,
   );
   throwsWith(() => bertConfigFromRaw({ ...RAW, model_type: 'gpt2' }, 'c.json'), 'c.json', /model_type "gpt2" is not supported \(supported: /);
 
@@ -399,6 +406,23 @@ test('config.json: checks name the file and field, HF defaults, unknown keys sur
   assert.deepEqual(back.config, { ...CFG, hiddenDropoutProb: 0.2 });
   assert.deepEqual([back.raw.architectures, back.raw.id2label, back.raw.custom], [base.architectures, base.id2label, base.custom]);
   assert.equal(back.raw.layer_norm_eps, 1e-12, 'defaults are written out explicitly');
+});
+
+test("config.json: a family's own defaults (HF's AlbertConfig, DistilBertConfig) and ALBERT's one shared layer", () => {
+  const albert = bertConfigFromRaw({ ...RAW, model_type: 'albert' }, 'c.json');
+  assert.deepEqual(
+    [albert.family, albert.embeddingSize, albert.hiddenAct, albert.hiddenDropoutProb, albert.attentionProbsDropoutProb, albert.classifierDropout],
+    ['albert', 128, 'gelu_new', 0, 0, 0.1],
+  );
+  const set = bertConfigFromRaw({ ...RAW, model_type: 'albert', embedding_size: 2, hidden_act: 'gelu', classifier_dropout_prob: 0.3 }, 'c.json');
+  assert.deepEqual([set.embeddingSize, set.hiddenAct, set.classifierDropout], [2, 'gelu', 0.3]);
+  assert.deepEqual(bertConfigFromRaw(rawFromBertConfig(set), 'c.json'), set, 'round trip');
+  throwsWith(() => bertConfigFromRaw({ ...RAW, model_type: 'albert', num_hidden_groups: 2 }, 'c.json'), 'c.json', '"num_hidden_groups"', /one shared layer/);
+  throwsWith(() => bertConfigFromRaw({ ...RAW, model_type: 'albert', inner_group_num: 2 }, 'c.json'), 'c.json', '"inner_group_num"');
+  const distil = { model_type: 'distilbert', vocab_size: 12, dim: 4, n_layers: 1, n_heads: 2, hidden_dim: 8 };
+  assert.equal(bertConfigFromRaw(distil, 'c.json').classifierDropout, 0.2, "seq_classif_dropout absent: HF's 0.2, not the hidden dropout");
+  assert.equal(bertConfigFromRaw({ ...distil, seq_classif_dropout: 0.05 }, 'c.json').classifierDropout, 0.05);
+  assert.equal(bertConfigFromRaw({ ...RAW, model_type: 'roberta', pad_token_id: 1 }, 'c.json').classifierDropout, undefined, 'RoBERTa: the hidden dropout');
 });
 
 test('sharded checkpoints via model.safetensors.index.json', async () => {

@@ -20,6 +20,8 @@ export interface OnnxOpsOptions {
 }
 
 const SQRT2 = Math.SQRT2;
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_TANH_CUBIC = 0.044715;
 
 /**
  * {@link TensorOps} that record standard ONNX (opset 17) nodes instead of computing: a tensor is
@@ -144,6 +146,15 @@ export class OnnxOps implements TensorOps<string> {
     const erf = b.op('Erf', [b.op('Div', [x, b.scalar(SQRT2)])]);
     const inner = b.op('Mul', [x, b.op('Add', [erf, b.scalar(1)])]);
     return b.op('Mul', [inner, b.scalar(0.5)], {}, { hint: 'gelu' });
+  }
+
+  geluTanh(x: string): string {
+    // ½x · (1 + tanh(√(2/π) · (x + 0.044715·x³))), in the Mul/Add/Tanh primitives autodiff already differentiates.
+    const b = this.builder;
+    const cube = b.op('Mul', [b.op('Mul', [x, x]), x]);
+    const inner = b.op('Mul', [b.op('Add', [x, b.op('Mul', [cube, b.scalar(GELU_TANH_CUBIC)])]), b.scalar(SQRT_2_OVER_PI)]);
+    const gate = b.op('Add', [b.op('Tanh', [inner]), b.scalar(1)]);
+    return b.op('Mul', [b.op('Mul', [x, b.scalar(0.5)]), gate], {}, { hint: 'gelu_tanh' });
   }
 
   tanh(x: string): string {

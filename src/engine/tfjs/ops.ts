@@ -88,6 +88,11 @@ export class TfjsOps implements TensorOps<tf.Tensor> {
     return tf.mul(x, cdf);
   }
 
+  geluTanh(x: tf.Tensor): tf.Tensor {
+    const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), tf.scalar(0.044715))), tf.scalar(Math.sqrt(2 / Math.PI)));
+    return tf.mul(tf.mul(x, tf.scalar(0.5)), tf.add(tf.tanh(inner), tf.scalar(1)));
+  }
+
   tanh(x: tf.Tensor): tf.Tensor {
     return tf.tanh(x);
   }

@@ -1,6 +1,6 @@
 import type { TensorOps } from '../ops.js';
 import type { BertConfig } from './config.js';
-import { embeddingWidth, familyOf, hasEmbeddingProjection, positionOffset } from './family.js';
+import { embeddingWidth, familyOf, hasEmbeddingProjection, layerPrefix, positionOffset, storedLayers } from './family.js';
 
 /**
  * BERT (post-LN, as in `BertModel`) written once over {@link TensorOps}, so every engine runs the
@@ -59,7 +59,7 @@ function embeddings<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, 
 
 /** The feed-forward activation of `hidden_act`. */
 function activation<T>(ops: TensorOps<T>, cfg: BertConfig, x: T): T {
-  return cfg.hiddenAct === 'relu' ? ops.relu(x) : ops.gelu(x);
+  return cfg.hiddenAct === 'relu' ? ops.relu(x) : cfg.hiddenAct === 'gelu_new' ? ops.geluTanh(x) : ops.gelu(x);
 }
 
 /** [B, S] 0/1 mask → [B, 1, 1, S] additive bias, broadcast over heads and query positions. */
@@ -87,17 +87,18 @@ function selfAttention<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T
 
 function feedForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, prefix: string): T {
   const inner = activation(ops, cfg, linearNamed(ops, params, x, `${prefix}.intermediate.dense`));
-  const out = ops.dropout(linearNamed(ops, params, inner, `${prefix}.output.dense`), cfg.hiddenDropoutProb);
+  const projected = linearNamed(ops, params, inner, `${prefix}.output.dense`);
+  const out = familyOf(cfg).ffnDropout ? ops.dropout(projected, cfg.hiddenDropoutProb) : projected;
   return layerNormNamed(ops, params, ops.add(out, x), `${prefix}.output.LayerNorm`, cfg.layerNormEps);
 }
 
-/** Runs the encoder (and the pooler when the parameters include it). */
+/** Runs the encoder (and the pooler when the parameters include it). A shared layer (ALBERT) is read at every depth. */
 export function bertForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, inputs: BertInputs<T>): BertOutputs<T> {
   const bias = attentionBias(ops, inputs.attentionMask);
   let hidden = embeddings(ops, cfg, params, inputs);
   for (let i = 0; i < cfg.numHiddenLayers; i++) {
-    hidden = selfAttention(ops, cfg, params, hidden, bias, `encoder.layer.${i}.attention`);
-    hidden = feedForward(ops, cfg, params, hidden, `encoder.layer.${i}`);
+    hidden = selfAttention(ops, cfg, params, hidden, bias, `${layerPrefix(cfg, i)}.attention`);
+    hidden = feedForward(ops, cfg, params, hidden, layerPrefix(cfg, i));
   }
   const out: BertOutputs<T> = { sequenceOutput: hidden };
   if (params.has('pooler.dense.weight')) {
@@ -139,7 +140,7 @@ export function bertParamNames(cfg: BertConfig, withPooler = true): string[] {
     'embeddings.LayerNorm.bias',
     ...(hasEmbeddingProjection(cfg) ? ['embeddings_project.weight', 'embeddings_project.bias'] : []),
   ];
-  for (let i = 0; i < cfg.numHiddenLayers; i++) {
+  for (let i = 0; i < storedLayers(cfg); i++) {
     const p = `encoder.layer.${i}`;
     for (const lin of ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense', 'intermediate.dense', 'output.dense']) {
       names.push(`${p}.${lin}.weight`, `${p}.${lin}.bias`);

@@ -7,17 +7,17 @@ import type { FamilyName } from './family.js';
 export interface BertConfig {
   /** The family (`model_type`); absent means `bert`. */
   family?: FamilyName;
-  /** Width E of the embedding tables when it differs from hidden_size (ELECTRA's `embedding_size`). */
+  /** Width E of the embedding tables when the family factorises them (ELECTRA's and ALBERT's `embedding_size`). */
   embeddingSize?: number;
-  /** The classifier's dropout when the family sets it apart (DistilBERT's `seq_classif_dropout`); absent → hiddenDropoutProb. */
+  /** The classifier's dropout when the family sets it apart (DistilBERT's `seq_classif_dropout`, ALBERT's `classifier_dropout_prob`); absent → hiddenDropoutProb. */
   classifierDropout?: number;
   vocabSize: number;
   hiddenSize: number;
   numHiddenLayers: number;
   numAttentionHeads: number;
   intermediateSize: number;
-  /** The feed-forward activation: BERT's exact (erf) GELU, or ReLU (DistilBERT's `activation: "relu"`). */
-  hiddenAct: 'gelu' | 'relu';
+  /** The feed-forward activation: BERT's exact (erf) GELU, its tanh approximation `gelu_new` (ALBERT), or ReLU (DistilBERT's `activation: "relu"`). */
+  hiddenAct: 'gelu' | 'gelu_new' | 'relu';
   hiddenDropoutProb: number;
   attentionProbsDropoutProb: number;
   maxPositionEmbeddings: number;

@@ -8,11 +8,11 @@ import type { BertConfig } from './config.js';
  * {@link internalName} translate to and from a family's checkpoint names.
  */
 
-export type FamilyName = 'bert' | 'distilbert' | 'roberta' | 'xlm-roberta' | 'electra';
+export type FamilyName = 'bert' | 'distilbert' | 'roberta' | 'xlm-roberta' | 'electra' | 'albert';
 
 /**
  * The sequence-classification head of `<Family>ForSequenceClassification`, on the pooled features:
- * - `linear`: dropout → `classifier` (BERT, on the pooler's output);
+ * - `linear`: dropout → `classifier` (BERT and ALBERT, on the pooler's output);
  * - `dense-tanh-out` / `dense-gelu-out`: dropout → `classifier.dense` → tanh/gelu → dropout → `classifier.out_proj` (RoBERTa, XLM-R / ELECTRA);
  * - `pre-relu`: `pre_classifier` → ReLU → dropout → `classifier` (DistilBERT).
  */
@@ -31,8 +31,15 @@ export interface FamilySpec {
   pooler: boolean;
   /** Position ids: from 0, or from `pad_token_id + 1` (RoBERTa's `create_position_ids_from_input_ids`, right padding). */
   positions: 'from-zero' | 'after-padding';
-  /** Whether `embedding_size` may differ from `hidden_size`, with `embeddings_project` (E→H) after the embedding LayerNorm. */
-  embeddingProjection: boolean;
+  /**
+   * `embeddings_project` (E→H) after the embedding LayerNorm: never, when `embedding_size` differs
+   * from `hidden_size` (ELECTRA), or always (ALBERT's `embedding_hidden_mapping_in`).
+   */
+  embeddingProjection: 'never' | 'when-widths-differ' | 'always';
+  /** Whether one layer's parameters serve at every depth (ALBERT): then only `encoder.layer.0.*` exists, read L times. */
+  sharedLayers: boolean;
+  /** Whether the feed-forward output passes dropout before its residual sum (not in ALBERT). */
+  ffnDropout: boolean;
   head: HeadKind;
   /** config.json keys that the family spells differently: BERT's key → the family's. */
   configKeys: Readonly<Record<string, string>>;
@@ -40,19 +47,27 @@ export interface FamilySpec {
   absentKeys: readonly string[];
   /** The key of the classifier's dropout rate (`null` → hidden dropout). */
   classifierDropoutKey: string;
-  /** Module paths the family names differently: [the family's, BERT's], `{i}` a layer index. */
+  /** config.json defaults where the family's config class differs from BertConfig's, by BERT's keys (and classifierDropoutKey). */
+  defaults: Readonly<Record<string, number | string>>;
+  /** Module paths the family names differently: [the family's, BERT's], `{i}` a layer index (or none: a fixed path). */
   renames: readonly (readonly [string, string])[];
 }
 
 const BERT_LIKE = {
   tokenTypes: true,
   positions: 'from-zero',
-  embeddingProjection: false,
+  embeddingProjection: 'never',
+  sharedLayers: false,
+  ffnDropout: true,
   configKeys: {},
   absentKeys: [],
   classifierDropoutKey: 'classifier_dropout',
+  defaults: {},
   renames: [],
 } as const;
+
+/** ALBERT's one shared layer (`num_hidden_groups` = `inner_group_num` = 1) as BERT's layer 0. */
+const ALBERT_LAYER = 'encoder.albert_layer_groups.0.albert_layers.0';
 
 export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
   bert: { ...BERT_LIKE, modelType: 'bert', prefix: 'bert', sequenceClassifier: 'BertForSequenceClassification', pooler: true, head: 'linear' },
@@ -80,7 +95,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     prefix: 'electra',
     sequenceClassifier: 'ElectraForSequenceClassification',
     pooler: false,
-    embeddingProjection: true,
+    embeddingProjection: 'when-widths-differ',
     head: 'dense-gelu-out',
   },
   distilbert: {
@@ -102,6 +117,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     },
     absentKeys: ['type_vocab_size', 'layer_norm_eps'],
     classifierDropoutKey: 'seq_classif_dropout',
+    defaults: { seq_classif_dropout: 0.2 },
     renames: [
       ['transformer.layer.{i}.attention.q_lin', 'encoder.layer.{i}.attention.self.query'],
       ['transformer.layer.{i}.attention.k_lin', 'encoder.layer.{i}.attention.self.key'],
@@ -111,6 +127,31 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
       ['transformer.layer.{i}.ffn.lin1', 'encoder.layer.{i}.intermediate.dense'],
       ['transformer.layer.{i}.ffn.lin2', 'encoder.layer.{i}.output.dense'],
       ['transformer.layer.{i}.output_layer_norm', 'encoder.layer.{i}.output.LayerNorm'],
+    ],
+  },
+  albert: {
+    ...BERT_LIKE,
+    modelType: 'albert',
+    prefix: 'albert',
+    sequenceClassifier: 'AlbertForSequenceClassification',
+    pooler: true,
+    embeddingProjection: 'always',
+    sharedLayers: true,
+    ffnDropout: false,
+    head: 'linear',
+    classifierDropoutKey: 'classifier_dropout_prob',
+    defaults: { embedding_size: 128, hidden_act: 'gelu_new', hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, classifier_dropout_prob: 0.1 },
+    renames: [
+      ['encoder.embedding_hidden_mapping_in', 'embeddings_project'],
+      [`${ALBERT_LAYER}.attention.query`, 'encoder.layer.0.attention.self.query'],
+      [`${ALBERT_LAYER}.attention.key`, 'encoder.layer.0.attention.self.key'],
+      [`${ALBERT_LAYER}.attention.value`, 'encoder.layer.0.attention.self.value'],
+      [`${ALBERT_LAYER}.attention.dense`, 'encoder.layer.0.attention.output.dense'],
+      [`${ALBERT_LAYER}.attention.LayerNorm`, 'encoder.layer.0.attention.output.LayerNorm'],
+      [`${ALBERT_LAYER}.ffn`, 'encoder.layer.0.intermediate.dense'],
+      [`${ALBERT_LAYER}.ffn_output`, 'encoder.layer.0.output.dense'],
+      [`${ALBERT_LAYER}.full_layer_layer_norm`, 'encoder.layer.0.output.LayerNorm'],
+      ['pooler', 'pooler.dense'],
     ],
   },
 };
@@ -137,18 +178,41 @@ export function embeddingWidth(cfg: BertConfig): number {
 
 /** Whether the encoder has `embeddings_project` (E→H). */
 export function hasEmbeddingProjection(cfg: BertConfig): boolean {
-  return familyOf(cfg).embeddingProjection && embeddingWidth(cfg) !== cfg.hiddenSize;
+  const projection = familyOf(cfg).embeddingProjection;
+  return projection === 'always' || (projection === 'when-widths-differ' && embeddingWidth(cfg) !== cfg.hiddenSize);
 }
 
-/** `{i}` in a rename pattern → a regex group for the layer index. */
+/** The layers with parameters of their own: L, or 1 when one layer serves at every depth. */
+export function storedLayers(cfg: BertConfig): number {
+  return familyOf(cfg).sharedLayers ? 1 : cfg.numHiddenLayers;
+}
+
+/** The parameter prefix of the layer at depth `i` (0-based): `encoder.layer.<i>`, or layer 0 when shared. */
+export function layerPrefix(cfg: BertConfig, i: number): string {
+  return `encoder.layer.${familyOf(cfg).sharedLayers ? 0 : i}`;
+}
+
+/**
+ * Where a parameter sits in the stack, for layer-wise learning rates and partial unfreezing:
+ * 0 = the embeddings with their projection, 1..L = encoder layers (a layer shared across depth
+ * counts as the top one, L, since it is also that), L + 1 = the pooler; undefined for a head.
+ */
+export function depthOf(cfg: BertConfig, name: string): number | undefined {
+  if (name.startsWith('embeddings.') || name.startsWith('embeddings_project.')) return 0;
+  const layer = /^encoder\.layer\.(\d+)\./.exec(name);
+  if (layer) return familyOf(cfg).sharedLayers ? cfg.numHiddenLayers : Number(layer[1]) + 1;
+  return name.startsWith('pooler.') ? cfg.numHiddenLayers + 1 : undefined;
+}
+
+/** A rename pattern as a regex: the optional `{i}` (a layer index) is group `i`, the rest of the name group `rest`. */
 function patternRegex(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/\./g, '\\.').replace('{i}', '(\\d+)')}(\\..+)$`);
+  return new RegExp(`^${pattern.replace(/\./g, '\\.').replace('{i}', '(?<i>\\d+)')}(?<rest>\\..+)$`);
 }
 
 function rename(name: string, renames: FamilySpec['renames'], from: 0 | 1): string {
   for (const pair of renames) {
     const m = patternRegex(pair[from]).exec(name);
-    if (m) return `${pair[1 - from]!.replace('{i}', m[1]!)}${m[2]}`;
+    if (m) return `${pair[1 - from]!.replace('{i}', m.groups!.i ?? '')}${m.groups!.rest}`;
   }
   return name;
 }
