@@ -84,13 +84,18 @@ export function splitClassifierParams<T>(weights: ReadonlyMap<string, T>): { enc
   return { encoder, head };
 }
 
+/** The dropout rate before (and inside) the head: the family's classifier dropout, else the hidden dropout. */
+export function classifierDropoutOf(cfg: BertConfig): number {
+  return cfg.classifierDropout ?? cfg.hiddenDropoutProb;
+}
+
 /**
- * The head on pooled features [B, H] → logits [B, C]: the one place its math is written. `cfg`
- * chooses the family's head (BERT's when omitted).
+ * The head on pooled features [B, H] → logits [B, C]: the one place its math is written, for the
+ * family of `cfg` (the whole model, and the frozen strategy's head on cached features, call it).
  */
-export function classifierLogits<T>(ops: TensorOps<T>, params: ParamMap<T>, features: T, dropoutRate: number, cfg?: BertConfig): T {
-  const kind = cfg ? familyOf(cfg).head : 'linear';
-  const names = cfg ? classifierParamNames(cfg) : [...CLASSIFIER_PARAMS];
+export function classifierLogits<T>(ops: TensorOps<T>, params: ParamMap<T>, features: T, dropoutRate: number, cfg: BertConfig): T {
+  const kind = familyOf(cfg).head;
+  const names = classifierParamNames(cfg);
   const missing = names.filter((n) => !params.has(n));
   if (missing.length > 0) throw new Error(`classification head parameters missing (${missing.join(', ')})`);
   const dense = (layer: string, x: T) => ops.linear(x, params.get(`${layer}.weight`)!, params.get(`${layer}.bias`)!);
@@ -113,7 +118,7 @@ export function sequenceClassifierLogits<T>(
   params: ParamMap<T>,
   inputs: BertInputs<T>,
   pooling: Pooling,
-  classifierDropout: number = cfg.classifierDropout ?? cfg.hiddenDropoutProb,
+  classifierDropout: number = classifierDropoutOf(cfg),
 ): T {
   const features = pool(ops, bertForward(ops, cfg, params, inputs), inputs.attentionMask, pooling);
   return classifierLogits(ops, params, features, classifierDropout, cfg);

@@ -1,5 +1,6 @@
 import type { ParamSettings } from '../engine/types.js';
 import type { BertConfig } from '../models/bert/config.js';
+import { depthOf } from '../models/bert/family.js';
 import { isClassifierParam } from '../heads/classification.js';
 
 /**
@@ -43,15 +44,11 @@ export function decays(name: string): boolean {
   return !name.endsWith('.bias') && !name.includes('LayerNorm');
 }
 
-/** 0-based encoder layer of a parameter name, or undefined for embeddings/pooler/head. */
-export function layerOf(name: string): number | undefined {
-  const m = /^encoder\.layer\.(\d+)\./.exec(name);
-  return m ? Number(m[1]) : undefined;
-}
-
 /**
- * Layer-wise LR decay (ELECTRA style): depth 0 = embeddings, 1..L = encoder layers, L+1 = pooler
- * and head; a parameter's LR is lr · decay^(L+1 − depth). The head may have its own LR.
+ * Layer-wise LR decay (ELECTRA style): depth 0 = embeddings (with an E→H projection), 1..L =
+ * encoder layers (a layer shared across depth at L), L+1 = pooler and head, as the family's
+ * `depthOf` places them; a parameter's LR is lr · decay^(L+1 − depth). The head (every family's:
+ * `classifier.*`, `pre_classifier.*`) may have its own LR.
  */
 export function paramSettings(cfg: BertConfig, options: GroupOptions): (name: string) => ParamSettings {
   const L = cfg.numHiddenLayers;
@@ -60,8 +57,7 @@ export function paramSettings(cfg: BertConfig, options: GroupOptions): (name: st
   return (name) => {
     const weightDecay = decays(name) ? options.weightDecay : 0;
     if (isClassifierParam(name)) return { lrScale: headScale, weightDecay };
-    const layer = layerOf(name);
-    const depth = name.startsWith('embeddings.') ? 0 : layer !== undefined ? layer + 1 : L + 1;
+    const depth = depthOf(cfg, name) ?? L + 1;
     return { lrScale: decay ** (L + 1 - depth), weightDecay };
   };
 }

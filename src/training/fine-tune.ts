@@ -156,13 +156,12 @@ async function createEngine(
     const head = new Map([...start.weights].filter(([n]) => isClassifierParam(n)));
     await startTfjs();
     return new TfjsHeadEngine({
+      config: cfg,
       features: frozen.features,
-      hiddenSize: cfg.hiddenSize,
       encoderWeights: start.encoder,
       head,
       problem,
       numOutputs: width,
-      dropout: cfg.hiddenDropoutProb,
       classWeights,
     });
   }

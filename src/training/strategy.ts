@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { BertConfig } from '../models/bert/config.js';
 import { isClassifierParam } from '../heads/classification.js';
-import { layerOf } from '../trainer/schedule.js';
+import { depthOf } from '../models/bert/family.js';
 
 /**
  * Which parameters train. `frozen` trains the head on cached features; `full` trains everything;
@@ -33,7 +33,8 @@ export function strategyName(s: Strategy): string {
 /**
  * The parameters that train in `epoch` (0-based). Head and pooler always train except under
  * `frozen` (head only). `gradual`: epoch 0 = top layer, epoch 1 = top two, …; once every layer
- * is unfrozen the embeddings join.
+ * is unfrozen the embeddings join (with ELECTRA's or ALBERT's projection). ALBERT's one shared
+ * layer is also the top layer, so it trains whenever any layer does.
  */
 export function trainableParams(strategy: Strategy, cfg: BertConfig, names: readonly string[], epoch: number): Set<string> {
   const L = cfg.numHiddenLayers;
@@ -60,10 +61,11 @@ export function trainableParams(strategy: Strategy, cfg: BertConfig, names: read
   }
   return new Set(
     names.filter((n) => {
-      if (isClassifierParam(n) || n.startsWith('pooler.')) return true;
-      if (n.startsWith('embeddings.')) return embeddings;
-      const layer = layerOf(n);
-      return layer !== undefined && layer >= lowestLayer;
+      if (isClassifierParam(n)) return true;
+      // depth 0 = the embeddings and their projection, 1..L = layers (a shared one at L), L + 1 = the pooler.
+      const depth = depthOf(cfg, n);
+      if (depth === undefined) return false;
+      return depth === 0 ? embeddings : depth - 1 >= lowestLayer;
     }),
   );
 }

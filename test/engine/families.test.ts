@@ -9,7 +9,9 @@
  *   0.01 on every parameter, no clipping, dropout 0): the loss before each step within 1e-4, the logits after
  *   the third within 1e-3;
  * - the trained weights written by the classifier-folder writer carry exactly the fixture's
- *   state-dict names and `architectures`, and the folder reloads to the same logits.
+ *   state-dict names and `architectures`, and the folder reloads to the same logits;
+ * - the frozen strategy's head engine, on the pooled features, gives the same logits and trains the
+ *   family's head (and only it).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,11 +28,12 @@ import { OnnxTrainingEngine } from '../../src/engine/onnx/training/onnx-engine.j
 import { initTfjs } from '../../src/engine/tfjs/backend.js';
 import { batchToTensors } from '../../src/engine/tfjs/inputs.js';
 import { TfjsOps } from '../../src/engine/tfjs/ops.js';
+import { TfjsHeadEngine } from '../../src/engine/tfjs/head-engine.js';
 import { TfjsTrainingEngine } from '../../src/engine/tfjs/training-engine.js';
 import type { TrainingEngine } from '../../src/engine/types.js';
 import { disposeParams, toTfjsParams } from '../../src/engine/tfjs/params.js';
 import { initClassifierHead, sequenceClassifierLogits } from '../../src/heads/classification.js';
-import { bertForward, type Pooling } from '../../src/models/bert/bert.js';
+import { bertForward, pool, type Pooling } from '../../src/models/bert/bert.js';
 import type { PretrainedFolder } from '../../src/pretrained.js';
 import type { HostTensor } from '../../src/models/host-tensor.js';
 import type { TokenBatch } from '../../src/tokenization/index.js';
@@ -174,6 +177,49 @@ for (const family of FAMILIES) {
     report.push(`  ${family} tfjs: hidden ${h.toExponential(1)}, logits ${l.toExponential(1)}`);
     assert.ok(h < 1e-4, `hidden states off by ${h}`);
     assert.ok(l < 1e-4, `logits off by ${l}`);
+  });
+
+  test(`${family}: the frozen strategy's head engine runs and trains the family's head on pooled features`, needsShared(), async () => {
+    const f = await fixture();
+    const params = toTfjsParams(f.weights);
+    const inputs = batchToTensors(f.tokens);
+    const features = tf.tidy(
+      () => pool(new TfjsOps(), bertForward(new TfjsOps(), f.config, params, inputs), inputs.attentionMask, f.pooling).dataSync() as Float32Array,
+    );
+    tf.dispose(Object.values(inputs));
+    disposeParams(params);
+    const width = f.expected.seq.logits[0]!.length;
+    const engine = new TfjsHeadEngine({
+      config: f.config,
+      features: features!,
+      encoderWeights: f.weights,
+      head: f.classifier,
+      problem: 'single_label_classification',
+      numOutputs: width,
+    });
+    const B = f.tokens.batchSize;
+    const rows: TokenBatch = {
+      batchSize: B,
+      seqLength: 1,
+      inputIds: Int32Array.from({ length: B }, (_, i) => i),
+      attentionMask: new Int32Array(B).fill(1),
+      tokenTypeIds: new Int32Array(B),
+    };
+    const diff = logitsDiff(await engine.logits(rows), f.expected.seq.logits);
+    assert.ok(diff < 1e-4, `head-engine logits off by ${diff}`);
+    const targets = new Float32Array(B * width);
+    f.expected.seq.after_3_steps.labels.forEach((l, r) => (targets[r * width + l] = 1));
+    const loss = await engine.trainStep([{ tokens: rows, targets }], {
+      lr: 1e-2,
+      maxGradNorm: 1,
+      settingsOf: () => ({ lrScale: 1, weightDecay: 0 }),
+      dropoutSeed: 0,
+    });
+    assert.ok(Math.abs(loss - f.expected.seq.after_3_steps.losses[0]!) < 1e-4, `first loss ${loss}`);
+    const after = await engine.weights();
+    engine.dispose();
+    const moved = [...after].filter(([n, t]) => t.data.some((v, i) => v !== (f.weights.get(n) ?? f.classifier.get(n))!.data[i])).map(([n]) => n);
+    assert.deepEqual(moved.sort(), [...f.classifier.keys()].sort(), "only the family's head trains");
   });
 
   test(`${family}: three AdamW steps on onnxruntime and TF.js match transformers; the saved folder has its names and reloads`, needsShared(), async () => {

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { initTfjs } from '../../src/engine/tfjs/backend.js';
 import type { BertConfig } from '../../src/models/bert/config.js';
 import { initBertWeights } from '../../src/models/bert/init.js';
-import { initClassifierHead } from '../../src/heads/classification.js';
+import { classifierParamNames, initClassifierHead } from '../../src/heads/classification.js';
+import { bertParamNames } from '../../src/models/bert/bert.js';
 import type { HostTensor } from '../../src/models/host-tensor.js';
 import { TfjsHeadEngine } from '../../src/engine/tfjs/head-engine.js';
 import { featureIndexSet } from '../../src/training/features.js';
@@ -159,13 +160,12 @@ test('frozen: only the head changes (it trains on cached features)', async () =>
   const { targets } = toyData();
   const features = Float32Array.from({ length: 24 * CFG.hiddenSize }, (_, i) => Math.sin(i));
   const engine = new TfjsHeadEngine({
+    config: CFG,
     features,
-    hiddenSize: CFG.hiddenSize,
     encoderWeights: encoder,
     head,
     problem: 'single_label_classification',
     numOutputs: 2,
-    dropout: 0.1,
   });
   const trainer = new Trainer(engine, CFG, names, settings({ kind: 'frozen' }));
   await trainer.train({ train: featureIndexSet(24, 0), trainTargets: targets });
@@ -184,6 +184,37 @@ test('layer-wise LR decay and head LR', () => {
   assert.equal(of('encoder.layer.0.output.LayerNorm.weight').weightDecay, 0);
   assert.equal(of('encoder.layer.0.output.dense.bias').weightDecay, 0);
   assert.equal(of('encoder.layer.0.output.dense.weight').weightDecay, 0.01);
+});
+
+test("layer-wise LR decay and partial unfreezing place each family's parameters by the family spec", () => {
+  const electra: BertConfig = { ...CFG, family: 'electra', embeddingSize: 8 };
+  const albert: BertConfig = { ...CFG, family: 'albert', embeddingSize: 8, hiddenAct: 'gelu_new' };
+  const options = { lr: 1e-3, headLr: 5e-3, layerLrDecay: 0.5, weightDecay: 0.01 };
+  for (const cfg of [electra, albert]) {
+    const of = paramSettings(cfg, options);
+    const embeddings = of('embeddings.word_embeddings.weight').lrScale;
+    assert.equal(embeddings, 0.0625);
+    assert.equal(of('embeddings_project.weight').lrScale, embeddings, `${cfg.family}: the projection sits with the embeddings`);
+    assert.equal(of('embeddings_project.bias').weightDecay, 0);
+    const names = [...bertParamNames(cfg), ...classifierParamNames(cfg)];
+    assert.ok(trainableParams({ kind: 'full' }, cfg, names, 0).has('embeddings_project.weight'), `${cfg.family}: full trains the projection`);
+    assert.ok(!trainableParams({ kind: 'top-k', layers: 1 }, cfg, names, 0).has('embeddings_project.weight'), `${cfg.family}: top-k does not`);
+    assert.equal(trainableParams({ kind: 'gradual' }, cfg, names, 3).has('embeddings_project.weight'), true, 'gradual: with the embeddings');
+  }
+  // ALBERT's one layer serves at every depth, the top one included: it takes the top layer's rate and trains under top-k.
+  const ofAlbert = paramSettings(albert, options);
+  assert.equal(ofAlbert('encoder.layer.0.output.dense.weight').lrScale, 0.5);
+  const albertNames = [...bertParamNames(albert), ...classifierParamNames(albert)];
+  assert.ok(trainableParams({ kind: 'top-k', layers: 1 }, albert, albertNames, 0).has('encoder.layer.0.attention.self.query.weight'));
+  // Every family's head counts as head: its own LR, not the pooler's.
+  for (const family of ['roberta', 'electra', 'distilbert'] as const) {
+    const cfg: BertConfig = { ...CFG, family };
+    const of = paramSettings(cfg, options);
+    for (const name of classifierParamNames(cfg)) {
+      assert.equal(of(name).lrScale, 5, `${family}: ${name}`);
+      assert.ok(trainableParams({ kind: 'frozen' }, cfg, [...bertParamNames(cfg), name], 0).has(name));
+    }
+  }
 });
 
 test('linear warm-up then linear decay', () => {

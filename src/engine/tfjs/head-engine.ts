@@ -1,20 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TokenBatch } from '../../tokenization/index.js';
-import { classifierLogits, classifierLoss, type ProblemType } from '../../heads/classification.js';
+import { classifierDropoutOf, classifierLogits, classifierLoss, type ProblemType } from '../../heads/classification.js';
+import type { BertConfig } from '../../models/bert/config.js';
 import type { HostTensor } from '../../models/host-tensor.js';
 import type { TrainBatch, TrainingEngine } from '../types.js';
 import { TfjsEngineBase } from './engine-base.js';
 
 export interface TfjsHeadEngineOptions {
+  /** The encoder's config: its family chooses the head and its dropout (heads/classification.ts). */
+  config: BertConfig;
   /** All rows the token ids can point at: [N, H] (train rows, then eval rows). */
   features: Float32Array;
-  hiddenSize: number;
   /** Frozen encoder weights (returned unchanged by weights()). */
   encoderWeights: ReadonlyMap<string, HostTensor>;
   head: ReadonlyMap<string, HostTensor>;
   problem: ProblemType;
   numOutputs: number;
-  dropout: number;
   classWeights?: Float32Array;
 }
 
@@ -29,7 +30,8 @@ export class TfjsHeadEngine extends TfjsEngineBase implements TrainingEngine {
 
   constructor(private readonly options: TfjsHeadEngineOptions) {
     super(options.classWeights);
-    this.features = tf.tensor2d(options.features, [options.features.length / options.hiddenSize, options.hiddenSize]);
+    const H = options.config.hiddenSize;
+    this.features = tf.tensor2d(options.features, [options.features.length / H, H]);
     for (const n of [...options.head.keys()].sort()) this.params.set(n, tf.variable(tf.tensor(options.head.get(n)!.data, options.head.get(n)!.shape), true)); // sorted: see TfjsTrainingEngine
   }
 
@@ -52,13 +54,14 @@ export class TfjsHeadEngine extends TfjsEngineBase implements TrainingEngine {
   }
 
   protected lossOf(batch: TrainBatch): tf.Scalar {
-    const logits = classifierLogits(this.ops, this.params, this.rows(batch.tokens), this.options.dropout);
+    const { config } = this.options;
+    const logits = classifierLogits(this.ops, this.params, this.rows(batch.tokens), classifierDropoutOf(config), config);
     const targets = tf.tensor2d(batch.targets, [batch.tokens.batchSize, this.options.numOutputs]);
     return classifierLoss(this.ops, this.options.problem, logits, targets, this.classWeights) as tf.Scalar;
   }
 
   protected forwardLogits(tokens: TokenBatch): tf.Tensor {
-    return classifierLogits(this.ops, this.params, this.rows(tokens), 0);
+    return classifierLogits(this.ops, this.params, this.rows(tokens), 0, this.options.config);
   }
 
   async weights(): Promise<Map<string, HostTensor>> {

@@ -1,4 +1,4 @@
-import { classifierLogits, classifierLoss, sequenceClassifierLogits } from '../../../heads/classification.js';
+import { classifierDropoutOf, classifierLogits, classifierLoss, sequenceClassifierLogits } from '../../../heads/classification.js';
 import { bertForward, pool, type ParamMap } from '../../../models/bert/bert.js';
 import { maskedLmLogits, maskedLmLoss } from '../../../heads/masked-lm.js';
 import { coralLoss, domainLogits, domainLoss } from '../../../heads/domain.js';
@@ -138,7 +138,7 @@ export function buildStepGraph(spec: StepGraphSpec, request: StepGraphRequest): 
     if (training && task.kind === 'classification' && task.domain) {
       // Mixed source/target batches: the same encoder and head, plus the domain objectives.
       const features = pool(ops, bertForward(ops, spec.config, params, inputs), inputs.attentionMask, task.pooling);
-      const allLogits = classifierLogits(ops, params, features, spec.config.classifierDropout ?? spec.config.hiddenDropoutProb, spec.config);
+      const allLogits = classifierLogits(ops, params, features, classifierDropoutOf(spec.config), spec.config);
       const objective = domainObjective(b, ops, spec.config.hiddenSize, task, params, features, allLogits);
       b.addOutput(objective.classLoss, STEP_NAMES.loss);
       const seed = b.addInput(STEP_NAMES.lossScale, ElemType.Float, []);
