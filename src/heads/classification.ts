@@ -10,8 +10,8 @@ import { meanSquaredError, sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from
 /**
  * The sequence-classification head of Hugging Face's `BertForSequenceClassification`:
  *   pooled features [B, H] → dropout → dense(H→C) → logits [B, C]
- * with weights named `classifier.weight` [C, H] and `classifier.bias` [C]. C is the number of
- * labels, or 1 for regression. The other families' heads (family.ts `head`) work on the same
+ * with weights named `classifier.weight` [C, H] and `classifier.bias` [C] (ALBERT's head too). C is
+ * the number of labels, or 1 for regression. The other families' heads (family.ts `head`) work on the same
  * features with their own names: `classifier.dense` (H→H) → tanh or gelu → `classifier.out_proj`
  * (H→C) for RoBERTa, XLM-R and ELECTRA, `pre_classifier` (H→H) → ReLU → `classifier` for
  * DistilBERT. This module is the one place that knows those names, how the head starts, computes,

@@ -138,6 +138,26 @@ after(async () => {
   if (report.length > 0) console.log(`max |diff| against transformers 5.17:\n${report.join('\n')}`);
 });
 
+test('dropout sits where each family has it: ALBERT has none after the feed-forward', needsShared(), async () => {
+  const rates = async (family: string) => {
+    const f = await loadFixture(family);
+    const seen: number[] = [];
+    const ops = new TfjsOps();
+    const counting = Object.assign(Object.create(ops) as TfjsOps, { dropout: (x: tf.Tensor, rate: number) => (seen.push(rate), x) });
+    const params = toTfjsParams(f.weights);
+    const inputs = batchToTensors(f.tokens);
+    tf.tidy(() => void bertForward(counting, { ...f.config, hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.2 }, params, inputs));
+    tf.dispose(Object.values(inputs));
+    disposeParams(params);
+    return { L: f.config.numHiddenLayers, seen };
+  };
+  const bert = await rates('bert');
+  assert.equal(bert.seen.filter((r) => r === 0.1).length, 1 + 2 * bert.L, 'BERT: embeddings, then attention output and feed-forward output per layer');
+  const albert = await rates('albert');
+  assert.equal(albert.seen.filter((r) => r === 0.1).length, 1 + albert.L, 'ALBERT: embeddings, then the attention output per layer');
+  assert.equal(albert.seen.filter((r) => r === 0.2).length, albert.L, 'attention probabilities at every depth');
+});
+
 for (const family of FAMILIES) {
   const fixture = async () => {
     let f = fixtures.get(family);
