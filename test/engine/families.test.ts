@@ -143,7 +143,11 @@ test('dropout sits where each family has it: ALBERT has none after the feed-forw
     const f = await loadFixture(family);
     const seen: number[] = [];
     const ops = new TfjsOps();
-    const counting = Object.assign(Object.create(ops) as TfjsOps, { dropout: (x: tf.Tensor, rate: number) => (seen.push(rate), x) });
+    const dropout = (x: tf.Tensor, rate: number) => {
+      seen.push(rate);
+      return x;
+    };
+    const counting = Object.assign(Object.create(ops) as TfjsOps, { dropout });
     const params = toTfjsParams(f.weights);
     const inputs = batchToTensors(f.tokens);
     tf.tidy(() => void bertForward(counting, { ...f.config, hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.2 }, params, inputs));
