@@ -85,5 +85,10 @@ export async function loadTokenizer(dir: string, route: 'auto' | TokenizerSource
   if ((route === 'auto' || route === 'tokenizer.json') && existsSync(json)) return loadTokenizerJson(json, dir);
   if ((route === 'auto' || route === 'vocab.txt') && existsSync(vocab)) return buildFromVocab(vocab, readTokenizerSettings(dir));
   const looked = route === 'auto' ? 'tokenizer.json or vocab.txt' : route;
-  throw new BertftError(`${dir}: no tokenizer found (looked for ${looked})`);
+  // A slow tokenizer's files alone (RoBERTa's vocab.json + merges.txt, SentencePiece's *.model).
+  const slow = ['vocab.json', 'merges.txt', 'sentencepiece.bpe.model', 'spiece.model', 'spm.model'].filter((f) => existsSync(join(dir, f)));
+  const hint = slow.length
+    ? `; ${slow.join(', ')} alone is not read: save the tokenizer with transformers (AutoTokenizer, use_fast=True) to write tokenizer.json`
+    : '';
+  throw new BertftError(`${dir}: no tokenizer found (looked for ${looked})${hint}`);
 }

@@ -85,6 +85,16 @@ test('special tokens come from tokenizer.json when the folder has no tokenizer_c
   }
 });
 
+test("a folder with only a slow tokenizer's files says what to do", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bertft-slow-'));
+  writeFileSync(join(dir, 'vocab.json'), '{}');
+  writeFileSync(join(dir, 'merges.txt'), '');
+  await assert.rejects(
+    BertTokenizer.fromDir(dir),
+    (e: unknown) => e instanceof BertftError && e.message.includes('no tokenizer found') && e.message.includes('vocab.json, merges.txt alone is not read'),
+  );
+});
+
 test('type ids the model has no row for become 0; by default they are the post-processor’s', async () => {
   const two = await BertTokenizer.fromDir(EMBEDDED_MODEL_DIR);
   const one = await BertTokenizer.fromDir(EMBEDDED_MODEL_DIR, { typeVocabSize: 1 });
