@@ -150,8 +150,8 @@ export class BertTokenizer {
    * WordPiece's `##` prefix; Metaspace (SentencePiece): no `▁` on the piece (words are what lies
    * between spaces); byte-level BPE: no `Ġ` and the piece starts with a letter, digit or mark (or
    * inside a character), which is what the tokenizer's word ids say except where a boundary needs
-   * the piece before (a letter after digits, punctuation after punctuation). Where the text is at hand, {@link continuations} of
-   * {@link encode}'s word ids is exact.
+   * the piece before (a letter after digits, punctuation after punctuation). Where the text is at
+   * hand, {@link continuations} of {@link encode}'s word ids is exact.
    */
   isContinuation(id: number): boolean {
     const piece = this.idToToken(id) ?? '';
@@ -164,9 +164,12 @@ export class BertTokenizer {
     return !d.byteLevel || /^[\p{L}\p{N}\p{M}\uFFFD]/u.test(byteLevelText(piece));
   }
 
-  /** Per token, whether it continues the word of the token before it (same word id; specials never). */
-  static continuations(wordIds: readonly (number | null)[]): boolean[] {
-    return wordIds.map((w, i) => i > 0 && w !== null && w === wordIds[i - 1]);
+  /**
+   * Per token, whether it continues the word of the token before it: the same word id (special
+   * tokens, null or -1 as in {@link EncodedBatch.wordIds}, never). One row at a time.
+   */
+  static continuations(wordIds: ArrayLike<number | null>): boolean[] {
+    return Array.from(wordIds, (w, i) => i > 0 && w !== null && w >= 0 && w === wordIds[i - 1]);
   }
 
   /** Ids and token types (and, with `words`, word ids) of one text or pair, truncated to maxLength. */

@@ -124,6 +124,7 @@ test('word ids per token: specials and padding -1, WordPiece continuations share
   assert.equal((await tok.encode('x')).wordIds, undefined, 'only when asked for');
   const batch = await tok.encodeBatch(['unaffable words', 'a'], ['b', 'c'], { words: true });
   assert.deepEqual(Array.from(batch.wordIds!), [-1, 0, 0, 0, 1, -1, 0, -1, -1, 0, -1, 0, -1, -1, -1, -1]);
+  assert.deepEqual(BertTokenizer.continuations(batch.wordIds!.subarray(0, 8)), [false, false, true, true, false, false, false, false]);
   assert.equal((await tok.encodeBatch(['a'])).wordIds, undefined);
 });
 
