@@ -4,13 +4,14 @@ import { createForwardRunner, type ModelLoadOptions } from './inference/forward.
 import type { ForwardRunner } from './engine/types.js';
 import type { Pooling } from './models/bert/bert.js';
 import { bertftSection, readClassifierConfig, type ClassifierSettings } from './checkpoint/classifier-config.js';
-import { loadPretrained, type PretrainedFolder } from './pretrained.js';
+import { defaultMaxLength, loadPretrained, usablePositions, type PretrainedFolder } from './pretrained.js';
 import { evaluationReport, type MetricsReport } from './training/evaluation.js';
 import type { FineTuneEvents, FineTuneOptions } from './training/fine-tune.js';
 import { writeClassifierFolder } from './training/output-folder.js';
 import { CLASSIFIER_WEIGHT, classifierScores, classifierWidth, type ProblemType } from './heads/classification.js';
 import { targetRow } from './training/problem.js';
-import { collate, tokenizeAll } from './training/tokenized.js';
+import { collate, tokenizeAll, type TokenizedSet } from './training/tokenized.js';
+import type { BertTokenizer } from './tokenization/index.js';
 import { planBatches, runPlanned } from './inference/batch-plan.js';
 
 export type ClassifierLoadOptions = ModelLoadOptions;
@@ -18,6 +19,8 @@ export type ClassifierLoadOptions = ModelLoadOptions;
 /** One prediction: the top label (all labels over the threshold for multi-label) and every label's score. */
 export interface Prediction {
   text: string;
+  /** The second text of a pair (as in the input's JSON lines), when one was given. */
+  text_pair?: string;
   label: string | string[] | number;
   score: number;
   scores: Record<string, number>;
@@ -29,9 +32,46 @@ export interface PredictOptions {
   /** Padded tokens per forward pass at most (default 2048; inference/batch-plan.ts). */
   maxBatchTokens?: number;
   maxLength?: number;
-  /** Second texts of pairs, aligned with `texts`. */
-  pairs?: string[];
+  /** Second texts of pairs, aligned with `texts` (a row without one is encoded as a single text). */
+  pairs?: (string | undefined)[];
   onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Tokenizes texts with their pairs, a row without a second text as a single text (`[CLS] A [SEP]`,
+ * `<s> A </s>`), as Hugging Face does for a text alone.
+ */
+async function tokenizeMixed(
+  tokenizer: BertTokenizer,
+  texts: string[],
+  pairs: readonly (string | undefined)[] | undefined,
+  maxLength: number,
+): Promise<TokenizedSet> {
+  const paired = pairs ? texts.map((_, i) => i).filter((i) => pairs[i] !== undefined) : [];
+  if (paired.length === 0 || paired.length === texts.length) return tokenizeAll(tokenizer, texts, paired.length ? pairs : undefined, maxLength);
+  const single = texts.map((_, i) => i).filter((i) => pairs![i] === undefined);
+  const a = await tokenizeAll(
+    tokenizer,
+    single.map((i) => texts[i]!),
+    undefined,
+    maxLength,
+  );
+  const b = await tokenizeAll(
+    tokenizer,
+    paired.map((i) => texts[i]!),
+    paired.map((i) => pairs![i]),
+    maxLength,
+  );
+  const set: TokenizedSet = { ids: [], typeIds: [], lengths: [], padId: a.padId };
+  const put = (from: TokenizedSet, rows: number[]) =>
+    rows.forEach((i, k) => {
+      set.ids[i] = from.ids[k]!;
+      set.typeIds[i] = from.typeIds[k]!;
+      set.lengths[i] = from.lengths[k]!;
+    });
+  put(a, single);
+  put(b, paired);
+  return set;
 }
 
 /**
@@ -71,7 +111,10 @@ export class TextClassifier {
   static async fromPretrained(model: string, options: ClassifierLoadOptions = {}): Promise<TextClassifier> {
     const folder = await loadPretrained(model, options);
     if (!folder.classifier) throw new BertftError(`${folder.dir} has no classification head (${CLASSIFIER_WEIGHT}); train one with bertft train`);
-    const settings = readClassifierConfig(folder.raw, { config: folder.config, hasPooler: folder.hasPooler, numLabels: classifierWidth(folder.classifier)! });
+    const read = readClassifierConfig(folder.raw, { config: folder.config, hasPooler: folder.hasPooler, numLabels: classifierWidth(folder.classifier)! });
+    // A folder bertft did not train truncates where Hugging Face's `truncation=True` does.
+    const trained = typeof (folder.raw.bertft as { max_length?: unknown } | undefined)?.max_length === 'number';
+    const settings = trained ? read : { ...read, maxLength: defaultMaxLength(folder.dir, folder.config) };
     const runner = await createForwardRunner(folder.config, folder.weights, {
       pooling: settings.pooling,
       classifier: folder.classifier,
@@ -99,9 +142,9 @@ export class TextClassifier {
   /** Raw logits [N, numLabels] in input order. */
   async predictLogits(texts: string[], options: PredictOptions = {}): Promise<Float32Array> {
     const maxLength = options.maxLength ?? this.maxLength;
-    if (maxLength > this.folder.config.maxPositionEmbeddings)
-      throw new UsageError(`--max-length ${maxLength} exceeds the model's ${this.folder.config.maxPositionEmbeddings} positions`);
-    const set = await tokenizeAll(this.folder.tokenizer, texts, options.pairs, maxLength);
+    const positions = usablePositions(this.folder.config);
+    if (maxLength > positions) throw new UsageError(`--max-length ${maxLength} exceeds the model's ${positions} positions`);
+    const set = await tokenizeMixed(this.folder.tokenizer, texts, options.pairs, maxLength);
     // Sorted by length, batched by a token budget, returned in input order (inference/batch-plan.ts).
     const plan = planBatches(set.lengths, { maxRows: options.batchSize, maxTokens: options.maxBatchTokens });
     return runPlanned(
@@ -121,13 +164,15 @@ export class TextClassifier {
     return texts.map((text, r) => {
       const row = Array.from(scores.subarray(r * width, (r + 1) * width));
       const byLabel = Object.fromEntries(this.labels.map((l, c) => [l, row[c]!]));
-      if (this.problem === 'regression') return { text, label: row[0]!, score: row[0]!, scores: byLabel };
+      const pair = options.pairs?.[r];
+      const input = pair === undefined ? { text } : { text, text_pair: pair };
+      if (this.problem === 'regression') return { ...input, label: row[0]!, score: row[0]!, scores: byLabel };
       if (this.problem === 'multi_label_classification') {
         const on = this.labels.filter((_, c) => row[c]! >= this.threshold);
-        return { text, label: on, score: Math.max(...row), scores: byLabel };
+        return { ...input, label: on, score: Math.max(...row), scores: byLabel };
       }
       const best = row.reduce((b, v, c) => (v > row[b]! ? c : b), 0);
-      return { text, label: this.labels[best]!, score: row[best]!, scores: byLabel };
+      return { ...input, label: this.labels[best]!, score: row[best]!, scores: byLabel };
     });
   }
 

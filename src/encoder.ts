@@ -3,7 +3,7 @@ import { UsageError } from './errors.js';
 import { createForwardRunner, type ModelLoadOptions } from './inference/forward.js';
 import type { ForwardRunner } from './engine/types.js';
 import { planBatches, runPlanned } from './inference/batch-plan.js';
-import { loadPretrained } from './pretrained.js';
+import { loadPretrained, usablePositions } from './pretrained.js';
 import { collate, tokenizeAll } from './training/tokenized.js';
 import type { Pooling } from './models/bert/bert.js';
 import type { BertConfig } from './models/bert/config.js';
@@ -84,7 +84,7 @@ export class Encoder {
 
   /** The default and upper bound for `maxLength`. */
   get maxPositions(): number {
-    return this.config.maxPositionEmbeddings;
+    return usablePositions(this.config);
   }
 
   /** Embeds texts (results in input order). Batches are formed from texts of similar token length. */

@@ -1,6 +1,8 @@
 import { loadBertWeights, readBertConfig } from './checkpoint/index.js';
+import { modelMaxLength } from './checkpoint/tokenizer-config.js';
 import { resolveModelDir } from './hub/index.js';
 import type { BertConfig, RawConfig } from './models/bert/config.js';
+import { familyOf, positionOffset } from './models/bert/family.js';
 import type { HostTensor } from './models/host-tensor.js';
 import { BertTokenizer } from './tokenization/index.js';
 
@@ -34,7 +36,9 @@ export async function loadPretrained(model: string, options: PretrainedLoadOptio
   const { config, raw } = await readBertConfig(dir);
   // Both load in parallel; a weights problem (say, a pytorch_model.bin-only folder) is reported
   // before a tokenizer problem, since it is the one that says what the folder is.
-  const [weightsResult, tokenizerResult] = await Promise.allSettled([loadBertWeights(dir, config), BertTokenizer.fromDir(dir)]);
+  // Type ids past the model's token-type table (a pair's 1 for RoBERTa and XLM-R) become 0.
+  const typeVocabSize = familyOf(config).tokenTypes ? config.typeVocabSize : undefined;
+  const [weightsResult, tokenizerResult] = await Promise.allSettled([loadBertWeights(dir, config), BertTokenizer.fromDir(dir, { typeVocabSize })]);
   if (weightsResult.status === 'rejected') throw weightsResult.reason;
   if (tokenizerResult.status === 'rejected') throw tokenizerResult.reason;
   const loaded = weightsResult.value;
@@ -49,4 +53,18 @@ export async function loadPretrained(model: string, options: PretrainedLoadOptio
     mlmHead: loaded.mlmHead,
     tokenizer,
   };
+}
+
+/** The longest sequence the position table takes: its rows past the family's offset (RoBERTa's `pad_token_id + 1`). */
+export function usablePositions(config: BertConfig): number {
+  return config.maxPositionEmbeddings - positionOffset(config);
+}
+
+/**
+ * What Hugging Face's `truncation=True` cuts at: tokenizer_config.json's `model_max_length` when it
+ * is a usable bound, else 512, capped by {@link usablePositions}.
+ */
+export function defaultMaxLength(dir: string, config: BertConfig): number {
+  const positions = usablePositions(config);
+  return modelMaxLength(dir, positions) ?? Math.min(512, positions);
 }

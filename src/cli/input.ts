@@ -6,12 +6,15 @@ export interface TextLines {
   /** The file name, or `<stdin>`. */
   source: string;
   texts: string[];
+  /** Second texts (a `.jsonl` line's `text_pair`), aligned with `texts`; absent when no line has one. */
+  pairs?: (string | undefined)[];
   lines: number[];
 }
 
 /**
- * Reads texts for `embed`/`predict`: a `.jsonl` file with a `text` field per line, or plain text
- * with one text per line ('-' or no file = standard input). Blank lines are skipped.
+ * Reads texts for `embed`/`predict`: a `.jsonl` file with a `text` field per line (and, for
+ * `predict`, an optional `text_pair`), or plain text with one text per line ('-' or no file =
+ * standard input). Blank lines are skipped.
  */
 export function readTexts(file: string | undefined): string[] {
   return readTextLines(file).texts;
@@ -31,6 +34,7 @@ export function readTextLines(file: string | undefined): TextLines {
   }
   const jsonl = source.endsWith('.jsonl');
   const texts: string[] = [];
+  const pairs: (string | undefined)[] = [];
   const lines: number[] = [];
   raw.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
@@ -45,10 +49,13 @@ export function readTextLines(file: string | undefined): TextLines {
     } catch {
       throw new BertftError(`${source}:${i + 1}: not valid JSON`);
     }
-    const text = (row as { text?: unknown } | null)?.text;
+    const { text, text_pair: pair } = (row ?? {}) as { text?: unknown; text_pair?: unknown };
     if (typeof text !== 'string') throw new BertftError(`${source}:${i + 1}: missing a string "text" field`);
+    if (pair !== undefined && pair !== null && typeof pair !== 'string') throw new BertftError(`${source}:${i + 1}: "text_pair" must be a string`);
+    pairs[texts.length] = typeof pair === 'string' ? pair : undefined;
     texts.push(text);
     lines.push(i + 1);
   });
-  return { source, texts, lines };
+  const paired = pairs.some((p) => p !== undefined);
+  return { source, texts, lines, ...(paired ? { pairs: Array.from({ length: texts.length }, (_, k) => pairs[k]) } : {}) };
 }

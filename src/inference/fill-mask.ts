@@ -1,7 +1,7 @@
 import type { TfjsBackendChoice } from '../engine/tfjs/backend.js';
 import type { Device } from '../engine/types.js';
 import { BertftError, UsageError } from '../errors.js';
-import { loadPretrained, type PretrainedFolder } from '../pretrained.js';
+import { loadPretrained, usablePositions, type PretrainedFolder } from '../pretrained.js';
 import type { BertTokenizer } from '../tokenization/index.js';
 import type { EngineChoice } from '../engine/select.js';
 import { createMaskedLmRunner, resolveMaskedLmHead, type MaskedLmRunner } from './masked-lm.js';
@@ -166,12 +166,12 @@ export class MaskedLanguageModel {
     const { config, tokenizer } = this.folder;
     const V = config.vocabSize;
     const k = options.topK ?? DEFAULT_TOP_K;
-    const maxLength = options.maxLength ?? Math.min(512, config.maxPositionEmbeddings);
+    const positions = usablePositions(config);
+    const maxLength = options.maxLength ?? Math.min(512, positions);
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(k) || k < 1) throw new UsageError(`top-k must be a positive whole number, got ${k}`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`batch size must be a positive whole number, got ${batchSize}`);
-    if (maxLength > config.maxPositionEmbeddings)
-      throw new UsageError(`--max-length ${maxLength} exceeds the model's ${config.maxPositionEmbeddings} positions`);
+    if (maxLength > positions) throw new UsageError(`--max-length ${maxLength} exceeds the model's ${positions} positions`);
     const mask = this.maskToken;
     texts.forEach((t, i) => {
       if (!t.includes(mask)) throw new FillMaskTextError(i, `has no ${mask} token to fill`);

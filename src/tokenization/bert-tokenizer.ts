@@ -1,13 +1,24 @@
 import type { Encoding, Tokenizer } from 'tokenizers';
 import { UsageError } from '../errors.js';
 import { loadTokenizer, type TokenizerSource } from './load.js';
-import type { WordPieceSettings } from './config.js';
+import type { TokenizerSettings } from './config.js';
+import { byteLevelText, type TokenizerDescription, type TokenizerKind } from './describe.js';
 
 export interface EncodeOptions {
   /** Longest sequence including [CLS]/[SEP] (default 512). Pairs are cut longest-first. */
   maxLength?: number;
   /** Pad the batch's length up to a multiple of this (default 1: no rounding). */
   padToMultipleOf?: number;
+  /** Also return each token's word index ({@link Encoded.wordIds}, {@link EncodedBatch.wordIds}). */
+  words?: boolean;
+}
+
+/** One encoded text or pair. */
+export interface Encoded {
+  ids: number[];
+  typeIds: number[];
+  /** With `words`: the word each token belongs to (per segment, from the pre-tokenizer), null for special tokens. */
+  wordIds?: (number | null)[];
 }
 
 /**
@@ -27,37 +38,63 @@ export interface TokenBatch {
 export interface EncodedBatch extends TokenBatch {
   /** Unpadded length of each row. */
   lengths: number[];
+  /** With `words`: the word index of each token, row-major like inputIds; -1 for special tokens and padding. */
+  wordIds?: Int32Array;
 }
 
 export interface TokenizerLoadOptions {
   /** Force a route; by default tokenizer.json is used when the folder has one. */
   route?: 'auto' | TokenizerSource;
+  /**
+   * Rows of the model's token-type table. A type id the table lacks becomes 0: a RoBERTa or XLM-R
+   * model (one token type) never sees type 1, whatever the tokenizer's post-processor says.
+   * Default: the post-processor's type ids as they are.
+   */
+  typeVocabSize?: number;
 }
 
 const DEFAULT_MAX_LENGTH = 512;
 
+/** The special-token ids by role. */
+interface SpecialIds {
+  padId: number;
+  clsId: number;
+  sepId: number;
+  unkId: number;
+  maskId: number | undefined;
+}
+
 /**
- * BERT's tokenizer pipeline over the Rust `tokenizers` library: normalise, split, WordPiece,
- * add [CLS]/[SEP] and token types, truncate, pad. Matches Hugging Face's BertTokenizerFast with
- * `truncation=True, padding='longest'`.
+ * The tokenizer of a BERT-family folder over the Rust `tokenizers` library: whatever tokenizer.json
+ * holds (WordPiece, byte-level BPE, SentencePiece Unigram) with its own special tokens and pair
+ * template, or BERT's WordPiece from vocab.txt; truncate, pad. Matches Hugging Face's fast
+ * tokenizers with `truncation=True, padding='longest'`.
  */
 export class BertTokenizer {
   private truncation = -1;
+  readonly padId: number;
+  readonly clsId: number;
+  readonly sepId: number;
+  /** -1 for a byte-level BPE without an unknown token (it never needs one). */
+  readonly unkId: number;
+  readonly maskId: number | undefined;
+  private readonly specialIds: Set<number>;
 
   private constructor(
     private readonly tok: Tokenizer,
     readonly source: TokenizerSource,
-    readonly settings: WordPieceSettings,
-    readonly padId: number,
-    readonly clsId: number,
-    readonly sepId: number,
-    readonly unkId: number,
-    readonly maskId: number | undefined,
-  ) {}
+    readonly settings: TokenizerSettings,
+    private readonly description: TokenizerDescription,
+    ids: SpecialIds,
+    private readonly typeVocabSize: number,
+  ) {
+    ({ padId: this.padId, clsId: this.clsId, sepId: this.sepId, unkId: this.unkId, maskId: this.maskId } = ids);
+    this.specialIds = new Set([this.padId, this.clsId, this.sepId, this.unkId, ...(this.maskId === undefined ? [] : [this.maskId])]);
+  }
 
   /** Loads the tokenizer of a Hugging Face model folder. */
   static async fromDir(dir: string, options: TokenizerLoadOptions = {}): Promise<BertTokenizer> {
-    const { tokenizer, source, settings } = await loadTokenizer(dir, options.route);
+    const { tokenizer, source, settings, description } = await loadTokenizer(dir, options.route);
     const id = (t: string) => tokenizer.tokenToId(t) ?? undefined;
     const required = (t: string, role: string) => {
       const v = id(t);
@@ -65,16 +102,20 @@ export class BertTokenizer {
       return v;
     };
     tokenizer.disablePadding();
-    return new BertTokenizer(
-      tokenizer,
-      source,
-      settings,
-      id(settings.padToken) ?? 0,
-      required(settings.clsToken, 'cls'),
-      required(settings.sepToken, 'sep'),
-      required(settings.unkToken, 'unk'),
-      id(settings.maskToken),
-    );
+    const ids: SpecialIds = {
+      padId: id(settings.padToken) ?? 0,
+      clsId: required(settings.clsToken, 'cls'),
+      sepId: required(settings.sepToken, 'sep'),
+      // Byte-level BPE spells every byte, so it may have no unknown token at all: -1, never produced.
+      unkId: description.byteLevel ? (id(settings.unkToken) ?? -1) : required(settings.unkToken, 'unk'),
+      maskId: id(settings.maskToken),
+    };
+    return new BertTokenizer(tokenizer, source, settings, description, ids, options.typeVocabSize ?? Infinity);
+  }
+
+  /** `wordpiece`, `bpe` (byte-level), `unigram` (SentencePiece/Metaspace) or `other`. */
+  get kind(): TokenizerKind {
+    return this.description.kind;
   }
 
   get vocabSize(): number {
@@ -82,7 +123,7 @@ export class BertTokenizer {
   }
 
   idToToken(id: number): string | undefined {
-    return this.tok.idToToken(id) ?? undefined;
+    return id < 0 ? undefined : (this.tok.idToToken(id) ?? undefined);
   }
 
   tokenToId(token: string): number | undefined {
@@ -104,16 +145,45 @@ export class BertTokenizer {
     return encodings.map((e) => Int32Array.from(e.getIds()));
   }
 
-  /** Whether a token continues the previous word (`##` pieces), for whole-word masking. */
+  /**
+   * Whether a token continues the previous word, for whole-word masking, from the piece alone:
+   * WordPiece's `##` prefix; Metaspace (SentencePiece): no `▁` on the piece (words are what lies
+   * between spaces); byte-level BPE: no `Ġ` and the piece starts with a letter, digit or mark (or
+   * inside a character), which is what the tokenizer's word ids say except where a boundary needs
+   * the piece before (a letter after digits, punctuation after punctuation). Where the text is at
+   * hand, {@link continuations} of {@link encode}'s word ids is exact.
+   */
   isContinuation(id: number): boolean {
-    return (this.idToToken(id) ?? '').startsWith('##');
+    const piece = this.idToToken(id) ?? '';
+    const d = this.description;
+    if (d.kind === 'wordpiece') return piece.startsWith(d.continuingPrefix ?? '##');
+    // Metaspace's unknown piece stands inside a word (the word starts with a `▁` piece).
+    const special = this.specialIds.has(id) && !(id === this.unkId && !d.byteLevel);
+    if (d.wordStart === undefined || special || piece === '' || piece.startsWith(d.wordStart)) return false;
+    // Metaspace words run from one `▁` to the next; byte-level words also end at punctuation.
+    return !d.byteLevel || /^[\p{L}\p{N}\p{M}\uFFFD]/u.test(byteLevelText(piece));
   }
 
-  /** Ids and token types of one text or pair, truncated to maxLength. */
-  async encode(text: string, pair?: string, options: EncodeOptions = {}): Promise<{ ids: number[]; typeIds: number[] }> {
+  /**
+   * Per token, whether it continues the word of the token before it: the same word id (special
+   * tokens, null or -1 as in {@link EncodedBatch.wordIds}, never). One row at a time.
+   */
+  static continuations(wordIds: ArrayLike<number | null>): boolean[] {
+    return Array.from(wordIds, (w, i) => i > 0 && w !== null && w >= 0 && w === wordIds[i - 1]);
+  }
+
+  /** Ids and token types (and, with `words`, word ids) of one text or pair, truncated to maxLength. */
+  async encode(text: string, pair?: string, options: EncodeOptions = {}): Promise<Encoded> {
     this.setTruncation(this.maxLengthOf(options));
     const enc = await this.tok.encode(text, pair ?? null);
-    return { ids: enc.getIds(), typeIds: enc.getTypeIds() };
+    const words = options.words ? { wordIds: enc.getWordIds().map((w) => w ?? null) } : {};
+    return { ids: enc.getIds(), typeIds: this.typeIdsOf(enc), ...words };
+  }
+
+  /** The post-processor's type ids, with those the model's type table lacks set to 0. */
+  private typeIdsOf(enc: Encoding): number[] {
+    const types = enc.getTypeIds();
+    return types.some((t) => t >= this.typeVocabSize) ? types.map((t) => (t >= this.typeVocabSize ? 0 : t)) : types;
   }
 
   /** Encodes a batch and pads it to its longest row. */
@@ -125,7 +195,7 @@ export class BertTokenizer {
     // The Node binding's batch call takes single texts only; pairs go one call each (still in Rust).
     const encodings =
       texts.length === 0 ? [] : pairs ? await Promise.all(texts.map((t, i) => this.tok.encode(t, pairs[i]))) : await this.tok.encodeBatch(texts);
-    return this.pad(encodings, options.padToMultipleOf ?? 1);
+    return this.pad(encodings, options.padToMultipleOf ?? 1, options.words === true);
   }
 
   private maxLengthOf(options: EncodeOptions): number {
@@ -142,7 +212,7 @@ export class BertTokenizer {
     this.truncation = maxLength;
   }
 
-  private pad(encodings: Encoding[], multiple: number): EncodedBatch {
+  private pad(encodings: Encoding[], multiple: number, words: boolean): EncodedBatch {
     const lengths = encodings.map((e) => e.getLength());
     const longest = Math.max(0, ...lengths);
     const seqLength = Math.ceil(longest / multiple) * multiple;
@@ -150,12 +220,17 @@ export class BertTokenizer {
     const inputIds = new Int32Array(n * seqLength).fill(this.padId);
     const attentionMask = new Int32Array(n * seqLength);
     const tokenTypeIds = new Int32Array(n * seqLength);
+    const wordIds = words ? new Int32Array(n * seqLength).fill(-1) : undefined;
     encodings.forEach((e, row) => {
       const offset = row * seqLength;
       inputIds.set(e.getIds(), offset);
-      tokenTypeIds.set(e.getTypeIds(), offset);
-      attentionMask.fill(1, offset, offset + lengths[row]);
+      tokenTypeIds.set(this.typeIdsOf(e), offset);
+      attentionMask.fill(1, offset, offset + lengths[row]!);
+      wordIds?.set(
+        e.getWordIds().map((w) => w ?? -1),
+        offset,
+      );
     });
-    return { batchSize: n, seqLength, inputIds, attentionMask, tokenTypeIds, lengths };
+    return { batchSize: n, seqLength, inputIds, attentionMask, tokenTypeIds, lengths, ...(wordIds ? { wordIds } : {}) };
   }
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { TextClassifier } from '../../classifier.js';
-import { readTexts } from '../input.js';
+import { readTextLines } from '../input.js';
 import { INFERENCE_BATCH } from '../../inference/batch-plan.js';
 import { action } from '../run-command.js';
 import { addEngineOptions, batchLimits, type EngineFlags, loadOptions, withProgress, writeJsonLines } from './model-options.js';
@@ -8,8 +8,8 @@ import { addEngineOptions, batchLimits, type EngineFlags, loadOptions, withProgr
 export function registerPredict(program: Command): void {
   const cmd = program
     .command('predict')
-    .description('classify texts with a trained model; writes JSON lines {"text", "label", "score", "scores"}')
-    .argument('[file]', 'one text per line, or a .jsonl file with a "text" field; - or nothing = stdin')
+    .description('classify texts or text pairs with a trained model; writes JSON lines {"text", "label", "score", "scores"}')
+    .argument('[file]', 'one text per line, or a .jsonl file with a "text" field (and "text_pair" for pairs); - or nothing = stdin')
     .requiredOption('-m, --model <dir|hub-id>', 'a model folder written by bertft train (or a BertForSequenceClassification)')
     .option('--batch-size <n>', 'texts per forward pass at most', String(INFERENCE_BATCH.maxRows))
     .option('--max-batch-tokens <n>', 'padded tokens per forward pass at most (texts run sorted by length)', String(INFERENCE_BATCH.maxTokens))
@@ -36,9 +36,11 @@ export function registerPredict(program: Command): void {
         ) => {
           const limits = batchLimits(opts);
           const load = loadOptions(opts);
-          const texts = readTexts(file);
+          const { texts, pairs } = readTextLines(file);
           const classifier = await TextClassifier.fromPretrained(opts.model, { ...load, quantize: opts.quantize });
-          const predictions = await withProgress(opts.quiet, texts.length, 'predict', (onProgress) => classifier.predict(texts, { ...limits, onProgress }));
+          const predictions = await withProgress(opts.quiet, texts.length, 'predict', (onProgress) =>
+            classifier.predict(texts, { ...limits, pairs, onProgress }),
+          );
           await writeJsonLines(opts.output, predictions);
           await classifier.dispose();
         },
