@@ -43,7 +43,7 @@ const DEFAULTS = {
 } as const;
 
 /** Encoders of the BERT family that later versions will run. */
-const NOT_YET = ['deberta-v2', 'modernbert'];
+const NOT_YET = ['modernbert'];
 
 /** The family a config.json names, or a one-line error for one bertft does not run. */
 function familyOfRaw(raw: RawConfig, file: string): FamilySpec {
@@ -71,6 +71,38 @@ function checkSharing(raw: RawConfig, file: string): void {
     const v = raw[key] ?? 1;
     if (v !== 1) throw new BertftError(`${file}: field "${key}" is ${JSON.stringify(v)}; bertft runs ALBERT with one shared layer (1) only`);
   }
+}
+
+/** The DeBERTa-v3 settings bertft runs: each other value of these keys is refused on one line. */
+const DEBERTA_V3: Readonly<Record<string, unknown>> = {
+  relative_attention: true,
+  share_att_key: true,
+  position_biased_input: false,
+  norm_rel_ebd: 'layer_norm',
+  pooler_hidden_act: 'gelu',
+  type_vocab_size: 0,
+};
+
+/** DeBERTa's relative attention, checked: p2c + c2p over shared keys, layer-normed relative embeddings, no absolute positions or convolution. */
+function readRelativeAttention(raw: RawConfig, cfg: BertConfig, file: string): NonNullable<BertConfig['relativeAttention']> {
+  const refuse = (key: string, want: string): never => {
+    throw new BertftError(`${file}: field "${key}" is ${JSON.stringify(raw[key] ?? null)}; bertft runs deberta-v2 with the DeBERTa-v3 settings only (${want})`);
+  };
+  for (const [key, want] of Object.entries(DEBERTA_V3)) if (raw[key] !== want) refuse(key, JSON.stringify(want));
+  const types = raw.pos_att_type;
+  if (!Array.isArray(types) || types.length !== 2 || !types.includes('p2c') || !types.includes('c2p')) refuse('pos_att_type', '["p2c", "c2p"]');
+  if (((raw.conv_kernel_size as number | undefined) ?? 0) > 0) refuse('conv_kernel_size', 'none');
+  if ((raw.embedding_size ?? cfg.hiddenSize) !== cfg.hiddenSize) refuse('embedding_size', 'hidden_size');
+  if ((raw.pooler_hidden_size ?? cfg.hiddenSize) !== cfg.hiddenSize) refuse('pooler_hidden_size', 'hidden_size');
+  if ((raw.attention_head_size ?? cfg.hiddenSize / cfg.numAttentionHeads) !== cfg.hiddenSize / cfg.numAttentionHeads)
+    refuse('attention_head_size', 'hidden_size / heads');
+  const whole = (key: string, fallback: number): number => {
+    const v = raw[key] ?? fallback;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) refuse(key, 'a whole number');
+    return v as number;
+  };
+  const maxRelative = whole('max_relative_positions', -1);
+  return { positionBuckets: whole('position_buckets', -1), maxRelativePositions: maxRelative < 1 ? cfg.maxPositionEmbeddings : maxRelative };
 }
 
 /**
@@ -125,7 +157,7 @@ export function bertConfigFromRaw(published: RawConfig, file: string): BertConfi
     hiddenDropoutProb: num('hidden_dropout_prob', probability, 'a probability in [0, 1)'),
     attentionProbsDropoutProb: num('attention_probs_dropout_prob', probability, 'a probability in [0, 1)'),
     maxPositionEmbeddings: int('max_position_embeddings', 1, DEFAULTS.max_position_embeddings),
-    typeVocabSize: int('type_vocab_size', 1, DEFAULTS.type_vocab_size),
+    typeVocabSize: int('type_vocab_size', family.tokenTypes ? 1 : 0, DEFAULTS.type_vocab_size),
     layerNormEps: num('layer_norm_eps', (v) => v > 0, 'a positive number'),
     padTokenId: int('pad_token_id', 0, DEFAULTS.pad_token_id),
     initializerRange: num('initializer_range', (v) => v >= 0, 'a non-negative number'),
@@ -144,6 +176,7 @@ export function bertConfigFromRaw(published: RawConfig, file: string): BertConfi
     if (!probability(dropout)) bad(family.classifierDropoutKey, 'a probability in [0, 1)');
     cfg.classifierDropout = dropout;
   }
+  if (family.positions === 'relative') cfg.relativeAttention = readRelativeAttention(raw, cfg, file);
   if (family.positions === 'after-padding' && cfg.padTokenId + 1 >= cfg.maxPositionEmbeddings) {
     throw new BertftError(
       `${file}: field "max_position_embeddings" (${cfg.maxPositionEmbeddings}) leaves no positions after "pad_token_id" (${cfg.padTokenId})`,
@@ -179,6 +212,12 @@ export function rawFromBertConfig(config: BertConfig, base: RawConfig = {}): Raw
   if (family.modelType === 'bert') return bert;
   if (config.embeddingSize !== undefined) bert.embedding_size = config.embeddingSize;
   if (config.classifierDropout !== undefined) bert[family.classifierDropoutKey] = config.classifierDropout;
+  if (config.relativeAttention !== undefined) {
+    for (const [key, v] of Object.entries(DEBERTA_V3)) bert[key] ??= v;
+    bert.pos_att_type ??= ['p2c', 'c2p'];
+    bert.position_buckets ??= config.relativeAttention.positionBuckets;
+    bert.max_relative_positions ??= config.relativeAttention.maxRelativePositions;
+  }
   for (const key of family.absentKeys) delete bert[key];
   const out: RawConfig = {};
   for (const [key, v] of Object.entries(bert)) {

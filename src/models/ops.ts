@@ -8,6 +8,8 @@
  *
  * Shapes follow numpy/ONNX conventions; `B` = batch, `S` = sequence, `H` = hidden.
  */
+import type { HostTensor } from './host-tensor.js';
+
 export interface TensorOps<T> {
   /** `x[..., in] · weight[out, in]ᵀ + bias[out]` — nn.Linear, in the layout HF checkpoints store. */
   linear(x: T, weight: T, bias?: T): T;
@@ -53,6 +55,13 @@ export interface TensorOps<T> {
   mean(x: T, axis: number, keepDims?: boolean): T;
   /** `x[:, index, ...]` — removes axis 1. */
   selectAlongAxis1(x: T, index: number): T;
+  /**
+   * A constant (never differentiated) [S, K, S] selection for the run-time length S = `ids.shape[1]`:
+   * `out[i, k, j] = table[(i − j) + M − 1, k]` for a host table [2M − 1, K] over the distances
+   * −(M − 1)..M − 1 (M ≥ S). A product with it picks, for each query/key pair, a score by their
+   * distance (DeBERTa's relative positions) without a gather, so gradients flow through matmul only.
+   */
+  relativeSelection(ids: T, table: HostTensor): T;
   /**
    * Inverted dropout. Engines decide whether it is active (training) and where the mask comes
    * from (a seeded generator in TF.js, a fed mask in ONNX training graphs).

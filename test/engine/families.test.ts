@@ -40,7 +40,7 @@ import type { TokenBatch } from '../../src/tokenization/index.js';
 import { writeClassifierFolder } from '../../src/training/output-folder.js';
 import { needsShared, sharedPath } from '../helpers/shared.js';
 
-const FAMILIES = ['bert', 'distilbert', 'roberta', 'xlm-roberta', 'electra', 'albert'] as const;
+const FAMILIES = ['bert', 'distilbert', 'roberta', 'xlm-roberta', 'electra', 'albert', 'deberta-v2'] as const;
 
 interface Expected {
   input_ids: number[][];

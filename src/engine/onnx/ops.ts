@@ -1,3 +1,4 @@
+import type { HostTensor } from '../../models/host-tensor.js';
 import type { TensorOps } from '../../models/ops.js';
 import { attr, type GraphBuilder } from './builder.js';
 import { ElemType } from './graph.js';
@@ -189,6 +190,22 @@ export class OnnxOps implements TensorOps<string> {
   selectAlongAxis1(x: string, index: number): string {
     // A 0-D index makes Gather drop the axis.
     return this.builder.op('Gather', [x, this.builder.int64Scalar(index)], { axis: attr.int(1) }, { hint: 'select' });
+  }
+
+  relativeSelection(ids: string, table: HostTensor): string {
+    // In the graph, from the run-time length: distances d[i, j] = i − j + M − 1 from a Range, rows of the table gathered by them.
+    const b = this.builder;
+    const [rows, K] = table.shape as [number, number];
+    const S = b.shape(ids)[1]!;
+    const stored = b.addInitializer(b.fresh('relative_table'), { elemType: ElemType.Float, dims: [rows, K], values: table.data });
+    const length = b.op('Reshape', [b.op('Shape', [ids], { start: attr.int(1), end: attr.int(2) }, { hint: 'seq_len' }), b.int64s([])]);
+    const int64 = (shape: (string | number)[]) => ({ outputTypes: [{ elemType: ElemType.Int64, shape }] });
+    const positions = b.op('Range', [b.int64Scalar(0), length, b.int64Scalar(1)], {}, int64([S]));
+    const column = b.op('Reshape', [positions, b.int64s([-1, 1])], {}, int64([S, 1]));
+    const row = b.op('Reshape', [positions, b.int64s([1, -1])], {}, int64([1, S]));
+    const distance = b.op('Add', [b.op('Sub', [column, row], {}, int64([S, S])), b.int64s([(rows - 1) / 2])], {}, int64([S, S]));
+    const picked = b.op('Gather', [stored, distance], { axis: attr.int(0) }, { outputTypes: [{ elemType: ElemType.Float, shape: [S, S, K] }] });
+    return b.op('Transpose', [picked], { perm: attr.ints([0, 2, 1]) }, { hint: 'relative_selection' });
   }
 
   dropout(x: string, rate: number): string {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { HostTensor } from '../../models/host-tensor.js';
 import type { TensorOps } from '../../models/ops.js';
 
 /** A seeded source of integers for dropout masks, so a training run is reproducible. */
@@ -24,6 +25,11 @@ export class TfjsOps implements TensorOps<tf.Tensor> {
   }
 
   matmul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.Tensor {
+    const batch = a.shape.slice(0, -2).map((d, i) => Math.max(d, b.shape[i]!));
+    // Batch dims that broadcast are made explicit, so the gradient of the smaller operand is summed back to its shape.
+    if (batch.some((d, i) => d !== a.shape[i] || d !== b.shape[i])) {
+      return tf.matMul(tf.broadcastTo(a, [...batch, ...a.shape.slice(-2)]), tf.broadcastTo(b, [...batch, ...b.shape.slice(-2)]), false, transposeB);
+    }
     return tf.matMul(a, b, false, transposeB);
   }
 
@@ -121,6 +127,21 @@ export class TfjsOps implements TensorOps<tf.Tensor> {
     const begin = x.shape.map((_, i) => (i === 1 ? index : 0));
     const size = x.shape.map((_, i) => (i === 1 ? 1 : -1));
     return tf.squeeze(tf.slice(x, begin, size), [1]);
+  }
+
+  relativeSelection(ids: tf.Tensor, table: HostTensor): tf.Tensor {
+    const S = ids.shape[1] ?? 1;
+    const [rows, K] = table.shape as [number, number];
+    const M = (rows + 1) / 2;
+    if (S > M) throw new Error(`sequence of ${S} tokens is longer than the ${M} the relative-position table covers`);
+    const out = new Float32Array(S * K * S);
+    for (let i = 0; i < S; i++) {
+      for (let j = 0; j < S; j++) {
+        const row = (i - j + M - 1) * K;
+        for (let k = 0; k < K; k++) out[(i * K + k) * S + j] = table.data[row + k]!;
+      }
+    }
+    return tf.tensor3d(out, [S, K, S]);
   }
 
   dropout(x: tf.Tensor, rate: number): tf.Tensor {

@@ -1,5 +1,6 @@
 import type { TensorOps } from '../ops.js';
 import type { BertConfig } from './config.js';
+import { DEBERTA_EMBEDDINGS, debertaForward, relativeSpan } from './deberta.js';
 import { embeddingWidth, familyOf, hasEmbeddingProjection, layerPrefix, positionOffset, storedLayers } from './family.js';
 
 /**
@@ -34,17 +35,17 @@ export const POOLINGS: readonly Pooling[] = ['pooler', 'cls', 'mean'];
 /** Added to attention scores of padding keys; exp() of it underflows to exactly 0 in float32. */
 const MASKED_SCORE = -10000;
 
-function param<T>(params: ParamMap<T>, name: string): T {
+export function param<T>(params: ParamMap<T>, name: string): T {
   const p = params.get(name);
   if (p === undefined) throw new Error(`BERT parameter missing: ${name}`);
   return p;
 }
 
-function linearNamed<T>(ops: TensorOps<T>, params: ParamMap<T>, x: T, prefix: string): T {
+export function linearNamed<T>(ops: TensorOps<T>, params: ParamMap<T>, x: T, prefix: string): T {
   return ops.linear(x, param(params, `${prefix}.weight`), param(params, `${prefix}.bias`));
 }
 
-function layerNormNamed<T>(ops: TensorOps<T>, params: ParamMap<T>, x: T, prefix: string, eps: number): T {
+export function layerNormNamed<T>(ops: TensorOps<T>, params: ParamMap<T>, x: T, prefix: string, eps: number): T {
   return ops.layerNorm(x, param(params, `${prefix}.weight`), param(params, `${prefix}.bias`), eps);
 }
 
@@ -63,12 +64,12 @@ function activation<T>(ops: TensorOps<T>, cfg: BertConfig, x: T): T {
 }
 
 /** [B, S] 0/1 mask → [B, 1, 1, S] additive bias, broadcast over heads and query positions. */
-function attentionBias<T>(ops: TensorOps<T>, mask: T): T {
+export function attentionBias<T>(ops: TensorOps<T>, mask: T): T {
   return ops.affine(ops.reshape(mask, [0, 1, 1, -1]), -MASKED_SCORE, MASKED_SCORE);
 }
 
 /** [B, S, H] → [B, heads, S, headDim] */
-function splitHeads<T>(ops: TensorOps<T>, x: T, heads: number, headDim: number): T {
+export function splitHeads<T>(ops: TensorOps<T>, x: T, heads: number, headDim: number): T {
   return ops.transpose(ops.reshape(x, [0, 0, heads, headDim]), [0, 2, 1, 3]);
 }
 
@@ -78,14 +79,18 @@ function selfAttention<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T
   const q = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.query`), heads, headDim);
   const k = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.key`), heads, headDim);
   const v = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.value`), heads, headDim);
-  const scores = ops.add(ops.affine(ops.matmul(q, k, true), 1 / Math.sqrt(headDim)), bias);
+  return attend(ops, cfg, params, ops.add(ops.affine(ops.matmul(q, k, true), 1 / Math.sqrt(headDim)), bias), v, x, prefix);
+}
+
+/** Softmax of the scores [B, heads, S, S] over the values, then the attention output: dense → dropout → residual → LayerNorm. */
+export function attend<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, scores: T, v: T, x: T, prefix: string): T {
   const probs = ops.dropout(ops.softmax(scores), cfg.attentionProbsDropoutProb);
   const context = ops.reshape(ops.transpose(ops.matmul(probs, v), [0, 2, 1, 3]), [0, 0, cfg.hiddenSize]);
   const projected = ops.dropout(linearNamed(ops, params, context, `${prefix}.output.dense`), cfg.hiddenDropoutProb);
   return layerNormNamed(ops, params, ops.add(projected, x), `${prefix}.output.LayerNorm`, cfg.layerNormEps);
 }
 
-function feedForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, prefix: string): T {
+export function feedForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, prefix: string): T {
   const inner = activation(ops, cfg, linearNamed(ops, params, x, `${prefix}.intermediate.dense`));
   const projected = linearNamed(ops, params, inner, `${prefix}.output.dense`);
   const out = familyOf(cfg).ffnDropout ? ops.dropout(projected, cfg.hiddenDropoutProb) : projected;
@@ -94,6 +99,7 @@ function feedForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>,
 
 /** Runs the encoder (and the pooler when the parameters include it). A shared layer (ALBERT) is read at every depth. */
 export function bertForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, inputs: BertInputs<T>): BertOutputs<T> {
+  if (familyOf(cfg).positions === 'relative') return debertaForward(ops, cfg, params, inputs);
   const bias = attentionBias(ops, inputs.attentionMask);
   let hidden = embeddings(ops, cfg, params, inputs);
   for (let i = 0; i < cfg.numHiddenLayers; i++) {
@@ -132,14 +138,17 @@ export function pool<T>(ops: TensorOps<T>, outputs: BertOutputs<T>, mask: T, poo
 /** Every parameter name a BERT of this config has (the pooler optional, and only where the family has one). */
 export function bertParamNames(cfg: BertConfig, withPooler = true): string[] {
   const family = familyOf(cfg);
-  const names = [
-    'embeddings.word_embeddings.weight',
-    'embeddings.position_embeddings.weight',
-    ...(family.tokenTypes ? ['embeddings.token_type_embeddings.weight'] : []),
-    'embeddings.LayerNorm.weight',
-    'embeddings.LayerNorm.bias',
-    ...(hasEmbeddingProjection(cfg) ? ['embeddings_project.weight', 'embeddings_project.bias'] : []),
-  ];
+  const names =
+    family.positions === 'relative'
+      ? [...DEBERTA_EMBEDDINGS]
+      : [
+          'embeddings.word_embeddings.weight',
+          'embeddings.position_embeddings.weight',
+          ...(family.tokenTypes ? ['embeddings.token_type_embeddings.weight'] : []),
+          'embeddings.LayerNorm.weight',
+          'embeddings.LayerNorm.bias',
+          ...(hasEmbeddingProjection(cfg) ? ['embeddings_project.weight', 'embeddings_project.bias'] : []),
+        ];
   for (let i = 0; i < storedLayers(cfg); i++) {
     const p = `encoder.layer.${i}`;
     for (const lin of ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense', 'intermediate.dense', 'output.dense']) {
@@ -159,6 +168,7 @@ export function bertParamShape(cfg: BertConfig, name: string): number[] {
   const I = cfg.intermediateSize;
   const E = embeddingWidth(cfg);
   if (name === 'embeddings.word_embeddings.weight') return [cfg.vocabSize, E];
+  if (name === 'encoder.rel_embeddings.weight') return [2 * relativeSpan(cfg), H];
   if (name === 'embeddings.position_embeddings.weight') return [cfg.maxPositionEmbeddings, E];
   if (name === 'embeddings.token_type_embeddings.weight') return [cfg.typeVocabSize, E];
   if (name.startsWith('embeddings.LayerNorm.')) return [E];

@@ -11,6 +11,8 @@ export interface BertConfig {
   embeddingSize?: number;
   /** The classifier's dropout when the family sets it apart (DistilBERT's `seq_classif_dropout`, ALBERT's `classifier_dropout_prob`); absent → hiddenDropoutProb. */
   classifierDropout?: number;
+  /** DeBERTa's relative attention (family `deberta-v2`): log buckets and the largest distance told apart (deberta.ts). */
+  relativeAttention?: RelativeAttention;
   vocabSize: number;
   hiddenSize: number;
   numHiddenLayers: number;
@@ -29,3 +31,11 @@ export interface BertConfig {
 
 /** config.json as published (snake_case keys), kept whole so unknown keys survive a save. */
 export type RawConfig = Record<string, unknown>;
+
+/** DeBERTa-v3's relative attention: p2c + c2p over shared query/key projections, relative embeddings layer-normed. */
+export interface RelativeAttention {
+  /** `position_buckets` (≤ 0: one embedding per distance up to maxRelativePositions). */
+  positionBuckets: number;
+  /** `max_relative_positions`, or `max_position_embeddings` where that is < 1. */
+  maxRelativePositions: number;
+}

@@ -8,7 +8,7 @@ import type { BertConfig } from './config.js';
  * {@link internalName} translate to and from a family's checkpoint names.
  */
 
-export type FamilyName = 'bert' | 'distilbert' | 'roberta' | 'xlm-roberta' | 'electra' | 'albert';
+export type FamilyName = 'bert' | 'distilbert' | 'roberta' | 'xlm-roberta' | 'electra' | 'albert' | 'deberta-v2';
 
 /**
  * The sequence-classification head of `<Family>ForSequenceClassification`, on the pooled features:
@@ -29,8 +29,11 @@ export interface FamilySpec {
   tokenTypes: boolean;
   /** Whether the encoder may have a pooler (`pooler.dense`). */
   pooler: boolean;
-  /** Position ids: from 0, or from `pad_token_id + 1` (RoBERTa's `create_position_ids_from_input_ids`, right padding). */
-  positions: 'from-zero' | 'after-padding';
+  /**
+   * Position ids: from 0, or from `pad_token_id + 1` (RoBERTa's `create_position_ids_from_input_ids`, right padding);
+   * `relative`: no position table, DeBERTa's disentangled attention over relative positions (deberta.ts).
+   */
+  positions: 'from-zero' | 'after-padding' | 'relative';
   /**
    * `embeddings_project` (E→H) after the embedding LayerNorm: never, when `embedding_size` differs
    * from `hidden_size` (ELECTRA), or always (ALBERT's `embedding_hidden_mapping_in`).
@@ -51,6 +54,8 @@ export interface FamilySpec {
   defaults: Readonly<Record<string, number | string>>;
   /** Module paths the family names differently: [the family's, BERT's], `{i}` a layer index (or none: a fixed path). */
   renames: readonly (readonly [string, string])[];
+  /** Modules a task checkpoint keeps beside the encoder, without the prefix (DeBERTa's `pooler`). */
+  beside?: readonly string[];
 }
 
 const BERT_LIKE = {
@@ -154,6 +159,24 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
       ['pooler', 'pooler.dense'],
     ],
   },
+  'deberta-v2': {
+    ...BERT_LIKE,
+    modelType: 'deberta-v2',
+    prefix: 'deberta',
+    sequenceClassifier: 'DebertaV2ForSequenceClassification',
+    tokenTypes: false,
+    pooler: true,
+    positions: 'relative',
+    head: 'linear',
+    classifierDropoutKey: 'cls_dropout',
+    defaults: { layer_norm_eps: 1e-7, type_vocab_size: 0 },
+    beside: ['pooler'],
+    renames: [
+      ['encoder.layer.{i}.attention.self.query_proj', 'encoder.layer.{i}.attention.self.query'],
+      ['encoder.layer.{i}.attention.self.key_proj', 'encoder.layer.{i}.attention.self.key'],
+      ['encoder.layer.{i}.attention.self.value_proj', 'encoder.layer.{i}.attention.self.value'],
+    ],
+  },
 };
 
 /** The families bertft runs, in the order messages list them. */
@@ -198,7 +221,7 @@ export function layerPrefix(cfg: BertConfig, i: number): string {
  * counts as the top one, L, since it is also that), L + 1 = the pooler; undefined for a head.
  */
 export function depthOf(cfg: BertConfig, name: string): number | undefined {
-  if (name.startsWith('embeddings.') || name.startsWith('embeddings_project.')) return 0;
+  if (name.startsWith('embeddings.') || name.startsWith('embeddings_project.') || /^encoder\.(rel_embeddings|LayerNorm)\./.test(name)) return 0;
   const layer = /^encoder\.layer\.(\d+)\./.exec(name);
   if (layer) return familyOf(cfg).sharedLayers ? cfg.numHiddenLayers : Number(layer[1]) + 1;
   return name.startsWith('pooler.') ? cfg.numHiddenLayers + 1 : undefined;
@@ -219,6 +242,7 @@ function rename(name: string, renames: FamilySpec['renames'], from: 0 | 1): stri
 
 /** An encoder parameter's name in the family's task checkpoints (`roberta.encoder…`, `distilbert.transformer…`). */
 export function hfName(family: FamilySpec, internal: string): string {
+  if (family.beside?.some((m) => internal.startsWith(`${m}.`))) return internal;
   return `${family.prefix}.${rename(internal, family.renames, 1)}`;
 }
 
