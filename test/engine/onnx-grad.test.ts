@@ -19,6 +19,8 @@ import { OnnxOps } from '../../src/engine/onnx/ops.js';
 import { toModelBytes } from '../../src/engine/onnx/to-proto.js';
 import { appendGradients } from '../../src/engine/onnx/training/autodiff.js';
 import { TrainingOps } from '../../src/engine/onnx/training/training-ops.js';
+import type { BertConfig } from '../../src/models/bert/config.js';
+import { relativeScores, relativeTable } from '../../src/models/bert/deberta.js';
 
 /** A float input of a case: its shape, values (random in [lo, hi) by default). */
 interface CaseInput {
@@ -248,6 +250,22 @@ test('composite ops as the model traces them: GELU (exact and tanh), log-sigmoid
   await checkCase('linear-2d', { x: { shape: [3, 4] }, w: { shape: [2, 4] } }, (b, x) => new TrainingOps(b).linear(x.x, x.w));
   await checkCase('attention-scores', { q: { shape: [2, 2, 3, 4] }, k: { shape: [2, 2, 3, 4] } }, (b, x) =>
     new OnnxOps(b).softmax(new OnnxOps(b).matmul(x.q, x.k, true)),
+  );
+});
+
+test("DeBERTa's relative scores (c2p + p2c through the constant selection, run-time length) differentiate by matmul alone", async () => {
+  // 4 buckets over 8 positions: distances beyond 2 fall in log buckets, beyond 7 are clamped; 5 tokens reach both.
+  const cfg = { maxPositionEmbeddings: 8, relativeAttention: { positionBuckets: 4, maxRelativePositions: 8 } } as BertConfig;
+  const perHead = (dims: Dim[]) => ({ shape: dims.map((d) => (d === 'seq' ? 5 : d)) as number[], dims });
+  await checkCase(
+    'deberta-relative-scores',
+    { q: perHead([1, 2, 'seq', 3]), k: perHead([1, 2, 'seq', 3]), posQuery: perHead([1, 2, 8, 3]), posKey: perHead([1, 2, 8, 3]) },
+    (b, x) => {
+      const ops = new OnnxOps(b);
+      const selection = ops.reshape(ops.relativeSelection(x.ids!, relativeTable(cfg)), [0, 1, 8, -1]);
+      return relativeScores(ops, x.q!, x.k!, x.posQuery!, x.posKey!, selection);
+    },
+    { ids: { shape: [1, 5], dims: [1, 'seq'], values: [0, 0, 0, 0, 0] } },
   );
 });
 

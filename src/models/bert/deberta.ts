@@ -69,7 +69,7 @@ export function relativeTable(cfg: BertConfig): HostTensor {
 }
 
 /** Content→position plus position→content scores [B, heads, S, S] (unscaled). */
-function relativeScores<T>(ops: TensorOps<T>, q: T, k: T, posQuery: T, posKey: T, selection: T): T {
+export function relativeScores<T>(ops: TensorOps<T>, q: T, k: T, posQuery: T, posKey: T, selection: T): T {
   // [B, h, S, 2P] → [S, B, h, 2P] · [S, 1, 2P, S]: row i of the queries picks, for each key j, the bucket of i − j.
   const pick = (x: T, pos: T, sel: T) => ops.matmul(ops.transpose(ops.matmul(x, pos, true), [2, 0, 1, 3]), sel);
   const c2p = ops.transpose(pick(q, posKey, selection), [1, 2, 0, 3]);
