@@ -378,10 +378,32 @@ test('config.json: checks name the file and field, HF defaults, unknown keys sur
   assert.equal(bertConfigFromRaw({ ...RAW, hidden_act: 'relu' }, 'c.json').hiddenAct, 'relu');
   throwsWith(() => bertConfigFromRaw({ ...RAW, position_embedding_type: 'relative_key' }, 'c.json'), '"position_embedding_type"');
   throwsWith(
-    () => bertConfigFromRaw({ ...RAW, model_type: 'deberta-v2' }, 'c.json'),
+    () => bertConfigFromRaw({ ...RAW, model_type: 'modernbert' }, 'c.json'),
     'c.json',
-    /model_type "deberta-v2" is not supported yet \(supported: bert, roberta, xlm-roberta, electra, distilbert, albert\)/,
+    /model_type "modernbert" is not supported yet \(supported: bert, roberta, xlm-roberta, electra, distilbert, albert, deberta-v2\)/,
   );
+  // deberta-v2 runs with the DeBERTa-v3 settings; any other is refused on one line naming the field.
+  const v3 = {
+    ...RAW,
+    model_type: 'deberta-v2',
+    type_vocab_size: 0,
+    relative_attention: true,
+    pos_att_type: ['p2c', 'c2p'],
+    share_att_key: true,
+    position_biased_input: false,
+    norm_rel_ebd: 'layer_norm',
+    pooler_hidden_act: 'gelu',
+    position_buckets: 256,
+    max_relative_positions: -1,
+  };
+  assert.deepEqual(
+    bertConfigFromRaw(v3, 'c.json').relativeAttention,
+    { positionBuckets: 256, maxRelativePositions: 6 },
+    'max_relative_positions < 1: max_position_embeddings',
+  );
+  throwsWith(() => bertConfigFromRaw({ ...v3, pos_att_type: ['c2p'] }, 'c.json'), 'c.json', '"pos_att_type"', /DeBERTa-v3 settings only/);
+  throwsWith(() => bertConfigFromRaw({ ...v3, share_att_key: false }, 'c.json'), '"share_att_key"');
+  throwsWith(() => bertConfigFromRaw({ ...v3, position_biased_input: true }, 'c.json'), '"position_biased_input"');
   throwsWith(() => bertConfigFromRaw({ ...RAW, model_type: 'gpt2' }, 'c.json'), 'c.json', /model_type "gpt2" is not supported \(supported: /);
 
   const cfg = bertConfigFromRaw({ ...RAW, pad_token_id: null, max_position_embeddings: undefined }, 'c.json');
