@@ -20,7 +20,7 @@ import { toModelBytes } from '../../src/engine/onnx/to-proto.js';
 import { appendGradients } from '../../src/engine/onnx/training/autodiff.js';
 import { TrainingOps } from '../../src/engine/onnx/training/training-ops.js';
 import type { BertConfig } from '../../src/models/bert/config.js';
-import { relativeScores, relativeTable } from '../../src/models/bert/deberta.js';
+import { relativeScores, selections } from '../../src/models/bert/deberta.js';
 
 /** A float input of a case: its shape, values (random in [lo, hi) by default). */
 interface CaseInput {
@@ -262,8 +262,7 @@ test("DeBERTa's relative scores (c2p + p2c through the constant selection, run-t
     { q: perHead([1, 2, 'seq', 3]), k: perHead([1, 2, 'seq', 3]), posQuery: perHead([1, 2, 8, 3]), posKey: perHead([1, 2, 8, 3]) },
     (b, x) => {
       const ops = new OnnxOps(b);
-      const selection = ops.reshape(ops.relativeSelection(x.ids!, relativeTable(cfg)), [0, 1, 8, -1]);
-      return relativeScores(ops, x.q!, x.k!, x.posQuery!, x.posKey!, selection);
+      return relativeScores(ops, x.q!, x.k!, x.posQuery!, x.posKey!, selections(ops, cfg, x.ids!));
     },
     { ids: { shape: [1, 5], dims: [1, 'seq'], values: [0, 0, 0, 0, 0] } },
   );

@@ -69,16 +69,27 @@ export function relativeTable(cfg: BertConfig): HostTensor {
 }
 
 /** Content→position plus position→content scores [B, heads, S, S] (unscaled). */
-export function relativeScores<T>(ops: TensorOps<T>, q: T, k: T, posQuery: T, posKey: T, selection: T): T {
+/** The selection [S, 1, 2P, S] by query row (c2p) and the same read by key row (p2c). */
+export interface Selections<T> {
+  byQuery: T;
+  byKey: T;
+}
+
+export function selections<T>(ops: TensorOps<T>, cfg: BertConfig, ids: T): Selections<T> {
+  const byQuery = ops.reshape(ops.relativeSelection(ids, relativeTable(cfg)), [0, 1, 2 * relativeSpan(cfg), -1]);
+  return { byQuery, byKey: ops.transpose(byQuery, [3, 1, 2, 0]) };
+}
+
+export function relativeScores<T>(ops: TensorOps<T>, q: T, k: T, posQuery: T, posKey: T, selection: Selections<T>): T {
   // [B, h, S, 2P] → [S, B, h, 2P] · [S, 1, 2P, S]: row i of the queries picks, for each key j, the bucket of i − j.
   const pick = (x: T, pos: T, sel: T) => ops.matmul(ops.transpose(ops.matmul(x, pos, true), [2, 0, 1, 3]), sel);
-  const c2p = ops.transpose(pick(q, posKey, selection), [1, 2, 0, 3]);
+  const c2p = ops.transpose(pick(q, posKey, selection.byQuery), [1, 2, 0, 3]);
   // From the key's side: row j of the keys picks, for each query i, the bucket of i − j; then back to [query, key].
-  const p2c = ops.transpose(pick(k, posQuery, ops.transpose(selection, [3, 1, 2, 0])), [1, 2, 3, 0]);
+  const p2c = ops.transpose(pick(k, posQuery, selection.byKey), [1, 2, 3, 0]);
   return ops.add(c2p, p2c);
 }
 
-function disentangledAttention<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, rel: T, selection: T, bias: T, prefix: string): T {
+function disentangledAttention<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, rel: T, selection: Selections<T>, bias: T, prefix: string): T {
   const heads = cfg.numAttentionHeads;
   const headDim = cfg.hiddenSize / heads;
   const project = (input: T, name: string) => splitHeads(ops, linearNamed(ops, params, input, `${prefix}.self.${name}`), heads, headDim);
@@ -102,7 +113,7 @@ export function debertaForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: Pa
   );
   let hidden = ops.dropout(ops.mul(words, ops.reshape(inputs.attentionMask, [0, 0, 1])), cfg.hiddenDropoutProb);
   const rel = layerNormNamed(ops, params, param(params, 'encoder.rel_embeddings.weight'), 'encoder.LayerNorm', cfg.layerNormEps);
-  const selection = ops.reshape(ops.relativeSelection(inputs.inputIds, relativeTable(cfg)), [0, 1, 2 * relativeSpan(cfg), -1]);
+  const selection = selections(ops, cfg, inputs.inputIds);
   for (let i = 0; i < cfg.numHiddenLayers; i++) {
     hidden = disentangledAttention(ops, cfg, params, hidden, rel, selection, bias, `encoder.layer.${i}.attention`);
     hidden = feedForward(ops, cfg, params, hidden, `encoder.layer.${i}`);
