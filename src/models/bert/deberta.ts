@@ -68,18 +68,19 @@ export function relativeTable(cfg: BertConfig): HostTensor {
   return { shape: [2 * M - 1, 2 * P], data };
 }
 
-/** Content→position plus position→content scores [B, heads, S, S] (unscaled). */
 /** The selection [S, 1, 2P, S] by query row (c2p) and the same read by key row (p2c). */
 export interface Selections<T> {
   byQuery: T;
   byKey: T;
 }
 
+/** Both selections for the run-time length of `ids`, built once per forward pass and read by every layer. */
 export function selections<T>(ops: TensorOps<T>, cfg: BertConfig, ids: T): Selections<T> {
   const byQuery = ops.reshape(ops.relativeSelection(ids, relativeTable(cfg)), [0, 1, 2 * relativeSpan(cfg), -1]);
   return { byQuery, byKey: ops.transpose(byQuery, [3, 1, 2, 0]) };
 }
 
+/** Content→position plus position→content scores [B, heads, S, S] (unscaled). */
 export function relativeScores<T>(ops: TensorOps<T>, q: T, k: T, posQuery: T, posKey: T, selection: Selections<T>): T {
   // [B, h, S, 2P] → [S, B, h, 2P] · [S, 1, 2P, S]: row i of the queries picks, for each key j, the bucket of i − j.
   const pick = (x: T, pos: T, sel: T) => ops.matmul(ops.transpose(ops.matmul(x, pos, true), [2, 0, 1, 3]), sel);
