@@ -4,6 +4,7 @@ import { BertftError } from '../errors.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
 import { FAMILIES, isFamilyName, SUPPORTED_FAMILIES, type FamilySpec } from '../models/bert/family.js';
 import { writeFileAtomic } from './atomic.js';
+import { modernBertSettings, rawFromModernBertSettings } from './modernbert-config.js';
 
 /**
  * Reads and checks `config.json` of a model folder.
@@ -43,7 +44,7 @@ const DEFAULTS = {
 } as const;
 
 /** Encoders of the BERT family that later versions will run. */
-const NOT_YET = ['deberta-v2', 'modernbert'];
+const NOT_YET = ['deberta-v2'];
 
 /** The family a config.json names, or a one-line error for one bertft does not run. */
 function familyOfRaw(raw: RawConfig, file: string): FamilySpec {
@@ -138,6 +139,7 @@ export function bertConfigFromRaw(published: RawConfig, file: string): BertConfi
   if (family.modelType === 'bert') return cfg;
   cfg.family = family.modelType;
   if (family.sharedLayers) checkSharing(raw, file);
+  if (family.block === 'modernbert') cfg.modernBert = modernBertSettings(raw, file, cfg.numHiddenLayers);
   if (family.embeddingProjection !== 'never' && raw.embedding_size !== undefined && raw.embedding_size !== null) cfg.embeddingSize = int('embedding_size', 1);
   const dropout = raw[family.classifierDropoutKey];
   if (typeof dropout === 'number') {
@@ -179,6 +181,7 @@ export function rawFromBertConfig(config: BertConfig, base: RawConfig = {}): Raw
   if (family.modelType === 'bert') return bert;
   if (config.embeddingSize !== undefined) bert.embedding_size = config.embeddingSize;
   if (config.classifierDropout !== undefined) bert[family.classifierDropoutKey] = config.classifierDropout;
+  if (config.modernBert !== undefined) Object.assign(bert, rawFromModernBertSettings(config.modernBert, base));
   for (const key of family.absentKeys) delete bert[key];
   const out: RawConfig = {};
   for (const [key, v] of Object.entries(bert)) {

@@ -2,7 +2,7 @@
  * The BERT family (src/models/bert/family.ts) against Hugging Face `transformers` 5.17:
  * shared/fixtures/hf-families holds tiny random `<Family>ForSequenceClassification` checkpoints and
  * what PyTorch computes for one batch (see its README.md). For bert (the control), distilbert,
- * roberta, xlm-roberta, electra and albert, each loaded from its `seq/` folder alone:
+ * roberta, xlm-roberta, electra, albert and modernbert, each loaded from its `seq/` folder alone:
  * - last_hidden_state (where the mask is 1) and logits within 1e-4 on onnxruntime (the traces
  *   `bertft predict` and `embed` run) and on TF.js;
  * - three AdamW steps on the ONNX training engine, and on the TF.js one (lr 1e-3, weight decay
@@ -40,7 +40,7 @@ import type { TokenBatch } from '../../src/tokenization/index.js';
 import { writeClassifierFolder } from '../../src/training/output-folder.js';
 import { needsShared, sharedPath } from '../helpers/shared.js';
 
-const FAMILIES = ['bert', 'distilbert', 'roberta', 'xlm-roberta', 'electra', 'albert'] as const;
+const FAMILIES = ['bert', 'distilbert', 'roberta', 'xlm-roberta', 'electra', 'albert', 'modernbert'] as const;
 
 interface Expected {
   input_ids: number[][];

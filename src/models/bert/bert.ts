@@ -1,6 +1,7 @@
 import type { TensorOps } from '../ops.js';
 import type { BertConfig } from './config.js';
 import { embeddingWidth, familyOf, hasEmbeddingProjection, layerPrefix, positionOffset, storedLayers } from './family.js';
+import { modernBertForward, modernBertParamNames, modernBertParamShape } from './modernbert.js';
 
 /**
  * BERT (post-LN, as in `BertModel`) written once over {@link TensorOps}, so every engine runs the
@@ -32,9 +33,9 @@ export type Pooling = 'pooler' | 'cls' | 'mean';
 export const POOLINGS: readonly Pooling[] = ['pooler', 'cls', 'mean'];
 
 /** Added to attention scores of padding keys; exp() of it underflows to exactly 0 in float32. */
-const MASKED_SCORE = -10000;
+export const MASKED_SCORE = -10000;
 
-function param<T>(params: ParamMap<T>, name: string): T {
+export function param<T>(params: ParamMap<T>, name: string): T {
   const p = params.get(name);
   if (p === undefined) throw new Error(`BERT parameter missing: ${name}`);
   return p;
@@ -57,13 +58,18 @@ function embeddings<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, 
   return hasEmbeddingProjection(cfg) ? linearNamed(ops, params, out, 'embeddings_project') : out;
 }
 
+/** The activation named `act` (BERT's `hidden_act`). */
+export function activate<T>(ops: TensorOps<T>, act: BertConfig['hiddenAct'], x: T): T {
+  return act === 'relu' ? ops.relu(x) : act === 'gelu_new' ? ops.geluTanh(x) : ops.gelu(x);
+}
+
 /** The feed-forward activation of `hidden_act`. */
 function activation<T>(ops: TensorOps<T>, cfg: BertConfig, x: T): T {
-  return cfg.hiddenAct === 'relu' ? ops.relu(x) : cfg.hiddenAct === 'gelu_new' ? ops.geluTanh(x) : ops.gelu(x);
+  return activate(ops, cfg.hiddenAct, x);
 }
 
 /** [B, S] 0/1 mask → [B, 1, 1, S] additive bias, broadcast over heads and query positions. */
-function attentionBias<T>(ops: TensorOps<T>, mask: T): T {
+export function attentionBias<T>(ops: TensorOps<T>, mask: T): T {
   return ops.affine(ops.reshape(mask, [0, 1, 1, -1]), -MASKED_SCORE, MASKED_SCORE);
 }
 
@@ -72,15 +78,21 @@ function splitHeads<T>(ops: TensorOps<T>, x: T, heads: number, headDim: number):
   return ops.transpose(ops.reshape(x, [0, 0, heads, headDim]), [0, 2, 1, 3]);
 }
 
+/** softmax(q·kᵀ/√d + bias) · v on [B, heads, S, d] → the heads merged again, [B, S, H]. */
+export function attentionContext<T>(ops: TensorOps<T>, cfg: BertConfig, q: T, k: T, v: T, bias: T): T {
+  const headDim = cfg.hiddenSize / cfg.numAttentionHeads;
+  const scores = ops.add(ops.affine(ops.matmul(q, k, true), 1 / Math.sqrt(headDim)), bias);
+  const probs = ops.dropout(ops.softmax(scores), cfg.attentionProbsDropoutProb);
+  return ops.reshape(ops.transpose(ops.matmul(probs, v), [0, 2, 1, 3]), [0, 0, cfg.hiddenSize]);
+}
+
 function selfAttention<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, bias: T, prefix: string): T {
   const heads = cfg.numAttentionHeads;
   const headDim = cfg.hiddenSize / heads;
   const q = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.query`), heads, headDim);
   const k = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.key`), heads, headDim);
   const v = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.value`), heads, headDim);
-  const scores = ops.add(ops.affine(ops.matmul(q, k, true), 1 / Math.sqrt(headDim)), bias);
-  const probs = ops.dropout(ops.softmax(scores), cfg.attentionProbsDropoutProb);
-  const context = ops.reshape(ops.transpose(ops.matmul(probs, v), [0, 2, 1, 3]), [0, 0, cfg.hiddenSize]);
+  const context = attentionContext(ops, cfg, q, k, v, bias);
   const projected = ops.dropout(linearNamed(ops, params, context, `${prefix}.output.dense`), cfg.hiddenDropoutProb);
   return layerNormNamed(ops, params, ops.add(projected, x), `${prefix}.output.LayerNorm`, cfg.layerNormEps);
 }
@@ -94,6 +106,7 @@ function feedForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>,
 
 /** Runs the encoder (and the pooler when the parameters include it). A shared layer (ALBERT) is read at every depth. */
 export function bertForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, inputs: BertInputs<T>): BertOutputs<T> {
+  if (familyOf(cfg).block === 'modernbert') return modernBertForward(ops, cfg, params, inputs);
   const bias = attentionBias(ops, inputs.attentionMask);
   let hidden = embeddings(ops, cfg, params, inputs);
   for (let i = 0; i < cfg.numHiddenLayers; i++) {
@@ -132,6 +145,7 @@ export function pool<T>(ops: TensorOps<T>, outputs: BertOutputs<T>, mask: T, poo
 /** Every parameter name a BERT of this config has (the pooler optional, and only where the family has one). */
 export function bertParamNames(cfg: BertConfig, withPooler = true): string[] {
   const family = familyOf(cfg);
+  if (family.block === 'modernbert') return modernBertParamNames(cfg);
   const names = [
     'embeddings.word_embeddings.weight',
     'embeddings.position_embeddings.weight',
@@ -155,6 +169,7 @@ export function bertParamNames(cfg: BertConfig, withPooler = true): string[] {
 
 /** The shape each parameter must have under `cfg`. */
 export function bertParamShape(cfg: BertConfig, name: string): number[] {
+  if (familyOf(cfg).block === 'modernbert') return modernBertParamShape(cfg, name);
   const H = cfg.hiddenSize;
   const I = cfg.intermediateSize;
   const E = embeddingWidth(cfg);
