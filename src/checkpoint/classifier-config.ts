@@ -109,6 +109,8 @@ export function classifierRawConfig(folder: ClassifierFolder): RawConfig {
   const labels = folder.problem === 'regression' ? ['LABEL_0'] : folder.labels;
   // The classifier's own dropout: `null` (→ hidden dropout) unless the config sets one (rawFromBertConfig wrote it then).
   const dropout = family.classifierDropoutKey === 'classifier_dropout' && folder.config.classifierDropout === undefined ? { classifier_dropout: null } : {};
+  // ModernBERT's head reads the pooling from config.json: record the one trained, so transformers pools alike.
+  const pooling = folder.config.modernBert && folder.bertft.pooling !== 'pooler' ? { classifier_pooling: folder.bertft.pooling } : {};
   return {
     ...raw,
     architectures: [family.sequenceClassifier],
@@ -118,6 +120,7 @@ export function classifierRawConfig(folder: ClassifierFolder): RawConfig {
     label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
     problem_type: folder.problem,
     ...dropout,
+    ...pooling,
     bertft: folder.bertft,
   };
 }

@@ -161,6 +161,9 @@ test('dropout sits where each family has it: ALBERT has none after the feed-forw
   const albert = await rates('albert');
   assert.equal(albert.seen.filter((r) => r === 0.1).length, 1 + albert.L, 'ALBERT: embeddings, then the attention output per layer');
   assert.equal(albert.seen.filter((r) => r === 0.2).length, albert.L, 'attention probabilities at every depth');
+  const modern = await rates('modernbert');
+  assert.equal(modern.seen.filter((r) => r === 0.1).length, modern.L, 'ModernBERT: mlp_dropout inside each GeGLU');
+  assert.equal(modern.seen.filter((r) => r === 0.2).length, 2 * modern.L, 'attention_dropout on the probabilities and on Wo (out_drop)');
 });
 
 for (const family of FAMILIES) {
