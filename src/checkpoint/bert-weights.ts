@@ -131,7 +131,8 @@ function checkShape(f: Found, expected: readonly number[], what = 'config.json s
 function takeClassifier(byName: Map<string, Found>, config: BertConfig, file: string): Map<string, HostTensor> | undefined {
   const names = classifierParamNames(config);
   const present = names.filter((n) => byName.has(n));
-  if (present.length === 0) return undefined;
+  // ModernBERT's masked-LM checkpoints have `head.*` too (the prediction head), but no classifier.
+  if (present.length === 0 || (familyOf(config).head === 'dense-act-norm' && !byName.has('classifier.weight'))) return undefined;
   if (present.length < names.length) {
     const missing = names.filter((n) => !byName.has(n));
     throw new BertftError(`${file}: has ${present.join(', ')} but not ${missing.join(', ')}; the classifier head is incomplete`);

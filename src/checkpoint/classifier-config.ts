@@ -61,8 +61,8 @@ export interface ClassifierWeightsInfo {
  * The pooling that feeds the head when config.json does not record one: `pooler`, as Hugging
  * Face's BertForSequenceClassification, or `cls` for a checkpoint without pooler weights.
  */
-export function fallbackPooling(hasPooler: boolean): Pooling {
-  return hasPooler ? 'pooler' : 'cls';
+export function fallbackPooling(hasPooler: boolean, config?: BertConfig): Pooling {
+  return config?.modernBert?.classifierPooling ?? (hasPooler ? 'pooler' : 'cls');
 }
 
 /**
@@ -80,7 +80,9 @@ export function readClassifierConfig(raw: RawConfig, weights: ClassifierWeightsI
     : width === 1
       ? 'regression'
       : 'single_label_classification';
-  const pooling = (POOLINGS as readonly unknown[]).includes(section.pooling) ? (section.pooling as Pooling) : fallbackPooling(weights.hasPooler);
+  const pooling = (POOLINGS as readonly unknown[]).includes(section.pooling)
+    ? (section.pooling as Pooling)
+    : fallbackPooling(weights.hasPooler, weights.config);
   const maxLength = typeof section.max_length === 'number' ? section.max_length : Math.min(512, weights.config.maxPositionEmbeddings);
   const threshold = typeof section.threshold === 'number' ? section.threshold : 0.5;
   const strategy = typeof section.strategy === 'string' ? section.strategy : undefined;
@@ -107,6 +109,8 @@ export function classifierRawConfig(folder: ClassifierFolder): RawConfig {
   const labels = folder.problem === 'regression' ? ['LABEL_0'] : folder.labels;
   // The classifier's own dropout: `null` (→ hidden dropout) unless the config sets one (rawFromBertConfig wrote it then).
   const dropout = family.classifierDropoutKey === 'classifier_dropout' && folder.config.classifierDropout === undefined ? { classifier_dropout: null } : {};
+  // ModernBERT's head reads the pooling from config.json: record the one trained, so transformers pools alike.
+  const pooling = folder.config.modernBert && folder.bertft.pooling !== 'pooler' ? { classifier_pooling: folder.bertft.pooling } : {};
   return {
     ...raw,
     architectures: [family.sequenceClassifier],
@@ -116,6 +120,7 @@ export function classifierRawConfig(folder: ClassifierFolder): RawConfig {
     label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
     problem_type: folder.problem,
     ...dropout,
+    ...pooling,
     bertft: folder.bertft,
   };
 }

@@ -4,6 +4,7 @@ import { BertftError } from '../errors.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
 import { FAMILIES, isFamilyName, SUPPORTED_FAMILIES, type FamilySpec } from '../models/bert/family.js';
 import { writeFileAtomic } from './atomic.js';
+import { modernBertSettings, rawFromModernBertSettings } from './modernbert-config.js';
 
 /**
  * Reads and checks `config.json` of a model folder.
@@ -42,16 +43,12 @@ const DEFAULTS = {
   attention_probs_dropout_prob: 0.1,
 } as const;
 
-/** Encoders of the BERT family that later versions will run. */
-const NOT_YET = ['modernbert'];
-
 /** The family a config.json names, or a one-line error for one bertft does not run. */
 function familyOfRaw(raw: RawConfig, file: string): FamilySpec {
   const type = raw.model_type ?? 'bert';
   if (isFamilyName(type)) return FAMILIES[type];
   const supported = SUPPORTED_FAMILIES.join(', ');
-  const yet = NOT_YET.includes(String(type)) ? ' yet' : '';
-  throw new BertftError(`${file}: model_type ${JSON.stringify(type)} is not supported${yet} (supported: ${supported})`);
+  throw new BertftError(`${file}: model_type ${JSON.stringify(type)} is not supported (supported: ${supported})`);
 }
 
 /** config.json with the family's keys spelled as BERT's (DistilBERT's `dim` → `hidden_size`, …) and the family's defaults where a key is absent. */
@@ -170,6 +167,7 @@ export function bertConfigFromRaw(published: RawConfig, file: string): BertConfi
   if (family.modelType === 'bert') return cfg;
   cfg.family = family.modelType;
   if (family.sharedLayers) checkSharing(raw, file);
+  if (family.block === 'modernbert') cfg.modernBert = modernBertSettings(raw, file, cfg.numHiddenLayers);
   if (family.embeddingProjection !== 'never' && raw.embedding_size !== undefined && raw.embedding_size !== null) cfg.embeddingSize = int('embedding_size', 1);
   const dropout = raw[family.classifierDropoutKey];
   if (typeof dropout === 'number') {
@@ -218,6 +216,7 @@ export function rawFromBertConfig(config: BertConfig, base: RawConfig = {}): Raw
     bert.position_buckets ??= config.relativeAttention.positionBuckets;
     bert.max_relative_positions ??= config.relativeAttention.maxRelativePositions;
   }
+  if (config.modernBert !== undefined) Object.assign(bert, rawFromModernBertSettings(config.modernBert, base));
   for (const key of family.absentKeys) delete bert[key];
   const out: RawConfig = {};
   for (const [key, v] of Object.entries(bert)) {

@@ -1,5 +1,5 @@
 import type { TensorOps } from '../models/ops.js';
-import { bertForward, pool, type BertInputs, type ParamMap, type Pooling } from '../models/bert/bert.js';
+import { activate, bertForward, pool, type BertInputs, type ParamMap, type Pooling } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
 import { familyOf, type HeadKind } from '../models/bert/family.js';
 import type { HostTensor } from '../models/host-tensor.js';
@@ -29,7 +29,7 @@ export const CLASSIFIER_BIAS = 'classifier.bias';
 export const CLASSIFIER_PARAMS = [CLASSIFIER_WEIGHT, CLASSIFIER_BIAS] as const;
 
 /** Whether a parameter belongs to the classification head (of any family). */
-export const isClassifierParam = (name: string): boolean => name.startsWith('classifier.') || name.startsWith('pre_classifier.');
+export const isClassifierParam = (name: string): boolean => name.startsWith('classifier.') || name.startsWith('pre_classifier.') || name.startsWith('head.');
 
 /** The head's linear layers, in state-dict order of each: [name, output width] with `C` for the labels. */
 const HEAD_LAYERS: Record<HeadKind, readonly (readonly [string, 'H' | 'C'])[]> = {
@@ -46,11 +46,20 @@ const HEAD_LAYERS: Record<HeadKind, readonly (readonly [string, 'H' | 'C'])[]> =
     ['pre_classifier', 'H'],
     ['classifier', 'C'],
   ],
+  'dense-act-norm': [
+    ['head.dense', 'H'],
+    ['head.norm', 'H'],
+    ['classifier', 'C'],
+  ],
 };
+
+/** Parameters a head's layer has: ModernBERT's `head.dense` and `head.norm` have no bias. */
+const layerParams = (kind: HeadKind, layer: string) => (kind === 'dense-act-norm' && layer.startsWith('head.') ? ['weight'] : ['weight', 'bias']);
 
 /** The head's parameter names for a config's family (BERT: {@link CLASSIFIER_PARAMS}). */
 export function classifierParamNames(cfg: BertConfig): string[] {
-  return HEAD_LAYERS[familyOf(cfg).head].flatMap(([layer]) => [`${layer}.weight`, `${layer}.bias`]);
+  const kind = familyOf(cfg).head;
+  return HEAD_LAYERS[kind].flatMap(([layer]) => layerParams(kind, layer).map((p) => `${layer}.${p}`));
 }
 
 /** Number of logits: one per class, or 1 for regression. */
@@ -62,7 +71,7 @@ export function classifierParamShape(cfg: BertConfig, numLabels: number, name: s
   const layer = HEAD_LAYERS[familyOf(cfg).head].find(([l]) => name === `${l}.weight` || name === `${l}.bias`);
   if (layer === undefined) throw new Error(`${name} is not a parameter of this family's classification head`);
   const out = layer[1] === 'C' ? numLabels : cfg.hiddenSize;
-  return name.endsWith('.weight') ? [out, cfg.hiddenSize] : [out];
+  return name.endsWith('.weight') && layer[0] !== 'head.norm' ? [out, cfg.hiddenSize] : [out];
 }
 
 /** The number of outputs C of a head's tensors (undefined when its output layer is absent). */
@@ -98,7 +107,7 @@ export function classifierLogits<T>(ops: TensorOps<T>, params: ParamMap<T>, feat
   const names = classifierParamNames(cfg);
   const missing = names.filter((n) => !params.has(n));
   if (missing.length > 0) throw new Error(`classification head parameters missing (${missing.join(', ')})`);
-  const dense = (layer: string, x: T) => ops.linear(x, params.get(`${layer}.weight`)!, params.get(`${layer}.bias`)!);
+  const dense = (layer: string, x: T) => ops.linear(x, params.get(`${layer}.weight`)!, params.get(`${layer}.bias`));
   switch (kind) {
     case 'linear':
       return dense('classifier', ops.dropout(features, dropoutRate));
@@ -108,6 +117,10 @@ export function classifierLogits<T>(ops: TensorOps<T>, params: ParamMap<T>, feat
       return dense('classifier.out_proj', ops.dropout(ops.gelu(dense('classifier.dense', ops.dropout(features, dropoutRate))), dropoutRate));
     case 'pre-relu':
       return dense('classifier', ops.dropout(ops.relu(dense('pre_classifier', features)), dropoutRate));
+    case 'dense-act-norm': {
+      const act = activate(ops, cfg.modernBert?.classifierActivation ?? 'gelu', dense('head.dense', features));
+      return dense('classifier', ops.dropout(ops.layerNorm(act, params.get('head.norm.weight')!, undefined, cfg.layerNormEps), dropoutRate));
+    }
   }
 }
 

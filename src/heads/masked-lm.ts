@@ -4,6 +4,8 @@ import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import { initParam } from '../models/bert/init-param.js';
 import { Rng } from '../data/random.js';
+import { BertftError } from '../errors.js';
+import { familyOf } from '../models/bert/family.js';
 
 /**
  * The masked-LM head of Hugging Face's `BertForMaskedLM` (`BertOnlyMLMHead`):
@@ -42,8 +44,16 @@ export function maskedLmParamShape(cfg: BertConfig, name: string): number[] {
 
 /** A fresh head as `BertPreTrainedModel._init_weights` makes it: N(0, initializer_range) dense, LayerNorm 1/0, zero biases. */
 export function initMaskedLmHead(cfg: BertConfig, seed: number): Map<string, HostTensor> {
+  checkMaskedLmFamily(cfg);
   const rng = new Rng(seed);
   return new Map(MASKED_LM_PARAMS.map((n) => [n, initParam(n, maskedLmParamShape(cfg, n), cfg, rng)]));
+}
+
+/** ModernBERT's masked-LM head (`head.*`, `decoder`) is not BERT's: refused on one line rather than run half. */
+export function checkMaskedLmFamily(cfg: BertConfig): void {
+  if (familyOf(cfg).block === 'modernbert') {
+    throw new BertftError('ModernBERT masked-LM (pretrain, DAPT, fill-mask, MLM scoring) is not supported yet; fine-tune a sequence classifier on it instead');
+  }
 }
 
 function required<T>(params: ParamMap<T>, name: string): T {
@@ -70,6 +80,7 @@ export function maskedLmSequenceLogits<T>(ops: TensorOps<T>, cfg: BertConfig, pa
 
 /** The head itself on hidden states [..., H] → logits [..., V]: the one place its math is written. */
 function predictionHead<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, hidden: T): T {
+  checkMaskedLmFamily(cfg);
   const dense = ops.linear(hidden, required(params, 'cls.predictions.transform.dense.weight'), required(params, 'cls.predictions.transform.dense.bias'));
   const transformed = ops.layerNorm(
     ops.gelu(dense),

@@ -47,8 +47,8 @@ export interface TensorOps<T> {
   tanh(x: T): T;
   /** max(x, 0) (DistilBERT's `activation: "relu"` and its classifier). */
   relu(x: T): T;
-  /** Layer normalisation over the last axis (biased variance, eps inside the square root). */
-  layerNorm(x: T, gamma: T, beta: T, eps: number): T;
+  /** Layer normalisation over the last axis (biased variance, eps inside the square root); no shift without `beta`. */
+  layerNorm(x: T, gamma: T, beta: T | undefined, eps: number): T;
   /** Sum over one axis. */
   sum(x: T, axis: number, keepDims?: boolean): T;
   /** Mean over one axis. */
@@ -67,4 +67,6 @@ export interface TensorOps<T> {
    * from (a seeded generator in TF.js, a fed mask in ONNX training graphs).
    */
   dropout(x: T, rate: number): T;
+  /** A float32 constant of the given shape (a table the model computes from its config, e.g. RoPE's cos/sin). */
+  constant(values: Float32Array, shape: number[]): T;
 }

@@ -5,7 +5,7 @@
  * - Every family's `seq/` tokenizer (WordPiece for bert, distilbert, electra; byte-level BPE for
  *   roberta and modernbert; Metaspace Unigram for xlm-roberta, albert, deberta-v2) gives the
  *   fixture's ids and type ids exactly, and its special tokens by role.
- * - For the families that load (bert, distilbert, roberta, xlm-roberta, electra, deberta-v2):
+ * - For the families that load (bert, distilbert, roberta, xlm-roberta, electra, deberta-v2, modernbert):
  *   `TextClassifier.predict` gives the fixture's probabilities within 1e-4, and so does
  *   `bertft predict --model <dir>` on JSON lines with `text_pair`.
  * - Word ids: the per-piece `isContinuation` agrees with the tokenizer's word ids.
@@ -20,8 +20,8 @@ import { BertTokenizer } from '../../src/tokenization/index.js';
 import { runCli } from '../helpers/cli.js';
 import { needsShared, sharedData, sharedPath } from '../helpers/shared.js';
 
-const LOADABLE = ['bert', 'distilbert', 'roberta', 'xlm-roberta', 'electra', 'deberta-v2'] as const;
-const TOKENIZER_ONLY = ['albert', 'modernbert'] as const;
+const LOADABLE = ['bert', 'distilbert', 'roberta', 'xlm-roberta', 'electra', 'deberta-v2', 'modernbert'] as const;
+const TOKENIZER_ONLY = ['albert'] as const;
 const ALL = [...LOADABLE, ...TOKENIZER_ONLY];
 
 type Text = string | [string, string];

@@ -2,7 +2,7 @@
  * The BERT family (src/models/bert/family.ts) against Hugging Face `transformers` 5.17:
  * shared/fixtures/hf-families holds tiny random `<Family>ForSequenceClassification` checkpoints and
  * what PyTorch computes for one batch (see its README.md). For bert (the control), distilbert,
- * roberta, xlm-roberta, electra and albert, each loaded from its `seq/` folder alone:
+ * roberta, xlm-roberta, electra, albert and modernbert, each loaded from its `seq/` folder alone:
  * - last_hidden_state (where the mask is 1) and logits within 1e-4 on onnxruntime (the traces
  *   `bertft predict` and `embed` run) and on TF.js;
  * - three AdamW steps on the ONNX training engine, and on the TF.js one (lr 1e-3, weight decay
@@ -33,6 +33,7 @@ import { TfjsTrainingEngine } from '../../src/engine/tfjs/training-engine.js';
 import type { TrainingEngine } from '../../src/engine/types.js';
 import { disposeParams, toTfjsParams } from '../../src/engine/tfjs/params.js';
 import { initClassifierHead, sequenceClassifierLogits } from '../../src/heads/classification.js';
+import { initMaskedLmHead } from '../../src/heads/masked-lm.js';
 import { bertForward, pool, type Pooling } from '../../src/models/bert/bert.js';
 import type { PretrainedFolder } from '../../src/pretrained.js';
 import type { HostTensor } from '../../src/models/host-tensor.js';
@@ -40,7 +41,7 @@ import type { TokenBatch } from '../../src/tokenization/index.js';
 import { writeClassifierFolder } from '../../src/training/output-folder.js';
 import { needsShared, sharedPath } from '../helpers/shared.js';
 
-const FAMILIES = ['bert', 'distilbert', 'roberta', 'xlm-roberta', 'electra', 'albert', 'deberta-v2'] as const;
+const FAMILIES = ['bert', 'distilbert', 'roberta', 'xlm-roberta', 'electra', 'albert', 'deberta-v2', 'modernbert'] as const;
 
 interface Expected {
   input_ids: number[][];
@@ -160,6 +161,9 @@ test('dropout sits where each family has it: ALBERT has none after the feed-forw
   const albert = await rates('albert');
   assert.equal(albert.seen.filter((r) => r === 0.1).length, 1 + albert.L, 'ALBERT: embeddings, then the attention output per layer');
   assert.equal(albert.seen.filter((r) => r === 0.2).length, albert.L, 'attention probabilities at every depth');
+  const modern = await rates('modernbert');
+  assert.equal(modern.seen.filter((r) => r === 0.1).length, modern.L, 'ModernBERT: mlp_dropout inside each GeGLU');
+  assert.equal(modern.seen.filter((r) => r === 0.2).length, 2 * modern.L, 'attention_dropout on the probabilities and on Wo (out_drop)');
 });
 
 for (const family of FAMILIES) {
@@ -306,3 +310,19 @@ for (const family of FAMILIES) {
     assert.ok(reloadedDiff < 1e-3, `reloaded logits off by ${reloadedDiff}`);
   });
 }
+
+test('modernbert: a masked-LM checkpoint loads as an encoder (its head.* and decoder set aside); MLM is refused in one line', needsShared(), async () => {
+  const root = sharedPath('fixtures', 'hf-families', 'modernbert');
+  const expected = JSON.parse(await readFile(join(root, 'expected.json'), 'utf8')) as { mlm: { last_hidden_state: number[][][] } };
+  const f = await loadFixture('modernbert');
+  const { config } = await readBertConfig(join(root, 'mlm'));
+  const loaded = await loadBertWeights(join(root, 'mlm'), config);
+  assert.equal(loaded.classifier, undefined, 'the prediction head is not a classifier');
+  assert.deepEqual(loaded.ignored, ['decoder.bias', 'head.dense.weight', 'head.norm.weight']);
+  const hidden = hiddenDiff(await onnxHidden({ ...f, config, weights: loaded.weights }), {
+    ...f,
+    expected: { ...f.expected, seq: { ...f.expected.seq, last_hidden_state: expected.mlm.last_hidden_state } },
+  });
+  assert.ok(hidden < 1e-4, `masked-LM encoder's hidden states off by ${hidden}`);
+  assert.throws(() => initMaskedLmHead(config, 0), /^BertftError: ModernBERT masked-LM .* is not supported yet/);
+});

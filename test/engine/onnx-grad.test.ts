@@ -19,6 +19,7 @@ import { OnnxOps } from '../../src/engine/onnx/ops.js';
 import { toModelBytes } from '../../src/engine/onnx/to-proto.js';
 import { appendGradients } from '../../src/engine/onnx/training/autodiff.js';
 import { TrainingOps } from '../../src/engine/onnx/training/training-ops.js';
+import { bertForward, bertParamNames, bertParamShape } from '../../src/models/bert/bert.js';
 import type { BertConfig } from '../../src/models/bert/config.js';
 import { relativeScores, selections } from '../../src/models/bert/deberta.js';
 
@@ -238,6 +239,53 @@ test('LayerNormalization (fused) and its decomposed form give the same gradients
   const inputs = () => ({ x: { shape: [2, 3, 6], lo: -2, hi: 2 }, g: { shape: [6], lo: 0.5, hi: 1.5 }, beta: { shape: [6] } });
   await checkCase('layer-norm', inputs(), ln('fused'));
   await checkCase('layer-norm-decomposed', inputs(), ln('decomposed'));
+  // Without β (ModernBERT's norm_bias false): LayerNormalization with two inputs, and the decomposed form without the Add.
+  const noBias = () => ({ x: { shape: [2, 3, 6], lo: -2, hi: 2 }, g: { shape: [6], lo: 0.5, hi: 1.5 } });
+  for (const mode of ['fused', 'decomposed'] as const) {
+    await checkCase(`layer-norm-no-beta-${mode}`, noBias(), (b, x) => new OnnxOps(b, { layerNorm: mode }).layerNorm(x.x, x.g, undefined, 1e-5));
+  }
+});
+
+test('ModernBERT as traced: RoPE tables, the sliding-window bias, fused Wqkv and GeGLU splits, norms without β', async () => {
+  const cfg: BertConfig = {
+    family: 'modernbert',
+    vocabSize: 5,
+    hiddenSize: 4,
+    numHiddenLayers: 2,
+    numAttentionHeads: 2,
+    intermediateSize: 3,
+    hiddenAct: 'gelu',
+    hiddenDropoutProb: 0,
+    attentionProbsDropoutProb: 0,
+    maxPositionEmbeddings: 6,
+    typeVocabSize: 2,
+    layerNormEps: 1e-5,
+    padTokenId: 0,
+    initializerRange: 0.5,
+    modernBert: {
+      layerTypes: ['full', 'sliding'],
+      localAttention: 2,
+      globalRopeTheta: 100,
+      localRopeTheta: 10,
+      classifierActivation: 'gelu',
+      classifierPooling: 'cls',
+      embeddingDropout: 0,
+    },
+  };
+  const names = bertParamNames(cfg);
+  const inputs: Record<string, CaseInput> = Object.fromEntries(
+    names.map((n) => [n, n.endsWith('norm.weight') ? { shape: bertParamShape(cfg, n), lo: 0.5, hi: 1.5 } : { shape: bertParamShape(cfg, n) }]),
+  );
+  inputs.mask = { shape: [2, 4], values: [1, 1, 1, 1, 1, 1, 1, 0], constant: true };
+  await checkCase(
+    'modernbert',
+    inputs,
+    (b, x) => {
+      const params = new Map(names.map((n) => [n, x[n]!]));
+      return bertForward(new TrainingOps(b), cfg, params, { inputIds: x.ids!, tokenTypeIds: x.ids!, attentionMask: x.mask! }).sequenceOutput;
+    },
+    { ids: { shape: [2, 4], dims: ['batch', 'seq'], values: [1, 2, 3, 4, 4, 3, 1, 0] } },
+  );
 });
 
 test('composite ops as the model traces them: GELU (exact and tanh), log-sigmoid, Gemm-based linear', async () => {

@@ -378,9 +378,9 @@ test('config.json: checks name the file and field, HF defaults, unknown keys sur
   assert.equal(bertConfigFromRaw({ ...RAW, hidden_act: 'relu' }, 'c.json').hiddenAct, 'relu');
   throwsWith(() => bertConfigFromRaw({ ...RAW, position_embedding_type: 'relative_key' }, 'c.json'), '"position_embedding_type"');
   throwsWith(
-    () => bertConfigFromRaw({ ...RAW, model_type: 'modernbert' }, 'c.json'),
+    () => bertConfigFromRaw({ ...RAW, model_type: 'gpt2' }, 'c.json'),
     'c.json',
-    /model_type "modernbert" is not supported yet \(supported: bert, roberta, xlm-roberta, electra, distilbert, albert, deberta-v2\)/,
+    /model_type "gpt2" is not supported \(supported: bert, roberta, xlm-roberta, electra, distilbert, albert, deberta-v2, modernbert\)/,
   );
   // deberta-v2 runs with the DeBERTa-v3 settings; any other is refused on one line naming the field.
   const v3 = {
@@ -445,6 +445,43 @@ test("config.json: a family's own defaults (HF's AlbertConfig, DistilBertConfig)
   assert.equal(bertConfigFromRaw(distil, 'c.json').classifierDropout, 0.2, "seq_classif_dropout absent: HF's 0.2, not the hidden dropout");
   assert.equal(bertConfigFromRaw({ ...distil, seq_classif_dropout: 0.05 }, 'c.json').classifierDropout, 0.05);
   assert.equal(bertConfigFromRaw({ ...RAW, model_type: 'roberta', pad_token_id: 1 }, 'c.json').classifierDropout, undefined, 'RoBERTa: the hidden dropout');
+});
+
+test('config.json: ModernBERT from transformers 5 keys (layer_types, rope_parameters) and from 4.x keys alike', () => {
+  const common = { model_type: 'modernbert', vocab_size: 12, hidden_size: 4, num_hidden_layers: 4, num_attention_heads: 2, intermediate_size: 6 };
+  const v5 = bertConfigFromRaw(
+    {
+      ...common,
+      layer_types: ['full_attention', 'sliding_attention', 'full_attention', 'sliding_attention'],
+      local_attention: 8,
+      rope_parameters: { full_attention: { rope_theta: 1000, rope_type: 'default' }, sliding_attention: { rope_theta: 10, rope_type: 'default' } },
+    },
+    'c.json',
+  );
+  const v4 = bertConfigFromRaw({ ...common, global_attn_every_n_layers: 2, local_attention: 8, global_rope_theta: 1000, local_rope_theta: 10 }, 'c.json');
+  assert.deepEqual(v4, v5);
+  assert.deepEqual(v5.modernBert, {
+    layerTypes: ['full', 'sliding', 'full', 'sliding'],
+    localAttention: 8,
+    globalRopeTheta: 1000,
+    localRopeTheta: 10,
+    classifierActivation: 'gelu',
+    classifierPooling: 'cls',
+    embeddingDropout: 0,
+  });
+  assert.deepEqual([v5.hiddenAct, v5.layerNormEps, v5.hiddenDropoutProb, v5.classifierDropout], ['gelu', 1e-5, 0, 0]);
+  const defaults = bertConfigFromRaw(common, 'c.json').modernBert!;
+  assert.deepEqual(
+    [defaults.layerTypes, defaults.localAttention, defaults.globalRopeTheta, defaults.localRopeTheta],
+    [['full', 'sliding', 'sliding', 'full'], 128, 160_000, 10_000],
+  );
+  assert.deepEqual(bertConfigFromRaw(rawFromBertConfig(v5), 'c.json'), v5, 'round trip in 4.x keys');
+  const written = rawFromBertConfig(v5, { ...common, layer_types: [], rope_parameters: {} });
+  assert.deepEqual(bertConfigFromRaw(written, 'c.json'), v5, 'round trip in 5 keys');
+  assert.equal(written.global_rope_theta, undefined);
+  throwsWith(() => bertConfigFromRaw({ ...common, attention_bias: true }, 'c.json'), 'c.json', '"attention_bias"', /without biases/);
+  throwsWith(() => bertConfigFromRaw({ ...common, layer_types: ['full_attention'] }, 'c.json'), 'c.json', '"layer_types"');
+  throwsWith(() => bertConfigFromRaw({ ...common, classifier_pooling: 'max' }, 'c.json'), 'c.json', '"classifier_pooling"');
 });
 
 test('sharded checkpoints via model.safetensors.index.json', async () => {

@@ -59,3 +59,29 @@ test('other families: their architectures, model_type and config keys, and a cla
   assert.ok(!('hidden_size' in draw) && !('type_vocab_size' in draw) && !('classifier_dropout' in draw), 'only DistilBERT keys');
   assert.deepEqual(bertConfigFromRaw(draw, 'config.json'), { ...distil, typeVocabSize: 2 });
 });
+
+test("ModernBERT: classifier_pooling records the pooling trained (transformers' head reads it), and is the fallback pooling", () => {
+  const base = {
+    model_type: 'modernbert',
+    vocab_size: 50,
+    hidden_size: 16,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    intermediate_size: 32,
+    classifier_pooling: 'mean',
+  };
+  const modern = bertConfigFromRaw(base, 'config.json');
+  assert.equal(readClassifierConfig(base, { config: modern, hasPooler: false, numLabels: 2 }).pooling, 'mean');
+  const raw = classifierRawConfig({
+    config: modern,
+    baseRaw: base,
+    labels: ['a', 'b'],
+    problem: 'single_label_classification',
+    bertft: { pooling: 'cls', max_length: 32 },
+  });
+  assert.deepEqual(
+    [raw.architectures, raw.classifier_pooling, raw.hidden_activation, raw.type_vocab_size],
+    [['ModernBertForSequenceClassification'], 'cls', 'gelu', undefined],
+  );
+  assert.equal(bertConfigFromRaw(raw, 'config.json').modernBert?.classifierPooling, 'cls');
+});

@@ -166,16 +166,22 @@ export class OnnxOps implements TensorOps<string> {
     return this.builder.op('Relu', [x]);
   }
 
-  layerNorm(x: string, gamma: string, beta: string, eps: number): string {
+  layerNorm(x: string, gamma: string, beta: string | undefined, eps: number): string {
     const b = this.builder;
     if (this.options.layerNorm !== 'decomposed') {
-      return b.op('LayerNormalization', [x, gamma, beta], { axis: attr.int(-1), epsilon: attr.float(eps) }, { hint: 'layer_norm' });
+      return b.op(
+        'LayerNormalization',
+        beta === undefined ? [x, gamma] : [x, gamma, beta],
+        { axis: attr.int(-1), epsilon: attr.float(eps) },
+        { hint: 'layer_norm' },
+      );
     }
     const centered = b.op('Sub', [x, b.op('ReduceMean', [x], { axes: attr.ints([-1]), keepdims: attr.int(1) })]);
     const variance = b.op('ReduceMean', [b.op('Mul', [centered, centered])], { axes: attr.ints([-1]), keepdims: attr.int(1) });
     const std = b.op('Sqrt', [b.op('Add', [variance, b.scalar(eps)])]);
     const normed = b.op('Div', [centered, std]);
-    return b.op('Add', [b.op('Mul', [normed, gamma]), beta], {}, { hint: 'layer_norm' });
+    const scaled = b.op('Mul', [normed, gamma]);
+    return beta === undefined ? scaled : b.op('Add', [scaled, beta], {}, { hint: 'layer_norm' });
   }
 
   sum(x: string, axis: number, keepDims = false): string {
@@ -210,5 +216,9 @@ export class OnnxOps implements TensorOps<string> {
 
   dropout(x: string, rate: number): string {
     return this.options.dropout ? this.options.dropout(this, x, rate) : x;
+  }
+
+  constant(values: Float32Array, shape: number[]): string {
+    return this.builder.addInitializer(this.builder.fresh('table'), { elemType: ElemType.Float, dims: shape, values });
   }
 }

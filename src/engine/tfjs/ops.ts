@@ -107,12 +107,13 @@ export class TfjsOps implements TensorOps<tf.Tensor> {
     return tf.relu(x);
   }
 
-  layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+  layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor | undefined, eps: number): tf.Tensor {
     const axis = x.rank - 1;
     const centered = tf.sub(x, tf.mean(x, axis, true));
     const variance = tf.mean(tf.square(centered), axis, true);
     const normed = tf.mul(centered, tf.rsqrt(tf.add(variance, tf.scalar(eps))));
-    return tf.add(tf.mul(normed, gamma), beta);
+    const scaled = tf.mul(normed, gamma);
+    return beta === undefined ? scaled : tf.add(scaled, beta);
   }
 
   sum(x: tf.Tensor, axis: number, keepDims = false): tf.Tensor {
@@ -147,5 +148,9 @@ export class TfjsOps implements TensorOps<tf.Tensor> {
   dropout(x: tf.Tensor, rate: number): tf.Tensor {
     if (!this.training || rate <= 0) return x;
     return tf.dropout(x, rate, undefined, this.nextSeed());
+  }
+
+  constant(values: Float32Array, shape: number[]): tf.Tensor {
+    return tf.tensor(values, shape, 'float32');
   }
 }

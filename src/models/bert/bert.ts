@@ -2,6 +2,7 @@ import type { TensorOps } from '../ops.js';
 import type { BertConfig } from './config.js';
 import { DEBERTA_EMBEDDINGS, debertaForward, relativeSpan } from './deberta.js';
 import { embeddingWidth, familyOf, hasEmbeddingProjection, layerPrefix, positionOffset, storedLayers } from './family.js';
+import { modernBertForward, modernBertParamNames, modernBertParamShape } from './modernbert.js';
 
 /**
  * BERT (post-LN, as in `BertModel`) written once over {@link TensorOps}, so every engine runs the
@@ -33,7 +34,7 @@ export type Pooling = 'pooler' | 'cls' | 'mean';
 export const POOLINGS: readonly Pooling[] = ['pooler', 'cls', 'mean'];
 
 /** Added to attention scores of padding keys; exp() of it underflows to exactly 0 in float32. */
-const MASKED_SCORE = -10000;
+export const MASKED_SCORE = -10000;
 
 export function param<T>(params: ParamMap<T>, name: string): T {
   const p = params.get(name);
@@ -58,9 +59,14 @@ function embeddings<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, 
   return hasEmbeddingProjection(cfg) ? linearNamed(ops, params, out, 'embeddings_project') : out;
 }
 
+/** The activation named `act` (BERT's `hidden_act`). */
+export function activate<T>(ops: TensorOps<T>, act: BertConfig['hiddenAct'], x: T): T {
+  return act === 'relu' ? ops.relu(x) : act === 'gelu_new' ? ops.geluTanh(x) : ops.gelu(x);
+}
+
 /** The feed-forward activation of `hidden_act`. */
 function activation<T>(ops: TensorOps<T>, cfg: BertConfig, x: T): T {
-  return cfg.hiddenAct === 'relu' ? ops.relu(x) : cfg.hiddenAct === 'gelu_new' ? ops.geluTanh(x) : ops.gelu(x);
+  return activate(ops, cfg.hiddenAct, x);
 }
 
 /** [B, S] 0/1 mask → [B, 1, 1, S] additive bias, broadcast over heads and query positions. */
@@ -73,19 +79,34 @@ export function splitHeads<T>(ops: TensorOps<T>, x: T, heads: number, headDim: n
   return ops.transpose(ops.reshape(x, [0, 0, heads, headDim]), [0, 2, 1, 3]);
 }
 
+/** softmax(q·kᵀ/√d + bias) · v on [B, heads, S, d] → the heads merged again, [B, S, H]. */
+export function attentionContext<T>(ops: TensorOps<T>, cfg: BertConfig, q: T, k: T, v: T, bias: T): T {
+  const headDim = cfg.hiddenSize / cfg.numAttentionHeads;
+  return attentionOver(ops, cfg, ops.add(ops.affine(ops.matmul(q, k, true), 1 / Math.sqrt(headDim)), bias), v);
+}
+
+/** softmax(scores) · v on [B, heads, S, d] → the heads merged again, [B, S, H]. */
+function attentionOver<T>(ops: TensorOps<T>, cfg: BertConfig, scores: T, v: T): T {
+  const probs = ops.dropout(ops.softmax(scores), cfg.attentionProbsDropoutProb);
+  return ops.reshape(ops.transpose(ops.matmul(probs, v), [0, 2, 1, 3]), [0, 0, cfg.hiddenSize]);
+}
+
 function selfAttention<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, bias: T, prefix: string): T {
   const heads = cfg.numAttentionHeads;
   const headDim = cfg.hiddenSize / heads;
   const q = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.query`), heads, headDim);
   const k = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.key`), heads, headDim);
   const v = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.value`), heads, headDim);
-  return attend(ops, cfg, params, ops.add(ops.affine(ops.matmul(q, k, true), 1 / Math.sqrt(headDim)), bias), v, x, prefix);
+  return attentionOutput(ops, cfg, params, attentionContext(ops, cfg, q, k, v, bias), x, prefix);
 }
 
-/** Softmax of the scores [B, heads, S, S] over the values, then the attention output: dense → dropout → residual → LayerNorm. */
+/** Softmax of scores the caller made (DeBERTa's disentangled ones) over the values, then the attention output. */
 export function attend<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, scores: T, v: T, x: T, prefix: string): T {
-  const probs = ops.dropout(ops.softmax(scores), cfg.attentionProbsDropoutProb);
-  const context = ops.reshape(ops.transpose(ops.matmul(probs, v), [0, 2, 1, 3]), [0, 0, cfg.hiddenSize]);
+  return attentionOutput(ops, cfg, params, attentionOver(ops, cfg, scores, v), x, prefix);
+}
+
+/** The attention output: dense → dropout → residual → LayerNorm. */
+function attentionOutput<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, context: T, x: T, prefix: string): T {
   const projected = ops.dropout(linearNamed(ops, params, context, `${prefix}.output.dense`), cfg.hiddenDropoutProb);
   return layerNormNamed(ops, params, ops.add(projected, x), `${prefix}.output.LayerNorm`, cfg.layerNormEps);
 }
@@ -100,6 +121,7 @@ export function feedForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: Param
 /** Runs the encoder (and the pooler when the parameters include it). A shared layer (ALBERT) is read at every depth. */
 export function bertForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, inputs: BertInputs<T>): BertOutputs<T> {
   if (familyOf(cfg).positions === 'relative') return debertaForward(ops, cfg, params, inputs);
+  if (familyOf(cfg).block === 'modernbert') return modernBertForward(ops, cfg, params, inputs);
   const bias = attentionBias(ops, inputs.attentionMask);
   let hidden = embeddings(ops, cfg, params, inputs);
   for (let i = 0; i < cfg.numHiddenLayers; i++) {
@@ -138,6 +160,7 @@ export function pool<T>(ops: TensorOps<T>, outputs: BertOutputs<T>, mask: T, poo
 /** Every parameter name a BERT of this config has (the pooler optional, and only where the family has one). */
 export function bertParamNames(cfg: BertConfig, withPooler = true): string[] {
   const family = familyOf(cfg);
+  if (family.block === 'modernbert') return modernBertParamNames(cfg);
   const names =
     family.positions === 'relative'
       ? [...DEBERTA_EMBEDDINGS]
@@ -164,6 +187,7 @@ export function bertParamNames(cfg: BertConfig, withPooler = true): string[] {
 
 /** The shape each parameter must have under `cfg`. */
 export function bertParamShape(cfg: BertConfig, name: string): number[] {
+  if (familyOf(cfg).block === 'modernbert') return modernBertParamShape(cfg, name);
   const H = cfg.hiddenSize;
   const I = cfg.intermediateSize;
   const E = embeddingWidth(cfg);

@@ -9,6 +9,8 @@ export interface BertConfig {
   family?: FamilyName;
   /** Width E of the embedding tables when the family factorises them (ELECTRA's and ALBERT's `embedding_size`). */
   embeddingSize?: number;
+  /** ModernBERT's settings (family `modernbert` only; modernbert.ts). */
+  modernBert?: ModernBertSettings;
   /** The classifier's dropout when the family sets it apart (DistilBERT's `seq_classif_dropout`, ALBERT's `classifier_dropout_prob`); absent → hiddenDropoutProb. */
   classifierDropout?: number;
   /** DeBERTa's relative attention (family `deberta-v2`): log buckets and the largest distance told apart (deberta.ts). */
@@ -38,4 +40,20 @@ export interface RelativeAttention {
   positionBuckets: number;
   /** `max_relative_positions`, or `max_position_embeddings` where that is < 1. */
   maxRelativePositions: number;
+}
+
+/** What a ModernBERT config.json says beyond BERT's fields (read from transformers 4.x or 5 keys). */
+export interface ModernBertSettings {
+  /** Per layer: full (global) attention or a sliding window. */
+  layerTypes: ('full' | 'sliding')[];
+  /** `local_attention`: the window's width; a token sees the keys within ±⌊width/2⌋ positions. */
+  localAttention: number;
+  /** RoPE θ of the full-attention layers (`global_rope_theta`) and of the sliding ones (`local_rope_theta`). */
+  globalRopeTheta: number;
+  localRopeTheta: number;
+  /** The head's activation (`classifier_activation`). */
+  classifierActivation: 'gelu' | 'gelu_new' | 'relu';
+  /** `classifier_pooling`: what feeds the head by default. */
+  classifierPooling: 'cls' | 'mean';
+  embeddingDropout: number;
 }

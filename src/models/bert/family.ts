@@ -8,15 +8,16 @@ import type { BertConfig } from './config.js';
  * {@link internalName} translate to and from a family's checkpoint names.
  */
 
-export type FamilyName = 'bert' | 'distilbert' | 'roberta' | 'xlm-roberta' | 'electra' | 'albert' | 'deberta-v2';
+export type FamilyName = 'bert' | 'distilbert' | 'roberta' | 'xlm-roberta' | 'electra' | 'albert' | 'deberta-v2' | 'modernbert';
 
 /**
  * The sequence-classification head of `<Family>ForSequenceClassification`, on the pooled features:
  * - `linear`: dropout → `classifier` (BERT and ALBERT, on the pooler's output);
  * - `dense-tanh-out` / `dense-gelu-out`: dropout → `classifier.dense` → tanh/gelu → dropout → `classifier.out_proj` (RoBERTa, XLM-R / ELECTRA);
- * - `pre-relu`: `pre_classifier` → ReLU → dropout → `classifier` (DistilBERT).
+ * - `pre-relu`: `pre_classifier` → ReLU → dropout → `classifier` (DistilBERT);
+ * - `dense-act-norm`: `head.dense` → act → `head.norm` → dropout → `classifier` (ModernBERT, no biases but the classifier's).
  */
-export type HeadKind = 'linear' | 'dense-tanh-out' | 'dense-gelu-out' | 'pre-relu';
+export type HeadKind = 'linear' | 'dense-tanh-out' | 'dense-gelu-out' | 'pre-relu' | 'dense-act-norm';
 
 export interface FamilySpec {
   /** `model_type` in config.json. */
@@ -56,6 +57,8 @@ export interface FamilySpec {
   renames: readonly (readonly [string, string])[];
   /** Modules a task checkpoint keeps beside the encoder, without the prefix (DeBERTa's `pooler`). */
   beside?: readonly string[];
+  /** A layer stack of its own instead of BERT's (modernbert.ts), with its own parameter names (the checkpoint's, unprefixed). */
+  block?: 'modernbert';
 }
 
 const BERT_LIKE = {
@@ -177,6 +180,31 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
       ['encoder.layer.{i}.attention.self.value_proj', 'encoder.layer.{i}.attention.self.value'],
     ],
   },
+  modernbert: {
+    ...BERT_LIKE,
+    modelType: 'modernbert',
+    prefix: 'model',
+    sequenceClassifier: 'ModernBertForSequenceClassification',
+    tokenTypes: false,
+    pooler: false,
+    head: 'dense-act-norm',
+    block: 'modernbert',
+    configKeys: {
+      hidden_act: 'hidden_activation',
+      layer_norm_eps: 'norm_eps',
+      hidden_dropout_prob: 'mlp_dropout',
+      attention_probs_dropout_prob: 'attention_dropout',
+    },
+    absentKeys: ['type_vocab_size'],
+    defaults: {
+      hidden_act: 'gelu',
+      layer_norm_eps: 1e-5,
+      hidden_dropout_prob: 0,
+      attention_probs_dropout_prob: 0,
+      classifier_dropout: 0,
+      max_position_embeddings: 8192,
+    },
+  },
 };
 
 /** The families bertft runs, in the order messages list them. */
@@ -222,8 +250,9 @@ export function layerPrefix(cfg: BertConfig, i: number): string {
  */
 export function depthOf(cfg: BertConfig, name: string): number | undefined {
   if (name.startsWith('embeddings.') || name.startsWith('embeddings_project.') || /^encoder\.(rel_embeddings|LayerNorm)\./.test(name)) return 0;
-  const layer = /^encoder\.layer\.(\d+)\./.exec(name);
+  const layer = /^(?:encoder\.layer|layers)\.(\d+)\./.exec(name);
   if (layer) return familyOf(cfg).sharedLayers ? cfg.numHiddenLayers : Number(layer[1]) + 1;
+  if (name.startsWith('final_norm.')) return cfg.numHiddenLayers;
   return name.startsWith('pooler.') ? cfg.numHiddenLayers + 1 : undefined;
 }
 

@@ -21,7 +21,7 @@ export function normalArray(size: number, std: number, rng: Rng): Float32Array {
  */
 export function initParam(name: string, shape: number[], cfg: BertConfig, rng: Rng): HostTensor {
   const size = shape.reduce((a, b) => a * b, 1);
-  if (name.includes('LayerNorm')) {
+  if (name.includes('LayerNorm') || /norm\.(weight|bias)$/.test(name)) {
     return { shape, data: new Float32Array(size).fill(name.endsWith('.weight') ? 1 : 0) };
   }
   if (name.endsWith('.bias')) return { shape, data: new Float32Array(size) };
