@@ -16,6 +16,7 @@ import { quantizeGraph } from '../engine/onnx/quantize.js';
 import { endRowsWithSep } from './sep-guard.js';
 import { toModelBytes } from '../engine/onnx/to-proto.js';
 import { traceClassifier, traceEncoder, traceMaskedLm } from '../engine/onnx/trace.js';
+import { usablePositions } from '../checkpoint/positions.js';
 
 /**
  * Writes a model folder that `@huggingface/transformers` (transformers.js) loads offline:
@@ -70,7 +71,7 @@ const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tok
  * rows past the position table would fail in Gather).
  */
 function exportMaxLength(modelDir: string, config: BertConfig, classifierMaxLength: number | undefined): number {
-  return classifierMaxLength ?? modelMaxLength(modelDir, config.maxPositionEmbeddings) ?? config.maxPositionEmbeddings;
+  return classifierMaxLength ?? modelMaxLength(modelDir, usablePositions(config)) ?? usablePositions(config);
 }
 
 async function writeTokenizerFiles(modelDir: string, outDir: string, maxLength: number): Promise<string[]> {
