@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TextClassifier } from '../../src/classifier.js';
 import { readSafetensorsHeader } from '../../src/checkpoint/index.js';
+import { env, pipeline } from '@huggingface/transformers';
 import { runCli } from '../helpers/cli.js';
 import { needsShared, sharedPath } from '../helpers/shared.js';
 
@@ -157,4 +158,30 @@ test('info --model shows the family, the parameter count and the tokenizer kind'
     assert.ok(info.parameters > info.encoder_parameters && info.encoder_parameters > 0);
     assert.match(ok(['info', '--model', model(family)]), new RegExp(`family +${family} .*\\n.*params +[\\d,]+ .*\\n.*\\ntokenizer ${KIND[family]}`));
   }
+});
+
+test('export: a RoBERTa and an ALBERT classifier run in transformers.js with the probabilities predict gives', needsShared({ timeout: 60_000 }), async () => {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  const texts = ['Terrible acting, worse plot. Avoid.', 'A quiet, lovely film.'];
+  for (const family of ['roberta', 'albert'] as const) {
+    const source = model(family);
+    const out = join(work, `${family}-onnx`);
+    ok(['export', '--model', source, '-o', out]);
+    const classify = await pipeline('text-classification', out, { dtype: 'fp32' });
+    const got = (await classify(texts, { top_k: null })) as { label: string; score: number }[][];
+    const classifier = await TextClassifier.fromPretrained(source);
+    const want = await classifier.predict(texts);
+    for (const [i, row] of got.entries()) {
+      for (const { label, score } of row)
+        assert.ok(Math.abs(score - want[i]!.scores[label]!) < 1e-5, `${family} text ${i} ${label}: ${score} vs ${want[i]!.scores[label]}`);
+    }
+    await classifier.dispose();
+    await classify.dispose();
+  }
+  refuses(
+    ['export', '--model', model('albert'), '--task', 'fill-mask', '-o', join(work, 'albert-mlm')],
+    2,
+    /masked-LM head, and model_type "albert"'s is not supported yet/,
+  );
 });
