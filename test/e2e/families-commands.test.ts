@@ -139,7 +139,7 @@ test('roberta: --max-length past the usable positions is a one-line usage error'
   );
 });
 
-test('masked-LM commands refuse a family whose head is not supported, on one line', needsShared(), () => {
+test('masked-LM commands refuse a family whose head is not supported, on one line, and advise does not suggest them', needsShared(), () => {
   const d = data();
   const dir = model('electra');
   refuses(
@@ -148,6 +148,10 @@ test('masked-LM commands refuse a family whose head is not supported, on one lin
     /pre-training needs a masked-LM head, and model_type "electra"'s is not supported yet/,
   );
   refuses(['fill-mask', '--model', dir, d.texts], 2, /fill-mask needs a masked-LM head/);
+  // advise recommends nothing that would be refused.
+  const advice = ok(['advise', '--model', dir, '--train', d.train]);
+  assert.match(advice, /continued pre-training: not available for model_type electra yet/);
+  assert.doesNotMatch(advice, /bertft pretrain|--domain-adaptation dapt/);
 });
 
 test('info --model shows the family, the parameter count and the tokenizer kind', needsShared(), () => {
