@@ -189,3 +189,21 @@ test('export: a RoBERTa and an ALBERT classifier run in transformers.js with the
     /masked-LM head, and model_type "albert"'s is not supported yet/,
   );
 });
+
+test('evaluate reads a missing pair as a single text, as predict does', needsShared(), async () => {
+  const classifier = await TextClassifier.fromPretrained(sharedPath('fixtures', 'hf-e2e', 'roberta', 'seq'));
+  const rows = [
+    { text: 'The acting was fine.', textPair: 'The plot made no sense.', label: 'negative' },
+    { text: 'A quiet, lovely film.', label: 'positive' },
+    { text: 'Nothing happens.', label: 'neutral' },
+  ];
+  const examples = rows.map((r, i) => ({ ...r, file: 'rows', line: i + 1 }));
+  const predicted = await classifier.predict(
+    rows.map((r) => r.text),
+    { pairs: rows.map((r) => r.textPair) },
+  );
+  const loss = -predicted.reduce((s, p, i) => s + Math.log(p.scores[rows[i]!.label]!), 0) / rows.length;
+  const report = await classifier.evaluate(examples);
+  assert.ok(Math.abs(report.eval_loss - loss) < 1e-6, `${report.eval_loss} vs ${loss}`);
+  await classifier.dispose();
+});
