@@ -1,17 +1,16 @@
 import { readExamples, type Example, type ReadOptionsInput } from './data/index.js';
-import { BertftError, UsageError } from './errors.js';
+import { BertftError } from './errors.js';
 import { createForwardRunner, type ModelLoadOptions } from './inference/forward.js';
 import type { ForwardRunner } from './engine/types.js';
 import type { Pooling } from './models/bert/bert.js';
 import { bertftSection, readClassifierConfig, type ClassifierSettings } from './checkpoint/classifier-config.js';
-import { defaultMaxLength, loadPretrained, usablePositions, type PretrainedFolder } from './pretrained.js';
+import { checkMaxLength, defaultMaxLength, loadPretrained, type PretrainedFolder } from './pretrained.js';
 import { evaluationReport, type MetricsReport } from './training/evaluation.js';
 import type { FineTuneEvents, FineTuneOptions } from './training/fine-tune.js';
 import { writeClassifierFolder } from './training/output-folder.js';
 import { CLASSIFIER_WEIGHT, classifierScores, classifierWidth, type ProblemType } from './heads/classification.js';
 import { targetRow } from './training/problem.js';
-import { collate, tokenizeAll, type TokenizedSet } from './training/tokenized.js';
-import type { BertTokenizer } from './tokenization/index.js';
+import { collate, tokenizeAll } from './training/tokenized.js';
 import { planBatches, runPlanned } from './inference/batch-plan.js';
 
 export type ClassifierLoadOptions = ModelLoadOptions;
@@ -35,43 +34,6 @@ export interface PredictOptions {
   /** Second texts of pairs, aligned with `texts` (a row without one is encoded as a single text). */
   pairs?: (string | undefined)[];
   onProgress?: (done: number, total: number) => void;
-}
-
-/**
- * Tokenizes texts with their pairs, a row without a second text as a single text (`[CLS] A [SEP]`,
- * `<s> A </s>`), as Hugging Face does for a text alone.
- */
-async function tokenizeMixed(
-  tokenizer: BertTokenizer,
-  texts: string[],
-  pairs: readonly (string | undefined)[] | undefined,
-  maxLength: number,
-): Promise<TokenizedSet> {
-  const paired = pairs ? texts.map((_, i) => i).filter((i) => pairs[i] !== undefined) : [];
-  if (paired.length === 0 || paired.length === texts.length) return tokenizeAll(tokenizer, texts, paired.length ? pairs : undefined, maxLength);
-  const single = texts.map((_, i) => i).filter((i) => pairs![i] === undefined);
-  const a = await tokenizeAll(
-    tokenizer,
-    single.map((i) => texts[i]!),
-    undefined,
-    maxLength,
-  );
-  const b = await tokenizeAll(
-    tokenizer,
-    paired.map((i) => texts[i]!),
-    paired.map((i) => pairs![i]),
-    maxLength,
-  );
-  const set: TokenizedSet = { ids: [], typeIds: [], lengths: [], padId: a.padId };
-  const put = (from: TokenizedSet, rows: number[]) =>
-    rows.forEach((i, k) => {
-      set.ids[i] = from.ids[k]!;
-      set.typeIds[i] = from.typeIds[k]!;
-      set.lengths[i] = from.lengths[k]!;
-    });
-  put(a, single);
-  put(b, paired);
-  return set;
 }
 
 /**
@@ -142,9 +104,8 @@ export class TextClassifier {
   /** Raw logits [N, numLabels] in input order. */
   async predictLogits(texts: string[], options: PredictOptions = {}): Promise<Float32Array> {
     const maxLength = options.maxLength ?? this.maxLength;
-    const positions = usablePositions(this.folder.config);
-    if (maxLength > positions) throw new UsageError(`--max-length ${maxLength} exceeds the model's ${positions} positions`);
-    const set = await tokenizeMixed(this.folder.tokenizer, texts, options.pairs, maxLength);
+    checkMaxLength(this.folder.config, maxLength);
+    const set = await tokenizeAll(this.folder.tokenizer, texts, options.pairs, maxLength);
     // Sorted by length, batched by a token budget, returned in input order (inference/batch-plan.ts).
     const plan = planBatches(set.lengths, { maxRows: options.batchSize, maxTokens: options.maxBatchTokens });
     return runPlanned(
@@ -195,7 +156,7 @@ export class TextClassifier {
       }
       targets.set(targetRow(e.label, this.problem, label2id, width), i * width);
     });
-    const pairs = examples.some((e) => e.textPair !== undefined) ? examples.map((e) => e.textPair ?? '') : undefined;
+    const pairs = examples.some((e) => e.textPair !== undefined) ? examples.map((e) => e.textPair) : undefined;
     const logits = await this.predictLogits(
       examples.map((e) => e.text),
       { ...options, pairs },

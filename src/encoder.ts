@@ -1,9 +1,8 @@
-import { modelMaxLength } from './checkpoint/tokenizer-config.js';
 import { UsageError } from './errors.js';
 import { createForwardRunner, type ModelLoadOptions } from './inference/forward.js';
 import type { ForwardRunner } from './engine/types.js';
 import { planBatches, runPlanned } from './inference/batch-plan.js';
-import { loadPretrained, usablePositions } from './pretrained.js';
+import { checkMaxLength, defaultMaxLength, loadPretrained, usablePositions } from './pretrained.js';
 import { collate, tokenizeAll } from './training/tokenized.js';
 import type { Pooling } from './models/bert/bert.js';
 import type { BertConfig } from './models/bert/config.js';
@@ -90,10 +89,7 @@ export class Encoder {
   /** Embeds texts (results in input order). Batches are formed from texts of similar token length. */
   async embed(texts: string[], options: EmbedOptions = {}): Promise<Embedding[]> {
     const pooling = options.pooling ?? 'mean';
-    const maxLength = options.maxLength ?? modelMaxLength(this.modelDir, this.maxPositions) ?? Math.min(512, this.maxPositions);
-    if (maxLength > this.maxPositions) {
-      throw new UsageError(`--max-length ${maxLength} exceeds the model's ${this.maxPositions} positions`);
-    }
+    const maxLength = checkMaxLength(this.config, options.maxLength ?? defaultMaxLength(this.modelDir, this.config));
     if (pooling === 'pooler' && !this.hasPooler) {
       throw new UsageError(`${this.modelDir} has no pooler weights; use --pooling mean or cls`);
     }

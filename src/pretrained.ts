@@ -1,10 +1,12 @@
 import { loadBertWeights, readBertConfig } from './checkpoint/index.js';
+import { usablePositions } from './checkpoint/positions.js';
 import { modelMaxLength } from './checkpoint/tokenizer-config.js';
 import { resolveModelDir } from './hub/index.js';
 import type { BertConfig, RawConfig } from './models/bert/config.js';
-import { familyOf, positionOffset } from './models/bert/family.js';
+import { familyOf } from './models/bert/family.js';
 import type { HostTensor } from './models/host-tensor.js';
 import { BertTokenizer } from './tokenization/index.js';
+import { UsageError } from './errors.js';
 
 /** Everything a Hugging Face BERT folder provides, loaded into host memory. */
 export interface PretrainedFolder {
@@ -55,10 +57,7 @@ export async function loadPretrained(model: string, options: PretrainedLoadOptio
   };
 }
 
-/** The longest sequence the position table takes: its rows past the family's offset (RoBERTa's `pad_token_id + 1`). */
-export function usablePositions(config: BertConfig): number {
-  return config.maxPositionEmbeddings - positionOffset(config);
-}
+export { cappedMaxLength, checkMaxLength, usablePositions } from './checkpoint/positions.js';
 
 /**
  * What Hugging Face's `truncation=True` cuts at: tokenizer_config.json's `model_max_length` when it
@@ -67,4 +66,16 @@ export function usablePositions(config: BertConfig): number {
 export function defaultMaxLength(dir: string, config: BertConfig): number {
   const positions = usablePositions(config);
   return modelMaxLength(dir, positions) ?? Math.min(512, positions);
+}
+
+/**
+ * Masked-LM heads bertft reads, trains and writes are BERT's (`cls.predictions.*`, BertForMaskedLM)
+ * only, so far: RoBERTa's `lm_head`, DistilBERT's `vocab_projector`, ELECTRA's generator and
+ * ALBERT's E-wide `predictions` are not. `pretrain`, `fill-mask`, `augment --method mlm` and DAPT
+ * refuse the other families here, on one line, instead of writing a BERT-named checkpoint.
+ */
+export function checkMaskedLmFamily(config: BertConfig, where: string, command: string): void {
+  const family = familyOf(config).modelType;
+  if (family === 'bert') return;
+  throw new UsageError(`${where}: ${command} needs a masked-LM head, and model_type "${family}"'s is not supported yet (only bert's cls.predictions)`);
 }

@@ -31,7 +31,7 @@ export interface AugmentOptions {
   seed: number;
   /** mlm: the model whose masked-LM head fills the masks (a folder, a Hub id, or a loaded model, which is not disposed). */
   model?: string | MaskedLanguageModel;
-  /** mlm: longest token sequence; only words within it are masked (use the training max length). */
+  /** mlm: longest token sequence; only words within it are masked (use the training max length; default 128 capped by the model's positions). */
   maxLength?: number;
   engine?: EngineChoice;
   device?: Device;

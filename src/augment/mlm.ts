@@ -1,6 +1,10 @@
 import type { Rng } from '../data/random.js';
 import type { MaskedLanguageModel } from '../inference/fill-mask.js';
 import { isContentWord } from './eda.js';
+import { cappedMaxLength, checkMaxLength } from '../checkpoint/positions.js';
+
+/** The default window of masked words: train's default max length. */
+const MLM_DEFAULT_MAX_LENGTH = 128;
 
 /**
  * Contextual word replacement with a masked language model (Kobayashi 2018; Wu et al. 2019's
@@ -27,7 +31,7 @@ export interface MlmCopy {
 }
 
 export interface MlmAugmentOptions {
-  /** Longest token sequence incl. [CLS]/[SEP]: only words inside it are masked (default: the model's positions, at most 512). */
+  /** Longest token sequence incl. [CLS]/[SEP]: only words inside it are masked (default 128, train's default, capped by the model's usable positions; more than those is a usage error). */
   maxLength?: number;
   /** Predictions each replacement is drawn from (default 20). */
   topK?: number;
@@ -75,7 +79,8 @@ export async function mlmCopies(
   rngFor: (textIndex: number) => Rng,
   options: MlmAugmentOptions = {},
 ): Promise<MlmCopy[][]> {
-  const maxLength = options.maxLength ?? Math.min(512, model.folder.config.maxPositionEmbeddings);
+  const config = model.folder.config;
+  const maxLength = options.maxLength === undefined ? cappedMaxLength(config, MLM_DEFAULT_MAX_LENGTH) : checkMaxLength(config, options.maxLength);
   const topK = options.topK ?? MLM_TOP_K;
   const mask = model.maskToken;
   const out: MlmCopy[][] = texts.map(() => []);

@@ -3,6 +3,7 @@ import { POOLINGS, type Pooling } from '../models/bert/bert.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
 import { familyOf } from '../models/bert/family.js';
 import { rawFromBertConfig } from './config.js';
+import { cappedMaxLength } from './positions.js';
 
 /**
  * The classifier part of config.json, read and written here only: the Hugging Face keys of a
@@ -58,11 +59,23 @@ export interface ClassifierWeightsInfo {
 }
 
 /**
- * The pooling that feeds the head when config.json does not record one: `pooler`, as Hugging
- * Face's BertForSequenceClassification, or `cls` for a checkpoint without pooler weights.
+ * The pooling Hugging Face's `<Family>ForSequenceClassification` feeds its head: the pooler for a
+ * family whose head is one linear layer on it (BERT, ALBERT), else the first token's hidden state
+ * (RoBERTa, XLM-R, ELECTRA and DistilBERT's heads read `[:, 0]` and have no pooler).
+ */
+export function familyPooling(config: BertConfig): Pooling {
+  if (config.modernBert) return config.modernBert.classifierPooling;
+  return familyOf(config).head === 'linear' ? 'pooler' : 'cls';
+}
+
+/**
+ * The pooling that feeds the head when config.json does not record one: the family's
+ * ({@link familyPooling}; ModernBERT's `classifier_pooling`), or `cls` for a checkpoint without pooler weights.
  */
 export function fallbackPooling(hasPooler: boolean, config?: BertConfig): Pooling {
-  return config?.modernBert?.classifierPooling ?? (hasPooler ? 'pooler' : 'cls');
+  if (config?.modernBert) return config.modernBert.classifierPooling;
+  if (!hasPooler) return 'cls';
+  return config ? familyPooling(config) : 'pooler';
 }
 
 /**
@@ -83,7 +96,7 @@ export function readClassifierConfig(raw: RawConfig, weights: ClassifierWeightsI
   const pooling = (POOLINGS as readonly unknown[]).includes(section.pooling)
     ? (section.pooling as Pooling)
     : fallbackPooling(weights.hasPooler, weights.config);
-  const maxLength = typeof section.max_length === 'number' ? section.max_length : Math.min(512, weights.config.maxPositionEmbeddings);
+  const maxLength = typeof section.max_length === 'number' ? section.max_length : cappedMaxLength(weights.config, 512);
   const threshold = typeof section.threshold === 'number' ? section.threshold : 0.5;
   const strategy = typeof section.strategy === 'string' ? section.strategy : undefined;
   const w = section.class_weights;

@@ -16,6 +16,9 @@ import { quantizeGraph } from '../engine/onnx/quantize.js';
 import { endRowsWithSep } from './sep-guard.js';
 import { toModelBytes } from '../engine/onnx/to-proto.js';
 import { traceClassifier, traceEncoder, traceMaskedLm } from '../engine/onnx/trace.js';
+import { usablePositions } from '../checkpoint/positions.js';
+import { familyOf } from '../models/bert/family.js';
+import { checkMaskedLmFamily } from '../pretrained.js';
 
 /**
  * Writes a model folder that `@huggingface/transformers` (transformers.js) loads offline:
@@ -70,7 +73,7 @@ const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tok
  * rows past the position table would fail in Gather).
  */
 function exportMaxLength(modelDir: string, config: BertConfig, classifierMaxLength: number | undefined): number {
-  return classifierMaxLength ?? modelMaxLength(modelDir, config.maxPositionEmbeddings) ?? config.maxPositionEmbeddings;
+  return classifierMaxLength ?? modelMaxLength(modelDir, usablePositions(config)) ?? usablePositions(config);
 }
 
 async function writeTokenizerFiles(modelDir: string, outDir: string, maxLength: number): Promise<string[]> {
@@ -91,9 +94,10 @@ async function writeTokenizerFiles(modelDir: string, outDir: string, maxLength: 
   return written;
 }
 
-function exportedConfig(raw: RawConfig, task: ExportTask, quantized: boolean): RawConfig {
+function exportedConfig(raw: RawConfig, config: BertConfig, task: ExportTask, quantized: boolean): RawConfig {
   const out: RawConfig = { ...raw };
-  if (task === 'feature-extraction') out.architectures = ['BertModel'];
+  // The family's bare encoder class: BertModel, RobertaModel, XLMRobertaModel, ElectraModel, DistilBertModel, AlbertModel.
+  if (task === 'feature-extraction') out.architectures = [familyOf(config).sequenceClassifier.replace(/ForSequenceClassification$/, 'Model')];
   // transformers.js picks the model class from the task; Python reads architectures.
   if (task === 'fill-mask') out.architectures = ['BertForMaskedLM'];
   // Browsers default to dtype q8 (model_quantized.onnx); point them at fp32 when that file is absent.
@@ -130,6 +134,7 @@ export async function exportModel(modelDir: string, outDir: string, options: Exp
     classifierMaxLength = settings.maxLength;
     graph = traceClassifier(config, loaded.weights, loaded.classifier, pooling);
   } else if (task === 'fill-mask') {
+    checkMaskedLmFamily(config, modelDir, 'a fill-mask export');
     if (!loaded.mlmHead) {
       throw new UsageError(`${modelDir} has no masked-LM head (cls.predictions.*); export it as feature-extraction, or pre-train it with bertft pretrain`);
     }
@@ -146,7 +151,7 @@ export async function exportModel(modelDir: string, outDir: string, options: Exp
   await replaceDirAtomic(target, async (tmp) => {
     await mkdir(join(tmp, 'onnx'), { recursive: true });
     files.push(...(await writeTokenizerFiles(modelDir, tmp, exportMaxLength(modelDir, config, classifierMaxLength))));
-    await writeFile(join(tmp, 'config.json'), `${JSON.stringify(exportedConfig(raw, task, options.quantize === true), null, 2)}\n`);
+    await writeFile(join(tmp, 'config.json'), `${JSON.stringify(exportedConfig(raw, config, task, options.quantize === true), null, 2)}\n`);
     files.push('config.json');
     const doc = `bertft export of ${basename(resolve(modelDir))} for ${task}${pooling ? ` (pooling ${pooling})` : ''}`;
     await writeFile(join(tmp, 'onnx', 'model.onnx'), toModelBytes(graph, { docString: doc }));

@@ -1,7 +1,7 @@
 import type { TfjsBackendChoice } from '../engine/tfjs/backend.js';
 import type { Device } from '../engine/types.js';
 import { BertftError, UsageError } from '../errors.js';
-import { loadPretrained, usablePositions, type PretrainedFolder } from '../pretrained.js';
+import { checkMaskedLmFamily, checkMaxLength, loadPretrained, usablePositions, type PretrainedFolder } from '../pretrained.js';
 import type { BertTokenizer } from '../tokenization/index.js';
 import type { EngineChoice } from '../engine/select.js';
 import { createMaskedLmRunner, resolveMaskedLmHead, type MaskedLmRunner } from './masked-lm.js';
@@ -130,6 +130,7 @@ export class MaskedLanguageModel {
   /** Loads a local Hugging Face folder or a Hub id whose weights include `cls.predictions.*`. */
   static async fromPretrained(model: string, options: MaskedLanguageModelLoadOptions = {}): Promise<MaskedLanguageModel> {
     const folder = await loadPretrained(model, options);
+    checkMaskedLmFamily(folder.config, folder.dir, 'fill-mask');
     if (!folder.mlmHead) {
       throw new BertftError(
         `${folder.dir} has no masked-LM head (cls.predictions.*); fill-mask needs a BertForMaskedLM or BertForPreTraining checkpoint, such as one written by bertft pretrain`,
@@ -171,7 +172,7 @@ export class MaskedLanguageModel {
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(k) || k < 1) throw new UsageError(`top-k must be a positive whole number, got ${k}`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`batch size must be a positive whole number, got ${batchSize}`);
-    if (maxLength > positions) throw new UsageError(`--max-length ${maxLength} exceeds the model's ${positions} positions`);
+    checkMaxLength(config, maxLength);
     const mask = this.maskToken;
     texts.forEach((t, i) => {
       if (!t.includes(mask)) throw new FillMaskTextError(i, `has no ${mask} token to fill`);

@@ -19,6 +19,8 @@ import { MaskedLmObjective, type EvalPoint, type PretrainProgress, type Pretrain
 import { writePretrainedFolder, type PretrainedOutput } from './output.js';
 import { modelPreset, PRETRAIN_DEFAULTS } from './presets.js';
 import { trainSkipGram } from './skipgram.js';
+import { cappedMaxLength, checkMaxLength } from '../checkpoint/positions.js';
+import { checkMaskedLmFamily } from '../pretrained.js';
 
 /**
  * Masked-LM pre-training on onnxruntime: from scratch (`config` + `tokenizer`) or continued from a
@@ -103,6 +105,7 @@ async function startingPoint(o: PretrainOptions, seed: number): Promise<Starting
   if (o.model !== undefined) {
     const dir = await resolveModelDir(o.model, {});
     const { config, raw } = await readBertConfig(dir);
+    checkMaskedLmFamily(config, dir, 'pre-training');
     const loaded = await loadBertWeights(dir, config);
     const head = loaded.mlmHead ?? initMaskedLmHead(config, seed + 1);
     head.delete('cls.predictions.decoder.weight');
@@ -234,11 +237,11 @@ function skipgramEmbeddings(
 
 /** Settings, starting point, masking, corpora, the run's length and its fingerprint: everything checked before training. */
 async function prepareRun(o: PretrainOptions, log: (line: string) => void) {
-  const r = runSettings(o);
-  const start = await startingPoint(o, r.seed);
+  const settings = runSettings(o);
+  const start = await startingPoint(o, settings.seed);
   const { tokenizer, config } = start;
-  if (r.maxLength > config.maxPositionEmbeddings)
-    throw new UsageError(`--max-length ${r.maxLength} exceeds the model's ${config.maxPositionEmbeddings} positions`);
+  // The default length fits the model's usable positions; a given one must.
+  const r = { ...settings, maxLength: o.maxLength === undefined ? cappedMaxLength(config, settings.maxLength) : checkMaxLength(config, settings.maxLength) };
   if (tokenizer.vocabSize > config.vocabSize)
     throw new UsageError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${config.vocabSize}`);
   const masking = maskingOptions(tokenizer, o.mlmProbability ?? PRETRAIN_DEFAULTS.mlmProbability, o.wholeWordMasking ?? false, config.vocabSize);

@@ -8,8 +8,8 @@ export interface MicroBatcherOptions {
 }
 
 /** One caller's texts; a job larger than a batch is spread over several consecutive calls. */
-interface Job {
-  texts: string[];
+interface Job<T> {
+  texts: T[];
   /** Index of the first text not yet handed to the model. */
   next: number;
   results: Prediction[];
@@ -20,8 +20,8 @@ interface Job {
 }
 
 /** A slice of one job that went into a model call. */
-interface Part {
-  job: Job;
+interface Part<T> {
+  job: Job<T>;
   start: number;
   count: number;
 }
@@ -35,20 +35,20 @@ export class BatchAbortedError extends Error {
 }
 
 /**
- * Collects texts from concurrent callers and runs them through `run` in batches of at most
+ * Collects texts (or items of type T, such as text pairs) from concurrent callers and runs them through `run` in batches of at most
  * maxBatchSize, waiting at most maxWaitMs for a batch to fill. Only one `run` is in flight at a
  * time because the engine is not re-entrant; texts that arrive meanwhile form the next batch.
  * Each caller gets exactly its own predictions, in order, or the error of a call that held them.
  */
-export class MicroBatcher {
-  private readonly queue: Job[] = [];
+export class MicroBatcher<T = string> {
+  private readonly queue: Job<T>[] = [];
   private queued = 0;
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly run: (texts: string[]) => Promise<Prediction[]>,
+    private readonly run: (texts: T[]) => Promise<Prediction[]>,
     private readonly options: MicroBatcherOptions,
   ) {}
 
@@ -66,10 +66,10 @@ export class MicroBatcher {
    * Queues texts and resolves with their predictions in order. If `signal` aborts while some of
    * the texts are still queued, those are dropped and the promise rejects with BatchAbortedError.
    */
-  submit(texts: string[], signal?: AbortSignal): Promise<Prediction[]> {
+  submit(texts: T[], signal?: AbortSignal): Promise<Prediction[]> {
     if (texts.length === 0) return Promise.resolve([]);
     return new Promise<Prediction[]>((resolve, reject) => {
-      const job: Job = { texts, next: 0, results: new Array<Prediction>(texts.length), enqueuedAt: performance.now(), settled: false, resolve, reject };
+      const job: Job<T> = { texts, next: 0, results: new Array<Prediction>(texts.length), enqueuedAt: performance.now(), settled: false, resolve, reject };
       if (signal) {
         if (signal.aborted) return reject(new BatchAbortedError());
         const onAbort = () => this.fail(job, new BatchAbortedError());
@@ -117,8 +117,8 @@ export class MicroBatcher {
   }
 
   /** Takes up to maxBatchSize texts off the front of the queue, oldest caller first. */
-  private takeBatch(): Part[] {
-    const parts: Part[] = [];
+  private takeBatch(): Part<T>[] {
+    const parts: Part<T>[] = [];
     let room = this.options.maxBatchSize;
     while (room > 0 && this.queue.length > 0) {
       const job = this.queue[0]!;
@@ -160,7 +160,7 @@ export class MicroBatcher {
   }
 
   /** Rejects a job once and drops whatever of it is still queued. */
-  private fail(job: Job, error: unknown): void {
+  private fail(job: Job<T>, error: unknown): void {
     if (job.settled) return;
     job.settled = true;
     const at = this.queue.indexOf(job);

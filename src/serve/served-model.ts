@@ -6,8 +6,11 @@ import type { Prediction, TextClassifier } from '../classifier.js';
  * tests and benchmarks pass a fake.
  */
 export interface ServedModel {
-  /** One prediction per text, in the same order. Never called again before the last call settles. */
-  predict(texts: string[]): Promise<Prediction[]>;
+  /**
+   * One prediction per text, in the same order; `pairs` (when any text has one) holds each text's
+   * second text, undefined for a single text. Never called again before the last call settles.
+   */
+  predict(texts: string[], pairs?: (string | undefined)[]): Promise<Prediction[]>;
   /** JSON-serialisable facts about the model (labels, problem type, ...). */
   metadata(): Record<string, unknown>;
 }
@@ -20,7 +23,7 @@ export function servedModelFromClassifier(classifier: TextClassifier, options: {
   const batchSize = options.batchSize ?? 32;
   const config = classifier.folder.config;
   return {
-    predict: (texts) => classifier.predict(texts, { batchSize }),
+    predict: (texts, pairs) => classifier.predict(texts, { batchSize, ...(pairs ? { pairs } : {}) }),
     metadata: () => ({
       labels: [...classifier.labels],
       problem_type: classifier.problem,

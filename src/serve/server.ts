@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { bertftVersion } from '../version.js';
 import { UsageError } from '../errors.js';
-import { parseClassifyRequest, type ClassifyLimits } from './classify-request.js';
+import { parseClassifyRequest, textsAndPairs, type ClassifyItem, type ClassifyLimits } from './classify-request.js';
 import { HttpError, oneLine } from './http-error.js';
 import { BatchAbortedError, MicroBatcher } from './micro-batcher.js';
 import { parseJsonBody, readBody, requireJsonContentType } from './request-body.js';
@@ -92,7 +92,8 @@ const ROUTES: Record<string, string[]> = {
 /**
  * An HTTP JSON classification service around a model:
  *
- * - `POST /classify` `{"texts": [...]}` → `{"predictions": [...]}` in order, or `{"text": "..."}` →
+ * - `POST /classify` `{"texts": [...]}` (strings or `{"text", "text_pair"}` items) → `{"predictions": [...]}`
+ *   in order, or `{"text": "..."}` (optionally with `"text_pair"`) →
  *   `{"prediction": {...}}`. Texts of concurrent requests share model calls (micro-batching); one
  *   call runs at a time.
  * - `GET /health` → `{"status": "ok"}`, or 503 `{"status": "shutting down"}` while draining.
@@ -104,7 +105,10 @@ const ROUTES: Record<string, string[]> = {
 export function createClassificationServer(model: ServedModel, options: ClassificationServerOptions = {}): ClassificationServer {
   const limits = resolveLimits(options);
   const log = options.log ?? (() => {});
-  const batcher = new MicroBatcher((texts) => model.predict(texts), { maxBatchSize: limits.maxBatchSize, maxWaitMs: limits.maxWaitMs });
+  const batcher = new MicroBatcher<ClassifyItem>((items) => model.predict(...textsAndPairs(items)), {
+    maxBatchSize: limits.maxBatchSize,
+    maxWaitMs: limits.maxWaitMs,
+  });
   const classifyLimits: ClassifyLimits = { maxTexts: limits.maxTexts, maxTextLength: limits.maxTextLength };
   const version = bertftVersion();
   let draining = false;

@@ -1,6 +1,7 @@
 import { recommendAdaptation, type AdaptationAdvice } from '../adaptation/recommend.js';
 import { Rng } from '../data/random.js';
 import type { BertConfig } from '../models/bert/config.js';
+import { familyOf } from '../models/bert/family.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import type { BertTokenizer } from '../tokenization/index.js';
 import { canMeasureMlm, describeMlm, measureMlmSimilarity, MLM_SIMILARITY_THRESHOLDS, type MlmSimilarity } from './mlm-similarity.js';
@@ -73,6 +74,26 @@ export async function measureFragmentation(tokenizer: BertTokenizer, texts: read
   return { piecesPerWord: words ? pieces / words : 0, unkRate: pieces ? unknown / pieces : 0 };
 }
 
+/** Whether the family's masked-LM head is one bertft reads and trains (BERT's; checkMaskedLmFamily refuses the rest). */
+const bertMaskedLm = (config: BertConfig) => familyOf(config).modelType === 'bert';
+
+/**
+ * The adaptation advice without what needs a masked-LM head (continued pre-training, DAPT), for a
+ * family whose head bertft does not support yet: those commands would refuse it.
+ */
+function withoutMaskedLm(a: AdaptationAdvice, config: BertConfig): AdaptationAdvice {
+  const family = familyOf(config).modelType;
+  return {
+    ...a,
+    continuedPretraining: false,
+    lines: a.lines.map((line) =>
+      line.startsWith('continued pre-training')
+        ? `continued pre-training: not available for model_type ${family} yet (its masked-LM head is not supported)`
+        : line.replace('--domain-adaptation dapt+dann', '--domain-adaptation dann'),
+    ),
+  };
+}
+
 /**
  * Chooses a transfer strategy from the data's size and its similarity to the model's pre-training
  * domain — the size × similarity matrix. Similar means the vocabulary keeps the words whole
@@ -101,7 +122,11 @@ export async function adviseStrategy(model: AdviseModel, texts: readonly string[
   let mlmLine: string;
   if (options.maskedLm === false) mlmLine = 'masked-LM: not measured (turned off); similarity from word-piece fragmentation only';
   else if (!canMeasureMlm(model)) {
-    const why = model.mlmHead === undefined ? 'the model has no masked-LM head (cls.predictions.*)' : 'the tokenizer has no [MASK] token';
+    const why = !bertMaskedLm(model.config)
+      ? `model_type ${familyOf(model.config).modelType}'s masked-LM head is not supported yet`
+      : model.mlmHead === undefined
+        ? 'the model has no masked-LM head (cls.predictions.*)'
+        : 'the tokenizer has no [MASK] token';
     mlmLine = `masked-LM: not measured, ${why}; similarity from word-piece fragmentation only`;
   } else {
     maskedLm = await measureMlmSimilarity(model, texts, { seed, sample: options.maskedLmSample });
@@ -149,6 +174,6 @@ export async function adviseStrategy(model: AdviseModel, texts: readonly string[
     thresholds: { smallBelow, maxPiecesPerWord, maxUnkRate, maxMaskedLmLoss: mlmLimits.maxLoss, minMaskedLmAccuracy: mlmLimits.minAccuracy },
     summary,
     details,
-    adaptation: recommendAdaptation(size, similarity),
+    adaptation: bertMaskedLm(model.config) ? recommendAdaptation(size, similarity) : withoutMaskedLm(recommendAdaptation(size, similarity), model.config),
   };
 }

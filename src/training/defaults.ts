@@ -1,7 +1,9 @@
 import { UsageError } from '../errors.js';
 import type { ProblemType } from '../heads/classification.js';
 import { EMBEDDED_MODEL } from '../hub/embedded.js';
+import { familyPooling } from '../checkpoint/classifier-config.js';
 import type { Pooling } from '../models/bert/bert.js';
+import type { BertConfig } from '../models/bert/config.js';
 import type { Strategy } from './strategy.js';
 
 /**
@@ -180,7 +182,9 @@ export function earlyStoppingRule(epochs: number, evalSteps: number, hasValidati
 }
 
 export const defaultWarmupRatio = (s: Strategy): number => (frozen(s) ? TRAIN_DEFAULTS.frozenWarmupRatio : TRAIN_DEFAULTS.warmupRatio);
-export const defaultPooling = (s: Strategy): Pooling => (frozen(s) ? TRAIN_DEFAULTS.frozenPooling : TRAIN_DEFAULTS.pooling);
+/** The pooling a strategy trains with by default; given the model's config, its family's head pooling (`cls` for RoBERTa, XLM-R, ELECTRA, DistilBERT). */
+export const defaultPooling = (s: Strategy, config?: BertConfig): Pooling =>
+  frozen(s) ? TRAIN_DEFAULTS.frozenPooling : config ? familyPooling(config) : TRAIN_DEFAULTS.pooling;
 export const defaultMetric = (problem: ProblemType): string => TRAIN_DEFAULTS.metricForBest[problem];
 
 /** One resolved setting and what chose it: a flag, a fixed default, or a rule from the data and the model. */

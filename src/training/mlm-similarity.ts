@@ -5,6 +5,7 @@ import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import { maskBatch, maskSeed, type MaskingOptions } from '../pretraining/masking.js';
 import type { BertTokenizer } from '../tokenization/index.js';
+import { cappedMaxLength } from '../checkpoint/positions.js';
 
 /**
  * Domain similarity measured by the model itself: its masked-LM loss and masked-token accuracy on
@@ -103,7 +104,7 @@ export async function measureMlmSimilarity(model: MlmModel, texts: readonly stri
   if (!mlmHead || tokenizer.maskId === undefined)
     throw new Error('measureMlmSimilarity needs a model with a masked-LM head and a [MASK] token (see canMeasureMlm)');
   const seed = options.seed ?? 42;
-  const maxLength = options.maxLength ?? Math.min(128, config.maxPositionEmbeddings);
+  const maxLength = options.maxLength ?? cappedMaxLength(config, 128);
   const batchSize = options.batchSize ?? 32;
   const minMasked = options.minMasked ?? 2000;
   const maxPasses = 8;

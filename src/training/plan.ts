@@ -13,7 +13,7 @@ import type { ClassifierFolder } from '../checkpoint/classifier-config.js';
 import { UsageError } from '../errors.js';
 import type { Pooling } from '../models/bert/bert.js';
 import { resolveMetricName } from '../metrics/index.js';
-import { loadPretrained, type PretrainedFolder } from '../pretrained.js';
+import { cappedMaxLength, checkMaxLength, loadPretrained, type PretrainedFolder } from '../pretrained.js';
 import type { ClassificationHyperparameters, RecipeRules } from '../report/types.js';
 import { adviseStrategy, type Advice } from './advise.js';
 import { defaultMetric, defaultPooling, defaultWarmupRatio, TRAIN_DEFAULTS } from './defaults.js';
@@ -98,7 +98,7 @@ export async function planRun(
   hooks.onData?.(examples);
   const { strategy, advice } = await chooseStrategy(checked, pretrained, examples.train, seed, log);
   const init = options.init ?? TRAIN_DEFAULTS.init;
-  const pooling: Pooling = options.pooling ?? defaultPooling(strategy);
+  const pooling: Pooling = options.pooling ?? defaultPooling(strategy, pretrained.config);
   if (pooling === 'pooler' && !pretrained.hasPooler && init !== 'random')
     throw new UsageError(`${pretrained.dir} has no pooler weights; use --pooling mean or cls`);
   const schedule = resolveSchedule(options, strategy, pretrained.config, examples.train.length, validation.length > 0);
@@ -170,8 +170,7 @@ function folderOf(pretrained: PretrainedFolder, labels: RunLabels, settings: Tra
 async function loadSource(options: FineTuneOptions, adaptation: DomainAdaptationPlan | undefined, model: string, seed: number, log: Log) {
   const pretrained = await loadPretrained(model, { offline: options.offline });
   const cfg = pretrained.config;
-  const maxLength = options.maxLength ?? Math.min(TRAIN_DEFAULTS.maxLength, cfg.maxPositionEmbeddings);
-  if (maxLength > cfg.maxPositionEmbeddings) throw new UsageError(`--max-length ${maxLength} exceeds the model's ${cfg.maxPositionEmbeddings} positions`);
+  const maxLength = checkMaxLength(cfg, options.maxLength ?? cappedMaxLength(cfg, TRAIN_DEFAULTS.maxLength));
   if (!adaptation) return { pretrained, maxLength, domain: undefined };
   const prepared = await prepareTargetDomain(adaptation, pretrained, options, { maxLength, seed, log });
   return { pretrained: prepared.pretrained, maxLength, domain: prepared.domain };

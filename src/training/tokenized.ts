@@ -11,17 +11,17 @@ export interface TokenizedSet {
 
 const CHUNK = 2048;
 
-/** Tokenizes texts (and optional second texts) in chunks, keeping each row's real tokens only. */
-export async function tokenizeAll(
+/** Tokenizes texts, all single or all paired, in chunks, keeping each row's real tokens only. */
+async function tokenizeUniform(
   tokenizer: BertTokenizer,
   texts: readonly string[],
-  pairs: readonly (string | undefined)[] | undefined,
+  pairs: readonly string[] | undefined,
   maxLength: number,
 ): Promise<TokenizedSet> {
   const set: TokenizedSet = { ids: [], typeIds: [], lengths: [], padId: tokenizer.padId };
   for (let start = 0; start < texts.length; start += CHUNK) {
     const chunk = texts.slice(start, start + CHUNK);
-    const chunkPairs = pairs?.slice(start, start + CHUNK).map((p) => p ?? '');
+    const chunkPairs = pairs?.slice(start, start + CHUNK);
     const b = await tokenizer.encodeBatch(chunk, chunkPairs, { maxLength });
     for (let r = 0; r < b.batchSize; r++) {
       const off = r * b.seqLength;
@@ -31,6 +31,47 @@ export async function tokenizeAll(
       set.lengths.push(len);
     }
   }
+  return set;
+}
+
+/**
+ * Tokenizes texts with their optional second texts, keeping each row's real tokens only. A row
+ * without a second text is encoded as a single text (`[CLS] A [SEP]`, `<s> A </s>`), as Hugging
+ * Face does for a text alone, even when other rows are pairs: training, evaluation and predict
+ * all tokenize here, so they agree.
+ */
+export async function tokenizeAll(
+  tokenizer: BertTokenizer,
+  texts: readonly string[],
+  pairs: readonly (string | undefined)[] | undefined,
+  maxLength: number,
+): Promise<TokenizedSet> {
+  const rows = texts.map((_, i) => i);
+  const paired = pairs ? rows.filter((i) => pairs[i] !== undefined) : [];
+  if (paired.length === 0) return tokenizeUniform(tokenizer, texts, undefined, maxLength);
+  if (paired.length === texts.length) return tokenizeUniform(tokenizer, texts, pairs as readonly string[], maxLength);
+  const single = rows.filter((i) => pairs![i] === undefined);
+  const a = await tokenizeUniform(
+    tokenizer,
+    single.map((i) => texts[i]!),
+    undefined,
+    maxLength,
+  );
+  const b = await tokenizeUniform(
+    tokenizer,
+    paired.map((i) => texts[i]!),
+    paired.map((i) => pairs![i]!),
+    maxLength,
+  );
+  const set: TokenizedSet = { ids: [], typeIds: [], lengths: [], padId: a.padId };
+  const put = (from: TokenizedSet, at: number[]) =>
+    at.forEach((i, k) => {
+      set.ids[i] = from.ids[k]!;
+      set.typeIds[i] = from.typeIds[k]!;
+      set.lengths[i] = from.lengths[k]!;
+    });
+  put(a, single);
+  put(b, paired);
   return set;
 }
 

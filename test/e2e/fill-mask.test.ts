@@ -409,7 +409,7 @@ test('fillMask on the random model: both engines give the reference top-k; bad i
     (e: unknown) => e instanceof FillMaskTextError && /past the first 8 tokens/.test(e.message),
   );
   await assert.rejects(model.fillMask(['[MASK]'], { topK: 0 }), UsageError);
-  await assert.rejects(model.fillMask(['[MASK]'], { maxLength: 100 }), (e: unknown) => e instanceof UsageError && /24 positions/.test(e.message));
+  await assert.rejects(model.fillMask(['[MASK]'], { maxLength: 100 }), (e: unknown) => e instanceof UsageError && /24 usable positions/.test(e.message));
   const more = await model.fillMask(['[MASK]'], { topK: 1000 });
   assert.equal(more[0].masks[0].length, small.vocabSize, 'top-k is capped by the vocabulary');
   assert.ok(Math.abs(more[0].masks[0].reduce((s, x) => s + x.score, 0) - 1) < 1e-9, 'all probabilities sum to 1');

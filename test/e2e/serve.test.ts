@@ -15,11 +15,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Prediction } from '../../src/classifier.js';
+import { TextClassifier, type Prediction } from '../../src/classifier.js';
 import { BatchAbortedError, MicroBatcher } from '../../src/serve/micro-batcher.js';
 import { createClassificationServer, type ClassificationServerOptions } from '../../src/serve/server.js';
-import type { ServedModel } from '../../src/serve/served-model.js';
-import { EMBEDDED_MODEL_DIR, REPO_ROOT } from '../helpers/shared.js';
+import { servedModelFromClassifier, type ServedModel } from '../../src/serve/served-model.js';
+import { EMBEDDED_MODEL_DIR, needsShared, REPO_ROOT, sharedPath } from '../helpers/shared.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -460,3 +460,24 @@ test('bertft serve answers with a real classifier folder and exits 0 on SIGINT',
   const { code, stderr } = await exited;
   assert.equal(code, 0, stderr);
 });
+
+test(
+  'text pairs: {"text", "text_pair"} items are classified as predict classifies pairs (a RoBERTa classifier)',
+  needsShared({ timeout: 60_000 }),
+  async () => {
+    const classifier = await TextClassifier.fromPretrained(sharedPath('fixtures', 'hf-e2e', 'roberta', 'seq'));
+    const { port, close } = await start(servedModelFromClassifier(classifier), { maxWaitMs: 1 });
+    const [a, b, c] = ['The acting was fine.', 'The plot, however, made no sense at all.', 'A quiet, lovely film.'];
+    const want = await classifier.predict([a, c], { pairs: [b, undefined] });
+    const mixed = await classify(port, { texts: [{ text: a, text_pair: b }, c] });
+    assert.equal(mixed.status, 200, JSON.stringify(mixed.body));
+    assert.deepEqual(mixed.body.predictions, JSON.parse(JSON.stringify(want)));
+    const one = await classify(port, { text: a, text_pair: b });
+    assert.deepEqual(one.body.prediction, mixed.body.predictions[0]);
+    const alone = await classify(port, { text: a });
+    assert.notDeepEqual(alone.body.prediction.scores, one.body.prediction.scores, 'the second text is used');
+    assert.deepEqual(alone.body.prediction, JSON.parse(JSON.stringify((await classifier.predict([a]))[0])));
+    await close();
+    await classifier.dispose();
+  },
+);

@@ -15,7 +15,7 @@ interface AugmentFlags extends Record<string, string | boolean | undefined> {
   method: string;
   model: string;
   seed: string;
-  maxLength: string;
+  maxLength?: string;
   engine: string;
   output?: string;
 }
@@ -34,7 +34,7 @@ export function registerAugment(program: Command): void {
     .option('-o, --output <file>', 'write JSON lines here (default: stdout)')
     .option('-m, --model <dir|hub-id>', 'mlm: the model whose masked-LM head fills the masks', d.model)
     .option('--seed <n>', 'random seed (same seed → same copies, as in bertft train --augment)', String(d.seed))
-    .option('--max-length <n>', 'mlm: only words within this many tokens are replaced', String(d.maxLength))
+    .option('--max-length <n>', `mlm: only words within this many tokens are replaced (default ${d.maxLength}, capped by the model)`)
     .option('--engine <name>', `mlm: ${ENGINES.join(', ')}`, d.engine)
     .option('--device <d>', `mlm: ${DEVICES.join(' or ')}`, d.device)
     .option('--offline', 'use only the local Hub cache (same as HF_HUB_OFFLINE=1)')
@@ -55,7 +55,7 @@ Examples:
     action(async (file: string, flags: AugmentFlags) => {
       const spec = parseAugmentSpec(flags.method, '--method');
       const seed = parseNumber('--seed', flags.seed, { min: 0 });
-      const maxLength = parsePositiveInt('--max-length', flags.maxLength);
+      const maxLength = flags.maxLength === undefined ? undefined : parsePositiveInt('--max-length', flags.maxLength);
       const engine = parseChoice('--engine', flags.engine, ENGINES) as EngineChoice;
       const device = parseDevice(flags.device);
       const read = readExamples(file, readOptionsFrom(flags as never));

@@ -23,7 +23,7 @@ interface PretrainCliOptions {
   learningRate?: string;
   warmupRatio: string;
   weightDecay: string;
-  maxLength: string;
+  maxLength?: string;
   mlmProbability: string;
   wholeWordMasking?: boolean;
   lineByLine?: boolean;
@@ -77,7 +77,7 @@ export function registerPretrain(program: Command): void {
     .option('--learning-rate <lr>', `peak learning rate (default ${d.learningRate} from scratch, ${d.continueLearningRate} when continuing)`)
     .option('--warmup-ratio <r>', 'share of the run spent warming up', String(d.warmupRatio))
     .option('--weight-decay <wd>', 'AdamW weight decay (not on biases and LayerNorm)', String(d.weightDecay))
-    .option('--max-length <n>', 'tokens per sequence, [CLS] and [SEP] included', String(d.maxLength))
+    .option('--max-length <n>', `tokens per sequence, [CLS] and [SEP] included (default ${d.maxLength}, capped by the model)`)
     .option('--mlm-probability <p>', 'share of tokens selected for prediction (80% [MASK], 10% random, 10% kept)', String(d.mlmProbability))
     .option('--whole-word-masking', 'select whole words (a word and its ## pieces) together')
     .option('--line-by-line', 'one sequence per line instead of packing texts into full blocks')
@@ -133,7 +133,7 @@ Examples:
           learningRate: opts.learningRate === undefined ? undefined : parseNumber('--learning-rate', opts.learningRate, (v) => v > 0, 'a positive number'),
           warmupRatio: parseNumber('--warmup-ratio', opts.warmupRatio, (v) => v >= 0 && v < 1, 'in [0, 1)'),
           weightDecay: parseNumber('--weight-decay', opts.weightDecay, (v) => v >= 0, 'at least 0'),
-          maxLength: parsePositiveInt('--max-length', opts.maxLength),
+          maxLength: opts.maxLength === undefined ? undefined : parsePositiveInt('--max-length', opts.maxLength),
           mlmProbability: parseNumber('--mlm-probability', opts.mlmProbability, (v) => v > 0 && v < 1, 'in (0, 1)'),
           wholeWordMasking: opts.wholeWordMasking,
           lineByLine: opts.lineByLine,

@@ -1,0 +1,225 @@
+/**
+ * Every command on the BERT family's other members (shared/fixtures/hf-e2e/<family>/seq, tiny
+ * random models with real tokenizers, copied to a temporary folder): `bertft train` with
+ * `--strategy full` on distilbert, roberta, xlm-roberta, electra and albert (frozen, top-k:1 and
+ * gradual on roberta and albert), then `evaluate`, `predict` and `embed` on the result. The trained
+ * folder keeps the family's `model_type`, `architectures` and Hugging Face parameter names, pools
+ * as the family's head does, and reloads (after a save) with the same predictions. `--max-length`
+ * past the usable positions is a one-line usage error and the default fits them; what cannot work
+ * yet (a masked-LM head other than BERT's) says so on one line; `info --model` names the family.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TextClassifier } from '../../src/classifier.js';
+import { readSafetensorsHeader } from '../../src/checkpoint/index.js';
+import { env, pipeline } from '@huggingface/transformers';
+import { runCli } from '../helpers/cli.js';
+import { needsShared, sharedPath } from '../helpers/shared.js';
+
+const FAMILIES = ['distilbert', 'roberta', 'xlm-roberta', 'electra', 'albert', 'deberta-v2', 'modernbert'] as const;
+type Family = (typeof FAMILIES)[number];
+/** The pooling of each family's `<Family>ForSequenceClassification` head. */
+const POOLING: Record<Family, string> = {
+  distilbert: 'cls',
+  roberta: 'cls',
+  'xlm-roberta': 'cls',
+  electra: 'cls',
+  albert: 'pooler',
+  'deberta-v2': 'pooler',
+  modernbert: 'cls',
+};
+const KIND: Record<Family, string> = {
+  distilbert: 'wordpiece',
+  roberta: 'bpe',
+  'xlm-roberta': 'unigram',
+  electra: 'wordpiece',
+  albert: 'unigram',
+  'deberta-v2': 'unigram',
+  modernbert: 'bpe',
+};
+const LABELS = ['negative', 'neutral', 'positive'];
+
+const work = mkdtempSync(join(tmpdir(), 'bertft-families-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+/** A private copy of a fixture folder (never written in shared/). */
+function model(family: Family): string {
+  const dir = join(work, `model-${family}`);
+  cpSync(sharedPath('fixtures', 'hf-e2e', family, 'seq'), dir, { recursive: true });
+  return dir;
+}
+
+/** 36 labelled lines made from texts.json, and 3 texts to predict. */
+function data(): { train: string; texts: string } {
+  const raw = JSON.parse(readFileSync(sharedPath('fixtures', 'hf-e2e', 'texts.json'), 'utf8')) as (string | [string, string])[];
+  const texts = raw.map((t) => (Array.isArray(t) ? t.join(' ') : t));
+  const train = join(work, 'train.jsonl');
+  const rows = Array.from({ length: 36 }, (_, i) => JSON.stringify({ text: texts[i % texts.length], label: LABELS[i % 3] }));
+  writeFileSync(train, `${rows.join('\n')}\n`);
+  const predict = join(work, 'texts.txt');
+  writeFileSync(predict, `${texts.slice(0, 3).join('\n')}\n`);
+  return { train, texts: predict };
+}
+
+function ok(args: string[]): string {
+  const r = runCli(args);
+  assert.equal(r.status, 0, `bertft ${args.join(' ')}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** A one-line error with exit code `code` whose message matches. */
+function refuses(args: string[], code: number, message: RegExp): void {
+  const r = runCli(args);
+  assert.equal(r.status, code, `bertft ${args.join(' ')}: ${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, message);
+}
+
+const tensorNames = async (dir: string) =>
+  Object.keys(await readSafetensorsHeader(join(dir, 'model.safetensors')))
+    .filter((k) => k !== '__metadata__')
+    .sort();
+
+function train(family: Family, strategy: string, d: { train: string }, source: string): string {
+  const out = join(work, `${family}-${strategy.replace(':', '')}`);
+  ok(['train', '--model', source, '--train', d.train, '--strategy', strategy, '--max-steps', '2', '--batch-size', '8', '--seed', '1', '-o', out, '--quiet']);
+  return out;
+}
+
+for (const family of FAMILIES) {
+  test(`${family}: train (full) → evaluate, predict, embed; the folder stays a ${family} and reloads`, needsShared({ timeout: 60_000 }), async () => {
+    const d = data();
+    const source = model(family);
+    const out = train(family, 'full', d, source);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    const original = JSON.parse(readFileSync(join(source, 'config.json'), 'utf8'));
+    assert.equal(config.model_type, original.model_type);
+    assert.deepEqual(config.architectures, original.architectures);
+    assert.equal(config.bertft.pooling, POOLING[family]);
+    assert.equal(config.bertft.max_length, 64, 'the default max length (128) is capped by the usable positions');
+    assert.deepEqual(await tensorNames(out), await tensorNames(source), 'Hugging Face parameter names');
+
+    const metrics = JSON.parse(ok(['evaluate', '--model', out, '--data', d.train, '--json']));
+    assert.equal(metrics.examples, 36);
+    assert.ok(metrics.accuracy >= 0 && metrics.accuracy <= 1);
+    const predicted = ok(['predict', '--model', out, d.texts])
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.equal(predicted.length, 3);
+    assert.ok(predicted.every((p) => LABELS.includes(p.label)));
+    const embedded = ok(['embed', '--model', out, d.texts]).trim().split('\n');
+    assert.equal(embedded.length, 3);
+    assert.equal(JSON.parse(embedded[0]!).embedding.length, original.hidden_size ?? original.dim);
+
+    const texts = readFileSync(d.texts, 'utf8').trim().split('\n');
+    const loaded = await TextClassifier.fromPretrained(out);
+    const saved = join(work, `${family}-saved`);
+    await loaded.save(saved);
+    const reloaded = await TextClassifier.fromPretrained(saved);
+    assert.deepEqual(Array.from(await reloaded.predictLogits(texts)), Array.from(await loaded.predictLogits(texts)));
+    assert.deepEqual(
+      predicted.map((p) => p.scores),
+      (await loaded.predict(texts)).map((p) => p.scores),
+    );
+    assert.equal(JSON.parse(readFileSync(join(saved, 'config.json'), 'utf8')).model_type, original.model_type);
+    await Promise.all([loaded.dispose(), reloaded.dispose()]);
+  });
+}
+
+for (const family of ['roberta', 'albert'] as const) {
+  test(`${family}: --strategy frozen, top-k:1 and gradual train and keep the family`, needsShared({ timeout: 60_000 }), async () => {
+    const d = data();
+    const source = model(family);
+    for (const strategy of ['frozen', 'top-k:1', 'gradual']) {
+      const out = train(family, strategy, d, source);
+      const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+      assert.equal(config.model_type, family, strategy);
+      assert.equal(config.bertft.strategy, strategy);
+      assert.deepEqual(await tensorNames(out), await tensorNames(source), `${strategy}: parameter names`);
+    }
+  });
+}
+
+test('roberta: --max-length past the usable positions is a one-line usage error', needsShared(), () => {
+  const d = data();
+  // 66 position rows, the first two (padding id 1 + 1) unused: 64 usable.
+  refuses(
+    ['train', '--model', model('roberta'), '--train', d.train, '--max-length', '65', '-o', join(work, 'too-long')],
+    2,
+    /--max-length 65 exceeds the model's 64 usable positions/,
+  );
+});
+
+test('masked-LM commands refuse a family whose head is not supported, on one line, and advise does not suggest them', needsShared(), () => {
+  const d = data();
+  const dir = model('electra');
+  refuses(
+    ['pretrain', '--model', dir, '--text', d.texts, '--max-steps', '1', '-o', join(work, 'pt')],
+    2,
+    /pre-training needs a masked-LM head, and model_type "electra"'s is not supported yet/,
+  );
+  refuses(['fill-mask', '--model', dir, d.texts], 2, /fill-mask needs a masked-LM head/);
+  // advise recommends nothing that would be refused.
+  const advice = ok(['advise', '--model', dir, '--train', d.train]);
+  assert.match(advice, /continued pre-training: not available for model_type electra yet/);
+  assert.doesNotMatch(advice, /bertft pretrain|--domain-adaptation dapt/);
+});
+
+test('info --model shows the family, the parameter count and the tokenizer kind', needsShared(), () => {
+  for (const family of ['roberta', 'albert'] as const) {
+    const info = JSON.parse(ok(['info', '--json', '--model', model(family)])).model;
+    assert.equal(info.family, family);
+    assert.equal(info.tokenizer.kind, KIND[family]);
+    assert.ok(info.parameters > info.encoder_parameters && info.encoder_parameters > 0);
+    assert.match(ok(['info', '--model', model(family)]), new RegExp(`family +${family} .*\\n.*params +[\\d,]+ .*\\n.*\\ntokenizer ${KIND[family]}`));
+  }
+});
+
+test('export: a RoBERTa and an ALBERT classifier run in transformers.js with the probabilities predict gives', needsShared({ timeout: 60_000 }), async () => {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  const texts = ['Terrible acting, worse plot. Avoid.', 'A quiet, lovely film.'];
+  for (const family of ['roberta', 'albert'] as const) {
+    const source = model(family);
+    const out = join(work, `${family}-onnx`);
+    ok(['export', '--model', source, '-o', out]);
+    const classify = await pipeline('text-classification', out, { dtype: 'fp32' });
+    const got = (await classify(texts, { top_k: null })) as { label: string; score: number }[][];
+    const classifier = await TextClassifier.fromPretrained(source);
+    const want = await classifier.predict(texts);
+    for (const [i, row] of got.entries()) {
+      for (const { label, score } of row)
+        assert.ok(Math.abs(score - want[i]!.scores[label]!) < 1e-5, `${family} text ${i} ${label}: ${score} vs ${want[i]!.scores[label]}`);
+    }
+    await classifier.dispose();
+    await classify.dispose();
+  }
+  refuses(
+    ['export', '--model', model('albert'), '--task', 'fill-mask', '-o', join(work, 'albert-mlm')],
+    2,
+    /masked-LM head, and model_type "albert"'s is not supported yet/,
+  );
+});
+
+test('evaluate reads a missing pair as a single text, as predict does', needsShared(), async () => {
+  const classifier = await TextClassifier.fromPretrained(sharedPath('fixtures', 'hf-e2e', 'roberta', 'seq'));
+  const rows = [
+    { text: 'The acting was fine.', textPair: 'The plot made no sense.', label: 'negative' },
+    { text: 'A quiet, lovely film.', label: 'positive' },
+    { text: 'Nothing happens.', label: 'neutral' },
+  ];
+  const examples = rows.map((r, i) => ({ ...r, file: 'rows', line: i + 1 }));
+  const predicted = await classifier.predict(
+    rows.map((r) => r.text),
+    { pairs: rows.map((r) => r.textPair) },
+  );
+  const loss = -predicted.reduce((s, p, i) => s + Math.log(p.scores[rows[i]!.label]!), 0) / rows.length;
+  const report = await classifier.evaluate(examples);
+  assert.ok(Math.abs(report.eval_loss - loss) < 1e-6, `${report.eval_loss} vs ${loss}`);
+  await classifier.dispose();
+});
