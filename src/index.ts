@@ -28,6 +28,29 @@ export { readSafetensors, writeSafetensors, readBertConfig, loadBertWeights, sav
 export { classificationReport, multiLabelReport, regressionReport, formatReport } from './metrics/index.js';
 export { readExamples, type Example, type ReadOptions } from './data/index.js';
 export {
+  entityReport,
+  extractEntities,
+  type EntityConfusion,
+  type EntityMode,
+  type EntityReport,
+  type EntityScores,
+  type EntitySpan,
+} from './metrics/index.js';
+export {
+  formatTagRepairs,
+  parseTokenData,
+  readTokenFile,
+  splitWords,
+  type SpanIssue,
+  type TaggedSentence,
+  type TagRepair,
+  type TagScheme,
+  type TokenDataFormat,
+  type TokenReadOptions,
+  type TokenReadReport,
+  type TokenReadResult,
+} from './data/index.js';
+export {
   augmentExamples,
   parseAugmentSpec,
   formatAugmentSpec,

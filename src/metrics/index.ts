@@ -20,3 +20,12 @@ export {
   type MetricName,
 } from './select.js';
 export { formatReport } from './format.js';
+export {
+  entityReport,
+  extractEntities,
+  type EntityConfusion,
+  type EntityMode,
+  type EntityReport,
+  type EntityScores,
+  type EntitySpan,
+} from './entities.js';
