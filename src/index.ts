@@ -27,29 +27,9 @@ export { resolveModelDir, hubCacheDir, isOffline } from './hub/index.js';
 export { readSafetensors, writeSafetensors, readBertConfig, loadBertWeights, saveBertWeights } from './checkpoint/index.js';
 export { classificationReport, multiLabelReport, regressionReport, formatReport } from './metrics/index.js';
 export { readExamples, type Example, type ReadOptions } from './data/index.js';
-export {
-  entityReport,
-  extractEntities,
-  type EntityConfusion,
-  type EntityMode,
-  type EntityReport,
-  type EntityScores,
-  type EntitySpan,
-} from './metrics/index.js';
-export {
-  formatTagRepairs,
-  parseTokenData,
-  readTokenFile,
-  splitWords,
-  type SpanIssue,
-  type TaggedSentence,
-  type TagRepair,
-  type TagScheme,
-  type TokenDataFormat,
-  type TokenReadOptions,
-  type TokenReadReport,
-  type TokenReadResult,
-} from './data/index.js';
+// Token classification, first slice (issue 20): the readers and the entity-level metrics.
+export * from './data/tokens/index.js';
+export * from './metrics/entities.js';
 export {
   augmentExamples,
   parseAugmentSpec,

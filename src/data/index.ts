@@ -31,17 +31,4 @@ export {
 export { stratifiedSplit, type Split } from './split.js';
 export { bucketedBatches, type BucketOptions } from './batching.js';
 export { mulberry32, Rng } from './random.js';
-export {
-  formatTagRepairs,
-  parseTokenData,
-  readTokenFile,
-  splitWords,
-  type SpanIssue,
-  type TaggedSentence,
-  type TagRepair,
-  type TagScheme,
-  type TokenDataFormat,
-  type TokenReadOptions,
-  type TokenReadReport,
-  type TokenReadResult,
-} from './tokens/index.js';
+export * from './tokens/index.js';

@@ -20,12 +20,4 @@ export {
   type MetricName,
 } from './select.js';
 export { formatReport } from './format.js';
-export {
-  entityReport,
-  extractEntities,
-  type EntityConfusion,
-  type EntityMode,
-  type EntityReport,
-  type EntityScores,
-  type EntitySpan,
-} from './entities.js';
+export * from './entities.js';

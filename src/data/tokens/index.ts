@@ -10,5 +10,5 @@ export type {
   TokenReadResult,
 } from './types.js';
 export { parseTokenData, readTokenFile } from './read.js';
-export { formatTagRepairs, inferScheme, normaliseTags, resolveScheme, type RawSentence } from './tags.js';
+export { formatTagRepairs } from './tags.js';
 export { splitWords, type Word } from './words.js';
