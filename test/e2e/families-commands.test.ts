@@ -8,7 +8,7 @@
  * past the usable positions is a one-line usage error and the default fits them; what cannot work
  * yet (ModernBERT's masked-LM head) says so on one line; `info --model` names the family. `pretrain
  * --max-steps 2` from each family's classifier writes a `<Family>ForMaskedLM` folder with the
- * family's names, and `fill-mask` runs on it.
+ * family's names, and `fill-mask` on it gives what its `export --task fill-mask` gives in transformers.js.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -177,9 +177,11 @@ const MLM_HEAD: Record<Exclude<Family, 'modernbert'>, string[]> = {
 };
 
 test(
-  "pretrain --max-steps 2 from a sequence classifier writes the family's <Family>ForMaskedLM folder, and fill-mask runs on it",
+  "pretrain --max-steps 2 from a sequence classifier writes the family's <Family>ForMaskedLM folder; fill-mask and its transformers.js export agree",
   needsShared({ timeout: 300_000 }),
   async () => {
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
     const d = data();
     for (const family of Object.keys(MLM_HEAD) as (keyof typeof MLM_HEAD)[]) {
       const source = model(family);
@@ -192,13 +194,30 @@ test(
       const encoder = (await tensorNames(source)).filter((n) => !/^(pre_)?classifier\./.test(n));
       assert.deepEqual(await tensorNames(out), [...encoder, ...MLM_HEAD[family]].sort(), `${family}: the family's names`);
       const mask = (JSON.parse(readFileSync(join(source, 'tokenizer_config.json'), 'utf8')) as { mask_token: string }).mask_token;
-      const filled = JSON.parse(ok(['fill-mask', '-q', '-k', '2', '--model', out, maskFile(family, mask)])) as { masks: { sequence: string }[][] };
+      const filled = JSON.parse(ok(['fill-mask', '-q', '-k', '2', '--model', out, maskFile(family, mask)])) as { masks: Prediction[][] };
       assert.equal(filled.masks[0]!.length, 2);
       assert.match(filled.masks[0]![0]!.sequence, /movie was .+ good\.$/i, `${family}: the filled text`);
       assert.ok(!filled.masks[0]![0]!.sequence.includes(mask));
+      // The fill-mask export in transformers.js: the same tokens, strings and scores.
+      ok(['export', '--model', out, '--task', 'fill-mask', '-o', `${out}-onnx`]);
+      const unmask = await pipeline('fill-mask', `${out}-onnx`, { dtype: 'fp32' });
+      const got = (await unmask(`The movie was ${mask} good.`, { top_k: 2 })) as Prediction[];
+      await unmask.dispose();
+      for (const [i, want] of filled.masks[0]!.entries()) {
+        assert.deepEqual([got[i]!.token, got[i]!.token_str, got[i]!.sequence], [want.token, want.token_str, want.sequence], `${family} prediction ${i}`);
+        assert.ok(Math.abs(got[i]!.score - want.score) < 1e-6, `${family} prediction ${i}: ${got[i]!.score} vs ${want.score}`);
+      }
     }
   },
 );
+
+/** One fill-mask prediction, as bertft and transformers' pipeline give it. */
+interface Prediction {
+  token: number;
+  token_str: string;
+  score: number;
+  sequence: string;
+}
 
 /** A one-line text file with one mask token. */
 function maskFile(family: string, mask: string): string {
