@@ -69,13 +69,13 @@ export function defaultMaxLength(dir: string, config: BertConfig): number {
 }
 
 /**
- * Masked-LM heads bertft reads, trains and writes are BERT's (`cls.predictions.*`, BertForMaskedLM)
- * only, so far: RoBERTa's `lm_head`, DistilBERT's `vocab_projector`, ELECTRA's generator and
- * ALBERT's E-wide `predictions` are not. `pretrain`, `fill-mask`, `augment --method mlm` and DAPT
- * refuse the other families here, on one line, instead of writing a BERT-named checkpoint.
+ * The masked-LM heads bertft reads, trains and writes are the family specs' `maskedLm` (family.ts):
+ * BERT's, RoBERTa's and XLM-R's `lm_head`, DistilBERT's `vocab_projector`, ELECTRA's generator,
+ * ALBERT's E-wide `predictions` and DeBERTa-v2's `cls.predictions`. `pretrain`, `fill-mask`,
+ * `augment --method mlm` and DAPT refuse a family without one (ModernBERT) here, on one line.
  */
 export function checkMaskedLmFamily(config: BertConfig, where: string, command: string): void {
-  const family = familyOf(config).modelType;
-  if (family === 'bert') return;
-  throw new UsageError(`${where}: ${command} needs a masked-LM head, and model_type "${family}"'s is not supported yet (only bert's cls.predictions)`);
+  const family = familyOf(config);
+  if (family.maskedLm) return;
+  throw new UsageError(`${where}: ${command} needs a masked-LM head, and model_type "${family.modelType}"'s is not supported yet`);
 }

@@ -4,7 +4,7 @@ import { BertftError } from '../errors.js';
 import { classifierParamNames, classifierParamShape, classifierWidth, isClassifierParam } from '../heads/classification.js';
 import { bertParamNames, bertParamShape } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
-import { familyOf, hfName, internalName, type FamilySpec } from '../models/bert/family.js';
+import { embeddingWidth, familyOf, hfName, internalName, type FamilySpec } from '../models/bert/family.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
@@ -150,14 +150,16 @@ function takeClassifier(byName: Map<string, Found>, config: BertConfig, file: st
  * incomplete is left in `byName` (then listed as ignored): the encoder is usable without it.
  */
 function takeMlmHead(byName: Map<string, Found>, config: BertConfig, embeddings: HostTensor): Map<string, HostTensor> | undefined {
-  const H = config.hiddenSize;
+  if (!familyOf(config).maskedLm) return undefined;
+  // E wide (the embeddings' width) for ALBERT and ELECTRA's generator, H for the others.
+  const E = embeddingWidth(config);
   const V = config.vocabSize;
   const expected: Record<(typeof MLM_HEAD_NAMES)[number], number[]> = {
-    'cls.predictions.transform.dense.weight': [H, H],
-    'cls.predictions.transform.dense.bias': [H],
-    'cls.predictions.transform.LayerNorm.weight': [H],
-    'cls.predictions.transform.LayerNorm.bias': [H],
-    'cls.predictions.decoder.weight': [V, H],
+    'cls.predictions.transform.dense.weight': [E, config.hiddenSize],
+    'cls.predictions.transform.dense.bias': [E],
+    'cls.predictions.transform.LayerNorm.weight': [E],
+    'cls.predictions.transform.LayerNorm.bias': [E],
+    'cls.predictions.decoder.weight': [V, E],
     'cls.predictions.bias': [V],
   };
   const bias = byName.get('cls.predictions.bias') ?? byName.get('cls.predictions.decoder.bias');

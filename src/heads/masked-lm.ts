@@ -5,13 +5,16 @@ import type { HostTensor } from '../models/host-tensor.js';
 import { initParam } from '../models/bert/init-param.js';
 import { Rng } from '../data/random.js';
 import { BertftError } from '../errors.js';
-import { familyOf } from '../models/bert/family.js';
+import { embeddingWidth, familyOf, type MaskedLmSpec } from '../models/bert/family.js';
+import { activate } from '../models/bert/bert.js';
 
 /**
  * The masked-LM head of Hugging Face's `BertForMaskedLM` (`BertOnlyMLMHead`):
- *   h → dense(H→H) → GELU → LayerNorm → · word_embeddingsᵀ + bias
- * The decoder is tied to the word embeddings, so the head's own parameters are the transform and
- * the output bias. Logits are computed only at the masked positions (a flat index into the
+ *   h → dense(H→E) → GELU → LayerNorm(E) → · word_embeddingsᵀ + bias
+ * and of the other families' `<Family>ForMaskedLM`, which differ only in names, activation and
+ * width (E = the embedding width: H but for ALBERT and ELECTRA's generator), all as data in the
+ * family spec (`maskedLm`, models/bert/family.ts). The decoder is tied to the word embeddings,
+ * so the head's own parameters are the transform and the output bias. Logits are computed only at the masked positions (a flat index into the
  * [B·S] token rows), which is what makes pre-training with a 30k vocabulary affordable.
  */
 
@@ -31,14 +34,14 @@ export const TIED_DECODER = 'embeddings.word_embeddings.weight';
 export const isMaskedLmParam = (name: string): boolean => name.startsWith('cls.predictions.');
 
 export function maskedLmParamShape(cfg: BertConfig, name: string): number[] {
-  const H = cfg.hiddenSize;
+  const E = embeddingWidth(cfg);
   switch (name) {
     case 'cls.predictions.transform.dense.weight':
-      return [H, H];
+      return [E, cfg.hiddenSize];
     case 'cls.predictions.bias':
       return [cfg.vocabSize];
     default:
-      return [H];
+      return [E];
   }
 }
 
@@ -49,11 +52,15 @@ export function initMaskedLmHead(cfg: BertConfig, seed: number): Map<string, Hos
   return new Map(MASKED_LM_PARAMS.map((n) => [n, initParam(n, maskedLmParamShape(cfg, n), cfg, rng)]));
 }
 
-/** ModernBERT's masked-LM head (`head.*`, `decoder`) is not BERT's: refused on one line rather than run half. */
-export function checkMaskedLmFamily(cfg: BertConfig): void {
-  if (familyOf(cfg).block === 'modernbert') {
-    throw new BertftError('ModernBERT masked-LM (pretrain, DAPT, fill-mask, MLM scoring) is not supported yet; fine-tune a sequence classifier on it instead');
+/** The family's masked-LM head; a family without one (ModernBERT) is refused on one line rather than run half. */
+export function checkMaskedLmFamily(cfg: BertConfig): MaskedLmSpec {
+  const spec = familyOf(cfg).maskedLm;
+  if (!spec) {
+    throw new BertftError(
+      `model_type "${familyOf(cfg).modelType}": masked LM (pretrain, DAPT, fill-mask, MLM scoring) is not supported yet; fine-tune a sequence classifier on it instead`,
+    );
   }
+  return spec;
 }
 
 function required<T>(params: ParamMap<T>, name: string): T {
@@ -80,13 +87,13 @@ export function maskedLmSequenceLogits<T>(ops: TensorOps<T>, cfg: BertConfig, pa
 
 /** The head itself on hidden states [..., H] → logits [..., V]: the one place its math is written. */
 function predictionHead<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, hidden: T): T {
-  checkMaskedLmFamily(cfg);
+  const spec = checkMaskedLmFamily(cfg);
   const dense = ops.linear(hidden, required(params, 'cls.predictions.transform.dense.weight'), required(params, 'cls.predictions.transform.dense.bias'));
   const transformed = ops.layerNorm(
-    ops.gelu(dense),
+    spec.activation === 'gelu' ? ops.gelu(dense) : activate(ops, cfg.hiddenAct, dense),
     required(params, 'cls.predictions.transform.LayerNorm.weight'),
     required(params, 'cls.predictions.transform.LayerNorm.bias'),
-    cfg.layerNormEps,
+    spec.layerNormEps ?? cfg.layerNormEps,
   );
   return ops.linear(transformed, required(params, TIED_DECODER), required(params, 'cls.predictions.bias'));
 }

@@ -181,6 +181,8 @@ export class MaskedLanguageModel {
     const s = tokenizer.settings;
     const specials = new Set([s.padToken, s.unkToken, s.clsToken, s.sepToken, mask]);
     const piece = (id: number) => tokenizer.idToToken(id) ?? s.unkToken;
+    // WordPiece as BERT's decoder (decodeWordPieces); byte-level BPE and SentencePiece by the tokenizer's own decoder.
+    const decode = async (ids: number[]) => (tokenizer.kind === 'wordpiece' ? decodeWordPieces(ids.map(piece)) : tokenizer.decode(ids));
 
     const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
     const results: FillMaskResult[] = new Array(texts.length);
@@ -212,25 +214,20 @@ export class MaskedLanguageModel {
       });
       const logits = await this.runner.run(batch, Int32Array.from(positions));
       let m = 0;
-      idx.forEach((textIndex, row) => {
+      for (const [row, textIndex] of idx.entries()) {
         const ids = rowIds[row];
         const maskAt = rowMasks[row];
         // With one [MASK], decode as the pipelines do (all special tokens skipped); with several, keep the others visible.
         const skip = maskAt.length === 1 ? specials : new Set([...specials].filter((t) => t !== mask));
         const masks = maskAt.map((pos) => {
           const p = softmaxRow(logits, m++ * V, V);
-          return topK(p, Math.min(k, V)).map((token) => {
+          return topK(p, Math.min(k, V)).map(async (token) => {
             const filled = ids.map((id, j) => (j === pos ? token : id));
-            return {
-              token,
-              token_str: decodeWordPieces([piece(token)]),
-              score: p[token],
-              sequence: decodeWordPieces(filled.map(piece).filter((t) => !skip.has(t))),
-            };
+            return { token, token_str: await decode([token]), score: p[token], sequence: await decode(filled.filter((id) => !skip.has(piece(id)))) };
           });
         });
-        results[textIndex] = { text: texts[textIndex], masks };
-      });
+        results[textIndex] = { text: texts[textIndex], masks: await Promise.all(masks.map((row) => Promise.all(row))) };
+      }
       options.onProgress?.(Math.min(start + batchSize, texts.length), texts.length);
     }
     return results;

@@ -2,7 +2,8 @@ import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rawFromBertConfig, writeConfig, writeFileAtomic, writeSafetensors } from '../checkpoint/index.js';
 import { writeTokenizerConfig } from '../checkpoint/tokenizer-config.js';
-import { isMaskedLmParam } from '../heads/masked-lm.js';
+import { checkMaskedLmFamily, isMaskedLmParam } from '../heads/masked-lm.js';
+import { familyOf, hfMaskedLmName, hfName } from '../models/bert/family.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import { pretrainingLossChart, renderPretrainingReport } from '../report/pretraining.js';
@@ -57,8 +58,9 @@ export function pretrainingResults(out: PretrainedOutput, state: PretrainState, 
 }
 
 /**
- * Writes a Hugging Face BertForMaskedLM folder: weights under `bert.` (the masked-LM head keeps
- * its `cls.` names), config, tokenizer files, pretraining_results.json, and in the run's own
+ * Writes a Hugging Face `<Family>ForMaskedLM` folder: encoder weights by the family's names under
+ * its prefix (`bert.`, `roberta.`, …), the masked-LM head by the family's names (`cls.predictions.*`,
+ * `lm_head.*`, …, family.ts), config, tokenizer files, pretraining_results.json, and in the run's own
  * output folder (not a snapshot) the report and loss chart.
  */
 export async function writePretrainedFolder(
@@ -69,12 +71,14 @@ export async function writePretrainedFolder(
   state: PretrainState,
   finalEval?: EvalPoint,
 ): Promise<void> {
+  const family = familyOf(out.config);
+  const architecture = checkMaskedLmFamily(out.config).architecture;
   const named = new Map<string, HostTensor>();
-  for (const [name, t] of weights) named.set(isMaskedLmParam(name) ? name : `bert.${name}`, t);
+  for (const [name, t] of weights) named.set(isMaskedLmParam(name) ? hfMaskedLmName(family, name) : hfName(family, name), t);
   await mkdir(dir, { recursive: true });
   await writeSafetensors(join(dir, 'model.safetensors'), named);
   const raw = rawFromBertConfig(out.config, out.raw);
-  await writeConfig(dir, { ...raw, architectures: ['BertForMaskedLM'], model_type: 'bert', tie_word_embeddings: true });
+  await writeConfig(dir, { ...raw, architectures: [architecture], model_type: family.modelType, tie_word_embeddings: true });
   const present = new Set(await readdir(out.tokenizerDir));
   for (const f of ['tokenizer.json', 'vocab.txt', 'special_tokens_map.json']) {
     if (present.has(f) && out.tokenizerDir !== dir) await copyFile(join(out.tokenizerDir, f), join(dir, f));

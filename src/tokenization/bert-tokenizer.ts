@@ -126,6 +126,11 @@ export class BertTokenizer {
     return id < 0 ? undefined : (this.tok.idToToken(id) ?? undefined);
   }
 
+  /** Ids back to text by the tokenizer's own decoder (tokenizer.json's; special tokens kept). */
+  decode(ids: readonly number[]): Promise<string> {
+    return this.tok.decode([...ids], false);
+  }
+
   tokenToId(token: string): number | undefined {
     return this.tok.tokenToId(token) ?? undefined;
   }

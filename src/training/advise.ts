@@ -74,8 +74,8 @@ export async function measureFragmentation(tokenizer: BertTokenizer, texts: read
   return { piecesPerWord: words ? pieces / words : 0, unkRate: pieces ? unknown / pieces : 0 };
 }
 
-/** Whether the family's masked-LM head is one bertft reads and trains (BERT's; checkMaskedLmFamily refuses the rest). */
-const bertMaskedLm = (config: BertConfig) => familyOf(config).modelType === 'bert';
+/** Whether the family has a masked-LM head bertft reads and trains (its spec's `maskedLm`; checkMaskedLmFamily refuses the rest). */
+const bertMaskedLm = (config: BertConfig) => familyOf(config).maskedLm !== undefined;
 
 /**
  * The adaptation advice without what needs a masked-LM head (continued pre-training, DAPT), for a

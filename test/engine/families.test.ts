@@ -13,19 +13,14 @@
  * - the frozen strategy's head engine, on the pooled features, gives the same logits and trains the
  *   family's head (and only it).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadBertWeights, readBertConfig, readSafetensorsHeader } from '../../src/checkpoint/index.js';
 import { OnnxEncoderRunner } from '../../src/engine/onnx/runner.js';
-import { createSession, int64Tensor, loadOrt } from '../../src/engine/onnx/session.js';
-import { toModelBytes } from '../../src/engine/onnx/to-proto.js';
-import { traceEncoder } from '../../src/engine/onnx/trace.js';
 import { OnnxTrainingEngine } from '../../src/engine/onnx/training/onnx-engine.js';
-import { initTfjs } from '../../src/engine/tfjs/backend.js';
 import { batchToTensors } from '../../src/engine/tfjs/inputs.js';
 import { TfjsOps } from '../../src/engine/tfjs/ops.js';
 import { TfjsHeadEngine } from '../../src/engine/tfjs/head-engine.js';
@@ -40,6 +35,7 @@ import type { HostTensor } from '../../src/models/host-tensor.js';
 import type { TokenBatch } from '../../src/tokenization/index.js';
 import { writeClassifierFolder } from '../../src/training/output-folder.js';
 import { needsShared, sharedPath } from '../helpers/shared.js';
+import { fixtureRun, fixtureTokens, onnxLastHidden } from '../helpers/family-fixtures.js';
 
 const FAMILIES = ['bert', 'distilbert', 'roberta', 'xlm-roberta', 'electra', 'albert', 'deberta-v2', 'modernbert'] as const;
 
@@ -71,14 +67,7 @@ async function loadFixture(family: string): Promise<Fixture> {
   const loaded = await loadBertWeights(dir, config);
   assert.deepEqual(loaded.ignored, [], `${family}: every tensor is used`);
   assert.ok(loaded.classifier, `${family}: the head is loaded`);
-  const flat = (rows: number[][]) => Int32Array.from(rows.flat());
-  const tokens: TokenBatch = {
-    batchSize: expected.input_ids.length,
-    seqLength: expected.input_ids[0]!.length,
-    inputIds: flat(expected.input_ids),
-    attentionMask: flat(expected.attention_mask),
-    tokenTypeIds: expected.token_type_ids ? flat(expected.token_type_ids) : new Int32Array(expected.input_ids.flat().length),
-  };
+  const tokens = fixtureTokens(expected);
   // Hugging Face's heads read the pooler (BERT) or the first token (every other family).
   const pooling: Pooling = loaded.hasPooler ? 'pooler' : 'cls';
   return { dir, config, weights: loaded.weights, classifier: loaded.classifier, expected, tokens, pooling };
@@ -106,16 +95,7 @@ function hiddenDiff(got: ArrayLike<number>, f: Fixture): number {
 }
 
 async function onnxHidden(f: Fixture): Promise<Float32Array> {
-  const ort = await loadOrt();
-  const session = await createSession(toModelBytes(traceEncoder(f.config, f.weights, { output: 'last_hidden_state' })));
-  const dims = [f.tokens.batchSize, f.tokens.seqLength];
-  const out = await session.run({
-    input_ids: int64Tensor(ort, f.tokens.inputIds, dims),
-    attention_mask: int64Tensor(ort, f.tokens.attentionMask, dims),
-    token_type_ids: int64Tensor(ort, f.tokens.tokenTypeIds, dims),
-  });
-  await session.release();
-  return out.last_hidden_state!.data as Float32Array;
+  return onnxLastHidden(f.config, f.weights, f.tokens);
 }
 
 async function onnxLogits(f: Fixture, weights = f.weights, classifier = f.classifier): Promise<Float32Array> {
@@ -126,18 +106,7 @@ async function onnxLogits(f: Fixture, weights = f.weights, classifier = f.classi
 }
 
 const fixtures = new Map<string, Fixture>();
-const report: string[] = [];
-let scratch: string;
-
-before(async () => {
-  await initTfjs('cpu');
-  scratch = await mkdtemp(join(tmpdir(), 'bertft-families-'));
-});
-
-after(async () => {
-  await rm(scratch, { recursive: true, force: true });
-  if (report.length > 0) console.log(`max |diff| against transformers 5.17:\n${report.join('\n')}`);
-});
+const { report, scratch } = fixtureRun('bertft-families-', 'max |diff| against transformers 5.17');
 
 test('dropout sits where each family has it: ALBERT has none after the feed-forward', needsShared(), async () => {
   const rates = async (family: string) => {
@@ -287,7 +256,7 @@ for (const family of FAMILIES) {
     }
     const trained = onnx.weights;
 
-    const out = join(scratch, family);
+    const out = join(scratch(), family);
     const { raw } = await readBertConfig(f.dir);
     const labelNames = ['LABEL_0', 'LABEL_1', 'LABEL_2'];
     await writeClassifierFolder(
@@ -324,5 +293,5 @@ test('modernbert: a masked-LM checkpoint loads as an encoder (its head.* and dec
     expected: { ...f.expected, seq: { ...f.expected.seq, last_hidden_state: expected.mlm.last_hidden_state } },
   });
   assert.ok(hidden < 1e-4, `masked-LM encoder's hidden states off by ${hidden}`);
-  assert.throws(() => initMaskedLmHead(config, 0), /^BertftError: ModernBERT masked-LM .* is not supported yet/);
+  assert.throws(() => initMaskedLmHead(config, 0), /^BertftError: model_type "modernbert": masked LM .* is not supported yet/);
 });

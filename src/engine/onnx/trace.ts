@@ -4,6 +4,7 @@ import type { BertConfig } from '../../models/bert/config.js';
 import { classifierParamNames, classifierParamShape, classifierWidth, sequenceClassifierLogits } from '../../heads/classification.js';
 import { MASKED_LM_PARAMS, TIED_DECODER, maskedLmLogits, maskedLmParamShape, maskedLmSequenceLogits } from '../../heads/masked-lm.js';
 import type { HostTensor } from '../../models/host-tensor.js';
+import { embeddingWidth } from '../../models/bert/family.js';
 import { attr, GraphBuilder } from './builder.js';
 import { ElemType, type Dim, type Graph } from './graph.js';
 import { OnnxOps, type OnnxOpsOptions } from './ops.js';
@@ -171,7 +172,7 @@ export function traceMaskedLm(
   options: TraceMaskedLmOptions,
 ): Graph {
   checkBertWeights(config, weights);
-  const H = config.hiddenSize;
+  const E = embeddingWidth(config);
   const V = config.vocabSize;
   const all = new Map(weights);
   for (const name of MASKED_LM_PARAMS) {
@@ -185,8 +186,8 @@ export function traceMaskedLm(
   const decoder = head.get(DECODER);
   const untied = decoder !== undefined && decoder !== weights.get(TIED_DECODER);
   if (untied) {
-    if (decoder.shape.join(',') !== `${V},${H}`)
-      throw new BertftError(`masked-LM weight ${DECODER} has shape [${decoder.shape.join(', ')}], the config implies [${V}, ${H}]`);
+    if (decoder.shape.join(',') !== `${V},${E}`)
+      throw new BertftError(`masked-LM weight ${DECODER} has shape [${decoder.shape.join(', ')}], the config implies [${V}, ${E}]`);
     all.set(DECODER, decoder);
   }
   const { builder, result } = traceWith({ weights: all, ops: options.ops, graphName: 'bertft_masked_lm' }, ({ builder: b, ops, params, inputs }) => {

@@ -19,6 +19,25 @@ export type FamilyName = 'bert' | 'distilbert' | 'roberta' | 'xlm-roberta' | 'el
  */
 export type HeadKind = 'linear' | 'dense-tanh-out' | 'dense-gelu-out' | 'pre-relu' | 'dense-act-norm';
 
+/**
+ * The masked-LM head of `<Family>ForMaskedLM`, as data: inside bertft its parameters are BERT's
+ * (`cls.predictions.transform.dense` → activation → `cls.predictions.transform.LayerNorm` → the
+ * decoder, tied to the word embeddings, + `cls.predictions.bias`; heads/masked-lm.ts holds the
+ * math), E wide where the embeddings are (ALBERT, ELECTRA's generator); these are the family's names.
+ */
+export interface MaskedLmSpec {
+  /** `architectures` of a masked-LM folder. */
+  architecture: string;
+  /** Module paths of the head that the family names differently: [the family's, BERT's] (unprefixed, first match wins). */
+  renames: readonly (readonly [string, string])[];
+  /** The family's name of the output bias (BERT's `cls.predictions.bias`). */
+  bias: string;
+  /** The transform's activation: exact GELU always (BERT, RoBERTa, ELECTRA), or config.json's `hidden_act` (ALBERT's gelu_new, DistilBERT, DeBERTa). */
+  activation: 'gelu' | 'hidden_act';
+  /** The LayerNorm's epsilon when fixed by the family (DistilBERT's 1e-12), else config.json's. */
+  layerNormEps?: number;
+}
+
 export interface FamilySpec {
   /** `model_type` in config.json. */
   modelType: FamilyName;
@@ -59,7 +78,15 @@ export interface FamilySpec {
   beside?: readonly string[];
   /** A layer stack of its own instead of BERT's (modernbert.ts), with its own parameter names (the checkpoint's, unprefixed). */
   block?: 'modernbert';
+  /** The masked-LM head bertft reads, trains and writes (none: the masked-LM commands refuse the family). */
+  maskedLm?: MaskedLmSpec;
 }
+
+const LM_HEAD: MaskedLmSpec['renames'] = [
+  ['lm_head.dense', 'cls.predictions.transform.dense'],
+  ['lm_head.layer_norm', 'cls.predictions.transform.LayerNorm'],
+  ['lm_head', 'cls.predictions'],
+];
 
 const BERT_LIKE = {
   tokenTypes: true,
@@ -78,7 +105,15 @@ const BERT_LIKE = {
 const ALBERT_LAYER = 'encoder.albert_layer_groups.0.albert_layers.0';
 
 export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
-  bert: { ...BERT_LIKE, modelType: 'bert', prefix: 'bert', sequenceClassifier: 'BertForSequenceClassification', pooler: true, head: 'linear' },
+  bert: {
+    ...BERT_LIKE,
+    modelType: 'bert',
+    prefix: 'bert',
+    sequenceClassifier: 'BertForSequenceClassification',
+    pooler: true,
+    head: 'linear',
+    maskedLm: { architecture: 'BertForMaskedLM', renames: [], bias: 'cls.predictions.bias', activation: 'gelu' },
+  },
   roberta: {
     ...BERT_LIKE,
     modelType: 'roberta',
@@ -87,6 +122,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     pooler: true,
     positions: 'after-padding',
     head: 'dense-tanh-out',
+    maskedLm: { architecture: 'RobertaForMaskedLM', renames: LM_HEAD, bias: 'lm_head.bias', activation: 'gelu' },
   },
   'xlm-roberta': {
     ...BERT_LIKE,
@@ -96,6 +132,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     pooler: true,
     positions: 'after-padding',
     head: 'dense-tanh-out',
+    maskedLm: { architecture: 'XLMRobertaForMaskedLM', renames: LM_HEAD, bias: 'lm_head.bias', activation: 'gelu' },
   },
   electra: {
     ...BERT_LIKE,
@@ -105,6 +142,16 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     pooler: false,
     embeddingProjection: 'when-widths-differ',
     head: 'dense-gelu-out',
+    maskedLm: {
+      architecture: 'ElectraForMaskedLM',
+      renames: [
+        ['generator_predictions.dense', 'cls.predictions.transform.dense'],
+        ['generator_predictions.LayerNorm', 'cls.predictions.transform.LayerNorm'],
+        ['generator_lm_head', 'cls.predictions.decoder'],
+      ],
+      bias: 'generator_lm_head.bias',
+      activation: 'gelu',
+    },
   },
   distilbert: {
     ...BERT_LIKE,
@@ -114,6 +161,17 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     tokenTypes: false,
     pooler: false,
     head: 'pre-relu',
+    maskedLm: {
+      architecture: 'DistilBertForMaskedLM',
+      renames: [
+        ['vocab_transform', 'cls.predictions.transform.dense'],
+        ['vocab_layer_norm', 'cls.predictions.transform.LayerNorm'],
+        ['vocab_projector', 'cls.predictions.decoder'],
+      ],
+      bias: 'vocab_projector.bias',
+      activation: 'hidden_act',
+      layerNormEps: 1e-12,
+    },
     configKeys: {
       hidden_size: 'dim',
       num_hidden_layers: 'n_layers',
@@ -148,6 +206,16 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     ffnDropout: false,
     head: 'linear',
     classifierDropoutKey: 'classifier_dropout_prob',
+    maskedLm: {
+      architecture: 'AlbertForMaskedLM',
+      renames: [
+        ['predictions.dense', 'cls.predictions.transform.dense'],
+        ['predictions.LayerNorm', 'cls.predictions.transform.LayerNorm'],
+        ['predictions', 'cls.predictions'],
+      ],
+      bias: 'predictions.bias',
+      activation: 'hidden_act',
+    },
     defaults: { embedding_size: 128, hidden_act: 'gelu_new', hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, classifier_dropout_prob: 0.1 },
     renames: [
       ['encoder.embedding_hidden_mapping_in', 'embeddings_project'],
@@ -172,6 +240,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     positions: 'relative',
     head: 'linear',
     classifierDropoutKey: 'cls_dropout',
+    maskedLm: { architecture: 'DebertaV2ForMaskedLM', renames: [], bias: 'cls.predictions.bias', activation: 'hidden_act' },
     defaults: { layer_norm_eps: 1e-7, type_vocab_size: 0 },
     beside: ['pooler'],
     renames: [
@@ -275,8 +344,16 @@ export function hfName(family: FamilySpec, internal: string): string {
   return `${family.prefix}.${rename(internal, family.renames, 1)}`;
 }
 
+/** A masked-LM head parameter's name in the family's checkpoints (`cls.predictions.bias` → `lm_head.bias`). */
+export function hfMaskedLmName(family: FamilySpec, internal: string): string {
+  const spec = family.maskedLm;
+  if (!spec) return internal;
+  return internal === 'cls.predictions.bias' ? spec.bias : rename(internal, spec.renames, 1);
+}
+
 /** bertft's name for a checkpoint name: the prefix (when present) dropped and the family's module names mapped to BERT's. */
 export function internalName(family: FamilySpec, name: string): string {
   const unprefixed = name.startsWith(`${family.prefix}.`) ? name.slice(family.prefix.length + 1) : name;
-  return rename(unprefixed, family.renames, 0);
+  if (family.maskedLm && unprefixed === family.maskedLm.bias) return 'cls.predictions.bias';
+  return rename(rename(unprefixed, family.renames, 0), family.maskedLm?.renames ?? [], 0);
 }
