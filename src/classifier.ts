@@ -4,7 +4,8 @@ import { createForwardRunner, type ModelLoadOptions } from './inference/forward.
 import type { ForwardRunner } from './engine/types.js';
 import type { Pooling } from './models/bert/bert.js';
 import { bertftSection, readClassifierConfig, type ClassifierSettings } from './checkpoint/classifier-config.js';
-import { checkMaxLength, defaultMaxLength, loadPretrained, type PretrainedFolder } from './pretrained.js';
+import { checkMaxLength } from './checkpoint/positions.js';
+import { defaultMaxLength, loadPretrained, type PretrainedFolder } from './pretrained.js';
 import { evaluationReport, type MetricsReport } from './training/evaluation.js';
 import type { FineTuneEvents, FineTuneOptions } from './training/fine-tune.js';
 import { writeClassifierFolder } from './training/output-folder.js';

@@ -1,5 +1,5 @@
 import { loadBertWeights, readBertConfig } from './checkpoint/index.js';
-import { usablePositions } from './checkpoint/positions.js';
+import { cappedMaxLength, usablePositions } from './checkpoint/positions.js';
 import { modelMaxLength } from './checkpoint/tokenizer-config.js';
 import { resolveModelDir } from './hub/index.js';
 import type { BertConfig, RawConfig } from './models/bert/config.js';
@@ -57,15 +57,13 @@ export async function loadPretrained(model: string, options: PretrainedLoadOptio
   };
 }
 
-export { cappedMaxLength, checkMaxLength, usablePositions } from './checkpoint/positions.js';
-
 /**
  * What Hugging Face's `truncation=True` cuts at: tokenizer_config.json's `model_max_length` when it
  * is a usable bound, else 512, capped by {@link usablePositions}.
  */
 export function defaultMaxLength(dir: string, config: BertConfig): number {
   const positions = usablePositions(config);
-  return modelMaxLength(dir, positions) ?? Math.min(512, positions);
+  return modelMaxLength(dir, positions) ?? cappedMaxLength(config, 512);
 }
 
 /**

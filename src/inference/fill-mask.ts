@@ -1,7 +1,8 @@
 import type { TfjsBackendChoice } from '../engine/tfjs/backend.js';
 import type { Device } from '../engine/types.js';
 import { BertftError, UsageError } from '../errors.js';
-import { checkMaskedLmFamily, checkMaxLength, loadPretrained, usablePositions, type PretrainedFolder } from '../pretrained.js';
+import { checkMaxLength, usablePositions } from '../checkpoint/positions.js';
+import { checkMaskedLmFamily, loadPretrained, type PretrainedFolder } from '../pretrained.js';
 import type { BertTokenizer } from '../tokenization/index.js';
 import type { EngineChoice } from '../engine/select.js';
 import { createMaskedLmRunner, resolveMaskedLmHead, type MaskedLmRunner } from './masked-lm.js';

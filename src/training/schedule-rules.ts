@@ -12,8 +12,6 @@ export interface Schedule {
   /** Examples per optimiser step. */
   batchSize: number;
   gradientAccumulation: number;
-  /** Examples per micro-batch: batchSize / gradientAccumulation (what the trainer batches by). */
-  microBatchSize: number;
   epochs: number;
   learningRate: number;
   evalSteps: number;
@@ -24,22 +22,19 @@ export interface Schedule {
 
 /**
  * The batch of a run: `batchSize` examples per optimiser step (the meaning of --batch-size in every
- * command), in `gradientAccumulation` micro-batches of `microBatchSize`. Fails when the split is uneven.
+ * command), in `gradientAccumulation` equal micro-batches. Fails when the split is uneven.
  */
-export function batchOf(options: Pick<FineTuneOptions, 'batchSize' | 'gradientAccumulation'>): {
-  batchSize: number;
-  gradientAccumulation: number;
-  microBatchSize: number;
-} {
+export function batchOf(options: Pick<FineTuneOptions, 'batchSize' | 'gradientAccumulation'>): { batchSize: number; gradientAccumulation: number } {
   const batchSize = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const gradientAccumulation = options.gradientAccumulation ?? TRAIN_DEFAULTS.gradientAccumulation;
-  return { batchSize, gradientAccumulation, microBatchSize: microBatchSize(batchSize, gradientAccumulation) };
+  microBatchSize(batchSize, gradientAccumulation); // the uneven-split usage error, before any work
+  return { batchSize, gradientAccumulation };
 }
 
 /** The schedule of a run of `trainExamples` training rows (validation rows decide early stopping). */
 export function resolveSchedule(options: FineTuneOptions, strategy: Strategy, cfg: BertConfig, trainExamples: number, hasValidation: boolean): Schedule {
   const d = TRAIN_DEFAULTS;
-  const { batchSize, gradientAccumulation, microBatchSize } = batchOf(options);
+  const { batchSize, gradientAccumulation } = batchOf(options);
   const epochs = chosen(options.epochs, '--epochs', () => epochsRule(strategy, trainExamples, batchSize, gradientAccumulation, options.epochsScale));
   const plannedSteps = Math.min(options.maxSteps ?? Infinity, epochs.value * stepsPerEpoch(trainExamples, batchSize, gradientAccumulation));
   const learningRate = chosen(options.learningRate, '--learning-rate', () => learningRateRule(strategy, cfg.hiddenSize, plannedSteps));
@@ -49,7 +44,6 @@ export function resolveSchedule(options: FineTuneOptions, strategy: Strategy, cf
   return {
     batchSize,
     gradientAccumulation,
-    microBatchSize,
     epochs: epochs.value,
     learningRate: learningRate.value,
     evalSteps,

@@ -6,7 +6,8 @@ import { action } from '../run-command.js';
 import { bertftVersion } from '../../version.js';
 import { installedVersion } from '../versions.js';
 import { parseChoice } from '../parse.js';
-import { loadPretrained, usablePositions } from '../../pretrained.js';
+import { usablePositions } from '../../checkpoint/positions.js';
+import { loadPretrained } from '../../pretrained.js';
 import { familyOf } from '../../models/bert/family.js';
 
 const PACKAGES = [
