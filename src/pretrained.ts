@@ -1,6 +1,7 @@
 import { loadBertWeights, readBertConfig } from './checkpoint/index.js';
 import { cappedMaxLength, usablePositions } from './checkpoint/positions.js';
 import { modelMaxLength } from './checkpoint/tokenizer-config.js';
+import { isTokenClassifierConfig } from './checkpoint/token-classifier-config.js';
 import { resolveModelDir } from './hub/index.js';
 import type { BertConfig, RawConfig } from './models/bert/config.js';
 import { familyOf } from './models/bert/family.js';
@@ -20,6 +21,8 @@ export interface PretrainedFolder {
   hasPooler: boolean;
   /** The classification head (heads/classification.ts) when the folder is a BertForSequenceClassification. */
   classifier?: Map<string, HostTensor>;
+  /** The token-classification head (heads/token-classification.ts) when config.json's architectures name a `…ForTokenClassification`. */
+  tokenClassifier?: Map<string, HostTensor>;
   /** The masked-LM head (`cls.predictions.*`) when the folder has one. */
   mlmHead?: Map<string, HostTensor>;
   tokenizer: BertTokenizer;
@@ -40,7 +43,10 @@ export async function loadPretrained(model: string, options: PretrainedLoadOptio
   // before a tokenizer problem, since it is the one that says what the folder is.
   // Type ids past the model's token-type table (a pair's 1 for RoBERTa and XLM-R) become 0.
   const typeVocabSize = familyOf(config).tokenTypes ? config.typeVocabSize : undefined;
-  const [weightsResult, tokenizerResult] = await Promise.allSettled([loadBertWeights(dir, config), BertTokenizer.fromDir(dir, { typeVocabSize })]);
+  const [weightsResult, tokenizerResult] = await Promise.allSettled([
+    loadBertWeights(dir, config, { tokenHead: isTokenClassifierConfig(raw) }),
+    BertTokenizer.fromDir(dir, { typeVocabSize }),
+  ]);
   if (weightsResult.status === 'rejected') throw weightsResult.reason;
   if (tokenizerResult.status === 'rejected') throw tokenizerResult.reason;
   const loaded = weightsResult.value;
@@ -52,6 +58,7 @@ export async function loadPretrained(model: string, options: PretrainedLoadOptio
     weights: loaded.weights,
     hasPooler: loaded.hasPooler,
     classifier: loaded.classifier,
+    tokenClassifier: loaded.tokenClassifier,
     mlmHead: loaded.mlmHead,
     tokenizer,
   };

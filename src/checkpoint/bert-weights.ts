@@ -2,6 +2,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { BertftError } from '../errors.js';
 import { classifierParamNames, classifierParamShape, classifierWidth, isClassifierParam } from '../heads/classification.js';
+import { tokenHeadKind } from '../heads/token-classification.js';
 import { bertParamNames, bertParamShape } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
 import { embeddingWidth, familyOf, hfName, internalName, type FamilySpec } from '../models/bert/family.js';
@@ -15,6 +16,8 @@ export interface LoadedBertWeights {
   hasPooler: boolean;
   /** The classification head of a `<Family>ForSequenceClassification` (classifierParamNames, heads/classification.ts). */
   classifier?: Map<string, HostTensor>;
+  /** The head of a `<Family>ForTokenClassification` (heads/token-classification.ts), when loaded with `tokenHead`. */
+  tokenClassifier?: Map<string, HostTensor>;
   /**
    * The masked-LM head of BertForMaskedLM / BertForPreTraining, by the names in MLM_HEAD_NAMES.
    * `cls.predictions.decoder.weight` is tied to the word embeddings in HF and usually absent from
@@ -127,19 +130,23 @@ function checkShape(f: Found, expected: readonly number[], what = 'config.json s
   }
 }
 
-/** Takes the classification head out of `byName` when the checkpoint has one (the family's head, heads/classification.ts). */
-function takeClassifier(byName: Map<string, Found>, config: BertConfig, file: string): Map<string, HostTensor> | undefined {
-  const names = classifierParamNames(config);
+/**
+ * Takes the classification head out of `byName` when the checkpoint has one: the family's
+ * sequence head, or the layout `kind` (a token-classification head, heads/token-classification.ts).
+ */
+function takeClassifier(byName: Map<string, Found>, config: BertConfig, file: string, kind = familyOf(config).head): Map<string, HostTensor> | undefined {
+  const names = classifierParamNames(config, kind);
   const present = names.filter((n) => byName.has(n));
   // ModernBERT's masked-LM checkpoints have `head.*` too (the prediction head), but no classifier.
-  if (present.length === 0 || (familyOf(config).head === 'dense-act-norm' && !byName.has('classifier.weight'))) return undefined;
+  if (present.length === 0 || (kind === 'dense-act-norm' && !byName.has('classifier.weight'))) return undefined;
   if (present.length < names.length) {
     const missing = names.filter((n) => !byName.has(n));
     throw new BertftError(`${file}: has ${present.join(', ')} but not ${missing.join(', ')}; the classifier head is incomplete`);
   }
   const head = new Map(names.map((n) => [n, byName.get(n)!.tensor]));
   const labels = classifierWidth(head) ?? 0;
-  for (const name of names) checkShape(byName.get(name)!, classifierParamShape(config, labels, name), `hidden_size in config.json and ${labels} labels need`);
+  for (const name of names)
+    checkShape(byName.get(name)!, classifierParamShape(config, labels, name, kind), `hidden_size in config.json and ${labels} labels need`);
   for (const name of names) byName.delete(name);
   return head;
 }
@@ -182,7 +189,7 @@ function takeMlmHead(byName: Map<string, Found>, config: BertConfig, embeddings:
  * Reads `model.safetensors`, or the shards of `model.safetensors.index.json`. Names may be as
  * BertModel publishes them (no prefix) or with the `bert.` prefix of BertForPreTraining /
  * BertForMaskedLM / BertForSequenceClassification; legacy LayerNorm `gamma`/`beta` are accepted.
- * `classifier.*` and `cls.predictions.*` are returned separately; the NSP head
+ * `classifier.*` (the token head's with `tokenHead`) and `cls.predictions.*` are returned separately; the NSP head
  * (`cls.seq_relationship.*`) and `position_ids` buffers are dropped; anything else is listed in
  * `ignored`.
  *
@@ -190,7 +197,7 @@ function takeMlmHead(byName: Map<string, Found>, config: BertConfig, embeddings:
  *   pytorch_model.bin), a tensor is missing (naming file and tensor), or a shape disagrees with
  *   config.json (naming file, tensor, found and expected shape).
  */
-export async function loadBertWeights(dir: string, config: BertConfig): Promise<LoadedBertWeights> {
+export async function loadBertWeights(dir: string, config: BertConfig, options: { tokenHead?: boolean } = {}): Promise<LoadedBertWeights> {
   const { found, file } = await readWeightFiles(dir);
   const family = familyOf(config);
   const byName = new Map<string, Found>();
@@ -214,13 +221,15 @@ export async function loadBertWeights(dir: string, config: BertConfig): Promise<
     weights.set(name, f.tensor);
     byName.delete(name);
   }
-  const classifier = takeClassifier(byName, config, file);
+  // A token classifier's head is told apart by config.json's architectures (BERT's has the sequence head's very names and shapes).
+  const tokenClassifier = options.tokenHead ? takeClassifier(byName, config, file, tokenHeadKind(config)) : undefined;
+  const classifier = options.tokenHead ? undefined : takeClassifier(byName, config, file);
   const mlmHead = takeMlmHead(byName, config, weights.get('embeddings.word_embeddings.weight')!);
   const ignored = [...byName.entries()]
     .filter(([name]) => !isBuffer(name) && !name.startsWith('cls.seq_relationship.'))
     .map(([, f]) => f.name)
     .sort();
-  return { weights, hasPooler, classifier, mlmHead, ignored, file };
+  return { weights, hasPooler, classifier, tokenClassifier, mlmHead, ignored, file };
 }
 
 /**

@@ -54,10 +54,22 @@ export interface ClassificationObjective {
 }
 
 /**
- * What a training engine optimises: sequence classification, or masked LM, where the batch
- * carries the masked positions and `logits` are [masked_count, V] (heads/masked-lm.ts).
+ * Token classification (heads/token-classification.ts): batches carry the labelled tokens in
+ * `masked` (their flat positions, label ids and m·C + label), and `targets` holds each labelled
+ * token's normalised class weight when `classWeights` is set (else it is empty). `logits()`
+ * returns [B, S, numLabels]: every token, dropout off.
  */
-export type TrainingObjective = ClassificationObjective | { kind: 'masked-lm' };
+export interface TokenClassificationObjective {
+  kind: 'token-classification';
+  numLabels: number;
+  classWeights?: Float32Array;
+}
+
+/**
+ * What a training engine optimises: sequence classification, token classification, or masked LM,
+ * where the batch carries the masked positions and `logits` are [masked_count, V] (heads/masked-lm.ts).
+ */
+export type TrainingObjective = ClassificationObjective | TokenClassificationObjective | { kind: 'masked-lm' };
 
 /** The model and objective a training engine trains, apart from the weights' values. */
 export interface TrainingModelSpec {
@@ -90,11 +102,17 @@ export interface DomainStepStats {
   coralLoss?: number;
 }
 
-/** A batch with its targets: rows of width `numOutputs` (one-hot, multi-hot or values; empty for masked LM). */
+/**
+ * A batch with its targets: rows of width `numOutputs` (one-hot, multi-hot or values); empty for
+ * masked LM; for token classification, empty or the labelled tokens' class weights.
+ */
 export interface TrainBatch {
   tokens: TokenBatch;
   targets: Float32Array;
-  /** Masked-LM batches: which token rows are predicted, and the flat target index of each (heads/masked-lm.ts). */
+  /**
+   * Which token rows are predicted, and the flat target index of each: the masked tokens of a
+   * masked-LM batch (heads/masked-lm.ts), the labelled tokens of a token-classification batch.
+   */
   masked?: MaskedTargets;
   /**
    * Domain adaptation: rows [0, sourceCount) are labelled source rows (`targets` has that many
@@ -103,13 +121,13 @@ export interface TrainBatch {
   sourceCount?: number;
 }
 
-/** The masked positions of a masked-LM batch. */
+/** The predicted positions of a batch: masked tokens (masked LM) or labelled tokens (token classification). */
 export interface MaskedTargets {
-  /** Flat row index b·S + s of each masked token. */
+  /** Flat row index b·S + s of each predicted token. */
   positions: Int32Array;
-  /** The original token id at each masked position. */
+  /** Its target: the original token id (masked LM), the label id (token classification). */
   labels: Int32Array;
-  /** m·V + labels[m] (flatTargetIndex). */
+  /** m·V + labels[m] (flatTargetIndex), V the vocabulary or the number of labels. */
   targetIndex: Int32Array;
 }
 
@@ -148,7 +166,7 @@ export interface TrainingEngine {
   setTrainable(names: ReadonlySet<string>): void;
   /** One optimiser step over one or more micro-batches (gradient accumulation); returns the mean loss. */
   trainStep(microBatches: TrainBatch[], options: StepOptions): Promise<number>;
-  /** Classification logits [B, numOutputs] with dropout off. */
+  /** Logits with dropout off: [B, numOutputs] for sequence classification, [B, S, numLabels] for token classification. */
   logits(tokens: TokenBatch): Promise<Float32Array>;
   /** Loss of a batch with dropout off. */
   evalLoss(batch: TrainBatch): Promise<number>;

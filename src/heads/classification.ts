@@ -57,8 +57,7 @@ const HEAD_LAYERS: Record<HeadKind, readonly (readonly [string, 'H' | 'C'])[]> =
 const layerParams = (kind: HeadKind, layer: string) => (kind === 'dense-act-norm' && layer.startsWith('head.') ? ['weight'] : ['weight', 'bias']);
 
 /** The head's parameter names for a config's family (BERT: {@link CLASSIFIER_PARAMS}). */
-export function classifierParamNames(cfg: BertConfig): string[] {
-  const kind = familyOf(cfg).head;
+export function classifierParamNames(cfg: BertConfig, kind: HeadKind = familyOf(cfg).head): string[] {
   return HEAD_LAYERS[kind].flatMap(([layer]) => layerParams(kind, layer).map((p) => `${layer}.${p}`));
 }
 
@@ -67,8 +66,8 @@ export function numOutputs(problem: ProblemType, labels: readonly string[]): num
   return problem === 'regression' ? 1 : labels.length;
 }
 
-export function classifierParamShape(cfg: BertConfig, numLabels: number, name: string): number[] {
-  const layer = HEAD_LAYERS[familyOf(cfg).head].find(([l]) => name === `${l}.weight` || name === `${l}.bias`);
+export function classifierParamShape(cfg: BertConfig, numLabels: number, name: string, kind: HeadKind = familyOf(cfg).head): number[] {
+  const layer = HEAD_LAYERS[kind].find(([l]) => name === `${l}.weight` || name === `${l}.bias`);
   if (layer === undefined) throw new Error(`${name} is not a parameter of this family's classification head`);
   const out = layer[1] === 'C' ? numLabels : cfg.hiddenSize;
   return name.endsWith('.weight') && layer[0] !== 'head.norm' ? [out, cfg.hiddenSize] : [out];
@@ -80,9 +79,9 @@ export function classifierWidth(head: ReadonlyMap<string, HostTensor>): number |
 }
 
 /** A fresh head as `<Family>PreTrainedModel._init_weights` makes it: weights ~ N(0, initializer_range), biases = 0. */
-export function initClassifierHead(cfg: BertConfig, numLabels: number, seed: number): Map<string, HostTensor> {
+export function initClassifierHead(cfg: BertConfig, numLabels: number, seed: number, kind: HeadKind = familyOf(cfg).head): Map<string, HostTensor> {
   const rng = new Rng(seed);
-  return new Map(classifierParamNames(cfg).map((n) => [n, initParam(n, classifierParamShape(cfg, numLabels, n), cfg, rng)]));
+  return new Map(classifierParamNames(cfg, kind).map((n) => [n, initParam(n, classifierParamShape(cfg, numLabels, n, kind), cfg, rng)]));
 }
 
 /** Splits a flat parameter map into encoder weights and the head. */
@@ -101,10 +100,18 @@ export function classifierDropoutOf(cfg: BertConfig): number {
 /**
  * The head on pooled features [B, H] → logits [B, C]: the one place its math is written, for the
  * family of `cfg` (the whole model, and the frozen strategy's head on cached features, call it).
+ * `kind` is the family's sequence head unless given: the token-classification head
+ * (heads/token-classification.ts) is one of these layouts applied to every token's hidden state.
  */
-export function classifierLogits<T>(ops: TensorOps<T>, params: ParamMap<T>, features: T, dropoutRate: number, cfg: BertConfig): T {
-  const kind = familyOf(cfg).head;
-  const names = classifierParamNames(cfg);
+export function classifierLogits<T>(
+  ops: TensorOps<T>,
+  params: ParamMap<T>,
+  features: T,
+  dropoutRate: number,
+  cfg: BertConfig,
+  kind: HeadKind = familyOf(cfg).head,
+): T {
+  const names = classifierParamNames(cfg, kind);
   const missing = names.filter((n) => !params.has(n));
   if (missing.length > 0) throw new Error(`classification head parameters missing (${missing.join(', ')})`);
   const dense = (layer: string, x: T) => ops.linear(x, params.get(`${layer}.weight`)!, params.get(`${layer}.bias`));

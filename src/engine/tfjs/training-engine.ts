@@ -5,13 +5,14 @@ import { disposeParams, fromTfjsParams } from './params.js';
 import { maskedLmLogits, maskedLmLoss } from '../../heads/masked-lm.js';
 import { bertForward } from '../../models/bert/bert.js';
 import { classifierLoss, sequenceClassifierLogits } from '../../heads/classification.js';
+import { labelledTokenLogits, tokenClassifierLogits, weightedTokenLoss } from '../../heads/token-classification.js';
 import type { HostTensor } from '../../models/host-tensor.js';
 import type { ClassificationObjective, TrainBatch, TrainingEngine, TrainingEngineOptions } from '../types.js';
 import { TfjsEngineBase } from './engine-base.js';
 
 let engineCounter = 0;
 
-/** Training on TensorFlow.js (a classifier or the masked LM): eager ops with autograd, AdamW from engine/tfjs. */
+/** Training on TensorFlow.js (a sequence or token classifier, or the masked LM): eager ops with autograd, AdamW from engine/tfjs. */
 export class TfjsTrainingEngine extends TfjsEngineBase implements TrainingEngine {
   readonly name = 'tfjs';
   private readonly params = new Map<string, tf.Variable>();
@@ -38,11 +39,18 @@ export class TfjsTrainingEngine extends TfjsEngineBase implements TrainingEngine
 
   protected lossOf(batch: TrainBatch): tf.Scalar {
     const inputs = batchToTensors(batch.tokens);
-    if (this.options.objective.kind === 'masked-lm') {
-      if (!batch.masked) throw new Error('a masked-LM batch needs its masked positions (TrainBatch.masked)');
-      const sequence = bertForward(this.ops, this.options.config, this.params, inputs).sequenceOutput;
-      const logits = maskedLmLogits(this.ops, this.options.config, this.params, sequence, tf.tensor1d(batch.masked.positions, 'int32'));
-      return maskedLmLoss(this.ops, logits, tf.tensor1d(batch.masked.targetIndex, 'int32')) as tf.Scalar;
+    const { objective, config } = this.options;
+    if (objective.kind !== 'classification') {
+      if (!batch.masked) throw new Error(`a ${objective.kind} batch needs its predicted positions (TrainBatch.masked)`);
+      const sequence = bertForward(this.ops, config, this.params, inputs).sequenceOutput;
+      const positions = tf.tensor1d(batch.masked.positions, 'int32');
+      const targetIndex = tf.tensor1d(batch.masked.targetIndex, 'int32');
+      if (objective.kind === 'masked-lm')
+        return maskedLmLoss(this.ops, maskedLmLogits(this.ops, config, this.params, sequence, positions), targetIndex) as tf.Scalar;
+      const logits = labelledTokenLogits(this.ops, config, this.params, sequence, positions, objective.numLabels);
+      return (
+        batch.targets.length > 0 ? weightedTokenLoss(this.ops, logits, targetIndex, tf.tensor1d(batch.targets)) : maskedLmLoss(this.ops, logits, targetIndex)
+      ) as tf.Scalar;
     }
     const task = this.classification();
     const logits = sequenceClassifierLogits(this.ops, this.options.config, this.params, inputs, task.pooling);
@@ -51,6 +59,9 @@ export class TfjsTrainingEngine extends TfjsEngineBase implements TrainingEngine
   }
 
   protected forwardLogits(tokens: TokenBatch): tf.Tensor {
+    const { objective, config } = this.options;
+    if (objective.kind === 'token-classification')
+      return tokenClassifierLogits(this.ops, config, this.params, bertForward(this.ops, config, this.params, batchToTensors(tokens)).sequenceOutput);
     return sequenceClassifierLogits(this.ops, this.options.config, this.params, batchToTensors(tokens), this.classification().pooling);
   }
 

@@ -80,6 +80,21 @@ export interface FamilySpec {
   block?: 'modernbert';
   /** The masked-LM head bertft reads, trains and writes (none: the masked-LM commands refuse the family). */
   maskedLm?: MaskedLmSpec;
+  /** `<Family>ForTokenClassification` (heads/token-classification.ts). */
+  tokenClassifier: TokenClassifierSpec;
+}
+
+/**
+ * A family's token-classification model: its class name, the head it puts on every token's
+ * hidden state (one linear layer, or ModernBERT's `head` → `drop` → `classifier`), and the rate of
+ * the dropout before that head: the classifier's (classifierDropoutKey, falling back to the hidden
+ * dropout) or the hidden dropout itself (DistilBERT's `dropout`, DeBERTa's `hidden_dropout_prob`,
+ * whose token models ignore `seq_classif_dropout` / `cls_dropout`).
+ */
+export interface TokenClassifierSpec {
+  architecture: string;
+  head: Extract<HeadKind, 'linear' | 'dense-act-norm'>;
+  dropout: 'classifier' | 'hidden';
 }
 
 const LM_HEAD: MaskedLmSpec['renames'] = [
@@ -110,6 +125,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     modelType: 'bert',
     prefix: 'bert',
     sequenceClassifier: 'BertForSequenceClassification',
+    tokenClassifier: { architecture: 'BertForTokenClassification', head: 'linear', dropout: 'classifier' },
     pooler: true,
     head: 'linear',
     maskedLm: { architecture: 'BertForMaskedLM', renames: [], bias: 'cls.predictions.bias', activation: 'gelu' },
@@ -119,6 +135,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     modelType: 'roberta',
     prefix: 'roberta',
     sequenceClassifier: 'RobertaForSequenceClassification',
+    tokenClassifier: { architecture: 'RobertaForTokenClassification', head: 'linear', dropout: 'classifier' },
     pooler: true,
     positions: 'after-padding',
     head: 'dense-tanh-out',
@@ -129,6 +146,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     modelType: 'xlm-roberta',
     prefix: 'roberta',
     sequenceClassifier: 'XLMRobertaForSequenceClassification',
+    tokenClassifier: { architecture: 'XLMRobertaForTokenClassification', head: 'linear', dropout: 'classifier' },
     pooler: true,
     positions: 'after-padding',
     head: 'dense-tanh-out',
@@ -139,6 +157,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     modelType: 'electra',
     prefix: 'electra',
     sequenceClassifier: 'ElectraForSequenceClassification',
+    tokenClassifier: { architecture: 'ElectraForTokenClassification', head: 'linear', dropout: 'classifier' },
     pooler: false,
     embeddingProjection: 'when-widths-differ',
     head: 'dense-gelu-out',
@@ -158,6 +177,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     modelType: 'distilbert',
     prefix: 'distilbert',
     sequenceClassifier: 'DistilBertForSequenceClassification',
+    tokenClassifier: { architecture: 'DistilBertForTokenClassification', head: 'linear', dropout: 'hidden' },
     tokenTypes: false,
     pooler: false,
     head: 'pre-relu',
@@ -200,6 +220,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     modelType: 'albert',
     prefix: 'albert',
     sequenceClassifier: 'AlbertForSequenceClassification',
+    tokenClassifier: { architecture: 'AlbertForTokenClassification', head: 'linear', dropout: 'classifier' },
     pooler: true,
     embeddingProjection: 'always',
     sharedLayers: true,
@@ -235,6 +256,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     modelType: 'deberta-v2',
     prefix: 'deberta',
     sequenceClassifier: 'DebertaV2ForSequenceClassification',
+    tokenClassifier: { architecture: 'DebertaV2ForTokenClassification', head: 'linear', dropout: 'hidden' },
     tokenTypes: false,
     pooler: true,
     positions: 'relative',
@@ -254,6 +276,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     modelType: 'modernbert',
     prefix: 'model',
     sequenceClassifier: 'ModernBertForSequenceClassification',
+    tokenClassifier: { architecture: 'ModernBertForTokenClassification', head: 'dense-act-norm', dropout: 'classifier' },
     tokenTypes: false,
     pooler: false,
     head: 'dense-act-norm',

@@ -242,7 +242,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
     return out[STEP_NAMES.logits].data as Float32Array;
   }
 
-  /** Masked-LM logits [M, V] at the batch's masked positions, dropout off. */
+  /** Logits at the batch's predicted positions, dropout off: masked LM [M, V] (token classification uses logits(), every token). */
   async maskedLmLogits(batch: TrainBatch): Promise<Float32Array> {
     const ort = await this.ready();
     const { session } = await this.graph('logits', { kind: 'logits' });
@@ -439,10 +439,13 @@ export class OnnxTrainingEngine implements TrainingEngine {
       feeds[STEP_NAMES.mlmPositions] = int64Tensor(ort, batch.masked.positions, [m]);
       feeds[STEP_NAMES.mlmTargetIndex] = int64Tensor(ort, batch.masked.targetIndex, [m]);
     }
-    // A domain-adaptation batch has targets for its source rows only; a masked-LM batch has none.
+    // A domain-adaptation batch has targets for its source rows only; a masked-LM batch has none;
+    // a token-classification batch has its labelled tokens' class weights, when it trains with them.
     const { objective } = this.spec;
     if (objective.kind === 'classification' && batch.targets.length > 0)
       feeds[STEP_NAMES.targets] = new ort.Tensor('float32', batch.targets, [batch.targets.length / objective.numOutputs, objective.numOutputs]);
+    if (objective.kind === 'token-classification' && batch.targets.length > 0)
+      feeds[STEP_NAMES.rowWeights] = new ort.Tensor('float32', batch.targets, [batch.targets.length]);
     for (const [name, t] of this.params) feeds[name] = t;
     return feeds;
   }

@@ -1,6 +1,7 @@
 import { classifierDropoutOf, classifierLogits, classifierLoss, sequenceClassifierLogits } from '../../../heads/classification.js';
-import { bertForward, pool, type ParamMap } from '../../../models/bert/bert.js';
+import { bertForward, pool, type BertInputs, type ParamMap } from '../../../models/bert/bert.js';
 import { maskedLmLogits, maskedLmLoss } from '../../../heads/masked-lm.js';
+import { labelledTokenLogits, tokenClassifierLogits, weightedTokenLoss } from '../../../heads/token-classification.js';
 import { coralLoss, domainLogits, domainLoss } from '../../../heads/domain.js';
 import { gradientReversal } from './gradient-reversal.js';
 import type { HostTensor } from '../../../models/host-tensor.js';
@@ -64,10 +65,12 @@ export type StepGraphRequest =
 /** Graph input/output names besides the token inputs and the parameters. */
 export const STEP_NAMES = {
   targets: 'targets',
-  /** Masked LM: flat row index b·S + s of each masked token, int64 [masked_count]. */
+  /** Masked LM: flat row index b·S + s of each masked token, int64 [masked_count] (token classification: of each labelled token). */
   mlmPositions: 'mlm_positions',
-  /** Masked LM: m·V + label of each masked token (see heads/masked-lm.ts), int64 [masked_count]. */
+  /** Masked LM: m·V + label of each masked token (see heads/masked-lm.ts), int64 [masked_count] (token classification: m·C + label). */
   mlmTargetIndex: 'mlm_target_index',
+  /** Token classification with class weights: each labelled token's w_y / Σ w, float [masked_count]. */
+  rowWeights: 'row_weights',
   /** Domain adaptation: how many leading rows of the batch are labelled source rows, int64 [1]. */
   sourceCount: 'source_count',
   /** Domain adaptation: 1 for target rows, 0 for source rows, float [B, 1]. */
@@ -133,8 +136,6 @@ export function buildStepGraph(spec: StepGraphSpec, request: StepGraphRequest): 
         : undefined;
     const ops = new TrainingOps(b, { dropoutSites: training ? dropoutSites : undefined, segments });
     const { objective: task } = spec;
-    const maskedLm = task.kind === 'masked-lm';
-    const positions = maskedLm ? b.addInput(STEP_NAMES.mlmPositions, ElemType.Int64, [MASKED_DIM]) : '';
     if (training && task.kind === 'classification' && task.domain) {
       // Mixed source/target batches: the same encoder and head, plus the domain objectives.
       const features = pool(ops, bertForward(ops, spec.config, params, inputs), inputs.attentionMask, task.pooling);
@@ -150,21 +151,12 @@ export function buildStepGraph(spec: StepGraphSpec, request: StepGraphRequest): 
       else appendUpdate(b, differentiated, total, request.settings, request.hyper ?? DEFAULT_ADAMW);
       return;
     }
-    const logits = maskedLm
-      ? maskedLmLogits(ops, spec.config, params, bertForward(ops, spec.config, params, inputs).sequenceOutput, positions)
-      : sequenceClassifierLogits(ops, spec.config, params, inputs, task.pooling);
+    const logits = objectiveLogits(b, ops, spec, params, inputs, request.kind === 'logits');
     if (request.kind === 'logits') {
       b.addOutput(logits, STEP_NAMES.logits);
       return;
     }
-    let loss: string;
-    if (task.kind === 'masked-lm') {
-      loss = maskedLmLoss(ops, logits, b.addInput(STEP_NAMES.mlmTargetIndex, ElemType.Int64, [MASKED_DIM]));
-    } else {
-      const targets = b.addInput(STEP_NAMES.targets, ElemType.Float, [BATCH_DIM, task.numOutputs]);
-      const classWeights = task.classWeights ? b.constant(ElemType.Float, [task.classWeights.length], [...task.classWeights], 'class_weights') : undefined;
-      loss = classifierLoss(ops, task.problem, logits, targets, classWeights);
-    }
+    const loss = objectiveLoss(b, ops, spec, logits);
     b.addOutput(loss, STEP_NAMES.loss);
     if (request.kind === 'loss') {
       b.addOutput(logits, STEP_NAMES.logits);
@@ -181,6 +173,42 @@ export function buildStepGraph(spec: StepGraphSpec, request: StepGraphRequest): 
     appendUpdate(b, differentiated, total, request.settings, request.hyper ?? DEFAULT_ADAMW);
   });
   return { graph: dropUnusedInputs(pruneGraph(builder.graph)), dropoutSites: dropoutSites.filter((s) => isRead(builder.graph, s.input)), differentiated };
+}
+
+/**
+ * The objective's logits: sequence classification [B, C]; masked LM [M, V] at the fed positions;
+ * token classification [M, C] at the fed labelled positions, or [B, S, C] for the `logits` graph.
+ */
+function objectiveLogits(
+  b: GraphBuilder,
+  ops: TrainingOps,
+  spec: StepGraphSpec,
+  params: ParamMap<string>,
+  inputs: BertInputs<string>,
+  allTokens: boolean,
+): string {
+  const task = spec.objective;
+  if (task.kind === 'classification') return sequenceClassifierLogits(ops, spec.config, params, inputs, task.pooling);
+  const sequence = bertForward(ops, spec.config, params, inputs).sequenceOutput;
+  if (task.kind === 'token-classification' && allTokens) return tokenClassifierLogits(ops, spec.config, params, sequence);
+  const positions = b.addInput(STEP_NAMES.mlmPositions, ElemType.Int64, [MASKED_DIM]);
+  return task.kind === 'masked-lm'
+    ? maskedLmLogits(ops, spec.config, params, sequence, positions)
+    : labelledTokenLogits(ops, spec.config, params, sequence, positions, task.numLabels);
+}
+
+/** The objective's loss on its logits, adding the target inputs it reads. */
+function objectiveLoss(b: GraphBuilder, ops: TrainingOps, spec: StepGraphSpec, logits: string): string {
+  const task = spec.objective;
+  if (task.kind !== 'classification') {
+    const targetIndex = b.addInput(STEP_NAMES.mlmTargetIndex, ElemType.Int64, [MASKED_DIM]);
+    if (task.kind === 'token-classification' && task.classWeights)
+      return weightedTokenLoss(ops, logits, targetIndex, b.addInput(STEP_NAMES.rowWeights, ElemType.Float, [MASKED_DIM]));
+    return maskedLmLoss(ops, logits, targetIndex);
+  }
+  const targets = b.addInput(STEP_NAMES.targets, ElemType.Float, [BATCH_DIM, task.numOutputs]);
+  const classWeights = task.classWeights ? b.constant(ElemType.Float, [task.classWeights.length], [...task.classWeights], 'class_weights') : undefined;
+  return classifierLoss(ops, task.problem, logits, targets, classWeights);
 }
 
 /**
