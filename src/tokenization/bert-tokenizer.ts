@@ -42,6 +42,36 @@ export interface EncodedBatch extends TokenBatch {
   wordIds?: Int32Array;
 }
 
+/**
+ * One text encoded whole (no truncation), special tokens included, with where each token lies in
+ * the text: what token classification needs to cut windows and to map predictions back to words.
+ */
+export interface OffsetEncoding {
+  ids: number[];
+  /** The post-processor's type ids, bounded by the model's type table like {@link Encoded.typeIds}. */
+  typeIds: number[];
+  /**
+   * [start, end) of each token as UTF-16 indices into the text, so `text.slice(start, end)` is what
+   * the token stands for; [0, 0] for special tokens. The pieces of one character (byte-level BPE)
+   * share its range; a byte-level space that RoBERTa's post-processor trims is empty.
+   */
+  offsets: [number, number][];
+  /** Whether the post-processor added the token ([CLS], </s>); an added token written in the text is not special here. */
+  special: boolean[];
+  /** The tokenizer's word of each token (its pre-tokenizer's split), null for special tokens. */
+  wordIds: (number | null)[];
+  /** Each token as the vocabulary spells it (`##ing`, `Ġthe`, `▁the`). */
+  tokens: string[];
+}
+
+/** What the post-processor puts around one text: `[CLS] … [SEP]`, `<s> … </s>`. */
+export interface SpecialTemplate {
+  prefixIds: number[];
+  prefixTypeIds: number[];
+  suffixIds: number[];
+  suffixTypeIds: number[];
+}
+
 export interface TokenizerLoadOptions {
   /** Force a route; by default tokenizer.json is used when the folder has one. */
   route?: 'auto' | TokenizerSource;
@@ -72,6 +102,7 @@ interface SpecialIds {
  */
 export class BertTokenizer {
   private truncation = -1;
+  private template: Promise<SpecialTemplate> | undefined;
   readonly padId: number;
   readonly clsId: number;
   readonly sepId: number;
@@ -177,6 +208,34 @@ export class BertTokenizer {
     return Array.from(wordIds, (w, i) => i > 0 && w !== null && w >= 0 && w === wordIds[i - 1]);
   }
 
+  /**
+   * One text without truncation, special tokens included, with each token's UTF-16 offsets, special
+   * flag, word id and string: the input of token classification's windows (tokenization/word-windows.ts).
+   */
+  async encodeWithOffsets(text: string): Promise<OffsetEncoding> {
+    this.setTruncation(0);
+    const enc = await this.tok.encode(text, null, { addSpecialTokens: true });
+    return {
+      ids: enc.getIds(),
+      typeIds: this.typeIdsOf(enc),
+      offsets: utf16Offsets(text, enc.getOffsets()),
+      special: enc.getSpecialTokensMask().map((m) => m === 1),
+      wordIds: enc.getWordIds().map((w) => w ?? null),
+      // Not enc.getTokens(): for an unknown piece Unigram gives the text it stands for, not the unknown token.
+      tokens: enc.getIds().map((id) => this.idToToken(id) ?? ''),
+    };
+  }
+
+  /**
+   * The special tokens the post-processor puts before and after a single text, read from the
+   * special-tokens mask of a one-letter text: wrapping a window of body tokens in them gives what
+   * the tokenizer itself would give for that stretch of text.
+   */
+  singleSequenceTemplate(): Promise<SpecialTemplate> {
+    this.template ??= this.encodeWithOffsets('a').then(templateOf);
+    return this.template;
+  }
+
   /** Ids and token types (and, with `words`, word ids) of one text or pair, truncated to maxLength. */
   async encode(text: string, pair?: string, options: EncodeOptions = {}): Promise<Encoded> {
     this.setTruncation(this.maxLengthOf(options));
@@ -238,4 +297,34 @@ export class BertTokenizer {
     });
     return { batchSize: n, seqLength, inputIds, attentionMask, tokenTypeIds, lengths, ...(wordIds ? { wordIds } : {}) };
   }
+}
+
+/**
+ * The binding reports offsets in characters (Unicode code points: "😀" is one); JS strings index
+ * UTF-16 code units ("😀" is two). Texts without surrogates need no conversion.
+ */
+function utf16Offsets(text: string, offsets: number[][]): [number, number][] {
+  if (!/[\uD800-\uDFFF]/.test(text)) return offsets.map(([start, end]) => [start!, end!]);
+  const unitOf: number[] = [];
+  let unit = 0;
+  for (const ch of text) {
+    unitOf.push(unit);
+    unit += ch.length;
+  }
+  unitOf.push(unit);
+  return offsets.map(([start, end]) => [unitOf[start!]!, unitOf[end!]!]);
+}
+
+/** The leading and trailing special tokens of an encoding whose text gave at least one token. */
+function templateOf(enc: OffsetEncoding): SpecialTemplate {
+  const prefix = enc.special.indexOf(false);
+  const suffix = enc.special.length - 1 - enc.special.lastIndexOf(false);
+  if (prefix < 0) throw new Error('the tokenizer gave no token for the text "a": cannot tell its special-token template');
+  const end = enc.ids.length - suffix;
+  return {
+    prefixIds: enc.ids.slice(0, prefix),
+    prefixTypeIds: enc.typeIds.slice(0, prefix),
+    suffixIds: enc.ids.slice(end),
+    suffixTypeIds: enc.typeIds.slice(end),
+  };
 }
