@@ -30,6 +30,8 @@ export interface ModelLoadOptions {
 export interface ForwardOptions {
   pooling: Pooling;
   classifier?: ReadonlyMap<string, HostTensor>;
+  /** A token-classification head: the runner returns every token's logits [B, S, C]. */
+  tokenClassifier?: ReadonlyMap<string, HostTensor>;
   engine?: EngineChoice;
   backend?: TfjsBackendChoice;
   /** onnxruntime intra-op threads (default: all cores). */
@@ -49,6 +51,7 @@ async function onnxRunner(config: BertConfig, weights: ReadonlyMap<string, HostT
   const runner = await OnnxEncoderRunner.create(config, weights, {
     pooling: options.pooling,
     classifier: options.classifier,
+    tokenClassifier: options.tokenClassifier,
     threads: options.threads,
     executionProviders: executionProviders(options.device),
     quantize: options.quantize,

@@ -5,6 +5,7 @@
  */
 import type { DaptRecord } from '../adaptation/dapt.js';
 import type { ClassScores as ClassScore, ProblemType } from '../metrics/types.js';
+import type { EntityMode, EntityReport } from '../metrics/entities.js';
 import type { Advice } from '../training/advise.js';
 import type { AutotuneSummary } from '../training/autotune.js';
 import type { RecipeChoice } from '../training/defaults.js';
@@ -201,8 +202,72 @@ export interface PretrainingResults {
   snapshots: string[];
 }
 
-/** A run's results file, either kind: narrow with {@link isPretrainingResults} (or on `problem_type`). */
-export type TrainingResults = ClassificationResults | PretrainingResults;
+/** Every setting a token-classification run resolved (training_results.json `hyperparameters`). */
+export interface TokenClassificationHyperparameters {
+  task: 'token-classification';
+  model: string;
+  init: 'pretrained' | 'random';
+  strategy: string;
+  epochs: number;
+  max_steps: number | null;
+  batch_size: number;
+  gradient_accumulation_steps: number;
+  learning_rate: number;
+  head_lr: number | null;
+  layer_lr_decay: number;
+  warmup_ratio: number;
+  weight_decay: number;
+  max_grad_norm: number;
+  seed: number;
+  max_length: number;
+  stride: number;
+  label_all_tokens: boolean;
+  entity_mode: EntityMode;
+  eval_steps: number;
+  early_stopping_patience: number;
+  metric_for_best_model: string;
+  class_weights: 'none' | 'balanced';
+  limit: number | null;
+}
+
+/** How sentences became windows (training/token-data.ts). */
+export interface WindowCounts {
+  sentences: number;
+  windows: number;
+  /** Sentences longer than one window, split into overlapping windows (no token dropped). */
+  sentencesSplit: number;
+}
+
+/** What `bertft train --task token-classification` writes to training_results.json. */
+export interface TokenClassificationResults {
+  bertft_version: string | null;
+  model: string;
+  output_dir: string;
+  problem_type: 'token_classification';
+  /** The tags (IOB2), `O` first. */
+  labels: string[];
+  strategy: string;
+  engine: string;
+  backend: string | null;
+  hyperparameters: TokenClassificationHyperparameters;
+  recipe_rules: RecipeRules;
+  history: TrainingHistoryPoint[];
+  steps: TrainingStepPoint[];
+  /** The best model's entity report (metrics/entities.ts) with `eval_loss`. */
+  final_eval: (EntityReport & { eval_loss: number }) | null;
+  best: BestPoint | null;
+  interrupted: boolean;
+  train_runtime_s: number;
+  train_sentences: number;
+  eval_sentences: number;
+  windows: { train: WindowCounts; validation: WindowCounts | null };
+  train_windows_per_s: number;
+  started_at: string;
+  finished_at: string;
+}
+
+/** A run's results file, any kind: narrow with {@link isPretrainingResults} (or on `problem_type`). */
+export type TrainingResults = ClassificationResults | TokenClassificationResults | PretrainingResults;
 
 /** True for pretraining_results.json, false for training_results.json. */
 export function isPretrainingResults(r: TrainingResults): r is PretrainingResults {

@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../checkpoint/index.js';
+import { BertftError } from '../errors.js';
 import { reportCharts } from './charts.js';
 import { renderReport } from './html.js';
 import { pretrainingLossChart, renderPretrainingReport } from './pretraining.js';
@@ -19,6 +20,7 @@ export const CHART_FILES = ['loss.svg', 'metric.svg', 'confusion_matrix.svg', 'a
  * @returns the paths written
  */
 export async function writeReport(dir: string, results: TrainingResults): Promise<{ html: string; svgs: string[] }> {
+  if (results.problem_type === 'token_classification') throw new BertftError(`${dir}: the report of a token-classification run is not written yet`);
   await mkdir(dir, { recursive: true });
   const pretraining = isPretrainingResults(results);
   const charts: Partial<Record<string, string>> = pretraining ? { 'loss.svg': pretrainingLossChart(results) } : reportCharts(results);

@@ -1,5 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import type { DataSource, Example, ReadOptionsInput } from '../data/index.js';
+import type { TokenReadOptions } from '../data/tokens/index.js';
+import type { EntityMode } from '../metrics/entities.js';
+import type { Task } from './task.js';
 import { initTfjs, type TfjsBackendChoice } from '../engine/tfjs/backend.js';
 import type { EngineChoice } from '../engine/select.js';
 import { UsageError } from '../errors.js';
@@ -92,6 +95,19 @@ export interface FineTuneOptions {
   coralWeight?: number;
   /** DAPT: masked-LM steps on the target text before fine-tuning (default DOMAIN_ADAPTATION_DEFAULTS.daptSteps). */
   daptSteps?: number;
+  /**
+   * `sequence-classification` (one label per text) or `token-classification` (a tag per word:
+   * token-fine-tune.ts); default: inferred from the training data (task.ts).
+   */
+  task?: Task;
+  /** Token classification: how tagged files are read (format, CoNLL tag column, tag scheme). */
+  tokenRead?: TokenReadOptions;
+  /** Token classification: tokens shared by consecutive windows of a long sentence (default a quarter of --max-length). */
+  stride?: number;
+  /** Token classification: train every piece of a word on its tag, not only the first (HF's `label_all_tokens`). */
+  labelAllTokens?: boolean;
+  /** Token classification: entity matching of the metrics, conlleval's `default` or seqeval's `strict` IOB2. */
+  entityMode?: EntityMode;
 }
 
 export interface FineTuneEvents extends TrainerCallbacks {

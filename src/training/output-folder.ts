@@ -5,6 +5,8 @@ import { classifierRawConfig, type ClassifierFolder } from '../checkpoint/classi
 import { writeTokenizerConfig } from '../checkpoint/tokenizer-config.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import { splitClassifierParams } from '../heads/classification.js';
+import { tokenClassifierRawConfig, type TokenClassifierSettings } from '../checkpoint/token-classifier-config.js';
+import type { PretrainedFolder } from '../pretrained.js';
 
 /**
  * Tokenizer files copied next to a saved model, so the folder is complete on its own.
@@ -27,12 +29,35 @@ export async function writeClassifierFolder(
   const { encoder, head } = splitClassifierParams(weights);
   await saveBertWeights(dir, encoder, head, folder.config);
   await writeConfig(dir, classifierRawConfig(folder));
+  // model_max_length = the length predict truncates at, so transformers.js and Python cut texts at the same word piece.
+  await copyTokenizerFiles(tokenizerDir, dir, folder.bertft.max_length);
+}
+
+/**
+ * Writes (or refreshes) a `<Family>ForTokenClassification` folder: config.json with the tags and
+ * bertft's window settings, model.safetensors (the family's prefix + the unprefixed head) and the
+ * tokenizer files, each replaced atomically.
+ */
+export async function writeTokenClassifierFolder(
+  dir: string,
+  source: Pick<PretrainedFolder, 'dir' | 'config' | 'raw'>,
+  settings: TokenClassifierSettings,
+  weights: ReadonlyMap<string, HostTensor>,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const { encoder, head } = splitClassifierParams(weights);
+  await saveBertWeights(dir, encoder, head, source.config);
+  await writeConfig(dir, tokenClassifierRawConfig(source.config, source.raw, settings));
+  await copyTokenizerFiles(source.dir, dir, settings.maxLength);
+}
+
+/** Copies the tokenizer files and writes tokenizer_config.json with `model_max_length` = the length the model was trained at. */
+async function copyTokenizerFiles(tokenizerDir: string, dir: string, maxLength: number): Promise<void> {
   const present = new Set(await readdir(tokenizerDir));
   for (const f of TOKENIZER_FILES) {
     if (present.has(f) && tokenizerDir !== dir) await copyFile(join(tokenizerDir, f), join(dir, f));
   }
-  // model_max_length = the length predict truncates at, so transformers.js and Python cut texts at the same word piece.
-  await writeTokenizerConfig(tokenizerDir, dir, folder.bertft.max_length);
+  await writeTokenizerConfig(tokenizerDir, dir, maxLength);
 }
 
 /** Writes training_results.json atomically. */

@@ -7,6 +7,7 @@ import { linearSchedule, paramSettings } from '../trainer/schedule.js';
 import type { EvaluationReport } from './evaluation.js';
 import { ClassificationObjective } from './objectives/classification.js';
 import { DomainObjective } from './objectives/domain.js';
+import { TokenClassificationObjective, type TokenTargets } from './objectives/token-classification.js';
 import type { Strategy } from './strategy.js';
 import type { TokenizedSet } from './tokenized.js';
 
@@ -97,6 +98,8 @@ export interface TrainerData {
   evalTargets?: Float32Array;
   /** Unlabelled target-domain text: each training batch then mixes in as many target rows (domain-batches.ts). */
   target?: TokenizedSet;
+  /** Token classification: `train` and `eval` are windows, and these their token labels (trainTargets is then empty). */
+  tokenTargets?: TokenTargets;
 }
 
 /** Progress events; the CLI draws bars from them, a service may log them. */
@@ -136,8 +139,9 @@ export function emptyState(): TrainerState {
 }
 
 /**
- * Fine-tuning a sequence classifier on the one training loop (trainer/loop.ts): the
- * classification objective, or the domain objective when the data has target text, under
+ * Fine-tuning a sequence or token classifier on the one training loop (trainer/loop.ts): the
+ * classification objective, the domain objective when the data has target text, or the token
+ * classification objective when it has token labels, under
  * warm-up + linear decay and per-parameter LR (layer decay, head LR), with resumable checkpoints.
  */
 export class Trainer {
@@ -161,7 +165,11 @@ export class Trainer {
     const state = resume ? structuredClone(resume.state) : emptyState();
     if (resume) this.engine.loadOptimizerState(resume.optimizer);
     const setup = { engine: this.engine, config: this.config, paramNames: this.paramNames, settings: s, callbacks: this.callbacks, data, state };
-    const objective = data.target ? new DomainObjective(setup) : new ClassificationObjective(setup);
+    const objective = data.tokenTargets
+      ? new TokenClassificationObjective(setup)
+      : data.target
+        ? new DomainObjective(setup)
+        : new ClassificationObjective(setup);
     const total = objective.total;
     const schedule = linearSchedule(s.lr, Math.round(s.warmupRatio * total), total);
     const saveCheckpoint = this.callbacks.saveCheckpoint;

@@ -6,7 +6,7 @@ import { classifierWidth } from '../../heads/classification.js';
 import type { Graph } from './graph.js';
 import { createSession, int64Tensor, loadOrt, type OrtModule, type OrtSession, type OrtSessionOptions } from './session.js';
 import { quantizeGraph } from './quantize.js';
-import { INPUT_NAMES, traceClassifier, traceEncoder } from './trace.js';
+import { INPUT_NAMES, traceClassifier, traceEncoder, traceTokenClassifier } from './trace.js';
 import { toModelBytes } from './to-proto.js';
 
 export interface OnnxEncoderRunnerOptions extends OrtSessionOptions {
@@ -14,6 +14,8 @@ export interface OnnxEncoderRunnerOptions extends OrtSessionOptions {
   pooling?: Pooling;
   /** The classification head's tensors (heads/classification.ts): when given the runner returns logits instead of features. */
   classifier?: ReadonlyMap<string, HostTensor>;
+  /** A token-classification head's tensors (heads/token-classification.ts): the runner returns logits [B, S, C]. */
+  tokenClassifier?: ReadonlyMap<string, HostTensor>;
   /** Run int8-quantized matrix products (see quantize.ts): faster on large models, ~1e-2 off. */
   quantize?: boolean;
 }
@@ -27,7 +29,7 @@ export class OnnxEncoderRunner {
     private readonly ort: OrtModule,
     private session: OrtSession | undefined,
     private readonly outputName: string,
-    /** Values per row of the output (H for features, C for logits). */
+    /** Values per row of the output (H for features, C for logits; per token for a token classifier). */
     readonly outputWidth: number,
   ) {}
 
@@ -37,7 +39,11 @@ export class OnnxEncoderRunner {
     let graph: Graph;
     let outputName: string;
     let width: number;
-    if (options.classifier) {
+    if (options.tokenClassifier) {
+      graph = traceTokenClassifier(config, weights, options.tokenClassifier);
+      outputName = 'logits';
+      width = classifierWidth(options.tokenClassifier) ?? 0;
+    } else if (options.classifier) {
       graph = traceClassifier(config, weights, options.classifier, pooling);
       outputName = 'logits';
       width = classifierWidth(options.classifier) ?? 0;
@@ -52,7 +58,7 @@ export class OnnxEncoderRunner {
     return new OnnxEncoderRunner(ort, session, outputName, width);
   }
 
-  /** Features [B, H] (or logits [B, C]) for one batch, row-major. */
+  /** Features [B, H] (or logits [B, C], or a token classifier's [B, S, C]) for one batch, row-major. */
   async run(batch: TokenBatch): Promise<Float32Array> {
     if (this.session === undefined) throw new Error('OnnxEncoderRunner used after dispose()');
     if (batch.batchSize === 0) return new Float32Array(0);

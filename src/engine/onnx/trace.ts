@@ -2,9 +2,10 @@ import { BertftError, UsageError } from '../../errors.js';
 import { bertForward, bertParamNames, bertParamShape, pool, type BertInputs, type Pooling } from '../../models/bert/bert.js';
 import type { BertConfig } from '../../models/bert/config.js';
 import { classifierParamNames, classifierParamShape, classifierWidth, sequenceClassifierLogits } from '../../heads/classification.js';
+import { tokenClassifierLogits, tokenHeadKind } from '../../heads/token-classification.js';
 import { MASKED_LM_PARAMS, TIED_DECODER, maskedLmLogits, maskedLmParamShape, maskedLmSequenceLogits } from '../../heads/masked-lm.js';
 import type { HostTensor } from '../../models/host-tensor.js';
-import { embeddingWidth } from '../../models/bert/family.js';
+import { embeddingWidth, familyOf, type HeadKind } from '../../models/bert/family.js';
 import { attr, GraphBuilder } from './builder.js';
 import { ElemType, type Dim, type Graph } from './graph.js';
 import { OnnxOps, type OnnxOpsOptions } from './ops.js';
@@ -128,21 +129,47 @@ export function traceClassifier(
 ): Graph {
   checkBertWeights(config, weights);
   checkPooling(weights, pooling);
-  const names = classifierParamNames(config);
-  const width = classifierWidth(classifier);
-  if (names.some((n) => !classifier.has(n)) || width === undefined) throw new BertftError(`the classification head needs ${names.join(', ')}`);
-  for (const n of names) {
-    const got = classifier.get(n)!.shape;
-    const want = classifierParamShape(config, width, n);
-    if (got.join(',') !== want.join(','))
-      throw new BertftError(`classifier weight ${n} [${got.join(', ')}] does not fit hidden size ${config.hiddenSize} (want [${want.join(', ')}])`);
-  }
+  const width = checkHead(config, classifier, familyOf(config).head);
   const all = new Map([...weights, ...classifier]);
   const { builder, result } = traceWith({ weights: all, ops, graphName: 'bertft_classifier' }, ({ ops: o, params, inputs }) =>
     sequenceClassifierLogits(o, config, params, inputs, pooling),
   );
   builder.addOutput(result, 'logits', [BATCH_DIM, width]);
   return pruneGraph(builder.graph);
+}
+
+/**
+ * `<Family>ForTokenClassification` as an inference graph: output `logits` [batch_size,
+ * sequence_length, C], every token's (heads/token-classification.ts).
+ */
+export function traceTokenClassifier(
+  config: BertConfig,
+  weights: ReadonlyMap<string, HostTensor>,
+  head: ReadonlyMap<string, HostTensor>,
+  ops?: OnnxOpsOptions,
+): Graph {
+  checkBertWeights(config, weights);
+  const width = checkHead(config, head, tokenHeadKind(config));
+  const all = new Map([...weights, ...head]);
+  const { builder, result } = traceWith({ weights: all, ops, graphName: 'bertft_token_classifier' }, ({ ops: o, params, inputs }) =>
+    tokenClassifierLogits(o, config, params, bertForward(o, config, params, inputs).sequenceOutput),
+  );
+  builder.addOutput(result, 'logits', [BATCH_DIM, SEQUENCE_DIM, width]);
+  return pruneGraph(builder.graph);
+}
+
+/** Checks a head's tensors against the layout `kind` and the hidden size; returns its number of outputs C. */
+function checkHead(config: BertConfig, head: ReadonlyMap<string, HostTensor>, kind: HeadKind): number {
+  const names = classifierParamNames(config, kind);
+  const width = classifierWidth(head);
+  if (names.some((n) => !head.has(n)) || width === undefined) throw new BertftError(`the classification head needs ${names.join(', ')}`);
+  for (const n of names) {
+    const got = head.get(n)!.shape;
+    const want = classifierParamShape(config, width, n, kind);
+    if (got.join(',') !== want.join(','))
+      throw new BertftError(`classifier weight ${n} [${got.join(', ')}] does not fit hidden size ${config.hiddenSize} (want [${want.join(', ')}])`);
+  }
+  return width;
 }
 
 /** The stored decoder of a masked-LM head (`cls.predictions.decoder.weight`). */

@@ -4,6 +4,7 @@ import type { TokenBatch } from '../../tokenization/index.js';
 import { TfjsOps } from './ops.js';
 import { disposeParams, toTfjsParams } from './params.js';
 import { sequenceClassifierLogits } from '../../heads/classification.js';
+import { tokenClassifierLogits } from '../../heads/token-classification.js';
 import { bertForward, pool } from '../../models/bert/bert.js';
 import type { BertConfig } from '../../models/bert/config.js';
 import type { HostTensor } from '../../models/host-tensor.js';
@@ -22,14 +23,16 @@ export class TfjsRunner implements ForwardRunner {
   constructor(
     private readonly config: BertConfig,
     weights: ReadonlyMap<string, HostTensor>,
-    private readonly options: { pooling: Pooling; classifier?: ReadonlyMap<string, HostTensor> },
+    private readonly options: { pooling: Pooling; classifier?: ReadonlyMap<string, HostTensor>; tokenClassifier?: ReadonlyMap<string, HostTensor> },
   ) {
-    this.params = toTfjsParams(new Map([...weights, ...(options.classifier ?? [])]));
+    this.params = toTfjsParams(new Map([...weights, ...(options.classifier ?? []), ...(options.tokenClassifier ?? [])]));
   }
 
   async run(batch: TokenBatch): Promise<Float32Array> {
     const out = tf.tidy(() => {
       const inputs = batchToTensors(batch);
+      if (this.options.tokenClassifier)
+        return tokenClassifierLogits(this.ops, this.config, this.params, bertForward(this.ops, this.config, this.params, inputs).sequenceOutput);
       if (this.options.classifier) return sequenceClassifierLogits(this.ops, this.config, this.params, inputs, this.options.pooling);
       return pool(this.ops, bertForward(this.ops, this.config, this.params, inputs), inputs.attentionMask, this.options.pooling);
     });
