@@ -26,7 +26,7 @@ const LAYERS = [
   ['pretraining'],
   ['adaptation'],
   ['training'],
-  ['classifier', 'encoder', 'serve'],
+  ['classifier', 'token-classifier', 'encoder', 'serve'],
   ['cli', 'index'],
 ];
 

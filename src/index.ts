@@ -8,6 +8,18 @@ export { TextClassifier, type ClassifierLoadOptions, type Prediction, type Predi
 export { Encoder, type EncoderLoadOptions, type EmbedOptions, type Embedding } from './encoder.js';
 export { fineTune, type FineTuneOptions, type FineTuneEvents } from './training/fine-tune.js';
 export {
+  TokenClassifier,
+  isTokenClassifierModel,
+  type TokenClassifierLoadOptions,
+  type TokenPrediction,
+  type TokenPredictOptions,
+  type TokenLogits,
+} from './token-classifier.js';
+export { fineTuneTokens } from './training/token-fine-tune.js';
+export { AGGREGATION_STRATEGIES, type AggregationStrategy, type TokenEntity, type EntityGroup } from './inference/token-entities.js';
+export { entityReport, extractEntities, type EntityReport, type EntityMode } from './metrics/entities.js';
+export { readTokenFile, type TaggedSentence, type TokenReadOptions } from './data/tokens/index.js';
+export {
   autotune,
   parseDuration,
   type AutotuneOptions,
@@ -54,7 +66,15 @@ export {
   type FillMaskResult,
   type MaskedLanguageModelLoadOptions,
 } from './inference/fill-mask.js';
-export { renderReport, writeReport, isPretrainingResults, type TrainingResults, type ClassificationResults, type PretrainingResults } from './report/index.js';
+export {
+  renderReport,
+  writeReport,
+  isPretrainingResults,
+  type TrainingResults,
+  type ClassificationResults,
+  type TokenClassificationResults,
+  type PretrainingResults,
+} from './report/index.js';
 export * from './serve/index.js';
 export { BertftError, UsageError, isBertftError } from './errors.js';
 export type { BertConfig } from './models/bert/config.js';

@@ -1,4 +1,5 @@
 import type { ClassificationReport, ClassScores, EvalReport, MultiLabelReport, RegressionReport } from './types.js';
+import type { EntityReport } from './entities.js';
 
 /** Text tables of a report for the terminal (the JSON form is the report object itself). */
 
@@ -97,8 +98,10 @@ function formatRegression(r: RegressionReport): string {
  * headers. Numbers have 4 decimals; labels longer than 30 characters (12 in matrix column
  * headers) are shortened with "…". No trailing newline.
  */
-export function formatReport(report: EvalReport): string {
+export function formatReport(report: EvalReport | EntityReport): string {
   switch (report.problem_type) {
+    case 'token_classification':
+      return formatEntities(report);
     case 'single_label_classification':
       return formatClassification(report);
     case 'multi_label_classification':
@@ -106,4 +109,29 @@ export function formatReport(report: EvalReport): string {
     case 'regression':
       return formatRegression(report);
   }
+}
+
+/** Entity scores as seqeval's classification_report lays them out: per type, then micro, macro and weighted averages; then the type confusion. */
+function formatEntities(r: EntityReport): string {
+  const n = String(r.support);
+  const types = Object.entries(r.per_type);
+  const table = renderTable([
+    ['', 'precision', 'recall', 'f1', 'support'],
+    ...types.map(([type, s]) => [clip(type, MAX_ROW_LABEL), fixed(s.precision), fixed(s.recall), fixed(s.f1), String(s.support)]),
+    [],
+    ['micro avg', fixed(r.precision), fixed(r.recall), fixed(r.f1), n],
+    ['macro avg', fixed(r.macro_precision), fixed(r.macro_recall), fixed(r.macro_f1), n],
+    ['weighted avg', '', '', fixed(r.weighted_f1), n],
+  ]);
+  const matrix = renderTable([
+    ['gold \\ predicted', ...r.confusion.labels.map((l) => clip(l, MAX_COLUMN_LABEL))],
+    ...r.confusion.matrix.map((row, g) => [clip(r.confusion.labels[g] ?? String(g), MAX_ROW_LABEL), ...row.map(String)]),
+  ]);
+  return [
+    `entities (${r.mode} matching): ${r.support} gold, ${r.predicted} predicted in ${r.sentences} sentences; token accuracy ${fixed(r.token_accuracy)}`,
+    ...table,
+    '',
+    'entity types of overlapping spans (O row: spurious predictions, O column: missed entities)',
+    ...matrix,
+  ].join('\n');
 }

@@ -3,6 +3,8 @@ export type {
   TrainingResults,
   ClassificationResults,
   ClassificationHyperparameters,
+  TokenClassificationResults,
+  TokenClassificationHyperparameters,
   PretrainingResults,
   PretrainingHyperparameters,
   PretrainingHistoryPoint,

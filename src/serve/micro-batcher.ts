@@ -1,5 +1,3 @@
-import type { Prediction } from '../classifier.js';
-
 export interface MicroBatcherOptions {
   /** Most texts handed to the model in one call. */
   maxBatchSize: number;
@@ -8,20 +6,20 @@ export interface MicroBatcherOptions {
 }
 
 /** One caller's texts; a job larger than a batch is spread over several consecutive calls. */
-interface Job<T> {
+interface Job<T, R> {
   texts: T[];
   /** Index of the first text not yet handed to the model. */
   next: number;
-  results: Prediction[];
+  results: R[];
   enqueuedAt: number;
   settled: boolean;
-  resolve(predictions: Prediction[]): void;
+  resolve(predictions: R[]): void;
   reject(error: unknown): void;
 }
 
 /** A slice of one job that went into a model call. */
-interface Part<T> {
-  job: Job<T>;
+interface Part<T, R> {
+  job: Job<T, R>;
   start: number;
   count: number;
 }
@@ -40,15 +38,15 @@ export class BatchAbortedError extends Error {
  * time because the engine is not re-entrant; texts that arrive meanwhile form the next batch.
  * Each caller gets exactly its own predictions, in order, or the error of a call that held them.
  */
-export class MicroBatcher<T = string> {
-  private readonly queue: Job<T>[] = [];
+export class MicroBatcher<T = string, R = unknown> {
+  private readonly queue: Job<T, R>[] = [];
   private queued = 0;
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly run: (texts: T[]) => Promise<Prediction[]>,
+    private readonly run: (texts: T[]) => Promise<R[]>,
     private readonly options: MicroBatcherOptions,
   ) {}
 
@@ -66,10 +64,10 @@ export class MicroBatcher<T = string> {
    * Queues texts and resolves with their predictions in order. If `signal` aborts while some of
    * the texts are still queued, those are dropped and the promise rejects with BatchAbortedError.
    */
-  submit(texts: T[], signal?: AbortSignal): Promise<Prediction[]> {
+  submit(texts: T[], signal?: AbortSignal): Promise<R[]> {
     if (texts.length === 0) return Promise.resolve([]);
-    return new Promise<Prediction[]>((resolve, reject) => {
-      const job: Job<T> = { texts, next: 0, results: new Array<Prediction>(texts.length), enqueuedAt: performance.now(), settled: false, resolve, reject };
+    return new Promise<R[]>((resolve, reject) => {
+      const job: Job<T, R> = { texts, next: 0, results: new Array<R>(texts.length), enqueuedAt: performance.now(), settled: false, resolve, reject };
       if (signal) {
         if (signal.aborted) return reject(new BatchAbortedError());
         const onAbort = () => this.fail(job, new BatchAbortedError());
@@ -117,8 +115,8 @@ export class MicroBatcher<T = string> {
   }
 
   /** Takes up to maxBatchSize texts off the front of the queue, oldest caller first. */
-  private takeBatch(): Part<T>[] {
-    const parts: Part<T>[] = [];
+  private takeBatch(): Part<T, R>[] {
+    const parts: Part<T, R>[] = [];
     let room = this.options.maxBatchSize;
     while (room > 0 && this.queue.length > 0) {
       const job = this.queue[0]!;
@@ -160,7 +158,7 @@ export class MicroBatcher<T = string> {
   }
 
   /** Rejects a job once and drops whatever of it is still queued. */
-  private fail(job: Job<T>, error: unknown): void {
+  private fail(job: Job<T, R>, error: unknown): void {
     if (job.settled) return;
     job.settled = true;
     const at = this.queue.indexOf(job);

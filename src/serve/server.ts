@@ -117,6 +117,7 @@ export function createClassificationServer(model: ServedModel, options: Classifi
   async function classify(req: IncomingMessage, res: ServerResponse): Promise<void> {
     requireJsonContentType(req);
     const request = parseClassifyRequest(parseJsonBody(await readBody(req, limits.maxBodyBytes)), classifyLimits);
+    refuseUnwantedPairs(model, request.texts);
     if (batcher.queuedTexts + request.texts.length > limits.maxQueuedTexts) {
       throw new HttpError(503, `the server is busy (${batcher.queuedTexts} texts queued); retry shortly`, { headers: { 'Retry-After': '1' } });
     }
@@ -220,4 +221,9 @@ export function createClassificationServer(model: ServedModel, options: Classifi
   }
 
   return { server, close };
+}
+
+/** A text pair sent to a model that reads single texts (a token classifier) is the client's mistake: 400, before any batching. */
+function refuseUnwantedPairs(model: ServedModel, items: readonly ClassifyItem[]): void {
+  if (model.acceptsPairs === false && items.some((t) => t.textPair !== undefined)) throw new HttpError(400, 'this model tags single texts; "text_pair" has no meaning for it');
 }

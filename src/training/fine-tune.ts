@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { DataSource, Example, ReadOptionsInput } from '../data/index.js';
 import type { TokenReadOptions } from '../data/tokens/index.js';
 import type { EntityMode } from '../metrics/entities.js';
-import type { Task } from './task.js';
+import { resolveTask, type Task } from './task.js';
 import { initTfjs, type TfjsBackendChoice } from '../engine/tfjs/backend.js';
 import type { EngineChoice } from '../engine/select.js';
 import { UsageError } from '../errors.js';
@@ -129,6 +129,8 @@ export interface FineTuneEvents extends TrainerCallbacks {
 export async function fineTune(options: FineTuneOptions, events: FineTuneEvents = {}): Promise<ClassificationResults> {
   const log = events.onLog ?? (() => {});
   const startedAt = new Date();
+  if (resolveTask(options.task, [...[options.train].flat(), ...[options.validation ?? []].flat()]) === 'token-classification')
+    throw new UsageError('this is token-classification data (or --task token-classification): train it with fineTuneTokens or TokenClassifier.fit');
   const checked = checkOptions(options); // fail on a typo before any work
   const tfjs = lazyTfjs(options.backend ?? TRAIN_DEFAULTS.backend);
   if (options.backend && options.backend !== TRAIN_DEFAULTS.backend) await tfjs.start(); // an explicit --backend fails early if it cannot start

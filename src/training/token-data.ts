@@ -10,7 +10,7 @@ import { IGNORED_LABEL } from '../heads/token-classification.js';
 import type { BertTokenizer } from '../tokenization/index.js';
 import { bToILabels, encodeWordWindows, tokenLabels, type WindowOptions } from '../tokenization/word-windows.js';
 import { TRAIN_DEFAULTS } from './defaults.js';
-import type { TokenEvalTargets } from './objectives/token-classification.js';
+import type { TokenEvalTargets } from './token-evaluation.js';
 import type { TokenizedSet } from './tokenized.js';
 import type { WindowCounts } from '../report/types.js';
 

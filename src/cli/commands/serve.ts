@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { TextClassifier } from '../../classifier.js';
-import { UsageError } from '../../errors.js';
 import { serveUntilSignal } from '../../serve/lifecycle.js';
-import { servedModelFromClassifier } from '../../serve/served-model.js';
+import { servedModelFromClassifier, servedModelFromTokenClassifier } from '../../serve/served-model.js';
+import { DEFAULT_AGGREGATION, isTokenClassifierModel, TokenClassifier } from '../../token-classifier.js';
+import { AGGREGATION_STRATEGIES, parseAggregationStrategy } from '../../inference/token-entities.js';
+import { UsageError } from '../../errors.js';
 import { createClassificationServer } from '../../serve/server.js';
 import { parseNumber, parsePositiveInt } from '../parse.js';
 import { action } from '../run-command.js';
@@ -17,6 +19,7 @@ interface ServeCliOptions extends EngineFlags {
   maxTexts: string;
   maxTextLength: string;
   maxBodyBytes: string;
+  aggregation?: string;
 }
 
 /** A TCP port; 0 asks the system for a free one (handy in scripts and tests). */
@@ -41,7 +44,7 @@ Stops on SIGTERM or Ctrl-C after finishing the requests in flight (exit 0). See 
 export function registerServe(program: Command): void {
   const cmd = program
     .command('serve')
-    .description('serve a trained classifier over HTTP: POST /classify, GET /health, GET /metadata (JSON)')
+    .description("serve a trained classifier over HTTP: POST /classify (labels, or a token classifier's entities), GET /health, GET /metadata (JSON)")
     .requiredOption('-m, --model <dir|hub-id>', 'a model folder written by bertft train (or a BertForSequenceClassification)')
     .option('-p, --port <n>', 'TCP port (0 = any free port)', '8080')
     .option('--host <address>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
@@ -49,7 +52,8 @@ export function registerServe(program: Command): void {
     .option('--max-wait-ms <ms>', 'longest wait for a pass to fill up', '5')
     .option('--max-texts <n>', 'most texts per request', '256')
     .option('--max-text-length <chars>', 'longest text in characters', '10000')
-    .option('--max-body-bytes <n>', 'largest request body', String(1024 * 1024));
+    .option('--max-body-bytes <n>', 'largest request body', String(1024 * 1024))
+    .option('--aggregation <s>', `token classifiers: ${AGGREGATION_STRATEGIES.join(' | ')}, how pieces group into entities (default ${DEFAULT_AGGREGATION})`);
   addEngineOptions(cmd)
     .option('--offline', 'use only the local Hub cache')
     .addHelpText('after', EXAMPLES)
@@ -65,15 +69,24 @@ export function registerServe(program: Command): void {
           maxTextLength: parsePositiveInt('--max-text-length', opts.maxTextLength),
           maxBodyBytes: parsePositiveInt('--max-body-bytes', opts.maxBodyBytes),
         };
-        const classifier = await TextClassifier.fromPretrained(opts.model, loadOptions(opts));
+        const aggregation = opts.aggregation === undefined ? undefined : parseAggregationStrategy(opts.aggregation);
+        const tokens = await isTokenClassifierModel(opts.model, loadOptions(opts));
+        if (!tokens && aggregation !== undefined) throw new UsageError(`--aggregation applies to token classifiers; ${opts.model} classifies whole texts`);
+        const model = tokens
+          ? await TokenClassifier.fromPretrained(opts.model, loadOptions(opts))
+          : await TextClassifier.fromPretrained(opts.model, loadOptions(opts));
         try {
-          const served = createClassificationServer(servedModelFromClassifier(classifier, { batchSize: maxBatchSize }), {
+          const servedModel =
+            model instanceof TokenClassifier
+              ? servedModelFromTokenClassifier(model, { batchSize: maxBatchSize, aggregation })
+              : servedModelFromClassifier(model, { batchSize: maxBatchSize });
+          const served = createClassificationServer(servedModel, {
             ...limits,
             log: (line) => process.stderr.write(`bertft serve: ${line}\n`),
           });
           await serveUntilSignal(served, { port, host: opts.host });
         } finally {
-          await classifier.dispose();
+          await model.dispose();
         }
       }),
     );

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend.js';
 import { POOLINGS, type Pooling } from '../../models/bert/bert.js';
 import { fineTune, type FineTuneOptions } from '../../training/fine-tune.js';
+import { fineTuneTokens } from '../../training/token-fine-tune.js';
+import { parseTask, resolveTask, TASKS } from '../../training/task.js';
 import { ENGINES, type EngineChoice } from '../../engine/select.js';
 import { DEVICES } from '../../engine/types.js';
 import { parseProblemType } from '../../training/problem.js';
@@ -101,6 +103,21 @@ export function trainOptionsFrom(f: TrainFlags): FineTuneOptions {
     domainLambda: num('--domain-lambda', f.domainLambda, { min: 0 }),
     coralWeight: num('--coral-weight', f.coralWeight, { min: 0 }),
     daptSteps: int('--dapt-steps', f.daptSteps),
+    ...tokenOptionsFrom(f),
+  };
+}
+
+/** The token-classification flags (token-fine-tune.ts); `--label-column` is a CoNLL file's 0-based tag column there. */
+function tokenOptionsFrom(f: TrainFlags): Pick<FineTuneOptions, 'task' | 'tokenRead' | 'stride' | 'labelAllTokens' | 'entityMode'> {
+  const task = typeof f.task === 'string' ? parseTask(f.task) : undefined;
+  const column = str(f.labelColumn);
+  const labelColumn = column !== undefined && /^\d+$/.test(column) ? Number(column) : undefined;
+  return {
+    task,
+    tokenRead: { ...(labelColumn !== undefined ? { labelColumn } : {}), ...(typeof f.scheme === 'string' ? { scheme: f.scheme } : {}) },
+    stride: count('--stride', f.stride),
+    labelAllTokens: f.labelAllTokens === true ? true : undefined,
+    entityMode: typeof f.entityMode === 'string' ? parseChoice('--entity-mode', f.entityMode, ['default', 'strict'] as const) : undefined,
   };
 }
 
@@ -108,7 +125,9 @@ export function trainOptionsFrom(f: TrainFlags): FineTuneOptions {
 const lrText = (x: number) => x.toExponential();
 
 export function registerTrain(program: Command): void {
-  const cmd = program.command('train').description('fine-tune a pretrained BERT (or train a head on frozen features) for text classification');
+  const cmd = program
+    .command('train')
+    .description('fine-tune a pretrained BERT (or train a head on frozen features) for text classification, or for token classification (named entities)');
   addTrainOptions(cmd);
   addDataOptions(cmd).addHelpText('after', TRAIN_EXAMPLES);
   cmd.action(action(runTrain));
@@ -171,6 +190,11 @@ function addTrainOptions(cmd: Command): Command {
     .option('--coral-weight <x>', `CORAL while fine-tuning: weight of the covariance loss (default ${DOMAIN_ADAPTATION_DEFAULTS.coralWeight})`)
     .option('--dapt-steps <n>', `DAPT: masked-LM steps on the target text before fine-tuning (default ${DOMAIN_ADAPTATION_DEFAULTS.daptSteps})`)
     .option('--init <how>', 'pretrained, or random to train the same architecture from scratch (baseline)')
+    .option('--task <t>', `${TASKS.join(' or ')} (default: from the training data: CoNLL, or JSON lines with "tokens"/"entities", is token classification)`)
+    .option('--stride <n>', 'token classification: tokens shared by consecutive windows of a sentence longer than --max-length (default: a quarter of it)')
+    .option('--label-all-tokens', "token classification: train every word piece on its word's tag (default: the first piece only)")
+    .option('--scheme <s>', "token classification: the tags' scheme, iob1 | iob2 | bioes | io | auto (default auto: inferred; all become IOB2)")
+    .option('--entity-mode <m>', "token classification: entity matching of the metrics, default (conlleval's) or strict (seqeval's IOB2)")
     .option(
       '--autotune [duration]',
       `search LR, epochs, batch size, strategy, pooling and head LR on the validation split within a time budget (e.g. 90s, 5m; default ${d.autotuneBudget}), keeping the best trial (docs/recipes.md)`,
@@ -194,6 +218,7 @@ Examples:
   $ bertft train --model ./bert-tiny --train train.tsv --validation dev.tsv -o out/sst2
   $ bertft train -m ./bert-tiny --train sms.tsv -o out/frozen --strategy frozen
   $ bertft train -m ./bert-tiny --train data.csv --text-column review --label-column stars -o out/m --strategy top-k:2 --layer-lr-decay 0.9
+  $ bertft train --train ner-train.conll --validation ner-dev.conll -o out/ner   # token classification (named entities)
   $ bertft train ... --resume          # after Ctrl-C or a crash: continue where it stopped
 `;
 
@@ -207,7 +232,19 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   const budgetSeconds =
     flags.autotune === undefined ? undefined : parseDuration('--autotune', flags.autotune === true ? TRAIN_DEFAULTS.autotuneBudget : String(flags.autotune));
   if (budgetSeconds !== undefined && options.resume) throw new UsageError('--autotune cannot --resume; run the search again');
-  const trainOrSearch = budgetSeconds === undefined ? fineTune : (o: FineTuneOptions, e: AutotuneEvents) => autotune({ ...o, budgetSeconds }, e);
+  const task = resolveTask(options.task, [...[options.train].flat(), ...[options.validation ?? []].flat()]);
+  if (task === 'token-classification' && !flags.train)
+    throw new UsageError('token classification trains on your tagged files: give --train FILE (CoNLL or JSON lines)');
+  if (task === 'token-classification' && budgetSeconds !== undefined)
+    throw new UsageError('--autotune searches sequence classifiers only for now; give the token classifier its settings');
+  // --threshold has a default for multi-label classification; only a value given on purpose is a mistake for a tagger.
+  if (task === 'token-classification' && flags.threshold === String(TRAIN_DEFAULTS.threshold)) options.threshold = undefined;
+  const trainOrSearch =
+    task === 'token-classification'
+      ? fineTuneTokens
+      : budgetSeconds === undefined
+        ? fineTune
+        : (o: FineTuneOptions, e: AutotuneEvents) => autotune({ ...o, budgetSeconds }, e);
   const events = trainEvents(log, quiet);
   const stop = new AbortController();
   const stopOnSignal = onInterrupt(budgetSeconds !== undefined, stop);
@@ -220,7 +257,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
       return;
     }
     if (flags.report) log(`report: ${(await writeReport(results.output_dir, results)).html}`);
-    const search = results.autotune;
+    const search = 'autotune' in results ? results.autotune : undefined;
     log(
       search
         ? `done: searched ${search.trials.length} trials in ${search.elapsed_s.toFixed(1)} s; kept trial ${search.best_trial} (trained in ${results.train_runtime_s.toFixed(1)} s); model in ${results.output_dir}`
@@ -293,7 +330,7 @@ function trainEvents(log: (m: string) => void, quiet: boolean): { handlers: Auto
 /** One evaluation as a log line: losses, the headline metrics, the domain objective's numbers. */
 function evaluationLine(entry: HistoryEntry, improved: boolean): string {
   const m = Object.entries(entry.eval_metrics ?? {})
-    .filter(([k]) => ['accuracy', 'macro_f1', 'micro_f1', 'pearson', 'mse'].includes(k))
+    .filter(([k]) => ['accuracy', 'macro_f1', 'micro_f1', 'pearson', 'mse', 'f1', 'token_accuracy'].includes(k))
     .map(([k, v]) => `${k} ${v.toFixed(4)}`)
     .join(', ');
   const domain =

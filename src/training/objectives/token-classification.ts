@@ -1,7 +1,8 @@
 import type { TrainBatch } from '../../engine/types.js';
 import { flatTargetIndex } from '../../heads/masked-lm.js';
-import { normalisedRowWeights, tokenHostLoss } from '../../heads/token-classification.js';
-import { entityReport, type EntityMode } from '../../metrics/entities.js';
+import { normalisedRowWeights } from '../../heads/token-classification.js';
+import type { EntityMode } from '../../metrics/entities.js';
+import { evaluateWindows, type TokenEvalTargets } from '../token-evaluation.js';
 import type { EvaluationReport } from '../evaluation.js';
 import { collate, type TokenizedSet } from '../tokenized.js';
 import { ClassificationObjective } from './classification.js';
@@ -21,18 +22,6 @@ export interface TokenTargets {
   eval?: TokenEvalTargets;
   /** Entity matching: conlleval's default, or seqeval's strict IOB2. */
   mode: EntityMode;
-}
-
-export interface TokenEvalTargets {
-  /** Label id per token of each evaluation window (-100 ignored), for the evaluation loss. */
-  labels: Int32Array[];
-  /**
-   * Per token of each evaluation window: the index of the word it predicts in the flat list of
-   * every sentence's words, or -1 (specials, continuation pieces, words another window owns).
-   */
-  slots: Int32Array[];
-  /** The gold IOB2 tags of each sentence, in order; their concatenation is the flat word list. */
-  gold: string[][];
 }
 
 /** The labelled tokens of the chosen windows as a training batch (targets: class weights when trained with them). */
@@ -73,47 +62,16 @@ export class TokenClassificationObjective extends ClassificationObjective {
   /** Entity scores of the evaluation sentences and the loss over the evaluation windows' labelled tokens. */
   override async report(): Promise<EvaluationReport> {
     const { settings: s, data, engine, callbacks } = this.s;
-    const evalSet = data.eval!;
-    const targets = this.targets.eval!;
-    const C = s.numOutputs;
-    // Every word starts as label 0 (O, labels are sorted with O first) until its owning window predicts it.
-    const predicted = new Int32Array(targets.gold.reduce((a, g) => a + g.length, 0));
-    const lossLogits: Float32Array[] = [];
-    const lossLabels: number[] = [];
-    const n = evalSet.lengths.length;
-    for (let start = 0; start < n; start += s.evalBatchSize) {
-      const idx = Array.from({ length: Math.min(s.evalBatchSize, n - start) }, (_, k) => start + k);
-      const batch = collate(evalSet, idx);
-      const logits = await engine.logits(batch);
-      idx.forEach((w, row) => {
-        const labels = targets.labels[w]!;
-        const slots = targets.slots[w]!;
-        for (let t = 0; t < labels.length; t++) {
-          const off = (row * batch.seqLength + t) * C;
-          if (labels[t]! >= 0) {
-            lossLogits.push(logits.slice(off, off + C));
-            lossLabels.push(labels[t]!);
-          }
-          if (slots[t]! >= 0) predicted[slots[t]!] = argmax(logits, off, C);
-        }
-      });
-      callbacks.onEvaluateProgress?.(start + idx.length, n);
-    }
-    const evalLoss = tokenHostLoss(concat(lossLogits, C), lossLabels, C, s.classWeights);
-    let k = 0;
-    const pred = targets.gold.map((sentence) => sentence.map(() => s.labels[predicted[k++]!]!));
-    return { ...entityReport(targets.gold, pred, { mode: this.targets.mode }), eval_loss: evalLoss };
+    const report = await evaluateWindows({
+      logits: (batch) => engine.logits(batch),
+      windows: data.eval!,
+      targets: this.targets.eval!,
+      labels: s.labels,
+      mode: this.targets.mode,
+      batchSize: s.evalBatchSize,
+      classWeights: s.classWeights,
+      onProgress: (done, total) => callbacks.onEvaluateProgress?.(done, total),
+    });
+    return { ...report };
   }
-}
-
-function argmax(values: Float32Array, offset: number, width: number): number {
-  let best = 0;
-  for (let c = 1; c < width; c++) if (values[offset + c]! > values[offset + best]!) best = c;
-  return best;
-}
-
-function concat(rows: readonly Float32Array[], width: number): Float32Array {
-  const out = new Float32Array(rows.length * width);
-  rows.forEach((r, i) => out.set(r, i * width));
-  return out;
 }
