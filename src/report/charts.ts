@@ -1,7 +1,18 @@
 /** Which charts a run gets, and the series on them. */
 import { confusionHeatmap } from './heatmap.js';
 import { lineChart, type Series } from './line-chart.js';
-import type { ClassificationResults } from './types.js';
+import type { BestPoint } from '../training/trainer.js';
+import type { ClassificationResults, TrainingHistoryPoint, TrainingStepPoint } from './types.js';
+
+/**
+ * What the loss and metric charts read of a fine-tuning run: both ClassificationResults and
+ * TokenClassificationResults are one, so the two reports draw their learning curves with the same code.
+ */
+export interface LearningCurveInput {
+  history: TrainingHistoryPoint[];
+  steps?: TrainingStepPoint[];
+  best: BestPoint | null;
+}
 
 /** At most this many points on the per-step loss line; longer runs are averaged in buckets. */
 export const MAX_STEP_POINTS = 300;
@@ -10,7 +21,8 @@ const COLORS = {
   stepLoss: '#9ecae9',
   trainLoss: '#4c78a8',
   evalLoss: '#e45756',
-  metrics: ['#54a24b', '#f58518', '#b279a2'],
+  // A fourth colour for the token report, which can chart the best-model metric beside F1, precision and recall.
+  metrics: ['#54a24b', '#f58518', '#b279a2', '#72b7b2'],
 };
 
 /**
@@ -20,7 +32,7 @@ const COLORS = {
  */
 export function reportCharts(r: ClassificationResults): Record<string, string> {
   const charts: Record<string, string> = { 'loss.svg': lossChart(r) };
-  const metric = metricChart(r);
+  const metric = metricChart(r, (available) => chartedMetrics(r, available));
   if (metric) charts['metric.svg'] = metric;
   const cm = r.final_eval?.confusion_matrix;
   if (cm?.length) charts['confusion_matrix.svg'] = confusionHeatmap(cm, r.final_eval?.labels ?? r.labels);
@@ -49,7 +61,7 @@ function trialsChart(r: ClassificationResults): string | undefined {
 }
 
 /** Train loss per step (faint) and per evaluation, eval loss per evaluation; x = optimiser step. */
-function lossChart(r: ClassificationResults): string {
+export function lossChart(r: LearningCurveInput): string {
   const series: Series[] = [];
   const steps = r.steps ?? [];
   if (steps.length > 1) {
@@ -79,11 +91,16 @@ function lossChart(r: ClassificationResults): string {
   });
 }
 
-/** The metric used to pick the best model (plus the usual companions) per evaluation. */
-function metricChart(r: ClassificationResults): string | undefined {
+/**
+ * Validation metrics per evaluation, by epoch (or by step when several evaluations share an epoch),
+ * with the best model marked; undefined when the run was never evaluated.
+ *
+ * @param pickMetrics which of the recorded metric names to draw, in legend order (the report's choice)
+ */
+export function metricChart(r: LearningCurveInput, pickMetrics: (available: string[]) => string[]): string | undefined {
   const evaluated = r.history.filter((h) => h.eval_metrics && Object.keys(h.eval_metrics).length);
   if (!evaluated.length) return undefined;
-  const names = chartedMetrics(r, Object.keys(evaluated[0]!.eval_metrics!));
+  const names = pickMetrics(Object.keys(evaluated[0]!.eval_metrics!));
   // Several evaluations per epoch (--eval-steps) share an epoch number: plot those by step.
   const byEpoch = new Set(evaluated.map((h) => h.epoch)).size === evaluated.length;
   const x = (h: (typeof evaluated)[number]) => (byEpoch ? h.epoch : h.step);

@@ -1,10 +1,11 @@
 /** The report page: one self-contained HTML file (inline CSS and SVG, no scripts, no external files). */
-import { reportCharts } from './charts.js';
+import { type LearningCurveInput, reportCharts } from './charts.js';
 import { formatDuration, formatNumber, formatSetting, formatTimestamp } from './format.js';
 import type { ClassScore, ClassificationResults } from './types.js';
 import { escapeXml as esc, truncate } from './xml.js';
 
-const CSS = `
+/** The report pages' style sheet (the sequence- and token-classification pages share it). */
+export const REPORT_CSS = `
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;padding:24px;color:#222;max-width:1220px;line-height:1.4}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px;padding-bottom:4px;border-bottom:1px solid #e3e3e3}
@@ -27,6 +28,23 @@ footer{color:#777;font-size:13px;margin-top:32px;border-top:1px solid #e3e3e3;pa
 `;
 
 /**
+ * What the header and footer read of a fine-tuning run: ClassificationResults and
+ * TokenClassificationResults are both one, so both pages show the same facts the same way.
+ */
+export interface RunSummary {
+  bertft_version: string | null;
+  model: string;
+  output_dir: string;
+  /** Shown as the task, underscores as spaces ("token classification"). */
+  problem_type: string;
+  strategy: string;
+  engine: string;
+  backend: string | null;
+  started_at: string;
+  finished_at: string;
+}
+
+/**
  * Renders a run's results as one self-contained HTML page: header (model, strategy, engine, time,
  * throughput), learning curves, the best model's confusion matrix, per-class table and metrics, the
  * history, and every hyper-parameter. Works for regression (no confusion matrix) and for runs with
@@ -38,37 +56,52 @@ footer{color:#777;font-size:13px;margin-top:32px;border-top:1px solid #e3e3e3;pa
 export function renderReport(results: ClassificationResults): string {
   const r = results;
   const charts = reportCharts(r);
-  const evaluated = r.history.some((h) => typeof h.eval_loss === 'number' || h.eval_metrics);
-  const sections = [
-    header(r),
+  return reportPage(r.output_dir, [
+    reportHeader(r),
     cards(r),
-    '<h2>Learning curves</h2>',
-    evaluated ? '' : '<p class="note">No validation data: only the training loss is shown.</p>',
-    `<div class="row">${charts['loss.svg'] ?? ''}${charts['metric.svg'] ?? ''}</div>`,
+    learningCurves(r, charts),
     bestModel(r, charts['confusion_matrix.svg']),
-    history(r),
+    historyTable(r),
     trials(r, charts['autotune.svg']),
-    settings(r),
-    footer(r),
-  ];
+    settingsSection(r),
+    reportFooter(r),
+  ]);
+}
+
+/** The HTML document around a report's sections (empty sections are left out). */
+export function reportPage(outputDir: string, sections: string[]): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>bertft report — ${esc(r.output_dir)}</title>
-<style>${CSS}</style></head>
+<title>bertft report — ${esc(outputDir)}</title>
+<style>${REPORT_CSS}</style></head>
 <body>
 ${sections.filter(Boolean).join('\n')}
 </body></html>
 `;
 }
 
-function header(r: ClassificationResults): string {
+/** The learning-curves heading, the loss and metric charts side by side, and a note when nothing was evaluated. */
+export function learningCurves(r: LearningCurveInput, charts: Partial<Record<string, string>>): string {
+  const evaluated = r.history.some((h) => typeof h.eval_loss === 'number' || h.eval_metrics);
+  return [
+    '<h2>Learning curves</h2>',
+    evaluated ? '' : '<p class="note">No validation data: only the training loss is shown.</p>',
+    `<div class="row">${charts['loss.svg'] ?? ''}${charts['metric.svg'] ?? ''}</div>`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** Title, model → output folder, and tags for the task, strategy, engine and start time. */
+export function reportHeader(r: RunSummary): string {
   const engine = r.backend ? `${r.engine} (${r.backend})` : r.engine;
   return `<header><h1>bertft training report</h1>
 <p class="sub"><code>${esc(r.model)}</code> → <code>${esc(r.output_dir)}</code></p>
 <p class="tags"><span class="tag">${esc(r.problem_type.replace(/_/g, ' '))}</span><span class="tag">strategy <b>${esc(r.strategy)}</b></span><span class="tag">engine <b>${esc(engine)}</b></span><span class="tag">${esc(formatTimestamp(r.started_at))}</span></p></header>`;
 }
 
-function card(key: string, value: string, detail: string): string {
+/** One headline figure: what it is, its value, and a line of detail. */
+export function reportCard(key: string, value: string, detail: string): string {
   return `<div class="card"><div class="k">${esc(key)}</div><div class="v">${esc(value)}</div><div class="d">${esc(detail)}</div></div>`;
 }
 
@@ -76,19 +109,21 @@ function cards(r: ClassificationResults): string {
   const epochs = Math.max(0, ...r.history.map((h) => h.epoch));
   const lastStep = Math.max(0, ...r.history.map((h) => h.step));
   const out = [
-    r.best ? card(`best ${r.best.metric}`, formatNumber(r.best.value), `epoch ${r.best.epoch} of ${epochs}`) : card('best model', '—', 'no validation data'),
+    r.best
+      ? reportCard(`best ${r.best.metric}`, formatNumber(r.best.value), `epoch ${r.best.epoch} of ${epochs}`)
+      : reportCard('best model', '—', 'no validation data'),
   ];
-  for (const [name, value] of headlineMetrics(r)) out.push(card(name, formatNumber(value), 'best model, validation'));
-  out.push(card('training time', formatDuration(r.train_runtime_s), `${r.train_examples_per_s.toFixed(1)} examples/s`));
-  out.push(card('training examples', String(r.train_examples), r.eval_examples ? `${r.eval_examples} validation` : 'no validation'));
-  out.push(card('epochs', String(epochs), `${lastStep} optimiser steps`));
+  for (const [name, value] of headlineMetrics(r)) out.push(reportCard(name, formatNumber(value), 'best model, validation'));
+  out.push(reportCard('training time', formatDuration(r.train_runtime_s), `${r.train_examples_per_s.toFixed(1)} examples/s`));
+  out.push(reportCard('training examples', String(r.train_examples), r.eval_examples ? `${r.eval_examples} validation` : 'no validation'));
+  out.push(reportCard('epochs', String(epochs), `${lastStep} optimiser steps`));
   if (r.problem_type !== 'regression') {
     const shown =
       r.labels
         .slice(0, 5)
         .map((l) => truncate(l, 16, 'middle'))
         .join(', ') + (r.labels.length > 5 ? ', …' : '');
-    out.push(card('labels', String(r.labels.length), shown));
+    out.push(reportCard('labels', String(r.labels.length), shown));
   }
   return `<section class="cards">${out.join('')}</section>`;
 }
@@ -111,14 +146,19 @@ function headlineMetrics(r: ClassificationResults): [string, number][] {
 function bestModel(r: ClassificationResults, confusionSvg: string | undefined): string {
   const fe = r.final_eval;
   if (!fe) return '';
-  const scalars = Object.entries(fe).filter((e): e is [string, number] => typeof e[1] === 'number');
-  const metrics = scalars.length
-    ? `<table class="metrics"><tr><th>metric</th><th>value</th></tr>${scalars.map(([k, v]) => `<tr><td><code>${esc(k)}</code></td><td>${formatNumber(v)}</td></tr>`).join('')}</table>`
-    : '';
+  const metrics = scalarMetricsTable(fe);
   const perClass = fe.per_class?.length ? perClassTable(fe.per_class) : '';
   const where = r.best ? ` (epoch ${r.best.epoch})` : '';
   return `<h2>Best model on the validation set${esc(where)}</h2>
 <div class="row">${confusionSvg ?? ''}<div class="tables">${perClass}${metrics}</div></div>`;
+}
+
+/** Every numeric field of a final evaluation, one row each (nested scores and names are left out); '' for none. */
+export function scalarMetricsTable(finalEval: object): string {
+  const scalars = Object.entries(finalEval).filter((e): e is [string, number] => typeof e[1] === 'number');
+  return scalars.length
+    ? `<table class="metrics"><tr><th>metric</th><th>value</th></tr>${scalars.map(([k, v]) => `<tr><td><code>${esc(k)}</code></td><td>${formatNumber(v)}</td></tr>`).join('')}</table>`
+    : '';
 }
 
 function perClassTable(rows: ClassScore[]): string {
@@ -131,14 +171,27 @@ function perClassTable(rows: ClassScore[]): string {
   return `<table class="per-class"><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>${body}</table>`;
 }
 
-/** One row per evaluation; the best one highlighted. */
-function history(r: ClassificationResults): string {
+/** The metric names recorded anywhere in the history, in first-seen order. */
+export function historyMetricNames(r: LearningCurveInput): string[] {
+  return [...new Set(r.history.flatMap((h) => Object.keys(h.eval_metrics ?? {})))];
+}
+
+/** The history's one metric column by default: the best-model metric, else the first recorded. */
+function defaultHistoryMetrics(r: LearningCurveInput): string[] {
+  const metricNames = historyMetricNames(r);
+  return r.best && metricNames.includes(r.best.metric) ? [r.best.metric] : metricNames.slice(0, 1);
+}
+
+/**
+ * One row per evaluation; the best one highlighted.
+ *
+ * @param shown the metric columns (default: the best-model metric)
+ */
+export function historyTable(r: LearningCurveInput, shown: string[] = defaultHistoryMetrics(r)): string {
   if (!r.history.length) return '';
-  const metricNames = [...new Set(r.history.flatMap((h) => Object.keys(h.eval_metrics ?? {})))];
-  const shown = r.best && metricNames.includes(r.best.metric) ? [r.best.metric] : metricNames.slice(0, 1);
   const hasEval = r.history.some((h) => typeof h.eval_loss === 'number');
   const opt = (v: number | undefined) => (typeof v === 'number' ? formatNumber(v) : '—');
-  const isBest = (h: ClassificationResults['history'][number]) => !!r.best && h.epoch === r.best.epoch && (r.best.step === undefined || h.step === r.best.step);
+  const isBest = (h: LearningCurveInput['history'][number]) => !!r.best && h.epoch === r.best.epoch && (r.best.step === undefined || h.step === r.best.step);
   const head = ['epoch', 'step', 'train loss', ...(hasEval ? ['eval loss'] : []), ...shown, 'learning rate', 'elapsed'];
   const rows = r.history.map((h) => {
     const cells = [
@@ -184,13 +237,15 @@ function trials(r: ClassificationResults, chart: string | undefined): string {
 ${rows.join('\n')}</table></div>`;
 }
 
-function settings(r: ClassificationResults): string {
+/** Every hyper-parameter the run resolved, as recorded. */
+export function settingsSection(r: { hyperparameters: object }): string {
   const entries = Object.entries(r.hyperparameters ?? {});
   if (!entries.length) return '';
   return `<h2>Hyper-parameters</h2>
 <div class="settings">${entries.map(([k, v]) => `<div><span>${esc(k)}</span><code>${esc(formatSetting(v))}</code></div>`).join('')}</div>`;
 }
 
-function footer(r: ClassificationResults): string {
+/** Start and finish times, the bertft version and the source file. */
+export function reportFooter(r: RunSummary): string {
   return `<footer>started ${esc(formatTimestamp(r.started_at))} · finished ${esc(formatTimestamp(r.finished_at))} · bertft ${esc(r.bertft_version ?? 'unknown version')} · written from training_results.json</footer>`;
 }
