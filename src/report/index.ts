@@ -22,6 +22,7 @@ export { isPretrainingResults } from './types.js';
 export { renderReport } from './html.js';
 export { reportCharts } from './charts.js';
 export { writeReport, CHART_FILES } from './write.js';
+export { renderTokenReport, tokenReportCharts } from './token-classification.js';
 export { escapeXml } from './xml.js';
 export { niceTicks } from './ticks.js';
 export { lineChart, type LineChartOptions, type Series } from './line-chart.js';
