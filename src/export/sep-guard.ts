@@ -56,3 +56,90 @@ export function endRowsWithSep(graph: Graph, sepId: number): Graph {
   const rewired = graph.nodes.map((n) => (n.inputs.includes(ids) ? { ...n, inputs: n.inputs.map((i) => (i === ids ? closed : i)) } : n));
   return { ...graph, nodes: [...guard, ...rewired], initializers };
 }
+
+/**
+ * The separator guard of per-token outputs (token classification): a row transformers.js cut gets
+ * its [SEP] appended after its last real token instead of written over it, and the output is cut
+ * back to the input's length, so every token transformers.js reports keeps its own logits.
+ *
+ * Why not {@link endRowsWithSep}: it makes the cut row's last piece the [SEP], and transformers.js
+ * still reports that piece (it decodes its own ids), with the logits of the [SEP] slot, which the
+ * model never learned to label. On 51 WikiANN texts longer than 128 pieces (a BERT-Tiny NER model)
+ * that slot said I-ORG or B-PER every time: a made-up entity at the end of each long text. Without
+ * any guard the missing [SEP] moved 104 of the other 6,426 token labels.
+ *
+ * With the export's `model_max_length` one below the trained length (onnx-export.ts),
+ * transformers.js cuts a long text to `[CLS] w1 … w126`; the graph runs `[CLS] w1 … w126 [SEP]`,
+ * Hugging Face's truncation at the trained length, and returns the logits of the 127 positions it
+ * was given: the same tokens with the same scores as Python's pipeline and bertft's first window.
+ * A row that ends with [SEP] already (every row bertft or Python feeds, every text within the
+ * length) gets a padding column (attention mask 0), which changes none of its outputs.
+ * `output` is the per-token output ([batch, sequence, …]); rows are assumed right-padded.
+ */
+export function appendSepToCutRows(graph: Graph, sepId: number, padId: number, output: string): Graph {
+  const ids = INPUT_NAMES.inputIds;
+  const mask = INPUT_NAMES.attentionMask;
+  const types = INPUT_NAMES.tokenTypeIds;
+  if (!graph.inputs.some((v) => v.name === ids) || !graph.inputs.some((v) => v.name === mask)) {
+    throw new Error(`appendSepToCutRows needs the graph inputs ${ids} and ${mask}`);
+  }
+  const producer = graph.nodes.findIndex((n) => n.outputs.includes(output));
+  if (producer < 0 || !graph.outputs.some((v) => v.name === output)) throw new Error(`appendSepToCutRows: no graph output ${output}`);
+  const p = (s: string) => `sep_append/${s}`;
+  const initializers = new Map(graph.initializers);
+  const int64 = (name: string, dims: number[], values: number[]): string => {
+    initializers.set(p(name), { elemType: ElemType.Int64, dims, values });
+    return p(name);
+  };
+  const axis1 = int64('axis1', [1], [1]);
+  const zero = int64('zero', [], [0]);
+  const one = int64('one', [], [1]);
+  const sep = int64('sep_id', [], [sepId]);
+  const pad = int64('pad_id', [], [padId]);
+  const int = (value: number) => ({ kind: 'int' as const, value });
+  const node = (opType: string, inputs: string[], out: string, attributes: GraphNode['attributes'] = {}): GraphNode => ({
+    opType,
+    inputs,
+    outputs: [out],
+    attributes,
+  });
+  const hasTypes = graph.nodes.some((n) => n.inputs.includes(types));
+  const guard: GraphNode[] = [
+    // [B, 1]: real tokens per row, and the id at the last of them; a row is cut when that is not [SEP].
+    node('ReduceSum', [mask, axis1], p('length'), { keepdims: int(1) }),
+    node('Sub', [p('length'), one], p('last')),
+    node('GatherElements', [ids, p('last')], p('last_id'), { axis: int(1) }),
+    node('Equal', [p('last_id'), sep], p('closed')),
+    node('Not', [p('closed')], p('cut')),
+    // [B, 1] columns of padding and of zeros, appended to every row.
+    node('Mul', [p('last_id'), zero], p('zero_col')),
+    node('Add', [p('zero_col'), pad], p('pad_col')),
+    node('Concat', [ids, p('pad_col')], p('ids_wide'), { axis: int(1) }),
+    node('Concat', [mask, p('zero_col')], p('mask_wide'), { axis: int(1) }),
+    // [B, S + 1]: true at the position after a cut row's last token.
+    node('Shape', [p('ids_wide')], p('wide_len'), { start: int(1), end: int(2) }),
+    node('Squeeze', [p('wide_len')], p('wide_len_scalar')),
+    node('Range', [zero, p('wide_len_scalar'), one], p('positions')),
+    node('Equal', [p('positions'), p('length')], p('after_last')),
+    node('And', [p('after_last'), p('cut')], p('is_new')),
+    node('Where', [p('is_new'), sep, p('ids_wide')], p('input_ids')),
+    node('Where', [p('is_new'), one, p('mask_wide')], p('attention_mask')),
+    // The output back to the input's S positions.
+    node('Shape', [ids], p('seq_len'), { start: int(1), end: int(2) }),
+  ];
+  if (hasTypes) {
+    // The appended [SEP] takes the type of the token before it.
+    guard.push(node('GatherElements', [types, p('last')], p('last_type'), { axis: int(1) }));
+    guard.push(node('Concat', [types, p('last_type')], p('token_type_ids'), { axis: int(1) }));
+  }
+  const renamed: Record<string, string> = { [ids]: p('input_ids'), [mask]: p('attention_mask'), ...(hasTypes ? { [types]: p('token_type_ids') } : {}) };
+  const wide = p(`${output}_wide`);
+  const rewired = graph.nodes.map((n, i) => ({
+    ...n,
+    inputs: n.inputs.map((x) => renamed[x] ?? x),
+    outputs: i === producer ? n.outputs.map((o) => (o === output ? wide : o)) : n.outputs,
+  }));
+  const zeroStart = int64('slice_start', [1], [0]);
+  const cut = node('Slice', [wide, zeroStart, p('seq_len'), axis1], output);
+  return { ...graph, nodes: [...guard, ...rewired, cut], initializers };
+}

@@ -8,10 +8,15 @@ import { action } from '../run-command.js';
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('write an ONNX folder that transformers.js loads with pipeline("text-classification" | "fill-mask" | "feature-extraction", dir)')
-    .requiredOption('-m, --model <dir|hub-id>', 'a model folder (a trained classifier, a masked-LM model, or a plain encoder)')
+    .description(
+      'write an ONNX folder that transformers.js loads with pipeline("text-classification" | "token-classification" | "fill-mask" | "feature-extraction", dir)',
+    )
+    .requiredOption('-m, --model <dir|hub-id>', 'a model folder (a trained classifier or token classifier, a masked-LM model, or a plain encoder)')
     .requiredOption('-o, --output <dir>', 'the export folder (config.json, tokenizer files, onnx/model.onnx)')
-    .option('--task <task>', `${EXPORT_TASKS.join(', ')} (default: text-classification with a classifier head, else fill-mask with a masked-LM head)`)
+    .option(
+      '--task <task>',
+      `${EXPORT_TASKS.join(', ')} (default: token-classification for a …ForTokenClassification folder, text-classification with a classifier head, else fill-mask with a masked-LM head)`,
+    )
     .option('--pooling <p>', `for a classifier: ${POOLINGS.join(', ')} (default: the one recorded at training)`)
     .option('--quantize', 'also write onnx/model_quantized.onnx (int8 matrix products: smaller, faster on big models)')
     .option('--overwrite', 'replace an existing output folder')
@@ -22,6 +27,7 @@ export function registerExport(program: Command): void {
 Examples:
   $ bertft export -m out/sst2 -o out/sst2-onnx
   $ bertft export -m out/my-bert-mlm -o out/my-bert-mlm-onnx                     # fill-mask
+  $ bertft export -m out/ner -o out/ner-onnx                                     # token-classification
   $ node -e "const {pipeline}=await import('@huggingface/transformers'); const c=await pipeline('text-classification', process.cwd()+'/out/sst2-onnx'); console.log(await c('a fine film'))"
 `,
     )
