@@ -225,5 +225,6 @@ export function createClassificationServer(model: ServedModel, options: Classifi
 
 /** A text pair sent to a model that reads single texts (a token classifier) is the client's mistake: 400, before any batching. */
 function refuseUnwantedPairs(model: ServedModel, items: readonly ClassifyItem[]): void {
-  if (model.acceptsPairs === false && items.some((t) => t.textPair !== undefined)) throw new HttpError(400, 'this model tags single texts; "text_pair" has no meaning for it');
+  if (model.acceptsPairs === false && items.some((t) => t.textPair !== undefined))
+    throw new HttpError(400, 'this model tags single texts; "text_pair" has no meaning for it');
 }

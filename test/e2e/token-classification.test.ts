@@ -46,7 +46,11 @@ function sentence(k: number): [string, string][] {
 }
 
 function conll(from: number, count: number): string {
-  const blocks = Array.from({ length: count }, (_, i) => sentence(from + i).map(([w, t]) => `${w}\t${t}`).join('\n'));
+  const blocks = Array.from({ length: count }, (_, i) =>
+    sentence(from + i)
+      .map(([w, t]) => `${w}\t${t}`)
+      .join('\n'),
+  );
   return `${blocks.join('\n\n')}\n`;
 }
 
