@@ -55,6 +55,7 @@ export function registerPredict(program: Command): void {
               tagger.predict(texts, { ...limits, aggregation, onProgress: (done) => onProgress(Math.min(done, texts.length)) }),
             );
             await writeJsonLines(opts.output, predictions, ({ text, entities }) => ({ text, entities }));
+            if (!opts.quiet) windowNote(predictions, tagger.maxLength);
             await tagger.dispose();
             return;
           }
@@ -68,4 +69,12 @@ export function registerPredict(program: Command): void {
         },
       ),
     );
+}
+
+/** Says on stderr what windows did to long texts: nothing is dropped, but a word longer than a window is cut. */
+function windowNote(predictions: readonly { windows: number; wordsCut: number }[], maxLength: number): void {
+  const split = predictions.filter((p) => p.windows > 1).length;
+  const cut = predictions.reduce((n, p) => n + p.wordsCut, 0);
+  if (split > 0) process.stderr.write(`${split} texts longer than ${maxLength} tokens were read in overlapping windows (no token dropped)\n`);
+  if (cut > 0) process.stderr.write(`${cut} words longer than a whole window were cut between windows; raise --max-length to keep them whole\n`);
 }
