@@ -4,6 +4,7 @@ import type { BertConfig } from '../models/bert/config.js';
 import { familyOf } from '../models/bert/family.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import { classifierDropoutOf, classifierLogits, classifierParamNames, classifierParamShape, initClassifierHead } from './classification.js';
+import { maskedLmLoss } from './masked-lm.js';
 
 /**
  * The token-classification head of Hugging Face's `<Family>ForTokenClassification`: every token's
@@ -65,6 +66,23 @@ export function labelledTokenLogits<T>(ops: TensorOps<T>, cfg: BertConfig, param
 export function weightedTokenLoss<T>(ops: TensorOps<T>, logits: T, targetIndex: T, rowWeights: T): T {
   const picked = ops.reshape(ops.embedding(ops.reshape(ops.logSoftmax(logits), [-1, 1]), targetIndex), [-1]);
   return ops.affine(ops.sum(ops.mul(picked, rowWeights), 0), -1);
+}
+
+/**
+ * The training loss of a batch's labelled tokens from the hidden states [B, S, H]: the plain mean
+ * cross-entropy, or with `rowWeights` the class-weighted one. The TF.js engines (the whole model's
+ * and the frozen head on cached hidden states) both train through here.
+ */
+export function labelledTokenLoss<T>(
+  ops: TensorOps<T>,
+  cfg: BertConfig,
+  params: ParamMap<T>,
+  sequenceOutput: T,
+  numLabels: number,
+  at: { positions: T; targetIndex: T; rowWeights?: T },
+): T {
+  const logits = labelledTokenLogits(ops, cfg, params, sequenceOutput, at.positions, numLabels);
+  return at.rowWeights ? weightedTokenLoss(ops, logits, at.targetIndex, at.rowWeights) : maskedLmLoss(ops, logits, at.targetIndex);
 }
 
 /** w_{y_m} / Σ_m w_{y_m} for each labelled token (the `rowWeights` of {@link weightedTokenLoss}). */

@@ -32,6 +32,8 @@ export interface ForwardOptions {
   classifier?: ReadonlyMap<string, HostTensor>;
   /** A token-classification head: the runner returns every token's logits [B, S, C]. */
   tokenClassifier?: ReadonlyMap<string, HostTensor>;
+  /** No head: the runner returns every token's last hidden state [B, S, H] (pooling is then unused). */
+  hiddenStates?: boolean;
   engine?: EngineChoice;
   backend?: TfjsBackendChoice;
   /** onnxruntime intra-op threads (default: all cores). */
@@ -52,6 +54,7 @@ async function onnxRunner(config: BertConfig, weights: ReadonlyMap<string, HostT
     pooling: options.pooling,
     classifier: options.classifier,
     tokenClassifier: options.tokenClassifier,
+    hiddenStates: options.hiddenStates,
     threads: options.threads,
     executionProviders: executionProviders(options.device),
     quantize: options.quantize,

@@ -258,6 +258,8 @@ export interface TokenClassificationResults {
   best: BestPoint | null;
   interrupted: boolean;
   train_runtime_s: number;
+  /** Frozen strategy: seconds spent extracting (or reading cached) per-token features; else 0 (absent in files of earlier versions). */
+  feature_extraction_s?: number;
   train_sentences: number;
   eval_sentences: number;
   windows: { train: WindowCounts; validation: WindowCounts | null };

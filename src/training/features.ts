@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../checkpoint/index.js';
 import { createForwardRunner } from '../inference/forward.js';
 import type { EngineChoice } from '../engine/select.js';
@@ -20,8 +20,14 @@ export function featureCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(root, 'features');
 }
 
-/** A key that changes when the weights, the pooling or any token id changes (data, tokenizer, max length). */
-export function featureCacheKey(weights: ReadonlyMap<string, HostTensor>, pooling: Pooling, set: TokenizedSet): string {
+/**
+ * What a feature file holds: a pooled vector per row, or (`tokens`) the last hidden state of every
+ * token of every row (the frozen token head's features, token-features.ts).
+ */
+export type FeatureKind = Pooling | 'tokens';
+
+/** A key that changes when the weights, the pooling (or kind) or any token id changes (data, tokenizer, max length). */
+export function featureCacheKey(weights: ReadonlyMap<string, HostTensor>, pooling: FeatureKind, set: TokenizedSet): string {
   const h = createHash('sha256');
   h.update(`pooling=${pooling};`);
   for (const name of [...weights.keys()].filter((n) => !isClassifierParam(n)).sort()) {
@@ -74,17 +80,30 @@ export async function cachedFeatures(
   set: TokenizedSet,
   options: { batchSize: number; cacheDir?: string; onBatch?: (done: number) => void; engine?: EngineChoice; device?: Device },
 ): Promise<CachedFeatures> {
-  const dir = options.cacheDir ?? featureCacheDir();
-  const file = join(dir, `${featureCacheKey(weights, pooling, set)}.f32`);
-  const expectedBytes = set.ids.length * config.hiddenSize * 4;
+  const file = featureCacheFile(options.cacheDir, featureCacheKey(weights, pooling, set));
+  return readOrCompute(file, set.ids.length * config.hiddenSize, () =>
+    computeFeatures(config, weights, pooling, set, options.batchSize, options.onBatch, options.engine, options.device),
+  );
+}
+
+/** The file of a cache key under `cacheDir` (default {@link featureCacheDir}). */
+export function featureCacheFile(cacheDir: string | undefined, key: string): string {
+  return join(cacheDir ?? featureCacheDir(), `${key}.f32`);
+}
+
+/**
+ * The float32 values of a cache file when it holds exactly `expectedLength` of them (a truncated or
+ * foreign file is recomputed), else `compute()`'s, written atomically for the next run.
+ */
+export async function readOrCompute(file: string, expectedLength: number, compute: () => Promise<Float32Array>): Promise<CachedFeatures> {
   if (existsSync(file)) {
     const buf = await readFile(file);
-    if (buf.byteLength === expectedBytes) {
+    if (buf.byteLength === expectedLength * 4) {
       return { features: new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)), cached: true, file };
     }
   }
-  const features = await computeFeatures(config, weights, pooling, set, options.batchSize, options.onBatch, options.engine, options.device);
-  await mkdir(dir, { recursive: true });
+  const features = await compute();
+  await mkdir(dirname(file), { recursive: true });
   await writeFileAtomic(file, new Uint8Array(features.buffer, features.byteOffset, features.byteLength));
   return { features, cached: false, file };
 }

@@ -13,7 +13,8 @@ import { initTfjs } from '../engine/tfjs/backend.js';
 import { createTrainingEngine } from '../engine/select.js';
 import type { TrainingEngine } from '../engine/types.js';
 import { UsageError } from '../errors.js';
-import { classifierWidth } from '../heads/classification.js';
+import { TfjsTokenHeadEngine } from '../engine/tfjs/token-head-engine.js';
+import { classifierWidth, splitClassifierParams } from '../heads/classification.js';
 import { initTokenClassifierHead } from '../heads/token-classification.js';
 import type { EntityMode } from '../metrics/entities.js';
 import { resolveMetricName } from '../metrics/index.js';
@@ -32,6 +33,8 @@ import { batchOf, resolveSchedule, scheduleLine, type Schedule } from './schedul
 import { adviseStrategy } from './advise.js';
 import { parseStrategy, strategyName, trainableParams, type Strategy } from './strategy.js';
 import { balancedTokenWeights, readTokenSentences, sentenceWindows, tagVocabulary, type SentenceWindows, type TokenSentences } from './token-data.js';
+import { frozenTokenFeatures } from './token-features.js';
+import type { TokenizedSet } from './tokenized.js';
 import { Trainer, type TrainerData, type TrainerSettings, type TrainerState, type TrainOutcome } from './trainer.js';
 import { removeResumeCheckpoint } from '../trainer/checkpoint.js';
 
@@ -68,24 +71,56 @@ export async function fineTuneTokens(options: FineTuneOptions, events: FineTuneE
   const plan = await planTokenRun(options, strategy, log);
   await mkdir(plan.output, { recursive: true });
   const start = await startingWeights(plan, options.resume === true, log);
-  let tfjsBackend: string | null = null;
-  const engine = await createTrainingEngine({
-    config: plan.pretrained.config,
-    weights: start.weights,
-    objective: { kind: 'token-classification', numLabels: plan.labels.length, classWeights: plan.settings.classWeights },
-    engine: options.engine,
-    device: options.device,
-    startTfjs: async () => {
-      tfjsBackend = (await initTfjs(options.backend ?? TRAIN_DEFAULTS.backend)).backend;
-    },
-  });
-  const outcome = await train(plan, engine, start, options, events);
-  const results = tokenResults(plan, { engine: engine.name, backend: tfjsBackend, outcome, startedAt });
+  const run = await createTokenEngine(plan, start, options, events);
+  const outcome = await train(plan, run, start, options, events);
+  const results = tokenResults(plan, { engine: run.engine.name, backend: run.backend(), featureSeconds: run.featureSeconds, outcome, startedAt });
   if (!results.interrupted) {
     await writeTrainingResults(plan.output, results);
     if (options.keepCheckpoints !== true) await removeResumeCheckpoint(plan.output);
   }
   return results;
+}
+
+/** The engine that trains, the windows it reads (word pieces, or feature rows for the frozen head) and the TF.js backend once started. */
+interface TokenEngineRun {
+  engine: TrainingEngine;
+  train: TokenizedSet;
+  eval?: TokenizedSet;
+  featureSeconds: number;
+  backend(): string | null;
+}
+
+/**
+ * `--strategy frozen`: the encoder's hidden states of every window token, computed once (or read from
+ * the feature cache), and the token head alone on TF.js (TfjsTokenHeadEngine); any other strategy:
+ * the fine-tuning engine (onnxruntime, or TF.js) on the word-piece windows.
+ */
+async function createTokenEngine(plan: TokenRunPlan, start: TokenStart, options: FineTuneOptions, events: FineTuneEvents): Promise<TokenEngineRun> {
+  let backend: string | null = null;
+  const startTfjs = async () => {
+    backend = (await initTfjs(options.backend ?? TRAIN_DEFAULTS.backend)).backend;
+  };
+  const config = plan.pretrained.config;
+  const numLabels = plan.labels.length;
+  if (plan.strategy.kind === 'frozen') {
+    const { encoder, head } = splitClassifierParams(start.weights);
+    const frozen = await frozenTokenFeatures(config, encoder, { train: plan.train.set, validation: plan.validation?.set }, options, events);
+    events.onLog?.(
+      `frozen encoder: token features of ${frozen.train.lengths.length + (frozen.eval?.lengths.length ?? 0)} windows in ${frozen.seconds.toFixed(1)} s`,
+    );
+    await startTfjs();
+    const engine = new TfjsTokenHeadEngine({ config, features: frozen.features, encoderWeights: encoder, head, numLabels });
+    return { engine, train: frozen.train, eval: frozen.eval, featureSeconds: frozen.seconds, backend: () => backend };
+  }
+  const engine = await createTrainingEngine({
+    config,
+    weights: start.weights,
+    objective: { kind: 'token-classification', numLabels, classWeights: plan.settings.classWeights },
+    engine: options.engine,
+    device: options.device,
+    startTfjs,
+  });
+  return { engine, train: plan.train.set, eval: plan.validation?.set, featureSeconds: 0, backend: () => backend };
 }
 
 /** Options that have no meaning for token classification fail before any work. */
@@ -297,8 +332,9 @@ async function startingWeights(plan: TokenRunPlan, resume: boolean, log: (m: str
 }
 
 /** The training loop with the best model saved as it improves; disposes the engine. */
-async function train(plan: TokenRunPlan, engine: TrainingEngine, start: TokenStart, options: FineTuneOptions, events: FineTuneEvents): Promise<TrainOutcome> {
+async function train(plan: TokenRunPlan, run: TokenEngineRun, start: TokenStart, options: FineTuneOptions, events: FineTuneEvents): Promise<TrainOutcome> {
   const { pretrained, output, settings } = plan;
+  const { engine } = run;
   const trainer = new Trainer(engine, pretrained.config, start.names, settings, {
     ...events,
     checkpointIntervalMs: (options.checkpointMinutes ?? TRAIN_DEFAULTS.checkpointMinutes) * 60_000,
@@ -310,9 +346,9 @@ async function train(plan: TokenRunPlan, engine: TrainingEngine, start: TokenSta
   if (options.signal?.aborted) trainer.requestStop();
   options.signal?.addEventListener('abort', () => trainer.requestStop(), { once: true });
   const data: TrainerData = {
-    train: plan.train.set,
+    train: run.train,
     trainTargets: new Float32Array(0),
-    eval: plan.validation?.set,
+    eval: run.eval,
     tokenTargets: { train: plan.train.labels, eval: plan.validation?.eval, mode: plan.hyperparameters.entity_mode },
   };
   events.onLog?.(
@@ -325,7 +361,10 @@ async function train(plan: TokenRunPlan, engine: TrainingEngine, start: TokenSta
   }
 }
 
-function tokenResults(plan: TokenRunPlan, run: { engine: string; backend: string | null; outcome: TrainOutcome; startedAt: Date }): TokenClassificationResults {
+function tokenResults(
+  plan: TokenRunPlan,
+  run: { engine: string; backend: string | null; featureSeconds: number; outcome: TrainOutcome; startedAt: Date },
+): TokenClassificationResults {
   const { outcome } = run;
   return {
     bertft_version: bertftVersion(),
@@ -344,6 +383,7 @@ function tokenResults(plan: TokenRunPlan, run: { engine: string; backend: string
     best: outcome.state.best,
     interrupted: outcome.interrupted,
     train_runtime_s: outcome.state.elapsedSeconds,
+    feature_extraction_s: run.featureSeconds,
     train_sentences: plan.sentences.train.length,
     eval_sentences: plan.sentences.validation.length,
     windows: { train: plan.train.counts, validation: plan.validation?.counts ?? null },

@@ -18,6 +18,8 @@ export interface OnnxEncoderRunnerOptions extends OrtSessionOptions {
   tokenClassifier?: ReadonlyMap<string, HostTensor>;
   /** Run int8-quantized matrix products (see quantize.ts): faster on large models, ~1e-2 off. */
   quantize?: boolean;
+  /** No head: the runner returns every token's last hidden state [B, S, H] (the frozen token head's features). */
+  hiddenStates?: boolean;
 }
 
 /**
@@ -48,8 +50,9 @@ export class OnnxEncoderRunner {
       outputName = 'logits';
       width = classifierWidth(options.classifier) ?? 0;
     } else {
-      graph = traceEncoder(config, weights, { pooling, output: 'pooled' });
-      outputName = 'pooled';
+      const output = options.hiddenStates ? 'last_hidden_state' : 'pooled';
+      graph = traceEncoder(config, weights, { pooling, output });
+      outputName = output;
       width = config.hiddenSize;
     }
     const ort = await loadOrt();
@@ -58,7 +61,7 @@ export class OnnxEncoderRunner {
     return new OnnxEncoderRunner(ort, session, outputName, width);
   }
 
-  /** Features [B, H] (or logits [B, C], or a token classifier's [B, S, C]) for one batch, row-major. */
+  /** Features [B, H] (or logits [B, C], a token classifier's [B, S, C], hidden states [B, S, H]) for one batch, row-major. */
   async run(batch: TokenBatch): Promise<Float32Array> {
     if (this.session === undefined) throw new Error('OnnxEncoderRunner used after dispose()');
     if (batch.batchSize === 0) return new Float32Array(0);

@@ -23,7 +23,13 @@ export class TfjsRunner implements ForwardRunner {
   constructor(
     private readonly config: BertConfig,
     weights: ReadonlyMap<string, HostTensor>,
-    private readonly options: { pooling: Pooling; classifier?: ReadonlyMap<string, HostTensor>; tokenClassifier?: ReadonlyMap<string, HostTensor> },
+    private readonly options: {
+      pooling: Pooling;
+      classifier?: ReadonlyMap<string, HostTensor>;
+      tokenClassifier?: ReadonlyMap<string, HostTensor>;
+      /** No head: every token's last hidden state [B, S, H]. */
+      hiddenStates?: boolean;
+    },
   ) {
     this.params = toTfjsParams(new Map([...weights, ...(options.classifier ?? []), ...(options.tokenClassifier ?? [])]));
   }
@@ -33,6 +39,7 @@ export class TfjsRunner implements ForwardRunner {
       const inputs = batchToTensors(batch);
       if (this.options.tokenClassifier)
         return tokenClassifierLogits(this.ops, this.config, this.params, bertForward(this.ops, this.config, this.params, inputs).sequenceOutput);
+      if (this.options.hiddenStates) return bertForward(this.ops, this.config, this.params, inputs).sequenceOutput;
       if (this.options.classifier) return sequenceClassifierLogits(this.ops, this.config, this.params, inputs, this.options.pooling);
       return pool(this.ops, bertForward(this.ops, this.config, this.params, inputs), inputs.attentionMask, this.options.pooling);
     });

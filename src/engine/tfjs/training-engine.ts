@@ -5,7 +5,7 @@ import { disposeParams, fromTfjsParams } from './params.js';
 import { maskedLmLogits, maskedLmLoss } from '../../heads/masked-lm.js';
 import { bertForward } from '../../models/bert/bert.js';
 import { classifierLoss, sequenceClassifierLogits } from '../../heads/classification.js';
-import { labelledTokenLogits, tokenClassifierLogits, weightedTokenLoss } from '../../heads/token-classification.js';
+import { labelledTokenLoss, tokenClassifierLogits } from '../../heads/token-classification.js';
 import type { HostTensor } from '../../models/host-tensor.js';
 import type { ClassificationObjective, TrainBatch, TrainingEngine, TrainingEngineOptions } from '../types.js';
 import { TfjsEngineBase } from './engine-base.js';
@@ -47,10 +47,8 @@ export class TfjsTrainingEngine extends TfjsEngineBase implements TrainingEngine
       const targetIndex = tf.tensor1d(batch.masked.targetIndex, 'int32');
       if (objective.kind === 'masked-lm')
         return maskedLmLoss(this.ops, maskedLmLogits(this.ops, config, this.params, sequence, positions), targetIndex) as tf.Scalar;
-      const logits = labelledTokenLogits(this.ops, config, this.params, sequence, positions, objective.numLabels);
-      return (
-        batch.targets.length > 0 ? weightedTokenLoss(this.ops, logits, targetIndex, tf.tensor1d(batch.targets)) : maskedLmLoss(this.ops, logits, targetIndex)
-      ) as tf.Scalar;
+      const rowWeights = batch.targets.length > 0 ? tf.tensor1d(batch.targets) : undefined;
+      return labelledTokenLoss(this.ops, config, this.params, sequence, objective.numLabels, { positions, targetIndex, rowWeights }) as tf.Scalar;
     }
     const task = this.classification();
     const logits = sequenceClassifierLogits(this.ops, this.options.config, this.params, inputs, task.pooling);
