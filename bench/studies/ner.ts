@@ -78,7 +78,9 @@ for (const run of args.runs) {
     };
     results.push(result);
     appendFileSync(join(outRoot, 'ner.jsonl'), `${JSON.stringify({ ...result, at: new Date().toISOString() })}\n`);
-    console.error(`${run} seed ${seed}: test F1 ${test.f1.toFixed(4)} (dev ${result.dev_f1.toFixed(4)}), ${epochs} epochs, ${result.seconds_per_epoch.toFixed(1)} s/epoch`);
+    console.error(
+      `${run} seed ${seed}: test F1 ${test.f1.toFixed(4)} (dev ${result.dev_f1.toFixed(4)}), ${epochs} epochs, ${result.seconds_per_epoch.toFixed(1)} s/epoch`,
+    );
   }
 }
 
