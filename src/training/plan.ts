@@ -20,7 +20,7 @@ import { adviseStrategy, type Advice } from './advise.js';
 import { defaultMetric, defaultPooling, defaultWarmupRatio, TRAIN_DEFAULTS } from './defaults.js';
 import { domainPlan, domainWeights, frozenDannError, prepareTargetDomain, type TargetDomain } from './domain-plan.js';
 import type { FineTuneOptions } from './fine-tune.js';
-import { batchOf, resolveSchedule, scheduleLine, type Schedule } from './schedule-rules.js';
+import { batchOf, resolveSchedule, scheduleLine, scheduledSettings, type Schedule } from './schedule-rules.js';
 import { parseStrategy, strategyName, trainableParams, type Strategy } from './strategy.js';
 import { tokenizeAll, type TokenizedSet } from './tokenized.js';
 import type { TrainerData, TrainerSettings } from './trainer.js';
@@ -229,31 +229,15 @@ function trainerSettings(
   options: FineTuneOptions,
   r: { strategy: Strategy; labels: RunLabels; schedule: Schedule; classWeights?: Float32Array; seed: number; lambdaMax: number },
 ): TrainerSettings {
-  const d = TRAIN_DEFAULTS;
-  const { strategy, labels, schedule } = r;
+  const { labels } = r;
   return {
+    ...scheduledSettings(options, r.strategy, r.schedule, r.seed),
     problem: labels.problem,
     labels: labels.labels,
     numOutputs: labels.width,
-    strategy,
-    epochs: schedule.epochs,
-    maxSteps: options.maxSteps,
-    // The trainer batches by micro-batch and sums gradientAccumulation of them into a step.
-    batchSize: schedule.batchSize,
-    gradientAccumulation: schedule.gradientAccumulation,
-    lr: schedule.learningRate,
-    headLr: options.headLr,
-    layerLrDecay: options.layerLrDecay ?? d.layerLrDecay,
-    warmupRatio: options.warmupRatio ?? defaultWarmupRatio(strategy),
-    weightDecay: options.weightDecay ?? d.weightDecay,
-    maxGradNorm: options.maxGradNorm ?? d.maxGradNorm,
-    seed: r.seed,
-    evalSteps: schedule.evalSteps,
-    earlyStoppingPatience: schedule.earlyStoppingPatience,
     metricForBest: resolveMetricName(options.metricForBest ?? defaultMetric(labels.problem), labels.problem),
-    threshold: options.threshold ?? d.threshold,
+    threshold: options.threshold ?? TRAIN_DEFAULTS.threshold,
     classWeights: r.classWeights,
-    evalBatchSize: d.evalBatchSize,
     domainLambdaMax: r.lambdaMax,
   };
 }

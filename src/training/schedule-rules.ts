@@ -7,6 +7,8 @@ import type { RecipeRules } from '../report/types.js';
 import { chosen, earlyStoppingRule, epochsRule, learningRateRule, microBatchSize, stepsPerEpoch, TRAIN_DEFAULTS } from './defaults.js';
 import type { FineTuneOptions } from './fine-tune.js';
 import type { Strategy } from './strategy.js';
+import type { TrainerSettings } from './trainer.js';
+import { defaultWarmupRatio } from './defaults.js';
 
 export interface Schedule {
   /** Examples per optimiser step. */
@@ -57,4 +59,46 @@ export function scheduleLine(rules: RecipeRules): string {
   return `schedule: ${Object.entries(rules)
     .map(([k, c]) => `${k} ${c.value} (${c.source === 'flag' ? 'flag' : c.rule})`)
     .join('; ')}`;
+}
+
+/** The trainer settings every task shares: the schedule, the optimiser and the strategy, from flags, else defaults, else the schedule's rules. */
+export type ScheduledSettings = Pick<
+  TrainerSettings,
+  | 'strategy'
+  | 'epochs'
+  | 'maxSteps'
+  | 'batchSize'
+  | 'gradientAccumulation'
+  | 'lr'
+  | 'headLr'
+  | 'layerLrDecay'
+  | 'warmupRatio'
+  | 'weightDecay'
+  | 'maxGradNorm'
+  | 'seed'
+  | 'evalSteps'
+  | 'earlyStoppingPatience'
+  | 'evalBatchSize'
+>;
+
+export function scheduledSettings(options: FineTuneOptions, strategy: Strategy, schedule: Schedule, seed: number): ScheduledSettings {
+  const d = TRAIN_DEFAULTS;
+  return {
+    strategy,
+    epochs: schedule.epochs,
+    maxSteps: options.maxSteps,
+    // The trainer batches by micro-batch and sums gradientAccumulation of them into a step.
+    batchSize: schedule.batchSize,
+    gradientAccumulation: schedule.gradientAccumulation,
+    lr: schedule.learningRate,
+    headLr: options.headLr,
+    layerLrDecay: options.layerLrDecay ?? d.layerLrDecay,
+    warmupRatio: options.warmupRatio ?? defaultWarmupRatio(strategy),
+    weightDecay: options.weightDecay ?? d.weightDecay,
+    maxGradNorm: options.maxGradNorm ?? d.maxGradNorm,
+    seed,
+    evalSteps: schedule.evalSteps,
+    earlyStoppingPatience: schedule.earlyStoppingPatience,
+    evalBatchSize: d.evalBatchSize,
+  };
 }

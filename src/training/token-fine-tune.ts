@@ -29,7 +29,7 @@ import { bertftVersion } from '../version.js';
 import { defaultWarmupRatio, TRAIN_DEFAULTS } from './defaults.js';
 import type { FineTuneEvents, FineTuneOptions } from './fine-tune.js';
 import { writeTokenClassifierFolder, writeTrainingResults } from './output-folder.js';
-import { batchOf, resolveSchedule, scheduleLine, type Schedule } from './schedule-rules.js';
+import { batchOf, resolveSchedule, scheduleLine, scheduledSettings, type Schedule } from './schedule-rules.js';
 import { adviseStrategy } from './advise.js';
 import { parseStrategy, strategyName, trainableParams, type Strategy } from './strategy.js';
 import { balancedTokenWeights, readTokenSentences, sentenceWindows, tagVocabulary, type SentenceWindows, type TokenSentences } from './token-data.js';
@@ -276,29 +276,15 @@ function tokenTrainerSettings(
   options: FineTuneOptions,
   r: { strategy: Strategy; labels: string[]; schedule: Schedule; classWeights?: Float32Array; seed: number },
 ): TrainerSettings {
-  const d = TRAIN_DEFAULTS;
   return {
+    ...scheduledSettings(options, r.strategy, r.schedule, r.seed),
+    // The head is a softmax over the tags; the problem type only names that loss.
     problem: 'single_label_classification',
     labels: r.labels,
     numOutputs: r.labels.length,
-    strategy: r.strategy,
-    epochs: r.schedule.epochs,
-    maxSteps: options.maxSteps,
-    batchSize: r.schedule.batchSize,
-    gradientAccumulation: r.schedule.gradientAccumulation,
-    lr: r.schedule.learningRate,
-    headLr: options.headLr,
-    layerLrDecay: options.layerLrDecay ?? d.layerLrDecay,
-    warmupRatio: options.warmupRatio ?? defaultWarmupRatio(r.strategy),
-    weightDecay: options.weightDecay ?? d.weightDecay,
-    maxGradNorm: options.maxGradNorm ?? d.maxGradNorm,
-    seed: r.seed,
-    evalSteps: r.schedule.evalSteps,
-    earlyStoppingPatience: r.schedule.earlyStoppingPatience,
     metricForBest: resolveMetricName(options.metricForBest ?? TOKEN_DEFAULT_METRIC, 'token_classification'),
-    threshold: d.threshold,
+    threshold: TRAIN_DEFAULTS.threshold,
     classWeights: r.classWeights,
-    evalBatchSize: d.evalBatchSize,
   };
 }
 
