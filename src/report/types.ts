@@ -266,6 +266,8 @@ export interface TokenClassificationResults {
   train_windows_per_s: number;
   started_at: string;
   finished_at: string;
+  /** `--autotune`: the search that chose this run (its best trial). */
+  autotune?: AutotuneSummary<TokenClassificationHyperparameters>;
 }
 
 /** A run's results file, any kind: narrow with {@link isPretrainingResults} (or on `problem_type`). */

@@ -1,11 +1,13 @@
 import { recommendAdaptation, type AdaptationAdvice } from '../adaptation/recommend.js';
 import { Rng } from '../data/random.js';
+import { readTokenFile, type TokenDataFormat, type TokenReadOptions } from '../data/tokens/index.js';
 import type { BertConfig } from '../models/bert/config.js';
 import { familyOf } from '../models/bert/family.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import type { BertTokenizer } from '../tokenization/index.js';
 import { canMeasureMlm, describeMlm, measureMlmSimilarity, MLM_SIMILARITY_THRESHOLDS, type MlmSimilarity } from './mlm-similarity.js';
 import type { Strategy } from './strategy.js';
+import { tagVocabulary } from './token-data.js';
 
 /** The measurements behind a strategy choice, printed by `bertft advise` and `--strategy auto`. */
 export interface Advice {
@@ -175,5 +177,56 @@ export async function adviseStrategy(model: AdviseModel, texts: readonly string[
     summary,
     details,
     adaptation: bertMaskedLm(model.config) ? recommendAdaptation(size, similarity) : withoutMaskedLm(recommendAdaptation(size, similarity), model.config),
+  };
+}
+
+/** What a token-classification file holds, said before the advice on its text. */
+export interface TokenDataSummary {
+  task: 'token-classification';
+  format: TokenDataFormat;
+  sentences: number;
+  tokens: number;
+  /** The tags seen (IOB2, `O` first). */
+  tags: string[];
+}
+
+/**
+ * The text of a token-classification file to advise on: each sentence's words joined by spaces, as
+ * `--strategy auto` measures it for fineTuneTokens, with what the file holds.
+ */
+export function readTokenAdviceData(file: string, read: TokenReadOptions = {}): { texts: string[]; data: TokenDataSummary } {
+  const { sentences, report } = readTokenFile(file, read);
+  return {
+    texts: sentences.map((s) => s.tokens.join(' ')),
+    data: { task: 'token-classification', format: report.format, sentences: report.sentences, tokens: report.tokens, tags: tagVocabulary(sentences) },
+  };
+}
+
+/** One line on token data: its sentences, tokens, tags and entity types. */
+export function describeTokenData(d: TokenDataSummary): string {
+  const types = [...new Set(d.tags.filter((t) => t !== 'O').map((t) => t.slice(2)))];
+  return (
+    `data: token classification (${d.format}): ${d.sentences} sentences, ${d.tokens} tokens, tags ${d.tags.join(' ')}` +
+    ` (entity types ${types.join(', ') || 'none'}); advice on the sentences' text, words joined by spaces`
+  );
+}
+
+/**
+ * The advice for a tagger: the strategy and its measurements stand, but `--augment` and
+ * `--domain-adaptation` are sequence classification's only (fineTuneTokens refuses them), so their
+ * lines give way to one saying so; continued pre-training applies to a tagger as it is.
+ */
+export function adviceForTokens(advice: Advice): Advice {
+  const pretraining = advice.adaptation.lines.filter((l) => l.startsWith('continued pre-training'));
+  return {
+    ...advice,
+    adaptation: {
+      ...advice.adaptation,
+      augment: null,
+      lines: [
+        'augmentation and domain adaptation: not available for token classification (bertft train refuses --augment and --domain-adaptation there)',
+        ...pretraining,
+      ],
+    },
   };
 }

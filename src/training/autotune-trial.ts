@@ -3,11 +3,17 @@
  * falls out at a rung (successive halving) or the budget runs out, and what the search records of it.
  */
 import { BertftError } from '../errors.js';
-import type { ClassificationResults } from '../report/types.js';
+import type { ClassificationResults, TokenClassificationResults } from '../report/types.js';
 import type { AutotuneEvents, AutotuneOptions, TrialConfig, TrialRecord, TrialStatus } from './autotune.js';
-import { fineTune, type FineTuneOptions } from './fine-tune.js';
+import type { FineTuneEvents, FineTuneOptions } from './fine-tune.js';
 import type { SuccessiveHalving } from './successive-halving.js';
 import type { Trainer } from './trainer.js';
+
+/** What a trial of either task returns: a training run's results. */
+export type TaskResults = ClassificationResults | TokenClassificationResults;
+
+/** The run a trial makes: fineTune for sequence classification, fineTuneTokens for token classification. */
+export type TrialTraining<R extends TaskResults> = (options: FineTuneOptions, events: FineTuneEvents) => Promise<R>;
 
 /** What a trial needs of the search: where it writes, the anchors and the time left. */
 export interface TrialContext {
@@ -35,14 +41,15 @@ class TrialStop {
  * Runs one trial. A failure of its own (a diverged loss) is recorded as `failed`; bad flags or data
  * (BertftError) would fail every trial alike and are thrown, ending the search.
  */
-export async function runTrial(
+export async function runTrial<R extends TaskResults>(
+  train: TrialTraining<R>,
   trial: number,
   config: TrialConfig,
   options: AutotuneOptions,
   events: AutotuneEvents,
   c: TrialContext,
-): Promise<{ record: TrialRecord; results?: ClassificationResults }> {
-  const record: TrialRecord = {
+): Promise<{ record: TrialRecord<R['hyperparameters']>; results?: R }> {
+  const record: TrialRecord<R['hyperparameters']> = {
     trial,
     config,
     resolved: null,
@@ -58,12 +65,12 @@ export async function runTrial(
   const stop = new TrialStop();
   let totalSteps = 0;
   let trialBest: number | null = null;
-  let results: ClassificationResults | undefined;
+  let results: R | undefined;
   const timer = setInterval(() => {
     if (c.remainingSeconds() <= 0) stop.request('budget');
   }, 200);
   try {
-    results = await fineTune(trialFineTuneOptions(options, config, c.output), {
+    results = await train(trialFineTuneOptions(options, config, c.output), {
       // The caller's progress events (epochs, steps, logs) see each trial as a training run.
       ...events,
       onStep: (e) => {
@@ -99,7 +106,11 @@ export async function runTrial(
 }
 
 /** Fills a trial's record from its results: settings, best score, evaluations, steps and how it ended. */
-function recordOutcome(record: TrialRecord, r: ClassificationResults, run: { totalSteps: number; trialBest: number | null; stopReason?: TrialStatus }): void {
+function recordOutcome<R extends TaskResults>(
+  record: TrialRecord<R['hyperparameters']>,
+  r: R,
+  run: { totalSteps: number; trialBest: number | null; stopReason?: TrialStatus },
+): void {
   record.resolved = r.hyperparameters;
   record.score = r.best?.value ?? null;
   record.evaluations = r.history.length;

@@ -5,12 +5,14 @@ import { mulberry32 } from '../data/random.js';
 import { UsageError } from '../errors.js';
 import { loadPretrained } from '../pretrained.js';
 import type { Pooling } from '../models/bert/bert.js';
-import type { ClassificationHyperparameters, ClassificationResults } from '../report/types.js';
-import { runTrial } from './autotune-trial.js';
+import type { ClassificationHyperparameters, ClassificationResults, TokenClassificationHyperparameters, TokenClassificationResults } from '../report/types.js';
+import { runTrial, type TaskResults, type TrialTraining } from './autotune-trial.js';
 import { learningRateRule, microBatchSize, TRAIN_DEFAULTS } from './defaults.js';
-import type { FineTuneEvents, FineTuneOptions } from './fine-tune.js';
+import { fineTune, type FineTuneEvents, type FineTuneOptions } from './fine-tune.js';
 import { writeTrainingResults } from './output-folder.js';
 import { rungFractions, SuccessiveHalving } from './successive-halving.js';
+import { resolveTask, type Task } from './task.js';
+import { fineTuneTokens } from './token-fine-tune.js';
 
 /**
  * `--autotune`: a seeded random search over the settings that matter most for a small BERT
@@ -28,6 +30,8 @@ import { rungFractions, SuccessiveHalving } from './successive-halving.js';
  * Ranking after a ninth of a run is noisy: without anchors, the first trials at a rung set a bar
  * that a good setting with a slow start can miss (docs/recipes.md). The best trial's folder (its best checkpoint) is
  * kept as the output; there is no refit, since the search and the refit would see the same data.
+ * Token classifiers (autotuneTokens) are searched the same way, each trial a fineTuneTokens run
+ * ranked by entity F1, over the same space less pooling (a token head reads every token's state).
  */
 
 /** One point of the search space; omitted entries take fineTune's own defaults (rules). */
@@ -46,11 +50,12 @@ export interface TrialConfig {
 /** `interrupted`: stopped from outside (Ctrl-C, Trainer.requestStop via onTrainer), which also ends the search. */
 export type TrialStatus = 'completed' | 'early-stopped' | 'pruned' | 'budget' | 'interrupted' | 'failed';
 
-export interface TrialRecord {
+/** `H`: the hyperparameters of the task's results (sequence classification's by default). */
+export interface TrialRecord<H extends object = ClassificationHyperparameters> {
   trial: number;
   config: TrialConfig;
-  /** The settings fineTune resolved (learning rate, epochs, …) as in its hyperparameters. */
-  resolved: ClassificationHyperparameters | null;
+  /** The settings fineTune (or fineTuneTokens) resolved (learning rate, epochs, …) as in its hyperparameters. */
+  resolved: H | null;
   status: TrialStatus;
   /** Best validation score of the trial (null when it was stopped before its first evaluation). */
   score: number | null;
@@ -83,11 +88,15 @@ export interface AutotuneOptions extends FineTuneOptions {
 
 export interface AutotuneEvents extends FineTuneEvents {
   onTrialStart?(e: { trial: number; config: TrialConfig; remainingSeconds: number }): void;
-  onTrialEnd?(e: { record: TrialRecord; best: TrialRecord | null }): void;
+  /** A record of either task: its `resolved` settings are sequence or token classification's. */
+  onTrialEnd?(e: { record: AnyTrialRecord; best: AnyTrialRecord | null }): void;
 }
 
-/** What autotune adds to training_results.json (key `autotune`). */
-export interface AutotuneSummary {
+/** A trial of a search of either task. */
+export type AnyTrialRecord = TrialRecord<ClassificationHyperparameters | TokenClassificationHyperparameters>;
+
+/** What autotune adds to training_results.json (key `autotune`); `H` as in TrialRecord. */
+export interface AutotuneSummary<H extends object = ClassificationHyperparameters> {
   budget_s: number;
   elapsed_s: number;
   seed: number;
@@ -96,7 +105,7 @@ export interface AutotuneSummary {
   metric: string;
   greater_is_better: boolean;
   best_trial: number | null;
-  trials: TrialRecord[];
+  trials: TrialRecord<H>[];
 }
 
 /** Parses `5m`, `90s`, `1h` or a plain number of seconds (via the `ms` library). */
@@ -107,12 +116,15 @@ export function parseDuration(flag: string, value: string): number {
   return ms_ / 1000;
 }
 
-/** The search space around the default recipe of a model (values depend only on the model width and depth). */
-export function searchSpace(hiddenSize: number, layers: number, hasPooler: boolean) {
+/**
+ * The search space around the default recipe of a model (values depend only on the model width and
+ * depth, and the task): a token classifier has no pooling to search, its head reads every token.
+ */
+export function searchSpace(hiddenSize: number, layers: number, hasPooler: boolean, task: Task = 'sequence-classification') {
   const lr = learningRateRule({ kind: 'full' }, hiddenSize).value;
   const frozenLr = TRAIN_DEFAULTS.frozenLearningRate;
   const s = TRAIN_DEFAULTS.autotuneSpace;
-  const poolings: Pooling[] = hasPooler ? ['pooler', 'mean', 'cls'] : ['mean', 'cls'];
+  const poolings: Pooling[] = task === 'token-classification' ? [] : hasPooler ? ['pooler', 'mean', 'cls'] : ['mean', 'cls'];
   return {
     strategies: ['full', `top-k:${Math.max(1, Math.ceil(layers / 2))}`, 'frozen'],
     learningRates: s.lrFactors.map((f) => Number((f * lr).toPrecision(2))),
@@ -157,7 +169,8 @@ export function trialSequence(space: Space, seed: number, count: number): TrialC
       learningRate: pick(frozen ? space.frozenLearningRates : space.learningRates),
       epochsScale: pick(space.epochsScales),
       batchSize: pick(space.batchSizes),
-      pooling: pick(space.poolings),
+      // Drawn in this place so that a sequence search's draws (and so its trials) stay as they were.
+      ...(space.poolings.length > 0 ? { pooling: pick(space.poolings) } : {}),
       headLrScale: frozen ? 1 : pick(space.headLrScales),
     };
     const key = JSON.stringify(c);
@@ -182,23 +195,48 @@ interface Search {
   remainingSeconds(): number;
 }
 
+/** A task's search: how a trial trains, and what its space leaves out. */
+interface SearchTask<R extends TaskResults> {
+  task: Task;
+  train: TrialTraining<R>;
+}
+
 /**
- * Searches the settings on the validation split within a time budget and writes the best trial's
- * model to `options.output`, with the search recorded under `autotune` in training_results.json.
+ * Searches the settings of a sequence classifier on the validation split within a time budget and
+ * writes the best trial's model to `options.output`, with the search recorded under `autotune` in
+ * training_results.json. Token data goes to autotuneTokens, as fineTune's goes to fineTuneTokens.
  *
  * @returns the best trial's training results plus the `autotune` summary
  */
 export async function autotune(options: AutotuneOptions, events: AutotuneEvents = {}): Promise<ClassificationResults> {
-  const search = await planSearch(options);
-  const halving = new SuccessiveHalving(rungFractions(search.eta, search.rungs), search.eta, options.metricForBest);
-  const context = { anchors: search.anchors, remainingSeconds: search.remainingSeconds, halving };
-  const records: TrialRecord[] = [];
-  const results = new Map<number, ClassificationResults>();
-  let best: TrialRecord | null = null;
-  for (const [trial, config] of search.configs.entries()) {
-    if (search.remainingSeconds() <= 0) break;
-    events.onTrialStart?.({ trial, config, remainingSeconds: search.remainingSeconds() });
-    const run = await runTrial(trial, config, options, events, { ...context, output: trialDir(search, trial) });
+  if (resolveTask(options.task, [...[options.train].flat(), ...[options.validation ?? []].flat()]) === 'token-classification')
+    throw new UsageError('this is token-classification data (or --task token-classification): search it with autotuneTokens');
+  return search(options, events, { task: 'sequence-classification', train: fineTune });
+}
+
+/**
+ * `--autotune` for a token classifier: the same search with each trial a fineTuneTokens run, ranked
+ * by entity F1 unless `metricForBest` names another entity metric; the kept folder is the best
+ * trial's `<Family>ForTokenClassification`.
+ *
+ * @returns the best trial's token-classification results plus the `autotune` summary
+ */
+export async function autotuneTokens(options: AutotuneOptions, events: AutotuneEvents = {}): Promise<TokenClassificationResults> {
+  return search(options, events, { task: 'token-classification', train: fineTuneTokens });
+}
+
+/** Runs the trials in order within the budget, ranking them by successive halving, and keeps the best. */
+async function search<R extends TaskResults>(options: AutotuneOptions, events: AutotuneEvents, task: SearchTask<R>): Promise<R> {
+  const plan = await planSearch(options, task.task);
+  const halving = new SuccessiveHalving(rungFractions(plan.eta, plan.rungs), plan.eta, options.metricForBest);
+  const context = { anchors: plan.anchors, remainingSeconds: plan.remainingSeconds, halving };
+  const records: TrialRecord<R['hyperparameters']>[] = [];
+  const results = new Map<number, R>();
+  let best: TrialRecord<R['hyperparameters']> | null = null;
+  for (const [trial, config] of plan.configs.entries()) {
+    if (plan.remainingSeconds() <= 0) break;
+    events.onTrialStart?.({ trial, config, remainingSeconds: plan.remainingSeconds() });
+    const run = await runTrial(task.train, trial, config, options, events, { ...context, output: trialDir(plan, trial) });
     if (run.results) results.set(trial, run.results);
     const { record } = run;
     if (record.score !== null && (best === null || halving.better(record.score, best.score!))) best = record;
@@ -206,22 +244,22 @@ export async function autotune(options: AutotuneOptions, events: AutotuneEvents 
     events.onTrialEnd?.({ record, best });
     if (record.status === 'interrupted') break; // the caller asked the search to stop: keep the best so far
   }
-  const summary: AutotuneSummary = {
-    budget_s: search.budget,
-    elapsed_s: (Date.now() - search.started) / 1000,
-    seed: search.seed,
-    eta: search.eta,
-    rungs: search.rungs,
+  const summary: AutotuneSummary<R['hyperparameters']> = {
+    budget_s: plan.budget,
+    elapsed_s: (Date.now() - plan.started) / 1000,
+    seed: plan.seed,
+    eta: plan.eta,
+    rungs: plan.rungs,
     metric: halving.metric,
     greater_is_better: halving.greaterIsBetter,
     best_trial: best?.trial ?? null,
     trials: records,
   };
-  return keepBestTrial(search, best, results, summary);
+  return keepBestTrial(plan, best, results, summary);
 }
 
 /** The search's settings from the options and defaults, its trials, and an empty trials folder. */
-async function planSearch(options: AutotuneOptions): Promise<Search> {
+async function planSearch(options: AutotuneOptions, task: Task): Promise<Search> {
   const d = TRAIN_DEFAULTS;
   const budget = options.budgetSeconds ?? parseDuration('--autotune', d.autotuneBudget);
   const eta = options.eta ?? d.autotuneEta;
@@ -233,7 +271,7 @@ async function planSearch(options: AutotuneOptions): Promise<Search> {
   const deadline = started + budget * 1000;
   const pretrained = await loadPretrained(options.model ?? d.model, { offline: options.offline });
   const cfg = pretrained.config;
-  const space = searchSpace(cfg.hiddenSize, cfg.numHiddenLayers, pretrained.hasPooler);
+  const space = searchSpace(cfg.hiddenSize, cfg.numHiddenLayers, pretrained.hasPooler, task);
   const configs = options.trials?.slice(0, maxTrials) ?? trialSequence(space, seed, maxTrials);
   for (const c of configs) microBatchSize(c.batchSize, options.gradientAccumulation ?? d.gradientAccumulation); // every trial's batch splits evenly
   const anchors = options.anchors ?? (options.trials ? 0 : anchorTrials(space).length);
@@ -250,12 +288,12 @@ const trialDir = (search: Search, trial: number) => join(search.trialsDir, `tria
  * Keeps the best trial: its folder (its best checkpoint) becomes the output, and its results with
  * the search's summary become training_results.json. The trial folders are removed.
  */
-async function keepBestTrial(
+async function keepBestTrial<R extends TaskResults>(
   search: Search,
-  best: TrialRecord | null,
-  results: ReadonlyMap<number, ClassificationResults>,
-  summary: AutotuneSummary,
-): Promise<ClassificationResults> {
+  best: TrialRecord<R['hyperparameters']> | null,
+  results: ReadonlyMap<number, R>,
+  summary: AutotuneSummary<R['hyperparameters']>,
+): Promise<R> {
   const { output, trialsDir } = search;
   if (!best) {
     await rm(trialsDir, { recursive: true, force: true });
@@ -267,13 +305,12 @@ async function keepBestTrial(
     await cp(join(bestDir, name), join(output, name), { recursive: true });
   }
   await rm(trialsDir, { recursive: true, force: true });
-  const final: ClassificationResults = {
-    ...results.get(best.trial)!,
+  const final: R = Object.assign({}, results.get(best.trial)!, {
     output_dir: output,
     interrupted: false,
     autotune: summary,
     finished_at: new Date().toISOString(),
-  };
+  });
   await mkdir(output, { recursive: true });
   await writeTrainingResults(output, final);
   return final;

@@ -4,6 +4,7 @@
  * trial's best score so far keeps it in the top 1/eta there.
  */
 import { metricGreaterIsBetter, resolveMetricName } from '../metrics/index.js';
+import type { MetricProblem } from '../metrics/select.js';
 import type { HistoryEntry } from './trainer.js';
 
 /**
@@ -71,16 +72,30 @@ export class SuccessiveHalving {
   }
 }
 
+/** The problem an evaluation scores: token classification's entity report has a token accuracy. */
+function problemOf(m: Record<string, number>): MetricProblem {
+  if ('token_accuracy' in m) return 'token_classification';
+  if ('accuracy' in m && !('subset_accuracy' in m)) return 'single_label_classification';
+  return 'pearson' in m ? 'regression' : 'multi_label_classification';
+}
+
+/** The default metric of each problem, as fineTune and fineTuneTokens pick it (entity F1 for tokens). */
+const DEFAULT_ORDER: Record<MetricProblem, string[]> = {
+  single_label_classification: ['accuracy'],
+  multi_label_classification: ['micro_f1', 'pearson'],
+  regression: ['micro_f1', 'pearson'],
+  token_classification: ['f1'],
+};
+
 /**
  * The metric trials are ranked by: --metric-for-best-model when the evaluation reports it by that
- * name, else the first of the defaults (accuracy, micro F1, Pearson) it reports, as fineTune picks.
+ * name, else the first of the defaults (accuracy, micro F1, Pearson; entity F1) it reports, as fineTune picks.
  */
 function metricName(entry: { eval_loss?: number; eval_metrics?: Record<string, number> }, wanted: string | undefined): string {
   const m = entry.eval_metrics ?? {};
-  const single = 'accuracy' in m && !('subset_accuracy' in m);
   if (wanted === 'eval_loss') return wanted;
-  // An alias (f1, acc, …) resolves as fineTune resolves it.
-  const problem = single ? 'single_label_classification' : 'pearson' in m ? 'regression' : 'multi_label_classification';
+  // An alias (f1, acc, entity_f1, …) resolves as fineTune (or fineTuneTokens) resolves it.
+  const problem = problemOf(m);
   let name = wanted;
   try {
     if (wanted) name = resolveMetricName(wanted, problem);
@@ -88,6 +103,5 @@ function metricName(entry: { eval_loss?: number; eval_metrics?: Record<string, n
     // fineTune has already refused a name it does not know; keep it as given.
   }
   if (name && name in m) return name;
-  const order = single ? ['accuracy'] : ['micro_f1', 'pearson'];
-  return order.find((k) => k in m) ?? Object.keys(m)[0] ?? 'eval_loss';
+  return DEFAULT_ORDER[problem].find((k) => k in m) ?? Object.keys(m)[0] ?? 'eval_loss';
 }

@@ -18,7 +18,7 @@ import { writeReport } from '../../report/index.js';
 import { DOMAIN_ADAPTATION_DEFAULTS } from '../../adaptation/defaults.js';
 import { TRAIN_DEFAULTS } from '../../training/defaults.js';
 import { DOMAIN_ADAPTATION_METHODS } from '../../adaptation/methods.js';
-import { autotune, parseDuration, type AutotuneEvents } from '../../training/autotune.js';
+import { autotune, autotuneTokens, parseDuration, type AutotuneEvents } from '../../training/autotune.js';
 import { parseAugmentSpec } from '../../augment/spec.js';
 
 interface TrainFlags extends Record<string, string | boolean | undefined> {
@@ -235,16 +235,14 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   const task = resolveTask(options.task, [...[options.train].flat(), ...[options.validation ?? []].flat()]);
   if (task === 'token-classification' && !flags.train)
     throw new UsageError('token classification trains on your tagged files: give --train FILE (CoNLL or JSON lines)');
-  if (task === 'token-classification' && budgetSeconds !== undefined)
-    throw new UsageError('--autotune searches sequence classifiers only for now; give the token classifier its settings');
   // --threshold has a default for multi-label classification; only a value given on purpose is a mistake for a tagger.
   if (task === 'token-classification' && flags.threshold === String(TRAIN_DEFAULTS.threshold)) options.threshold = undefined;
   const trainOrSearch =
-    task === 'token-classification'
-      ? fineTuneTokens
-      : budgetSeconds === undefined
-        ? fineTune
-        : (o: FineTuneOptions, e: AutotuneEvents) => autotune({ ...o, budgetSeconds }, e);
+    budgetSeconds !== undefined
+      ? (o: FineTuneOptions, e: AutotuneEvents) => (task === 'token-classification' ? autotuneTokens : autotune)({ ...o, budgetSeconds }, e)
+      : task === 'token-classification'
+        ? fineTuneTokens
+        : fineTune;
   const events = trainEvents(log, quiet);
   const stop = new AbortController();
   const stopOnSignal = onInterrupt(budgetSeconds !== undefined, stop);
