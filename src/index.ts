@@ -16,6 +16,7 @@ export {
   type TokenLogits,
 } from './token-classifier.js';
 export { fineTuneTokens } from './training/token-fine-tune.js';
+export { autotuneTokens } from './training/autotune.js';
 export { AGGREGATION_STRATEGIES, type AggregationStrategy, type TokenEntity, type EntityGroup } from './inference/token-entities.js';
 export { entityReport, extractEntities, type EntityReport, type EntityMode } from './metrics/entities.js';
 export { readTokenFile, type TaggedSentence, type TokenReadOptions } from './data/tokens/index.js';
