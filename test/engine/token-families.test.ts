@@ -8,8 +8,9 @@
  *   logits (HF's `CrossEntropyLoss(ignore_index=-100)`), within 1e-5, and the class-weighted one equals
  *   PyTorch's Σ w·nll / Σ w;
  * - one AdamW step moves the same weights the same way on both engines (within a tenth of the
- *   learning rate, see the test), and a
- *   fresh head has the checkpoint's names and shapes.
+ *   learning rate, see the test), and a fresh head has the checkpoint's names and shapes;
+ * - a folder written by the token-classifier writer holds exactly the fixture's state-dict names
+ *   and `architectures`, and reloads to the same logits.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +28,9 @@ import type { HostTensor } from '../../src/models/host-tensor.js';
 import type { TokenBatch } from '../../src/tokenization/index.js';
 import { needsShared, sharedPath } from '../helpers/shared.js';
 import { fixtureRun, fixtureTokens } from '../helpers/family-fixtures.js';
+import { readSafetensorsHeader } from '../../src/checkpoint/index.js';
+import { writeTokenClassifierFolder } from '../../src/training/output-folder.js';
+import type { RawConfig } from '../../src/models/bert/config.js';
 
 const FAMILIES = ['bert', 'distilbert', 'roberta', 'xlm-roberta', 'electra', 'albert', 'deberta-v2', 'modernbert'] as const;
 const LABELS = 5;
@@ -39,6 +43,8 @@ interface Expected {
 }
 
 interface Fixture {
+  dir: string;
+  raw: RawConfig;
   config: BertConfig;
   weights: Map<string, HostTensor>;
   head: Map<string, HostTensor>;
@@ -48,15 +54,18 @@ interface Fixture {
 
 async function loadFixture(family: string): Promise<Fixture> {
   const root = sharedPath('fixtures', 'hf-families', family);
-  const dir = join(root, 'tok');
-  const expected = JSON.parse(await readFile(join(root, 'expected.json'), 'utf8')) as Expected;
+  return loadFixtureFrom(join(root, 'tok'), JSON.parse(await readFile(join(root, 'expected.json'), 'utf8')) as Expected);
+}
+
+/** A token-classifier folder as bertft loads it, with the fixture's reference outputs. */
+async function loadFixtureFrom(dir: string, expected: Expected): Promise<Fixture> {
   const { config, raw } = await readBertConfig(dir);
-  assert.ok(isTokenClassifierConfig(raw), `${family}: config.json names a …ForTokenClassification`);
+  assert.ok(isTokenClassifierConfig(raw), `${dir}: config.json names a …ForTokenClassification`);
   const loaded = await loadBertWeights(dir, config, { tokenHead: true });
-  assert.deepEqual(loaded.ignored, [], `${family}: every tensor is used`);
-  assert.ok(loaded.tokenClassifier, `${family}: the token head is loaded`);
+  assert.deepEqual(loaded.ignored, [], `${dir}: every tensor is used`);
+  assert.ok(loaded.tokenClassifier, `${dir}: the token head is loaded`);
   assert.equal(loaded.classifier, undefined);
-  return { config, weights: loaded.weights, head: loaded.tokenClassifier, expected, tokens: fixtureTokens(expected) };
+  return { dir, raw, config, weights: loaded.weights, head: loaded.tokenClassifier, expected, tokens: fixtureTokens(expected) };
 }
 
 /** Labelled positions: every real token of the batch but the first and last (the specials), labels (b + s) mod C. */
@@ -105,7 +114,7 @@ function referenceLoss(f: Fixture, batch: TrainBatch, classWeights?: Float32Arra
   return tokenHostLoss(rows, batch.masked!.labels, LABELS, classWeights);
 }
 
-const { report } = fixtureRun('bertft-token-families-', 'token classification: max |diff| against transformers 5.17');
+const { report, scratch } = fixtureRun('bertft-token-families-', 'token classification: max |diff| against transformers 5.17');
 const fixtures = new Map<string, Fixture>();
 
 for (const family of FAMILIES) {
@@ -170,5 +179,26 @@ for (const family of FAMILIES) {
     // AdamW's first step is lr·g/(|g| + ε) per weight: where |g| is near ε, float32 rounding of g on
     // the two engines moves the step by a fraction of lr. A tenth of lr bounds that; a wrong gradient moves it by ~lr.
     assert.ok(diff < 1e-4, `weights after one step differ by ${diff}`);
+  });
+
+  test(`${family}: a written token-classifier folder holds exactly transformers' state-dict names and reloads to the same logits`, needsShared(), async () => {
+    const f = await fixture();
+    const out = join(scratch(), `${family}-tok`);
+    const labels = ['O', 'B-PER', 'I-PER', 'B-ORG', 'I-ORG'];
+    await writeTokenClassifierFolder(
+      out,
+      { dir: f.dir, config: f.config, raw: f.raw },
+      { labels, maxLength: 20, stride: 5, labelAllTokens: false },
+      new Map([...f.weights, ...f.head]),
+    );
+    const names = [...(await readSafetensorsHeader(join(out, 'model.safetensors'))).entries.keys()].sort();
+    assert.deepEqual(names, [...f.expected.tok.params].sort());
+    const written = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
+    assert.deepEqual(written.architectures, (f.raw as { architectures: string[] }).architectures);
+    const again = await loadFixtureFrom(out, f.expected);
+    const [engine] = engines(again, { kind: 'token-classification', numLabels: LABELS });
+    const { diff } = compare(await engine!.logits(f.tokens), f);
+    engine!.dispose();
+    assert.ok(diff < 1e-4, `reloaded logits off by ${diff}`);
   });
 }
