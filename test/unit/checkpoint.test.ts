@@ -568,3 +568,13 @@ test('atomic writes: a failed write or fill leaves the old content and no temp f
   assert.deepEqual(readdirSync(dir).sort(), ['ckpt', 'f.txt', 'occupied']);
   assert.ok(!existsSync(join(dir, 'missing-dir')));
 });
+
+test('RoBERTa and XLM-R: a config.json without pad_token_id (or with null) pads with id 1, as RobertaConfig does; BERT keeps 0', () => {
+  const { pad_token_id: _, ...noPad } = RAW as Record<string, unknown>;
+  for (const modelType of ['roberta', 'xlm-roberta']) {
+    assert.equal(bertConfigFromRaw({ ...noPad, model_type: modelType }, 'c.json').padTokenId, 1, modelType);
+    assert.equal(bertConfigFromRaw({ ...noPad, model_type: modelType, pad_token_id: null }, 'c.json').padTokenId, 1, `${modelType}, null`);
+    assert.equal(bertConfigFromRaw({ ...noPad, model_type: modelType, pad_token_id: 3 }, 'c.json').padTokenId, 3, `${modelType}, given`);
+  }
+  assert.equal(bertConfigFromRaw({ ...noPad }, 'c.json').padTokenId, 0, 'BERT');
+});

@@ -139,6 +139,8 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     pooler: true,
     positions: 'after-padding',
     head: 'dense-tanh-out',
+    // RobertaConfig's own default (its `<pad>` is id 1), for a config.json that leaves it out or null.
+    defaults: { pad_token_id: 1 },
     maskedLm: { architecture: 'RobertaForMaskedLM', renames: LM_HEAD, bias: 'lm_head.bias', activation: 'gelu' },
   },
   'xlm-roberta': {
@@ -150,6 +152,8 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     pooler: true,
     positions: 'after-padding',
     head: 'dense-tanh-out',
+    // RobertaConfig's own default (its `<pad>` is id 1), for a config.json that leaves it out or null.
+    defaults: { pad_token_id: 1 },
     maskedLm: { architecture: 'XLMRobertaForMaskedLM', renames: LM_HEAD, bias: 'lm_head.bias', activation: 'gelu' },
   },
   electra: {
