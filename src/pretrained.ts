@@ -76,8 +76,8 @@ export function defaultMaxLength(dir: string, config: BertConfig): number {
 /**
  * The masked-LM heads bertft reads, trains and writes are the family specs' `maskedLm` (family.ts):
  * BERT's, RoBERTa's and XLM-R's `lm_head`, DistilBERT's `vocab_projector`, ELECTRA's generator,
- * ALBERT's E-wide `predictions` and DeBERTa-v2's `cls.predictions`. `pretrain`, `fill-mask`,
- * `augment --method mlm` and DAPT refuse a family without one (ModernBERT) here, on one line.
+ * ALBERT's E-wide `predictions`, DeBERTa-v2's `cls.predictions` and ModernBERT's `head` + `decoder`.
+ * `pretrain`, `fill-mask`, `augment --method mlm` and DAPT refuse a family without one here, on one line.
  */
 export function checkMaskedLmFamily(config: BertConfig, where: string, command: string): void {
   const family = familyOf(config);

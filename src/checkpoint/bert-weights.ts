@@ -2,10 +2,11 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { BertftError } from '../errors.js';
 import { classifierParamNames, classifierParamShape, classifierWidth, isClassifierParam } from '../heads/classification.js';
+import { tiedDecoder } from '../heads/masked-lm.js';
 import { tokenHeadKind } from '../heads/token-classification.js';
 import { bertParamNames, bertParamShape } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
-import { embeddingWidth, familyOf, hfName, internalName, type FamilySpec } from '../models/bert/family.js';
+import { embeddingWidth, familyOf, hfMaskedLmName, hfName, internalName, type FamilySpec } from '../models/bert/family.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
@@ -21,7 +22,7 @@ export interface LoadedBertWeights {
   /**
    * The masked-LM head of BertForMaskedLM / BertForPreTraining, by the names in MLM_HEAD_NAMES.
    * `cls.predictions.decoder.weight` is tied to the word embeddings in HF and usually absent from
-   * the file; then it is the very same tensor as `embeddings.word_embeddings.weight`.
+   * the file; then it is the very same tensor as the word embeddings (`embeddings.word_embeddings.weight`, ModernBERT's `embeddings.tok_embeddings.weight`).
    */
   mlmHead?: Map<string, HostTensor>;
   /** Tensors present but not used (as named in the file); known extras such as `position_ids` and the NSP head are not listed. */
@@ -154,10 +155,14 @@ function takeClassifier(byName: Map<string, Found>, config: BertConfig, file: st
 /**
  * Takes the masked-LM head out of `byName`. HF ties the decoder to the word embeddings and its
  * bias to `cls.predictions.bias`, so either may be missing from the file. A head that is still
- * incomplete is left in `byName` (then listed as ignored): the encoder is usable without it.
+ * incomplete is left in `byName` (then listed as ignored): the encoder is usable without it. A
+ * transform named as the family's classifier (ModernBERT's `head.*`, family.ts) is still under the
+ * family's names here, and is looked up by them. A transform without biases (ModernBERT) has
+ * neither `cls.predictions.transform.*.bias`.
  */
 function takeMlmHead(byName: Map<string, Found>, config: BertConfig, embeddings: HostTensor): Map<string, HostTensor> | undefined {
-  if (!familyOf(config).maskedLm) return undefined;
+  const family = familyOf(config);
+  if (!family.maskedLm) return undefined;
   // E wide (the embeddings' width) for ALBERT and ELECTRA's generator, H for the others.
   const E = embeddingWidth(config);
   const V = config.vocabSize;
@@ -169,17 +174,20 @@ function takeMlmHead(byName: Map<string, Found>, config: BertConfig, embeddings:
     'cls.predictions.decoder.weight': [V, E],
     'cls.predictions.bias': [V],
   };
+  const names = MLM_HEAD_NAMES.filter((n) => family.maskedLm!.transformBiases !== false || !/^cls\.predictions\.transform\..*\.bias$/.test(n));
+  const stored = (name: string) => (family.maskedLm!.namedAsClassifier ? hfMaskedLmName(family, name) : name);
   const bias = byName.get('cls.predictions.bias') ?? byName.get('cls.predictions.decoder.bias');
-  const pick = (name: string) => (name === 'cls.predictions.bias' ? bias : byName.get(name));
-  const transformPresent = MLM_HEAD_NAMES.slice(0, 4).every((n) => byName.has(n));
+  const pick = (name: string) => (name === 'cls.predictions.bias' ? bias : byName.get(stored(name)));
+  const transformPresent = names.filter((n) => n.startsWith('cls.predictions.transform.')).every((n) => byName.has(stored(n)));
   if (!transformPresent || !bias) return undefined;
   const head = new Map<string, HostTensor>();
-  for (const name of MLM_HEAD_NAMES) {
+  for (const name of names) {
     const f = pick(name);
     if (f) checkShape(f, expected[name]);
     head.set(name, f ? f.tensor : embeddings);
   }
-  for (const name of [...MLM_HEAD_NAMES, 'cls.predictions.decoder.bias']) byName.delete(name);
+  for (const name of [...names, 'cls.predictions.decoder.bias']) byName.delete(stored(name));
+  byName.delete('cls.predictions.bias');
   return head;
 }
 
@@ -224,7 +232,7 @@ export async function loadBertWeights(dir: string, config: BertConfig, options: 
   // A token classifier's head is told apart by config.json's architectures (BERT's has the sequence head's very names and shapes).
   const tokenClassifier = options.tokenHead ? takeClassifier(byName, config, file, tokenHeadKind(config)) : undefined;
   const classifier = options.tokenHead ? undefined : takeClassifier(byName, config, file);
-  const mlmHead = takeMlmHead(byName, config, weights.get('embeddings.word_embeddings.weight')!);
+  const mlmHead = takeMlmHead(byName, config, weights.get(tiedDecoder(config))!);
   const ignored = [...byName.entries()]
     .filter(([name]) => !isBuffer(name) && !name.startsWith('cls.seq_relationship.'))
     .map(([, f]) => f.name)

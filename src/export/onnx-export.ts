@@ -152,7 +152,7 @@ function traceTask(modelDir: string, task: ExportTask, { config, raw, loaded, po
     if (!loaded.mlmHead) {
       throw new UsageError(`${modelDir} has no masked-LM head (cls.predictions.*); export it as feature-extraction, or pre-train it with bertft pretrain`);
     }
-    return { graph: traceMaskedLm(config, loaded.weights, resolveMaskedLmHead(loaded.mlmHead, loaded.weights, raw), { output: 'sequence' }) };
+    return { graph: traceMaskedLm(config, loaded.weights, resolveMaskedLmHead(loaded.mlmHead, loaded.weights, raw, config), { output: 'sequence' }) };
   }
   return { graph: traceEncoder(config, loaded.weights, { output: 'last_hidden_state' }) };
 }

@@ -11,14 +11,15 @@ import { activate } from '../models/bert/bert.js';
 /**
  * The masked-LM head of Hugging Face's `BertForMaskedLM` (`BertOnlyMLMHead`):
  *   h → dense(H→E) → GELU → LayerNorm(E) → · word_embeddingsᵀ + bias
- * and of the other families' `<Family>ForMaskedLM`, which differ only in names, activation and
- * width (E = the embedding width: H but for ALBERT and ELECTRA's generator), all as data in the
- * family spec (`maskedLm`, models/bert/family.ts). The decoder is tied to the word embeddings,
+ * and of the other families' `<Family>ForMaskedLM`, which differ only in names, activation,
+ * width (E = the embedding width: H but for ALBERT and ELECTRA's generator) and whether the
+ * transform has biases (not ModernBERT's `head`), all as data in the family spec (`maskedLm`,
+ * models/bert/family.ts). The decoder is tied to the word embeddings,
  * so the head's own parameters are the transform and the output bias. Logits are computed only at the masked positions (a flat index into the
  * [B·S] token rows), which is what makes pre-training with a 30k vocabulary affordable.
  */
 
-/** The head's own parameters (the decoder weight is `embeddings.word_embeddings.weight`). */
+/** The head's own parameters with the transform's biases (the decoder weight is `embeddings.word_embeddings.weight`). */
 export const MASKED_LM_PARAMS = [
   'cls.predictions.transform.dense.weight',
   'cls.predictions.transform.dense.bias',
@@ -27,8 +28,21 @@ export const MASKED_LM_PARAMS = [
   'cls.predictions.bias',
 ] as const;
 
-/** The tied decoder weight's name in the encoder. */
+/** The tied decoder weight's name in the encoder (BERT's layer stack; see {@link tiedDecoder}). */
 export const TIED_DECODER = 'embeddings.word_embeddings.weight';
+
+/** The encoder parameter the config's decoder is tied to: {@link TIED_DECODER}, or the family's (ModernBERT's `embeddings.tok_embeddings.weight`). */
+export function tiedDecoder(cfg: Pick<BertConfig, 'family'>): string {
+  return familyOf(cfg).maskedLm?.tiedTo ?? TIED_DECODER;
+}
+
+const TRANSFORM_BIASES = new Set<string>(['cls.predictions.transform.dense.bias', 'cls.predictions.transform.LayerNorm.bias']);
+
+/** The head's own parameters in the config's family: {@link MASKED_LM_PARAMS}, less the transform's biases where it has none (ModernBERT). */
+export function maskedLmParamNames(cfg: BertConfig): string[] {
+  const spec = checkMaskedLmFamily(cfg);
+  return MASKED_LM_PARAMS.filter((n) => spec.transformBiases !== false || !TRANSFORM_BIASES.has(n));
+}
 
 /** Whether a parameter belongs to the masked-LM head. */
 export const isMaskedLmParam = (name: string): boolean => name.startsWith('cls.predictions.');
@@ -47,12 +61,11 @@ export function maskedLmParamShape(cfg: BertConfig, name: string): number[] {
 
 /** A fresh head as `BertPreTrainedModel._init_weights` makes it: N(0, initializer_range) dense, LayerNorm 1/0, zero biases. */
 export function initMaskedLmHead(cfg: BertConfig, seed: number): Map<string, HostTensor> {
-  checkMaskedLmFamily(cfg);
   const rng = new Rng(seed);
-  return new Map(MASKED_LM_PARAMS.map((n) => [n, initParam(n, maskedLmParamShape(cfg, n), cfg, rng)]));
+  return new Map(maskedLmParamNames(cfg).map((n) => [n, initParam(n, maskedLmParamShape(cfg, n), cfg, rng)]));
 }
 
-/** The family's masked-LM head; a family without one (ModernBERT) is refused on one line rather than run half. */
+/** The family's masked-LM head; a family without one is refused on one line rather than run half. */
 export function checkMaskedLmFamily(cfg: BertConfig): MaskedLmSpec {
   const spec = familyOf(cfg).maskedLm;
   if (!spec) {
@@ -88,14 +101,16 @@ export function maskedLmSequenceLogits<T>(ops: TensorOps<T>, cfg: BertConfig, pa
 /** The head itself on hidden states [..., H] → logits [..., V]: the one place its math is written. */
 function predictionHead<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, hidden: T): T {
   const spec = checkMaskedLmFamily(cfg);
-  const dense = ops.linear(hidden, required(params, 'cls.predictions.transform.dense.weight'), required(params, 'cls.predictions.transform.dense.bias'));
+  const bias = (name: string) => (spec.transformBiases === false ? undefined : required(params, name));
+  const dense = ops.linear(hidden, required(params, 'cls.predictions.transform.dense.weight'), bias('cls.predictions.transform.dense.bias'));
+  const act = spec.activation === 'hidden_act' ? cfg.hiddenAct : (cfg.modernBert?.classifierActivation ?? 'gelu');
   const transformed = ops.layerNorm(
-    spec.activation === 'gelu' ? ops.gelu(dense) : activate(ops, cfg.hiddenAct, dense),
+    spec.activation === 'gelu' ? ops.gelu(dense) : activate(ops, act, dense),
     required(params, 'cls.predictions.transform.LayerNorm.weight'),
-    required(params, 'cls.predictions.transform.LayerNorm.bias'),
+    bias('cls.predictions.transform.LayerNorm.bias'),
     spec.layerNormEps ?? cfg.layerNormEps,
   );
-  return ops.linear(transformed, required(params, TIED_DECODER), required(params, 'cls.predictions.bias'));
+  return ops.linear(transformed, required(params, tiedDecoder(cfg)), required(params, 'cls.predictions.bias'));
 }
 
 /**

@@ -140,7 +140,7 @@ export class MaskedLanguageModel {
     if (folder.tokenizer.maskId === undefined) {
       throw new BertftError(`${folder.dir}: the tokenizer has no mask token "${folder.tokenizer.settings.maskToken}"`);
     }
-    const head = resolveMaskedLmHead(folder.mlmHead, folder.weights, folder.raw);
+    const head = resolveMaskedLmHead(folder.mlmHead, folder.weights, folder.raw, folder.config);
     const runner = await createMaskedLmRunner(folder.config, folder.weights, head, options);
     return new MaskedLanguageModel(folder, runner);
   }

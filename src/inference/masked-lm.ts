@@ -6,7 +6,7 @@ import { TfjsOps } from '../engine/tfjs/ops.js';
 import { disposeParams, toTfjsParams } from '../engine/tfjs/params.js';
 import { createSession, executionProviders, int64Tensor, loadOrt, type OrtSession } from '../engine/onnx/session.js';
 import type { Device } from '../engine/types.js';
-import { MASKED_LM_PARAMS, TIED_DECODER, maskedLmLogits } from '../heads/masked-lm.js';
+import { MASKED_LM_PARAMS, maskedLmLogits, tiedDecoder } from '../heads/masked-lm.js';
 import { bertForward } from '../models/bert/bert.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
@@ -24,11 +24,13 @@ const DECODER = 'cls.predictions.decoder.weight';
  * The head as inference should use it. Hugging Face ties the decoder to the word embeddings unless
  * config.json says `tie_word_embeddings: false`, overwriting any stored decoder on load; this
  * does the same, so the result holds the embedding tensor itself unless the model is untied.
+ * `config` names the family, whose word embeddings the decoder is tied to (BERT's when omitted).
  */
 export function resolveMaskedLmHead(
   head: ReadonlyMap<string, HostTensor>,
   weights: ReadonlyMap<string, HostTensor>,
   raw: RawConfig = {},
+  config: Pick<BertConfig, 'family'> = {},
 ): Map<string, HostTensor> {
   const out = new Map<string, HostTensor>();
   for (const name of MASKED_LM_PARAMS) {
@@ -37,7 +39,7 @@ export function resolveMaskedLmHead(
   }
   const tied = raw.tie_word_embeddings !== false;
   const stored = head.get(DECODER);
-  out.set(DECODER, tied || stored === undefined ? weights.get(TIED_DECODER)! : stored);
+  out.set(DECODER, tied || stored === undefined ? weights.get(tiedDecoder(config))! : stored);
   return out;
 }
 
@@ -68,9 +70,10 @@ class TfjsMaskedLm implements MaskedLmRunner {
     head: ReadonlyMap<string, HostTensor>,
   ) {
     const decoder = head.get(DECODER);
-    const untied = decoder !== undefined && decoder !== weights.get(TIED_DECODER);
+    const tied = tiedDecoder(config);
+    const untied = decoder !== undefined && decoder !== weights.get(tied);
     this.params = toTfjsParams(new Map([...weights, ...[...head].filter(([n]) => n !== DECODER || untied)]));
-    this.headParams = untied ? new Map([...this.params, [TIED_DECODER, this.params.get(DECODER)!]]) : this.params;
+    this.headParams = untied ? new Map([...this.params, [tied, this.params.get(DECODER)!]]) : this.params;
   }
 
   async run(batch: TokenBatch, positions: Int32Array): Promise<Float32Array> {

@@ -4,12 +4,13 @@
  * (`<Family>ForMaskedLM`, shared/fixtures/hf-families) loaded from the folder alone:
  * - the masked-LM logits at every real token and the last hidden state within 1e-4, on onnxruntime
  *   and TF.js;
- * - one masked-LM training step on the ONNX engine: its loss equals the float64 cross-entropy of
+ * - one masked-LM training step on each engine (onnxruntime, TF.js): its loss equals the float64 cross-entropy of
  *   Hugging Face's logits at the masked positions (what `<Family>ForMaskedLM(labels=…)` returns);
  * - the pre-trained folder writer (pretraining/output.ts) writes exactly the fixture's tensors
  *   (its state dict without the tied decoder), the family's `architectures` and `model_type`, and
  *   the folder reloads to the same logits.
- * ModernBERT has no masked-LM head in bertft yet: refused on one line.
+ * ModernBERT's head (`head.dense` → classifier_activation → `head.norm`, no biases, then the tied
+ * `decoder` with its bias) is family data like the others'.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,18 +18,18 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadBertWeights, readBertConfig, readSafetensorsHeader } from '../../src/checkpoint/index.js';
 import { OnnxTrainingEngine } from '../../src/engine/onnx/training/onnx-engine.js';
-import { flatTargetIndex, initMaskedLmHead } from '../../src/heads/masked-lm.js';
+import { TfjsTrainingEngine } from '../../src/engine/tfjs/training-engine.js';
+import { flatTargetIndex } from '../../src/heads/masked-lm.js';
 import { createMaskedLmRunner, resolveMaskedLmHead } from '../../src/inference/masked-lm.js';
 import type { BertConfig } from '../../src/models/bert/config.js';
 import type { HostTensor } from '../../src/models/host-tensor.js';
-import { checkMaskedLmFamily } from '../../src/pretrained.js';
 import { writePretrainedFolder, type PretrainedOutput } from '../../src/pretraining/output.js';
 import type { PretrainState } from '../../src/pretraining/objective.js';
 import type { TokenBatch } from '../../src/tokenization/index.js';
 import { needsShared, sharedPath } from '../helpers/shared.js';
 import { fixtureRun, fixtureTokens, onnxLastHidden } from '../helpers/family-fixtures.js';
 
-const FAMILIES = ['bert', 'distilbert', 'roberta', 'xlm-roberta', 'electra', 'albert', 'deberta-v2'] as const;
+const FAMILIES = ['bert', 'distilbert', 'roberta', 'xlm-roberta', 'electra', 'albert', 'deberta-v2', 'modernbert'] as const;
 
 interface Expected {
   input_ids: number[][];
@@ -57,7 +58,7 @@ async function loadFixture(family: string, dir = join(sharedPath('fixtures', 'hf
   assert.ok(loaded.mlmHead, `${family}: the masked-LM head is loaded`);
   const tokens = fixtureTokens(expected);
   const real = Int32Array.from(expected.attention_mask.flat().flatMap((m, i) => (m === 1 ? [i] : [])));
-  const head = resolveMaskedLmHead(loaded.mlmHead, loaded.weights, raw);
+  const head = resolveMaskedLmHead(loaded.mlmHead, loaded.weights, raw, config);
   return { dir, config, raw, weights: loaded.weights, head, expected, tokens, real };
 }
 
@@ -119,7 +120,7 @@ for (const family of FAMILIES) {
     assert.ok(hidden < 1e-4, `hidden states off by ${hidden}`);
   });
 
-  test(`${family}: one masked-LM step's loss is Hugging Face's cross-entropy at the masked positions`, needsShared(), async () => {
+  test(`${family}: one masked-LM step's loss on each engine is Hugging Face's cross-entropy at the masked positions`, needsShared(), async () => {
     const f = await loadFixture(family);
     const V = f.config.vocabSize;
     const positions = f.real.filter((_, i) => i % 3 === 1);
@@ -127,15 +128,17 @@ for (const family of FAMILIES) {
     const head = new Map(f.head);
     head.delete('cls.predictions.decoder.weight');
     const weights = new Map([...f.weights, ...head]);
-    const engine = await OnnxTrainingEngine.create({ config: f.config, weights, objective: { kind: 'masked-lm' } });
-    engine.setTrainable(new Set(weights.keys()));
     const batch = { tokens: f.tokens, targets: new Float32Array(0), masked: { positions, labels, targetIndex: flatTargetIndex(labels, V) } };
-    const loss = await engine.trainStep([batch], { lr: 1e-3, maxGradNorm: 1, settingsOf: () => ({ lrScale: 1, weightDecay: 0.01 }), dropoutSeed: 0 });
     const ref = crossEntropy(wantLogits(f, positions), labels, V);
-    assert.ok(Math.abs(loss - ref) < 1e-4, `step loss ${loss} vs ${ref}`);
-    const after = await engine.evalLoss(batch);
-    assert.ok(after < loss, `the step lowers the loss (${loss} → ${after})`);
-    await engine.dispose();
+    const options = { config: f.config, weights, objective: { kind: 'masked-lm' } } as const;
+    for (const engine of [await OnnxTrainingEngine.create(options), new TfjsTrainingEngine(options)]) {
+      engine.setTrainable(new Set(weights.keys()));
+      const loss = await engine.trainStep([batch], { lr: 1e-3, maxGradNorm: 1, settingsOf: () => ({ lrScale: 1, weightDecay: 0.01 }), dropoutSeed: 0 });
+      assert.ok(Math.abs(loss - ref) < 1e-4, `${engine.name}: step loss ${loss} vs ${ref}`);
+      const after = await engine.evalLoss(batch);
+      assert.ok(after < loss, `${engine.name}: the step lowers the loss (${loss} → ${after})`);
+      await engine.dispose();
+    }
   });
 
   test(`${family}: the pre-trained folder holds the fixture's tensors under the family's names and reloads`, needsShared(), async () => {
@@ -174,10 +177,3 @@ for (const family of FAMILIES) {
     assert.ok(diff < 1e-4, `reloaded logits off by ${diff}`);
   });
 }
-
-test('modernbert: the masked-LM head is refused on one line', needsShared(), async () => {
-  const dir = join(sharedPath('fixtures', 'hf-families', 'modernbert'), 'mlm');
-  const { config } = await readBertConfig(dir);
-  assert.throws(() => initMaskedLmHead(config, 0), /^BertftError: model_type "modernbert": masked LM .* is not supported yet/);
-  assert.throws(() => checkMaskedLmFamily(config, dir, 'fill-mask'), /fill-mask needs a masked-LM head, and model_type "modernbert"'s is not supported yet$/);
-});

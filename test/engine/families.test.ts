@@ -28,7 +28,6 @@ import { TfjsTrainingEngine } from '../../src/engine/tfjs/training-engine.js';
 import type { TrainingEngine } from '../../src/engine/types.js';
 import { disposeParams, toTfjsParams } from '../../src/engine/tfjs/params.js';
 import { initClassifierHead, sequenceClassifierLogits } from '../../src/heads/classification.js';
-import { initMaskedLmHead } from '../../src/heads/masked-lm.js';
 import { bertForward, pool, type Pooling } from '../../src/models/bert/bert.js';
 import type { PretrainedFolder } from '../../src/pretrained.js';
 import type { HostTensor } from '../../src/models/host-tensor.js';
@@ -280,18 +279,24 @@ for (const family of FAMILIES) {
   });
 }
 
-test('modernbert: a masked-LM checkpoint loads as an encoder (its head.* and decoder set aside); MLM is refused in one line', needsShared(), async () => {
+test('modernbert: a masked-LM checkpoint loads as an encoder, its head.* and decoder as the masked-LM head (not a classifier)', needsShared(), async () => {
   const root = sharedPath('fixtures', 'hf-families', 'modernbert');
   const expected = JSON.parse(await readFile(join(root, 'expected.json'), 'utf8')) as { mlm: { last_hidden_state: number[][][] } };
   const f = await loadFixture('modernbert');
   const { config } = await readBertConfig(join(root, 'mlm'));
   const loaded = await loadBertWeights(join(root, 'mlm'), config);
   assert.equal(loaded.classifier, undefined, 'the prediction head is not a classifier');
-  assert.deepEqual(loaded.ignored, ['decoder.bias', 'head.dense.weight', 'head.norm.weight']);
+  assert.deepEqual(loaded.ignored, []);
+  assert.deepEqual([...loaded.mlmHead!.keys()].sort(), [
+    'cls.predictions.bias',
+    'cls.predictions.decoder.weight',
+    'cls.predictions.transform.LayerNorm.weight',
+    'cls.predictions.transform.dense.weight',
+  ]);
+  assert.equal(loaded.mlmHead!.get('cls.predictions.decoder.weight'), loaded.weights.get('embeddings.tok_embeddings.weight'), 'the decoder is tied');
   const hidden = hiddenDiff(await onnxHidden({ ...f, config, weights: loaded.weights }), {
     ...f,
     expected: { ...f.expected, seq: { ...f.expected.seq, last_hidden_state: expected.mlm.last_hidden_state } },
   });
   assert.ok(hidden < 1e-4, `masked-LM encoder's hidden states off by ${hidden}`);
-  assert.throws(() => initMaskedLmHead(config, 0), /^BertftError: model_type "modernbert": masked LM .* is not supported yet/);
 });

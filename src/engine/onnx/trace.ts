@@ -3,7 +3,7 @@ import { bertForward, bertParamNames, bertParamShape, pool, type BertInputs, typ
 import type { BertConfig } from '../../models/bert/config.js';
 import { classifierParamNames, classifierParamShape, classifierWidth, sequenceClassifierLogits } from '../../heads/classification.js';
 import { tokenClassifierLogits, tokenHeadKind } from '../../heads/token-classification.js';
-import { MASKED_LM_PARAMS, TIED_DECODER, maskedLmLogits, maskedLmParamShape, maskedLmSequenceLogits } from '../../heads/masked-lm.js';
+import { maskedLmLogits, maskedLmParamNames, maskedLmParamShape, maskedLmSequenceLogits, tiedDecoder } from '../../heads/masked-lm.js';
 import type { HostTensor } from '../../models/host-tensor.js';
 import { embeddingWidth, familyOf, type HeadKind } from '../../models/bert/family.js';
 import { attr, GraphBuilder } from './builder.js';
@@ -202,7 +202,7 @@ export function traceMaskedLm(
   const E = embeddingWidth(config);
   const V = config.vocabSize;
   const all = new Map(weights);
-  for (const name of MASKED_LM_PARAMS) {
+  for (const name of maskedLmParamNames(config)) {
     const t = head.get(name);
     if (t === undefined) throw new BertftError(`the masked-LM head has no ${name}`);
     const want = maskedLmParamShape(config, name);
@@ -211,7 +211,8 @@ export function traceMaskedLm(
     all.set(name, t);
   }
   const decoder = head.get(DECODER);
-  const untied = decoder !== undefined && decoder !== weights.get(TIED_DECODER);
+  const tied = tiedDecoder(config);
+  const untied = decoder !== undefined && decoder !== weights.get(tied);
   if (untied) {
     if (decoder.shape.join(',') !== `${V},${E}`)
       throw new BertftError(`masked-LM weight ${DECODER} has shape [${decoder.shape.join(', ')}], the config implies [${V}, ${E}]`);
@@ -219,7 +220,7 @@ export function traceMaskedLm(
   }
   const { builder, result } = traceWith({ weights: all, ops: options.ops, graphName: 'bertft_masked_lm' }, ({ builder: b, ops, params, inputs }) => {
     // The head reads its decoder under the tied name; an untied one is mapped onto it.
-    const headParams = untied ? new Map([...params, [TIED_DECODER, DECODER]]) : params;
+    const headParams = untied ? new Map([...params, [tied, DECODER]]) : params;
     const { sequenceOutput } = bertForward(ops, config, params, inputs);
     if (options.output === 'sequence') return maskedLmSequenceLogits(ops, config, headParams, sequenceOutput);
     const positions = b.addInput(MASKED_POSITIONS, ElemType.Int64, [MASKED_DIM]);

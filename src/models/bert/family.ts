@@ -32,10 +32,26 @@ export interface MaskedLmSpec {
   renames: readonly (readonly [string, string])[];
   /** The family's name of the output bias (BERT's `cls.predictions.bias`). */
   bias: string;
-  /** The transform's activation: exact GELU always (BERT, RoBERTa, ELECTRA), or config.json's `hidden_act` (ALBERT's gelu_new, DistilBERT, DeBERTa). */
-  activation: 'gelu' | 'hidden_act';
+  /**
+   * The transform's activation: exact GELU always (BERT, RoBERTa, ELECTRA), config.json's `hidden_act`
+   * (ALBERT's gelu_new, DistilBERT, DeBERTa), or its `classifier_activation` (ModernBERT).
+   */
+  activation: 'gelu' | 'hidden_act' | 'classifier_activation';
   /** The LayerNorm's epsilon when fixed by the family (DistilBERT's 1e-12), else config.json's. */
   layerNormEps?: number;
+  /**
+   * `false`: the transform's dense and LayerNorm have no biases (ModernBERT's `classifier_bias` and
+   * `norm_bias`, off as published; checkpoint/modernbert-config.ts refuses them on). Default: they have.
+   */
+  transformBiases?: false;
+  /**
+   * The transform's modules are named as the family's classification head's (ModernBERT's
+   * `head.dense`, `head.norm`): {@link internalName} then leaves those names alone, and the
+   * masked-LM loader (checkpoint/bert-weights.ts) maps them once no classifier has claimed them.
+   */
+  namedAsClassifier?: true;
+  /** The encoder parameter the decoder is tied to, when not `embeddings.word_embeddings.weight` (ModernBERT's `embeddings.tok_embeddings.weight`). */
+  tiedTo?: string;
 }
 
 export interface FamilySpec {
@@ -285,6 +301,19 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     pooler: false,
     head: 'dense-act-norm',
     block: 'modernbert',
+    maskedLm: {
+      architecture: 'ModernBertForMaskedLM',
+      renames: [
+        ['head.dense', 'cls.predictions.transform.dense'],
+        ['head.norm', 'cls.predictions.transform.LayerNorm'],
+        ['decoder', 'cls.predictions.decoder'],
+      ],
+      bias: 'decoder.bias',
+      activation: 'classifier_activation',
+      transformBiases: false,
+      namedAsClassifier: true,
+      tiedTo: 'embeddings.tok_embeddings.weight',
+    },
     configKeys: {
       hidden_act: 'hidden_activation',
       layer_norm_eps: 'norm_eps',
@@ -382,5 +411,6 @@ export function hfMaskedLmName(family: FamilySpec, internal: string): string {
 export function internalName(family: FamilySpec, name: string): string {
   const unprefixed = name.startsWith(`${family.prefix}.`) ? name.slice(family.prefix.length + 1) : name;
   if (family.maskedLm && unprefixed === family.maskedLm.bias) return 'cls.predictions.bias';
-  return rename(rename(unprefixed, family.renames, 0), family.maskedLm?.renames ?? [], 0);
+  const encoder = rename(unprefixed, family.renames, 0);
+  return family.maskedLm?.namedAsClassifier ? encoder : rename(encoder, family.maskedLm?.renames ?? [], 0);
 }
