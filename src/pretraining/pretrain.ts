@@ -132,7 +132,7 @@ function maskingOptions(tokenizer: BertTokenizer, rate: number, wholeWord: boole
     maskId: tokenizer.maskId,
     vocabSize,
     specialIds: new Set([tokenizer.clsId, tokenizer.sepId, tokenizer.padId, tokenizer.maskId]),
-    isContinuation: (id) => tokenizer.isContinuation(id),
+    // Words come with the corpus batches (the tokenizer's word ids, corpus.ts), not from the pieces.
   };
 }
 

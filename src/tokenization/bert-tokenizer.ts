@@ -182,7 +182,23 @@ export class BertTokenizer {
   }
 
   /**
-   * Whether a token continues the previous word, for whole-word masking, from the piece alone:
+   * {@link idsOf} with, per piece, whether it continues the word of the piece before it by the
+   * tokenizer's own word ids ({@link continuations}): 1 or 0, aligned with `ids`. Exact for every
+   * tokenizer kind, unlike {@link isContinuation}; for WordPiece the same as the `##` rule.
+   */
+  async piecesOf(texts: string[]): Promise<{ ids: Int32Array; continues: Uint8Array }[]> {
+    this.setTruncation(0);
+    if (texts.length === 0) return [];
+    const encodings = await this.tok.encodeBatch(texts, { addSpecialTokens: false });
+    return encodings.map((e) => ({
+      ids: Int32Array.from(e.getIds()),
+      continues: Uint8Array.from(BertTokenizer.continuations(e.getWordIds().map((w) => w ?? null)), Number),
+    }));
+  }
+
+  /**
+   * Whether a token continues the previous word, from the piece alone (whole-word masking in
+   * pre-training uses {@link piecesOf}'s word-id flags instead):
    * WordPiece's `##` prefix; Metaspace (SentencePiece): no `▁` on the piece (words are what lies
    * between spaces); byte-level BPE: no `Ġ` and the piece starts with a letter, digit or mark (or
    * inside a character), which is what the tokenizer's word ids say except where a boundary needs
