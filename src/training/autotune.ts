@@ -121,7 +121,7 @@ export function parseDuration(flag: string, value: string): number {
  * depth, and the task): a token classifier has no pooling to search, its head reads every token.
  */
 export function searchSpace(hiddenSize: number, layers: number, hasPooler: boolean, task: Task = 'sequence-classification') {
-  const lr = learningRateRule({ kind: 'full' }, hiddenSize).value;
+  const lr = learningRateRule({ kind: 'full' }, hiddenSize, undefined, task).value;
   const frozenLr = TRAIN_DEFAULTS.frozenLearningRate;
   const s = TRAIN_DEFAULTS.autotuneSpace;
   const poolings: Pooling[] = task === 'token-classification' ? [] : hasPooler ? ['pooler', 'mean', 'cls'] : ['mean', 'cls'];

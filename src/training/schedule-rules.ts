@@ -7,6 +7,7 @@ import type { RecipeRules } from '../report/types.js';
 import { chosen, earlyStoppingRule, epochsRule, learningRateRule, microBatchSize, stepsPerEpoch, TRAIN_DEFAULTS } from './defaults.js';
 import type { FineTuneOptions } from './fine-tune.js';
 import type { Strategy } from './strategy.js';
+import type { Task } from './task.js';
 import type { TrainerSettings } from './trainer.js';
 import { defaultWarmupRatio } from './defaults.js';
 
@@ -34,12 +35,19 @@ export function batchOf(options: Pick<FineTuneOptions, 'batchSize' | 'gradientAc
 }
 
 /** The schedule of a run of `trainExamples` training rows (validation rows decide early stopping). */
-export function resolveSchedule(options: FineTuneOptions, strategy: Strategy, cfg: BertConfig, trainExamples: number, hasValidation: boolean): Schedule {
+export function resolveSchedule(
+  options: FineTuneOptions,
+  strategy: Strategy,
+  cfg: BertConfig,
+  trainExamples: number,
+  hasValidation: boolean,
+  task: Task = 'sequence-classification',
+): Schedule {
   const d = TRAIN_DEFAULTS;
   const { batchSize, gradientAccumulation } = batchOf(options);
   const epochs = chosen(options.epochs, '--epochs', () => epochsRule(strategy, trainExamples, batchSize, gradientAccumulation, options.epochsScale));
   const plannedSteps = Math.min(options.maxSteps ?? Infinity, epochs.value * stepsPerEpoch(trainExamples, batchSize, gradientAccumulation));
-  const learningRate = chosen(options.learningRate, '--learning-rate', () => learningRateRule(strategy, cfg.hiddenSize, plannedSteps));
+  const learningRate = chosen(options.learningRate, '--learning-rate', () => learningRateRule(strategy, cfg.hiddenSize, plannedSteps, task));
   const evalSteps = options.evalSteps ?? d.evalSteps;
   const patience = chosen(options.earlyStoppingPatience, '--early-stopping-patience', () => earlyStoppingRule(epochs.value, evalSteps, hasValidation));
   const recipeRules: RecipeRules = { learning_rate: learningRate, epochs, early_stopping_patience: patience };

@@ -194,7 +194,7 @@ async function planTokenRun(options: FineTuneOptions, given: Strategy, log: (m: 
       log(
         `${what}: ${w.counts.sentences} sentences in ${w.counts.windows} windows of at most ${maxLength} tokens (${w.counts.sentencesSplit} sentences longer than one window, split with stride ${stride}; no token dropped)`,
       );
-  const schedule = resolveSchedule(options, strategy, cfg, train.counts.windows, validation !== undefined);
+  const schedule = resolveSchedule(options, strategy, cfg, train.counts.windows, validation !== undefined, 'token-classification');
   log(scheduleLine(schedule.recipeRules));
   const classWeights = options.classWeights === 'balanced' ? balancedTokenWeights(train.labels, labels.length) : undefined;
   const entityMode: EntityMode = options.entityMode ?? 'default';

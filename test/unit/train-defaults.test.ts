@@ -50,3 +50,21 @@ test('the train command starts from TRAIN_DEFAULTS', () => {
   }
   assert.ok(help.includes(`default ${d.maxLength}`));
 });
+
+test('token classification takes its own learning rate by width, unscaled for long runs; sequence classification keeps its rule', async () => {
+  const { learningRateRule } = await import('../../src/training/defaults.js');
+  const full = { kind: 'full' } as const;
+  for (const [hidden, lr] of [
+    [128, 2e-3],
+    [256, 1e-3],
+    [512, 4e-4],
+    [768, 5e-5],
+  ] as const) {
+    const rule = learningRateRule(full, hidden, 50_000, 'token-classification');
+    assert.equal(rule.value, lr, `hidden ${hidden}`);
+    assert.match(rule.rule!, /token classification by model width/);
+  }
+  // Sequence classification: 3e-4 for BERT-Tiny, × √(1000/4000) over 1,000 steps.
+  assert.equal(learningRateRule(full, 128, 4000).value, 1.5e-4);
+  assert.equal(learningRateRule({ kind: 'frozen' }, 128, 4000, 'token-classification').value, TRAIN_DEFAULTS.frozenLearningRate);
+});
