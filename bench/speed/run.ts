@@ -9,14 +9,17 @@
  *      bertft's in a process of its own);
  *   4. masked-LM pre-training tokens/s, batch 128 × 128, BERT-Tiny and Mini shapes (bench/speed/mlm.ts: the
  *      same masked batches on both sides, 15% masking, head on the masked rows only, dropout 0,
- *      AdamW + clipping; the step alone is timed, masking is done beforehand).
+ *      AdamW + clipping; the step alone is timed, masking is done beforehand);
+ *   5. token-classification training examples/s, batch 32 × 128, BERT-Tiny and Mini shapes, 9 labels
+ *      (bench/speed/token.ts: the ONNX engine with the token objective against PyTorch's BertForTokenClassification,
+ *      the same ids and ~70 % labelled positions on both sides, dropout 0.1, AdamW + clipping).
  * Each bertft engine is printed with its ratio to PyTorch (≥ 1 means bertft is faster). Throughputs
  * are the median step after two warm-up steps on both sides (bench/speed/torch/bert_bench.py does the same).
  *
  *   npm run bench [-- --shapes tiny,mini --tfjs-shapes tiny --skip-e2e --e2e-shapes tiny,mini --steps 5]
- *                 [--base-batch 8] [--mlm-shapes tiny,mini --mlm-batch 128 --threads N]
+ *                 [--base-batch 8] [--mlm-shapes tiny,mini --mlm-batch 128 --threads N] [--token-shapes tiny,mini --token-labels 9]
  * A list option set to `none` skips those rows: `--shapes none --skip-e2e` runs the masked-LM rows alone.
- * --threads (masked-LM rows): intra-op threads of onnxruntime and PyTorch alike (default: every core).
+ * --threads (masked-LM and token-classification rows): intra-op threads of onnxruntime and PyTorch alike (default: every core).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -40,6 +43,7 @@ import { SHARED_DIR } from '../../tools/shared-dir.js';
 import { parseArgs } from '../lib/args.js';
 import { ensureTorch, runTorch, writeE2eIds } from './pytorch.js';
 import { bertftMlmThroughput, mlmBatches, writeMlmBatches, type MlmThroughput } from './mlm.js';
+import { bertftTokenThroughput, tokenBatch, writeTokenBatch, type TokenThroughput } from './token.js';
 
 const args = parseArgs('npm run bench [-- options]   (node --import tsx bench/speed/run.ts [options])', {
   '--shapes': { type: 'list', default: ['tiny', 'mini', 'small'], help: 'fine-tuning and inference rows (add base for BERT-Base); none skips them' },
@@ -53,18 +57,22 @@ const args = parseArgs('npm run bench [-- options]   (node --import tsx bench/sp
   // Masked-LM pre-training at `bertft pretrain`'s default batch (128 × 128).
   '--mlm-shapes': { type: 'list', default: ['tiny', 'mini'], help: 'masked-LM pre-training rows' },
   '--mlm-batch': { type: 'number', default: 128, help: 'masked-LM batch size' },
+  // Token classification (fineTuneTokens' objective) at the sequence rows' batch, 32 × 128.
+  '--token-shapes': { type: 'list', default: ['tiny', 'mini'], help: 'token-classification training rows' },
+  '--token-labels': { type: 'number', default: 9, help: 'token-classification rows: number of labels' },
   '--threads': {
     type: 'number',
     default: availableParallelism(),
-    help: 'masked-LM rows: intra-op threads of onnxruntime and PyTorch alike; default: every core',
+    help: 'masked-LM and token-classification rows: intra-op threads of onnxruntime and PyTorch alike; default: every core',
   },
 });
-const { steps, mlmBatch, threads } = args;
+const { steps, mlmBatch, threads, tokenLabels } = args;
 // A list set to "none" skips its rows (see the comment at the top and docs/benchmarks.md).
 const rowsOf = (list: string[]) => list.filter((s) => s !== 'none');
 const shapes = rowsOf(args.shapes);
 const tfjsShapes = rowsOf(args.tfjsShapes);
 const mlmShapes = rowsOf(args.mlmShapes);
+const tokenShapes = rowsOf(args.tokenShapes);
 const e2eShapes = args.skipE2e ? [] : rowsOf(args.e2eShapes);
 const batchOf = (shape: string) => (shape === 'base' ? args.baseBatch : 32);
 
@@ -189,6 +197,51 @@ for (const name of mlmShapes) {
   );
 }
 
+// Token classification, also before TF.js. Both sides train on the same batch (written for
+// bert_bench.py): the same ids and the same labelled positions, so the same loss work per step.
+const TOKEN_BATCH = 32;
+const TOKEN_SEQ = 128;
+const tokenResults = new Map<string, { torch: Record<string, unknown>; bertft: TokenThroughput }>();
+if (tokenShapes.length > 0) {
+  const bench = tokenBatch(TOKEN_BATCH, TOKEN_SEQ, tokenLabels);
+  const file = resolve('out/bench', `token-batch-${TOKEN_BATCH}x${TOKEN_SEQ}-${tokenLabels}.json`);
+  writeTokenBatch(bench, file);
+  for (const name of tokenShapes) {
+    const cfg = namedShape(name);
+    const torch = await runTorch([
+      'train-throughput',
+      '--task',
+      'token',
+      '--shape',
+      name,
+      '--batch',
+      String(TOKEN_BATCH),
+      '--seq',
+      String(TOKEN_SEQ),
+      '--num-labels',
+      String(tokenLabels),
+      '--token-batch',
+      file,
+      '--steps',
+      String(steps),
+      '--warmup',
+      '2',
+      '--lr',
+      '1e-4',
+      '--threads',
+      String(threads),
+    ]);
+    const bertft = await bertftTokenThroughput(cfg, bench, { warmup: 2, steps, threads });
+    tokenResults.set(name, { torch, bertft });
+    process.stderr.write(
+      `${name} token classification ${TOKEN_BATCH}×${TOKEN_SEQ}, ${tokenLabels} labels: torch ${Number(torch.ms_per_step).toFixed(0)} ms/step ` +
+        `(best ${Number(torch.ms_per_step_min).toFixed(0)}), bertft ${bertft.msPerStep.toFixed(0)} ms/step (best ${bertft.msPerStepMin.toFixed(0)}, ` +
+        `loss ${bertft.firstLoss.toFixed(3)} → ${bertft.finalLoss.toFixed(3)}); ${bertft.labelledPerStep} labelled tokens/step ` +
+        `(torch ${String(torch.labelled_per_step)}), ${threads} threads\n`,
+    );
+  }
+}
+
 /** A random-initialised model folder of a bench shape (config, weights, the shared tokenizer linked in). */
 async function randomModelDir(name: string, tokenizerDir: string): Promise<string> {
   const dir = resolve('out/bench', `random-${name}`);
@@ -289,6 +342,11 @@ for (const e of e2eRows) row(...e);
 for (const [name, { torch, bertft }] of mlmResults) {
   const t = Number(torch.tokens_per_s);
   row(`MLM pre-train tokens/s (${mlmBatch}×${MLM_SEQ})`, name, t, 'n/a', '–', bertft.tokensPerS, bertft.tokensPerS / t);
+}
+// examples/s ratio = PyTorch's ms per step ÷ bertft's.
+for (const [name, { torch, bertft }] of tokenResults) {
+  const t = Number(torch.examples_per_s);
+  row(`token-cls train ex/s (${tokenLabels} labels)`, `${name} (${TOKEN_BATCH}×${TOKEN_SEQ})`, t, 'n/a', '–', bertft.examplesPerS, bertft.examplesPerS / t);
 }
 process.stdout.write(
   '\n| ' +

@@ -6,6 +6,7 @@ bertft does it. Prints one JSON line per run on stdout; everything else goes to 
 Speed reference only: bertft's own tests check correctness against float64 references.
 
   python3 bert_bench.py train-throughput --shape tiny --batch 32 --seq 128 --steps 10 --warmup 2
+  python3 bert_bench.py train-throughput --task token --num-labels 9 [--token-batch FILE]   (BertForTokenClassification)
   python3 bert_bench.py infer-throughput --shape mini
   python3 bert_bench.py train-e2e --ids sst2-ids.json --epochs 1 --batch 32 [--init-from DIR] [--eval-ids dev.json]
   python3 bert_bench.py mlm --shape mini --batch 128 --seq 128 --steps 5 --warmup 2 --dropout 0 [--mlm-batches FILE]
@@ -41,6 +42,14 @@ def parse_args():
     ap.add_argument("mode", choices=MODES + list(ALIASES))
     ap.add_argument("--shape", default="tiny", choices=list(SHAPES))
     ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--task", choices=["sequence", "token"], default="sequence",
+                    help="throughput modes: BertForSequenceClassification (sequence) or BertForTokenClassification (token)")
+    ap.add_argument("--num-labels", type=int, help="labels of the classifier; default 2 (sequence), 9 (token)")
+    ap.add_argument("--token-batch", metavar="FILE",
+                    help="--task token: JSON {batch, seq, num_labels, input_ids, labels} (flat B*S, -100 = ignored; bench/speed/run.ts writes "
+                         "bertft's), so both sides train on the same ids and labelled positions; without it random ids, ~70%% of the "
+                         "positions but [CLS]/[SEP] labelled at random here")
+    ap.add_argument("--label-rate", type=float, default=0.7, help="--task token without --token-batch: share of positions labelled")
     ap.add_argument("--seq", type=int, default=128, help="sequence length of the random batch (throughput modes, mlm)")
     ap.add_argument("--steps", type=int, default=10, help="timed steps (throughput modes)")
     ap.add_argument("--warmup", type=int, default=2, help="untimed steps first (throughput modes)")
@@ -69,6 +78,8 @@ def parse_args():
     a.mode = ALIASES.get(a.mode, a.mode)
     if a.dropout is None:
         a.dropout = 0.0 if a.mode == "mlm" else 0.1
+    if a.num_labels is None:
+        a.num_labels = 9 if a.task == "token" else 2
     if a.mode == "train-e2e" and not a.ids:
         ap.error("train-e2e needs --ids FILE")
     return a
@@ -229,6 +240,26 @@ class BertForSequenceClassification(nn.Module):
         return self.classifier(self.dropout(self.bert(ids, mask, types)))
 
 
+class BertForTokenClassification(nn.Module):
+    """HF's BertForTokenClassification: no pooler (add_pooling_layer=False), dropout, a classifier on every token."""
+
+    def __init__(self, c, num_labels=9):
+        super().__init__()
+        self.bert = BertModel(c, add_pooling_layer=False)
+        self.dropout = nn.Dropout(c["hidden_dropout_prob"])
+        self.classifier = nn.Linear(c["hidden_size"], num_labels)
+        self.apply(bert_init)
+
+    def forward(self, ids, mask, types=None):
+        types = torch.zeros_like(ids) if types is None else types
+        return self.classifier(self.dropout(self.bert(ids, mask, types)))  # [B, S, C]
+
+
+def token_loss(logits, labels):
+    """HF's loss: CrossEntropyLoss over [B*S, C], labels -100 ignored (the mean over the labelled tokens)."""
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+
+
 class PredictionHeadTransform(nn.Module):
     """HF's BertPredictionHeadTransform: dense(H->H) -> GELU -> LayerNorm."""
 
@@ -347,8 +378,8 @@ def linear_schedule(warmup, total):
     return f
 
 
-def train_step(model, opt, ids, mask, types, labels):
-    loss = F.cross_entropy(model(ids, mask, types), labels)
+def train_step(model, opt, ids, mask, types, labels, loss_fn=F.cross_entropy):
+    loss = loss_fn(model(ids, mask, types), labels)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -393,17 +424,42 @@ def load_ids(path):
 
 # ---- modes ---------------------------------------------------------------------------------------
 
-def throughput(a, info):
-    model = BertForSequenceClassification(config_for(a.shape))
-    g = torch.Generator().manual_seed(a.seed)
+def token_batch(a, g):
+    """ids [B, S] and per-token labels [B, S] (-100 ignored): bertft's batch (--token-batch) or random ones made here."""
+    if a.token_batch:
+        d = json.load(open(a.token_batch))
+        if d["batch"] != a.batch or d["seq"] != a.seq or d["num_labels"] != a.num_labels:
+            raise SystemExit(f"{a.token_batch}: {d['batch']} x {d['seq']}, {d['num_labels']} labels, "
+                             f"but --batch {a.batch} --seq {a.seq} --num-labels {a.num_labels}")
+        return (torch.tensor(d["input_ids"], dtype=torch.long).view(a.batch, a.seq),
+                torch.tensor(d["labels"], dtype=torch.long).view(a.batch, a.seq))
     ids = torch.randint(1000, 30000, (a.batch, a.seq), generator=g)
+    ids[:, 0], ids[:, -1] = 101, 102
+    labels = torch.randint(0, a.num_labels, (a.batch, a.seq), generator=g)
+    ignored = torch.rand(a.batch, a.seq, generator=g) >= a.label_rate
+    ignored[:, 0] = ignored[:, -1] = True
+    labels[ignored] = -100
+    return ids, labels
+
+
+def throughput(a, info):
+    g = torch.Generator().manual_seed(a.seed)
     mask = torch.ones(a.batch, a.seq, dtype=torch.long)
     types = torch.zeros(a.batch, a.seq, dtype=torch.long)
-    labels = torch.randint(0, 2, (a.batch,), generator=g)
+    if a.task == "token":
+        model = BertForTokenClassification(config_for(a.shape), a.num_labels)
+        ids, labels = token_batch(a, g)
+        loss_fn = token_loss
+        info.update(task="token", num_labels=a.num_labels, labelled_per_step=int((labels != -100).sum()))
+    else:
+        model = BertForSequenceClassification(config_for(a.shape))
+        ids = torch.randint(1000, 30000, (a.batch, a.seq), generator=g)
+        labels = torch.randint(0, 2, (a.batch,), generator=g)
+        loss_fn = F.cross_entropy
     if a.mode == "train-throughput":
         model.train()
         opt = adamw(model, a.lr if a.lr is not None else 2e-5, a.weight_decay)
-        run = lambda: train_step(model, opt, ids, mask, types, labels)
+        run = lambda: train_step(model, opt, ids, mask, types, labels, loss_fn)
     else:
         model.eval()
 
