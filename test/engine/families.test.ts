@@ -107,7 +107,7 @@ async function onnxLogits(f: Fixture, weights = f.weights, classifier = f.classi
 const fixtures = new Map<string, Fixture>();
 const { report, scratch } = fixtureRun('bertft-families-', 'max |diff| against transformers 5.17');
 
-test('dropout sits where each family has it: ALBERT has none after the feed-forward', needsShared(), async () => {
+test('dropout sits where each family has it: ALBERT has none after the feed-forward, DistilBERT none after the attention output', needsShared(), async () => {
   const rates = async (family: string) => {
     const f = await loadFixture(family);
     const seen: number[] = [];
@@ -129,6 +129,9 @@ test('dropout sits where each family has it: ALBERT has none after the feed-forw
   const albert = await rates('albert');
   assert.equal(albert.seen.filter((r) => r === 0.1).length, 1 + albert.L, 'ALBERT: embeddings, then the attention output per layer');
   assert.equal(albert.seen.filter((r) => r === 0.2).length, albert.L, 'attention probabilities at every depth');
+  const distil = await rates('distilbert');
+  assert.equal(distil.seen.filter((r) => r === 0.1).length, 1 + distil.L, 'DistilBERT: embeddings, then the feed-forward output per layer (out_lin has none)');
+  assert.equal(distil.seen.filter((r) => r === 0.2).length, distil.L, 'attention probabilities at every depth');
   const modern = await rates('modernbert');
   assert.equal(modern.seen.filter((r) => r === 0.1).length, modern.L, 'ModernBERT: mlp_dropout inside each GeGLU');
   assert.equal(modern.seen.filter((r) => r === 0.2).length, 2 * modern.L, 'attention_dropout on the probabilities and on Wo (out_drop)');

@@ -107,7 +107,8 @@ export function attend<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T
 
 /** The attention output: dense → dropout → residual → LayerNorm. */
 function attentionOutput<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, context: T, x: T, prefix: string): T {
-  const projected = ops.dropout(linearNamed(ops, params, context, `${prefix}.output.dense`), cfg.hiddenDropoutProb);
+  const dense = linearNamed(ops, params, context, `${prefix}.output.dense`);
+  const projected = familyOf(cfg).attentionOutputDropout ? ops.dropout(dense, cfg.hiddenDropoutProb) : dense;
   return layerNormNamed(ops, params, ops.add(projected, x), `${prefix}.output.LayerNorm`, cfg.layerNormEps);
 }
 

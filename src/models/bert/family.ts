@@ -79,6 +79,8 @@ export interface FamilySpec {
   sharedLayers: boolean;
   /** Whether the feed-forward output passes dropout before its residual sum (not in ALBERT). */
   ffnDropout: boolean;
+  /** Whether the attention output projection passes dropout before its residual sum (not in DistilBERT, whose `out_lin` goes straight to `sa_layer_norm`). */
+  attentionOutputDropout: boolean;
   head: HeadKind;
   /** config.json keys that the family spells differently: BERT's key → the family's. */
   configKeys: Readonly<Record<string, string>>;
@@ -125,6 +127,7 @@ const BERT_LIKE = {
   embeddingProjection: 'never',
   sharedLayers: false,
   ffnDropout: true,
+  attentionOutputDropout: true,
   configKeys: {},
   absentKeys: [],
   classifierDropoutKey: 'classifier_dropout',
@@ -201,6 +204,7 @@ export const FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = {
     tokenTypes: false,
     pooler: false,
     head: 'pre-relu',
+    attentionOutputDropout: false,
     maskedLm: {
       architecture: 'DistilBertForMaskedLM',
       renames: [
