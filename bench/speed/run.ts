@@ -12,14 +12,21 @@
  *      AdamW + clipping; the step alone is timed, masking is done beforehand);
  *   5. token-classification training examples/s, batch 32 × 128, BERT-Tiny and Mini shapes, 9 labels
  *      (bench/speed/token.ts: the ONNX engine with the token objective against PyTorch's BertForTokenClassification,
- *      the same ids and ~70 % labelled positions on both sides, dropout 0.1, AdamW + clipping).
+ *      the same ids and ~70 % labelled positions on both sides, dropout 0.1, AdamW + clipping);
+ *   6. DistilBERT-base and ModernBERT-base shapes (--family-shapes; bench/speed/families.ts): a
+ *      sequence-classification training step and inference (batch forward with the head, no gradients)
+ *      at batch 8 × 128 (--family-batch), the same ids on both sides, the families' published dropout,
+ *      --family-warmup untimed then the median of --family-steps timed steps; PyTorch's side is
+ *      bert_bench.py's re-implementation of the two families (Debian has no python3-transformers).
  * Each bertft engine is printed with its ratio to PyTorch (≥ 1 means bertft is faster). Throughputs
  * are the median step after two warm-up steps on both sides (bench/speed/torch/bert_bench.py does the same).
  *
  *   npm run bench [-- --shapes tiny,mini --tfjs-shapes tiny --skip-e2e --e2e-shapes tiny,mini --steps 5]
  *                 [--base-batch 8] [--mlm-shapes tiny,mini --mlm-batch 128 --threads N] [--token-shapes tiny,mini --token-labels 9]
+ *                 [--family-shapes distilbert-base,modernbert-base --family-batch 8 --family-warmup 2 --family-steps 3]
  * A list option set to `none` skips those rows: `--shapes none --skip-e2e` runs the masked-LM rows alone.
- * --threads (masked-LM and token-classification rows): intra-op threads of onnxruntime and PyTorch alike (default: every core).
+ * The family rows alone: npm run bench -- --shapes none --skip-e2e --mlm-shapes none --token-shapes none
+ * --threads (masked-LM, token-classification and family rows): intra-op threads of onnxruntime and PyTorch alike (default: every core).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -44,6 +51,7 @@ import { parseArgs } from '../lib/args.js';
 import { ensureTorch, runTorch, writeE2eIds } from './pytorch.js';
 import { bertftMlmThroughput, mlmBatches, writeMlmBatches, type MlmThroughput } from './mlm.js';
 import { bertftTokenThroughput, tokenBatch, writeTokenBatch, type TokenThroughput } from './token.js';
+import { bertftFamilyInfer, bertftFamilyTrain, FAMILY_SHAPE_NAMES, familyBatch, familyShape, writeFamilyBatch, type FamilyTiming } from './families.js';
 
 const args = parseArgs('npm run bench [-- options]   (node --import tsx bench/speed/run.ts [options])', {
   '--shapes': { type: 'list', default: ['tiny', 'mini', 'small'], help: 'fine-tuning and inference rows (add base for BERT-Base); none skips them' },
@@ -60,19 +68,30 @@ const args = parseArgs('npm run bench [-- options]   (node --import tsx bench/sp
   // Token classification (fineTuneTokens' objective) at the sequence rows' batch, 32 × 128.
   '--token-shapes': { type: 'list', default: ['tiny', 'mini'], help: 'token-classification training rows' },
   '--token-labels': { type: 'number', default: 9, help: 'token-classification rows: number of labels' },
+  // Other families' base shapes: seconds per step on two cores, hence the small batch and few steps.
+  '--family-shapes': {
+    type: 'list',
+    default: [...FAMILY_SHAPE_NAMES],
+    help: `other families' base shapes (${FAMILY_SHAPE_NAMES.join(', ')}): training and inference rows; none skips them`,
+  },
+  '--family-batch': { type: 'number', default: 8, help: 'family rows: batch size (sequence length 128)' },
+  '--family-warmup': { type: 'number', default: 2, help: 'family rows: untimed steps first, each side' },
+  '--family-steps': { type: 'number', default: 3, help: 'family rows: timed steps (the median is reported)' },
   '--threads': {
     type: 'number',
     default: availableParallelism(),
-    help: 'masked-LM and token-classification rows: intra-op threads of onnxruntime and PyTorch alike; default: every core',
+    help: 'masked-LM, token-classification and family rows: intra-op threads of onnxruntime and PyTorch alike; default: every core',
   },
 });
-const { steps, mlmBatch, threads, tokenLabels } = args;
+const { steps, mlmBatch, threads, tokenLabels, familyBatch: FAMILY_BATCH, familyWarmup, familySteps } = args;
 // A list set to "none" skips its rows (see the comment at the top and docs/benchmarks.md).
 const rowsOf = (list: string[]) => list.filter((s) => s !== 'none');
 const shapes = rowsOf(args.shapes);
 const tfjsShapes = rowsOf(args.tfjsShapes);
 const mlmShapes = rowsOf(args.mlmShapes);
 const tokenShapes = rowsOf(args.tokenShapes);
+const familyShapes = rowsOf(args.familyShapes);
+for (const name of familyShapes) familyShape(name); // an unknown name fails now, not after the other rows
 const e2eShapes = args.skipE2e ? [] : rowsOf(args.e2eShapes);
 const batchOf = (shape: string) => (shape === 'base' ? args.baseBatch : 32);
 
@@ -242,6 +261,52 @@ if (tokenShapes.length > 0) {
   }
 }
 
+// DistilBERT-base and ModernBERT-base shapes, also before TF.js: a training step and a batch forward on
+// both sides, the same ids (written for bert_bench.py --ids-batch).
+const FAMILY_SEQ = 128;
+const familyResults = new Map<string, { torchTrain: Record<string, unknown>; torchInfer: Record<string, unknown>; train: FamilyTiming; infer: FamilyTiming }>();
+if (familyShapes.length > 0) {
+  const bench = familyBatch(FAMILY_BATCH, FAMILY_SEQ);
+  const file = resolve('out/bench', `family-batch-${FAMILY_BATCH}x${FAMILY_SEQ}.json`);
+  writeFamilyBatch(bench, file);
+  const timing = { warmup: familyWarmup, steps: familySteps, threads };
+  for (const name of familyShapes) {
+    const { cfg, pooling, label } = familyShape(name);
+    const torchArgs = (mode: string) => [
+      mode,
+      '--shape',
+      name,
+      '--batch',
+      String(FAMILY_BATCH),
+      '--seq',
+      String(FAMILY_SEQ),
+      '--ids-batch',
+      file,
+      '--steps',
+      String(familySteps),
+      '--warmup',
+      String(familyWarmup),
+      '--lr',
+      '1e-4',
+      '--threads',
+      String(threads),
+    ];
+    process.stderr.write(`${label}, ${FAMILY_BATCH}×${FAMILY_SEQ}, ${pooling} pooling: timing…\n`);
+    const torchTrain = await runTorch(torchArgs('train-throughput'));
+    const train = await bertftFamilyTrain(cfg, pooling, bench.batch, timing);
+    const torchInfer = await runTorch(torchArgs('infer-throughput'));
+    const infer = await bertftFamilyInfer(cfg, pooling, bench.batch, timing);
+    familyResults.set(name, { torchTrain, torchInfer, train, infer });
+    const ms = (x: unknown) => Number(x).toFixed(0);
+    process.stderr.write(
+      `${name}: train torch ${ms(torchTrain.ms_per_step)} ms/step (best ${ms(torchTrain.ms_per_step_min)}), bertft ${ms(train.msPerStep)} (best ${ms(train.msPerStepMin)}, ` +
+        `loss ${train.firstLoss?.toFixed(3)} → ${train.finalLoss?.toFixed(3)}) → ${(Number(torchTrain.ms_per_step) / train.msPerStep).toFixed(2)}×; ` +
+        `inference torch ${ms(torchInfer.ms_per_step)} ms, bertft ${ms(infer.msPerStep)} → ${(Number(torchInfer.ms_per_step) / infer.msPerStep).toFixed(2)}×; ` +
+        `${threads} threads, load ${Number(torchInfer.load_avg_1m).toFixed(1)}\n`,
+    );
+  }
+}
+
 /** A random-initialised model folder of a bench shape (config, weights, the shared tokenizer linked in). */
 async function randomModelDir(name: string, tokenizerDir: string): Promise<string> {
   const dir = resolve('out/bench', `random-${name}`);
@@ -348,6 +413,13 @@ for (const [name, { torch, bertft }] of tokenResults) {
   const t = Number(torch.examples_per_s);
   row(`token-cls train ex/s (${tokenLabels} labels)`, `${name} (${TOKEN_BATCH}×${TOKEN_SEQ})`, t, 'n/a', '–', bertft.examplesPerS, bertft.examplesPerS / t);
 }
+for (const [name, { torchTrain, torchInfer, train, infer }] of familyResults) {
+  const shape = `${name} (${FAMILY_BATCH}×${FAMILY_SEQ})`;
+  const t = Number(torchTrain.examples_per_s);
+  const i = Number(torchInfer.examples_per_s);
+  row('family train ex/s', shape, t, 'n/a', '–', train.examplesPerS, train.examplesPerS / t);
+  row('family inference ex/s', shape, i, 'n/a', '–', infer.examplesPerS, infer.examplesPerS / i);
+}
 process.stdout.write(
   '\n| ' +
     rows[0]!.join(' | ') +
@@ -360,3 +432,21 @@ process.stdout.write(
       .join('\n') +
     '\n',
 );
+if (familyResults.size > 0) {
+  // The acceptance line: bertft ÷ PyTorch on the family shapes (≥ 1.00× means bertft is at least as fast).
+  process.stdout.write(
+    `\nDistilBERT/ModernBERT vs PyTorch, ${threads} threads, median of ${familySteps} step(s) after ${familyWarmup} warm-up (≥ 1.00× = bertft at least as fast):\n`,
+  );
+  for (const [name, { torchTrain, torchInfer, train, infer }] of familyResults) {
+    const ratio = (torchMs: unknown, ms: number) =>
+      `${(Number(torchMs) / ms).toFixed(2)}× (torch ${Number(torchMs).toFixed(0)} ms, bertft ${ms.toFixed(0)} ms)`;
+    process.stdout.write(
+      `  ${name.padEnd(16)} train ${ratio(torchTrain.ms_per_step, train.msPerStep)}   inference ${ratio(torchInfer.ms_per_step, infer.msPerStep)}\n`,
+    );
+  }
+  const load = Math.max(...[...familyResults.values()].flatMap((r) => [Number(r.torchTrain.load_avg_1m), Number(r.torchInfer.load_avg_1m)]));
+  // A quiet machine shows about the benchmark's own threads (≤ the cores); much more means other work shared them.
+  const cores = availableParallelism();
+  const busy = load > cores + 1 ? `: other work shared the ${cores} cores, so these ratios do not count` : '';
+  process.stdout.write(`  (highest 1-minute load average during PyTorch's runs: ${load.toFixed(1)} on ${cores} cores${busy})\n`);
+}

@@ -8,9 +8,16 @@ Speed reference only: bertft's own tests check correctness against float64 refer
   python3 bert_bench.py train-throughput --shape tiny --batch 32 --seq 128 --steps 10 --warmup 2
   python3 bert_bench.py train-throughput --task token --num-labels 9 [--token-batch FILE]   (BertForTokenClassification)
   python3 bert_bench.py infer-throughput --shape mini
+  python3 bert_bench.py train-throughput --shape modernbert-base --batch 8 [--ids-batch FILE]   (DistilBERT/ModernBERT-base shapes, below)
   python3 bert_bench.py train-e2e --ids sst2-ids.json --epochs 1 --batch 32 [--init-from DIR] [--eval-ids dev.json]
   python3 bert_bench.py mlm --shape mini --batch 128 --seq 128 --steps 5 --warmup 2 --dropout 0 [--mlm-batches FILE]
   python3 bert_bench.py gemm --gemm 1024x768x3072 --steps 9   (one float32 matrix product, M x K times K x N)
+
+The family shapes (distilbert-base, modernbert-base; throughput modes only) are hand-written
+re-implementations of transformers' DistilBertForSequenceClassification and
+ModernBertForSequenceClassification (Debian has no python3-transformers), written to do the same work
+as bertft's models (src/models/bert/bert.ts, modernbert.ts, heads/classification.ts): see
+DistilBertForSequenceClassification and ModernBertForSequenceClassification below.
 
 Old mode names (train, infer, e2e) are accepted as aliases. Needs Debian's python3-torch
 (bench/speed/torch/ensure-torch.sh); exits with status 3 and a hint when torch is missing.
@@ -33,6 +40,18 @@ SHAPES = {  # layers, hidden, heads, intermediate (Turc et al. 2019 compact BERT
     "small": (4, 512, 8, 2048),
     "base": (12, 768, 12, 3072),
 }
+# Base shapes of other families, as their published config.json has them (family keys spelled as BERT's
+# here); dropout rates are the published ones too, so --dropout does not apply to them.
+FAMILY_SHAPES = {
+    "distilbert-base": dict(family="distilbert", vocab_size=30522, hidden_size=768, num_hidden_layers=6, num_attention_heads=12,
+                            intermediate_size=3072, max_position_embeddings=512, type_vocab_size=0, layer_norm_eps=1e-12,
+                            pad_token_id=0, hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1, classifier_dropout=0.2),
+    "modernbert-base": dict(family="modernbert", vocab_size=50368, hidden_size=768, num_hidden_layers=22, num_attention_heads=12,
+                            intermediate_size=1152, max_position_embeddings=8192, norm_eps=1e-5, pad_token_id=50283,
+                            global_attn_every_n_layers=3, local_attention=128, global_rope_theta=160000.0, local_rope_theta=10000.0,
+                            embedding_dropout=0.0, attention_dropout=0.0, mlp_dropout=0.0, classifier_dropout=0.0,
+                            classifier_pooling="mean"),
+}
 ALIASES = {"train": "train-throughput", "infer": "infer-throughput", "e2e": "train-e2e"}
 MODES = ["train-throughput", "infer-throughput", "train-e2e", "mlm", "gemm"]
 
@@ -40,7 +59,8 @@ MODES = ["train-throughput", "infer-throughput", "train-e2e", "mlm", "gemm"]
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("mode", choices=MODES + list(ALIASES))
-    ap.add_argument("--shape", default="tiny", choices=list(SHAPES))
+    ap.add_argument("--shape", default="tiny", choices=list(SHAPES) + list(FAMILY_SHAPES),
+                    help="a BERT shape, or (throughput modes, --task sequence) distilbert-base / modernbert-base")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--task", choices=["sequence", "token"], default="sequence",
                     help="throughput modes: BertForSequenceClassification (sequence) or BertForTokenClassification (token)")
@@ -49,6 +69,9 @@ def parse_args():
                     help="--task token: JSON {batch, seq, num_labels, input_ids, labels} (flat B*S, -100 = ignored; bench/speed/run.ts writes "
                          "bertft's), so both sides train on the same ids and labelled positions; without it random ids, ~70%% of the "
                          "positions but [CLS]/[SEP] labelled at random here")
+    ap.add_argument("--ids-batch", metavar="FILE",
+                    help="throughput modes, --task sequence: JSON {batch, seq, input_ids (flat B*S), labels (B)} (bench/speed/run.ts writes "
+                         "bertft's for the family rows), so both sides run the same ids; without it random ids here")
     ap.add_argument("--label-rate", type=float, default=0.7, help="--task token without --token-batch: share of positions labelled")
     ap.add_argument("--seq", type=int, default=128, help="sequence length of the random batch (throughput modes, mlm)")
     ap.add_argument("--steps", type=int, default=10, help="timed steps (throughput modes)")
@@ -82,6 +105,8 @@ def parse_args():
         a.num_labels = 9 if a.task == "token" else 2
     if a.mode == "train-e2e" and not a.ids:
         ap.error("train-e2e needs --ids FILE")
+    if a.shape in FAMILY_SHAPES and (a.mode not in ("train-throughput", "infer-throughput") or a.task != "sequence"):
+        ap.error(f"--shape {a.shape}: train-throughput / infer-throughput with --task sequence only")
     return a
 
 
@@ -109,12 +134,15 @@ class Embeddings(nn.Module):
         super().__init__()
         self.word_embeddings = nn.Embedding(c["vocab_size"], c["hidden_size"], padding_idx=c["pad_token_id"])
         self.position_embeddings = nn.Embedding(c["max_position_embeddings"], c["hidden_size"])
-        self.token_type_embeddings = nn.Embedding(c["type_vocab_size"], c["hidden_size"])
+        # DistilBERT has no token types (type_vocab_size 0).
+        self.token_type_embeddings = nn.Embedding(c["type_vocab_size"], c["hidden_size"]) if c["type_vocab_size"] else None
         self.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
         self.dropout = nn.Dropout(c["hidden_dropout_prob"])
 
     def forward(self, ids, types):
-        x = self.word_embeddings(ids) + self.position_embeddings.weight[: ids.shape[1]] + self.token_type_embeddings(types)
+        x = self.word_embeddings(ids) + self.position_embeddings.weight[: ids.shape[1]]
+        if self.token_type_embeddings is not None:
+            x = x + self.token_type_embeddings(types)
         return self.dropout(self.LayerNorm(x))
 
 
@@ -219,7 +247,7 @@ def bert_init(m):
     """BERT's init: N(0, 0.02) weights, zero biases, LayerNorm (1, 0) (nn.LayerNorm's own default)."""
     if isinstance(m, (nn.Linear, nn.Embedding)):
         nn.init.normal_(m.weight, std=0.02)
-    if isinstance(m, nn.Linear):
+    if isinstance(m, nn.Linear) and m.bias is not None:  # ModernBERT's linears have none
         nn.init.zeros_(m.bias)
     if isinstance(m, nn.Embedding) and m.padding_idx is not None:
         with torch.no_grad():
@@ -258,6 +286,152 @@ class BertForTokenClassification(nn.Module):
 def token_loss(logits, labels):
     """HF's loss: CrossEntropyLoss over [B*S, C], labels -100 ignored (the mean over the labelled tokens)."""
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+
+
+# ---- other families' base shapes (re-implementations: Debian has no python3-transformers) ------
+
+def drop(p):
+    """nn.Dropout, or nothing at rate 0 (bertft's graphs have no node there either)."""
+    return nn.Dropout(p) if p > 0 else nn.Identity()
+
+
+class DistilBertForSequenceClassification(nn.Module):
+    """transformers' DistilBertForSequenceClassification, re-implemented: BERT's post-LN layer stack
+    (above) without token types or pooler, LayerNorm eps 1e-12, then the hidden state of the first
+    token → pre_classifier (H→H) → ReLU → dropout (seq_classif_dropout) → classifier. Its layers are
+    BertModel's, with the dropout after the attention output that bertft's DistilBERT has too
+    (bert.ts attentionOutput), so both sides do the same work."""
+
+    def __init__(self, c, num_labels=2):
+        super().__init__()
+        h = c["hidden_size"]
+        self.distilbert = BertModel(c, add_pooling_layer=False)
+        self.pre_classifier = nn.Linear(h, h)
+        self.dropout = drop(c["classifier_dropout"])
+        self.classifier = nn.Linear(h, num_labels)
+        self.apply(bert_init)
+
+    def forward(self, ids, mask, types=None):
+        first = self.distilbert(ids, mask, None)[:, 0]
+        return self.classifier(self.dropout(F.relu(self.pre_classifier(first))))
+
+
+class Norm(nn.Module):
+    """LayerNorm without a bias (norm_bias false; torch 1.13's nn.LayerNorm has no bias=False)."""
+
+    def __init__(self, n, eps):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(n))
+        self.eps = eps
+
+    def forward(self, x):
+        return F.layer_norm(x, self.weight.shape, self.weight, None, self.eps)
+
+
+def rope_tables(theta, d, positions):
+    """RoPE's cos and sin [P, d], as transformers' default rotary embedding computes them."""
+    inv_freq = 1.0 / (theta ** (torch.arange(0, d, 2, dtype=torch.int64).float() / d))
+    freqs = torch.outer(torch.arange(positions, dtype=torch.float32), inv_freq)
+    emb = torch.cat((freqs, freqs), dim=-1)
+    return emb.cos(), emb.sin()
+
+
+def rotate_half(x):
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat((-x2, x1), dim=-1)
+
+
+class ModernBertLayer(nn.Module):
+    """Pre-LN: x + Wo(attention(attn_norm(x))), then x + mlp.Wo(gelu(a)·g) with [a, g] = mlp.Wi(mlp_norm(x));
+    no biases; layer 0's attn_norm is the identity. Attention as transformers' eager path: fused Wqkv,
+    RoPE on q and k, softmax(q·kᵀ/√d + mask), the sliding layers' mask also hiding keys beyond ±window/2."""
+
+    def __init__(self, c, i):
+        super().__init__()
+        h, eps = c["hidden_size"], c["norm_eps"]
+        self.heads, self.head_dim = c["num_attention_heads"], h // c["num_attention_heads"]
+        self.sliding = i % c["global_attn_every_n_layers"] != 0
+        self.attn_norm = nn.Identity() if i == 0 else Norm(h, eps)
+        self.Wqkv = nn.Linear(h, 3 * h, bias=False)
+        self.attn_Wo = nn.Linear(h, h, bias=False)
+        self.attn_drop = drop(c["attention_dropout"])
+        self.out_drop = drop(c["attention_dropout"])
+        self.mlp_norm = Norm(h, eps)
+        self.Wi = nn.Linear(h, 2 * c["intermediate_size"], bias=False)
+        self.mlp_Wo = nn.Linear(c["intermediate_size"], h, bias=False)
+        self.mlp_drop = drop(c["mlp_dropout"])
+
+    def attention(self, x, mask, cos, sin):
+        b, s, h = x.shape
+        qkv = self.Wqkv(x).view(b, s, 3, self.heads, self.head_dim)
+        q, k, v = qkv.transpose(3, 1).unbind(dim=2)  # [B, heads, S, d] each
+        q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+        scores = q @ k.transpose(-1, -2) / math.sqrt(self.head_dim) + mask
+        ctx = self.attn_drop(torch.softmax(scores, dim=-1)) @ v
+        return self.out_drop(self.attn_Wo(ctx.transpose(1, 2).reshape(b, s, h)))
+
+    def forward(self, x, masks, ropes):
+        kind = "sliding" if self.sliding else "full"
+        x = x + self.attention(self.attn_norm(x), masks[kind], *ropes[kind])
+        a, g = self.Wi(self.mlp_norm(x)).chunk(2, dim=-1)
+        return x + self.mlp_Wo(self.mlp_drop(F.gelu(a) * g))
+
+
+class ModernBertForSequenceClassification(nn.Module):
+    """transformers' ModernBertForSequenceClassification (CPU, no unpadding), re-implemented to match
+    bertft's src/models/bert/modernbert.ts and its dense-act-norm head: tok_embeddings → norm → dropout,
+    the layers (full attention every global_attn_every_n_layers-th layer from layer 0, RoPE θ
+    global_rope_theta; the others a ±local_attention/2 window, θ local_rope_theta), final_norm, then the
+    pooled features (classifier_pooling: masked mean or the first token) → head.dense (no bias) → GELU →
+    head.norm (no bias) → dropout → classifier."""
+
+    def __init__(self, c, num_labels=2):
+        super().__init__()
+        h, eps = c["hidden_size"], c["norm_eps"]
+        self.c = c
+        self.tok_embeddings = nn.Embedding(c["vocab_size"], h, padding_idx=c["pad_token_id"])
+        self.embeddings_norm = Norm(h, eps)
+        self.embeddings_drop = drop(c["embedding_dropout"])
+        self.layers = nn.ModuleList(ModernBertLayer(c, i) for i in range(c["num_hidden_layers"]))
+        self.final_norm = Norm(h, eps)
+        self.head_dense = nn.Linear(h, h, bias=False)
+        self.head_norm = Norm(h, eps)
+        self.drop = drop(c["classifier_dropout"])
+        self.classifier = nn.Linear(h, num_labels)
+        d = h // c["num_attention_heads"]
+        for kind, theta in (("full", c["global_rope_theta"]), ("sliding", c["local_rope_theta"])):
+            cos, sin = rope_tables(theta, d, c["max_position_embeddings"])
+            self.register_buffer(f"cos_{kind}", cos, persistent=False)
+            self.register_buffer(f"sin_{kind}", sin, persistent=False)
+        self.apply(bert_init)
+
+    def forward(self, ids, mask, types=None):
+        s = ids.shape[1]
+        # As transformers: padding keys and (sliding layers) keys beyond the window get dtype-min added.
+        low = torch.finfo(torch.float32).min
+        full = (1.0 - mask[:, None, None, :].to(torch.float32)) * low
+        pos = torch.arange(s)
+        outside = (pos[:, None] - pos[None, :]).abs() > self.c["local_attention"] // 2
+        masks = {"full": full, "sliding": full.masked_fill(outside[None, None], low)}
+        ropes = {k: (getattr(self, f"cos_{k}")[:s], getattr(self, f"sin_{k}")[:s]) for k in ("full", "sliding")}
+        x = self.embeddings_drop(self.embeddings_norm(self.tok_embeddings(ids)))
+        for layer in self.layers:
+            x = layer(x, masks, ropes)
+        x = self.final_norm(x)
+        if self.c["classifier_pooling"] == "mean":
+            m = mask.unsqueeze(-1).to(x.dtype)
+            pooled = (x * m).sum(dim=1) / m.sum(dim=1)
+        else:
+            pooled = x[:, 0]
+        return self.classifier(self.drop(self.head_norm(F.gelu(self.head_dense(pooled)))))
+
+
+def sequence_model(shape, num_labels):
+    """The sequence classifier of a shape: BERT's, or a family's (FAMILY_SHAPES)."""
+    if shape not in FAMILY_SHAPES:
+        return BertForSequenceClassification(config_for(shape), num_labels)
+    c = FAMILY_SHAPES[shape]
+    return (DistilBertForSequenceClassification if c["family"] == "distilbert" else ModernBertForSequenceClassification)(c, num_labels)
 
 
 class PredictionHeadTransform(nn.Module):
@@ -442,6 +616,16 @@ def token_batch(a, g):
     return ids, labels
 
 
+def sequence_batch(a, g):
+    """ids [B, S] and labels [B]: bertft's batch (--ids-batch) or random ones made here."""
+    if a.ids_batch:
+        d = json.load(open(a.ids_batch))
+        if d["batch"] != a.batch or d["seq"] != a.seq:
+            raise SystemExit(f"{a.ids_batch}: {d['batch']} x {d['seq']}, but --batch {a.batch} --seq {a.seq}")
+        return torch.tensor(d["input_ids"], dtype=torch.long).view(a.batch, a.seq), torch.tensor(d["labels"], dtype=torch.long)
+    return torch.randint(1000, 30000, (a.batch, a.seq), generator=g), torch.randint(0, a.num_labels, (a.batch,), generator=g)
+
+
 def throughput(a, info):
     g = torch.Generator().manual_seed(a.seed)
     mask = torch.ones(a.batch, a.seq, dtype=torch.long)
@@ -452,9 +636,8 @@ def throughput(a, info):
         loss_fn = token_loss
         info.update(task="token", num_labels=a.num_labels, labelled_per_step=int((labels != -100).sum()))
     else:
-        model = BertForSequenceClassification(config_for(a.shape))
-        ids = torch.randint(1000, 30000, (a.batch, a.seq), generator=g)
-        labels = torch.randint(0, 2, (a.batch,), generator=g)
+        model = sequence_model(a.shape, a.num_labels)
+        ids, labels = sequence_batch(a, g)
         loss_fn = F.cross_entropy
     if a.mode == "train-throughput":
         model.train()
