@@ -29,7 +29,7 @@ export async function initialWeights(plan: RunPlan, resume: boolean, log: (m: st
   const { pretrained, seed, init } = plan;
   const cfg = pretrained.config;
   const width = plan.labels.width;
-  const encoder: Map<string, HostTensor> = init === 'random' ? initBertWeights(cfg, seed, true) : pretrained.weights;
+  const encoder: Map<string, HostTensor> = init === 'random' ? initBertWeights(cfg, seed, true) : withFreshPooler(plan, pretrained.weights);
   const head =
     pretrained.classifier && classifierWidth(pretrained.classifier) === width && init !== 'random'
       ? pretrained.classifier
@@ -49,4 +49,11 @@ export async function initialWeights(plan: RunPlan, resume: boolean, log: (m: st
     throw new UsageError(`--resume: ${output} was trained with other data or settings; use the same options or a new --output`);
   log(`resuming from step ${cp.state.globalStep} (${output}/checkpoint-last)`);
   return { encoder, names, weights: cp.weights, resumeFrom: { state: cp.state, optimizer: cp.optimizer } };
+}
+
+/** The pretrained encoder, plus a fresh pooler (BERT's initialisation) when the plan needs one the checkpoint lacks. */
+function withFreshPooler(plan: RunPlan, weights: Map<string, HostTensor>): Map<string, HostTensor> {
+  if (!plan.freshPooler) return weights;
+  const fresh = initBertWeights(plan.pretrained.config, plan.seed + 11, true);
+  return new Map([...weights, ...[...fresh].filter(([n]) => n.startsWith('pooler.'))]);
 }

@@ -15,6 +15,7 @@ import type { Pooling } from '../models/bert/bert.js';
 import { resolveMetricName } from '../metrics/index.js';
 import { cappedMaxLength, checkMaxLength } from '../checkpoint/positions.js';
 import { loadPretrained, type PretrainedFolder } from '../pretrained.js';
+import { familyOf } from '../models/bert/family.js';
 import type { ClassificationHyperparameters, RecipeRules } from '../report/types.js';
 import { adviseStrategy, type Advice } from './advise.js';
 import { defaultMetric, defaultPooling, defaultWarmupRatio, TRAIN_DEFAULTS } from './defaults.js';
@@ -45,6 +46,8 @@ export interface RunPlan {
   output: string;
   /** The model fine-tuning starts from (DAPT's adapted model with --domain-adaptation dapt…). */
   pretrained: PretrainedFolder;
+  /** A pooler the checkpoint lacks is initialised and trained (DeBERTa's ContextPooler, as transformers does). */
+  freshPooler: boolean;
   maxLength: number;
   /** The strategy trained with (`auto` resolved). */
   strategy: Strategy;
@@ -100,8 +103,12 @@ export async function planRun(
   const { strategy, advice } = await chooseStrategy(checked, pretrained, examples.train, seed, log);
   const init = options.init ?? TRAIN_DEFAULTS.init;
   const pooling: Pooling = options.pooling ?? defaultPooling(strategy, pretrained.config);
-  if (pooling === 'pooler' && !pretrained.hasPooler && init !== 'random')
+  const freshPooler = pooling === 'pooler' && !pretrained.hasPooler && init !== 'random';
+  if (freshPooler && !familyOf(pretrained.config).beside?.includes('pooler'))
     throw new UsageError(`${pretrained.dir} has no pooler weights; use --pooling mean or cls`);
+  // DeBERTa's ContextPooler lives beside the encoder in task checkpoints only: a base checkpoint has
+  // none, and transformers' DebertaV2ForSequenceClassification starts a fresh one, as bertft does.
+  if (freshPooler) log(`${pretrained.dir} has no ContextPooler (pooler.dense): a fresh one is initialised and trained, as transformers does`);
   const schedule = resolveSchedule(options, strategy, pretrained.config, examples.train.length, validation.length > 0);
   log(scheduleLine(schedule.recipeRules));
   const tokenized = await tokenizeRun(pretrained, examples, labels, source.domain, maxLength);
@@ -130,6 +137,7 @@ export async function planRun(
     seed,
     output,
     pretrained,
+    freshPooler,
     maxLength,
     strategy,
     advice,
