@@ -9,7 +9,7 @@ import { toModelBytes } from '../to-proto.js';
 import { fillDropoutMask, siteDims } from './dropout-masks.js';
 import { EmbeddingRowsAdamW, type StepRows, type TableArrays } from './embedding-rows.js';
 import { biasCorrection, DEFAULT_ADAMW, OPTIMIZER_INPUTS } from './optimizer.js';
-import { buildStepGraph, STEP_NAMES, WORD_EMBEDDINGS, type StepGraph, type StepGraphSpec, type StepGraphRequest } from './step-graph.js';
+import { buildStepGraph, STEP_NAMES, wordEmbeddingsOf, type StepGraph, type StepGraphSpec, type StepGraphRequest } from './step-graph.js';
 import { segmentsOf } from './segment-sum.js';
 
 export interface OnnxEngineOptions extends TrainingEngineOptions {
@@ -76,6 +76,8 @@ export class OnnxTrainingEngine implements TrainingEngine {
   private readonly maskBuffers: Float32Array[] = [];
   /** Lazy exact AdamW of the word-embedding rows (created at the first step that trains them). */
   private rowsAdamW?: EmbeddingRowsAdamW;
+  /** The family's word-embedding table (BERT's `embeddings.word_embeddings.weight`, ModernBERT's `embeddings.tok_embeddings.weight`). */
+  private readonly table: string;
 
   constructor(private readonly options: OnnxEngineOptions) {
     // A fixed (sorted) parameter order: the global norm sums in this order, as in the TF.js engine.
@@ -88,6 +90,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
       paramShapes: new Map([...this.pending].map(([n, t]) => [n, t.shape])),
       objective: options.objective,
     };
+    this.table = wordEmbeddingsOf(options.config);
   }
 
   /** The constructor, for symmetry with other async factories. */
@@ -130,19 +133,19 @@ export class OnnxTrainingEngine implements TrainingEngine {
       const batch = microBatches[i];
       const last = i === microBatches.length - 1;
       const gradsIn = i > 0;
-      const compactRows = compact ? WORD_EMBEDDINGS : undefined;
+      const compactRows = compact ? this.table : undefined;
       const request: StepGraphRequest = last
         ? { kind: 'update', trainable: this.trainable, gradsIn, settings: options.settingsOf, compactRows }
         : { kind: 'grads', trainable: this.trainable, gradsIn, compactRows };
       const { session, meta } = await this.graph(`${request.kind}|${gradsIn}`, request);
       const feeds = this.batchFeeds(ort, batch);
       if (rows) {
-        const dims = [rows.step.count, this.spec.paramShapes.get(WORD_EMBEDDINGS)![1]!]; // the table's width (E, hidden_size unless factorised)
-        feeds[WORD_EMBEDDINGS] = new ort.Tensor('float32', rows.values.table, dims);
+        const dims = [rows.step.count, this.spec.paramShapes.get(this.table)![1]!]; // the table's width (E, hidden_size unless factorised)
+        feeds[this.table] = new ort.Tensor('float32', rows.values.table, dims);
         feeds[INPUT_NAMES.inputIds] = int64Tensor(ort, rows.step.slots[i]!, [batch.tokens.batchSize, batch.tokens.seqLength]);
         if (last) {
-          feeds[STEP_NAMES.m(WORD_EMBEDDINGS)] = new ort.Tensor('float32', rows.values.m, dims);
-          feeds[STEP_NAMES.v(WORD_EMBEDDINGS)] = new ort.Tensor('float32', rows.values.v, dims);
+          feeds[STEP_NAMES.m(this.table)] = new ort.Tensor('float32', rows.values.m, dims);
+          feeds[STEP_NAMES.v(this.table)] = new ort.Tensor('float32', rows.values.v, dims);
         }
       }
       if (session.inputNames.includes(STEP_NAMES.wordOrder)) {
@@ -333,7 +336,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
       return undefined;
     }
     const lazy = this.lazyRows(ort);
-    const s = options.settingsOf(WORD_EMBEDDINGS);
+    const s = options.settingsOf(this.table);
     lazy.recordStep(this.step, { lr: options.lr, lrScale: s.lrScale, weightDecay: s.weightDecay, biasCorrection: bc, epsHat });
     const arrays = this.tableArrays(ort);
     const step = lazy.begin(
@@ -345,24 +348,24 @@ export class OnnxTrainingEngine implements TrainingEngine {
   }
 
   private compactRows(): boolean {
-    return (this.options.wordEmbeddingUpdate ?? 'rows') === 'rows' && this.spec.objective.kind !== 'masked-lm' && this.trainable.includes(WORD_EMBEDDINGS);
+    return (this.options.wordEmbeddingUpdate ?? 'rows') === 'rows' && this.spec.objective.kind !== 'masked-lm' && this.trainable.includes(this.table);
   }
 
   private lazyRows(ort: OrtModule): EmbeddingRowsAdamW {
     if (this.rowsAdamW === undefined) {
-      const [rows, width] = this.params.get(WORD_EMBEDDINGS)!.dims as number[];
-      const mv = this.moments.get(WORD_EMBEDDINGS);
+      const [rows, width] = this.params.get(this.table)!.dims as number[];
+      const mv = this.moments.get(this.table);
       const loaded = mv && { m: mv.m.data as Float32Array, v: mv.v.data as Float32Array };
       this.rowsAdamW = new EmbeddingRowsAdamW(rows!, width!, this.step - 1, DEFAULT_ADAMW, loaded);
-      this.momentsOf(ort, WORD_EMBEDDINGS);
+      this.momentsOf(ort, this.table);
     }
     return this.rowsAdamW;
   }
 
   /** The word-embedding table and its moments, updated in place (onnxruntime tensors wrap them). */
   private tableArrays(ort: OrtModule): TableArrays {
-    const { m, v } = this.momentsOf(ort, WORD_EMBEDDINGS);
-    return { table: this.params.get(WORD_EMBEDDINGS)!.data as Float32Array, m: m.data as Float32Array, v: v.data as Float32Array };
+    const { m, v } = this.momentsOf(ort, this.table);
+    return { table: this.params.get(this.table)!.data as Float32Array, m: m.data as Float32Array, v: v.data as Float32Array };
   }
 
   /** Applies every pending zero-gradient step of the word-embedding rows (before the table is read whole). */

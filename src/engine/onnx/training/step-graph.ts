@@ -1,6 +1,6 @@
 import { classifierDropoutOf, classifierLogits, classifierLoss, sequenceClassifierLogits } from '../../../heads/classification.js';
 import { bertForward, pool, type BertInputs, type ParamMap } from '../../../models/bert/bert.js';
-import { maskedLmLogits, maskedLmLoss } from '../../../heads/masked-lm.js';
+import { maskedLmLogits, maskedLmLoss, tiedDecoder } from '../../../heads/masked-lm.js';
 import { labelledTokenLogits, tokenClassifierLogits, weightedTokenLoss } from '../../../heads/token-classification.js';
 import { coralLoss, domainLogits, domainLoss } from '../../../heads/domain.js';
 import { gradientReversal } from './gradient-reversal.js';
@@ -41,8 +41,17 @@ export const MASKED_DIM = 'masked_count';
 export const STEP_ROWS_DIM = 'step_rows';
 /** Tokens in a micro-batch (batch_size · sequence_length), the length of `word_order`. */
 export const TOKENS_DIM = 'tokens';
-/** The word-embedding table: its lookup gradient is summed per row in a fixed order (segment-sum.ts). */
+/** BERT's word-embedding table: its lookup gradient is summed per row in a fixed order (segment-sum.ts). */
 export const WORD_EMBEDDINGS = 'embeddings.word_embeddings.weight';
+
+/**
+ * The word-embedding table of the config's family, the one the masked-LM decoder is tied to:
+ * {@link WORD_EMBEDDINGS}, ModernBERT's `embeddings.tok_embeddings.weight`. Its lookup gradient is
+ * a fixed-order segment sum, and a classification step can feed it as the batch's rows only.
+ */
+export function wordEmbeddingsOf(config: StepGraphSpec['config']): string {
+  return tiedDecoder(config);
+}
 
 export type StepGraphRequest =
   | { kind: 'logits' }
@@ -122,11 +131,12 @@ export function buildStepGraph(spec: StepGraphSpec, request: StepGraphRequest): 
   const { builder } = traceWith({ weights, params: 'input', graphName: `bertft_${request.kind}` }, ({ builder: b, params, inputs }) => {
     // A trained word-embedding table takes its gradient as ordered per-row sums over fed segments.
     // The table's row dim as traced: step_rows when it is fed compact, the vocabulary otherwise.
-    const tableRows = weights.get(WORD_EMBEDDINGS)?.shape[0];
+    const table = wordEmbeddingsOf(spec.config);
+    const tableRows = weights.get(table)?.shape[0];
     const segments =
-      training && request.trainable.includes(WORD_EMBEDDINGS) && tableRows !== undefined
+      training && request.trainable.includes(table) && tableRows !== undefined
         ? {
-            table: WORD_EMBEDDINGS,
+            table,
             inputs: {
               order: b.addInput(STEP_NAMES.wordOrder, ElemType.Int64, [TOKENS_DIM]),
               start: b.addInput(STEP_NAMES.wordSegStart, ElemType.Int64, [tableRows]),
