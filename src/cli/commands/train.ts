@@ -160,7 +160,7 @@ function addTrainOptions(cmd: Command): Command {
     )
     .option(
       '--learning-rate, --lr <x>',
-      `peak learning rate (default by model width: ${d.learningRateByWidth.map((r) => `${lrText(r.lr)} ${Number.isFinite(r.maxHidden) ? `for hidden ≤ ${r.maxHidden}` : 'above'}`).join(', ')}; × √(${d.minSteps}/steps) for runs over ${d.minSteps} steps; ${lrText(d.frozenLearningRate)} for frozen)`,
+      `peak learning rate (default by model width: ${d.learningRateByWidth.map((r) => `${lrText(r.lr)} ${Number.isFinite(r.maxHidden) ? `for hidden ≤ ${r.maxHidden}` : 'above'}`).join(', ')}; × √(${d.minSteps}/steps) for runs over ${d.minSteps} steps; ${lrText(d.frozenLearningRate)} for frozen; token classification: ${d.tokenLearningRateByWidth.map((r) => `${lrText(r.lr)} ${Number.isFinite(r.maxHidden) ? `for hidden ≤ ${r.maxHidden}` : 'above'}`).join(', ')}, unscaled)`,
     )
     .option('--head-lr <x>', 'learning rate of the classification head (default: --learning-rate)')
     .option('--layer-lr-decay <x>', `layer-wise LR decay factor, e.g. 0.9 (default ${d.layerLrDecay} = off)`)
