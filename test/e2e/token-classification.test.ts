@@ -74,6 +74,9 @@ test('train infers token classification from CoNLL files and writes a BertForTok
   assert.equal(results.best.metric, 'f1');
   assert.ok(results.final_eval.f1 > 0.9, `validation entity F1 ${results.final_eval.f1}`);
   assert.deepEqual(Object.keys(results.final_eval.per_type), ['LOC', 'ORG', 'PER']);
+  const info = runCli(['info', '--model', OUT]);
+  assert.equal(info.status, 0, info.stderr);
+  assert.match(info.stdout, /heads\s+token classification \(linear, \d[\d,]* parameters, 7 tags\)/);
 });
 
 test('predict prints entities with character offsets of the raw text, across windows for a long text', () => {

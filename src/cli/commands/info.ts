@@ -9,6 +9,7 @@ import { parseChoice } from '../parse.js';
 import { usablePositions } from '../../checkpoint/positions.js';
 import { loadPretrained } from '../../pretrained.js';
 import { familyOf } from '../../models/bert/family.js';
+import { classifierWidth } from '../../heads/classification.js';
 
 const PACKAGES = [
   '@tensorflow/tfjs-core',
@@ -32,6 +33,11 @@ async function modelInfo(model: string, offline: boolean | undefined) {
   const encoder = count(folder.weights);
   const heads = [
     ...(folder.classifier ? [`sequence classification (${familyOf(config).head}, ${count(folder.classifier).toLocaleString('en-US')} parameters)`] : []),
+    ...(folder.tokenClassifier
+      ? [
+          `token classification (${familyOf(config).tokenClassifier.head}, ${count(folder.tokenClassifier).toLocaleString('en-US')} parameters, ${classifierWidth(folder.tokenClassifier)} tags)`,
+        ]
+      : []),
     ...(folder.mlmHead ? ['masked LM'] : []),
   ];
   return {
