@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../checkpoint/index.js';
 import { readTokenizerConfig } from '../checkpoint/tokenizer-config.js';
@@ -215,8 +215,9 @@ export async function trimVocabulary(o: TrimOptions): Promise<TrimmedVocabulary>
     join(o.output, 'tokenizer_config.json'),
     `${JSON.stringify(rewriteTokenizerConfig(readTokenizerConfig(o.tokenizer), tokens), null, 2)}\n`,
   );
+  // Written, not copied: a copy keeps a read-only source's mode.
   if (existsSync(join(o.tokenizer, 'special_tokens_map.json')))
-    await copyFile(join(o.tokenizer, 'special_tokens_map.json'), join(o.output, 'special_tokens_map.json'));
+    await writeFileAtomic(join(o.output, 'special_tokens_map.json'), await readFile(join(o.tokenizer, 'special_tokens_map.json'), 'utf8'));
   if (json) await writeFileAtomic(join(o.output, 'tokenizer.json'), `${JSON.stringify(rewriteTokenizerJson(json, tokens), null, 2)}\n`);
   // A vocab.txt-only source: BertTokenizerFast's pipeline over the new vocab.txt, saved as tokenizer.json.
   else (await loadTokenizer(o.output, 'vocab.txt')).tokenizer.save(join(o.output, 'tokenizer.json'), true);
