@@ -19,6 +19,7 @@ import { MaskedLmObjective, type EvalPoint, type PretrainProgress, type Pretrain
 import { writePretrainedFolder, type PretrainedOutput } from './output.js';
 import { modelPreset, PRETRAIN_DEFAULTS } from './presets.js';
 import { trainSkipGram } from './skipgram.js';
+import { trimVocabulary } from './vocabulary.js';
 import { cappedMaxLength, checkMaxLength } from '../checkpoint/positions.js';
 import { checkMaskedLmFamily } from '../pretrained.js';
 
@@ -37,6 +38,12 @@ export interface PretrainOptions {
   config?: string;
   /** Tokenizer folder for a from-scratch run. */
   tokenizer?: string;
+  /**
+   * From scratch only: trim the tokenizer's WordPiece vocabulary to this many pieces, the ones the
+   * corpus uses most (special tokens and every character kept; vocabulary.ts), written to
+   * `<output>/vocab-<N>` and into the output folder's tokenizer files.
+   */
+  vocabSize?: number;
   /** Unlabelled text: plain files (one document a line) or data files with `textColumn`. */
   text: string[];
   textColumn?: string;
@@ -100,7 +107,7 @@ interface StartingPoint {
   source: string;
 }
 
-async function startingPoint(o: PretrainOptions, seed: number): Promise<StartingPoint> {
+async function startingPoint(o: PretrainOptions, seed: number, log: (line: string) => void): Promise<StartingPoint> {
   if (o.model !== undefined && o.config !== undefined) throw new UsageError('give --model (continue pre-training) or --config (from scratch), not both');
   if (o.model !== undefined) {
     const dir = await resolveModelDir(o.model, {});
@@ -117,10 +124,23 @@ async function startingPoint(o: PretrainOptions, seed: number): Promise<Starting
       'give --model DIR|hub-id to continue pre-training, or --config tiny|mini|small|medium|FILE with --tokenizer DIR to start from scratch',
     );
   if (o.tokenizer === undefined) throw new UsageError('--config starts from scratch and needs --tokenizer DIR (a folder with vocab.txt or tokenizer.json)');
-  const tokenizer = await BertTokenizer.fromDir(o.tokenizer);
+  const trimmed =
+    o.vocabSize === undefined
+      ? undefined
+      : await trimVocabulary({
+          tokenizer: o.tokenizer,
+          text: o.text,
+          textColumn: o.textColumn,
+          size: o.vocabSize,
+          output: join(o.output, `vocab-${o.vocabSize}`),
+          log,
+        });
+  const tokenizerDir = trimmed?.dir ?? o.tokenizer;
+  const tokenizer = await BertTokenizer.fromDir(tokenizerDir);
   const preset = await modelPreset(o.config, tokenizer.vocabSize, tokenizer.padId);
   const weights = new Map([...initBertWeights(preset.config, seed, true), ...initMaskedLmHead(preset.config, seed + 1)]);
-  return { ...preset, weights, tokenizerDir: o.tokenizer, tokenizer, source: `random init (${o.config})` };
+  const vocab = trimmed ? `, vocabulary of ${o.tokenizer} trimmed to ${tokenizer.vocabSize}` : '';
+  return { ...preset, weights, tokenizerDir, tokenizer, source: `random init (${o.config})${vocab}` };
 }
 
 function maskingOptions(tokenizer: BertTokenizer, rate: number, wholeWord: boolean, vocabSize: number): MaskingOptions {
@@ -159,6 +179,10 @@ function runSettings(o: PretrainOptions) {
     throw new UsageError(`--batch-size (${batchSize}) must be a whole multiple of --gradient-accumulation-steps (${accumulation})`);
   }
   const embeddingInit = o.embeddingInit ?? 'random';
+  if (o.vocabSize !== undefined && o.model !== undefined)
+    throw new UsageError('--vocab-size builds a new vocabulary for a run from scratch (--config); a model being continued keeps its own');
+  if (o.vocabSize !== undefined && !(Number.isInteger(o.vocabSize) && o.vocabSize > 0))
+    throw new UsageError(`--vocab-size must be a positive whole number, got ${o.vocabSize}`);
   if (embeddingInit === 'skipgram' && o.model !== undefined)
     throw new UsageError('--embedding-init skipgram starts word-piece embeddings from scratch; it cannot be used with --model');
   return {
@@ -238,7 +262,7 @@ function skipgramEmbeddings(
 /** Settings, starting point, masking, corpora, the run's length and its fingerprint: everything checked before training. */
 async function prepareRun(o: PretrainOptions, log: (line: string) => void) {
   const settings = runSettings(o);
-  const start = await startingPoint(o, settings.seed);
+  const start = await startingPoint(o, settings.seed, log);
   const { tokenizer, config } = start;
   // The default length fits the model's usable positions; a given one must.
   const r = { ...settings, maxLength: o.maxLength === undefined ? cappedMaxLength(config, settings.maxLength) : checkMaxLength(config, settings.maxLength) };

@@ -11,6 +11,7 @@ interface PretrainCliOptions {
   model?: string;
   config?: string;
   tokenizer?: string;
+  vocabSize?: string;
   text: string[];
   textColumn?: string;
   evalText?: string[];
@@ -65,6 +66,7 @@ export function registerPretrain(program: Command): void {
     .option('-m, --model <dir|hub-id>', 'continue pre-training this model (domain-adaptive pre-training)')
     .option('--config <shape>', `start from scratch: ${Object.keys(MODEL_PRESETS).join(', ')} or a config.json`)
     .option('--tokenizer <dir>', 'tokenizer folder (vocab.txt or tokenizer.json) for --config')
+    .option('--vocab-size <n>', "with --config: trim the tokenizer's WordPiece vocabulary to the n pieces the corpus uses most (all characters kept)")
     .requiredOption('--text <file>', 'unlabelled text: one document a line, or CSV/TSV/JSONL with --text-column (repeatable)', collect)
     .option('--text-column <name>', 'column or JSON field holding the text in data files')
     .option('--eval-text <file>', 'held-out text: masked-LM loss and accuracy every --eval-every steps (repeatable)', collect)
@@ -121,6 +123,7 @@ Examples:
           model: opts.model,
           config: opts.config,
           tokenizer: opts.tokenizer,
+          vocabSize: opts.vocabSize === undefined ? undefined : parsePositiveInt('--vocab-size', opts.vocabSize),
           text: opts.text,
           textColumn: opts.textColumn,
           evalText: opts.evalText,
