@@ -37,12 +37,8 @@ export interface FinalEval {
   [metric: string]: unknown;
 }
 
-/** The settings a fine-tuning run resolved (flags, defaults and rules), as training_results.json records them. */
-export interface ClassificationHyperparameters {
-  model: string;
-  init: 'pretrained' | 'random';
-  strategy: string;
-  pooling: string;
+/** The schedule and optimiser settings every fine-tuning task records, in this order (training/schedule-rules.ts `scheduleRecord`). */
+export interface ScheduleHyperparameters {
   epochs: number;
   max_steps: number | null;
   /** Examples per optimiser step (all its micro-batches together). */
@@ -56,6 +52,14 @@ export interface ClassificationHyperparameters {
   weight_decay: number;
   max_grad_norm: number;
   seed: number;
+}
+
+/** The settings a fine-tuning run resolved (flags, defaults and rules), as training_results.json records them. */
+export interface ClassificationHyperparameters extends ScheduleHyperparameters {
+  model: string;
+  init: 'pretrained' | 'random';
+  strategy: string;
+  pooling: string;
   max_length: number;
   eval_steps: number;
   early_stopping_patience: number;
@@ -203,22 +207,11 @@ export interface PretrainingResults {
 }
 
 /** Every setting a token-classification run resolved (training_results.json `hyperparameters`). */
-export interface TokenClassificationHyperparameters {
+export interface TokenClassificationHyperparameters extends ScheduleHyperparameters {
   task: 'token-classification';
   model: string;
   init: 'pretrained' | 'random';
   strategy: string;
-  epochs: number;
-  max_steps: number | null;
-  batch_size: number;
-  gradient_accumulation_steps: number;
-  learning_rate: number;
-  head_lr: number | null;
-  layer_lr_decay: number;
-  warmup_ratio: number;
-  weight_decay: number;
-  max_grad_norm: number;
-  seed: number;
   max_length: number;
   stride: number;
   label_all_tokens: boolean;

@@ -21,7 +21,7 @@ import { adviseStrategy, type Advice } from './advise.js';
 import { defaultMetric, defaultPooling, defaultWarmupRatio, TRAIN_DEFAULTS } from './defaults.js';
 import { domainPlan, domainWeights, frozenDannError, prepareTargetDomain, type TargetDomain } from './domain-plan.js';
 import type { FineTuneOptions } from './fine-tune.js';
-import { batchOf, resolveSchedule, scheduleLine, scheduledSettings, type Schedule } from './schedule-rules.js';
+import { batchOf, resolveSchedule, scheduledSettings, scheduleLine, scheduleRecord, type Schedule } from './schedule-rules.js';
 import { parseStrategy, strategyName, trainableParams, type Strategy } from './strategy.js';
 import { tokenizeAll, type TokenizedSet } from './tokenized.js';
 import type { TrainerData, TrainerSettings } from './trainer.js';
@@ -272,17 +272,7 @@ function hyperparametersOf(
     init: r.init,
     strategy: strategyName(s.strategy),
     pooling: r.pooling,
-    epochs: s.epochs,
-    max_steps: s.maxSteps ?? null,
-    batch_size: r.batchSize,
-    gradient_accumulation_steps: s.gradientAccumulation,
-    learning_rate: s.lr,
-    head_lr: s.headLr ?? null,
-    layer_lr_decay: s.layerLrDecay,
-    warmup_ratio: s.warmupRatio,
-    weight_decay: s.weightDecay,
-    max_grad_norm: s.maxGradNorm,
-    seed: s.seed,
+    ...scheduleRecord(s, r.batchSize),
     max_length: r.maxLength,
     eval_steps: s.evalSteps,
     early_stopping_patience: s.earlyStoppingPatience,

@@ -3,7 +3,7 @@
  * from its flag or from the rules of defaults.ts (the data and the model), with what chose it.
  */
 import type { BertConfig } from '../models/bert/config.js';
-import type { RecipeRules } from '../report/types.js';
+import type { RecipeRules, ScheduleHyperparameters } from '../report/types.js';
 import { chosen, earlyStoppingRule, epochsRule, learningRateRule, microBatchSize, stepsPerEpoch, TRAIN_DEFAULTS } from './defaults.js';
 import type { FineTuneOptions } from './fine-tune.js';
 import type { Strategy } from './strategy.js';
@@ -108,5 +108,22 @@ export function scheduledSettings(options: FineTuneOptions, strategy: Strategy, 
     evalSteps: schedule.evalSteps,
     earlyStoppingPatience: schedule.earlyStoppingPatience,
     evalBatchSize: d.evalBatchSize,
+  };
+}
+
+/** training_results.json's record of the schedule and optimiser settings (the same keys, in the same order, for every task). */
+export function scheduleRecord(s: ScheduledSettings, batchSize: number): ScheduleHyperparameters {
+  return {
+    epochs: s.epochs,
+    max_steps: s.maxSteps ?? null,
+    batch_size: batchSize,
+    gradient_accumulation_steps: s.gradientAccumulation,
+    learning_rate: s.lr,
+    head_lr: s.headLr ?? null,
+    layer_lr_decay: s.layerLrDecay,
+    warmup_ratio: s.warmupRatio,
+    weight_decay: s.weightDecay,
+    max_grad_norm: s.maxGradNorm,
+    seed: s.seed,
   };
 }

@@ -29,7 +29,7 @@ import { bertftVersion } from '../version.js';
 import { defaultWarmupRatio, TRAIN_DEFAULTS } from './defaults.js';
 import type { FineTuneEvents, FineTuneOptions } from './fine-tune.js';
 import { writeTokenClassifierFolder, writeTrainingResults } from './output-folder.js';
-import { batchOf, resolveSchedule, scheduleLine, scheduledSettings, type Schedule } from './schedule-rules.js';
+import { batchOf, resolveSchedule, scheduledSettings, scheduleLine, scheduleRecord, type Schedule } from './schedule-rules.js';
 import { adviseStrategy } from './advise.js';
 import { parseStrategy, strategyName, trainableParams, type Strategy } from './strategy.js';
 import { balancedTokenWeights, readTokenSentences, sentenceWindows, tagVocabulary, type SentenceWindows, type TokenSentences } from './token-data.js';
@@ -212,17 +212,7 @@ async function planTokenRun(options: FineTuneOptions, given: Strategy, log: (m: 
     model,
     init: options.init ?? TRAIN_DEFAULTS.init,
     strategy: strategyName(strategy),
-    epochs: settings.epochs,
-    max_steps: settings.maxSteps ?? null,
-    batch_size: schedule.batchSize,
-    gradient_accumulation_steps: settings.gradientAccumulation,
-    learning_rate: settings.lr,
-    head_lr: settings.headLr ?? null,
-    layer_lr_decay: settings.layerLrDecay,
-    warmup_ratio: settings.warmupRatio,
-    weight_decay: settings.weightDecay,
-    max_grad_norm: settings.maxGradNorm,
-    seed,
+    ...scheduleRecord(settings, schedule.batchSize),
     max_length: maxLength,
     stride,
     label_all_tokens: labelAllTokens,
