@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { checkDevice, type Device } from '../engine/types.js';
+import { checkDevice, checkTrainingDevice, type Device } from '../engine/types.js';
 
 /** Parses a whole positive integer option, or fails with a usage error naming the flag. */
 export function parsePositiveInt(flag: string, value: string): number {
@@ -27,7 +27,12 @@ export function parseChoice<C extends string>(flag: string, value: string, choic
   return value as C;
 }
 
-/** `--device`: cpu (the default when absent) or cuda; webgpu is named but not supported yet (engine/types.ts). */
+/** `--device`: cpu (the default when absent), webgpu or cuda (engine/types.ts). */
 export function parseDevice(value: unknown): Device {
   return checkDevice(String(value ?? 'cpu'));
+}
+
+/** `--device` of a training command: cpu (the default) or cuda; webgpu refuses in one line (inference only so far). */
+export function parseTrainingDevice(value: unknown): Device {
+  return checkTrainingDevice(String(value ?? 'cpu'));
 }

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { executionProviders, loadOrt } from './onnx/session.js';
-import { checkDevice, type Device, type TrainingEngine, type TrainingEngineOptions } from './types.js';
+import { checkDevice, checkTrainingDevice, type Device, type TrainingEngine, type TrainingEngineOptions } from './types.js';
 
 /** Which engine runs forward passes: `auto` = onnxruntime when it loads (about 10× faster here), else TF.js. */
 export type EngineChoice = 'auto' | 'tfjs' | 'onnxruntime';
@@ -8,7 +8,7 @@ export const ENGINES: readonly EngineChoice[] = ['auto', 'tfjs', 'onnxruntime'];
 
 /**
  * Runs `onnx()` unless the choice is tfjs; when onnxruntime cannot start, `auto` on the CPU falls
- * back to `fallback()`, while an explicit `--engine onnxruntime` or `--device cuda` fails clearly.
+ * back to `fallback()`, while an explicit `--engine onnxruntime`, `--device cuda` or `--device webgpu` fails clearly.
  * Shared by inference (inference/forward.ts, inference/masked-lm.ts) and training (createTrainingEngine below).
  */
 export async function preferOnnx<T>(engine: EngineChoice, device: Device | undefined, onnx: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
@@ -19,8 +19,11 @@ export async function preferOnnx<T>(engine: EngineChoice, device: Device | undef
     try {
       return await onnx();
     } catch (e) {
-      const flag = engine === 'onnxruntime' ? '--engine onnxruntime' : device === 'cuda' ? '--device cuda' : undefined;
-      if (flag) throw new UsageError(`${flag}: onnxruntime-node cannot start (${(e as Error).message.split('\n')[0]})`);
+      const flag = engine === 'onnxruntime' ? '--engine onnxruntime' : device === 'cuda' || device === 'webgpu' ? `--device ${device}` : undefined;
+      const first = (e as Error).message.split('\n')[0];
+      // createSession already named the device and the cure (e.g. "--device webgpu: ... no adapter"): keep its line.
+      if (flag && device !== undefined && first?.startsWith(`--device ${device}: `)) throw new UsageError(first);
+      if (flag) throw new UsageError(`${flag}: onnxruntime-node cannot start (${first})`);
     }
   }
   return fallback();
@@ -41,6 +44,8 @@ export interface CreateTrainingEngineOptions extends TrainingEngineOptions {
  */
 export async function createTrainingEngine(options: CreateTrainingEngineOptions): Promise<TrainingEngine> {
   const { engine = 'auto', device, startTfjs, ...common } = options;
+  // WebGPU runs inference only so far: refuse here, in one line, rather than start a step graph on it.
+  if (device !== undefined) checkTrainingDevice(device);
   return preferOnnx<TrainingEngine>(
     engine,
     device,

@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import { isClassifierParam, type ProblemType } from '../heads/classification.js';
 import { isDomainParam } from '../heads/domain.js';
 import type { Pooling } from '../models/bert/bert.js';
-import type { Device, TrainingEngine } from '../engine/types.js';
+import { checkTrainingDevice, type Device, type TrainingEngine } from '../engine/types.js';
 import type { AugmentSpec } from '../augment/index.js';
 import type { ClassificationResults } from '../report/types.js';
 import { TfjsHeadEngine } from '../engine/tfjs/head-engine.js';
@@ -132,6 +132,7 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   if (resolveTask(options.task, [...[options.train].flat(), ...[options.validation ?? []].flat()]) === 'token-classification')
     throw new UsageError('this is token-classification data (or --task token-classification): train it with fineTuneTokens or TokenClassifier.fit');
   const checked = checkOptions(options); // fail on a typo before any work
+  if (options.device !== undefined) checkTrainingDevice(options.device); // webgpu: inference only so far
   const tfjs = lazyTfjs(options.backend ?? TRAIN_DEFAULTS.backend);
   if (options.backend && options.backend !== TRAIN_DEFAULTS.backend) await tfjs.start(); // an explicit --backend fails early if it cannot start
   const plan = await planRun(options, checked, { log, onData: events.onData });

@@ -87,9 +87,16 @@ export function registerInfo(program: Command): void {
         } catch (e) {
           onnx = `unavailable (${(e as Error).message.split('\n')[0]})`;
         }
+        // A one-node session on ['webgpu']: tens of milliseconds when no adapter is found (--device webgpu, docs/gpu.md).
+        let webgpu = 'not tried (onnxruntime-node unavailable)';
+        if (onnx === 'available') {
+          const found = await (await import('../../engine/onnx/webgpu.js')).probeWebgpu();
+          webgpu = found.available ? 'adapter found (--device webgpu runs inference on it)' : `no adapter (${found.reason})`;
+        }
         const info = {
           engine: onnx === 'available' ? 'onnxruntime for forward passes (embed, predict, evaluate, frozen features); tfjs for training' : 'tfjs',
           onnxruntime: onnx,
+          webgpu,
           backend: backend.backend,
           provider: backend.provider,
           threads: backend.threads,
@@ -108,6 +115,7 @@ export function registerInfo(program: Command): void {
         const lines = [
           `engine    ${info.engine}`,
           `onnx      ${info.onnxruntime}`,
+          `webgpu    ${info.webgpu}`,
           `backend   ${info.backend} (from ${info.provider}${info.threads ? `, ${info.threads} threads` : ''})`,
           ...info.skipped.map((s) => `          skipped ${s}`),
           `cpus      ${info.cpus} (${info.platform})`,

@@ -15,7 +15,11 @@ import { createProgress } from '../progress.js';
 export function addEngineOptions(cmd: Command): Command {
   return cmd
     .option('--engine <name>', `${ENGINES.join(', ')} (auto: onnxruntime when it loads, else TF.js)`, 'auto')
-    .option('--device <d>', `${DEVICES.join(' or ')}: cuda runs onnxruntime on the GPU (needs its CUDA build)`, 'cpu')
+    .option(
+      '--device <d>',
+      `${DEVICES.join(', ')}: webgpu and cuda run onnxruntime on the GPU (webgpu: a Vulkan driver, docs/gpu.md; cuda: its CUDA build)`,
+      'cpu',
+    )
     .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, 'auto');
 }
 

@@ -5,11 +5,11 @@ import { fineTune, type FineTuneOptions } from '../../training/fine-tune.js';
 import { fineTuneTokens } from '../../training/token-fine-tune.js';
 import { parseTask, resolveTask, TASKS } from '../../training/task.js';
 import { ENGINES, type EngineChoice } from '../../engine/select.js';
-import { DEVICES } from '../../engine/types.js';
+import { TRAINING_DEVICES } from '../../engine/types.js';
 import { parseProblemType } from '../../training/problem.js';
 import type { HistoryEntry } from '../../training/trainer.js';
 import { addDataOptions, readOptionsFrom } from '../data-options.js';
-import { parseChoice, parseNumber, parsePositiveInt, parseDevice } from '../parse.js';
+import { parseChoice, parseNumber, parsePositiveInt, parseTrainingDevice } from '../parse.js';
 import { createProgress } from '../progress.js';
 import { action } from '../run-command.js';
 import { datasetSplits, resolveDatasetSplit } from '../../datasets/index.js';
@@ -94,7 +94,7 @@ export function trainOptionsFrom(f: TrainFlags): FineTuneOptions {
     offline: Boolean(f.offline),
     backend: parseChoice('--backend', String(f.backend ?? TRAIN_DEFAULTS.backend), TFJS_BACKENDS) as TfjsBackendChoice,
     engine: parseChoice('--engine', String(f.engine ?? TRAIN_DEFAULTS.engine), ENGINES) as EngineChoice,
-    device: parseDevice(f.device),
+    device: parseTrainingDevice(f.device),
     checkpointMinutes: num('--checkpoint-minutes', f.checkpointMinutes, { min: 0 }),
     keepCheckpoints: Boolean(f.keepCheckpoints),
     domainAdaptation: str(f.domainAdaptation),
@@ -203,7 +203,11 @@ function addTrainOptions(cmd: Command): Command {
     .option('--checkpoint-minutes <x>', 'minutes between resumable checkpoints within an epoch', String(d.checkpointMinutes))
     .option('--keep-checkpoints', 'keep <output>/checkpoint-last after a successful run (default: deleted)')
     .option('--engine <name>', `${ENGINES.join(', ')}: runs training and feature extraction (auto: onnxruntime when it loads)`, d.engine)
-    .option('--device <d>', `${DEVICES.join(' or ')}: cuda runs onnxruntime on the GPU (needs its CUDA build, docs/troubleshooting.md)`, d.device)
+    .option(
+      '--device <d>',
+      `${TRAINING_DEVICES.join(' or ')}: cuda runs onnxruntime on the GPU (needs its CUDA build, docs/troubleshooting.md); webgpu runs inference only so far`,
+      d.device,
+    )
     .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, d.backend)
     .option('--offline', 'use only the local Hub cache (same as HF_HUB_OFFLINE=1)')
     .option('--json', 'print training_results.json to stdout at the end')

@@ -25,10 +25,23 @@ export function loadOrt(): Promise<OrtModule> {
   return ortPromise;
 }
 
-/** onnxruntime execution providers for a device; under CUDA, ops it lacks run on the CPU. */
+/**
+ * onnxruntime execution providers for a device; under CUDA and WebGPU, ops they lack run on the CPU
+ * (under WebGPU today: int64 shape arithmetic, Gather, Concat, Cast, ... — docs/gpu.md).
+ */
 export function executionProviders(device: Device = 'cpu'): string[] {
-  checkDevice(device); // a planned device (webgpu) fails with one usage line, not inside onnxruntime
-  return device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'];
+  checkDevice(device); // a planned device fails with one usage line, not inside onnxruntime
+  if (device === 'cuda') return ['cuda', 'cpu'];
+  // XDG_RUNTIME_DIR: not set here on purpose. Dawn over Vulkan (Mesa's lavapipe, 25.0) found its adapter with it
+  // unset (checked on the 2-core CI image), so bertft does not touch the environment.
+  if (device === 'webgpu') return ['webgpu', 'cpu'];
+  return ['cpu'];
+}
+
+/** The one-line reason in onnxruntime's WebGPU error ("Failed to get a WebGPU adapter: No supported adapters"). */
+export function webgpuReason(message: string): string {
+  const first = message.split('\n')[0] ?? message;
+  return /Failed to get a WebGPU adapter[^\n]*/.exec(first)?.[0] ?? first.replace(/^.*? was false\. /, '');
 }
 
 export interface OrtSessionOptions {
@@ -73,6 +86,12 @@ export async function createSession(model: Uint8Array, options: OrtSessionOption
     });
   } catch (e) {
     const providers = options.executionProviders ?? ['cpu'];
+    if (providers.includes('webgpu') && /webgpu/i.test((e as Error).message)) {
+      throw new BertftError(
+        `--device webgpu: onnxruntime-node cannot start its WebGPU execution provider (${webgpuReason((e as Error).message)}); ` +
+          "it needs a Vulkan driver: a GPU's, or on a CPU machine Mesa's lavapipe (mesa-vulkan-drivers 25 or later, docs/gpu.md)",
+      );
+    }
     if (providers.includes('cuda') && /cuda/i.test((e as Error).message)) {
       throw new BertftError(
         `--device cuda: onnxruntime-node cannot start its CUDA execution provider (${(e as Error).message.split('\n')[0]}); ` +

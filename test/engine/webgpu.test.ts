@@ -1,0 +1,143 @@
+/**
+ * `--device webgpu` (issue #18, first slice; docs/gpu.md): inference runs on onnxruntime's WebGPU execution
+ * provider (Dawn over Vulkan, with CPU fallback for the nodes it has no kernel for) and agrees with the CPU
+ * provider; training refuses in one line.
+ *
+ * - The embedded BERT-Tiny's pooled features (createForwardRunner, as embed runs it) and a classifier's
+ *   logits (TextClassifier.predictLogits, as predict, evaluate and serve run it; the classifier is trained
+ *   here for a few steps on the CPU) agree within 1e-4 on a few texts, padded batches included.
+ * - `bertft train --device webgpu` fails with one usage line, before any data is read.
+ *
+ * The GPU tests need a WebGPU adapter: a GPU's Vulkan driver, or on a CPU machine Mesa's lavapipe
+ * (mesa-vulkan-drivers from bookworm-backports, as .ci/run installs it). Without one they are skipped,
+ * unless BERTFT_REQUIRE_WEBGPU=1 (CI): then a missing adapter is a failure.
+ */
+import { after, test, type TestOptions } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadBertWeights, readBertConfig } from '../../src/checkpoint/index.js';
+import { TextClassifier } from '../../src/classifier.js';
+import { probeWebgpu, type WebgpuProbe } from '../../src/engine/onnx/webgpu.js';
+import type { Device } from '../../src/engine/types.js';
+import { createForwardRunner } from '../../src/inference/forward.js';
+import { BertTokenizer } from '../../src/tokenization/index.js';
+import { EMBEDDED_MODEL_DIR, REPO_ROOT } from '../helpers/shared.js';
+import { LONG_REVIEW, REVIEW, SENTENCES, sentimentLines } from '../helpers/texts.js';
+
+/** The same fp32 graph on two providers: summation order only. */
+const TOLERANCE = 1e-4;
+const TEXTS = [REVIEW, SENTENCES[0]!, SENTENCES[3]!, 'A fine film.', LONG_REVIEW];
+
+/** BERTFT_REQUIRE_WEBGPU=1 (CI, .ci/run): a missing WebGPU adapter fails the tests that need one instead of skipping them. */
+const REQUIRE_WEBGPU = process.env.BERTFT_REQUIRE_WEBGPU === '1';
+const adapter: WebgpuProbe = await probeWebgpu();
+
+/** Like needsShared (test/helpers/shared.ts): skipped without an adapter, unless it is required. */
+function needsWebgpu(options: TestOptions = {}): TestOptions {
+  if (adapter.available || REQUIRE_WEBGPU) return options;
+  return {
+    ...options,
+    skip: `needs a WebGPU adapter (${adapter.reason}): a GPU's Vulkan driver, or Mesa's lavapipe (docs/gpu.md); set BERTFT_REQUIRE_WEBGPU=1 to make this a failure, as CI does`,
+  };
+}
+
+if (REQUIRE_WEBGPU && !adapter.available) {
+  test('a WebGPU adapter is there (BERTFT_REQUIRE_WEBGPU=1)', () => {
+    assert.fail(`BERTFT_REQUIRE_WEBGPU=1 but onnxruntime finds no WebGPU adapter (${adapter.reason}); .ci/run installs Mesa's lavapipe for it`);
+  });
+}
+
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'bertft-webgpu-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+test('pooled features of the embedded BERT-Tiny agree on WebGPU and the CPU', needsWebgpu({ timeout: 300_000 }), async () => {
+  const { config } = await readBertConfig(EMBEDDED_MODEL_DIR);
+  const { weights } = await loadBertWeights(EMBEDDED_MODEL_DIR, config);
+  const tokenizer = await BertTokenizer.fromDir(EMBEDDED_MODEL_DIR);
+  const batch = await tokenizer.encodeBatch(TEXTS, undefined, { maxLength: 64 });
+  const features = async (device: Device, pooling: 'mean' | 'cls' | 'pooler') => {
+    const runner = await createForwardRunner(config, weights, { pooling, engine: 'onnxruntime', device });
+    try {
+      return await runner.run(batch);
+    } finally {
+      await runner.dispose();
+    }
+  };
+  for (const pooling of ['mean', 'pooler'] as const) {
+    const cpu = await features('cpu', pooling);
+    const gpu = await features('webgpu', pooling);
+    const diff = maxDiff(cpu, gpu);
+    console.log(`# ${pooling} features: max |CPU - WebGPU| = ${diff.toExponential(2)} over ${cpu.length} values`);
+    assert.ok(cpu.some((v) => v !== 0));
+    assert.ok(diff <= TOLERANCE, `${pooling}: max |diff| ${diff} > ${TOLERANCE}`);
+  }
+});
+
+test('a trained classifier gives the same logits on WebGPU and the CPU', needsWebgpu({ timeout: 600_000 }), async () => {
+  const train = join(work, 'train.tsv');
+  writeFileSync(train, `${sentimentLines(32, 1).join('\n')}\n`);
+  const output = join(work, 'classifier');
+  const cpu = await TextClassifier.fit({
+    model: EMBEDDED_MODEL_DIR,
+    train,
+    output,
+    strategy: 'full',
+    maxSteps: 3,
+    epochs: 1,
+    batchSize: 8,
+    maxLength: 32,
+    seed: 0,
+    engine: 'onnxruntime',
+  });
+  const gpu = await TextClassifier.fromPretrained(output, { engine: 'onnxruntime', device: 'webgpu', offline: true });
+  try {
+    const a = await cpu.predictLogits(TEXTS, { batchSize: 4 });
+    const b = await gpu.predictLogits(TEXTS, { batchSize: 4 });
+    const diff = maxDiff(a, b);
+    console.log(`# classifier logits: max |CPU - WebGPU| = ${diff.toExponential(2)} over ${a.length} values`);
+    assert.ok(diff <= TOLERANCE, `logits: max |diff| ${diff} > ${TOLERANCE}`);
+  } finally {
+    await cpu.dispose();
+    await gpu.dispose();
+  }
+});
+
+test('bertft train --device webgpu refuses in one line (training on WebGPU is not supported yet)', () => {
+  // Through the sources (tsx), so the test needs no build; entry.ts is what bin/bertft.js runs.
+  const script = "const { run } = await import('./src/cli/entry.ts'); await run(['node', 'bertft', ...process.argv.slice(1)]);";
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      script,
+      'train',
+      '--model',
+      EMBEDDED_MODEL_DIR,
+      '--train',
+      join(work, 'absent.tsv'),
+      '--output',
+      join(work, 'never'),
+      '--device',
+      'webgpu',
+    ],
+    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, HF_HUB_OFFLINE: '1' } },
+  );
+  assert.notEqual(r.status, 0);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
+  assert.match(lines[0]!, /training on webgpu is not supported yet; /);
+  assert.equal(r.stdout, '');
+});
