@@ -51,8 +51,9 @@ export function registerPredict(program: Command): void {
           if (await isTokenClassifierModel(opts.model, load)) {
             if (pairs?.some((p) => p !== undefined)) throw new UsageError('a token classifier tags single texts; drop "text_pair" from the input');
             const tagger = await TokenClassifier.fromPretrained(opts.model, { ...load, quantize: opts.quantize });
+            // The bar counts texts; the model runs windows (a long text has several), so progress is their share.
             const predictions = await withProgress(opts.quiet, texts.length, 'predict', (onProgress) =>
-              tagger.predict(texts, { ...limits, aggregation, onProgress: (done) => onProgress(Math.min(done, texts.length)) }),
+              tagger.predict(texts, { ...limits, aggregation, onProgress: (done, windows) => onProgress(Math.round((done / windows) * texts.length)) }),
             );
             await writeJsonLines(opts.output, predictions, ({ text, entities }) => ({ text, entities }));
             if (!opts.quiet) windowNote(predictions, tagger.maxLength);
