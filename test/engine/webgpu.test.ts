@@ -6,6 +6,9 @@
  * - The embedded BERT-Tiny's pooled features (createForwardRunner, as embed runs it) and a classifier's
  *   logits (TextClassifier.predictLogits, as predict, evaluate and serve run it; the classifier is trained
  *   here for a few steps on the CPU) agree within 1e-4 on a few texts, padded batches included.
+ * - Every node of the BERT-Tiny inference graphs (encoder: mean-pooled, pooler, last_hidden_state; sequence and
+ *   token classifier) is placed on WebGPU: the sessions start with `session.disable_cpu_ep_fallback` and give
+ *   the CPU provider's outputs within 1e-4.
  * - `bertft train --device webgpu` fails with one usage line, before any data is read.
  *
  * The GPU tests need a WebGPU adapter: a GPU's Vulkan driver, or on a CPU machine Mesa's lavapipe
@@ -20,7 +23,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBertWeights, readBertConfig } from '../../src/checkpoint/index.js';
 import { TextClassifier } from '../../src/classifier.js';
+import type { Graph } from '../../src/engine/onnx/graph.js';
+import { int64Tensor, loadOrt } from '../../src/engine/onnx/session.js';
+import { toModelBytes } from '../../src/engine/onnx/to-proto.js';
+import { INPUT_NAMES, traceClassifier, traceEncoder, traceTokenClassifier } from '../../src/engine/onnx/trace.js';
 import { probeWebgpu, type WebgpuProbe } from '../../src/engine/onnx/webgpu.js';
+import type { HostTensor } from '../../src/models/host-tensor.js';
 import type { Device } from '../../src/engine/types.js';
 import { createForwardRunner } from '../../src/inference/forward.js';
 import { BertTokenizer } from '../../src/tokenization/index.js';
@@ -109,6 +117,55 @@ test('a trained classifier gives the same logits on WebGPU and the CPU', needsWe
   } finally {
     await cpu.dispose();
     await gpu.dispose();
+  }
+});
+
+test('every node of the BERT-Tiny inference graphs runs on WebGPU (no CPU fallback) and agrees with the CPU', needsWebgpu({ timeout: 300_000 }), async () => {
+  const ort = await loadOrt();
+  const { config } = await readBertConfig(EMBEDDED_MODEL_DIR);
+  const { weights } = await loadBertWeights(EMBEDDED_MODEL_DIR, config);
+  const tokenizer = await BertTokenizer.fromDir(EMBEDDED_MODEL_DIR);
+  const batch = await tokenizer.encodeBatch(TEXTS, undefined, { maxLength: 64 });
+  const H = config.hiddenSize;
+  const C = 3;
+  const head = new Map<string, HostTensor>([
+    ['classifier.weight', { shape: [C, H], data: Float32Array.from({ length: C * H }, (_, i) => Math.sin(i) / 8) }],
+    ['classifier.bias', { shape: [C], data: Float32Array.from([0.1, -0.2, 0.3]) }],
+  ]);
+  const graphs: [string, Graph][] = [
+    ['encoder, mean-pooled', traceEncoder(config, weights, { output: 'pooled', pooling: 'mean' })],
+    ['encoder, pooler', traceEncoder(config, weights, { output: 'pooled', pooling: 'pooler' })],
+    ['encoder, last_hidden_state', traceEncoder(config, weights, { output: 'last_hidden_state' })],
+    ['sequence classifier', traceClassifier(config, weights, head, 'pooler')],
+    ['token classifier', traceTokenClassifier(config, weights, head)],
+  ];
+  const dims = [batch.batchSize, batch.seqLength];
+  const feeds = () => ({
+    [INPUT_NAMES.inputIds]: int64Tensor(ort, batch.inputIds, dims),
+    [INPUT_NAMES.attentionMask]: int64Tensor(ort, batch.attentionMask, dims),
+    [INPUT_NAMES.tokenTypeIds]: int64Tensor(ort, batch.tokenTypeIds, dims),
+  });
+  const run = async (graph: Graph, gpu: boolean) => {
+    // disable_cpu_ep_fallback: the session fails to start if any node is assigned to the CPU provider.
+    const session = await ort.InferenceSession.create(toModelBytes(graph), {
+      executionProviders: gpu ? ['webgpu'] : ['cpu'],
+      logSeverityLevel: 3,
+      ...(gpu ? { extra: { session: { disable_cpu_ep_fallback: '1' } } } : {}),
+    });
+    try {
+      const out = await session.run(feeds());
+      return out[graph.outputs[0]!.name]!.data as Float32Array;
+    } finally {
+      await session.release();
+    }
+  };
+  for (const [name, graph] of graphs) {
+    const cpu = await run(graph, false);
+    const gpu = await run(graph, true);
+    const diff = maxDiff(cpu, gpu);
+    console.log(`# ${name}, all nodes on WebGPU: max |CPU - WebGPU| = ${diff.toExponential(2)} over ${cpu.length} values`);
+    assert.ok(cpu.some((v) => v !== 0));
+    assert.ok(diff <= TOLERANCE, `${name}: max |diff| ${diff} > ${TOLERANCE}`);
   }
 });
 

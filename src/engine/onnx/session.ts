@@ -27,7 +27,8 @@ export function loadOrt(): Promise<OrtModule> {
 
 /**
  * onnxruntime execution providers for a device; under CUDA and WebGPU, ops they lack run on the CPU
- * (under WebGPU today: int64 shape arithmetic, Gather, Concat, Cast, ... — docs/gpu.md).
+ * (under WebGPU: none of BERT's inference graphs; the training graphs' OneHot, LogSoftmax, CumSum, int64
+ * arithmetic, ... — docs/gpu.md).
  */
 export function executionProviders(device: Device = 'cpu'): string[] {
   checkDevice(device); // a planned device fails with one usage line, not inside onnxruntime

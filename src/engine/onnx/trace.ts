@@ -59,8 +59,11 @@ export function traceWith<R>(options: TraceWithOptions, fn: (ctx: TraceContext) 
   const inputIds = builder.addInput(INPUT_NAMES.inputIds, ElemType.Int64, shape);
   const maskInt = builder.addInput(INPUT_NAMES.attentionMask, ElemType.Int64, shape);
   const tokenTypeIds = builder.addInput(INPUT_NAMES.tokenTypeIds, ElemType.Int64, shape);
-  // The mask is multiplied into scores and sums, so the model wants it as float.
-  const attentionMask = builder.op('Cast', [maskInt], { to: attr.int(ElemType.Float) }, { hint: 'mask_float' });
+  // The mask is multiplied into scores and sums, so the model wants it as float. A lookup in [0, 1] rather than a
+  // Cast: the same values for a 0/1 mask, and onnxruntime's WebGPU provider has Gather with int64 indices but no
+  // Cast from int64, so the node stays on the GPU (docs/gpu.md). A mask value other than 0 or 1 is out of range.
+  const maskValues = builder.addInitializer('mask_values', { elemType: ElemType.Float, dims: [2], values: new Float32Array([0, 1]) });
+  const attentionMask = builder.op('Gather', [maskValues, maskInt], { axis: attr.int(0) }, { hint: 'mask_float' });
 
   const placement = options.params ?? 'initializer';
   const placeOf = typeof placement === 'function' ? placement : () => placement;

@@ -53,7 +53,8 @@ export function layerNormNamed<T>(ops: TensorOps<T>, params: ParamMap<T>, x: T, 
 function embeddings<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, inputs: BertInputs<T>): T {
   let summed = ops.embedding(param(params, 'embeddings.word_embeddings.weight'), inputs.inputIds);
   if (familyOf(cfg).tokenTypes) summed = ops.add(summed, ops.embedding(param(params, 'embeddings.token_type_embeddings.weight'), inputs.tokenTypeIds));
-  const positions = ops.leadingRows(param(params, 'embeddings.position_embeddings.weight'), inputs.inputIds, positionOffset(cfg));
+  // The sequence length is read off the float mask, not the int64 ids: onnxruntime's WebGPU provider has Shape for float only.
+  const positions = ops.leadingRows(param(params, 'embeddings.position_embeddings.weight'), inputs.attentionMask, positionOffset(cfg));
   const normed = layerNormNamed(ops, params, ops.add(summed, positions), 'embeddings.LayerNorm', cfg.layerNormEps);
   const out = ops.dropout(normed, cfg.hiddenDropoutProb);
   return hasEmbeddingProjection(cfg) ? linearNamed(ops, params, out, 'embeddings_project') : out;
