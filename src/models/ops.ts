@@ -53,6 +53,12 @@ export interface TensorOps<T> {
   sum(x: T, axis: number, keepDims?: boolean): T;
   /** Mean over one axis. */
   mean(x: T, axis: number, keepDims?: boolean): T;
+  /**
+   * The last axis cut into consecutive parts of the given widths (which add up to it): torch's
+   * `split(widths, dim=-1)`. Fused projections (ModernBERT's `Wqkv`, `Wi`) take their parts this
+   * way: one contiguous split whose gradient is one concatenation.
+   */
+  splitLast(x: T, widths: number[]): T[];
   /** `x[:, index, ...]` — removes axis 1. */
   selectAlongAxis1(x: T, index: number): T;
   /**

@@ -252,6 +252,14 @@ const OP_CASES: [string, OpCase, FloatInput[]][] = [
   ['sum / mean keepDims', (o, [x]) => o.add(o.sum(x, 1, true), o.mean(x, 2, true)), [randomInput([2, 3, 4], 25)]],
   ['sum / mean', (o, [x]) => o.mul(o.sum(x, 1), o.mean(x, 1)), [randomInput([2, 3, 4], 26)]],
   ['selectAlongAxis1', (o, [x]) => o.selectAlongAxis1(x, 2), [randomInput([2, 3, 4], 27)]],
+  [
+    'splitLast',
+    (o, [x]) => {
+      const [p, q, r] = o.splitLast(x, [3, 2, 3]);
+      return o.add(o.mul(p!, r!), o.sum(q!, 2, true));
+    },
+    [randomInput([2, 3, 8], 28)],
+  ],
 ];
 
 for (const [name, fn, inputs] of OP_CASES) {

@@ -330,3 +330,13 @@ test('values that do not depend on a differentiated input get no backward nodes'
   assert.ok(!added.includes('Tanh') && !added.includes('Exp'), `unexpected backward ops: ${added.join(', ')}`);
   assert.throws(() => appendGradients(b, loss, ['nope']), /not a float value/);
 });
+
+test('Split along the last axis (splitLast): the gradient is one Concat, zeros for an unused part', async () => {
+  const combine = (b: GraphBuilder, [p, q, r]: string[]) =>
+    b.op('Add', [b.op('Mul', [p!, r!]), b.op('ReduceSum', [q!, b.int64s([-1])], { keepdims: attr.int(1) })]);
+  await checkCase('split-last', { x: { shape: [2, 3, 8] } }, (b, x) => combine(b, new OnnxOps(b).splitLast(x.x, [3, 2, 3])));
+  await checkCase('split-last-symbolic', { x: { shape: [2, 3, 8], dims: ['batch', 'seq', 8] } }, (b, x) =>
+    combine(b, new OnnxOps(b).splitLast(x.x, [3, 2, 3])),
+  );
+  await checkCase('split-last-unused-part', { x: { shape: [2, 3, 6], dims: ['batch', 'seq', 6] } }, (b, x) => new OnnxOps(b).splitLast(x.x, [2, 4])[1]!);
+});

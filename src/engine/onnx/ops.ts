@@ -193,6 +193,12 @@ export class OnnxOps implements TensorOps<string> {
     return this.builder.op('ReduceMean', [x], { axes: attr.ints([axis]), keepdims: attr.int(keepDims ? 1 : 0) });
   }
 
+  splitLast(x: string, widths: number[]): string[] {
+    // Opset 13+ Split takes the part sizes as an input; its VJP is one Concat along the same axis.
+    const b = this.builder;
+    return b.add('Split', [x, b.int64s(widths)], { axis: attr.int(-1) }, { outputs: widths.length, hint: 'split' });
+  }
+
   selectAlongAxis1(x: string, index: number): string {
     // A 0-D index makes Gather drop the axis.
     return this.builder.op('Gather', [x, this.builder.int64Scalar(index)], { axis: attr.int(1) }, { hint: 'select' });

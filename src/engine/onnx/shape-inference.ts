@@ -255,6 +255,17 @@ const RULES: Record<string, Rule> = {
     shape[axis] = dimSum(c.inputs.map((v) => (v as ValueInfo).shape[axis]));
     return [{ elemType: first.elemType, shape }];
   },
+  Split: (c) => {
+    const x = input(c, 0);
+    const axis = normAxis(intAttr(c, 'axis', 0), x.shape.length);
+    const sizes = c.inputs[1] ? c.constInts(1) : undefined;
+    if (sizes === undefined) throw new Error('Split needs constant split sizes');
+    return sizes.map((size) => {
+      const shape = [...x.shape];
+      shape[axis] = size;
+      return { elemType: x.elemType, shape };
+    });
+  },
   ConstantOfShape: (c) => {
     const dims = c.constInts(0);
     const value = c.attributes.value;

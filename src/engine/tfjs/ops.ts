@@ -124,6 +124,10 @@ export class TfjsOps implements TensorOps<tf.Tensor> {
     return tf.mean(x, axis, keepDims);
   }
 
+  splitLast(x: tf.Tensor, widths: number[]): tf.Tensor[] {
+    return tf.split(x, widths, -1);
+  }
+
   selectAlongAxis1(x: tf.Tensor, index: number): tf.Tensor {
     const begin = x.shape.map((_, i) => (i === 1 ? index : 0));
     const size = x.shape.map((_, i) => (i === 1 ? 1 : -1));

@@ -71,24 +71,20 @@ function windowBias<T>(ops: TensorOps<T>, cfg: BertConfig, ids: T, reach: number
   return ops.affine(outside, MASKED_SCORE);
 }
 
-/** [B, S, n·(…inner, W)] → the n chunks [B, S, …inner, W] of the last axis (torch's `chunk`/`unbind`). */
-function chunks<T>(ops: TensorOps<T>, x: T, n: number, width: number, inner: number[] = []): T[] {
-  const trailing = Array.from({ length: inner.length + 1 }, (_, i) => i + 3);
-  const parts = ops.transpose(ops.reshape(x, [0, 0, n, ...inner, width]), [0, 2, 1, ...trailing]);
-  return Array.from({ length: n }, (_, i) => ops.selectAlongAxis1(parts, i));
-}
-
 function attention<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, bias: T, rotate: Rope<T>, prefix: string): T {
   const heads = cfg.numAttentionHeads;
   const d = cfg.hiddenSize / heads;
-  // [B, S, 3, heads, d] → q, k, v as [B, S, heads, d] → [B, heads, S, d]
-  const [q, k, v] = chunks(ops, dense(ops, params, x, `${prefix}.Wqkv`), 3, d, [heads]).map((t) => ops.transpose(t, [0, 2, 1, 3]));
+  // The last axis is [3, heads, d]: q, k, v are consecutive blocks of H, each [B, S, H] → [B, S, heads, d] → [B, heads, S, d]
+  const [q, k, v] = ops
+    .splitLast(dense(ops, params, x, `${prefix}.Wqkv`), [cfg.hiddenSize, cfg.hiddenSize, cfg.hiddenSize])
+    .map((t) => ops.transpose(ops.reshape(t, [0, 0, heads, d]), [0, 2, 1, 3]));
   const context = attentionContext(ops, cfg, rotate(q!), rotate(k!), v!, bias);
   return ops.dropout(dense(ops, params, context, `${prefix}.Wo`), cfg.attentionProbsDropoutProb);
 }
 
 function mlp<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, prefix: string): T {
-  const [input, gate] = chunks(ops, dense(ops, params, x, `${prefix}.Wi`), 2, cfg.intermediateSize);
+  // The last axis is [input | gate] (torch's `chunk(2, dim=-1)`).
+  const [input, gate] = ops.splitLast(dense(ops, params, x, `${prefix}.Wi`), [cfg.intermediateSize, cfg.intermediateSize]);
   return dense(ops, params, ops.dropout(ops.mul(activate(ops, cfg.hiddenAct, input!), gate!), cfg.hiddenDropoutProb), `${prefix}.Wo`);
 }
 

@@ -1,14 +1,24 @@
-import { attr } from '../../builder.js';
+import { attr, type GraphBuilder } from '../../builder.js';
 import { normAxis } from '../../dims.js';
 import { ElemType } from '../../graph.js';
 import type { VjpRule } from './context.js';
-import { allNumeric, intAttr, intsAttr, inversePerm, outGrad, padInto, reshapeLike } from './helpers.js';
+import { allNumeric, intAttr, intsAttr, inversePerm, outGrad, padInto, reshapeLike, shapeOf } from './helpers.js';
 import { segmentInputsOf, segmentSum } from '../segment-sum.js';
 
 /** Tables up to this many rows (token types: 2) take their lookup gradient as a one-hot product. */
 const ONE_HOT_MAX_ROWS = 16;
 
 /** VJP rules of ops that move values around without arithmetic. */
+
+/** Float zeros shaped like `x` (known or run-time shape). */
+function zerosLike(b: GraphBuilder, x: string): string {
+  return b.op(
+    'ConstantOfShape',
+    [shapeOf(b, x)],
+    { value: attr.tensor({ elemType: ElemType.Float, dims: [1], values: Float32Array.of(0) }) },
+    { hint: 'grad_zeros', outputTypes: [{ elemType: ElemType.Float, shape: [...b.shape(x)] }] },
+  );
+}
 
 /** Reshape-like ops: the gradient is reshaped back; their shape/axes inputs get none. */
 const reshapeBack: VjpRule = (ctx) => [reshapeLike(ctx.builder, outGrad(ctx), ctx.node.inputs[0]), ...ctx.node.inputs.slice(1).map(() => undefined)];
@@ -46,6 +56,18 @@ export const shapeRules: Record<string, VjpRule> = {
       before[normAxis(a, rank)] = starts[i];
     });
     return [padInto(b, outGrad(ctx), x, before), ...ctx.node.inputs.slice(1).map(() => undefined)];
+  },
+
+  /**
+   * Split: the output gradients concatenated back along the split axis (zeros for a part that
+   * gets none); the sizes input gets no gradient.
+   */
+  Split: (ctx) => {
+    const b = ctx.builder;
+    const axis = intAttr(ctx.node, 'axis', 0);
+    const parts = ctx.node.outputs.map((out, i) => ctx.outputGrads[i] ?? zerosLike(b, out));
+    const grad = parts.length === 1 ? parts[0] : b.op('Concat', parts, { axis: attr.int(axis) }, { hint: 'grad_concat' });
+    return [grad, ...ctx.node.inputs.slice(1).map(() => undefined)];
   },
 
   /**
