@@ -6,8 +6,9 @@
  * gradient fills the whole table; dropout on with fixed masks; clipping active; AdamW at step 3 with
  * non-zero moments) each graph is built for both targets and run with the same feeds:
  * - the sequence-classification update (cross-entropy, pooler, word-embedding rows fed compact as the
- *   engine does by default), its accumulation graph (`grads` with a fed `grad_in`), the masked-LM
- *   update (dense tied word embeddings) and the token-classification update;
+ *   engine does by default), its accumulation graph (`grads` with a fed `grad_in`), the same with
+ *   domain adaptation (DANN's gradient reversal and CORAL on a mixed batch), the masked-LM update
+ *   (dense tied word embeddings) and the token-classification update;
  * - the webgpu-target graph on the CPU provider against the cpu-target graph: the reformulation is the
  *   same mathematics (it differs only in float32 summation order and the log-softmax's form);
  * - the webgpu-target graph on WebGPU, created with `session.disable_cpu_ep_fallback = 1` (creation
@@ -47,6 +48,7 @@ import {
 } from '../../src/engine/onnx/training/step-graph.js';
 import { probeWebgpu, type WebgpuProbe } from '../../src/engine/onnx/webgpu.js';
 import type { StepOptions, TrainingObjective } from '../../src/engine/types.js';
+import { DOMAIN_PARAMS, domainParamShape } from '../../src/heads/domain.js';
 import { flatTargetIndex } from '../../src/heads/masked-lm.js';
 import type { HostTensor } from '../../src/models/host-tensor.js';
 import { BertTokenizer } from '../../src/tokenization/index.js';
@@ -276,6 +278,34 @@ const CASES: Record<string, (f: Fixture) => StepCase> = {
     ...CASES['sequence classification, update (rows fed compact)']!(f),
     request: (trainable) => ({ kind: 'grads', trainable, gradsIn: true, compactRows: WORD_EMBEDDINGS }),
   }),
+  'domain adaptation (DANN + CORAL), update on a mixed batch': (f) => {
+    const plain = CASES['sequence classification, update (rows fed compact)']!(f);
+    const domain = DOMAIN_PARAMS.map((n): [string, HostTensor] => {
+      const shape = domainParamShape(f.config, n);
+      return [
+        n,
+        {
+          shape,
+          data: pattern(
+            shape.reduce((a, b) => a * b, 1),
+            0.05,
+          ),
+        },
+      ];
+    });
+    return {
+      ...plain,
+      objective: {
+        kind: 'classification',
+        pooling: 'pooler',
+        problem: 'single_label_classification',
+        numOutputs: CLASSES,
+        domain: { dann: true, coralWeight: 0.5 },
+      },
+      params: new Map([...plain.params, ...domain]),
+      targets: (fx) => domainTargets(fx),
+    };
+  },
   'masked LM, update (dense tied word embeddings)': (f) => ({
     objective: { kind: 'masked-lm' },
     params: new Map([...f.weights].filter(([n]) => !n.startsWith('pooler.'))),
@@ -291,6 +321,27 @@ const CASES: Record<string, (f: Fixture) => StepCase> = {
     compact: true,
   }),
 };
+
+/** Rows 0…2 labelled source rows, 3…4 target rows; λ = 0.3. */
+function domainTargets(f: Fixture): Record<string, Ort.Tensor> {
+  const sources = 3;
+  const labels = Float32Array.from({ length: f.batch }, (_, r) => (r < sources ? 0 : 1));
+  return {
+    [STEP_NAMES.targets]: new f.ort.Tensor(
+      'float32',
+      Float32Array.from({ length: sources * CLASSES }, (_, i) => (i % CLASSES === Math.floor(i / CLASSES) ? 1 : 0)),
+      [sources, CLASSES],
+    ),
+    [STEP_NAMES.sourceCount]: int64Tensor(f.ort, Int32Array.of(sources), [1]),
+    [STEP_NAMES.domainLabels]: new f.ort.Tensor('float32', labels, [f.batch, 1]),
+    [STEP_NAMES.sourceMask]: new f.ort.Tensor(
+      'float32',
+      labels.map((l) => 1 - l),
+      [f.batch, 1],
+    ),
+    [STEP_NAMES.grlLambda]: new f.ort.Tensor('float32', Float32Array.of(0.3), []),
+  };
+}
 
 /** Every 3rd real token predicted (labels from `label`), as the masked positions and flat target index. */
 function maskedTargets(f: Fixture, width: number, label: (position: number) => number): Record<string, Ort.Tensor> {
