@@ -39,16 +39,29 @@ export async function initialWeights(plan: RunPlan, resume: boolean, log: (m: st
   const names = [...encoder.keys(), ...head.keys(), ...domainHead.keys()];
   const weights = new Map([...encoder, ...head, ...domainHead]);
   if (!resume) return { encoder, names, weights };
-  const output = plan.output;
+  return { encoder, names, ...(await resumeOrStart(plan.output, plan.fingerprint, weights, log)) };
+}
+
+/**
+ * `--resume`: the weights and optimiser state of `<output>/checkpoint-last` when it holds a checkpoint of
+ * the same run (same fingerprint), else `fresh` with a note; a checkpoint of another run is an error.
+ * Shared by sequence and token classification.
+ */
+export async function resumeOrStart(
+  output: string,
+  fingerprint: string,
+  fresh: Map<string, HostTensor>,
+  log: (m: string) => void,
+): Promise<Pick<StartingWeights, 'weights' | 'resumeFrom'>> {
   const cp = await loadResumeCheckpoint<TrainerState>(output);
   if (!cp) {
     log(`--resume: no checkpoint in ${output}; starting from the beginning`);
-    return { encoder, names, weights };
+    return { weights: fresh };
   }
-  if (cp.fingerprint !== plan.fingerprint)
+  if (cp.fingerprint !== fingerprint)
     throw new UsageError(`--resume: ${output} was trained with other data or settings; use the same options or a new --output`);
   log(`resuming from step ${cp.state.globalStep} (${output}/checkpoint-last)`);
-  return { encoder, names, weights: cp.weights, resumeFrom: { state: cp.state, optimizer: cp.optimizer } };
+  return { weights: cp.weights, resumeFrom: { state: cp.state, optimizer: cp.optimizer } };
 }
 
 /** The pretrained encoder, plus a fresh pooler (BERT's initialisation) when the plan needs one the checkpoint lacks. */

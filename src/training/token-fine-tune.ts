@@ -24,9 +24,10 @@ import { cappedMaxLength, checkMaxLength } from '../checkpoint/positions.js';
 import { defaultStride, type TokenClassifierSettings } from '../checkpoint/token-classifier-config.js';
 import { loadPretrained, type PretrainedFolder } from '../pretrained.js';
 import type { TokenClassificationHyperparameters, TokenClassificationResults } from '../report/types.js';
-import { loadResumeCheckpoint, saveResumeCheckpoint } from '../trainer/checkpoint.js';
+import { saveResumeCheckpoint } from '../trainer/checkpoint.js';
+import { resumeOrStart } from './initial-weights.js';
 import { bertftVersion } from '../version.js';
-import { defaultWarmupRatio, TRAIN_DEFAULTS } from './defaults.js';
+import { TRAIN_DEFAULTS } from './defaults.js';
 import type { FineTuneEvents, FineTuneOptions } from './fine-tune.js';
 import { writeTokenClassifierFolder, writeTrainingResults } from './output-folder.js';
 import { batchOf, resolveSchedule, scheduledSettings, scheduleLine, scheduleRecord, type Schedule } from './schedule-rules.js';
@@ -35,7 +36,7 @@ import { parseStrategy, strategyName, trainableParams, type Strategy } from './s
 import { balancedTokenWeights, readTokenSentences, sentenceWindows, tagVocabulary, type SentenceWindows, type TokenSentences } from './token-data.js';
 import { frozenTokenFeatures } from './token-features.js';
 import type { TokenizedSet } from './tokenized.js';
-import { Trainer, type TrainerData, type TrainerSettings, type TrainerState, type TrainOutcome } from './trainer.js';
+import { Trainer, type TrainerData, type TrainerSettings, type TrainOutcome } from './trainer.js';
 import { removeResumeCheckpoint } from '../trainer/checkpoint.js';
 
 /** The entity metric early stopping watches by default: conlleval's overall (micro) F1. */
@@ -297,15 +298,7 @@ async function startingWeights(plan: TokenRunPlan, resume: boolean, log: (m: str
   const names = [...encoder.keys(), ...head.keys()];
   const weights = new Map([...encoder, ...head]);
   if (!resume) return { names, weights };
-  const cp = await loadResumeCheckpoint<TrainerState>(plan.output);
-  if (!cp) {
-    log(`--resume: no checkpoint in ${plan.output}; starting from the beginning`);
-    return { names, weights };
-  }
-  if (cp.fingerprint !== plan.fingerprint)
-    throw new UsageError(`--resume: ${plan.output} was trained with other data or settings; use the same options or a new --output`);
-  log(`resuming from step ${cp.state.globalStep} (${plan.output}/checkpoint-last)`);
-  return { names, weights: cp.weights, resumeFrom: { state: cp.state, optimizer: cp.optimizer } };
+  return { names, ...(await resumeOrStart(plan.output, plan.fingerprint, weights, log)) };
 }
 
 /** The training loop with the best model saved as it improves; disposes the engine. */

@@ -15,7 +15,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, killAtCheckpoint, runCli } from '../helpers/cli.js';
 import { EMBEDDED_MODEL_DIR } from '../helpers/shared.js';
 import { TokenClassifier } from '../../src/token-classifier.js';
 import { createClassificationServer } from '../../src/serve/server.js';
@@ -168,4 +169,25 @@ test('bad token data fails in one line, with a non-zero exit and nothing written
   const mixed = runCli(['train', '--train', TRAIN, '--validation', tsv, '-o', join(dir, 'mixed'), '--quiet']);
   assert.notEqual(mixed.status, 0);
   assert.match(mixed.stderr.trim(), /one run trains one task/);
+});
+
+test('SIGKILL mid-run, then --resume: the token classifier ends bit-identical to an uninterrupted run', async () => {
+  const args = ['--train', TRAIN, '--validation', DEV, '--epochs', '2', '--checkpoint-minutes', '0', ...COMMON.filter((a) => a !== '--quiet')];
+  const straight = join(dir, 'tok-straight');
+  assert.equal(runCli(['train', ...args, '-o', straight]).status, 0);
+  const killed = join(dir, 'tok-killed');
+  const child = spawn(process.execPath, [BIN, 'train', ...args, '-o', killed], { env: { ...process.env, HF_HUB_OFFLINE: '1' }, stdio: 'ignore' });
+  const killedAt = await killAtCheckpoint(child, join(killed, 'checkpoint-last', 'trainer_state.json'), 'globalStep', 3, 50, 1200);
+  assert.ok(killedAt >= 3 && killedAt < 30, `killed at step ${killedAt} of 30`);
+  assert.ok(!existsSync(join(killed, 'training_results.json')), 'the killed run did not finish');
+  const resumed = runCli(['train', ...args, '-o', killed, '--resume', '--keep-checkpoints']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming from step \d+/);
+  const results = (d: string) => JSON.parse(readFileSync(join(d, 'training_results.json'), 'utf8'));
+  assert.deepEqual(results(killed).final_eval, results(straight).final_eval);
+  assert.ok(readFileSync(join(killed, 'model.safetensors')).equals(readFileSync(join(straight, 'model.safetensors'))), 'bit-identical weights');
+  // A checkpoint of another run (here: another seed) is refused in one line.
+  const other = runCli(['train', ...args.map((a) => (a === '1' ? '2' : a)), '-o', killed, '--resume']);
+  assert.notEqual(other.status, 0);
+  assert.match(other.stderr, /--resume: .* was trained with other data or settings/);
 });
