@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadBertWeights, readBertConfig } from '../checkpoint/index.js';
-import type { OptimizerState } from '../engine/types.js';
+import type { DeviceChoice, OptimizerState } from '../engine/types.js';
+import { resolveDevice } from '../engine/select.js';
 import { OnnxTrainingEngine } from '../engine/onnx/training/onnx-engine.js';
 import { BertftError, UsageError } from '../errors.js';
 import { initMaskedLmHead } from '../heads/masked-lm.js';
@@ -85,6 +86,8 @@ export interface PretrainOptions {
   resume?: boolean;
   /** onnxruntime intra-op threads. */
   threads?: number;
+  /** cpu (default), webgpu (parameters and moments resident on the GPU, docs/gpu.md), cuda, or auto (webgpu when an adapter is found). */
+  device?: DeviceChoice;
   /** Aborting it stops the run after the current step, with a checkpoint to resume from (the CLI aborts on Ctrl-C). */
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -381,6 +384,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     weights,
     objective: { kind: 'masked-lm' },
     session: o.threads ? { threads: o.threads } : undefined,
+    device: await resolveDevice(o.device),
   });
   try {
     engine.setTrainable(new Set(weights.keys()));

@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { initTfjs } from '../engine/tfjs/backend.js';
 import { createTrainingEngine } from '../engine/select.js';
-import { checkTrainingDevice, type TrainingEngine } from '../engine/types.js';
+import { checkDevice, type TrainingEngine } from '../engine/types.js';
 import { UsageError } from '../errors.js';
 import { TfjsTokenHeadEngine } from '../engine/tfjs/token-head-engine.js';
 import { classifierWidth, splitClassifierParams } from '../heads/classification.js';
@@ -68,7 +68,7 @@ export async function fineTuneTokens(options: FineTuneOptions, events: FineTuneE
   const startedAt = new Date();
   const strategy = parseStrategy(options.strategy ?? TRAIN_DEFAULTS.strategy);
   checkTokenOptions(options);
-  if (options.device !== undefined) checkTrainingDevice(options.device); // webgpu: inference only so far
+  if (options.device !== undefined) checkDevice(options.device); // an unknown device fails before any data is read
   const plan = await planTokenRun(options, strategy, log);
   await mkdir(plan.output, { recursive: true });
   const start = await startingWeights(plan, options.resume === true, log);

@@ -3,7 +3,8 @@ import { addDeprecatedAlias } from '../aliases.js';
 import { MODEL_PRESETS, PRETRAIN_DEFAULTS } from '../../pretraining/presets.js';
 import { pretrain } from '../../pretraining/pretrain.js';
 import { UsageError } from '../../errors.js';
-import { parseChoice, parsePositiveInt } from '../parse.js';
+import { DEVICE_CHOICES } from '../../engine/types.js';
+import { parseChoice, parseDevice, parsePositiveInt } from '../parse.js';
 import { createProgress } from '../progress.js';
 import { action } from '../run-command.js';
 
@@ -36,6 +37,7 @@ interface PretrainCliOptions {
   saveEvery: string;
   snapshotEvery?: string;
   threads?: string;
+  device: string;
   resume: boolean;
   quiet?: boolean;
 }
@@ -91,6 +93,11 @@ export function registerPretrain(program: Command): void {
     .option('--save-every <minutes>', 'minutes between resumable checkpoints', String(d.saveEveryMinutes))
     .option('--snapshot-every <tokens>', 'also save a loadable model under snapshots/ every N tokens, e.g. 10M')
     .option('--threads <n>', 'onnxruntime threads (default: all cores)')
+    .option(
+      '--device <d>',
+      `${DEVICE_CHOICES.join(', ')}: webgpu keeps parameters and moments on the GPU (a Vulkan driver, docs/gpu.md); auto: webgpu when an adapter is found, else cpu`,
+      'cpu',
+    )
     .option('--no-resume', 'start over even if the output folder has a checkpoint')
     .option('-q, --quiet', 'no progress output');
   addDeprecatedAlias(command, '--gradient-accumulation', '--gradient-accumulation-steps');
@@ -148,6 +155,7 @@ Examples:
           saveEveryMinutes: parseNumber('--save-every', opts.saveEvery, (v) => v > 0, 'a positive number of minutes'),
           snapshotEveryTokens: opts.snapshotEvery === undefined ? undefined : parseAmount('--snapshot-every', opts.snapshotEvery),
           threads: opts.threads === undefined ? undefined : parsePositiveInt('--threads', opts.threads),
+          device: parseDevice(opts.device),
           resume: opts.resume,
           signal: stop.signal,
           log,

@@ -65,6 +65,11 @@ export interface OrtSessionOptions {
   spinning?: boolean;
   /** Write onnxruntime's per-operator profile (JSON) to files starting with this prefix. */
   profilePrefix?: string;
+  /**
+   * Outputs to leave on the device (`'gpu-buffer'`, WebGPU only) rather than copy to the host
+   * (`'cpu'`, the default): a training step's new parameters and moments (training/resident-state.ts).
+   */
+  outputLocations?: Record<string, 'cpu' | 'gpu-buffer'>;
 }
 
 /** Creates an onnxruntime session from model bytes. */
@@ -82,6 +87,7 @@ export async function createSession(model: Uint8Array, options: OrtSessionOption
       executionProviders: options.executionProviders ?? ['cpu'],
       ...(options.optimizedModelPath === undefined ? {} : { optimizedModelFilePath: options.optimizedModelPath }),
       ...(options.profilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: options.profilePrefix }),
+      ...(options.outputLocations === undefined ? {} : { preferredOutputLocation: options.outputLocations }),
       extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
       logSeverityLevel: 3,
     });
