@@ -3,6 +3,7 @@ import { addDeprecatedAlias } from '../aliases.js';
 import { MODEL_PRESETS, PRETRAIN_DEFAULTS } from '../../pretraining/presets.js';
 import { pretrain } from '../../pretraining/pretrain.js';
 import { UsageError } from '../../errors.js';
+import { memoryFields, memorySummary } from '../../engine/memory.js';
 import { DEVICE_CHOICES } from '../../engine/types.js';
 import { parseChoice, parseDevice, parsePositiveInt } from '../parse.js';
 import { createProgress } from '../progress.js';
@@ -168,10 +169,12 @@ Examples:
               step: p.step,
               tokens: `${(p.tokens / 1e6).toFixed(1)}M`,
               loss: p.loss.toFixed(3),
+              ...memoryFields(),
             });
           },
         }).finally(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
         if (started) progress.stop();
+        log(`memory: ${memorySummary()}`);
         process.stdout.write(
           `${JSON.stringify({ output: result.output, steps: result.state.step, tokens: result.state.tokens, train_loss: result.finalLoss, eval: result.finalEval })}\n`,
         );

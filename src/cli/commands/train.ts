@@ -20,6 +20,7 @@ import { TRAIN_DEFAULTS } from '../../training/defaults.js';
 import { DOMAIN_ADAPTATION_METHODS } from '../../adaptation/methods.js';
 import { autotune, autotuneTokens, parseDuration, type AutotuneEvents } from '../../training/autotune.js';
 import { parseAugmentSpec } from '../../augment/spec.js';
+import { memoryFields, memorySummary } from '../../engine/memory.js';
 
 interface TrainFlags extends Record<string, string | boolean | undefined> {
   model: string;
@@ -263,7 +264,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
     log(
       search
         ? `done: searched ${search.trials.length} trials in ${search.elapsed_s.toFixed(1)} s; kept trial ${search.best_trial} (trained in ${results.train_runtime_s.toFixed(1)} s); model in ${results.output_dir}`
-        : `done in ${results.train_runtime_s.toFixed(1)} s; model in ${results.output_dir}`,
+        : `done in ${results.train_runtime_s.toFixed(1)} s; model in ${results.output_dir}; ${memorySummary()}`,
     );
     if (flags.json) process.stdout.write(`${JSON.stringify(results)}\n`);
   } finally {
@@ -318,7 +319,7 @@ function trainEvents(log: (m: string) => void, quiet: boolean): { handlers: Auto
       barOpen = true;
     },
     onStep: ({ step, loss, lr, examplesPerSecond }) => {
-      progress.update(step - epochFirstStep, { loss: loss.toFixed(4), lr: lr.toExponential(2), 'ex/s': examplesPerSecond.toFixed(1) });
+      progress.update(step - epochFirstStep, { loss: loss.toFixed(4), lr: lr.toExponential(2), 'ex/s': examplesPerSecond.toFixed(1), ...memoryFields() });
     },
     onEvaluate: ({ entry, improved }) => {
       if (barOpen) progress.stop();

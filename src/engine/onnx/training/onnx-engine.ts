@@ -4,6 +4,7 @@ import type { HostTensor } from '../../../models/host-tensor.js';
 import type { Device, DomainStepStats, OptimizerState, StepOptions, TrainBatch, TrainingEngine, TrainingEngineOptions } from '../../types.js';
 import { domainAccuracy } from '../../../heads/domain.js';
 import { createSession, int64Tensor, loadOrt, type OrtModule, type OrtSession, type OrtSessionOptions } from '../session.js';
+import { noteGpuResident } from '../../memory.js';
 import { createTrainingState, residentFetches, runStepOn, stepSessionOptions, type TrainingState } from './resident-state.js';
 import { BATCH_DIM, INPUT_NAMES, SEQUENCE_DIM } from '../trace.js';
 import { toModelBytes } from '../to-proto.js';
@@ -193,6 +194,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
       }
       for (const p of meta.differentiated) if (p !== compactRows) state.adoptUpdate(p, out);
     }
+    if (state.resident) noteGpuResident(state.residentBytes());
     this.lastDomain = domain;
     return lossSum;
   }
