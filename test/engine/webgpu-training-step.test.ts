@@ -30,6 +30,8 @@ import { spawnSync } from 'node:child_process';
 import { loadBertWeights, readBertConfig } from '../../src/checkpoint/index.js';
 import { gpuMemoryError, isOutOfGpuMemory, outOfGpuMemoryMessage } from '../../src/engine/onnx/gpu-memory.js';
 import { OnnxTrainingEngine } from '../../src/engine/onnx/training/onnx-engine.js';
+import { runStepOn } from '../../src/engine/onnx/training/resident-state.js';
+import type { OrtSession } from '../../src/engine/onnx/session.js';
 import { probeWebgpu, type WebgpuProbe } from '../../src/engine/onnx/webgpu.js';
 import { resolveDevice } from '../../src/engine/select.js';
 import type { Device, StepOptions, TrainBatch, TrainingObjective } from '../../src/engine/types.js';
@@ -336,6 +338,22 @@ test('out of GPU memory: one line naming the batch size tried and what to do', (
 
   assert.equal(gpuMemoryError(new Error('shape mismatch'), { device: 'webgpu', rows: 1, seqLength: 1, microBatches: 1 }), undefined);
   assert.equal(gpuMemoryError(new Error(webgpu[1]!), { device: 'webgpu', rows: 8, seqLength: 16, microBatches: 1 })?.name, 'BertftError');
+});
+
+test('a training step that runs out of GPU memory fails with that line; other failures, and the CPU, are untouched', async () => {
+  const failing = (message: string) => ({ run: async () => Promise.reject(new Error(message)) }) as unknown as OrtSession;
+  const tokens: TokenBatch = { batchSize: 16, seqLength: 64, inputIds: new Int32Array(0), attentionMask: new Int32Array(0), tokenTypeIds: new Int32Array(0) };
+  const at = (device: Device | undefined) => ({ device, batch: { tokens, targets: new Float32Array(0) }, microBatches: 2 });
+  await assert.rejects(runStepOn(failing('Failed to create GPU buffer: size=1073741824, usage=140.'), {}, {}, at('webgpu')), {
+    name: 'BertftError',
+    message:
+      /^--device webgpu: out of GPU memory at batch size 32 \(micro-batches of 16 × 64 tokens, 2 per step\); .*--gradient-accumulation-steps 4 \(micro-batches of 8,/,
+  });
+  await assert.rejects(runStepOn(failing('indices element out of data bounds'), {}, {}, at('webgpu')), {
+    name: 'Error',
+    message: 'indices element out of data bounds',
+  });
+  await assert.rejects(runStepOn(failing('Failed to create GPU buffer'), {}, {}, at('cpu')), { name: 'Error', message: 'Failed to create GPU buffer' });
 });
 
 test('bertft train --device auto trains on webgpu here and says so on stderr', needsWebgpu({ timeout: 300_000 }), () => {

@@ -123,11 +123,11 @@ export function residentOutputs(meta: StepGraph, request: StepGraphRequest): str
 
 /**
  * The fetches of a step session with resident outputs: every output, all allocated by onnxruntime.
- * onnxruntime-node 1.30 runs a session created with `preferredOutputLocation` through an IoBinding
- * that binds every output, and pairs the results with the session's output names by position: fetching
- * a subset either fails ("Output count mismatch") or, as measured with 118 of a step graph's 119
- * outputs, returns tensors under the wrong names. So all of them are fetched (the extra ones, such as
- * `grad_norm`, are scalars).
+ * onnxruntime-node 1.30 runs a session created with `preferredOutputLocation` through an IoBinding and
+ * applies the preferred locations by position among the fetched outputs: fetching a subset puts other
+ * outputs on the GPU (with 118 of a step graph's 119 outputs, the compact word-embedding rows came back
+ * as gpu-buffers) or fails ("Output count mismatch"); bench/studies/ort-node-gpu-buffer.ts reproduces it.
+ * So all of them are fetched (the extra ones, such as `grad_norm`, are scalars).
  */
 export function residentFetches(session: OrtSession): Record<string, null> {
   return Object.fromEntries(session.outputNames.map((n) => [n, null]));
