@@ -6,7 +6,7 @@
  * (every session.run's host-side inputs and outputs, counted by wrapping InferenceSession.run).
  *
  *   node --import tsx bench/speed/webgpu-resident-step.ts [--shapes tiny,mini] [--seqs 32] [--batch 8] [--steps 5]
- *        [--variants cpu,webgpu-fed,webgpu-resident]
+ *        [--variants cpu,webgpu-fed,webgpu-resident,webgpu-resident-dense]
  *
  * Every parameter trainable, dropout 0 (no masks), AdamW with clipping, word embeddings updated row-wise
  * (the default: the batch's rows go up and come back, the table stays on the host).
@@ -23,14 +23,16 @@ const args = parseArgs('node --import tsx bench/speed/webgpu-resident-step.ts [o
   '--seqs': { type: 'numbers', default: [32], help: 'sequence lengths' },
   '--batch': { type: 'number', default: 8, help: 'rows per step' },
   '--steps': { type: 'number', default: 5, help: 'timed steps per variant' },
-  '--variants': { type: 'list', default: ['cpu', 'webgpu-fed', 'webgpu-resident'], help: 'cpu, webgpu-fed, webgpu-resident' },
+  '--variants': { type: 'list', default: ['cpu', 'webgpu-fed', 'webgpu-resident'], help: 'cpu, webgpu-fed, webgpu-resident, webgpu-resident-dense' },
 });
 
-const VARIANTS: Record<string, Pick<OnnxEngineOptions, 'session' | 'device'>> = {
+const VARIANTS: Record<string, Pick<OnnxEngineOptions, 'session' | 'device' | 'wordEmbeddingUpdate'>> = {
   cpu: {},
   // The provider without residency: host tensors in, pre-allocated host tensors out.
   'webgpu-fed': { session: { executionProviders: ['webgpu', 'cpu'] } },
   'webgpu-resident': { device: 'webgpu' },
+  // Every word-embedding row updated in the graph each step: the table stays on the GPU too.
+  'webgpu-resident-dense': { device: 'webgpu', wordEmbeddingUpdate: 'dense' },
 };
 for (const v of args.variants) if (!VARIANTS[v]) throw new Error(`unknown variant ${v} (known: ${Object.keys(VARIANTS).join(', ')})`);
 

@@ -12,7 +12,8 @@
  * - a checkpoint (weights + AdamW state) taken on WebGPU resumes on the CPU, and the reverse, with the same
  *   following losses;
  * - `--device auto` picks webgpu here, and cpu when the probe finds no adapter (injected);
- * - the out-of-memory line (unit: it needs no GPU).
+ * - the out-of-memory line, and a step run that fails for memory turns into it (units: they need no GPU);
+ * - `bertft train --device auto` end to end.
  *
  * Measured on lavapipe (Mesa 25.0.7, 2 cores, onnxruntime-node 1.30), lr 1e-3: losses ≤ 2.2e-7 relative
  * apart; weights after 2-3 AdamW steps ≤ 1.9e-5 apart (classification, token classification, DANN + CORAL,
