@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadBertWeights, readBertConfig } from '../checkpoint/index.js';
 import type { DeviceChoice, OptimizerState } from '../engine/types.js';
 import { resolveDevice } from '../engine/select.js';
+import { executionProviders } from '../engine/onnx/session.js';
 import { OnnxTrainingEngine } from '../engine/onnx/training/onnx-engine.js';
 import { BertftError, UsageError } from '../errors.js';
 import { initMaskedLmHead } from '../heads/masked-lm.js';
@@ -379,12 +380,19 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   let weights = resumed?.weights ?? start.weights;
   if (state.step === 0 && r.embeddingInit === 'skipgram') weights = skipgramEmbeddings(weights, start.config, p.corpus, p.masking, r, o, log);
 
+  const device = await resolveDevice(o.device);
   const engine = await OnnxTrainingEngine.create({
     config: { ...start.config, hiddenDropoutProb: r.dropout, attentionProbsDropoutProb: r.dropout },
     weights,
     objective: { kind: 'masked-lm' },
-    session: o.threads ? { threads: o.threads } : undefined,
-    device: await resolveDevice(o.device),
+    // A GPU's execution providers are named here too: the step graphs are written for the first one.
+    session:
+      device === undefined || device === 'cpu'
+        ? o.threads
+          ? { threads: o.threads }
+          : undefined
+        : { threads: o.threads, executionProviders: executionProviders(device) },
+    device,
   });
   try {
     engine.setTrainable(new Set(weights.keys()));

@@ -32,7 +32,7 @@ import { loadBertWeights, readBertConfig } from '../../src/checkpoint/index.js';
 import { gpuMemoryError, isOutOfGpuMemory, outOfGpuMemoryMessage } from '../../src/engine/onnx/gpu-memory.js';
 import { OnnxTrainingEngine } from '../../src/engine/onnx/training/onnx-engine.js';
 import { runStepOn } from '../../src/engine/onnx/training/resident-state.js';
-import type { OrtSession } from '../../src/engine/onnx/session.js';
+import { executionProviders, type OrtSession } from '../../src/engine/onnx/session.js';
 import { probeWebgpu, type WebgpuProbe } from '../../src/engine/onnx/webgpu.js';
 import { resolveDevice } from '../../src/engine/select.js';
 import type { Device, StepOptions, TrainBatch, TrainingObjective } from '../../src/engine/types.js';
@@ -134,7 +134,8 @@ interface Case {
 }
 
 function engineFor(f: Fixture, c: Case, device: Device): OnnxTrainingEngine {
-  return new OnnxTrainingEngine({ config: f.config, weights: c.weights, objective: c.objective, device, wordEmbeddingUpdate: c.wordEmbeddingUpdate });
+  const session = { executionProviders: executionProviders(device) }; // as createTrainingEngine passes them
+  return new OnnxTrainingEngine({ config: f.config, weights: c.weights, objective: c.objective, device, session, wordEmbeddingUpdate: c.wordEmbeddingUpdate });
 }
 
 /** Runs steps [from, to) of a case on an engine; returns their losses. */
