@@ -64,7 +64,7 @@ for (const shape of args.shapes) {
       targets: Float32Array.from({ length: 2 * B }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0)),
     };
     const settingsOf = (n: string) => ({ lrScale: 1, weightDecay: n.endsWith('.bias') || n.includes('LayerNorm') ? 0 : 0.01 });
-    for (const v of args.variants) {
+    const engines = args.variants.map((v) => {
       const e = new OnnxTrainingEngine({
         config: cfg,
         weights,
@@ -72,18 +72,26 @@ for (const shape of args.shapes) {
         ...VARIANTS[v],
       });
       e.setTrainable(new Set(weights.keys()));
-      // Warm-up: graph build, session, the first upload of every parameter.
-      for (let w = 0; w < 2; w++) await e.trainStep([batch], { lr: 1e-4, maxGradNorm: 1, settingsOf, dropoutSeed: w });
-      const times: number[] = [];
-      hostBytes = 0;
-      for (let i = 0; i < args.steps; i++) {
+      return e;
+    });
+    // Warm-up: graph build, session, the first upload of every parameter.
+    for (const e of engines) for (let w = 0; w < 2; w++) await e.trainStep([batch], { lr: 1e-4, maxGradNorm: 1, settingsOf, dropoutSeed: w });
+    // The variants take turns step by step, so a change in the machine's load hits them alike.
+    const times = engines.map(() => [] as number[]);
+    const bytes = engines.map(() => 0);
+    for (let i = 0; i < args.steps; i++) {
+      for (const [k, e] of engines.entries()) {
+        hostBytes = 0;
         const t0 = performance.now();
         await e.trainStep([batch], { lr: 1e-4, maxGradNorm: 1, settingsOf, dropoutSeed: i + 2 });
-        times.push(performance.now() - t0);
+        times[k]!.push(performance.now() - t0);
+        bytes[k]! += hostBytes;
       }
-      const perStep = hostBytes / args.steps / 2 ** 20;
-      process.stdout.write(`| ${shape} | ${B}×${S} | ${v} | ${median(times).toFixed(1)} | ${v === 'cpu' ? '—' : perStep.toFixed(2)} |\n`);
-      e.dispose();
     }
+    args.variants.forEach((v, k) => {
+      const perStep = bytes[k]! / args.steps / 2 ** 20;
+      process.stdout.write(`| ${shape} | ${B}×${S} | ${v} | ${median(times[k]!).toFixed(1)} | ${v === 'cpu' ? '—' : perStep.toFixed(2)} |\n`);
+    });
+    for (const e of engines) e.dispose();
   }
 }
