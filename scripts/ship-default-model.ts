@@ -6,6 +6,12 @@
  * written from the run's own results.
  *
  *   node --import tsx scripts/ship-default-model.ts <pretrain-output> [models/bert-tiny-en] [--command "..."]
+ *        [--similarity-max-loss L] [--similarity-max-pieces-per-word P] [--held-out LOSS,ACCURACY] [--compute "..."]
+ *
+ * --held-out gives the held-out masked-LM loss and accuracy of exactly these weights (a snapshot's own
+ * results end at the last periodic evaluation before it; measure the snapshot with
+ * `bertft pretrain --model <snapshot> --text <held-out> --eval-text <held-out> --max-steps 1 --seed <run's seed>`,
+ * whose "step 0" line is the snapshot's). --compute states the whole compute behind the model.
  */
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,6 +23,10 @@ const flag = (name: string) => (args.includes(name) ? args.splice(args.indexOf(n
 const command = flag('--command') ?? '(not recorded)';
 // The masked-LM loss limit that advise calibrated for this model (docs/concepts.md), stored in config.json.
 const similarityMaxLoss = flag('--similarity-max-loss');
+// The fragmentation limit advise calibrated for this vocabulary (src/training/advise.ts, maxPiecesPerWordOf).
+const similarityMaxPieces = flag('--similarity-max-pieces-per-word');
+const heldOut = flag('--held-out')?.split(',').map(Number);
+const compute = flag('--compute');
 const corpusCommand = flag('--corpus-command') ?? 'node --import tsx scripts/pretraining-corpus.ts corpus';
 const [src, dest = resolve(import.meta.dirname, '..', 'models', 'bert-tiny-en')] = args;
 if (!src) throw new Error('usage: ship-default-model.ts <pretrain-output> [dest]');
@@ -36,7 +46,18 @@ await writeSafetensors(join(dest, 'model.safetensors'), out, undefined, 'F16');
 writeFileSync(
   join(dest, 'config.json'),
   `${JSON.stringify(
-    { ...config, max_position_embeddings: maxLength, ...(similarityMaxLoss ? { bertft_similarity: { max_masked_lm_loss: Number(similarityMaxLoss) } } : {}) },
+    {
+      ...config,
+      max_position_embeddings: maxLength,
+      ...(similarityMaxLoss || similarityMaxPieces
+        ? {
+            bertft_similarity: {
+              ...(similarityMaxLoss ? { max_masked_lm_loss: Number(similarityMaxLoss) } : {}),
+              ...(similarityMaxPieces ? { max_pieces_per_word: Number(similarityMaxPieces) } : {}),
+            },
+          }
+        : {}),
+    },
     null,
     2,
   )}\n`,
@@ -53,9 +74,20 @@ writeFileSync(
   `${JSON.stringify({ ...summary, history: history.filter((_: unknown, i: number) => i % 10 === 0) }, null, 2)}\n`,
 );
 
-const fin = results.final_eval ?? results.evals.at(-1);
 const h = results.hyperparameters;
 const a = results.architecture;
+const fin = heldOut ? { loss: heldOut[0]!, accuracy: heldOut[1]! } : (results.final_eval ?? results.evals.at(-1));
+// A vocabulary trimmed by `bertft pretrain --vocab-size` keeps bert-base-uncased's pieces but numbers them anew.
+const trimmed = String(results.source ?? '').includes('trimmed to');
+const vocabulary = trimmed
+  ? `bert-base-uncased's WordPiece vocabulary trimmed to its ${a.vocab.toLocaleString('en')} pieces most used in the corpus (every single character kept, so no English word becomes [UNK]; \`bertft pretrain --vocab-size\`), lower-cased; the ids are its own, not bert-base-uncased's`
+  : `the bert-base-uncased WordPiece vocabulary (${a.vocab} tokens, lower-cased), so its ids match every bert-base-uncased tool`;
+// A snapshot of a longer schedule stops before the decay ends: say where, and the learning rate there.
+const warmupSteps = Math.ceil((h.warmup_ratio ?? 0) * (h.max_steps ?? 0));
+const stopped =
+  h.max_steps && results.steps < h.max_steps
+    ? ` over a ${h.max_steps.toLocaleString('en')}-step schedule, stopped at step ${results.steps.toLocaleString('en')} (a snapshot; the learning rate had come down to ${((h.learning_rate * (h.max_steps - results.steps)) / (h.max_steps - warmupSteps)).toPrecision(2)})`
+    : '';
 const mb = (statSync(join(dest, 'model.safetensors')).size / 1e6).toFixed(1);
 const card = `# bert-tiny-en — the embedded default model of bertft
 
@@ -65,14 +97,14 @@ so that \`npx bertft train\` works with no flags and no network. It is what \`--
 | | |
 |---|---|
 | architecture | BERT (post-LN), ${a.layers} layers, hidden ${a.hidden}, ${a.heads} heads, intermediate ${a.intermediate}, GELU; \`BertForMaskedLM\` with a (randomly initialised, untrained) pooler |
-| vocabulary | the bert-base-uncased WordPiece vocabulary (${a.vocab} tokens, lower-cased), so its ids match every bert-base-uncased tool |
+| vocabulary | ${vocabulary} |
 | positions | ${maxLength} (pre-training used sequences of ${maxLength} tokens; the position table is cut there and \`model_max_length\` is ${maxLength}) |
 | weights | \`model.safetensors\`, float16 (${mb} MB), Hugging Face names (\`bert.*\`, \`cls.predictions.*\`; the decoder is tied to the word embeddings) |
 | objective | masked LM only: ${h.mlm_probability * 100}% of tokens selected per batch (dynamic), 80% [MASK] / 10% random / 10% kept, ${h.whole_word_masking ? 'whole-word' : 'per-token'} selection; logits only at masked positions; no next-sentence prediction |
 | corpus | ${results.corpus.documents.toLocaleString('en')} documents, ${results.corpus.word_pieces.toLocaleString('en')} word pieces, packed into ${results.corpus.sequences.toLocaleString('en')} blocks of ${maxLength}: IMDB train and test review texts (less 500 held out), AG News train-sample descriptions (\`alps_dev_from_train.tsv\`, less 10 that also occur in the test split), emotion training texts (less 17 that also occur in its test/validation). Labels were not used |
 | excluded | SST-2, MR, TREC, SMS spam, AG News test, emotion test and validation, and SpamAssassin are never read (they stay clean for evaluation) |
 | initialisation | ${h.embedding_init === 'skipgram' ? `word-piece embeddings from skip-gram vectors (word2vec with negative sampling, ${h.skipgram_epochs} passes over the same corpus, rescaled to std 0.02); everything else BERT's own initialisation (N(0, 0.02), LayerNorm 1/0, zero biases)` : "BERT's own initialisation (N(0, 0.02), LayerNorm 1/0, zero biases)"} |
-| training | ${results.steps.toLocaleString('en')} steps of ${h.batch_size} sequences, ${(results.tokens_seen / 1e6).toFixed(1)} M token positions (${results.epochs.toFixed(2)} epochs), ${(results.elapsed_s / 60).toFixed(0)} minutes; AdamW (β 0.9/0.999, ε 1e-8, weight decay ${h.weight_decay} on matrices), peak learning rate ${h.learning_rate}, warm-up ${h.warmup_ratio * 100}% then linear decay${h.minutes ? ' following the wall-time budget' : ''}, gradient clipping ${h.max_grad_norm}, dropout ${h.dropout} while pre-training (the config keeps 0.1 for fine-tuning), seed ${h.seed} |
+| training | ${results.steps.toLocaleString('en')} steps of ${h.batch_size} sequences, ${(results.tokens_seen / 1e6).toFixed(1)} M token positions (${results.epochs.toFixed(2)} epochs), ${(results.elapsed_s / 60).toFixed(0)} minutes; AdamW (β 0.9/0.999, ε 1e-8, weight decay ${h.weight_decay} on matrices), peak learning rate ${h.learning_rate}, warm-up ${h.warmup_ratio * 100}% then linear decay${h.minutes ? ' following the wall-time budget' : ''}${stopped}, gradient clipping ${h.max_grad_norm}, dropout ${h.dropout} while pre-training (the config keeps 0.1 for fine-tuning), seed ${h.seed} |${compute ? `\n| compute | ${compute} |` : ''}
 | result | final training loss ${results.final_train_loss?.toFixed(3)}; held-out masked-LM loss ${fin?.loss.toFixed(3)}, masked-token accuracy ${fin?.accuracy.toFixed(3)} (500 held-out IMDB test reviews) |
 
 ## Reproduce
@@ -80,7 +112,7 @@ so that \`npx bertft train\` works with no flags and no network. It is what \`--
 \`\`\`sh
 ${corpusCommand}
 ${command}
-node --import tsx scripts/ship-default-model.ts <output folder> models/bert-tiny-en --similarity-max-loss 7.05
+node --import tsx scripts/ship-default-model.ts <output folder> models/bert-tiny-en${similarityMaxLoss ? ` --similarity-max-loss ${similarityMaxLoss}` : ''}${similarityMaxPieces ? ` --similarity-max-pieces-per-word ${similarityMaxPieces}` : ''}
 \`\`\`
 
 The run is resumable: killed at any point, the same \`bertft pretrain\` command continues from

@@ -11,7 +11,7 @@
  *
  *   node --import tsx bench/studies/recipes.ts [--datasets sst2-1k,trec,sms_spam,emotion,ag_news,sst2]
  *        [--rows defaults,fasttext,grid,autotune,before,fasttext-tuned] [--seeds 0,1,2] [--cap 4000] [--autotune 5m]
- *        [--json bench/results/recipes.jsonl] [--table]
+ *        [--json bench/results/recipes.jsonl] [--table] [--model DIR]
  *
  * --cap N uses the first N training examples of the large sets (emotion 16k, AG News 9k, SST-2 67k;
  * 0 = all): this 2-core machine cannot train them many times over. ChnSentiCorp needs a Chinese
@@ -43,6 +43,7 @@ const args = parseArgs('node --import tsx bench/studies/recipes.ts [options]', {
   '--json': { type: 'string', value: 'FILE', default: 'bench/results/recipes.jsonl', help: 'rows are appended here as they finish' },
   '--grid': { type: 'list', optional: true, help: "only these grid points, e.g. 'full lr 1e-4,frozen'" },
   '--table': { type: 'flag', help: 'print the Markdown table of docs/recipes.md from --json, and stop' },
+  '--model': { type: 'string', value: 'DIR', optional: true, help: 'the BERT rows start from this model (default: the embedded models/bert-tiny-en)' },
 });
 const { datasets: DATASETS, rows: ROWS, seeds: SEEDS, cap: CAP, autotune: BUDGET, grid: GRID_ONLY } = args;
 const JSON_FILE = resolve(args.json);
@@ -143,7 +144,14 @@ async function bertRun(name: string, split: Split, options: Partial<FineTuneOpti
   const t0 = Date.now();
   // One folder per process and run: the test score must come from this run's model.
   const output = join(WORK, name, `out-${process.pid}-${runs++}`);
-  const r = (await fineTune({ train: split.trainFile, validation: split.devFile, output, seed, ...options })) as Record<string, any>;
+  const r = (await fineTune({
+    train: split.trainFile,
+    validation: split.devFile,
+    output,
+    seed,
+    ...(args.model ? { model: args.model } : {}),
+    ...options,
+  })) as Record<string, any>;
   const wall = (Date.now() - t0) / 1000;
   const test = await testScores(output, split);
   rmSync(output, { recursive: true, force: true });

@@ -51,6 +51,22 @@ export interface AdviseModel {
   config: BertConfig;
   weights?: Map<string, HostTensor>;
   mlmHead?: Map<string, HostTensor>;
+  /** config.json as published: a model may carry its own calibrated limits (see {@link maxPiecesPerWordOf}). */
+  raw?: Record<string, unknown>;
+}
+
+/** Pieces per word above which text counts as fragmented, for a vocabulary without its own limit. */
+const MAX_PIECES_PER_WORD = 1.35;
+
+/**
+ * The fragmentation limit for a model's vocabulary. 1.35 suits bert-base-uncased's 30,522 pieces
+ * (English prose 1.1–1.3); a smaller vocabulary cuts every text finer, so a model may carry its own
+ * calibrated limit in config.json, `"bertft_similarity": {"max_pieces_per_word": 1.53}`, as
+ * models/bert-tiny-en does (8,192 pieces; docs/concepts.md gives the measurements).
+ */
+export function maxPiecesPerWordOf(model: Pick<AdviseModel, 'raw'>): number {
+  const own = (model.raw?.bertft_similarity as { max_pieces_per_word?: unknown } | undefined)?.max_pieces_per_word;
+  return typeof own === 'number' && Number.isFinite(own) ? own : MAX_PIECES_PER_WORD;
 }
 
 /** Words as BERT's basic tokenizer sees them: each CJK character alone, else runs of letters/digits. */
@@ -108,7 +124,7 @@ function withoutMaskedLm(a: AdaptationAdvice, config: BertConfig): AdaptationAdv
  */
 export async function adviseStrategy(model: AdviseModel, texts: readonly string[], options: AdviseOptions = {}): Promise<Advice> {
   const smallBelow = options.smallBelow ?? 5000;
-  const maxPiecesPerWord = 1.35;
+  const maxPiecesPerWord = maxPiecesPerWordOf(model);
   const maxUnkRate = 0.005;
   const seed = options.seed ?? 42;
   const rng = new Rng(seed);

@@ -12,7 +12,7 @@ import { ElemType } from '../../src/engine/onnx/graph.js';
 import { int64Tensor } from '../../src/engine/onnx/session.js';
 import { toModelBytes } from '../../src/engine/onnx/to-proto.js';
 import { OnnxTrainingEngine } from '../../src/engine/onnx/training/onnx-engine.js';
-import { segmentsOf, segmentSum } from '../../src/engine/onnx/training/segment-sum.js';
+import { segmentsOf, segmentSum, segmentSumByScan } from '../../src/engine/onnx/training/segment-sum.js';
 import { tinyTestConfig } from '../helpers/tiny-config.js';
 import { initBertWeights } from '../../src/models/bert/init.js';
 import { initClassifierHead } from '../../src/heads/classification.js';
@@ -62,6 +62,57 @@ test('segment sums: each table row gets the float64 sum of its tokens rounded to
     'rows 31…39 have no tokens',
   );
   await session.release();
+});
+
+test('segment sums by scan (the webgpu target): within float32 rounding of the exact sums, in a fixed order; rows without tokens get 0', async () => {
+  const N = 300;
+  const H = 8;
+  const R = 40;
+  const rng = new Rng(5);
+  // Row 0 takes a third of the tokens (a 7-step deep scan), rows 31…39 none, magnitudes over 6 decades.
+  const rowOf = Int32Array.from({ length: N }, (_, i) => (i % 3 === 0 ? 0 : 1 + Math.floor(rng.next() * 30)));
+  const g = Float32Array.from({ length: N * H }, () => (rng.next() - 0.5) * 10 ** Math.floor(rng.next() * 6 - 3));
+  const seg = segmentsOf(rowOf, R);
+  const b = new GraphBuilder();
+  const x = b.addInput('g', ElemType.Float, ['tokens', H]);
+  const ids = b.addInput('ids', ElemType.Int64, ['tokens']);
+  const inputs = {
+    order: b.addInput('order', ElemType.Int64, ['tokens']),
+    start: b.addInput('start', ElemType.Int64, [R]),
+    end: b.addInput('end', ElemType.Int64, [R]),
+  };
+  b.addOutput(segmentSumByScan(b, x, R, ids, inputs), 'sums');
+  const session = await ort.InferenceSession.create(toModelBytes(b.graph), { intraOpNumThreads: 2, logSeverityLevel: 3 });
+  const feeds = {
+    g: new ort.Tensor('float32', g, [N, H]),
+    ids: int64Tensor(ort, rowOf, [N]),
+    order: int64Tensor(ort, seg.order, [N]),
+    start: int64Tensor(ort, seg.start, [R]),
+    end: int64Tensor(ort, seg.end, [R]),
+  };
+  const sums = (await session.run(feeds)).sums!.data as Float32Array;
+  const again = (await session.run(feeds)).sums!.data as Float32Array;
+  await session.release();
+  assert.deepEqual(again, sums, 'the same sums on every run');
+  const want = new Float64Array(R * H);
+  const magnitude = new Float64Array(R * H);
+  const count = new Int32Array(R);
+  for (let i = 0; i < N; i++) {
+    count[rowOf[i]!]! += 1;
+    for (let h = 0; h < H; h++) {
+      want[rowOf[i]! * H + h]! += g[i * H + h]!;
+      magnitude[rowOf[i]! * H + h]! += Math.abs(g[i * H + h]!);
+    }
+  }
+  // A sum tree of depth ⌈log2 n⌉ rounds at most that many times per term: |error| ≤ (depth + 1)·2^-24·Σ|terms|.
+  for (let k = 0; k < R * H; k++) {
+    const depth = Math.ceil(Math.log2(Math.max(count[Math.floor(k / H)]!, 1)));
+    assert.ok(Math.abs(sums[k]! - want[k]!) <= (depth + 1) * 2 ** -24 * magnitude[k]!, `row ${Math.floor(k / H)}: ${sums[k]} against ${want[k]}`);
+  }
+  assert.ok(
+    sums.slice(31 * H).every((v) => v === 0),
+    'rows 31…39 have no tokens',
+  );
 });
 
 test('two engines with the same seed take bit-identical steps on two threads (repeated token ids; row-wise and dense word-embedding updates)', async () => {

@@ -18,6 +18,7 @@ import { ElemType, type Attribute, type Dim } from '../../src/engine/onnx/graph.
 import { OnnxOps } from '../../src/engine/onnx/ops.js';
 import { toModelBytes } from '../../src/engine/onnx/to-proto.js';
 import { appendGradients } from '../../src/engine/onnx/training/autodiff.js';
+import type { GraphTarget } from '../../src/engine/onnx/training/graph-target.js';
 import { TrainingOps } from '../../src/engine/onnx/training/training-ops.js';
 import { bertForward, bertParamNames, bertParamShape } from '../../src/models/bert/bert.js';
 import type { BertConfig } from '../../src/models/bert/config.js';
@@ -52,6 +53,7 @@ async function checkCase(
   inputs: Record<string, CaseInput>,
   forward: (b: GraphBuilder, x: Record<string, string>) => string,
   ints: Record<string, IntInput> = {},
+  target: GraphTarget = 'cpu',
 ): Promise<void> {
   const b = new GraphBuilder(name);
   const names: Record<string, string> = {};
@@ -68,7 +70,7 @@ async function checkCase(
   const wrt = Object.entries(inputs)
     .filter(([, s]) => !s.constant)
     .map(([n]) => n);
-  const grads = appendGradients(b, loss, wrt);
+  const grads = appendGradients(b, loss, wrt, { target });
   for (const w of wrt) {
     assert.ok(grads.has(w), `${name}: no gradient for ${w}`);
     b.addOutput(grads.get(w)!, `grad_${w}`);
@@ -339,4 +341,72 @@ test('Split along the last axis (splitLast): the gradient is one Concat, zeros f
     combine(b, new OnnxOps(b).splitLast(x.x, [3, 2, 3])),
   );
   await checkCase('split-last-unused-part', { x: { shape: [2, 3, 6], dims: ['batch', 'seq', 6] } }, (b, x) => new OnnxOps(b).splitLast(x.x, [2, 4])[1]!);
+});
+
+/**
+ * The rules as written for the webgpu target (graph-target.ts: the same gradients from ops the WebGPU
+ * provider has kernels for), run here on the CPU provider against finite differences.
+ */
+test('webgpu target: written-out log-softmax, run-time mean, padding by Concat, row scatters, one-hot by Gather, sign, chained sums', async () => {
+  const gpu = (b: GraphBuilder) => new TrainingOps(b, { target: 'webgpu' });
+  const ids = { ids: { shape: [2, 4], dims: ['batch', 'seq'], values: [1, 2, 3, 4, 5, 6, 7, 8] } };
+  // Logits far from 0: the row maximum (gradient stopped) keeps exp in range.
+  await checkCase('log-softmax-webgpu', { x: { shape: [3, 5], lo: 60, hi: 64 } }, (b, x) => gpu(b).logSoftmax(x.x), {}, 'webgpu');
+  await checkCase(
+    'reduce-mean-symbolic-webgpu',
+    { x: { shape: [3, 4], dims: ['batch', 4] } },
+    (b, x) => b.op('ReduceMean', [x.x], { axes: attr.ints([0]), keepdims: attr.int(0) }),
+    {},
+    'webgpu',
+  );
+  await checkCase(
+    'reduce-mean-symbolic-keep-webgpu',
+    { x: { shape: [3, 4], dims: ['batch', 4] } },
+    (b, x) => b.op('ReduceMean', [x.x], { axes: attr.ints([0]), keepdims: attr.int(1) }),
+    {},
+    'webgpu',
+  );
+  await checkCase('leading-rows-webgpu', { table: { shape: [6, 3] } }, (b, x) => gpu(b).leadingRows(x.table, x.ids), ids, 'webgpu');
+  // Every row read (the run-time length equals the table's): the trailing zeros are empty.
+  await checkCase('leading-rows-all-webgpu', { table: { shape: [4, 3] } }, (b, x) => gpu(b).leadingRows(x.table, x.ids), ids, 'webgpu');
+  await checkCase('select-axis1-webgpu', { x: { shape: [2, 4, 3], dims: ['batch', 'seq', 3] } }, (b, x) => gpu(b).selectAlongAxis1(x.x, 0), {}, 'webgpu');
+  await checkCase(
+    'select-axis1-middle-webgpu',
+    { x: { shape: [2, 4, 3], dims: ['batch', 'seq', 3] } },
+    (b, x) => gpu(b).selectAlongAxis1(x.x, 2),
+    {},
+    'webgpu',
+  );
+  const gather = (b: GraphBuilder, x: Record<string, string>) => b.op('Gather', [x.table, x.ids], { axis: attr.int(0) });
+  await checkCase(
+    'embedding-rows-webgpu',
+    { table: { shape: [20, 3] } },
+    gather,
+    { ids: { shape: [2, 3], dims: ['batch', 'seq'], values: [1, 13, 1, 0, 1, 19] } },
+    'webgpu',
+  );
+  await checkCase('embedding-column-webgpu', { table: { shape: [20, 1] } }, gather, { ids: { shape: [4], dims: ['m'], values: [3, 17, 3, 8] } }, 'webgpu');
+  await checkCase(
+    'token-types-one-hot-webgpu',
+    { table: { shape: [2, 3] } },
+    gather,
+    { ids: { shape: [2, 3], dims: ['batch', 'seq'], values: [0, 1, 1, 0, 0, 1] } },
+    'webgpu',
+  );
+  await checkCase('abs-webgpu', { x: { shape: [6], values: [-0.9, -0.5, -0.2, 0.3, 0.6, 1.1] } }, unary('Abs'), {}, 'webgpu');
+  await checkCase('three-consumers-webgpu', { x: { shape: [2, 3] } }, (b, x) => b.op('Add', [b.op('Mul', [x.x, x.x]), b.op('Exp', [x.x])]), {}, 'webgpu');
+  await checkCase(
+    'linear-3d-webgpu',
+    { x: { shape: [2, 3, 4], dims: ['batch', 'seq', 4] }, w: { shape: [5, 4] }, bias: { shape: [5] } },
+    (b, x) => gpu(b).linear(x.x, x.w, x.bias),
+    {},
+    'webgpu',
+  );
+  await checkCase(
+    'split-last-unused-part-webgpu',
+    { x: { shape: [2, 3, 6], dims: ['batch', 'seq', 6] } },
+    (b, x) => gpu(b).splitLast(x.x, [2, 4])[1]!,
+    {},
+    'webgpu',
+  );
 });

@@ -27,8 +27,8 @@ export function loadOrt(): Promise<OrtModule> {
 
 /**
  * onnxruntime execution providers for a device; under CUDA and WebGPU, ops they lack run on the CPU
- * (under WebGPU: none of BERT's inference graphs; the training graphs' OneHot, LogSoftmax, CumSum, int64
- * arithmetic, ... — docs/gpu.md).
+ * (under WebGPU: none of BERT's inference graphs, nor its training graphs built for the webgpu target,
+ * training/graph-target.ts; the other families' int64 position arithmetic — docs/gpu.md).
  */
 export function executionProviders(device: Device = 'cpu'): string[] {
   checkDevice(device); // a planned device fails with one usage line, not inside onnxruntime

@@ -1,5 +1,7 @@
 import type { GraphBuilder } from '../builder.js';
 import { ElemType, type GraphNode } from '../graph.js';
+import type { GraphTarget } from './graph-target.js';
+import { isGradientStopped } from './stop-gradient.js';
 import { sameShape, sumAll } from './vjp/helpers.js';
 import { VJP_RULES } from './vjp/index.js';
 
@@ -20,6 +22,8 @@ export interface AppendGradientsOptions {
    * gradient accumulation. Default: 1.
    */
   seed?: string;
+  /** The execution provider the backward nodes are written for (graph-target.ts). Default `cpu`. */
+  target?: GraphTarget;
 }
 
 function isFloat(b: GraphBuilder, name: string): boolean {
@@ -31,6 +35,8 @@ function dependents(b: GraphBuilder, nodes: readonly GraphNode[], wrt: readonly 
   const out = new Set(wrt);
   for (const node of nodes) {
     if (!node.inputs.some((i) => out.has(i))) continue;
+    // A stop-gradient's output is a constant to differentiation (stop-gradient.ts).
+    if (node.opType === 'Identity' && isGradientStopped(b, node.outputs[0]!)) continue;
     for (const o of node.outputs) if (isFloat(b, o)) out.add(o);
   }
   return out;
@@ -57,6 +63,7 @@ export function appendGradients(b: GraphBuilder, loss: string, wrt: readonly str
   if (!isFloat(b, loss)) throw new Error(`the loss "${loss}" must be a float value of the graph`);
   for (const w of wrt) if (!isFloat(b, w)) throw new Error(`cannot differentiate with respect to "${w}": not a float value of the graph`);
 
+  const target = options.target ?? 'cpu';
   const forward = b.graph.nodes.slice();
   const live = dependents(b, forward, wrt);
   const needed = ancestors(forward, loss);
@@ -75,7 +82,7 @@ export function appendGradients(b: GraphBuilder, loss: string, wrt: readonly str
   const total = (value: string): string | undefined => {
     const list = parts.get(value);
     if (list === undefined) return undefined;
-    const sum = sumAll(b, list);
+    const sum = sumAll(b, list, target);
     parts.set(value, [sum]);
     return sum;
   };
@@ -90,7 +97,7 @@ export function appendGradients(b: GraphBuilder, loss: string, wrt: readonly str
     const rule = VJP_RULES[node.opType];
     if (rule === undefined) throw new Error(`no gradient rule for ONNX op ${node.opType} (on the path from a parameter to the loss)`);
     const outputGrads = node.outputs.map((o) => (o === '' ? undefined : total(o)));
-    const inputGrads = rule({ builder: b, node, outputGrads, needs: (k) => relevant(node.inputs[k] ?? '') });
+    const inputGrads = rule({ builder: b, node, outputGrads, needs: (k) => relevant(node.inputs[k] ?? ''), target });
     node.inputs.forEach((input, k) => {
       const g = inputGrads[k];
       if (g !== undefined && relevant(input)) contribute(input, g);

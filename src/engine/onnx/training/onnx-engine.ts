@@ -9,6 +9,7 @@ import { createTrainingState, residentFetches, runStepOn, stepSessionOptions, ty
 import { BATCH_DIM, INPUT_NAMES, SEQUENCE_DIM } from '../trace.js';
 import { toModelBytes } from '../to-proto.js';
 import { fillDropoutMask, siteDims } from './dropout-masks.js';
+import { graphTargetOf } from './graph-target.js';
 import { EmbeddingRowsAdamW, type StepRows, type TableArrays } from './embedding-rows.js';
 import { biasCorrection, DEFAULT_ADAMW, OPTIMIZER_INPUTS } from './optimizer.js';
 import { buildStepGraph, STEP_NAMES, wordEmbeddingsOf, type StepGraph, type StepGraphSpec, type StepGraphRequest } from './step-graph.js';
@@ -90,6 +91,8 @@ export class OnnxTrainingEngine implements TrainingEngine {
       config: options.config,
       paramShapes: new Map([...this.pending].map(([n, t]) => [n, t.shape])),
       objective: options.objective,
+      // Graphs for the session's first execution provider: WebGPU gets formulations it has kernels for.
+      target: graphTargetOf(options.session?.executionProviders),
     };
     this.table = wordEmbeddingsOf(options.config);
   }

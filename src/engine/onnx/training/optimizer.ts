@@ -1,5 +1,7 @@
 import { attr, type GraphBuilder } from '../builder.js';
 import { ElemType } from '../graph.js';
+import type { GraphTarget } from './graph-target.js';
+import { addChain } from './vjp/webgpu.js';
 
 /**
  * Global-norm gradient clipping and AdamW, appended to a step graph, with the update of
@@ -60,15 +62,27 @@ export function biasCorrection(hyper: AdamWHyper, t: number): { biasCorrection: 
   return { biasCorrection: Math.sqrt(c2) / c1, epsHat: hyper.epsilon * Math.sqrt(c2) };
 }
 
-/** Declares the scalar inputs and appends clipping + AdamW for `entries`. */
-export function appendClipAndAdamW(b: GraphBuilder, entries: readonly AdamWEntry[], hyper: AdamWHyper = DEFAULT_ADAMW): AdamWOutputs {
+/**
+ * Declares the scalar inputs and appends clipping + AdamW for `entries`. On the `webgpu` target
+ * (graph-target.ts) the squared norms are added with binary Adds, in the same order: the provider
+ * has no variadic Sum.
+ */
+export function appendClipAndAdamW(
+  b: GraphBuilder,
+  entries: readonly AdamWEntry[],
+  hyper: AdamWHyper = DEFAULT_ADAMW,
+  target: GraphTarget = 'cpu',
+): AdamWOutputs {
   const lr = b.addInput(OPTIMIZER_INPUTS.lr, ElemType.Float, []);
   const bc = b.addInput(OPTIMIZER_INPUTS.biasCorrection, ElemType.Float, []);
   const epsHat = b.addInput(OPTIMIZER_INPUTS.epsHat, ElemType.Float, []);
   const maxNorm = b.addInput(OPTIMIZER_INPUTS.maxGradNorm, ElemType.Float, []);
 
   const squares = entries.map((e) => b.op('ReduceSumSquare', [e.grad], { keepdims: attr.int(0) }, { hint: 'grad_sq' }));
-  const sumSq = squares.length === 0 ? b.scalar(0) : squares.length === 1 ? squares[0] : b.op('Sum', squares);
+  let sumSq: string;
+  if (squares.length === 0) sumSq = b.scalar(0);
+  else if (squares.length === 1) sumSq = squares[0];
+  else sumSq = target === 'webgpu' ? addChain(b, squares, 'grad_sq_sum') : b.op('Sum', squares);
   const gradNorm = b.op('Sqrt', [sumSq], {}, { hint: 'grad_norm' });
   // torch.nn.utils.clip_grad_norm_: scale = max / (norm + 1e-6), applied only when it shrinks.
   const shrink = b.op('Div', [maxNorm, b.op('Add', [gradNorm, b.scalar(1e-6)])]);

@@ -1,5 +1,6 @@
 import { attr, type GraphBuilder } from '../builder.js';
-import { ElemType } from '../graph.js';
+import { ElemType, type Dim } from '../graph.js';
+import { zerosShapedLike } from './vjp/webgpu.js';
 
 /**
  * Deterministic gradients of embedding lookups.
@@ -55,6 +56,64 @@ export function segmentSum(b: GraphBuilder, rows2d: string, width: number, s: Se
   const hi = b.op('Gather', [padded, s.end], { axis: attr.int(0) });
   const lo = b.op('Gather', [padded, s.start], { axis: attr.int(0) });
   return b.op('Cast', [b.op('Sub', [hi, lo])], { to: attr.int(ElemType.Float) }, { hint: 'seg_sums' });
+}
+
+/**
+ * Doubling steps of {@link segmentSumByScan}: segments of up to 2^24 tokens, the range in which
+ * float32 holds every token position exactly.
+ */
+export const SCAN_STEPS = 24;
+
+/**
+ * {@link segmentSum} for the webgpu graph target (graph-target.ts), whose provider has no float64
+ * and no int64 arithmetic: the same per-row sums over the same fed segments, in float32 and still
+ * in a fixed order. The sorted rows get a segmented inclusive scan (Hillis–Steele: at step k each
+ * token adds the partial sum 2^k tokens back when that token is in its segment), and each table
+ * row takes the scan at its segment's last token, or 0 for a row without tokens. A row of n tokens
+ * is summed as a tree of depth ⌈log2 n⌉, so it differs from the CPU target's exactly rounded sum by
+ * float32 rounding (about log2(n) ulps of the terms' magnitude), identically from run to run.
+ *
+ * Positions are float (exact below 2^24): the provider has Gather and Shape for int64 but no int64
+ * Sub, Cast or Reshape. `ids` are the lookup's table rows (any shape, int64), which place each
+ * token's segment start: start[ids] gathered in the sorted order; `rows` is the table's row count.
+ */
+export function segmentSumByScan(b: GraphBuilder, rows2d: string, rows: Dim, ids: string, s: SegmentInputs): string {
+  const [, width] = b.shape(rows2d);
+  if (typeof width !== 'number') throw new Error('segment sums need rows of known width');
+  const float = (shape: Dim[]) => ({ outputTypes: [{ elemType: ElemType.Float, shape }] });
+  const sorted = b.op('Gather', [rows2d, s.order], { axis: attr.int(0) }, { hint: 'seg_sorted' });
+  const [tokens] = b.shape(sorted);
+  // 0 … N as float (N + 1 values: a segment's start or end may be N).
+  const ones = b.op('Expand', [b.scalar(1), b.op('Shape', [sorted], { start: attr.int(0), end: attr.int(1) })], {}, float([tokens!]));
+  const iota = b.op('CumSum', [b.op('Concat', [b.constant(ElemType.Float, [1], [1]), ones], { axis: attr.int(0) }, float([b.freshDim()])), b.int64Scalar(0)], {
+    exclusive: attr.int(1),
+  });
+  const column = (x: string, dim: Dim) => b.op('Reshape', [x, b.int64s([-1, 1])], {}, float([dim, 1]));
+  const startF = b.op('Gather', [iota, s.start], { axis: attr.int(0) }, float([rows]));
+  const endF = b.op('Gather', [iota, s.end], { axis: attr.int(0) }, float([rows]));
+  // How far each sorted token is from its segment's first token.
+  const segmentHead = b.op('Gather', [b.op('Reshape', [b.op('Gather', [startF, ids], { axis: attr.int(0) }), b.int64s([-1])], {}, float([tokens!])), s.order], {
+    axis: attr.int(0),
+  });
+  const position = b.op('Slice', [iota, b.int64s([0]), b.int64s([-1]), b.int64s([0])], {}, float([tokens!]));
+  const offset = column(b.op('Sub', [position, segmentHead]), tokens!);
+  const zeros = zerosShapedLike(b, sorted);
+  let scan = sorted;
+  for (let k = 0; k < SCAN_STEPS; k++) {
+    const d = 2 ** k;
+    // scan shifted down by d rows, zeros in the first d (Slice clamps, so d may exceed N).
+    const head = b.op('Slice', [zeros, b.int64s([0]), b.int64s([d]), b.int64s([0])], {}, float([b.freshDim(), width]));
+    const body = b.op('Slice', [scan, b.int64s([0]), b.int64s([-d]), b.int64s([0])], {}, float([b.freshDim(), width]));
+    const shifted = b.op('Concat', [head, body], { axis: attr.int(0) }, float([tokens!, width]));
+    const inSegment = b.op('GreaterOrEqual', [offset, b.scalar(d)]);
+    scan = b.op('Add', [scan, b.op('Where', [inSegment, shifted, b.scalar(0)])], {}, { hint: 'seg_scan' });
+  }
+  // Row r's sum is the scan at its segment's last token: row end[r] of the scan with a zero row in front.
+  const zeroRow = b.op('Expand', [b.scalar(0), b.int64s([1, width])], {}, float([1, width]));
+  const prefixed = b.op('Concat', [zeroRow, scan], { axis: attr.int(0) }, { hint: 'seg_prefix', ...float([b.freshDim(), width]) });
+  const atEnd = b.op('Gather', [prefixed, s.end], { axis: attr.int(0) }, float([rows, width]));
+  const hasTokens = b.op('Greater', [column(endF, rows), column(startF, rows)]);
+  return b.op('Where', [hasTokens, atEnd, b.scalar(0)], {}, { hint: 'seg_sums' });
 }
 
 /** The fed arrays of a table's segments, from each token's table row (a stable counting sort). */

@@ -11,6 +11,7 @@ import { ElemType, type Graph } from '../graph.js';
 import { pruneGraph } from '../prune.js';
 import { BATCH_DIM, traceWith } from '../trace.js';
 import { appendGradients } from './autodiff.js';
+import type { GraphTarget } from './graph-target.js';
 import { appendClipAndAdamW, DEFAULT_ADAMW, type AdamWHyper } from './optimizer.js';
 import { TrainingOps, type DropoutSite } from './training-ops.js';
 
@@ -29,6 +30,11 @@ import { TrainingOps, type DropoutSite } from './training-ops.js';
 export interface StepGraphSpec extends TrainingModelSpec {
   /** Shape of every parameter (encoder + head), HF names without `bert.`. */
   paramShapes: ReadonlyMap<string, readonly number[]>;
+  /**
+   * The execution provider the graphs are written for (graph-target.ts): `webgpu` uses only ops
+   * with WebGPU kernels, so no node falls back to the CPU. Default `cpu`.
+   */
+  target?: GraphTarget;
 }
 
 /** The source-row dim of a domain-adaptation batch's targets. */
@@ -121,6 +127,7 @@ export interface StepGraph {
 /** Builds one of the engine's graphs (see the module comment). */
 export function buildStepGraph(spec: StepGraphSpec, request: StepGraphRequest): StepGraph {
   const training = request.kind === 'grads' || request.kind === 'update';
+  const target = spec.target ?? 'cpu';
   const compact = training ? request.compactRows : undefined;
   // A compact table has a run-time row count (HostTensor shapes are numeric in type only here: the
   // trace declares the input with these dims and the data is never read).
@@ -144,7 +151,7 @@ export function buildStepGraph(spec: StepGraphSpec, request: StepGraphRequest): 
             },
           }
         : undefined;
-    const ops = new TrainingOps(b, { dropoutSites: training ? dropoutSites : undefined, segments });
+    const ops = new TrainingOps(b, { dropoutSites: training ? dropoutSites : undefined, segments, target });
     const { objective: task } = spec;
     if (training && task.kind === 'classification' && task.domain) {
       // Mixed source/target batches: the same encoder and head, plus the domain objectives.
@@ -153,12 +160,12 @@ export function buildStepGraph(spec: StepGraphSpec, request: StepGraphRequest): 
       const objective = domainObjective(b, ops, spec.config.hiddenSize, task, params, features, allLogits);
       b.addOutput(objective.classLoss, STEP_NAMES.loss);
       const seed = b.addInput(STEP_NAMES.lossScale, ElemType.Float, []);
-      const grads = appendGradients(b, objective.total, [...request.trainable], { seed });
+      const grads = appendGradients(b, objective.total, [...request.trainable], { seed, target });
       differentiated = request.trainable.filter((p) => grads.has(p));
       const total = (p: string) =>
         request.gradsIn ? b.op('Add', [grads.get(p)!, b.addInput(STEP_NAMES.gradIn(p), ElemType.Float, b.shape(p))]) : grads.get(p)!;
       if (request.kind === 'grads') for (const p of differentiated) b.addOutput(total(p), STEP_NAMES.grad(p));
-      else appendUpdate(b, differentiated, total, request.settings, request.hyper ?? DEFAULT_ADAMW);
+      else appendUpdate(b, differentiated, total, request.settings, request.hyper ?? DEFAULT_ADAMW, target);
       return;
     }
     const logits = objectiveLogits(b, ops, spec, params, inputs, request.kind === 'logits');
@@ -173,14 +180,14 @@ export function buildStepGraph(spec: StepGraphSpec, request: StepGraphRequest): 
       return;
     }
     const seed = b.addInput(STEP_NAMES.lossScale, ElemType.Float, []);
-    const grads = appendGradients(b, loss, [...request.trainable], { seed });
+    const grads = appendGradients(b, loss, [...request.trainable], { seed, target });
     differentiated = request.trainable.filter((p) => grads.has(p));
     const total = (p: string) => (request.gradsIn ? b.op('Add', [grads.get(p)!, b.addInput(STEP_NAMES.gradIn(p), ElemType.Float, b.shape(p))]) : grads.get(p)!);
     if (request.kind === 'grads') {
       for (const p of differentiated) b.addOutput(total(p), STEP_NAMES.grad(p));
       return;
     }
-    appendUpdate(b, differentiated, total, request.settings, request.hyper ?? DEFAULT_ADAMW);
+    appendUpdate(b, differentiated, total, request.settings, request.hyper ?? DEFAULT_ADAMW, target);
   });
   return { graph: dropUnusedInputs(pruneGraph(builder.graph)), dropoutSites: dropoutSites.filter((s) => isRead(builder.graph, s.input)), differentiated };
 }
@@ -273,6 +280,7 @@ function appendUpdate(
   gradOf: (p: string) => string,
   settings: (name: string) => ParamSettings,
   hyper: AdamWHyper,
+  target: GraphTarget,
 ): void {
   const entries = params.map((p) => {
     const { lrScale, weightDecay } = settings(p);
@@ -286,7 +294,7 @@ function appendUpdate(
       outputNames: { param: STEP_NAMES.newParam(p), m: STEP_NAMES.newM(p), v: STEP_NAMES.newV(p) },
     };
   });
-  const { gradNorm, updated } = appendClipAndAdamW(b, entries, hyper);
+  const { gradNorm, updated } = appendClipAndAdamW(b, entries, hyper, target);
   b.addOutput(gradNorm, STEP_NAMES.gradNorm);
   for (const [p, u] of updated) {
     b.addOutput(u.param, STEP_NAMES.newParam(p));

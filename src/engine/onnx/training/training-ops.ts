@@ -1,7 +1,9 @@
 import { attr, type GraphBuilder } from '../builder.js';
 import { ElemType, type Dim } from '../graph.js';
 import { OnnxOps, type OnnxOpsOptions } from '../ops.js';
+import type { GraphTarget } from './graph-target.js';
 import { markSegmentSum, type SegmentInputs } from './segment-sum.js';
+import { stopGradient } from './stop-gradient.js';
 
 /** A dropout mask the step graph takes as an input (see {@link TrainingOps}). */
 export interface DropoutSite {
@@ -20,6 +22,8 @@ export interface TrainingOpsOptions extends Pick<OnnxOpsOptions, 'layerNorm'> {
   dropoutSites?: DropoutSite[];
   /** The table whose lookup gradient is summed per row over these fed segments (segment-sum.ts). */
   segments?: { table: string; inputs: SegmentInputs };
+  /** The execution provider the graph is written for (graph-target.ts). Default `cpu`. */
+  target?: GraphTarget;
 }
 
 /**
@@ -30,10 +34,16 @@ export interface TrainingOpsOptions extends Pick<OnnxOpsOptions, 'layerNorm'> {
  *   backward Gemm already in that layout;
  * - dropout multiplies by a mask fed per step, which makes masks reproducible from a seed on the
  *   host (onnxruntime's Dropout/RandomUniform seeds are fixed when the session is created).
+ *
+ * On the `webgpu` target two ops change, for want of WebGPU kernels (graph-target.ts): `linear` on
+ * more than two dims is the inference trace's MatMul with a Transpose of the weight (the Gemm form
+ * reshapes back with a run-time int64 Concat of shapes), and log-softmax is written out (no
+ * LogSoftmax kernel; its ReduceLogSumExp overflows for logits above ~88).
  */
 export class TrainingOps extends OnnxOps {
   private readonly sites?: DropoutSite[];
   private readonly segments?: { table: string; inputs: SegmentInputs };
+  private readonly target: GraphTarget;
 
   constructor(builder: GraphBuilder, options: TrainingOpsOptions = {}) {
     const sites = options.dropoutSites;
@@ -43,6 +53,7 @@ export class TrainingOps extends OnnxOps {
     });
     this.sites = sites;
     this.segments = options.segments;
+    this.target = options.target ?? 'cpu';
   }
 
   override embedding(table: string, ids: string): string {
@@ -54,6 +65,7 @@ export class TrainingOps extends OnnxOps {
   override linear(x: string, weight: string, bias?: string): string {
     const b = this.builder;
     const xShape = b.shape(x);
+    if (this.target === 'webgpu' && xShape.length !== 2) return super.linear(x, weight, bias);
     const [out, inner] = b.shape(weight);
     const inputs = bias === undefined ? [weight] : [weight, bias];
     if (xShape.length === 2) return b.op('Gemm', [x, ...inputs], { transB: attr.int(1) }, { hint: 'linear' });
@@ -64,6 +76,20 @@ export class TrainingOps extends OnnxOps {
     const lead = b.op('Shape', [x], { end: attr.int(-1) });
     const target = b.op('Concat', [lead, b.int64s([out])], { axis: attr.int(0) });
     return b.op('Reshape', [y, target], {}, { hint: 'linear_out', outputTypes: [{ elemType: ElemType.Float, shape: [...xShape.slice(0, -1), out] }] });
+  }
+
+  /**
+   * log softmax over the last axis. webgpu: (x − m) − log Σ exp(x − m) with m the row maximum,
+   * whose gradient is stopped (the value does not depend on m), so the backward pass is that of
+   * the written-out form: dY − softmax(x) · Σ dY, as the LogSoftmax rule.
+   */
+  override logSoftmax(x: string): string {
+    if (this.target !== 'webgpu') return super.logSoftmax(x);
+    const b = this.builder;
+    const max = stopGradient(b, b.op('ReduceMax', [x], { axes: attr.ints([-1]), keepdims: attr.int(1) }, { hint: 'row_max' }));
+    const shifted = b.op('Sub', [x, max]);
+    const logSum = b.op('Log', [b.op('ReduceSum', [b.op('Exp', [shifted]), b.int64s([-1])], { keepdims: attr.int(1) })]);
+    return b.op('Sub', [shifted, logSum], {}, { hint: 'log_softmax' });
   }
 
   private maskedDropout(x: string, rate: number): string {

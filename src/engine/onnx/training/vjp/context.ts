@@ -1,5 +1,6 @@
 import type { GraphBuilder } from '../../builder.js';
 import type { GraphNode } from '../../graph.js';
+import type { GraphTarget } from '../graph-target.js';
 
 /** What a VJP rule sees: the forward node, the gradients of its outputs, which inputs want one. */
 export interface VjpContext {
@@ -9,6 +10,8 @@ export interface VjpContext {
   outputGrads: (string | undefined)[];
   /** Whether input `i` depends on a differentiated value (only those need a gradient). */
   needs(i: number): boolean;
+  /** The execution provider the backward nodes are written for (graph-target.ts): `webgpu` avoids ops it has no kernel for. */
+  target: GraphTarget;
 }
 
 /**

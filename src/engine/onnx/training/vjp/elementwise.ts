@@ -50,7 +50,14 @@ export const elementwiseRules: Record<string, VjpRule> = {
 
   Neg: (ctx) => [ctx.builder.op('Neg', [outGrad(ctx)])],
 
-  Abs: (ctx) => [ctx.builder.op('Mul', [outGrad(ctx), ctx.builder.op('Sign', [ctx.node.inputs[0]])])],
+  Abs: (ctx) => {
+    const b = ctx.builder;
+    const x = ctx.node.inputs[0];
+    // webgpu has no Sign kernel: [x > 0] − [x < 0], the same −1, 0 or 1.
+    const sign =
+      ctx.target === 'webgpu' ? b.op('Sub', [toFloat(b, b.op('Greater', [x, b.scalar(0)])), toFloat(b, b.op('Less', [x, b.scalar(0)]))]) : b.op('Sign', [x]);
+    return [b.op('Mul', [outGrad(ctx), sign])];
+  },
 
   Exp: (ctx) => [ctx.builder.op('Mul', [outGrad(ctx), ctx.node.outputs[0]])],
 

@@ -1,7 +1,9 @@
 import { attr, type GraphBuilder } from '../../builder.js';
 import { sameDim } from '../../dims.js';
 import { ElemType, type Attribute, type Dim, type GraphNode } from '../../graph.js';
+import type { GraphTarget } from '../graph-target.js';
 import type { VjpContext } from './context.js';
+import { addChain, padAlongOneAxis } from './webgpu.js';
 
 /** Small graph-building helpers shared by the VJP rules. */
 
@@ -37,10 +39,38 @@ export function shapeOf(b: GraphBuilder, x: string): string {
   return allNumeric(s) ? b.int64s(s) : b.op('Shape', [x], {}, { hint: 'grad_shape' });
 }
 
-/** `g` reshaped to the shape of `like` (same element count). */
-export function reshapeLike(b: GraphBuilder, g: string, like: string): string {
+/**
+ * `g` reshaped to the shape of `like` (same element count). On the webgpu target a constant shape
+ * is used where one says it (`0` keeps a dim of `g`, −1 infers one): a run-time Shape of a
+ * transposed value becomes, in onnxruntime's transpose optimiser, a Gather of int64 dims, which the
+ * provider has no kernel for.
+ */
+export function reshapeLike(b: GraphBuilder, g: string, like: string, target: GraphTarget = 'cpu'): string {
   if (sameShape(b.shape(g), b.shape(like))) return g;
-  return b.op('Reshape', [g, shapeOf(b, like)], {}, { hint: 'grad_reshape', outputTypes: [{ elemType: b.elemType(g), shape: [...b.shape(like)] }] });
+  const shape = target === 'webgpu' ? constantReshape(b.shape(g), b.shape(like)) : undefined;
+  return b.op(
+    'Reshape',
+    [g, shape ? b.int64s(shape) : shapeOf(b, like)],
+    {},
+    { hint: 'grad_reshape', outputTypes: [{ elemType: b.elemType(g), shape: [...b.shape(like)] }] },
+  );
+}
+
+/** Reshape's shape input taking `from` to `to` without reading a run-time shape, if there is one. */
+function constantReshape(from: readonly Dim[], to: readonly Dim[]): number[] | undefined {
+  let inferred = false;
+  const out: number[] = [];
+  for (let i = 0; i < to.length; i++) {
+    const d = to[i]!;
+    if (typeof d === 'number') out.push(d);
+    else if (i < from.length && sameDim(d, from[i]!)) out.push(0);
+    else if (inferred) return undefined;
+    else {
+      inferred = true;
+      out.push(-1);
+    }
+  }
+  return out;
 }
 
 export function sameShape(a: readonly Dim[], c: readonly Dim[]): boolean {
@@ -94,9 +124,10 @@ export function toFloat(b: GraphBuilder, x: string): string {
 
 /**
  * Places `small` inside a zero tensor shaped like `big`, starting at `before` on each axis (the
- * adjoint of slicing `big`). The trailing pad is computed at run time, so symbolic dims work.
+ * adjoint of slicing `big`). The trailing pad is computed at run time, so symbolic dims work (on
+ * the webgpu target without int64 arithmetic: zeros concatenated along the one padded axis).
  */
-export function padInto(b: GraphBuilder, small: string, big: string, before: number[]): string {
+export function padInto(b: GraphBuilder, small: string, big: string, before: number[], target: GraphTarget = 'cpu'): string {
   const rank = b.rank(big);
   const beforeT = b.int64s(before);
   const bigShape = b.shape(big);
@@ -104,6 +135,8 @@ export function padInto(b: GraphBuilder, small: string, big: string, before: num
   let after: string;
   if (allNumeric(bigShape) && allNumeric(smallShape)) {
     after = b.int64s(bigShape.map((d, i) => d - smallShape[i] - before[i]));
+  } else if (target === 'webgpu') {
+    return padAlongOneAxis(b, small, big, before);
   } else {
     const gap = b.op('Sub', [b.op('Shape', [big]), b.op('Shape', [small])]);
     after = b.op('Sub', [gap, beforeT]);
@@ -117,10 +150,11 @@ export function padInto(b: GraphBuilder, small: string, big: string, before: num
   );
 }
 
-/** Adds gradient contributions (one node for any count). */
-export function sumAll(b: GraphBuilder, parts: string[]): string {
+/** Adds gradient contributions (one node for any count; binary Adds on the webgpu target, which has no variadic Sum). */
+export function sumAll(b: GraphBuilder, parts: string[], target: GraphTarget = 'cpu'): string {
   if (parts.length === 0) throw new Error('nothing to sum');
   if (parts.length === 1) return parts[0];
   if (parts.length === 2) return b.op('Add', parts, {}, { hint: 'grad_acc' });
+  if (target === 'webgpu') return addChain(b, parts, 'grad_acc');
   return b.op('Sum', parts, {}, { hint: 'grad_acc' });
 }

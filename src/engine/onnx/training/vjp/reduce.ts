@@ -3,6 +3,7 @@ import { normAxis } from '../../dims.js';
 import { ElemType, type GraphNode } from '../../graph.js';
 import type { VjpRule } from './context.js';
 import { allNumeric, intAttr, intsAttr, outGrad, shapeOf } from './helpers.js';
+import { reducedCount } from './webgpu.js';
 
 /** VJP rules of reductions: the gradient is broadcast back over the reduced axes. */
 
@@ -38,11 +39,18 @@ export const reduceRules: Record<string, VjpRule> = {
     const b = ctx.builder;
     const x = ctx.node.inputs[0];
     const g = outGrad(ctx);
-    const dims = reducedAxes(b, ctx.node).map((a) => b.shape(x)[a]);
-    // 1/count: a constant when the reduced dims are known, else |dY| / |X| at run time.
-    const inverseCount = allNumeric(dims)
-      ? b.scalar(1 / dims.reduce((p, d) => p * d, 1))
-      : b.op('Div', [b.op('Cast', [b.op('Size', [g])], { to: attr.int(ElemType.Float) }), b.op('Cast', [b.op('Size', [x])], { to: attr.int(ElemType.Float) })]);
+    const axes = reducedAxes(b, ctx.node);
+    const dims = axes.map((a) => b.shape(x)[a]);
+    // 1/count: a constant when the reduced dims are known, else |dY| / |X| at run time (on the
+    // webgpu target, which has no Size and no Cast from int64: 1 / the reduced sum of ones).
+    let inverseCount: string;
+    if (allNumeric(dims)) inverseCount = b.scalar(1 / dims.reduce((p, d) => p * d, 1));
+    else if (ctx.target === 'webgpu') inverseCount = b.op('Div', [b.scalar(1), reducedCount(b, x, axes, intAttr(ctx.node, 'keepdims', 1) === 1)]);
+    else
+      inverseCount = b.op('Div', [
+        b.op('Cast', [b.op('Size', [g])], { to: attr.int(ElemType.Float) }),
+        b.op('Cast', [b.op('Size', [x])], { to: attr.int(ElemType.Float) }),
+      ]);
     return [broadcastBack(b, ctx.node, b.op('Mul', [g, inverseCount])), undefined];
   },
 };

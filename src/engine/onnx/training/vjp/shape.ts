@@ -3,7 +3,8 @@ import { normAxis } from '../../dims.js';
 import { ElemType } from '../../graph.js';
 import type { VjpRule } from './context.js';
 import { allNumeric, intAttr, intsAttr, inversePerm, outGrad, padInto, reshapeLike, shapeOf } from './helpers.js';
-import { segmentInputsOf, segmentSum } from '../segment-sum.js';
+import { segmentInputsOf, segmentSum, segmentSumByScan } from '../segment-sum.js';
+import { oneHotByGather, scatterRowsAdd, zerosShapedLike } from './webgpu.js';
 
 /** Tables up to this many rows (token types: 2) take their lookup gradient as a one-hot product. */
 const ONE_HOT_MAX_ROWS = 16;
@@ -21,7 +22,10 @@ function zerosLike(b: GraphBuilder, x: string): string {
 }
 
 /** Reshape-like ops: the gradient is reshaped back; their shape/axes inputs get none. */
-const reshapeBack: VjpRule = (ctx) => [reshapeLike(ctx.builder, outGrad(ctx), ctx.node.inputs[0]), ...ctx.node.inputs.slice(1).map(() => undefined)];
+const reshapeBack: VjpRule = (ctx) => [
+  reshapeLike(ctx.builder, outGrad(ctx), ctx.node.inputs[0], ctx.target),
+  ...ctx.node.inputs.slice(1).map(() => undefined),
+];
 
 export const shapeRules: Record<string, VjpRule> = {
   Reshape: reshapeBack,
@@ -55,7 +59,7 @@ export const shapeRules: Record<string, VjpRule> = {
       if (starts[i] < 0) throw new Error('Slice: negative starts are not differentiable here');
       before[normAxis(a, rank)] = starts[i];
     });
-    return [padInto(b, outGrad(ctx), x, before), ...ctx.node.inputs.slice(1).map(() => undefined)];
+    return [padInto(b, outGrad(ctx), x, before, ctx.target), ...ctx.node.inputs.slice(1).map(() => undefined)];
   },
 
   /**
@@ -65,7 +69,7 @@ export const shapeRules: Record<string, VjpRule> = {
   Split: (ctx) => {
     const b = ctx.builder;
     const axis = intAttr(ctx.node, 'axis', 0);
-    const parts = ctx.node.outputs.map((out, i) => ctx.outputGrads[i] ?? zerosLike(b, out));
+    const parts = ctx.node.outputs.map((out, i) => ctx.outputGrads[i] ?? (ctx.target === 'webgpu' ? zerosShapedLike(b, out) : zerosLike(b, out)));
     const grad = parts.length === 1 ? parts[0] : b.op('Concat', parts, { axis: attr.int(axis) }, { hint: 'grad_concat' });
     return [grad, ...ctx.node.inputs.slice(1).map(() => undefined)];
   },
@@ -91,7 +95,7 @@ export const shapeRules: Record<string, VjpRule> = {
       }
       const before = new Array<number>(rank).fill(0);
       before[axis] = index;
-      return [padInto(b, b.op('Unsqueeze', [g, b.int64s([axis])]), table, before), undefined];
+      return [padInto(b, b.op('Unsqueeze', [g, b.int64s([axis])]), table, before, ctx.target), undefined];
     }
     if (axis !== 0) throw new Error('Gather: index tensors are differentiable only along axis 0');
     const tableShape = b.shape(table);
@@ -99,12 +103,17 @@ export const shapeRules: Record<string, VjpRule> = {
     // Rows with repeated ids need sums formed in a fixed order (segment-sum.ts): the host's
     // segments for a marked table (word embeddings), a one-hot product for a small fixed table
     // (token types). ScatterND-add below is left for ids that do not repeat (masked-LM positions).
+    // The webgpu target (graph-target.ts) sums the segments by a float32 scan, builds the one-hot
+    // rows by a Gather of the identity, and scatters with ScatterElements (vjp/webgpu.ts).
     const rowsCount = tableShape[0];
     const segments = segmentInputsOf(b, ctx.node.outputs[0]!);
     const oneHotRows = typeof rowsCount === 'number' && rowsCount <= ONE_HOT_MAX_ROWS ? rowsCount : undefined;
     if (tableShape.length === 2 && typeof width === 'number' && (segments || oneHotRows !== undefined)) {
       const rows2d = b.op('Reshape', [g, b.int64s([-1, width])]);
-      if (segments) return [segmentSum(b, rows2d, width, segments), undefined];
+      if (segments)
+        return [ctx.target === 'webgpu' ? segmentSumByScan(b, rows2d, rowsCount!, indices, segments) : segmentSum(b, rows2d, width, segments), undefined];
+      if (ctx.target === 'webgpu')
+        return [b.op('Gemm', [oneHotByGather(b, indices, oneHotRows!), rows2d], { transA: attr.int(1) }, { hint: 'grad_one_hot_rows' }), undefined];
       const flatIds = b.op('Reshape', [indices, b.int64s([-1])]);
       const oneHot = b.op(
         'OneHot',
@@ -117,6 +126,7 @@ export const shapeRules: Record<string, VjpRule> = {
       );
       return [b.op('Gemm', [oneHot, rows2d], { transA: attr.int(1) }, { hint: 'grad_one_hot_rows' }), undefined];
     }
+    if (ctx.target === 'webgpu') return [scatterRowsAdd(b, g, indices, table), undefined];
     const shape = allNumeric(tableShape) ? b.int64s(tableShape) : b.op('Shape', [table]);
     const zeros = b.op(
       'ConstantOfShape',
