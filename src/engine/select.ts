@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { executionProviders, loadOrt } from './onnx/session.js';
+import { executionProviders, loadOrt, webgpuStartError } from './onnx/session.js';
 import type { WebgpuProbe } from './onnx/webgpu.js';
 import { checkDevice, type Device, type DeviceChoice, type TrainingEngine, type TrainingEngineOptions } from './types.js';
 
@@ -36,6 +36,27 @@ export async function resolveDevice(choice: DeviceChoice | undefined, options: R
   (options.announce ?? announceOnce)(
     found.available ? 'device: webgpu (--device auto: onnxruntime found a WebGPU adapter)' : `device: cpu (--device auto: no WebGPU adapter: ${found.reason})`,
   );
+  return device;
+}
+
+/**
+ * resolveDevice, and for webgpu the adapter checked (the probe, tens of milliseconds): training calls it before
+ * reading any data, so a machine without an adapter fails at once, in the line a failed session gives.
+ */
+export async function prepareDevice(
+  engine: EngineChoice | undefined,
+  choice: DeviceChoice | undefined,
+  options: ResolveDeviceOptions = {},
+): Promise<Device | undefined> {
+  // TF.js ignores the device: checked, not resolved (as preferOnnx does).
+  if (engine === 'tfjs') {
+    if (choice !== undefined) checkDevice(choice);
+    return undefined;
+  }
+  const device = await resolveDevice(choice, options);
+  if (device !== 'webgpu') return device;
+  const found = await (options.probe ?? (await import('./onnx/webgpu.js')).probeWebgpu)();
+  if (!found.available) throw webgpuStartError(found.reason);
   return device;
 }
 

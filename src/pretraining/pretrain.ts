@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadBertWeights, readBertConfig } from '../checkpoint/index.js';
 import type { DeviceChoice, OptimizerState } from '../engine/types.js';
-import { resolveDevice } from '../engine/select.js';
+import { prepareDevice } from '../engine/select.js';
 import { executionProviders } from '../engine/onnx/session.js';
 import { OnnxTrainingEngine } from '../engine/onnx/training/onnx-engine.js';
 import { BertftError, UsageError } from '../errors.js';
@@ -373,6 +373,8 @@ function objectiveOf(engine: OnnxTrainingEngine, p: PreparedRun, o: PretrainOpti
 /** Runs (or resumes) a pre-training run; see {@link PretrainOptions}. */
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const log = o.log ?? (() => undefined);
+  // --device auto is decided, and webgpu without an adapter fails, before the corpus is read.
+  const device = await prepareDevice('onnxruntime', o.device);
   const p = await prepareRun(o, log);
   const { r, start, fingerprint } = p;
   const resumed = await resumePoint(o, fingerprint, log);
@@ -380,7 +382,6 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   let weights = resumed?.weights ?? start.weights;
   if (state.step === 0 && r.embeddingInit === 'skipgram') weights = skipgramEmbeddings(weights, start.config, p.corpus, p.masking, r, o, log);
 
-  const device = await resolveDevice(o.device);
   const engine = await OnnxTrainingEngine.create({
     config: { ...start.config, hiddenDropoutProb: r.dropout, attentionProbsDropoutProb: r.dropout },
     weights,

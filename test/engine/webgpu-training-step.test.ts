@@ -34,7 +34,7 @@ import { OnnxTrainingEngine } from '../../src/engine/onnx/training/onnx-engine.j
 import { runStepOn } from '../../src/engine/onnx/training/resident-state.js';
 import { executionProviders, type OrtSession } from '../../src/engine/onnx/session.js';
 import { probeWebgpu, type WebgpuProbe } from '../../src/engine/onnx/webgpu.js';
-import { resolveDevice } from '../../src/engine/select.js';
+import { prepareDevice, resolveDevice } from '../../src/engine/select.js';
 import type { Device, StepOptions, TrainBatch, TrainingObjective } from '../../src/engine/types.js';
 import { initClassifierHead } from '../../src/heads/classification.js';
 import { initDomainHead } from '../../src/heads/domain.js';
@@ -314,6 +314,19 @@ test('--device auto picks cpu when the probe finds no adapter, and says why in o
   assert.equal(await resolveDevice('cuda', { probe: never }), 'cuda');
   assert.equal(await resolveDevice(undefined, { probe: never }), undefined);
   await assert.rejects(resolveDevice('tpu' as never, { probe: never }), /--device must be one of auto, cpu, webgpu, cuda; got "tpu"/);
+});
+
+test('training checks the device before reading data: webgpu without an adapter fails in one line, auto falls back to cpu', async () => {
+  const none = async (): Promise<WebgpuProbe> => ({ available: false, reason: 'Failed to get a WebGPU adapter: No supported adapters' });
+  const quiet = { probe: none, announce: () => undefined };
+  await assert.rejects(prepareDevice('auto', 'webgpu', quiet), {
+    name: 'BertftError',
+    message:
+      "--device webgpu: onnxruntime-node cannot start its WebGPU execution provider (Failed to get a WebGPU adapter: No supported adapters); it needs a Vulkan driver: a GPU's, or on a CPU machine Mesa's lavapipe (mesa-vulkan-drivers 25 or later, docs/gpu.md)",
+  });
+  assert.equal(await prepareDevice('auto', 'auto', quiet), 'cpu');
+  assert.equal(await prepareDevice('tfjs', 'webgpu', quiet), undefined); // TF.js ignores the device
+  await assert.rejects(prepareDevice('tfjs', 'tpu' as never, quiet), /--device must be one of/);
 });
 
 test('out of GPU memory: one line naming the batch size tried and what to do', () => {

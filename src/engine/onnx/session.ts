@@ -72,6 +72,14 @@ export interface OrtSessionOptions {
   outputLocations?: Record<string, 'cpu' | 'gpu-buffer'>;
 }
 
+/** The one line for `--device webgpu` without a usable adapter (from a failed session, or the probe). */
+export function webgpuStartError(reason: string): BertftError {
+  return new BertftError(
+    `--device webgpu: onnxruntime-node cannot start its WebGPU execution provider (${reason}); ` +
+      "it needs a Vulkan driver: a GPU's, or on a CPU machine Mesa's lavapipe (mesa-vulkan-drivers 25 or later, docs/gpu.md)",
+  );
+}
+
 /** Creates an onnxruntime session from model bytes. */
 export async function createSession(model: Uint8Array, options: OrtSessionOptions = {}): Promise<OrtSession> {
   const ort = await loadOrt();
@@ -93,12 +101,7 @@ export async function createSession(model: Uint8Array, options: OrtSessionOption
     });
   } catch (e) {
     const providers = options.executionProviders ?? ['cpu'];
-    if (providers.includes('webgpu') && /webgpu/i.test((e as Error).message)) {
-      throw new BertftError(
-        `--device webgpu: onnxruntime-node cannot start its WebGPU execution provider (${webgpuReason((e as Error).message)}); ` +
-          "it needs a Vulkan driver: a GPU's, or on a CPU machine Mesa's lavapipe (mesa-vulkan-drivers 25 or later, docs/gpu.md)",
-      );
-    }
+    if (providers.includes('webgpu') && /webgpu/i.test((e as Error).message)) throw webgpuStartError(webgpuReason((e as Error).message));
     if (providers.includes('cuda') && /cuda/i.test((e as Error).message)) {
       throw new BertftError(
         `--device cuda: onnxruntime-node cannot start its CUDA execution provider (${(e as Error).message.split('\n')[0]}); ` +
