@@ -5,10 +5,10 @@
  * CPU provider. Reports the median step time and the bytes that crossed between host and device per step
  * (every session.run's host-side inputs and outputs, counted by wrapping InferenceSession.run).
  *
- *   node --import tsx bench/speed/webgpu-resident-step.ts [--shapes tiny,mini] [--seqs 32] [--batch 8] [--steps 5]
+ *   node --import tsx bench/speed/webgpu-resident-step.ts [--shapes tiny,mini] [--seqs 32] [--batch 8] [--steps 5] [--dropout 0]
  *        [--variants cpu,webgpu-fed,webgpu-resident,webgpu-resident-dense]
  *
- * Every parameter trainable, dropout 0 (no masks), AdamW with clipping, word embeddings updated row-wise
+ * Every parameter trainable, dropout 0 unless --dropout (no masks), AdamW with clipping, word embeddings updated row-wise
  * (the default: the batch's rows go up and come back, the table stays on the host).
  */
 import * as ort from 'onnxruntime-node';
@@ -23,6 +23,7 @@ const args = parseArgs('node --import tsx bench/speed/webgpu-resident-step.ts [o
   '--seqs': { type: 'numbers', default: [32], help: 'sequence lengths' },
   '--batch': { type: 'number', default: 8, help: 'rows per step' },
   '--steps': { type: 'number', default: 5, help: 'timed steps per variant' },
+  '--dropout': { type: 'number', default: 0, help: 'dropout rate (its masks are fed from the host each step)' },
   '--variants': { type: 'list', default: ['cpu', 'webgpu-fed', 'webgpu-resident'], help: 'cpu, webgpu-fed, webgpu-resident, webgpu-resident-dense' },
 });
 
@@ -55,7 +56,7 @@ const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length
 const B = args.batch;
 process.stdout.write('| shape | batch | variant | median ms/step | host↔device MB/step |\n|---|---|---|---:|---:|\n');
 for (const shape of args.shapes) {
-  const cfg = { ...namedShape(shape), hiddenDropoutProb: 0, attentionProbsDropoutProb: 0 };
+  const cfg = { ...namedShape(shape), hiddenDropoutProb: args.dropout, attentionProbsDropoutProb: args.dropout };
   const weights = new Map([...initBertWeights(cfg, 1), ...initClassifierHead(cfg, 2, 2)]);
   for (const S of args.seqs) {
     const inputIds = Int32Array.from({ length: B * S }, (_, i) => 1000 + ((i * 7919) % 29000));
