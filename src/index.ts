@@ -57,7 +57,8 @@ export {
 export { listDatasets, getDatasetSpec, readDataset, loadSpamAssassin, type DatasetSpec } from './datasets/index.js';
 export { exportModel, type ExportOptions } from './export/onnx-export.js';
 export { createForwardRunner } from './inference/forward.js';
-export { ENGINES, type EngineChoice } from './engine/select.js';
+export { ENGINES, resolveDevice, type EngineChoice, type ResolveDeviceOptions } from './engine/select.js';
+export { DEVICE_CHOICES, type Device, type DeviceChoice } from './engine/types.js';
 export {
   MaskedLanguageModel,
   fillMask,

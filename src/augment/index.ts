@@ -1,6 +1,6 @@
 import type { Example } from '../data/index.js';
 import { Rng } from '../data/random.js';
-import type { Device } from '../engine/types.js';
+import type { DeviceChoice } from '../engine/types.js';
 import { BertftError } from '../errors.js';
 import { MaskedLanguageModel } from '../inference/fill-mask.js';
 import type { EngineChoice } from '../engine/select.js';
@@ -34,7 +34,7 @@ export interface AugmentOptions {
   /** mlm: longest token sequence; only words within it are masked (use the training max length; default 128 capped by the model's positions). */
   maxLength?: number;
   engine?: EngineChoice;
-  device?: Device;
+  device?: DeviceChoice;
   offline?: boolean;
   onProgress?: (done: number, total: number) => void;
 }

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { checkDevice, checkTrainingDevice, type Device } from '../engine/types.js';
+import { checkDevice, type DeviceChoice } from '../engine/types.js';
 
 /** Parses a whole positive integer option, or fails with a usage error naming the flag. */
 export function parsePositiveInt(flag: string, value: string): number {
@@ -27,12 +27,7 @@ export function parseChoice<C extends string>(flag: string, value: string, choic
   return value as C;
 }
 
-/** `--device`: cpu (the default when absent), webgpu or cuda (engine/types.ts). */
-export function parseDevice(value: unknown): Device {
+/** `--device`: cpu (the default when absent), webgpu, cuda, or auto (engine/types.ts; resolved by engine/select.ts resolveDevice). */
+export function parseDevice(value: unknown): DeviceChoice {
   return checkDevice(String(value ?? 'cpu'));
-}
-
-/** `--device` of a training command: cpu (the default) or cuda; webgpu refuses in one line (inference only so far). */
-export function parseTrainingDevice(value: unknown): Device {
-  return checkTrainingDevice(String(value ?? 'cpu'));
 }

@@ -11,33 +11,24 @@ import { UsageError } from '../errors.js';
  */
 export const KNOWN_DEVICES = ['cpu', 'webgpu', 'cuda'] as const;
 export type Device = (typeof KNOWN_DEVICES)[number];
-/** The devices implemented today for inference (help texts list these). */
+/** The devices implemented today, for inference and training (help texts list these). */
 export const DEVICES: readonly Device[] = ['cpu', 'webgpu', 'cuda'];
-/** The devices training runs on today: WebGPU runs inference only so far (issue #18, docs/gpu.md). */
-export const TRAINING_DEVICES: readonly Device[] = ['cpu', 'cuda'];
+/**
+ * What `--device` and a library caller's `device` take: a device, or `auto`, which picks webgpu when
+ * onnxruntime finds a WebGPU adapter and the CPU otherwise (resolveDevice in select.ts decides).
+ */
+export type DeviceChoice = Device | 'auto';
+export const DEVICE_CHOICES: readonly DeviceChoice[] = ['auto', ...DEVICES];
 
 /**
- * Checks a `--device` value (or a library caller's `device`): a supported device passes, a planned
- * one (webgpu) and an unknown one fail with one usage line.
+ * Checks a `--device` value (or a library caller's `device`): a supported device or `auto` passes, an
+ * unknown one fails with one usage line.
  */
-export function checkDevice(value: string): Device {
-  if (!(KNOWN_DEVICES as readonly string[]).includes(value)) throw new UsageError(`--device must be one of ${DEVICES.join(', ')}; got "${value}"`);
+export function checkDevice(value: string): DeviceChoice {
+  if (value === 'auto') return 'auto';
+  if (!(KNOWN_DEVICES as readonly string[]).includes(value)) throw new UsageError(`--device must be one of ${DEVICE_CHOICES.join(', ')}; got "${value}"`);
   if (!DEVICES.includes(value as Device)) throw new UsageError(`--device ${value} is not supported yet; use ${DEVICES.join(' or ')}`);
   return value as Device;
-}
-
-/**
- * checkDevice for training (the train command, fineTune/fineTuneTokens, createTrainingEngine): a device that
- * runs inference but not training yet (webgpu) fails with one usage line before any data or model is loaded.
- */
-export function checkTrainingDevice(value: string): Device {
-  const device = checkDevice(value);
-  if (!TRAINING_DEVICES.includes(device)) {
-    throw new UsageError(
-      `training on ${device} is not supported yet; --device ${device} runs inference only (predict, evaluate, embed, serve): train with --device ${TRAINING_DEVICES.join(' or ')}`,
-    );
-  }
-  return device;
 }
 
 /** A forward pass on one engine: pooled features [B, H], or logits [B, C] when built with a classifier head. */

@@ -1,5 +1,5 @@
 import type { TfjsBackendChoice } from '../engine/tfjs/backend.js';
-import type { Device } from '../engine/types.js';
+import type { DeviceChoice } from '../engine/types.js';
 import { BertftError, UsageError } from '../errors.js';
 import { checkMaxLength, usablePositions } from '../checkpoint/positions.js';
 import { checkMaskedLmFamily, loadPretrained, type PretrainedFolder } from '../pretrained.js';
@@ -47,7 +47,7 @@ export interface MaskedLanguageModelLoadOptions {
   /** TF.js backend when the TF.js engine runs. */
   backend?: TfjsBackendChoice;
   /** cpu (default) or cuda: onnxruntime's CUDA execution provider. */
-  device?: Device;
+  device?: DeviceChoice;
   /** Use only the local Hub cache (also HF_HUB_OFFLINE=1). */
   offline?: boolean;
   /** Hub revision (branch, tag or commit) for Hub ids. */

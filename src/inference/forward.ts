@@ -1,7 +1,7 @@
 // Type-only imports of TF.js modules: TF.js itself loads only when the TF.js engine runs (engine/tfjs/runner.ts).
 import type { TfjsBackendChoice } from '../engine/tfjs/backend.js';
 import { executionProviders } from '../engine/onnx/session.js';
-import type { Device, ForwardRunner } from '../engine/types.js';
+import type { Device, DeviceChoice, ForwardRunner } from '../engine/types.js';
 import { preferOnnx, type EngineChoice } from '../engine/select.js';
 import { UsageError } from '../errors.js';
 import type { Pooling } from '../models/bert/bert.js';
@@ -15,7 +15,7 @@ export interface ModelLoadOptions {
   /** `auto` (default: onnxruntime when it loads, else TF.js), `tfjs` or `onnxruntime`. */
   engine?: EngineChoice;
   /** cpu (default) or cuda: onnxruntime's CUDA execution provider. */
-  device?: Device;
+  device?: DeviceChoice;
   /** Use only the local Hub cache (also HF_HUB_OFFLINE=1). */
   offline?: boolean;
   /** Hub revision (branch, tag or commit) for Hub ids. */
@@ -39,7 +39,7 @@ export interface ForwardOptions {
   /** onnxruntime intra-op threads (default: all cores). */
   threads?: number;
   /** cpu (default) or cuda (onnxruntime's CUDA execution provider). */
-  device?: Device;
+  device?: DeviceChoice;
   /**
    * int8 matrix products and embedding rows (engine/onnx/quantize.ts, the rewrite `export --quantize`
    * writes as model_quantized.onnx). onnxruntime only: the TF.js engine has no int8 kernels.
@@ -48,7 +48,12 @@ export interface ForwardOptions {
 }
 
 /** Wraps the ONNX runner so both engines share one interface. */
-async function onnxRunner(config: BertConfig, weights: ReadonlyMap<string, HostTensor>, options: ForwardOptions): Promise<ForwardRunner> {
+async function onnxRunner(
+  config: BertConfig,
+  weights: ReadonlyMap<string, HostTensor>,
+  options: ForwardOptions,
+  device: Device | undefined,
+): Promise<ForwardRunner> {
   const { OnnxEncoderRunner } = await import('../engine/onnx/runner.js');
   const runner = await OnnxEncoderRunner.create(config, weights, {
     pooling: options.pooling,
@@ -56,7 +61,7 @@ async function onnxRunner(config: BertConfig, weights: ReadonlyMap<string, HostT
     tokenClassifier: options.tokenClassifier,
     hiddenStates: options.hiddenStates,
     threads: options.threads,
-    executionProviders: executionProviders(options.device),
+    executionProviders: executionProviders(device),
     quantize: options.quantize,
   });
   return { engine: 'onnxruntime', run: (b) => runner.run(b), dispose: () => runner.dispose() };
@@ -67,7 +72,7 @@ export async function createForwardRunner(config: BertConfig, weights: ReadonlyM
   return preferOnnx(
     options.engine ?? 'auto',
     options.device,
-    () => onnxRunner(config, weights, options),
+    (device) => onnxRunner(config, weights, options, device),
     async () => {
       if (options.quantize)
         throw new UsageError('--quantize runs on onnxruntime only (int8 kernels); drop --engine tfjs, or check that onnxruntime-node loads');

@@ -5,7 +5,7 @@ import type { TokenBatch } from '../tokenization/index.js';
 import { TfjsOps } from '../engine/tfjs/ops.js';
 import { disposeParams, toTfjsParams } from '../engine/tfjs/params.js';
 import { createSession, executionProviders, int64Tensor, loadOrt, type OrtSession } from '../engine/onnx/session.js';
-import type { Device } from '../engine/types.js';
+import type { Device, DeviceChoice } from '../engine/types.js';
 import { MASKED_LM_PARAMS, maskedLmLogits, tiedDecoder } from '../heads/masked-lm.js';
 import { bertForward } from '../models/bert/bert.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
@@ -53,7 +53,7 @@ export interface MaskedLmRunner {
 export interface MaskedLmRunnerOptions {
   engine?: EngineChoice;
   backend?: TfjsBackendChoice;
-  device?: Device;
+  device?: DeviceChoice;
   /** onnxruntime intra-op threads (default: all cores). */
   threads?: number;
 }
@@ -98,6 +98,7 @@ async function onnxMaskedLm(
   weights: ReadonlyMap<string, HostTensor>,
   head: ReadonlyMap<string, HostTensor>,
   options: MaskedLmRunnerOptions,
+  device: Device | undefined,
 ): Promise<MaskedLmRunner> {
   const [{ traceMaskedLm, INPUT_NAMES, MASKED_POSITIONS }, { toModelBytes }] = await Promise.all([
     import('../engine/onnx/trace.js'),
@@ -107,7 +108,7 @@ async function onnxMaskedLm(
   const graph = traceMaskedLm(config, weights, head, { output: 'positions' });
   let session: OrtSession | undefined = await createSession(toModelBytes(graph), {
     threads: options.threads,
-    executionProviders: executionProviders(options.device),
+    executionProviders: executionProviders(device),
   });
   return {
     engine: 'onnxruntime',
@@ -144,7 +145,7 @@ export function createMaskedLmRunner(
   return preferOnnx(
     options.engine ?? 'auto',
     options.device,
-    () => onnxMaskedLm(config, weights, head, options),
+    (device) => onnxMaskedLm(config, weights, head, options, device),
     async () => {
       await initTfjs(options.backend ?? 'auto');
       return new TfjsMaskedLm(config, weights, head);

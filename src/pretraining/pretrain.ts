@@ -1,7 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadBertWeights, readBertConfig } from '../checkpoint/index.js';
-import type { OptimizerState } from '../engine/types.js';
+import type { DeviceChoice, OptimizerState } from '../engine/types.js';
+import { prepareDevice } from '../engine/select.js';
+import { executionProviders } from '../engine/onnx/session.js';
 import { OnnxTrainingEngine } from '../engine/onnx/training/onnx-engine.js';
 import { BertftError, UsageError } from '../errors.js';
 import { initMaskedLmHead } from '../heads/masked-lm.js';
@@ -85,6 +87,8 @@ export interface PretrainOptions {
   resume?: boolean;
   /** onnxruntime intra-op threads. */
   threads?: number;
+  /** cpu (default), webgpu (parameters and moments resident on the GPU, docs/gpu.md), cuda, or auto (webgpu when an adapter is found). */
+  device?: DeviceChoice;
   /** Aborting it stops the run after the current step, with a checkpoint to resume from (the CLI aborts on Ctrl-C). */
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -369,6 +373,8 @@ function objectiveOf(engine: OnnxTrainingEngine, p: PreparedRun, o: PretrainOpti
 /** Runs (or resumes) a pre-training run; see {@link PretrainOptions}. */
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const log = o.log ?? (() => undefined);
+  // --device auto is decided, and webgpu without an adapter fails, before the corpus is read.
+  const device = await prepareDevice('onnxruntime', o.device);
   const p = await prepareRun(o, log);
   const { r, start, fingerprint } = p;
   const resumed = await resumePoint(o, fingerprint, log);
@@ -380,7 +386,14 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     config: { ...start.config, hiddenDropoutProb: r.dropout, attentionProbsDropoutProb: r.dropout },
     weights,
     objective: { kind: 'masked-lm' },
-    session: o.threads ? { threads: o.threads } : undefined,
+    // A GPU's execution providers are named here too: the step graphs are written for the first one.
+    session:
+      device === undefined || device === 'cpu'
+        ? o.threads
+          ? { threads: o.threads }
+          : undefined
+        : { threads: o.threads, executionProviders: executionProviders(device) },
+    device,
   });
   try {
     engine.setTrainable(new Set(weights.keys()));

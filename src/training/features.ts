@@ -9,7 +9,7 @@ import type { EngineChoice } from '../engine/select.js';
 import type { Pooling } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
-import type { Device } from '../engine/types.js';
+import type { DeviceChoice } from '../engine/types.js';
 import { isClassifierParam, splitClassifierParams } from '../heads/classification.js';
 import { logitsFor } from './evaluation.js';
 import type { TokenizedSet } from './tokenized.js';
@@ -54,7 +54,7 @@ export async function computeFeatures(
   batchSize: number,
   onBatch?: (done: number) => void,
   engine: EngineChoice = 'auto',
-  device?: Device,
+  device?: DeviceChoice,
 ): Promise<Float32Array> {
   const encoderWeights = splitClassifierParams(weights).encoder;
   const runner = await createForwardRunner(config, encoderWeights, { pooling, engine, device });
@@ -78,7 +78,7 @@ export async function cachedFeatures(
   weights: ReadonlyMap<string, HostTensor>,
   pooling: Pooling,
   set: TokenizedSet,
-  options: { batchSize: number; cacheDir?: string; onBatch?: (done: number) => void; engine?: EngineChoice; device?: Device },
+  options: { batchSize: number; cacheDir?: string; onBatch?: (done: number) => void; engine?: EngineChoice; device?: DeviceChoice },
 ): Promise<CachedFeatures> {
   const file = featureCacheFile(options.cacheDir, featureCacheKey(weights, pooling, set));
   return readOrCompute(file, set.ids.length * config.hiddenSize, () =>

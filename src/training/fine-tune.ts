@@ -9,11 +9,11 @@ import { UsageError } from '../errors.js';
 import { isClassifierParam, type ProblemType } from '../heads/classification.js';
 import { isDomainParam } from '../heads/domain.js';
 import type { Pooling } from '../models/bert/bert.js';
-import { checkTrainingDevice, type Device, type TrainingEngine } from '../engine/types.js';
+import type { DeviceChoice, TrainingEngine } from '../engine/types.js';
 import type { AugmentSpec } from '../augment/index.js';
 import type { ClassificationResults } from '../report/types.js';
 import { TfjsHeadEngine } from '../engine/tfjs/head-engine.js';
-import { createTrainingEngine } from '../engine/select.js';
+import { createTrainingEngine, prepareDevice } from '../engine/select.js';
 import { saveResumeCheckpoint } from '../trainer/checkpoint.js';
 import { strategyName } from './strategy.js';
 import { Trainer, type TrainerCallbacks, type TrainerData, type TrainOutcome } from './trainer.js';
@@ -67,8 +67,11 @@ export interface FineTuneOptions {
   backend?: TfjsBackendChoice;
   /** Engine for training and for frozen feature extraction: auto (onnxruntime when it loads), tfjs or onnxruntime. */
   engine?: EngineChoice;
-  /** cpu (default) or cuda: onnxruntime's CUDA execution provider (needs a CUDA build of onnxruntime-node). */
-  device?: Device;
+  /**
+   * cpu (default); webgpu (onnxruntime's WebGPU provider, parameters and AdamW moments resident on the GPU, docs/gpu.md);
+   * cuda (onnxruntime's CUDA provider, needs its CUDA build); auto: webgpu when an adapter is found, else cpu.
+   */
+  device?: DeviceChoice;
   /** Minutes between resumable checkpoints inside an epoch (default 2). */
   checkpointMinutes?: number;
   /** Keep `<output>/checkpoint-last` after a successful run (default: removed; it only serves --resume). */
@@ -132,7 +135,8 @@ export async function fineTune(options: FineTuneOptions, events: FineTuneEvents 
   if (resolveTask(options.task, [...[options.train].flat(), ...[options.validation ?? []].flat()]) === 'token-classification')
     throw new UsageError('this is token-classification data (or --task token-classification): train it with fineTuneTokens or TokenClassifier.fit');
   const checked = checkOptions(options); // fail on a typo before any work
-  if (options.device !== undefined) checkTrainingDevice(options.device); // webgpu: inference only so far
+  // An unknown device, or webgpu without an adapter, fails before any data is read; auto is decided here, once.
+  options = { ...options, device: await prepareDevice(options.engine, options.device) };
   const tfjs = lazyTfjs(options.backend ?? TRAIN_DEFAULTS.backend);
   if (options.backend && options.backend !== TRAIN_DEFAULTS.backend) await tfjs.start(); // an explicit --backend fails early if it cannot start
   const plan = await planRun(options, checked, { log, onData: events.onData });

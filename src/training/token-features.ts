@@ -9,7 +9,7 @@
  */
 import type { EngineChoice } from '../engine/select.js';
 import { PADDING_FEATURE_ROW } from '../engine/tfjs/token-head-engine.js';
-import type { Device } from '../engine/types.js';
+import type { DeviceChoice } from '../engine/types.js';
 import { bucketedBatches } from '../data/index.js';
 import { createForwardRunner } from '../inference/forward.js';
 import type { BertConfig } from '../models/bert/config.js';
@@ -80,7 +80,7 @@ export async function computeTokenFeatures(
   config: BertConfig,
   encoder: ReadonlyMap<string, HostTensor>,
   set: TokenizedSet,
-  options: { batchSize: number; engine?: EngineChoice; device?: Device; onBatch?: (done: number) => void },
+  options: { batchSize: number; engine?: EngineChoice; device?: DeviceChoice; onBatch?: (done: number) => void },
 ): Promise<Float32Array> {
   const H = config.hiddenSize;
   const first = firstRows(set.lengths, 0);

@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { initTfjs } from '../engine/tfjs/backend.js';
-import { createTrainingEngine } from '../engine/select.js';
-import { checkTrainingDevice, type TrainingEngine } from '../engine/types.js';
+import { createTrainingEngine, prepareDevice } from '../engine/select.js';
+import type { TrainingEngine } from '../engine/types.js';
 import { UsageError } from '../errors.js';
 import { TfjsTokenHeadEngine } from '../engine/tfjs/token-head-engine.js';
 import { classifierWidth, splitClassifierParams } from '../heads/classification.js';
@@ -69,7 +69,8 @@ export async function fineTuneTokens(options: FineTuneOptions, events: FineTuneE
   const startedAt = new Date();
   const strategy = parseStrategy(options.strategy ?? TRAIN_DEFAULTS.strategy);
   checkTokenOptions(options);
-  if (options.device !== undefined) checkTrainingDevice(options.device); // webgpu: inference only so far
+  // An unknown device, or webgpu without an adapter, fails before any data is read; auto is decided here, once.
+  options = { ...options, device: await prepareDevice(options.engine, options.device) };
   const plan = await planTokenRun(options, strategy, log);
   await mkdir(plan.output, { recursive: true });
   const start = await startingWeights(plan, options.resume === true, log);

@@ -1,7 +1,7 @@
 /**
  * `--device webgpu` (issue #18, first slice; docs/gpu.md): inference runs on onnxruntime's WebGPU execution
  * provider (Dawn over Vulkan, with CPU fallback for the nodes it has no kernel for) and agrees with the CPU
- * provider; training refuses in one line.
+ * provider. Training on WebGPU (resident state) is tested in webgpu-training-step.test.ts.
  *
  * - The embedded BERT-Tiny's pooled features (createForwardRunner, as embed runs it) and a classifier's
  *   logits (TextClassifier.predictLogits, as predict, evaluate and serve run it; the classifier is trained
@@ -9,7 +9,6 @@
  * - Every node of the BERT-Tiny inference graphs (encoder: mean-pooled, pooler, last_hidden_state; sequence and
  *   token classifier) is placed on WebGPU: the sessions start with `session.disable_cpu_ep_fallback` and give
  *   the CPU provider's outputs within 1e-4.
- * - `bertft train --device webgpu` fails with one usage line, before any data is read.
  *
  * The GPU tests need a WebGPU adapter: a GPU's Vulkan driver, or on a CPU machine Mesa's lavapipe
  * (mesa-vulkan-drivers from bookworm-backports, as .ci/run installs it). Without one they are skipped,
@@ -17,7 +16,6 @@
  */
 import { after, test, type TestOptions } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +30,7 @@ import type { HostTensor } from '../../src/models/host-tensor.js';
 import type { Device } from '../../src/engine/types.js';
 import { createForwardRunner } from '../../src/inference/forward.js';
 import { BertTokenizer } from '../../src/tokenization/index.js';
-import { EMBEDDED_MODEL_DIR, REPO_ROOT } from '../helpers/shared.js';
+import { EMBEDDED_MODEL_DIR } from '../helpers/shared.js';
 import { LONG_REVIEW, REVIEW, SENTENCES, sentimentLines } from '../helpers/texts.js';
 
 /** The same fp32 graph on two providers: summation order only. */
@@ -167,34 +165,4 @@ test('every node of the BERT-Tiny inference graphs runs on WebGPU (no CPU fallba
     assert.ok(cpu.some((v) => v !== 0));
     assert.ok(diff <= TOLERANCE, `${name}: max |diff| ${diff} > ${TOLERANCE}`);
   }
-});
-
-test('bertft train --device webgpu refuses in one line (training on WebGPU is not supported yet)', () => {
-  // Through the sources (tsx), so the test needs no build; entry.ts is what bin/bertft.js runs.
-  const script = "const { run } = await import('./src/cli/entry.ts'); await run(['node', 'bertft', ...process.argv.slice(1)]);";
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '--input-type=module',
-      '-e',
-      script,
-      'train',
-      '--model',
-      EMBEDDED_MODEL_DIR,
-      '--train',
-      join(work, 'absent.tsv'),
-      '--output',
-      join(work, 'never'),
-      '--device',
-      'webgpu',
-    ],
-    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, HF_HUB_OFFLINE: '1' } },
-  );
-  assert.notEqual(r.status, 0);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
-  assert.match(lines[0]!, /training on webgpu is not supported yet; /);
-  assert.equal(r.stdout, '');
 });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { augmentExamples, AUGMENT_DEFAULTS, formatAugmentSpec, parseAugmentSpec } from '../../augment/index.js';
 import { writeFileAtomic } from '../../checkpoint/atomic.js';
 import { readExamples } from '../../data/index.js';
-import { DEVICES } from '../../engine/types.js';
+import { DEVICE_CHOICES } from '../../engine/types.js';
 import { BertftError } from '../../errors.js';
 import { ENGINES, type EngineChoice } from '../../engine/select.js';
 import { TRAIN_DEFAULTS } from '../../training/defaults.js';
@@ -36,7 +36,7 @@ export function registerAugment(program: Command): void {
     .option('--seed <n>', 'random seed (same seed → same copies, as in bertft train --augment)', String(d.seed))
     .option('--max-length <n>', `mlm: only words within this many tokens are replaced (default ${d.maxLength}, capped by the model)`)
     .option('--engine <name>', `mlm: ${ENGINES.join(', ')}`, d.engine)
-    .option('--device <d>', `mlm: ${DEVICES.join(' or ')}`, d.device)
+    .option('--device <d>', `mlm: ${DEVICE_CHOICES.join(', ')} (auto: webgpu when an adapter is found, else cpu)`, d.device)
     .option('--offline', 'use only the local Hub cache (same as HF_HUB_OFFLINE=1)')
     .option('-q, --quiet', 'no progress output');
   addDataOptions(cmd).addHelpText(

@@ -91,7 +91,7 @@ export function registerInfo(program: Command): void {
         let webgpu = 'not tried (onnxruntime-node unavailable)';
         if (onnx === 'available') {
           const found = await (await import('../../engine/onnx/webgpu.js')).probeWebgpu();
-          webgpu = found.available ? 'adapter found (--device webgpu runs inference on it)' : `no adapter (${found.reason})`;
+          webgpu = found.available ? 'adapter found (--device webgpu and --device auto run inference and training on it)' : `no adapter (${found.reason})`;
         }
         const info = {
           engine: onnx === 'available' ? 'onnxruntime for forward passes (embed, predict, evaluate, frozen features); tfjs for training' : 'tfjs',

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../../engine/tfjs/backend-names.js';
 import { ENGINES, type EngineChoice } from '../../engine/select.js';
-import { DEVICES, type Device } from '../../engine/types.js';
+import { DEVICE_CHOICES, type DeviceChoice } from '../../engine/types.js';
 import { parseChoice, parseDevice, parsePositiveInt } from '../parse.js';
 import { createProgress } from '../progress.js';
 
@@ -17,7 +17,7 @@ export function addEngineOptions(cmd: Command): Command {
     .option('--engine <name>', `${ENGINES.join(', ')} (auto: onnxruntime when it loads, else TF.js)`, 'auto')
     .option(
       '--device <d>',
-      `${DEVICES.join(', ')}: webgpu and cuda run onnxruntime on the GPU (webgpu: a Vulkan driver, docs/gpu.md; cuda: its CUDA build)`,
+      `${DEVICE_CHOICES.join(', ')}: webgpu and cuda run onnxruntime on the GPU (webgpu: a Vulkan driver, docs/gpu.md; cuda: its CUDA build); auto: webgpu when an adapter is found, else cpu`,
       'cpu',
     )
     .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, 'auto');
@@ -32,7 +32,7 @@ export interface EngineFlags {
 }
 
 /** Checks --engine, --device and --backend (a usage error names the flag); with --offline, as the loaders take them. */
-export function loadOptions(flags: EngineFlags): { backend: TfjsBackendChoice; engine: EngineChoice; device: Device; offline?: boolean } {
+export function loadOptions(flags: EngineFlags): { backend: TfjsBackendChoice; engine: EngineChoice; device: DeviceChoice; offline?: boolean } {
   return {
     backend: parseChoice('--backend', flags.backend, TFJS_BACKENDS) as TfjsBackendChoice,
     engine: parseChoice('--engine', flags.engine, ENGINES) as EngineChoice,

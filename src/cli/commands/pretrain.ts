@@ -3,7 +3,9 @@ import { addDeprecatedAlias } from '../aliases.js';
 import { MODEL_PRESETS, PRETRAIN_DEFAULTS } from '../../pretraining/presets.js';
 import { pretrain } from '../../pretraining/pretrain.js';
 import { UsageError } from '../../errors.js';
-import { parseChoice, parsePositiveInt } from '../parse.js';
+import { memoryFields, memorySummary } from '../../engine/memory.js';
+import { DEVICE_CHOICES } from '../../engine/types.js';
+import { parseChoice, parseDevice, parsePositiveInt } from '../parse.js';
 import { createProgress } from '../progress.js';
 import { action } from '../run-command.js';
 
@@ -36,6 +38,7 @@ interface PretrainCliOptions {
   saveEvery: string;
   snapshotEvery?: string;
   threads?: string;
+  device: string;
   resume: boolean;
   quiet?: boolean;
 }
@@ -91,6 +94,11 @@ export function registerPretrain(program: Command): void {
     .option('--save-every <minutes>', 'minutes between resumable checkpoints', String(d.saveEveryMinutes))
     .option('--snapshot-every <tokens>', 'also save a loadable model under snapshots/ every N tokens, e.g. 10M')
     .option('--threads <n>', 'onnxruntime threads (default: all cores)')
+    .option(
+      '--device <d>',
+      `${DEVICE_CHOICES.join(', ')}: webgpu keeps parameters and moments on the GPU (a Vulkan driver, docs/gpu.md); auto: webgpu when an adapter is found, else cpu`,
+      'cpu',
+    )
     .option('--no-resume', 'start over even if the output folder has a checkpoint')
     .option('-q, --quiet', 'no progress output');
   addDeprecatedAlias(command, '--gradient-accumulation', '--gradient-accumulation-steps');
@@ -148,6 +156,7 @@ Examples:
           saveEveryMinutes: parseNumber('--save-every', opts.saveEvery, (v) => v > 0, 'a positive number of minutes'),
           snapshotEveryTokens: opts.snapshotEvery === undefined ? undefined : parseAmount('--snapshot-every', opts.snapshotEvery),
           threads: opts.threads === undefined ? undefined : parsePositiveInt('--threads', opts.threads),
+          device: parseDevice(opts.device),
           resume: opts.resume,
           signal: stop.signal,
           log,
@@ -160,10 +169,12 @@ Examples:
               step: p.step,
               tokens: `${(p.tokens / 1e6).toFixed(1)}M`,
               loss: p.loss.toFixed(3),
+              ...memoryFields(),
             });
           },
         }).finally(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
         if (started) progress.stop();
+        log(`memory: ${memorySummary()}`);
         process.stdout.write(
           `${JSON.stringify({ output: result.output, steps: result.state.step, tokens: result.state.tokens, train_loss: result.finalLoss, eval: result.finalEval })}\n`,
         );

@@ -5,11 +5,11 @@ import { fineTune, type FineTuneOptions } from '../../training/fine-tune.js';
 import { fineTuneTokens } from '../../training/token-fine-tune.js';
 import { parseTask, resolveTask, TASKS } from '../../training/task.js';
 import { ENGINES, type EngineChoice } from '../../engine/select.js';
-import { TRAINING_DEVICES } from '../../engine/types.js';
+import { DEVICE_CHOICES } from '../../engine/types.js';
 import { parseProblemType } from '../../training/problem.js';
 import type { HistoryEntry } from '../../training/trainer.js';
 import { addDataOptions, readOptionsFrom } from '../data-options.js';
-import { parseChoice, parseNumber, parsePositiveInt, parseTrainingDevice } from '../parse.js';
+import { parseChoice, parseDevice, parseNumber, parsePositiveInt } from '../parse.js';
 import { createProgress } from '../progress.js';
 import { action } from '../run-command.js';
 import { datasetSplits, resolveDatasetSplit } from '../../datasets/index.js';
@@ -20,6 +20,7 @@ import { TRAIN_DEFAULTS } from '../../training/defaults.js';
 import { DOMAIN_ADAPTATION_METHODS } from '../../adaptation/methods.js';
 import { autotune, autotuneTokens, parseDuration, type AutotuneEvents } from '../../training/autotune.js';
 import { parseAugmentSpec } from '../../augment/spec.js';
+import { memoryFields, memorySummary } from '../../engine/memory.js';
 
 interface TrainFlags extends Record<string, string | boolean | undefined> {
   model: string;
@@ -94,7 +95,7 @@ export function trainOptionsFrom(f: TrainFlags): FineTuneOptions {
     offline: Boolean(f.offline),
     backend: parseChoice('--backend', String(f.backend ?? TRAIN_DEFAULTS.backend), TFJS_BACKENDS) as TfjsBackendChoice,
     engine: parseChoice('--engine', String(f.engine ?? TRAIN_DEFAULTS.engine), ENGINES) as EngineChoice,
-    device: parseTrainingDevice(f.device),
+    device: parseDevice(f.device),
     checkpointMinutes: num('--checkpoint-minutes', f.checkpointMinutes, { min: 0 }),
     keepCheckpoints: Boolean(f.keepCheckpoints),
     domainAdaptation: str(f.domainAdaptation),
@@ -205,7 +206,7 @@ function addTrainOptions(cmd: Command): Command {
     .option('--engine <name>', `${ENGINES.join(', ')}: runs training and feature extraction (auto: onnxruntime when it loads)`, d.engine)
     .option(
       '--device <d>',
-      `${TRAINING_DEVICES.join(' or ')}: cuda runs onnxruntime on the GPU (needs its CUDA build, docs/troubleshooting.md); webgpu runs inference only so far`,
+      `${DEVICE_CHOICES.join(', ')}: webgpu trains with parameters and moments resident on the GPU (a Vulkan driver, docs/gpu.md); cuda needs its CUDA build (docs/troubleshooting.md); auto: webgpu when an adapter is found, else cpu`,
       d.device,
     )
     .option('--backend <name>', `TF.js backend: ${TFJS_BACKENDS.join(', ')}`, d.backend)
@@ -263,7 +264,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
     log(
       search
         ? `done: searched ${search.trials.length} trials in ${search.elapsed_s.toFixed(1)} s; kept trial ${search.best_trial} (trained in ${results.train_runtime_s.toFixed(1)} s); model in ${results.output_dir}`
-        : `done in ${results.train_runtime_s.toFixed(1)} s; model in ${results.output_dir}`,
+        : `done in ${results.train_runtime_s.toFixed(1)} s; model in ${results.output_dir}; ${memorySummary()}`,
     );
     if (flags.json) process.stdout.write(`${JSON.stringify(results)}\n`);
   } finally {
@@ -318,7 +319,7 @@ function trainEvents(log: (m: string) => void, quiet: boolean): { handlers: Auto
       barOpen = true;
     },
     onStep: ({ step, loss, lr, examplesPerSecond }) => {
-      progress.update(step - epochFirstStep, { loss: loss.toFixed(4), lr: lr.toExponential(2), 'ex/s': examplesPerSecond.toFixed(1) });
+      progress.update(step - epochFirstStep, { loss: loss.toFixed(4), lr: lr.toExponential(2), 'ex/s': examplesPerSecond.toFixed(1), ...memoryFields() });
     },
     onEvaluate: ({ entry, improved }) => {
       if (barOpen) progress.stop();

@@ -65,6 +65,19 @@ export interface OrtSessionOptions {
   spinning?: boolean;
   /** Write onnxruntime's per-operator profile (JSON) to files starting with this prefix. */
   profilePrefix?: string;
+  /**
+   * Outputs to leave on the device (`'gpu-buffer'`, WebGPU only) rather than copy to the host
+   * (`'cpu'`, the default): a training step's new parameters and moments (training/resident-state.ts).
+   */
+  outputLocations?: Record<string, 'cpu' | 'gpu-buffer'>;
+}
+
+/** The one line for `--device webgpu` without a usable adapter (from a failed session, or the probe). */
+export function webgpuStartError(reason: string): BertftError {
+  return new BertftError(
+    `--device webgpu: onnxruntime-node cannot start its WebGPU execution provider (${reason}); ` +
+      "it needs a Vulkan driver: a GPU's, or on a CPU machine Mesa's lavapipe (mesa-vulkan-drivers 25 or later, docs/gpu.md)",
+  );
 }
 
 /** Creates an onnxruntime session from model bytes. */
@@ -82,17 +95,13 @@ export async function createSession(model: Uint8Array, options: OrtSessionOption
       executionProviders: options.executionProviders ?? ['cpu'],
       ...(options.optimizedModelPath === undefined ? {} : { optimizedModelFilePath: options.optimizedModelPath }),
       ...(options.profilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: options.profilePrefix }),
+      ...(options.outputLocations === undefined ? {} : { preferredOutputLocation: options.outputLocations }),
       extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
       logSeverityLevel: 3,
     });
   } catch (e) {
     const providers = options.executionProviders ?? ['cpu'];
-    if (providers.includes('webgpu') && /webgpu/i.test((e as Error).message)) {
-      throw new BertftError(
-        `--device webgpu: onnxruntime-node cannot start its WebGPU execution provider (${webgpuReason((e as Error).message)}); ` +
-          "it needs a Vulkan driver: a GPU's, or on a CPU machine Mesa's lavapipe (mesa-vulkan-drivers 25 or later, docs/gpu.md)",
-      );
-    }
+    if (providers.includes('webgpu') && /webgpu/i.test((e as Error).message)) throw webgpuStartError(webgpuReason((e as Error).message));
     if (providers.includes('cuda') && /cuda/i.test((e as Error).message)) {
       throw new BertftError(
         `--device cuda: onnxruntime-node cannot start its CUDA execution provider (${(e as Error).message.split('\n')[0]}); ` +

@@ -1,9 +1,11 @@
 import type * as Ort from 'onnxruntime-node';
 import type { TokenBatch } from '../../../tokenization/index.js';
 import type { HostTensor } from '../../../models/host-tensor.js';
-import type { DomainStepStats, OptimizerState, StepOptions, TrainBatch, TrainingEngine, TrainingEngineOptions } from '../../types.js';
+import type { Device, DomainStepStats, OptimizerState, StepOptions, TrainBatch, TrainingEngine, TrainingEngineOptions } from '../../types.js';
 import { domainAccuracy } from '../../../heads/domain.js';
 import { createSession, int64Tensor, loadOrt, type OrtModule, type OrtSession, type OrtSessionOptions } from '../session.js';
+import { noteGpuResident } from '../../memory.js';
+import { createTrainingState, residentFetches, runStepOn, stepSessionOptions, type TrainingState } from './resident-state.js';
 import { BATCH_DIM, INPUT_NAMES, SEQUENCE_DIM } from '../trace.js';
 import { toModelBytes } from '../to-proto.js';
 import { fillDropoutMask, siteDims } from './dropout-masks.js';
@@ -16,6 +18,11 @@ import { segmentsOf } from './segment-sum.js';
 export interface OnnxEngineOptions extends TrainingEngineOptions {
   /** onnxruntime session options (threads, optimisation level). */
   session?: OrtSessionOptions;
+  /**
+   * Where the sessions run (default cpu). On webgpu the parameters and AdamW moments stay in GPU
+   * buffers between steps (resident-state.ts); the execution providers default to the device's.
+   */
+  device?: Device;
   /**
    * How the word-embedding table is updated by a classification step. `rows` (default): the step
    * graph sees only the rows the batch reads, and the zero-gradient AdamW steps of the other rows
@@ -38,7 +45,8 @@ type Feeds = Record<string, Ort.Tensor>;
  * objective, TrainingObjective). Forward, loss, backward, gradient clipping and AdamW of a whole
  * optimiser step are one `session.run` of a generated graph (see step-graph.ts); parameters and
  * AdamW moments stay onnxruntime tensors between steps (each step's `new/*` outputs are the next
- * step's inputs), so weights cross into JavaScript arrays only when asked for.
+ * step's inputs), so weights cross into JavaScript arrays only when asked for; on WebGPU they stay
+ * in GPU buffers (resident-state.ts).
  *
  * Gradient accumulation runs a grads-only graph for every micro-batch but the last, feeding the
  * running sum back in (`grad_in/*`), and the update graph for the last one. Each micro-batch's
@@ -52,20 +60,9 @@ export class OnnxTrainingEngine implements TrainingEngine {
   readonly name = 'onnx';
   private ort?: OrtModule;
   private readonly spec: StepGraphSpec;
-  private readonly params = new Map<string, Ort.Tensor>();
   private readonly pending = new Map<string, HostTensor>();
-  private moments = new Map<string, { m: Ort.Tensor; v: Ort.Tensor }>();
-  /**
-   * A second buffer for each updated parameter: a step reads the current tensor and onnxruntime
-   * writes the new values into this one (a pre-allocated output), then the two swap. No per-step
-   * allocation of model-sized arrays, and nothing for the garbage collector.
-   *
-   * The moments need no second buffer: new_m/new_v are written over m/v themselves. That is safe
-   * because the graph's only reader of input m is Mul(m, β1), which new_m = Add(Mul(m, β1), ·)
-   * depends on, so it has run before the output is written (the same for v); a parameter, in
-   * contrast, is read by forward and backward nodes that need not precede its update.
-   */
-  private spare = new Map<string, Ort.Tensor>();
+  /** Parameters and AdamW moments: host tensors, or GPU buffers on webgpu (resident-state.ts). */
+  private state?: TrainingState;
   private pendingMoments?: OptimizerState;
   private step = 0;
   private trainable: string[] = [];
@@ -74,11 +71,15 @@ export class OnnxTrainingEngine implements TrainingEngine {
   /** The domain objectives of the last step (domain adaptation only). */
   private lastDomain?: DomainStepStats;
   private disposed = false;
+  /** Step sessions replaced while resident tensors they wrote may live on (released by dispose()). */
+  private readonly retired: OrtSession[] = [];
   private readonly maskBuffers: Float32Array[] = [];
   /** Lazy exact AdamW of the word-embedding rows (created at the first step that trains them). */
   private rowsAdamW?: EmbeddingRowsAdamW;
   /** The family's word-embedding table (BERT's `embeddings.word_embeddings.weight`, ModernBERT's `embeddings.tok_embeddings.weight`). */
   private readonly table: string;
+  /** The step the rows were last flushed at (-1: not since the last step), so a GPU copy of the table is dropped once per change. */
+  private flushedAt = -1;
 
   constructor(private readonly options: OnnxEngineOptions) {
     // A fixed (sorted) parameter order: the global norm sums in this order, as in the TF.js engine.
@@ -109,6 +110,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
 
   async trainStep(microBatches: TrainBatch[], options: StepOptions): Promise<number> {
     const ort = await this.ready();
+    const state = this.state!;
     if (microBatches.length === 0) throw new Error('trainStep needs at least one micro-batch');
     const total = microBatches.reduce((s, b) => s + b.tokens.batchSize, 0);
     if (this.trainable.length === 0) {
@@ -125,6 +127,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
     if (settingsKey !== this.trainingKey) await this.dropTrainingGraphs(settingsKey);
 
     this.step += 1;
+    this.flushedAt = -1;
     const { biasCorrection: bc, epsHat } = biasCorrection(DEFAULT_ADAMW, this.step);
     const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
     const compact = this.compactRows();
@@ -141,6 +144,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
         ? { kind: 'update', trainable: this.trainable, gradsIn, settings: options.settingsOf, compactRows }
         : { kind: 'grads', trainable: this.trainable, gradsIn, compactRows };
       const { session, meta } = await this.graph(`${request.kind}|${gradsIn}`, request);
+      await state.prepare(session.inputNames.filter((n) => n !== compactRows));
       const feeds = this.batchFeeds(ort, batch);
       if (rows) {
         const dims = [rows.step.count, this.spec.paramShapes.get(this.table)![1]!]; // the table's width (E, hidden_size unless factorised)
@@ -166,55 +170,52 @@ export class OnnxTrainingEngine implements TrainingEngine {
         feeds[OPTIMIZER_INPUTS.maxGradNorm] = scalar(options.maxGradNorm > 0 ? options.maxGradNorm : Infinity);
         for (const p of meta.differentiated) {
           if (p === compactRows) continue;
-          const mv = this.momentsOf(ort, p);
+          const mv = state.moments(p);
           feeds[STEP_NAMES.m(p)] = mv.m;
           feeds[STEP_NAMES.v(p)] = mv.v;
         }
       }
+      const fetches = this.stepFetches(session, meta, last, compactRows);
+      const out = await runStepOn(session, this.only(session, feeds), fetches, { device: this.options.device, batch, microBatches: microBatches.length });
+      lossSum += ((out[STEP_NAMES.loss].data as Float32Array)[0] * batch.tokens.batchSize) / total;
+      if (domain) addDomainStats(domain, out, batch, batch.tokens.batchSize / total);
+      // The running gradient sum just read is replaced by this micro-batch's (freed on the GPU).
+      if (accumulated) state.release(accumulated.values());
       if (!last) {
-        const out = await session.run(this.only(session, feeds));
-        lossSum += ((out[STEP_NAMES.loss].data as Float32Array)[0] * batch.tokens.batchSize) / total;
-        if (domain) addDomainStats(domain, out, batch, batch.tokens.batchSize / total);
         accumulated = new Map(meta.differentiated.map((p) => [p, out[STEP_NAMES.grad(p)]]));
         continue;
       }
-      const fetches: Record<string, Ort.Tensor | null> = { [STEP_NAMES.loss]: null };
-      for (const name of DOMAIN_OUTPUTS) if (session.outputNames.includes(name)) fetches[name] = null;
-      for (const p of meta.differentiated) {
-        if (p === compactRows) {
-          fetches[STEP_NAMES.newParam(p)] = null;
-          fetches[STEP_NAMES.newM(p)] = null;
-          fetches[STEP_NAMES.newV(p)] = null;
-          continue;
-        }
-        const mv = this.moments.get(p)!;
-        fetches[STEP_NAMES.newParam(p)] = this.spareOf(ort, p);
-        fetches[STEP_NAMES.newM(p)] = mv.m;
-        fetches[STEP_NAMES.newV(p)] = mv.v;
-      }
-      const out = await session.run(this.only(session, feeds), fetches);
-      lossSum += ((out[STEP_NAMES.loss].data as Float32Array)[0] * batch.tokens.batchSize) / total;
-      if (domain) addDomainStats(domain, out, batch, batch.tokens.batchSize / total);
       if (rows && compactRows) {
         const data = (name: string) => out[name].data as Float32Array;
         this.rowsAdamW!.scatter(
           rows.step,
           { table: data(STEP_NAMES.newParam(compactRows)), m: data(STEP_NAMES.newM(compactRows)), v: data(STEP_NAMES.newV(compactRows)) },
-          this.tableArrays(ort),
+          this.tableArrays(),
           this.step,
         );
+        state.hostChanged(this.table);
       }
-      // onnxruntime wrote the new parameters into the spare tensors: they become current, and the
-      // tensors just read become the spares of the next step (the moments were updated in place).
-      for (const p of meta.differentiated) {
-        if (p === compactRows) continue;
-        const next = this.spare.get(p)!;
-        this.spare.set(p, this.params.get(p)!);
-        this.params.set(p, next);
-      }
+      for (const p of meta.differentiated) if (p !== compactRows) state.adoptUpdate(p, out);
     }
+    if (state.resident) noteGpuResident(state.residentBytes());
     this.lastDomain = domain;
     return lossSum;
+  }
+
+  /**
+   * What a step run returns: the loss and domain outputs, and the gradients (grads graph) or the new
+   * parameters and moments (update graph; on the host, written into pre-allocated tensors).
+   */
+  private stepFetches(session: OrtSession, meta: StepGraph, last: boolean, compactRows: string | undefined): Record<string, Ort.Tensor | null> {
+    if (this.state!.resident) return residentFetches(session);
+    const fetches: Record<string, Ort.Tensor | null> = { [STEP_NAMES.loss]: null };
+    for (const name of DOMAIN_OUTPUTS) if (session.outputNames.includes(name)) fetches[name] = null;
+    for (const p of meta.differentiated) {
+      if (!last) fetches[STEP_NAMES.grad(p)] = null;
+      else if (p !== compactRows) this.state!.updateFetches(p, fetches);
+      else for (const name of [STEP_NAMES.newParam(p), STEP_NAMES.newM(p), STEP_NAMES.newV(p)]) fetches[name] = null;
+    }
+    return fetches;
   }
 
   domainStats(): DomainStepStats | undefined {
@@ -242,7 +243,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
     const ort = await this.ready();
     if (tokens.batchSize === 0) return new Float32Array(0);
     const { session } = await this.graph('logits', { kind: 'logits' });
-    this.flushRows(ort);
+    await this.readyToRead(session);
     const feeds = this.batchFeeds(ort, { tokens, targets: new Float32Array(0) });
     const out = await session.run(this.only(session, feeds));
     return out[STEP_NAMES.logits].data as Float32Array;
@@ -252,7 +253,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
   async maskedLmLogits(batch: TrainBatch): Promise<Float32Array> {
     const ort = await this.ready();
     const { session } = await this.graph('logits', { kind: 'logits' });
-    this.flushRows(ort);
+    await this.readyToRead(session);
     const out = await session.run(this.only(session, this.batchFeeds(ort, batch)));
     return out[STEP_NAMES.logits].data as Float32Array;
   }
@@ -260,23 +261,28 @@ export class OnnxTrainingEngine implements TrainingEngine {
   async evalLoss(batch: TrainBatch): Promise<number> {
     const ort = await this.ready();
     const { session } = await this.graph('loss', { kind: 'loss' });
-    this.flushRows(ort);
+    await this.readyToRead(session);
     const out = await session.run(this.only(session, this.batchFeeds(ort, batch)));
     return (out[STEP_NAMES.loss].data as Float32Array)[0];
   }
 
   async weights(): Promise<Map<string, HostTensor>> {
-    this.flushRows(await this.ready());
+    await this.ready();
+    this.flushRows();
+    const state = this.state!;
     const out = new Map<string, HostTensor>();
-    for (const [name, t] of this.params) out.set(name, { shape: [...t.dims], data: Float32Array.from(t.data as Float32Array) });
+    for (const name of state.names()) out.set(name, { shape: [...state.dims(name)], data: Float32Array.from(await state.hostParam(name)) });
     return out;
   }
 
   async optimizerState(): Promise<OptimizerState> {
-    this.flushRows(await this.ready());
+    await this.ready();
+    this.flushRows();
+    const state = this.state!;
     const moments: OptimizerState['moments'] = new Map();
-    for (const [name, { m, v }] of this.moments) {
-      moments.set(name, { m: Float32Array.from(m.data as Float32Array), v: Float32Array.from(v.data as Float32Array), shape: [...m.dims] });
+    for (const name of state.momentNames()) {
+      const { m, v } = await state.hostMoments(name);
+      moments.set(name, { m: Float32Array.from(m), v: Float32Array.from(v), shape: [...state.dims(name)] });
     }
     return { step: this.step, moments };
   }
@@ -284,13 +290,18 @@ export class OnnxTrainingEngine implements TrainingEngine {
   loadOptimizerState(state: OptimizerState): void {
     // The table's pending zero-gradient steps belong to the moments being replaced: apply them
     // with those moments first; the loaded state is current as it stands.
-    if (this.ort) this.flushRows(this.ort);
+    if (this.state) this.flushRows();
     this.rowsAdamW = undefined;
+    this.flushedAt = -1;
     this.step = state.step;
-    this.moments = new Map();
     // Tensors need the onnxruntime module, which may not be loaded yet: convert on next use.
     this.pendingMoments = state;
-    if (this.ort) this.adoptPendingMoments(this.ort);
+    if (this.state) this.adoptPendingMoments();
+  }
+
+  /** Bytes of parameters and moments held in GPU buffers (0 when they live on the host). */
+  residentBytes(): number {
+    return this.state?.residentBytes() ?? 0;
   }
 
   dispose(): void {
@@ -301,9 +312,9 @@ export class OnnxTrainingEngine implements TrainingEngine {
         () => undefined,
       );
     this.graphs.clear();
-    this.params.clear();
-    this.moments.clear();
-    this.spare.clear();
+    this.state?.dispose();
+    this.state = undefined;
+    for (const session of this.retired.splice(0)) void session.release();
   }
 
   /** Loads onnxruntime and moves host weights into tensors (once). */
@@ -312,14 +323,19 @@ export class OnnxTrainingEngine implements TrainingEngine {
     if (this.ort === undefined) {
       const ort = await loadOrt();
       this.ort = ort;
-      for (const [name, t] of this.pending) this.params.set(name, new ort.Tensor('float32', t.data, t.shape));
+      this.state = createTrainingState(ort, this.pending, this.options.device, this.options.session);
       this.pending.clear();
     }
-    if (this.pendingMoments) this.adoptPendingMoments(this.ort);
+    if (this.pendingMoments) this.adoptPendingMoments();
     return this.ort;
   }
 
-  /** Whether this step feeds the word embeddings as rows (see OnnxEngineOptions.wordEmbeddingUpdate). */
+  /** Before an evaluation graph reads the whole table: the rows brought current, every parameter it reads on its device. */
+  private async readyToRead(session: OrtSession): Promise<void> {
+    this.flushRows();
+    await this.state!.prepare(session.inputNames);
+  }
+
   /**
    * Word-embedding rows of this step: brought current and fed alone when the table trains row-wise
    * (embedding-rows.ts); otherwise the graph reads the table whole (frozen in this step), so every
@@ -335,13 +351,13 @@ export class OnnxTrainingEngine implements TrainingEngine {
   ): { step: StepRows; values: TableArrays } | undefined {
     if (!compact) {
       this.rowsAdamW?.recordStep(this.step);
-      this.flushRows(ort);
+      this.flushRows();
       return undefined;
     }
-    const lazy = this.lazyRows(ort);
+    const lazy = this.lazyRows();
     const s = options.settingsOf(this.table);
     lazy.recordStep(this.step, { lr: options.lr, lrScale: s.lrScale, weightDecay: s.weightDecay, biasCorrection: bc, epsHat });
-    const arrays = this.tableArrays(ort);
+    const arrays = this.tableArrays();
     const step = lazy.begin(
       microBatches.map((b) => b.tokens.inputIds),
       arrays,
@@ -354,56 +370,40 @@ export class OnnxTrainingEngine implements TrainingEngine {
     return (this.options.wordEmbeddingUpdate ?? 'rows') === 'rows' && this.spec.objective.kind !== 'masked-lm' && this.trainable.includes(this.table);
   }
 
-  private lazyRows(ort: OrtModule): EmbeddingRowsAdamW {
+  private lazyRows(): EmbeddingRowsAdamW {
     if (this.rowsAdamW === undefined) {
-      const [rows, width] = this.params.get(this.table)!.dims as number[];
-      const mv = this.moments.get(this.table);
-      const loaded = mv && { m: mv.m.data as Float32Array, v: mv.v.data as Float32Array };
+      const state = this.state!;
+      const [rows, width] = state.dims(this.table);
+      let loaded: { m: Float32Array; v: Float32Array } | undefined;
+      if (state.hasMoments(this.table)) {
+        const a = state.hostArrays(this.table);
+        loaded = { m: a.m, v: a.v };
+      }
       this.rowsAdamW = new EmbeddingRowsAdamW(rows!, width!, this.step - 1, DEFAULT_ADAMW, loaded);
-      this.momentsOf(ort, this.table);
+      state.moments(this.table);
     }
     return this.rowsAdamW;
   }
 
   /** The word-embedding table and its moments, updated in place (onnxruntime tensors wrap them). */
-  private tableArrays(ort: OrtModule): TableArrays {
-    const { m, v } = this.momentsOf(ort, this.table);
-    return { table: this.params.get(this.table)!.data as Float32Array, m: m.data as Float32Array, v: v.data as Float32Array };
+  private tableArrays(): TableArrays {
+    const a = this.state!.hostArrays(this.table);
+    return { table: a.param, m: a.m, v: a.v };
   }
 
   /** Applies every pending zero-gradient step of the word-embedding rows (before the table is read whole). */
-  private flushRows(ort: OrtModule): void {
-    if (this.rowsAdamW) this.rowsAdamW.flush(this.step, this.tableArrays(ort));
+  private flushRows(): void {
+    if (!this.rowsAdamW) return;
+    this.rowsAdamW.flush(this.step, this.tableArrays());
+    // The host table changed at most once per step: a GPU copy is dropped (and uploaded again) once.
+    if (this.flushedAt !== this.step) this.state!.hostChanged(this.table);
+    this.flushedAt = this.step;
   }
 
-  private adoptPendingMoments(ort: OrtModule): void {
+  private adoptPendingMoments(): void {
     const state = this.pendingMoments;
     this.pendingMoments = undefined;
-    if (!state) return;
-    for (const [name, s] of state.moments) {
-      this.moments.set(name, { m: new ort.Tensor('float32', Float32Array.from(s.m), s.shape), v: new ort.Tensor('float32', Float32Array.from(s.v), s.shape) });
-    }
-  }
-
-  private momentsOf(ort: OrtModule, p: string): { m: Ort.Tensor; v: Ort.Tensor } {
-    let mv = this.moments.get(p);
-    if (mv === undefined) {
-      const dims = this.params.get(p)!.dims;
-      const size = dims.reduce((a, b) => a * b, 1);
-      mv = { m: new ort.Tensor('float32', new Float32Array(size), dims), v: new ort.Tensor('float32', new Float32Array(size), dims) };
-      this.moments.set(p, mv);
-    }
-    return mv;
-  }
-
-  private spareOf(ort: OrtModule, p: string): Ort.Tensor {
-    let s = this.spare.get(p);
-    if (s === undefined) {
-      const dims = this.params.get(p)!.dims;
-      s = new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
-      this.spare.set(p, s);
-    }
-    return s;
+    if (state) this.state!.loadMoments(state.moments);
   }
 
   /** A cached session for a graph; the key names the variant within the current training key. */
@@ -412,7 +412,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
     if (g === undefined) {
       g = (async () => {
         const meta = buildStepGraph(this.spec, request);
-        const session = await createSession(toModelBytes(meta.graph), this.options.session);
+        const session = await createSession(toModelBytes(meta.graph), stepSessionOptions(this.options.session, this.options.device, meta, request));
         return { session, meta };
       })();
       this.graphs.set(key, g);
@@ -427,7 +427,11 @@ export class OnnxTrainingEngine implements TrainingEngine {
     for (const [key, g] of [...this.graphs]) {
       if (key === 'logits' || key === 'loss') continue;
       this.graphs.delete(key);
-      await (await g).session.release();
+      const { session } = await g;
+      // A session's gpu-buffer outputs are freed by its provider's allocator: the parameters and moments
+      // it wrote must be gone before it is released (resident-state.ts), so release it with the engine.
+      if (this.state?.resident) this.retired.push(session);
+      else await session.release();
     }
   }
 
@@ -452,7 +456,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
       feeds[STEP_NAMES.targets] = new ort.Tensor('float32', batch.targets, [batch.targets.length / objective.numOutputs, objective.numOutputs]);
     if (objective.kind === 'token-classification' && batch.targets.length > 0)
       feeds[STEP_NAMES.rowWeights] = new ort.Tensor('float32', batch.targets, [batch.targets.length]);
-    for (const [name, t] of this.params) feeds[name] = t;
+    for (const name of this.state!.names()) feeds[name] = this.state!.param(name);
     return feeds;
   }
 
