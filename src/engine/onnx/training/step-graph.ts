@@ -12,6 +12,7 @@ import { pruneGraph } from '../prune.js';
 import { BATCH_DIM, traceWith } from '../trace.js';
 import { appendGradients } from './autodiff.js';
 import { appendClipAndAdamW, DEFAULT_ADAMW, type AdamWHyper } from './optimizer.js';
+import type { DropoutMaskMode } from './dropout-masks.js';
 import { TrainingOps, type DropoutSite } from './training-ops.js';
 
 /**
@@ -29,6 +30,8 @@ import { TrainingOps, type DropoutSite } from './training-ops.js';
 export interface StepGraphSpec extends TrainingModelSpec {
   /** Shape of every parameter (encoder + head), HF names without `bert.`. */
   paramShapes: ReadonlyMap<string, readonly number[]>;
+  /** Where the training graphs' dropout masks come from (default `fed`; dropout-masks.ts, dropoutMaskMode). */
+  dropoutMasks?: DropoutMaskMode;
 }
 
 /** The source-row dim of a domain-adaptation batch's targets. */
@@ -112,7 +115,7 @@ export const STEP_NAMES = {
 
 export interface StepGraph {
   graph: Graph;
-  /** Fed dropout masks, in input order (empty when dropout is off or the rates are 0). */
+  /** Dropout sites and the inputs they read, in trace order (empty when dropout is off or the rates are 0). */
   dropoutSites: DropoutSite[];
   /** Trainable parameters that get a gradient (and, in `update`, a new value and moments). */
   differentiated: string[];
@@ -144,7 +147,7 @@ export function buildStepGraph(spec: StepGraphSpec, request: StepGraphRequest): 
             },
           }
         : undefined;
-    const ops = new TrainingOps(b, { dropoutSites: training ? dropoutSites : undefined, segments });
+    const ops = new TrainingOps(b, { dropoutSites: training ? dropoutSites : undefined, dropoutMasks: spec.dropoutMasks, segments });
     const { objective: task } = spec;
     if (training && task.kind === 'classification' && task.domain) {
       // Mixed source/target batches: the same encoder and head, plus the domain objectives.
