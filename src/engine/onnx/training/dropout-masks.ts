@@ -42,8 +42,8 @@ export type DropoutMaskMode = 'fed' | 'in-graph';
  * Where the masks are made for a session on these execution providers, the one home of that choice:
  * in the graph on a GPU, where uploading host masks was the largest per-step transfer (BERT-Base at
  * 32 × 128: 617 MB); on the host for the CPU provider, where the same masks made by graph nodes
- * measured slower than this loop plus the feed (BERT-Tiny and BERT-Mini steps at 32 × 128:
- * 8–12 % more CPU time; docs/gpu.md).
+ * measured slower than this loop plus the feed (BERT-Tiny and BERT-Mini steps at 32 × 128: the
+ * generator's nodes took 44 and 179 ms a step against 14 and 53 ms here; docs/gpu.md).
  */
 export function dropoutMaskMode(executionProviders: readonly string[] = ['cpu']): DropoutMaskMode {
   return executionProviders[0] === undefined || executionProviders[0] === 'cpu' ? 'fed' : 'in-graph';
@@ -107,23 +107,28 @@ export function fillDropoutMask(out: Float32Array, rate: number, seed: number, m
   const k1 = key1 | 0;
   const k2 = key2 | 0;
   const n = out.length;
-  // dropoutWord inlined, with y = j·k1 stepped by k1 instead of multiplied.
+  const even = n - (n % 2);
+  fillWords(bits.subarray(0, even), k1, k2, t, keep);
+  // An odd length ends on the high half of one more word.
+  if (even < n) bits[even] = dropoutWord(key1, key2, even / 2) >>> 16 < t ? 0 : keep;
+  return out;
+}
+
+/** The hot loop of fillDropoutMask: dropoutWord inlined, with y = j·k1 stepped by k1 instead of multiplied. */
+function fillWords(bits: Uint32Array, k1: number, k2: number, t: number, keep: number): void {
   let y = 0;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
+  for (let i = 0; i + 1 < bits.length; i += 2) {
     const z = (y + k2) | 0;
     let x = (Math.imul(y, y) + y) | 0;
     x = (x >>> 16) | (x << 16);
     x = (Math.imul(x, x) + z) | 0;
     x = (x >>> 16) | (x << 16);
     const u = (Math.imul(x, x) + y) | 0;
-    bits[i] = u >>> 16 < t ? 0 : keep;
-    bits[i + 1] = (u & 0xffff) < t ? 0 : keep;
+    // Branch-free: a 16-bit half minus t is negative exactly when the element is dropped.
+    bits[i] = keep & ~(((u >>> 16) - t) >> 31);
+    bits[i + 1] = keep & ~(((u & 0xffff) - t) >> 31);
     y = (y + k1) | 0;
   }
-  // An odd length ends on the high half of one more word.
-  if (i < n) bits[i] = dropoutWord(key1, key2, i / 2) >>> 16 < t ? 0 : keep;
-  return out;
 }
 
 /** The int32 word count of a mask of `elements` values (two per word), which the in-graph masks are fed. */
