@@ -18,6 +18,8 @@
  * - The TF.js engine draws the same masks (its dropout calls are the same sites in the same order): with dropout
  *   0.2 the two engines' losses agree to 1e-5 relative over 5 steps with two micro-batches, and their weights to
  *   1e-4, the tolerances of test/engine/onnx-train-engine.test.ts with dropout off.
+ * - The same for masked LM and token classification (their own heads and dropout sites): fed and in-graph masks
+ *   give bit-identical losses, and the TF.js engine agrees to 1e-5.
  */
 import { test, type TestOptions } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,7 +31,8 @@ import { DROPOUT_KEYS, DropoutMaskGraph } from '../../src/engine/onnx/training/d
 import { dropoutKeys, dropoutWord, dropoutWordCount, fillDropoutMask } from '../../src/engine/onnx/training/dropout-masks.js';
 import { OnnxTrainingEngine } from '../../src/engine/onnx/training/onnx-engine.js';
 import { probeWebgpu } from '../../src/engine/onnx/webgpu.js';
-import type { StepOptions, TrainBatch } from '../../src/engine/types.js';
+import type { StepOptions, TrainBatch, TrainingObjective } from '../../src/engine/types.js';
+import { flatTargetIndex, maskedLmParamNames, maskedLmParamShape } from '../../src/heads/masked-lm.js';
 import { Rng } from '../../src/data/random.js';
 import { paramSettings } from '../../src/trainer/schedule.js';
 import { assertSameWeights, enginePair, randomClassifierWeights, randomTokens, stepBoth } from '../helpers/engines.js';
@@ -329,4 +332,59 @@ test('the TF.js engine draws the same masks: onnxruntime and TF.js dropout steps
     losses.push(await tfjs.trainStep(micro, { ...options(0), lr: 1e-3, dropoutSeed }));
   }
   assert.ok(Math.abs(losses[0]! - losses[1]!) > 1e-3, `another seed must give another loss (${losses.join(' vs ')})`);
+});
+
+/** A batch whose targets are predicted positions (masked LM: token ids; token classification: labels below `classes`). */
+function positionsBatch(seed: number, classes: number): TrainBatch {
+  const rng = new Rng(seed);
+  const tokens = randomTokens(4, 7, rng, (real) => (real ? 1 + Math.floor(rng.next() * (cfg.vocabSize - 1)) : 0));
+  const positions: number[] = [];
+  const labels: number[] = [];
+  tokens.attentionMask.forEach((real, i) => {
+    if (real && (rng.next() < 0.4 || positions.length === 0)) {
+      positions.push(i);
+      labels.push(Math.floor(rng.next() * classes));
+    }
+  });
+  const masked = { positions: Int32Array.from(positions), labels: Int32Array.from(labels), targetIndex: flatTargetIndex(labels, classes) };
+  return { tokens, targets: new Float32Array(0), masked };
+}
+
+test('masked LM and token classification: fed and in-graph masks train alike, and the TF.js engine agrees', async () => {
+  await initTfjs('cpu');
+  const objectives: [TrainingObjective, number][] = [
+    [{ kind: 'masked-lm' }, cfg.vocabSize],
+    [{ kind: 'token-classification', numLabels: NUM_OUTPUTS }, NUM_OUTPUTS],
+  ];
+  for (const [objective, classes] of objectives) {
+    const weights = randomClassifierWeights(cfg, 9, NUM_OUTPUTS);
+    if (objective.kind === 'masked-lm') {
+      // The encoder's weights and a masked-LM head (LayerNorm γ around 1, the rest in ±0.3).
+      const rng = new Rng(10);
+      for (const name of [...weights.keys()]) if (name.startsWith('classifier.')) weights.delete(name);
+      for (const name of maskedLmParamNames(cfg)) {
+        const shape = maskedLmParamShape(cfg, name);
+        const base = name.includes('LayerNorm') && name.endsWith('.weight') ? 1 : 0;
+        weights.set(name, { shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => base + (rng.next() * 2 - 1) * 0.3) });
+      }
+    }
+    const engines = [
+      new OnnxTrainingEngine({ config: cfg, weights, objective, dropoutMasks: 'fed' }),
+      new OnnxTrainingEngine({ config: cfg, weights, objective, dropoutMasks: 'in-graph' }),
+      new TfjsTrainingEngine({ config: cfg, weights, objective }),
+    ];
+    for (const e of engines) e.setTrainable(new Set(weights.keys()));
+    for (let step = 0; step < 3; step++) {
+      const micro = [positionsBatch(80 + 2 * step, classes), positionsBatch(81 + 2 * step, classes)];
+      const losses: number[] = [];
+      for (const e of engines) losses.push(await e.trainStep(micro, { ...options(step), lr: 1e-3 }));
+      assert.equal(losses[1], losses[0], `${objective.kind}, step ${step}: in-graph loss`);
+      assert.ok(
+        Math.abs(losses[2]! - losses[0]!) <= 1e-5 * Math.max(1, Math.abs(losses[0]!)),
+        `${objective.kind}, step ${step}: TF.js ${losses[2]} vs ${losses[0]}`,
+      );
+    }
+    (engines[0] as OnnxTrainingEngine).dispose();
+    (engines[1] as OnnxTrainingEngine).dispose();
+  }
 });
