@@ -7,7 +7,7 @@
  */
 
 /** ONNX element types used by bertft (values match `TensorProto.DataType`). */
-export const ElemType = { Float: 1, Uint8: 2, Int8: 3, Int32: 6, Int64: 7, Bool: 9, Double: 11 } as const;
+export const ElemType = { Float: 1, Uint8: 2, Int8: 3, Int32: 6, Int64: 7, Bool: 9, Double: 11, Uint32: 12 } as const;
 export type ElemType = (typeof ElemType)[keyof typeof ElemType];
 
 /** A dimension: a fixed size, or a symbolic name such as `batch` / `sequence`. */
@@ -26,7 +26,7 @@ export interface ConstantTensor {
   elemType: ElemType;
   dims: number[];
   /**
-   * float32 for Float, int32/int64 values as numbers for integer types, 0/1 for Bool;
+   * float32 for Float, int32/uint32/int64 values as numbers for integer types, 0/1 for Bool;
    * Int8Array/Uint8Array for the 8-bit types of quantized weights.
    */
   values: Float32Array | Int8Array | Uint8Array | number[];

@@ -66,6 +66,12 @@ export interface OrtSessionOptions {
   /** Write onnxruntime's per-operator profile (JSON) to files starting with this prefix. */
   profilePrefix?: string;
   /**
+   * Let onnxruntime place nodes the first provider has no kernel for on the CPU provider (default
+   * true). False sets `session.disable_cpu_ep_fallback`: the session then fails to start instead,
+   * which is how the tests prove a graph runs wholly on WebGPU.
+   */
+  cpuFallback?: boolean;
+  /**
    * Outputs to leave on the device (`'gpu-buffer'`, WebGPU only) rather than copy to the host
    * (`'cpu'`, the default): a training step's new parameters and moments (training/resident-state.ts).
    */
@@ -96,7 +102,12 @@ export async function createSession(model: Uint8Array, options: OrtSessionOption
       ...(options.optimizedModelPath === undefined ? {} : { optimizedModelFilePath: options.optimizedModelPath }),
       ...(options.profilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: options.profilePrefix }),
       ...(options.outputLocations === undefined ? {} : { preferredOutputLocation: options.outputLocations }),
-      extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
+      extra: {
+        session: {
+          intra_op: { allow_spinning: options.spinning === true ? '1' : '0' },
+          ...(options.cpuFallback === false ? { disable_cpu_ep_fallback: '1' } : {}),
+        },
+      },
       logSeverityLevel: 3,
     });
   } catch (e) {

@@ -40,6 +40,10 @@ function rawBytes(t: ConstantTensor): Uint8Array {
       const a = Int32Array.from(t.values as ArrayLike<number>);
       return new Uint8Array(a.buffer);
     }
+    case ElemType.Uint32: {
+      const a = Uint32Array.from(t.values as ArrayLike<number>);
+      return new Uint8Array(a.buffer);
+    }
     case ElemType.Int8: {
       const a = t.values instanceof Int8Array ? t.values : Int8Array.from(t.values as ArrayLike<number>);
       return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

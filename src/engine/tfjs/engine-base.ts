@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AdamW } from './adamw.js';
 import type { TokenBatch } from '../../tokenization/index.js';
 import { TfjsOps } from './ops.js';
+import { fillDropoutMask } from '../onnx/training/dropout-masks.js';
 import { accumulatedTrainStep } from './train-step.js';
 import type { OptimizerState, StepOptions, TrainBatch } from '../types.js';
 
@@ -14,9 +15,16 @@ export abstract class TfjsEngineBase {
   protected readonly optimizer = new AdamW();
   protected readonly classWeights?: tf.Tensor;
   private dropoutSeed = 0;
-  private dropoutCounter = 0;
-  /** Each dropout call of a step draws its own seed from the step's seed, so a step replays exactly. */
-  protected readonly ops = new TfjsOps(() => (this.dropoutSeed + 7919 * this.dropoutCounter++) >>> 0);
+  private microBatch = 0;
+  private dropoutSite = 0;
+  /**
+   * Dropout masks from the onnxruntime engine's counter-based generator (onnx/training/dropout-masks.ts),
+   * keyed by (step seed, micro-batch, site): a step replays exactly, and with the same seed the two engines
+   * drop the same elements (the sites are the model's dropout calls with a rate above 0, in the same order).
+   */
+  protected readonly ops = new TfjsOps(undefined, (shape, rate) =>
+    fillDropoutMask(new Float32Array(shape.reduce((a, b) => a * b, 1)), rate, this.dropoutSeed, this.microBatch, this.dropoutSite++),
+  );
 
   constructor(classWeights: Float32Array | undefined) {
     if (classWeights) this.classWeights = tf.tensor1d(classWeights);
@@ -32,10 +40,16 @@ export abstract class TfjsEngineBase {
   async trainStep(microBatches: TrainBatch[], options: StepOptions): Promise<number> {
     this.ops.training = true;
     this.dropoutSeed = options.dropoutSeed;
-    this.dropoutCounter = 0;
+    let next = 0;
+    const lossOf = (b: TrainBatch) => {
+      // One loss per micro-batch, in order: its index and site count key the masks.
+      this.microBatch = next++;
+      this.dropoutSite = 0;
+      return this.lossOf(b);
+    };
     try {
       const settings = { lr: options.lr, maxGradNorm: options.maxGradNorm, groupOf: options.settingsOf };
-      return accumulatedTrainStep(this.trainableParams(), microBatches, (b) => this.lossOf(b), this.optimizer, settings);
+      return accumulatedTrainStep(this.trainableParams(), microBatches, lossOf, this.optimizer, settings);
     } finally {
       this.ops.training = false;
     }

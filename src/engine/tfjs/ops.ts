@@ -5,6 +5,9 @@ import type { TensorOps } from '../../models/ops.js';
 /** A seeded source of integers for dropout masks, so a training run is reproducible. */
 export type SeedSource = () => number;
 
+/** A training step's dropout mask for a value of `shape`: 0 or 1/(1 − rate) per element, row-major. */
+export type MaskSource = (shape: readonly number[], rate: number) => Float32Array;
+
 /**
  * {@link TensorOps} on TensorFlow.js tensors, run eagerly so `tf.grad` can differentiate through
  * them. Dropout is active only when `training` is set.
@@ -12,7 +15,11 @@ export type SeedSource = () => number;
 export class TfjsOps implements TensorOps<tf.Tensor> {
   training = false;
 
-  constructor(private readonly nextSeed: SeedSource = () => Math.floor(Math.random() * 2 ** 31)) {}
+  /** `masks`, when given, makes dropout a multiplication by its masks instead of tf.dropout with `nextSeed`'s seeds. */
+  constructor(
+    private readonly nextSeed: SeedSource = () => Math.floor(Math.random() * 2 ** 31),
+    private readonly masks?: MaskSource,
+  ) {}
 
   linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
     // Flatten to 2-D so the product is one plain matrix multiply (the fast path on every backend).
@@ -151,6 +158,7 @@ export class TfjsOps implements TensorOps<tf.Tensor> {
 
   dropout(x: tf.Tensor, rate: number): tf.Tensor {
     if (!this.training || rate <= 0) return x;
+    if (this.masks) return tf.mul(x, tf.tensor(this.masks(x.shape, rate), x.shape, 'float32'));
     return tf.dropout(x, rate, undefined, this.nextSeed());
   }
 

@@ -8,7 +8,8 @@ import { noteGpuResident } from '../../memory.js';
 import { createTrainingState, residentFetches, runStepOn, stepSessionOptions, type TrainingState } from './resident-state.js';
 import { BATCH_DIM, INPUT_NAMES, SEQUENCE_DIM } from '../trace.js';
 import { toModelBytes } from '../to-proto.js';
-import { fillDropoutMask, siteDims } from './dropout-masks.js';
+import { DROPOUT_KEYS } from './dropout-mask-graph.js';
+import { dropoutKeys, dropoutMaskMode, dropoutWordCount, fillDropoutMask, siteDims, type DropoutMaskMode } from './dropout-masks.js';
 import { graphTargetOf } from './graph-target.js';
 import { EmbeddingRowsAdamW, type StepRows, type TableArrays } from './embedding-rows.js';
 import { biasCorrection, DEFAULT_ADAMW, OPTIMIZER_INPUTS } from './optimizer.js';
@@ -31,6 +32,12 @@ export interface OnnxEngineOptions extends TrainingEngineOptions {
    * training always uses `dense` (its decoder reads every row).
    */
   wordEmbeddingUpdate?: 'rows' | 'dense';
+  /**
+   * Where dropout masks are made: `fed` (generated on the host, an input per site) or `in-graph`
+   * (graph nodes from a few key words). The same masks either way; the default follows the
+   * execution providers (dropoutMaskMode: in the graph on a GPU).
+   */
+  dropoutMasks?: DropoutMaskMode;
 }
 
 interface LoadedGraph {
@@ -93,6 +100,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
       objective: options.objective,
       // Graphs for the session's first execution provider: WebGPU gets formulations it has kernels for.
       target: graphTargetOf(options.session?.executionProviders),
+      dropoutMasks: options.dropoutMasks ?? dropoutMaskMode(options.session?.executionProviders),
     };
     this.table = wordEmbeddingsOf(options.config);
   }
@@ -460,15 +468,30 @@ export class OnnxTrainingEngine implements TrainingEngine {
     return feeds;
   }
 
+  /**
+   * This micro-batch's dropout inputs (dropout-masks.ts): each site's mask, generated here, or for masks
+   * made in the graph the sites' key words and the word count of each site shape.
+   */
   private addDropoutMasks(ort: OrtModule, feeds: Feeds, meta: StepGraph, tokens: TokenBatch, seed: number, microBatch: number): void {
+    if (meta.dropoutSites.length === 0) return;
     const sizes = { [BATCH_DIM]: tokens.batchSize, [SEQUENCE_DIM]: tokens.seqLength };
+    if (this.spec.dropoutMasks === 'in-graph') {
+      const words = new Uint32Array(2 * (Math.max(...meta.dropoutSites.map((s) => s.index)) + 1));
+      for (const site of meta.dropoutSites) {
+        words.set(dropoutKeys(seed, microBatch, site.index), 2 * site.index);
+        const count = dropoutWordCount(siteDims(site, sizes).reduce((a, b) => a * b, 1));
+        feeds[site.input] = new ort.Tensor('int32', Int32Array.of(count), []);
+      }
+      feeds[DROPOUT_KEYS] = new ort.Tensor('uint32', words, [words.length]);
+      return;
+    }
     meta.dropoutSites.forEach((site, i) => {
       const dims = siteDims(site, sizes);
       const size = dims.reduce((a, b) => a * b, 1);
       // One buffer per site, reused (runs are sequential): no per-step garbage of activation size.
       let buffer = this.maskBuffers[i];
       if (buffer === undefined || buffer.length < size) this.maskBuffers[i] = buffer = new Float32Array(size);
-      const mask = fillDropoutMask(buffer.subarray(0, size), site.rate, seed, microBatch, i);
+      const mask = fillDropoutMask(buffer.subarray(0, size), site.rate, seed, microBatch, site.index);
       feeds[site.input] = new ort.Tensor('float32', mask, dims);
     });
   }

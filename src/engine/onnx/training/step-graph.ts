@@ -13,6 +13,7 @@ import { BATCH_DIM, traceWith } from '../trace.js';
 import { appendGradients } from './autodiff.js';
 import type { GraphTarget } from './graph-target.js';
 import { appendClipAndAdamW, DEFAULT_ADAMW, type AdamWHyper } from './optimizer.js';
+import type { DropoutMaskMode } from './dropout-masks.js';
 import { TrainingOps, type DropoutSite } from './training-ops.js';
 
 /**
@@ -35,6 +36,8 @@ export interface StepGraphSpec extends TrainingModelSpec {
    * with WebGPU kernels, so no node falls back to the CPU. Default `cpu`.
    */
   target?: GraphTarget;
+  /** Where the training graphs' dropout masks come from (default `fed`; dropout-masks.ts, dropoutMaskMode). */
+  dropoutMasks?: DropoutMaskMode;
 }
 
 /** The source-row dim of a domain-adaptation batch's targets. */
@@ -118,7 +121,7 @@ export const STEP_NAMES = {
 
 export interface StepGraph {
   graph: Graph;
-  /** Fed dropout masks, in input order (empty when dropout is off or the rates are 0). */
+  /** Dropout sites and the inputs they read, in trace order (empty when dropout is off or the rates are 0). */
   dropoutSites: DropoutSite[];
   /** Trainable parameters that get a gradient (and, in `update`, a new value and moments). */
   differentiated: string[];
@@ -151,7 +154,7 @@ export function buildStepGraph(spec: StepGraphSpec, request: StepGraphRequest): 
             },
           }
         : undefined;
-    const ops = new TrainingOps(b, { dropoutSites: training ? dropoutSites : undefined, segments, target });
+    const ops = new TrainingOps(b, { dropoutSites: training ? dropoutSites : undefined, dropoutMasks: spec.dropoutMasks, segments, target });
     const { objective: task } = spec;
     if (training && task.kind === 'classification' && task.domain) {
       // Mixed source/target batches: the same encoder and head, plus the domain objectives.

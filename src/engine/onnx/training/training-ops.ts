@@ -2,12 +2,19 @@ import { attr, type GraphBuilder } from '../builder.js';
 import { ElemType, type Dim } from '../graph.js';
 import { OnnxOps, type OnnxOpsOptions } from '../ops.js';
 import type { GraphTarget } from './graph-target.js';
+import { DropoutMaskGraph } from './dropout-mask-graph.js';
+import type { DropoutMaskMode } from './dropout-masks.js';
 import { markSegmentSum, type SegmentInputs } from './segment-sum.js';
 import { stopGradient } from './stop-gradient.js';
 
-/** A dropout mask the step graph takes as an input (see {@link TrainingOps}). */
+/** A dropout of the step graph (see {@link TrainingOps}): where its mask comes from. */
 export interface DropoutSite {
-  /** Graph input name, `dropout_mask_<i>`. */
+  /** The site's number in trace order: the `site` word of its masks' keys (dropout-masks.ts). */
+  index: number;
+  /**
+   * Fed masks: the mask input, `dropout_mask_<index>`. Masks made in the graph: the int32 scalar
+   * input with the word count of the site's shape, `dropout_size_<j>` (shared by sites of one shape).
+   */
   input: string;
   /** Symbolic shape of the masked value, e.g. `[batch_size, 2, sequence_length, sequence_length]`. */
   shape: Dim[];
@@ -16,10 +23,15 @@ export interface DropoutSite {
 
 export interface TrainingOpsOptions extends Pick<OnnxOpsOptions, 'layerNorm'> {
   /**
-   * Record dropout as a multiplication by a fed mask (values 0 or 1/(1 − rate)); each active
-   * dropout call adds an input to `sites`. Off: dropout is the identity.
+   * Record dropout as a multiplication by a mask (values 0 or 1/(1 − rate)); each active dropout
+   * call adds an entry to `sites`. Off: dropout is the identity.
    */
   dropoutSites?: DropoutSite[];
+  /**
+   * Where the masks come from (default `fed`): a mask input per site, filled on the host, or nodes
+   * that make the same masks in the graph from `dropout_keys` (dropout-mask-graph.ts).
+   */
+  dropoutMasks?: DropoutMaskMode;
   /** The table whose lookup gradient is summed per row over these fed segments (segment-sum.ts). */
   segments?: { table: string; inputs: SegmentInputs };
   /** The execution provider the graph is written for (graph-target.ts). Default `cpu`. */
@@ -32,8 +44,9 @@ export interface TrainingOpsOptions extends Pick<OnnxOpsOptions, 'layerNorm'> {
  * - `linear` is one `Gemm(x, W, b, transB = 1)` on rows flattened to 2-D, so the [out, in] weight
  *   of a checkpoint is used as is (no Transpose node per step) and its gradient comes out of the
  *   backward Gemm already in that layout;
- * - dropout multiplies by a mask fed per step, which makes masks reproducible from a seed on the
- *   host (onnxruntime's Dropout/RandomUniform seeds are fixed when the session is created).
+ * - dropout multiplies by a mask from the counter-based generator of dropout-masks.ts, fed per step
+ *   or made in the graph from fed key words, so masks are reproducible from a seed and the same on
+ *   every device (onnxruntime's Dropout/RandomUniform seeds are fixed when the session is created).
  *
  * On the `webgpu` target two ops change, for want of WebGPU kernels (graph-target.ts): `linear` on
  * more than two dims is the inference trace's MatMul with a Transpose of the weight (the Gemm form
@@ -44,6 +57,7 @@ export class TrainingOps extends OnnxOps {
   private readonly sites?: DropoutSite[];
   private readonly segments?: { table: string; inputs: SegmentInputs };
   private readonly target: GraphTarget;
+  private readonly maskGraph?: DropoutMaskGraph;
 
   constructor(builder: GraphBuilder, options: TrainingOpsOptions = {}) {
     const sites = options.dropoutSites;
@@ -54,6 +68,7 @@ export class TrainingOps extends OnnxOps {
     this.sites = sites;
     this.segments = options.segments;
     this.target = options.target ?? 'cpu';
+    if (sites && options.dropoutMasks === 'in-graph') this.maskGraph = new DropoutMaskGraph(builder);
   }
 
   override embedding(table: string, ids: string): string {
@@ -95,8 +110,15 @@ export class TrainingOps extends OnnxOps {
   private maskedDropout(x: string, rate: number): string {
     if (rate <= 0 || this.sites === undefined) return x;
     const b = this.builder;
-    const input = b.addInput(`dropout_mask_${this.sites.length}`, ElemType.Float, b.shape(x));
-    this.sites.push({ input, shape: [...b.shape(x)], rate });
+    const index = this.sites.length;
+    const shape = [...b.shape(x)];
+    if (this.maskGraph) {
+      const { mask, size } = this.maskGraph.mask(x, rate, index);
+      this.sites.push({ index, input: size, shape, rate });
+      return b.op('Mul', [x, mask], {}, { hint: 'dropout' });
+    }
+    const input = b.addInput(`dropout_mask_${index}`, ElemType.Float, shape);
+    this.sites.push({ index, input, shape, rate });
     return b.op('Mul', [x, input], {}, { hint: 'dropout' });
   }
 }
