@@ -211,6 +211,24 @@ test('sequence classification: 3 full fine-tuning steps agree on WebGPU (residen
   await agree('full fine-tuning', await classificationCase());
 });
 
+test('on WebGPU the word-embedding table trains densely by default: it and its moments stay resident too', needsWebgpu({ timeout: 120_000 }), async () => {
+  const f = await load();
+  const c = await classificationCase(1);
+  const resident = async (update?: 'rows' | 'dense') => {
+    const engine = engineFor(f, { ...c, wordEmbeddingUpdate: update }, 'webgpu');
+    try {
+      await runSteps(engine, f, c, 0, 1);
+      return engine.residentBytes();
+    } finally {
+      engine.dispose();
+    }
+  };
+  const table = f.encoder.get('embeddings.word_embeddings.weight')!.data.byteLength;
+  const [byDefault, rows] = [await resident(), await resident('rows')];
+  // The table, its first and its second moment: on the GPU by default, on the host row-wise.
+  assert.ok(byDefault - rows >= 3 * table, `resident ${byDefault} bytes by default, ${rows} row-wise; the table is ${table}`);
+});
+
 test(
   'gradual unfreezing with layer-wise LR decay: graphs rebuilt around the resident state agree with the CPU',
   needsWebgpu({ timeout: 120_000 }),

@@ -25,11 +25,13 @@ export interface OnnxEngineOptions extends TrainingEngineOptions {
    */
   device?: Device;
   /**
-   * How the word-embedding table is updated by a classification step. `rows` (default): the step
+   * How the word-embedding table is updated by a classification step. `rows`: the step
    * graph sees only the rows the batch reads, and the zero-gradient AdamW steps of the other rows
    * are applied exactly when they are next read (embedding-rows.ts); `dense`: every row in the
    * graph, every step. Both are torch.optim.AdamW and agree to float32 rounding. Masked-LM
-   * training always uses `dense` (its decoder reads every row).
+   * training always uses `dense` (its decoder reads every row). Default: `rows` on the CPU, where
+   * a step over the whole table costs most of a small model's step; `dense` on WebGPU, where the
+   * table and its moments then stay resident with everything else and only the batch crosses.
    */
   wordEmbeddingUpdate?: 'rows' | 'dense';
   /**
@@ -375,7 +377,8 @@ export class OnnxTrainingEngine implements TrainingEngine {
   }
 
   private compactRows(): boolean {
-    return (this.options.wordEmbeddingUpdate ?? 'rows') === 'rows' && this.spec.objective.kind !== 'masked-lm' && this.trainable.includes(this.table);
+    const update = this.options.wordEmbeddingUpdate ?? (this.options.device === 'webgpu' ? 'dense' : 'rows');
+    return update === 'rows' && this.spec.objective.kind !== 'masked-lm' && this.trainable.includes(this.table);
   }
 
   private lazyRows(): EmbeddingRowsAdamW {
