@@ -34,7 +34,9 @@ export function ratioTable(rows: readonly SpeedRow[], torch: readonly TorchRow[]
   const shapes = [...new Set([...rows.map((r) => r.shape), ...torch.map((t) => t.shape)])];
   for (const shape of shapes) {
     for (const mode of ['train', 'infer'] as const) {
-      const find = (device: string) => rows.find((r) => r.shape === shape && r.mode === mode && r.device === device);
+      // The training step as bertft train runs it (dropout on) is the one compared; a --dropout 0 row is a diagnostic.
+      const find = (device: string) =>
+        rows.filter((r) => r.shape === shape && r.mode === mode && r.device === device).sort((a, b) => Number(b.dropout > 0) - Number(a.dropout > 0))[0];
       const gpu = find('webgpu');
       const cpu = find('cpu');
       const t = (m: string) => {
