@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The device tool's command for issue #18's GPU bench, after bench/speed/gpu-pack.sh (which copies this file into
-# .device/): carry [".device"], command `bash .device/gpu-device.sh`, timeout_s 600. Everything lands in $OUT:
+# .device/): carry [".device"], command `bash .device/gpu-device.sh`, timeout_s 540. Everything lands in $OUT:
 #
 #   torch.log      ../shared/device/torch_ref.py tiny,mini,base: PyTorch CUDA fp32 / tf32 / bf16, batch 32 × 128
 #   gpu.log        bertft on WebGPU, training step and inference, Tiny / Mini / Base, with the ratios to torch.log

@@ -5,7 +5,7 @@
 # tokenizer, PyTorch's end-to-end script and the device command (gpu-device.sh).
 #
 #   bench/speed/gpu-pack.sh            # from the project root, after npm install (and apt-get update, for pack.sh)
-#   device tool: carry [".device"], command: bash .device/gpu-device.sh      (logs in $OUT)
+#   device tool: carry [".device"], timeout_s 540, command: bash .device/gpu-device.sh      (logs in $OUT)
 #
 # The device tool carries at most 64 MiB with the working tree: the bundle is ~38 MiB, the data ~1.5 MiB; this checks
 # the total. The tool sends the checkout its session started in (not a helper's worktree): pack there.
@@ -31,5 +31,5 @@ tree=$(git ls-files -z -co --exclude-standard | du -cb --files0-from=- 2>/dev/nu
 dev=$(du -sb "$OUT" | cut -f1)
 mib=$(((tree + dev) / 1048576))
 echo "gpu-pack.sh: $OUT is $((dev / 1048576)) MiB ($(wc -l < "$OUT/data/sst2-train.tsv") training sentences), with the working tree $mib MiB of the 64 the device tool carries"
-echo "device tool: carry [\".device\"], timeout_s 600, command: bash .device/gpu-device.sh"
+echo "device tool: carry [\".device\"], timeout_s 540, command: bash .device/gpu-device.sh"
 [ "$mib" -lt 62 ] || { echo "gpu-pack.sh: over the device tool's 64 MiB (working tree + .device)" >&2; exit 1; }
