@@ -6,7 +6,7 @@ import { prepareDevice } from '../engine/select.js';
 import { executionProviders } from '../engine/onnx/session.js';
 import { OnnxTrainingEngine } from '../engine/onnx/training/onnx-engine.js';
 import { BertftError, UsageError } from '../errors.js';
-import { initMaskedLmHead } from '../heads/masked-lm.js';
+import { initMaskedLmHead, tiedDecoder } from '../heads/masked-lm.js';
 import { resolveModelDir } from '../hub/index.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
 import { initBertWeights } from '../models/bert/init.js';
@@ -73,6 +73,12 @@ export interface PretrainOptions {
    */
   embeddingInit?: 'random' | 'skipgram';
   skipgramEpochs?: number;
+  /**
+   * Keep the word-piece embeddings fixed (and with them the tied decoder; its bias still trains): the
+   * encoder learns to predict in the space the embeddings already have, e.g. a model's skip-gram start,
+   * which on small data is most of what transfers (docs/pretraining.md).
+   */
+  freezeWordEmbeddings?: boolean;
   /** Dropout while pre-training (Cramming: off); the saved config keeps the model's fine-tuning dropout. */
   dropout?: number;
   seed?: number;
@@ -202,6 +208,7 @@ function runSettings(o: PretrainOptions) {
     dropout: o.dropout ?? d.dropout,
     embeddingInit,
     skipgramEpochs: o.skipgramEpochs ?? 1,
+    freezeWordEmbeddings: o.freezeWordEmbeddings === true,
     budgetMs: o.minutes !== undefined ? o.minutes * 60_000 : undefined,
   };
 }
@@ -286,7 +293,7 @@ async function prepareRun(o: PretrainOptions, log: (line: string) => void) {
   const totalSteps =
     o.maxSteps ??
     (o.tokens !== undefined ? Math.ceil(o.tokens / (r.batchSize * seqTokens)) : o.minutes === undefined ? Math.ceil(corpus.size / r.batchSize) : undefined);
-  const { seed, batchSize, accumulation, maxLength, lr, warmup, dropout, embeddingInit, skipgramEpochs, budgetMs } = r;
+  const { seed, batchSize, accumulation, maxLength, lr, warmup, dropout, embeddingInit, skipgramEpochs, freezeWordEmbeddings, budgetMs } = r;
   const fingerprint = JSON.stringify({
     source: start.source,
     text: o.text,
@@ -302,6 +309,7 @@ async function prepareRun(o: PretrainOptions, log: (line: string) => void) {
     budgetMs,
     dropout,
     ...(embeddingInit === 'skipgram' ? { embeddingInit, skipgramEpochs } : {}),
+    ...(freezeWordEmbeddings ? { freezeWordEmbeddings } : {}),
   });
   return { r, start, masking, corpus, evalCorpus, totalSteps, fingerprint };
 }
@@ -323,6 +331,7 @@ function outputOf(p: PreparedRun, o: PretrainOptions): PretrainedOutput {
     hyperparameters: {
       embedding_init: r.embeddingInit,
       skipgram_epochs: r.embeddingInit === 'skipgram' ? r.skipgramEpochs : undefined,
+      ...(r.freezeWordEmbeddings ? { freeze_word_embeddings: true } : {}),
       batch_size: r.batchSize,
       gradient_accumulation: r.accumulation,
       learning_rate: r.lr,
@@ -396,7 +405,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     device,
   });
   try {
-    engine.setTrainable(new Set(weights.keys()));
+    engine.setTrainable(new Set([...weights.keys()].filter((n) => !(r.freezeWordEmbeddings && n === tiedDecoder(start.config)))));
     if (resumed) engine.loadOptimizerState({ ...resumed.optimizer, step: state.step } satisfies OptimizerState);
     const objective = objectiveOf(engine, p, o, state, log);
     if (state.step === 0 && p.evalCorpus) {

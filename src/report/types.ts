@@ -167,6 +167,8 @@ export type PretrainingHyperparameters = {
   embedding_init: 'random' | 'skipgram';
   /** `embedding_init: skipgram` only. */
   skipgram_epochs?: number;
+  /** The word-piece embeddings (and the tied decoder) were kept fixed (`--freeze-word-embeddings`). */
+  freeze_word_embeddings?: boolean;
   /** Sequences per optimiser step. */
   batch_size: number;
   /** Micro-batches per optimiser step. */

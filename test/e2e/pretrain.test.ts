@@ -523,3 +523,40 @@ test('bertft pretrain: a finished run resumed with a longer --max-steps continue
   assert.equal(other.status, 2);
   assert.match(other.stderr, /written by a run with other settings/);
 });
+
+test('bertft pretrain --freeze-word-embeddings: the word-piece table (and the tied decoder) stay as they were; the rest trains', async () => {
+  const out = join(dir, 'frozen-embeddings');
+  const r = cli([
+    'pretrain',
+    '--model',
+    EMBEDDED_MODEL_DIR,
+    '--text',
+    CORPUS,
+    '--max-length',
+    '32',
+    '--batch-size',
+    '8',
+    '--max-steps',
+    '4',
+    '--learning-rate',
+    '1e-3',
+    '--freeze-word-embeddings',
+    '--quiet',
+    '--output',
+    out,
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const before = (await readSafetensors(join(EMBEDDED_MODEL_DIR, 'model.safetensors'))).tensors;
+  const after = (await readSafetensors(join(out, 'model.safetensors'))).tensors;
+  const table = 'bert.embeddings.word_embeddings.weight';
+  assert.deepEqual(after.get(table)!.data, before.get(table)!.data, 'the word embeddings are unchanged');
+  for (const name of ['bert.encoder.layer.0.attention.self.query.weight', 'bert.embeddings.position_embeddings.weight', 'cls.predictions.bias']) {
+    const [a, b] = [after.get(name)!.data, before.get(name)!.data];
+    assert.ok(
+      a.some((v, i) => v !== b[i]),
+      `${name} trained`,
+    );
+  }
+  const results = JSON.parse(readFileSync(join(out, 'pretraining_results.json'), 'utf8'));
+  assert.equal(results.hyperparameters.freeze_word_embeddings, true);
+});

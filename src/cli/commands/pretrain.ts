@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { addDeprecatedAlias } from '../aliases.js';
 import { MODEL_PRESETS, PRETRAIN_DEFAULTS } from '../../pretraining/presets.js';
-import { pretrain } from '../../pretraining/pretrain.js';
+import { pretrain, type PretrainOptions } from '../../pretraining/pretrain.js';
 import { UsageError } from '../../errors.js';
 import { memoryFields, memorySummary } from '../../engine/memory.js';
 import { DEVICE_CHOICES } from '../../engine/types.js';
@@ -33,6 +33,7 @@ interface PretrainCliOptions {
   dropout: string;
   embeddingInit: string;
   skipgramEpochs: string;
+  freezeWordEmbeddings?: boolean;
   seed: string;
   evalEvery: string;
   saveEvery: string;
@@ -61,6 +62,43 @@ function parseNumber(flag: string, value: string, ok: (v: number) => boolean, wa
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** The library's options from the command line's (everything but the run's events). */
+function pretrainOptionsFrom(opts: PretrainCliOptions): Omit<PretrainOptions, 'signal' | 'log' | 'onProgress'> {
+  return {
+    model: opts.model,
+    config: opts.config,
+    tokenizer: opts.tokenizer,
+    vocabSize: opts.vocabSize === undefined ? undefined : parsePositiveInt('--vocab-size', opts.vocabSize),
+    text: opts.text,
+    textColumn: opts.textColumn,
+    evalText: opts.evalText,
+    output: opts.output,
+    maxSteps: opts.maxSteps === undefined ? undefined : parsePositiveInt('--max-steps', opts.maxSteps),
+    tokens: opts.tokens === undefined ? undefined : parseAmount('--tokens', opts.tokens),
+    minutes: opts.minutes === undefined ? undefined : parseNumber('--minutes', opts.minutes, (v) => v > 0, 'a positive number'),
+    batchSize: parsePositiveInt('--batch-size', opts.batchSize),
+    gradientAccumulation: parsePositiveInt('--gradient-accumulation-steps', opts.gradientAccumulationSteps),
+    learningRate: opts.learningRate === undefined ? undefined : parseNumber('--learning-rate', opts.learningRate, (v) => v > 0, 'a positive number'),
+    warmupRatio: parseNumber('--warmup-ratio', opts.warmupRatio, (v) => v >= 0 && v < 1, 'in [0, 1)'),
+    weightDecay: parseNumber('--weight-decay', opts.weightDecay, (v) => v >= 0, 'at least 0'),
+    maxLength: opts.maxLength === undefined ? undefined : parsePositiveInt('--max-length', opts.maxLength),
+    mlmProbability: parseNumber('--mlm-probability', opts.mlmProbability, (v) => v > 0 && v < 1, 'in (0, 1)'),
+    wholeWordMasking: opts.wholeWordMasking,
+    lineByLine: opts.lineByLine,
+    embeddingInit: parseChoice('--embedding-init', opts.embeddingInit, ['random', 'skipgram'] as const),
+    skipgramEpochs: parseNumber('--skipgram-epochs', opts.skipgramEpochs, (v) => v > 0, 'a positive number'),
+    freezeWordEmbeddings: opts.freezeWordEmbeddings === true,
+    dropout: parseNumber('--dropout', opts.dropout, (v) => v >= 0 && v < 1, 'in [0, 1)'),
+    seed: parseNumber('--seed', opts.seed, Number.isInteger, 'a whole number'),
+    evalEvery: parsePositiveInt('--eval-every', opts.evalEvery),
+    saveEveryMinutes: parseNumber('--save-every', opts.saveEvery, (v) => v > 0, 'a positive number of minutes'),
+    snapshotEveryTokens: opts.snapshotEvery === undefined ? undefined : parseAmount('--snapshot-every', opts.snapshotEvery),
+    threads: opts.threads === undefined ? undefined : parsePositiveInt('--threads', opts.threads),
+    device: parseDevice(opts.device),
+    resume: opts.resume,
+  };
+}
+
 export function registerPretrain(program: Command): void {
   const d = PRETRAIN_DEFAULTS;
   const command = program
@@ -88,6 +126,7 @@ export function registerPretrain(program: Command): void {
     .option('--line-by-line', 'one sequence per line instead of packing texts into full blocks')
     .option('--embedding-init <how>', 'from scratch: random (BERT init) or skipgram (word2vec vectors trained on the corpus first)', 'random')
     .option('--skipgram-epochs <n>', 'passes of skip-gram over the corpus for --embedding-init skipgram (fractions cover part of it)', '1')
+    .option('--freeze-word-embeddings', 'keep the word-piece embeddings (and the tied decoder) fixed: the encoder learns around them')
     .option('--dropout <p>', 'dropout while pre-training (off by default, as in Cramming); the saved config keeps 0.1', String(d.dropout))
     .option('--seed <n>', 'seed of initialisation, data order and masks', String(d.seed))
     .option('--eval-every <n>', 'steps between held-out evaluations', String(d.evalEvery))
@@ -128,36 +167,7 @@ Examples:
         };
         process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
         const result = await pretrain({
-          model: opts.model,
-          config: opts.config,
-          tokenizer: opts.tokenizer,
-          vocabSize: opts.vocabSize === undefined ? undefined : parsePositiveInt('--vocab-size', opts.vocabSize),
-          text: opts.text,
-          textColumn: opts.textColumn,
-          evalText: opts.evalText,
-          output: opts.output,
-          maxSteps: opts.maxSteps === undefined ? undefined : parsePositiveInt('--max-steps', opts.maxSteps),
-          tokens: opts.tokens === undefined ? undefined : parseAmount('--tokens', opts.tokens),
-          minutes: opts.minutes === undefined ? undefined : parseNumber('--minutes', opts.minutes, (v) => v > 0, 'a positive number'),
-          batchSize: parsePositiveInt('--batch-size', opts.batchSize),
-          gradientAccumulation: parsePositiveInt('--gradient-accumulation-steps', opts.gradientAccumulationSteps),
-          learningRate: opts.learningRate === undefined ? undefined : parseNumber('--learning-rate', opts.learningRate, (v) => v > 0, 'a positive number'),
-          warmupRatio: parseNumber('--warmup-ratio', opts.warmupRatio, (v) => v >= 0 && v < 1, 'in [0, 1)'),
-          weightDecay: parseNumber('--weight-decay', opts.weightDecay, (v) => v >= 0, 'at least 0'),
-          maxLength: opts.maxLength === undefined ? undefined : parsePositiveInt('--max-length', opts.maxLength),
-          mlmProbability: parseNumber('--mlm-probability', opts.mlmProbability, (v) => v > 0 && v < 1, 'in (0, 1)'),
-          wholeWordMasking: opts.wholeWordMasking,
-          lineByLine: opts.lineByLine,
-          embeddingInit: parseChoice('--embedding-init', opts.embeddingInit, ['random', 'skipgram'] as const),
-          skipgramEpochs: parseNumber('--skipgram-epochs', opts.skipgramEpochs, (v) => v > 0, 'a positive number'),
-          dropout: parseNumber('--dropout', opts.dropout, (v) => v >= 0 && v < 1, 'in [0, 1)'),
-          seed: parseNumber('--seed', opts.seed, Number.isInteger, 'a whole number'),
-          evalEvery: parsePositiveInt('--eval-every', opts.evalEvery),
-          saveEveryMinutes: parseNumber('--save-every', opts.saveEvery, (v) => v > 0, 'a positive number of minutes'),
-          snapshotEveryTokens: opts.snapshotEvery === undefined ? undefined : parseAmount('--snapshot-every', opts.snapshotEvery),
-          threads: opts.threads === undefined ? undefined : parsePositiveInt('--threads', opts.threads),
-          device: parseDevice(opts.device),
-          resume: opts.resume,
+          ...pretrainOptionsFrom(opts),
           signal: stop.signal,
           log,
           onProgress: (p) => {
