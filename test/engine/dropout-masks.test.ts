@@ -21,7 +21,7 @@
  * - The same for masked LM and token classification (their own heads and dropout sites): fed and in-graph masks
  *   give bit-identical losses, and the TF.js engine agrees to 1e-5.
  */
-import { test, type TestOptions } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GraphBuilder } from '../../src/engine/onnx/builder.js';
 import { ElemType } from '../../src/engine/onnx/graph.js';
@@ -30,7 +30,6 @@ import { toModelBytes } from '../../src/engine/onnx/to-proto.js';
 import { DROPOUT_KEYS, DropoutMaskGraph } from '../../src/engine/onnx/training/dropout-mask-graph.js';
 import { dropoutKeys, dropoutWord, dropoutWordCount, fillDropoutMask } from '../../src/engine/onnx/training/dropout-masks.js';
 import { OnnxTrainingEngine } from '../../src/engine/onnx/training/onnx-engine.js';
-import { probeWebgpu } from '../../src/engine/onnx/webgpu.js';
 import type { StepOptions, TrainBatch, TrainingObjective } from '../../src/engine/types.js';
 import { flatTargetIndex, maskedLmParamNames, maskedLmParamShape } from '../../src/heads/masked-lm.js';
 import { Rng } from '../../src/data/random.js';
@@ -39,18 +38,7 @@ import { assertSameWeights, enginePair, randomClassifierWeights, randomTokens, s
 import { initTfjs } from '../../src/engine/tfjs/backend.js';
 import { TfjsTrainingEngine } from '../../src/engine/tfjs/training-engine.js';
 import { tinyTestConfig } from '../helpers/tiny-config.js';
-
-const REQUIRE_WEBGPU = process.env.BERTFT_REQUIRE_WEBGPU === '1';
-const adapter = await probeWebgpu();
-
-/** As test/engine/webgpu.test.ts: skipped without an adapter, unless it is required. */
-function needsWebgpu(options: TestOptions = {}): TestOptions {
-  if (adapter.available || REQUIRE_WEBGPU) return options;
-  return {
-    ...options,
-    skip: `needs a WebGPU adapter (${adapter.reason}): Mesa's lavapipe on a CPU machine (docs/gpu.md); BERTFT_REQUIRE_WEBGPU=1 makes this a failure`,
-  };
-}
+import { needsWebgpu } from '../helpers/webgpu.js';
 
 /** Masked values of two shapes: [B, S, 6] (even count) and [B, 3, S, S] (odd for odd B and S). */
 interface MaskCase {

@@ -22,7 +22,7 @@
  *
  * Skipped without a WebGPU adapter, unless BERTFT_REQUIRE_WEBGPU=1 (CI), as in webgpu.test.ts.
  */
-import { after, test, type TestOptions } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +33,7 @@ import { gpuMemoryError, isOutOfGpuMemory, outOfGpuMemoryMessage } from '../../s
 import { OnnxTrainingEngine } from '../../src/engine/onnx/training/onnx-engine.js';
 import { runStepOn } from '../../src/engine/onnx/training/resident-state.js';
 import { executionProviders, type OrtSession } from '../../src/engine/onnx/session.js';
-import { probeWebgpu, type WebgpuProbe } from '../../src/engine/onnx/webgpu.js';
+import type { WebgpuProbe } from '../../src/engine/onnx/webgpu.js';
 import { prepareDevice, resolveDevice } from '../../src/engine/select.js';
 import type { Device, StepOptions, TrainBatch, TrainingObjective } from '../../src/engine/types.js';
 import { initClassifierHead } from '../../src/heads/classification.js';
@@ -47,6 +47,7 @@ import { loadResumeCheckpoint, saveResumeCheckpoint } from '../../src/trainer/ch
 import { paramSettings } from '../../src/trainer/schedule.js';
 import { EMBEDDED_MODEL_DIR, REPO_ROOT } from '../helpers/shared.js';
 import { sentimentLines } from '../helpers/texts.js';
+import { needsWebgpu } from '../helpers/webgpu.js';
 
 /** Relative difference of a step's loss, CPU against WebGPU (measured ≤ 2.5e-7). */
 const LOSS_TOLERANCE = 1e-5;
@@ -55,17 +56,6 @@ const LOSS_TOLERANCE = 1e-5;
  * one step (measured ≤ 2.8e-5 for classification, 8.3e-5 for the masked LM, whose gradients are larger).
  */
 const WEIGHT_TOLERANCE = 2e-4;
-
-const REQUIRE_WEBGPU = process.env.BERTFT_REQUIRE_WEBGPU === '1';
-const adapter: WebgpuProbe = await probeWebgpu();
-
-function needsWebgpu(options: TestOptions = {}): TestOptions {
-  if (adapter.available || REQUIRE_WEBGPU) return options;
-  return {
-    ...options,
-    skip: `needs a WebGPU adapter (${adapter.reason}): a GPU's Vulkan driver, or Mesa's lavapipe (docs/gpu.md); set BERTFT_REQUIRE_WEBGPU=1 to make this a failure, as CI does`,
-  };
-}
 
 const work = mkdtempSync(join(tmpdir(), 'bertft-webgpu-train-'));
 after(() => rmSync(work, { recursive: true, force: true }));

@@ -26,7 +26,7 @@
  * unless BERTFT_REQUIRE_WEBGPU=1 (CI), as in test/engine/webgpu.test.ts. The CPU-only equivalence runs
  * everywhere.
  */
-import { test, type TestOptions } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as Ort from 'onnxruntime-node';
 import { loadBertWeights, readBertConfig } from '../../src/checkpoint/index.js';
@@ -46,7 +46,6 @@ import {
   type StepGraphRequest,
   type StepGraphSpec,
 } from '../../src/engine/onnx/training/step-graph.js';
-import { probeWebgpu, type WebgpuProbe } from '../../src/engine/onnx/webgpu.js';
 import type { StepOptions, TrainingObjective } from '../../src/engine/types.js';
 import { DOMAIN_PARAMS, domainParamShape } from '../../src/heads/domain.js';
 import { flatTargetIndex } from '../../src/heads/masked-lm.js';
@@ -54,6 +53,7 @@ import type { HostTensor } from '../../src/models/host-tensor.js';
 import { BertTokenizer } from '../../src/tokenization/index.js';
 import { EMBEDDED_MODEL_DIR } from '../helpers/shared.js';
 import { LONG_REVIEW, REVIEW, SENTENCES } from '../helpers/texts.js';
+import { needsWebgpu } from '../helpers/webgpu.js';
 
 /** Loss, relative (measured ≤ 2.0e-6: masked LM's log-sum-exp over 30,522 logits, summed in another order). */
 const LOSS_RELATIVE = 1e-5;
@@ -74,25 +74,6 @@ const GRAD_FLOOR = 1e-8;
 const TEXTS = [LONG_REVIEW, REVIEW, SENTENCES[0]!, SENTENCES[2]!, 'A fine film.'];
 const CLASSES = 3;
 const TOKEN_LABELS = 5;
-
-/** BERTFT_REQUIRE_WEBGPU=1 (CI, .ci/run): a missing WebGPU adapter fails the tests that need one instead of skipping them. */
-const REQUIRE_WEBGPU = process.env.BERTFT_REQUIRE_WEBGPU === '1';
-const adapter: WebgpuProbe = await probeWebgpu();
-
-/** As in test/engine/webgpu.test.ts: skipped without an adapter, unless it is required. */
-function needsWebgpu(options: TestOptions = {}): TestOptions {
-  if (adapter.available || REQUIRE_WEBGPU) return options;
-  return {
-    ...options,
-    skip: `needs a WebGPU adapter (${adapter.reason}): a GPU's Vulkan driver, or Mesa's lavapipe (docs/gpu.md); set BERTFT_REQUIRE_WEBGPU=1 to make this a failure, as CI does`,
-  };
-}
-
-if (REQUIRE_WEBGPU && !adapter.available) {
-  test('a WebGPU adapter is there (BERTFT_REQUIRE_WEBGPU=1)', () => {
-    assert.fail(`BERTFT_REQUIRE_WEBGPU=1 but onnxruntime finds no WebGPU adapter (${adapter.reason}); .ci/run installs Mesa's lavapipe for it`);
-  });
-}
 
 /** A deterministic, well-spread pattern (no RNG state shared between cases). */
 const pattern = (n: number, scale: number, offset = 0) => Float32Array.from({ length: n }, (_, i) => offset + scale * Math.sin(1.7 * i + 0.3));

@@ -14,7 +14,7 @@
  * (mesa-vulkan-drivers from bookworm-backports, as .ci/run installs it). Without one they are skipped,
  * unless BERTFT_REQUIRE_WEBGPU=1 (CI): then a missing adapter is a failure.
  */
-import { after, test, type TestOptions } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,36 +25,17 @@ import type { Graph } from '../../src/engine/onnx/graph.js';
 import { int64Tensor, loadOrt } from '../../src/engine/onnx/session.js';
 import { toModelBytes } from '../../src/engine/onnx/to-proto.js';
 import { INPUT_NAMES, traceClassifier, traceEncoder, traceTokenClassifier } from '../../src/engine/onnx/trace.js';
-import { probeWebgpu, type WebgpuProbe } from '../../src/engine/onnx/webgpu.js';
 import type { HostTensor } from '../../src/models/host-tensor.js';
 import type { Device } from '../../src/engine/types.js';
 import { createForwardRunner } from '../../src/inference/forward.js';
 import { BertTokenizer } from '../../src/tokenization/index.js';
 import { EMBEDDED_MODEL_DIR } from '../helpers/shared.js';
 import { LONG_REVIEW, REVIEW, SENTENCES, sentimentLines } from '../helpers/texts.js';
+import { needsWebgpu } from '../helpers/webgpu.js';
 
 /** The same fp32 graph on two providers: summation order only. */
 const TOLERANCE = 1e-4;
 const TEXTS = [REVIEW, SENTENCES[0]!, SENTENCES[3]!, 'A fine film.', LONG_REVIEW];
-
-/** BERTFT_REQUIRE_WEBGPU=1 (CI, .ci/run): a missing WebGPU adapter fails the tests that need one instead of skipping them. */
-const REQUIRE_WEBGPU = process.env.BERTFT_REQUIRE_WEBGPU === '1';
-const adapter: WebgpuProbe = await probeWebgpu();
-
-/** Like needsShared (test/helpers/shared.ts): skipped without an adapter, unless it is required. */
-function needsWebgpu(options: TestOptions = {}): TestOptions {
-  if (adapter.available || REQUIRE_WEBGPU) return options;
-  return {
-    ...options,
-    skip: `needs a WebGPU adapter (${adapter.reason}): a GPU's Vulkan driver, or Mesa's lavapipe (docs/gpu.md); set BERTFT_REQUIRE_WEBGPU=1 to make this a failure, as CI does`,
-  };
-}
-
-if (REQUIRE_WEBGPU && !adapter.available) {
-  test('a WebGPU adapter is there (BERTFT_REQUIRE_WEBGPU=1)', () => {
-    assert.fail(`BERTFT_REQUIRE_WEBGPU=1 but onnxruntime finds no WebGPU adapter (${adapter.reason}); .ci/run installs Mesa's lavapipe for it`);
-  });
-}
 
 function maxDiff(a: Float32Array, b: Float32Array): number {
   assert.equal(a.length, b.length);
