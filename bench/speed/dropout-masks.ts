@@ -23,6 +23,7 @@ import { classifierParamShape, initClassifierHead } from '../../src/heads/classi
 import { initBertWeights } from '../../src/models/bert/init.js';
 import { OnnxTrainingEngine } from '../../src/engine/onnx/training/onnx-engine.js';
 import type { BertConfig } from '../../src/models/bert/config.js';
+import { syntheticTokens } from './synthetic-step.js';
 
 const args = parseArgs('node --import tsx bench/speed/dropout-masks.ts [options]', {
   '--shapes': { type: 'list', default: ['tiny', 'mini'], help: 'model shapes' },
@@ -114,9 +115,7 @@ async function profileInGraph(config: BertConfig, S: number, steps: number): Pro
       session: { profilePrefix: join(dir, 'step') },
     });
     engine.setTrainable(new Set(weights.keys()));
-    const inputIds = Int32Array.from({ length: B * S }, (_, i) => 1000 + ((i * 7919) % 29000));
-    const tokens = { batchSize: B, seqLength: S, inputIds, attentionMask: new Int32Array(B * S).fill(1), tokenTypeIds: new Int32Array(B * S) };
-    const batch = { tokens, targets: Float32Array.from({ length: 2 * B }, (_, i) => i % 2) };
+    const batch = { tokens: syntheticTokens(B, S), targets: Float32Array.from({ length: 2 * B }, (_, i) => i % 2) };
     const settingsOf = () => ({ lrScale: 1, weightDecay: 0 });
     for (let i = 0; i <= steps; i++) await engine.trainStep([batch], { lr: 1e-4, maxGradNorm: 1, settingsOf, dropoutSeed: i });
     engine.dispose();

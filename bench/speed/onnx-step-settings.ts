@@ -18,7 +18,8 @@ import { parseArgs } from '../lib/args.js';
 import { namedShape } from './shapes.js';
 import { initBertWeights } from '../../src/models/bert/init.js';
 import { initClassifierHead } from '../../src/heads/classification.js';
-import { OnnxTrainingEngine, type OnnxEngineOptions } from '../../src/engine/onnx/training/onnx-engine.js';
+import type { OnnxEngineOptions } from '../../src/engine/onnx/training/onnx-engine.js';
+import { classificationEngine, decaySettings, syntheticClassificationBatch } from './synthetic-step.js';
 
 const args = parseArgs('node --import tsx bench/speed/onnx-step-settings.ts [options]', {
   '--shapes': { type: 'list', default: ['tiny', 'mini'], help: 'model shapes' },
@@ -53,22 +54,9 @@ for (const shape of shapes) {
   const cfg = namedShape(shape);
   const weights = new Map([...initBertWeights(cfg, 1), ...initClassifierHead(cfg, 2, 2)]);
   for (const S of seqs) {
-    const inputIds = Int32Array.from({ length: B * S }, (_, i) => 1000 + ((i * 7919) % 29000));
-    const batch = {
-      tokens: { batchSize: B, seqLength: S, inputIds, attentionMask: new Int32Array(B * S).fill(1), tokenTypeIds: new Int32Array(B * S) },
-      targets: Float32Array.from({ length: 2 * B }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0)),
-    };
-    const settingsOf = (n: string) => ({ lrScale: 1, weightDecay: n.endsWith('.bias') || n.includes('LayerNorm') ? 0 : 0.01 });
-    const engines = variantNames.map((v) => {
-      const e = new OnnxTrainingEngine({
-        config: cfg,
-        weights,
-        objective: { kind: 'classification', pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 },
-        ...VARIANTS[v],
-      });
-      e.setTrainable(new Set(weights.keys()));
-      return e;
-    });
+    const batch = syntheticClassificationBatch(B, S);
+    const settingsOf = decaySettings;
+    const engines = variantNames.map((v) => classificationEngine(cfg, weights, VARIANTS[v]));
     // Warm-up: graph build, session, first-touch of every buffer.
     for (const e of engines) for (let w = 0; w < 2; w++) await e.trainStep([batch], { lr: 1e-4, maxGradNorm: 1, settingsOf, dropoutSeed: w });
     const times = engines.map(() => [] as number[]);

@@ -52,6 +52,7 @@ import { ensureTorch, runTorch, writeE2eIds } from './pytorch.js';
 import { bertftMlmThroughput, mlmBatches, writeMlmBatches, type MlmThroughput } from './mlm.js';
 import { bertftTokenThroughput, tokenBatch, writeTokenBatch, type TokenThroughput } from './token.js';
 import { bertftFamilyInfer, bertftFamilyTrain, FAMILY_SHAPE_NAMES, familyBatch, familyShape, writeFamilyBatch, type FamilyTiming } from './families.js';
+import { syntheticClassificationBatch, syntheticTokens } from './synthetic-step.js';
 
 const args = parseArgs('npm run bench [-- options]   (node --import tsx bench/speed/run.ts [options])', {
   '--shapes': { type: 'list', default: ['tiny', 'mini', 'small'], help: 'fine-tuning and inference rows (add base for BERT-Base); none skips them' },
@@ -95,11 +96,6 @@ for (const name of familyShapes) familyShape(name); // an unknown name fails now
 const e2eShapes = args.skipE2e ? [] : rowsOf(args.e2eShapes);
 const batchOf = (shape: string) => (shape === 'base' ? args.baseBatch : 32);
 
-function randomBatch(B: number, S: number) {
-  const inputIds = Int32Array.from({ length: B * S }, (_, i) => 1000 + ((i * 7919) % 29000));
-  return { batchSize: B, seqLength: S, inputIds, attentionMask: new Int32Array(B * S).fill(1), tokenTypeIds: new Int32Array(B * S) };
-}
-
 /** The ONNX training engine (one session.run per optimiser step). */
 function onnxEngine(cfg: BertConfig, weights: Map<string, HostTensor>): TrainingEngine {
   return new OnnxTrainingEngine({
@@ -116,7 +112,7 @@ function median(times: number[]): number {
 
 async function trainThroughput(engine: TrainingEngine, names: string[], B = 32): Promise<number> {
   engine.setTrainable(new Set(names));
-  const batch = { tokens: randomBatch(B, 128), targets: Float32Array.from({ length: 2 * B }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0)) };
+  const batch = syntheticClassificationBatch(B, 128);
   const settingsOf = () => ({ lrScale: 1, weightDecay: 0.01 });
   // The first steps build the graph and session and fault in the parameter and moment buffers.
   for (let w = 0; w < 2; w++) await engine.trainStep([batch], { lr: 1e-4, maxGradNorm: 1, settingsOf, dropoutSeed: w });
@@ -131,7 +127,7 @@ async function trainThroughput(engine: TrainingEngine, names: string[], B = 32):
 
 async function inferThroughput(cfg: BertConfig, weights: Map<string, HostTensor>, engine: EngineChoice, B = 32): Promise<number> {
   const runner = await createForwardRunner(cfg, weights, { pooling: 'mean', engine });
-  const batch = randomBatch(B, 128);
+  const batch = syntheticTokens(B, 128);
   for (let w = 0; w < 2; w++) await runner.run(batch);
   const times: number[] = [];
   for (let i = 0; i < Math.max(3, steps * 2); i++) {

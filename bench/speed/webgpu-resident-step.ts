@@ -16,7 +16,8 @@ import { parseArgs } from '../lib/args.js';
 import { namedShape } from './shapes.js';
 import { initBertWeights } from '../../src/models/bert/init.js';
 import { initClassifierHead } from '../../src/heads/classification.js';
-import { OnnxTrainingEngine, type OnnxEngineOptions } from '../../src/engine/onnx/training/onnx-engine.js';
+import type { OnnxEngineOptions } from '../../src/engine/onnx/training/onnx-engine.js';
+import { classificationEngine, decaySettings, syntheticClassificationBatch } from './synthetic-step.js';
 
 const args = parseArgs('node --import tsx bench/speed/webgpu-resident-step.ts [options]', {
   '--shapes': { type: 'list', default: ['tiny', 'mini'], help: 'model shapes' },
@@ -59,22 +60,9 @@ for (const shape of args.shapes) {
   const cfg = { ...namedShape(shape), hiddenDropoutProb: args.dropout, attentionProbsDropoutProb: args.dropout };
   const weights = new Map([...initBertWeights(cfg, 1), ...initClassifierHead(cfg, 2, 2)]);
   for (const S of args.seqs) {
-    const inputIds = Int32Array.from({ length: B * S }, (_, i) => 1000 + ((i * 7919) % 29000));
-    const batch = {
-      tokens: { batchSize: B, seqLength: S, inputIds, attentionMask: new Int32Array(B * S).fill(1), tokenTypeIds: new Int32Array(B * S) },
-      targets: Float32Array.from({ length: 2 * B }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0)),
-    };
-    const settingsOf = (n: string) => ({ lrScale: 1, weightDecay: n.endsWith('.bias') || n.includes('LayerNorm') ? 0 : 0.01 });
-    const engines = args.variants.map((v) => {
-      const e = new OnnxTrainingEngine({
-        config: cfg,
-        weights,
-        objective: { kind: 'classification', pooling: 'pooler', problem: 'single_label_classification', numOutputs: 2 },
-        ...VARIANTS[v],
-      });
-      e.setTrainable(new Set(weights.keys()));
-      return e;
-    });
+    const batch = syntheticClassificationBatch(B, S);
+    const settingsOf = decaySettings;
+    const engines = args.variants.map((v) => classificationEngine(cfg, weights, VARIANTS[v]));
     // Warm-up: graph build, session, the first upload of every parameter.
     for (const e of engines) for (let w = 0; w < 2; w++) await e.trainStep([batch], { lr: 1e-4, maxGradNorm: 1, settingsOf, dropoutSeed: w });
     // The variants take turns step by step, so a change in the machine's load hits them alike.
