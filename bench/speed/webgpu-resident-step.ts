@@ -32,8 +32,9 @@ const VARIANTS: Record<string, Pick<OnnxEngineOptions, 'session' | 'device' | 'w
   cpu: {},
   // The provider without residency: host tensors in, pre-allocated host tensors out.
   'webgpu-fed': { session: { executionProviders: ['webgpu', 'cpu'] } },
-  'webgpu-resident': { device: 'webgpu' },
-  // Every word-embedding row updated in the graph each step: the table stays on the GPU too.
+  // Resident parameters and moments, the word-embedding table row-wise on the host (the batch's rows cross).
+  'webgpu-resident': { device: 'webgpu', wordEmbeddingUpdate: 'rows' },
+  // Every word-embedding row updated in the graph each step: the table stays on the GPU too (WebGPU's default).
   'webgpu-resident-dense': { device: 'webgpu', wordEmbeddingUpdate: 'dense' },
 };
 for (const v of args.variants) if (!VARIANTS[v]) throw new Error(`unknown variant ${v} (known: ${Object.keys(VARIANTS).join(', ')})`);
