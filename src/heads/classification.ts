@@ -1,5 +1,5 @@
 import type { TensorOps } from '../models/ops.js';
-import { activate, bertForward, pool, type BertInputs, type ParamMap, type Pooling } from '../models/bert/bert.js';
+import { activate, pooledFeatures, type BertInputs, type ParamMap, type Pooling } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
 import { familyOf, type HeadKind } from '../models/bert/family.js';
 import type { HostTensor } from '../models/host-tensor.js';
@@ -140,7 +140,7 @@ export function sequenceClassifierLogits<T>(
   pooling: Pooling,
   classifierDropout: number = classifierDropoutOf(cfg),
 ): T {
-  const features = pool(ops, bertForward(ops, cfg, params, inputs), inputs.attentionMask, pooling);
+  const features = pooledFeatures(ops, cfg, params, inputs, pooling);
   return classifierLogits(ops, params, features, classifierDropout, cfg);
 }
 

@@ -1,5 +1,5 @@
 import { BertftError, UsageError } from '../../errors.js';
-import { bertForward, bertParamNames, bertParamShape, pool, type BertInputs, type Pooling } from '../../models/bert/bert.js';
+import { bertForward, bertParamNames, bertParamShape, pooledFeatures, type BertInputs, type Pooling } from '../../models/bert/bert.js';
 import type { BertConfig } from '../../models/bert/config.js';
 import { classifierParamNames, classifierParamShape, classifierWidth, sequenceClassifierLogits } from '../../heads/classification.js';
 import { tokenClassifierLogits, tokenHeadKind } from '../../heads/token-classification.js';
@@ -111,8 +111,7 @@ export function traceEncoder(config: BertConfig, weights: ReadonlyMap<string, Ho
   const pooling = options.pooling ?? 'mean';
   if (options.output === 'pooled') checkPooling(weights, pooling);
   const { builder, result } = traceWith({ weights, ops: options.ops, graphName: 'bertft_encoder' }, ({ ops, params, inputs }) => {
-    const outputs = bertForward(ops, config, params, inputs);
-    return options.output === 'pooled' ? pool(ops, outputs, inputs.attentionMask, pooling) : outputs.sequenceOutput;
+    return options.output === 'pooled' ? pooledFeatures(ops, config, params, inputs, pooling) : bertForward(ops, config, params, inputs).sequenceOutput;
   });
   if (options.output === 'pooled') builder.addOutput(result, 'pooled', [BATCH_DIM, config.hiddenSize]);
   else builder.addOutput(result, 'last_hidden_state', [BATCH_DIM, SEQUENCE_DIM, config.hiddenSize]);

@@ -5,7 +5,7 @@ import { TfjsOps } from './ops.js';
 import { disposeParams, toTfjsParams } from './params.js';
 import { sequenceClassifierLogits } from '../../heads/classification.js';
 import { tokenClassifierLogits } from '../../heads/token-classification.js';
-import { bertForward, pool } from '../../models/bert/bert.js';
+import { bertForward, pooledFeatures } from '../../models/bert/bert.js';
 import type { BertConfig } from '../../models/bert/config.js';
 import type { HostTensor } from '../../models/host-tensor.js';
 import type { Pooling } from '../../models/bert/bert.js';
@@ -41,7 +41,7 @@ export class TfjsRunner implements ForwardRunner {
         return tokenClassifierLogits(this.ops, this.config, this.params, bertForward(this.ops, this.config, this.params, inputs).sequenceOutput);
       if (this.options.hiddenStates) return bertForward(this.ops, this.config, this.params, inputs).sequenceOutput;
       if (this.options.classifier) return sequenceClassifierLogits(this.ops, this.config, this.params, inputs, this.options.pooling);
-      return pool(this.ops, bertForward(this.ops, this.config, this.params, inputs), inputs.attentionMask, this.options.pooling);
+      return pooledFeatures(this.ops, this.config, this.params, inputs, this.options.pooling);
     });
     const data = (await out.data()) as Float32Array;
     out.dispose();

@@ -23,7 +23,7 @@ export interface BertInputs<T> {
 }
 
 export interface BertOutputs<T> {
-  /** [B, S, H] last hidden states. */
+  /** [B, S, H] last hidden states; [B, 1, H] (the first token's) when run with `firstTokenOnly`. */
   sequenceOutput: T;
   /** [B, H] tanh(dense(h[:, 0])) — undefined when the checkpoint has no pooler. */
   pooledOutput?: T;
@@ -92,13 +92,14 @@ function attentionOver<T>(ops: TensorOps<T>, cfg: BertConfig, scores: T, v: T): 
   return ops.reshape(ops.transpose(ops.matmul(probs, v), [0, 2, 1, 3]), [0, 0, cfg.hiddenSize]);
 }
 
-function selfAttention<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, bias: T, prefix: string): T {
+/** Self-attention of the positions `queries` (by default every position of `x`) over every position of `x`. */
+function selfAttention<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, bias: T, prefix: string, queries: T = x): T {
   const heads = cfg.numAttentionHeads;
   const headDim = cfg.hiddenSize / heads;
-  const q = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.query`), heads, headDim);
+  const q = splitHeads(ops, linearNamed(ops, params, queries, `${prefix}.self.query`), heads, headDim);
   const k = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.key`), heads, headDim);
   const v = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.value`), heads, headDim);
-  return attentionOutput(ops, cfg, params, attentionContext(ops, cfg, q, k, v, bias), x, prefix);
+  return attentionOutput(ops, cfg, params, attentionContext(ops, cfg, q, k, v, bias), queries, prefix);
 }
 
 /** Softmax of scores the caller made (DeBERTa's disentangled ones) over the values, then the attention output. */
@@ -120,14 +121,34 @@ export function feedForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: Param
   return layerNormNamed(ops, params, ops.add(out, x), `${prefix}.output.LayerNorm`, cfg.layerNormEps);
 }
 
+export interface BertForwardOptions {
+  /**
+   * Only the first token's last hidden state will be read (`cls` and `pooler` pooling): the last
+   * layer then projects queries, attends and runs its feed-forward for that token alone, since no
+   * other position of its output reaches the head. Its keys and values still cover every token, so
+   * the first token's state is the same computation as in the full encoder. A DistilBERT-base step
+   * at 8 × 128 spends about a sixth of its time in the last layer (docs/benchmarks.md).
+   * DeBERTa and ModernBERT run their full encoders either way.
+   */
+  firstTokenOnly?: boolean;
+}
+
 /** Runs the encoder (and the pooler when the parameters include it). A shared layer (ALBERT) is read at every depth. */
-export function bertForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, inputs: BertInputs<T>): BertOutputs<T> {
+export function bertForward<T>(
+  ops: TensorOps<T>,
+  cfg: BertConfig,
+  params: ParamMap<T>,
+  inputs: BertInputs<T>,
+  options: BertForwardOptions = {},
+): BertOutputs<T> {
   if (familyOf(cfg).positions === 'relative') return debertaForward(ops, cfg, params, inputs);
   if (familyOf(cfg).block === 'modernbert') return modernBertForward(ops, cfg, params, inputs);
   const bias = attentionBias(ops, inputs.attentionMask);
   let hidden = embeddings(ops, cfg, params, inputs);
   for (let i = 0; i < cfg.numHiddenLayers; i++) {
-    hidden = selfAttention(ops, cfg, params, hidden, bias, `${layerPrefix(cfg, i)}.attention`);
+    const last = i === cfg.numHiddenLayers - 1;
+    const queries = last && options.firstTokenOnly ? ops.reshape(ops.selectAlongAxis1(hidden, 0), [0, 1, -1]) : hidden;
+    hidden = selfAttention(ops, cfg, params, hidden, bias, `${layerPrefix(cfg, i)}.attention`, queries);
     hidden = feedForward(ops, cfg, params, hidden, layerPrefix(cfg, i));
   }
   const out: BertOutputs<T> = { sequenceOutput: hidden };
@@ -142,6 +163,11 @@ export function bertForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: Param
 export function maskedMean<T>(ops: TensorOps<T>, sequence: T, mask: T): T {
   const m = ops.reshape(mask, [0, 0, 1]);
   return ops.div(ops.sum(ops.mul(sequence, m), 1), ops.sum(m, 1));
+}
+
+/** The sentence vector of a pooling choice, from an encoder run that computes only what that pooling reads. */
+export function pooledFeatures<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, inputs: BertInputs<T>, pooling: Pooling): T {
+  return pool(ops, bertForward(ops, cfg, params, inputs, { firstTokenOnly: pooling !== 'mean' }), inputs.attentionMask, pooling);
 }
 
 /** The sentence vector for a pooling choice. */

@@ -1,5 +1,5 @@
 import { classifierDropoutOf, classifierLogits, classifierLoss, sequenceClassifierLogits } from '../../../heads/classification.js';
-import { bertForward, pool, type BertInputs, type ParamMap } from '../../../models/bert/bert.js';
+import { bertForward, pooledFeatures, type BertInputs, type ParamMap } from '../../../models/bert/bert.js';
 import { maskedLmLogits, maskedLmLoss, tiedDecoder } from '../../../heads/masked-lm.js';
 import { labelledTokenLogits, tokenClassifierLogits, weightedTokenLoss } from '../../../heads/token-classification.js';
 import { coralLoss, domainLogits, domainLoss } from '../../../heads/domain.js';
@@ -158,7 +158,7 @@ export function buildStepGraph(spec: StepGraphSpec, request: StepGraphRequest): 
     const { objective: task } = spec;
     if (training && task.kind === 'classification' && task.domain) {
       // Mixed source/target batches: the same encoder and head, plus the domain objectives.
-      const features = pool(ops, bertForward(ops, spec.config, params, inputs), inputs.attentionMask, task.pooling);
+      const features = pooledFeatures(ops, spec.config, params, inputs, task.pooling);
       const allLogits = classifierLogits(ops, params, features, classifierDropoutOf(spec.config), spec.config);
       const objective = domainObjective(b, ops, spec.config.hiddenSize, task, params, features, allLogits);
       b.addOutput(objective.classLoss, STEP_NAMES.loss);

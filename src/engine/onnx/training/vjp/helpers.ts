@@ -132,6 +132,8 @@ export function padInto(b: GraphBuilder, small: string, big: string, before: num
   const beforeT = b.int64s(before);
   const bigShape = b.shape(big);
   const smallShape = b.shape(small);
+  // Nothing to pad (x[:, 0] of a one-position axis, e.g. the first-token-only encoder's output).
+  if (before.every((p) => p === 0) && bigShape.every((d, i) => sameDim(d, smallShape[i]!))) return small;
   let after: string;
   if (allNumeric(bigShape) && allNumeric(smallShape)) {
     after = b.int64s(bigShape.map((d, i) => d - smallShape[i] - before[i]));
