@@ -49,7 +49,11 @@ for (let r = 0; r < args.runs + 1; r++) {
 await session.release();
 const median = (v: number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)]!;
 const mb = (4 * n) / 2 ** 20;
-console.log(`onnxruntime-node ${ort.env.versions.common}, ${n.toLocaleString()} float32 values (${mb.toFixed(0)} MiB), ${args.threads} threads, median of ${args.runs}:`);
+console.log(
+  `onnxruntime-node ${ort.env.versions.common}, ${n.toLocaleString()} float32 values (${mb.toFixed(0)} MiB), ${args.threads} threads, median of ${args.runs}:`,
+);
 for (const name of Object.keys(ways)) console.log(`  ${name.padEnd(9)} ${median(times[name]!).toFixed(0).padStart(6)} ms`);
 const extra = median(times.prealloc!) - median(times.none!);
-console.log(`  prealloc returned the tensor it was given: ${sameBuffer}; bringing the output back costs ${extra.toFixed(0)} ms (${(extra / mb).toFixed(2)} ms/MiB)`);
+console.log(
+  `  prealloc returned the tensor it was given: ${sameBuffer}; bringing the output back costs ${extra.toFixed(0)} ms (${(extra / mb).toFixed(2)} ms/MiB)`,
+);

@@ -1,5 +1,5 @@
 import type { TensorOps } from '../models/ops.js';
-import type { ParamMap } from '../models/bert/bert.js';
+import { bertForward, type BertInputs, type ParamMap } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import { initParam } from '../models/bert/init-param.js';
@@ -83,11 +83,19 @@ function required<T>(params: ParamMap<T>, name: string): T {
 }
 
 /**
- * Logits [M, V] at the masked positions. `sequenceOutput` is [B, S, H]; `positions` is an
- * integer tensor [M] of flat row indices b·S + s.
+ * Logits [M, V] at the masked positions, encoder included: `positions` is an integer tensor [M] of
+ * flat row indices b·S + s, and the encoder computes its last layer for those rows only (bert.ts
+ * `rows`). `headParams` maps the head's names when its decoder is stored untied (default `params`).
  */
-export function maskedLmLogits<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, sequenceOutput: T, positions: T): T {
-  return predictionHead(ops, cfg, params, ops.embedding(ops.reshape(sequenceOutput, [-1, cfg.hiddenSize]), positions));
+export function maskedLmLogits<T>(
+  ops: TensorOps<T>,
+  cfg: BertConfig,
+  params: ParamMap<T>,
+  inputs: BertInputs<T>,
+  positions: T,
+  headParams: ParamMap<T> = params,
+): T {
+  return predictionHead(ops, cfg, headParams, bertForward(ops, cfg, params, inputs, { rows: positions }).sequenceOutput);
 }
 
 /**

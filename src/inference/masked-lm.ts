@@ -7,7 +7,6 @@ import { disposeParams, toTfjsParams } from '../engine/tfjs/params.js';
 import { createSession, executionProviders, int64Tensor, loadOrt, type OrtSession } from '../engine/onnx/session.js';
 import type { Device, DeviceChoice } from '../engine/types.js';
 import { MASKED_LM_PARAMS, maskedLmLogits, tiedDecoder } from '../heads/masked-lm.js';
-import { bertForward } from '../models/bert/bert.js';
 import type { BertConfig, RawConfig } from '../models/bert/config.js';
 import type { HostTensor } from '../models/host-tensor.js';
 import { preferOnnx, type EngineChoice } from '../engine/select.js';
@@ -80,8 +79,7 @@ class TfjsMaskedLm implements MaskedLmRunner {
     if (positions.length === 0) return new Float32Array(0);
     const out = tf.tidy(() => {
       const inputs = batchToTensors(batch);
-      const { sequenceOutput } = bertForward(this.ops, this.config, this.params, inputs);
-      return maskedLmLogits(this.ops, this.config, this.headParams, sequenceOutput, tf.tensor1d(positions, 'int32'));
+      return maskedLmLogits(this.ops, this.config, this.params, inputs, tf.tensor1d(positions, 'int32'), this.headParams);
     });
     const data = (await out.data()) as Float32Array;
     out.dispose();

@@ -30,13 +30,13 @@ import {
   initMaskedLmHead,
   isMaskedLmParam,
   MASKED_LM_PARAMS,
-  maskedLmLogits,
+  maskedLmSequenceLogits,
   maskedLmLoss,
   maskedLmParamShape,
   maskedLmScores,
   TIED_DECODER,
 } from '../../src/heads/masked-lm.js';
-import { bertForward } from '../../src/models/bert/bert.js';
+import { bertForward, gatherRows } from '../../src/models/bert/bert.js';
 import type { HostTensor } from '../../src/models/host-tensor.js';
 import { Rng } from '../../src/data/random.js';
 import type { MaskedTargets, TrainBatch } from '../../src/engine/types.js';
@@ -145,8 +145,10 @@ function tfjsGradients(weights: Map<string, HostTensor>): { grads: Map<string, F
   const ops = new TfjsOps();
   const { grads, value } = tf.variableGrads(
     () => {
+      // The full encoder and head at every position, then the masked rows: a reference independent of the
+      // rows-only last layer (bert.ts `rows`) that the ONNX graph runs.
       const sequence = bertForward(ops, cfg, params, batchToTensors(tokens)).sequenceOutput;
-      const logits = maskedLmLogits(ops, cfg, params, sequence, tf.tensor1d(masked.positions, 'int32'));
+      const logits = gatherRows(ops, maskedLmSequenceLogits(ops, cfg, params, sequence), tf.tensor1d(masked.positions, 'int32'), cfg.vocabSize);
       return maskedLmLoss(ops, logits, tf.tensor1d(masked.targetIndex, 'int32')) as tf.Scalar;
     },
     [...params.values()] as tf.Variable[],

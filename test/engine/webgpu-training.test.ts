@@ -33,7 +33,7 @@ import { loadBertWeights, readBertConfig } from '../../src/checkpoint/index.js';
 import type { Graph } from '../../src/engine/onnx/graph.js';
 import { int64Tensor, loadOrt, type OrtModule } from '../../src/engine/onnx/session.js';
 import { toModelBytes } from '../../src/engine/onnx/to-proto.js';
-import { INPUT_NAMES, BATCH_DIM, SEQUENCE_DIM } from '../../src/engine/onnx/trace.js';
+import { INPUT_NAMES } from '../../src/engine/onnx/trace.js';
 import { fillDropoutMask, siteDims } from '../../src/engine/onnx/training/dropout-masks.js';
 import { graphTargetOf, type GraphTarget } from '../../src/engine/onnx/training/graph-target.js';
 import { OnnxTrainingEngine, wordSegmentFeeds } from '../../src/engine/onnx/training/onnx-engine.js';
@@ -41,6 +41,7 @@ import { biasCorrection, DEFAULT_ADAMW, OPTIMIZER_INPUTS } from '../../src/engin
 import {
   buildStepGraph,
   STEP_NAMES,
+  stepDimSizes,
   WORD_EMBEDDINGS,
   type StepGraph,
   type StepGraphRequest,
@@ -174,7 +175,7 @@ function stepFeeds(f: Fixture, c: StepCase, meta: StepGraph): Record<string, Ort
     [OPTIMIZER_INPUTS.maxGradNorm]: scalar(1),
   });
   meta.dropoutSites.forEach((site, i) => {
-    const d = siteDims(site, { [BATCH_DIM]: f.batch, [SEQUENCE_DIM]: f.seq });
+    const d = siteDims(site, stepDimSizes(f.batch, f.seq, feeds[STEP_NAMES.mlmPositions]?.dims[0]));
     feeds[site.input] = new ort.Tensor('float32', fillDropoutMask(new Float32Array(d.reduce((a, b) => a * b, 1)), site.rate, 7, 0, i), d);
   });
   return feeds;

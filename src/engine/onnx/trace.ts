@@ -223,10 +223,8 @@ export function traceMaskedLm(
   const { builder, result } = traceWith({ weights: all, ops: options.ops, graphName: 'bertft_masked_lm' }, ({ builder: b, ops, params, inputs }) => {
     // The head reads its decoder under the tied name; an untied one is mapped onto it.
     const headParams = untied ? new Map([...params, [tied, DECODER]]) : params;
-    const { sequenceOutput } = bertForward(ops, config, params, inputs);
-    if (options.output === 'sequence') return maskedLmSequenceLogits(ops, config, headParams, sequenceOutput);
-    const positions = b.addInput(MASKED_POSITIONS, ElemType.Int64, [MASKED_DIM]);
-    return maskedLmLogits(ops, config, headParams, sequenceOutput, positions);
+    if (options.output === 'sequence') return maskedLmSequenceLogits(ops, config, headParams, bertForward(ops, config, params, inputs).sequenceOutput);
+    return maskedLmLogits(ops, config, params, inputs, b.addInput(MASKED_POSITIONS, ElemType.Int64, [MASKED_DIM]), headParams);
   });
   builder.addOutput(result, 'logits', options.output === 'sequence' ? [BATCH_DIM, SEQUENCE_DIM, V] : [MASKED_DIM, V]);
   return pruneGraph(builder.graph);

@@ -42,11 +42,11 @@ export class TfjsTrainingEngine extends TfjsEngineBase implements TrainingEngine
     const { objective, config } = this.options;
     if (objective.kind !== 'classification') {
       if (!batch.masked) throw new Error(`a ${objective.kind} batch needs its predicted positions (TrainBatch.masked)`);
-      const sequence = bertForward(this.ops, config, this.params, inputs).sequenceOutput;
       const positions = tf.tensor1d(batch.masked.positions, 'int32');
       const targetIndex = tf.tensor1d(batch.masked.targetIndex, 'int32');
       if (objective.kind === 'masked-lm')
-        return maskedLmLoss(this.ops, maskedLmLogits(this.ops, config, this.params, sequence, positions), targetIndex) as tf.Scalar;
+        return maskedLmLoss(this.ops, maskedLmLogits(this.ops, config, this.params, inputs, positions), targetIndex) as tf.Scalar;
+      const sequence = bertForward(this.ops, config, this.params, inputs).sequenceOutput;
       const rowWeights = batch.targets.length > 0 ? tf.tensor1d(batch.targets) : undefined;
       return labelledTokenLoss(this.ops, config, this.params, sequence, objective.numLabels, { positions, targetIndex, rowWeights }) as tf.Scalar;
     }

@@ -23,7 +23,7 @@ export interface BertInputs<T> {
 }
 
 export interface BertOutputs<T> {
-  /** [B, S, H] last hidden states; [B, 1, H] (the first token's) when run with `firstTokenOnly`. */
+  /** [B, S, H] last hidden states; [B, 1, H] (the first token's) with `firstTokenOnly`; [M, H] with `rows`. */
   sequenceOutput: T;
   /** [B, H] tanh(dense(h[:, 0])) — undefined when the checkpoint has no pooler. */
   pooledOutput?: T;
@@ -92,14 +92,25 @@ function attentionOver<T>(ops: TensorOps<T>, cfg: BertConfig, scores: T, v: T): 
   return ops.reshape(ops.transpose(ops.matmul(probs, v), [0, 2, 1, 3]), [0, 0, cfg.hiddenSize]);
 }
 
-/** Self-attention of the positions `queries` (by default every position of `x`) over every position of `x`. */
-function selfAttention<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, bias: T, prefix: string, queries: T = x): T {
+/** Rows [M] (flat indices b·S + s) of [B, S, width] values, as [M, width]. */
+export function gatherRows<T>(ops: TensorOps<T>, x: T, rows: T, width: number): T {
+  return ops.embedding(ops.reshape(x, [-1, width]), rows);
+}
+
+/**
+ * Self-attention of the positions `queries` (by default every position of `x`) over every position
+ * of `x`; with `rows`, the attention output is made for those rows of the queries only ([M, H]).
+ */
+function selfAttention<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, x: T, bias: T, prefix: string, queries: T = x, rows?: T): T {
   const heads = cfg.numAttentionHeads;
   const headDim = cfg.hiddenSize / heads;
   const q = splitHeads(ops, linearNamed(ops, params, queries, `${prefix}.self.query`), heads, headDim);
   const k = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.key`), heads, headDim);
   const v = splitHeads(ops, linearNamed(ops, params, x, `${prefix}.self.value`), heads, headDim);
-  return attentionOutput(ops, cfg, params, attentionContext(ops, cfg, q, k, v, bias), queries, prefix);
+  const context = attentionContext(ops, cfg, q, k, v, bias);
+  if (rows === undefined) return attentionOutput(ops, cfg, params, context, queries, prefix);
+  const pick = (t: T) => gatherRows(ops, t, rows, cfg.hiddenSize);
+  return attentionOutput(ops, cfg, params, pick(context), pick(queries), prefix);
 }
 
 /** Softmax of scores the caller made (DeBERTa's disentangled ones) over the values, then the attention output. */
@@ -121,7 +132,7 @@ export function feedForward<T>(ops: TensorOps<T>, cfg: BertConfig, params: Param
   return layerNormNamed(ops, params, ops.add(out, x), `${prefix}.output.LayerNorm`, cfg.layerNormEps);
 }
 
-export interface BertForwardOptions {
+export interface BertForwardOptions<T> {
   /**
    * Only the first token's last hidden state will be read (`cls` and `pooler` pooling): the last
    * layer then projects queries, attends and runs its feed-forward for that token alone, since no
@@ -131,6 +142,14 @@ export interface BertForwardOptions {
    * DeBERTa and ModernBERT run their full encoders either way.
    */
   firstTokenOnly?: boolean;
+  /**
+   * Only these rows of the last hidden state will be read: an integer [M] of flat indices b·S + s
+   * (the masked positions of masked LM). The last layer attends from every position as usual, then
+   * runs its attention output and feed-forward for these rows alone; `sequenceOutput` is [M, H].
+   * With 15 % of the tokens masked that skips most of the last layer's products (docs/pretraining.md).
+   * DeBERTa and ModernBERT run their full encoders and gather the rows at the end.
+   */
+  rows?: T;
 }
 
 /** Runs the encoder (and the pooler when the parameters include it). A shared layer (ALBERT) is read at every depth. */
@@ -139,20 +158,24 @@ export function bertForward<T>(
   cfg: BertConfig,
   params: ParamMap<T>,
   inputs: BertInputs<T>,
-  options: BertForwardOptions = {},
+  options: BertForwardOptions<T> = {},
 ): BertOutputs<T> {
-  if (familyOf(cfg).positions === 'relative') return debertaForward(ops, cfg, params, inputs);
-  if (familyOf(cfg).block === 'modernbert') return modernBertForward(ops, cfg, params, inputs);
+  const own = familyOf(cfg).positions === 'relative' ? debertaForward : familyOf(cfg).block === 'modernbert' ? modernBertForward : undefined;
+  if (own) {
+    const out = own(ops, cfg, params, inputs);
+    return options.rows === undefined ? out : { sequenceOutput: gatherRows(ops, out.sequenceOutput, options.rows, cfg.hiddenSize) };
+  }
   const bias = attentionBias(ops, inputs.attentionMask);
   let hidden = embeddings(ops, cfg, params, inputs);
   for (let i = 0; i < cfg.numHiddenLayers; i++) {
     const last = i === cfg.numHiddenLayers - 1;
     const queries = last && options.firstTokenOnly ? ops.reshape(ops.selectAlongAxis1(hidden, 0), [0, 1, -1]) : hidden;
-    hidden = selfAttention(ops, cfg, params, hidden, bias, `${layerPrefix(cfg, i)}.attention`, queries);
+    hidden = selfAttention(ops, cfg, params, hidden, bias, `${layerPrefix(cfg, i)}.attention`, queries, last ? options.rows : undefined);
     hidden = feedForward(ops, cfg, params, hidden, layerPrefix(cfg, i));
   }
   const out: BertOutputs<T> = { sequenceOutput: hidden };
-  if (params.has('pooler.dense.weight')) {
+  // The pooler reads the first token, which a `rows` run may not have kept.
+  if (params.has('pooler.dense.weight') && options.rows === undefined) {
     const cls = ops.selectAlongAxis1(hidden, 0);
     out.pooledOutput = ops.tanh(linearNamed(ops, params, cls, 'pooler.dense'));
   }

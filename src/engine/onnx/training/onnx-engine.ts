@@ -6,14 +6,14 @@ import { domainAccuracy } from '../../../heads/domain.js';
 import { createSession, int64Tensor, loadOrt, type OrtModule, type OrtSession, type OrtSessionOptions } from '../session.js';
 import { noteGpuResident } from '../../memory.js';
 import { createTrainingState, residentFetches, runStepOn, stepSessionOptions, type TrainingState } from './resident-state.js';
-import { BATCH_DIM, INPUT_NAMES, SEQUENCE_DIM } from '../trace.js';
+import { INPUT_NAMES } from '../trace.js';
 import { toModelBytes } from '../to-proto.js';
 import { DROPOUT_KEYS } from './dropout-mask-graph.js';
 import { dropoutKeys, dropoutMaskMode, dropoutWordCount, fillDropoutMask, siteDims, type DropoutMaskMode } from './dropout-masks.js';
 import { graphTargetOf } from './graph-target.js';
 import { EmbeddingRowsAdamW, type StepRows, type TableArrays } from './embedding-rows.js';
 import { biasCorrection, DEFAULT_ADAMW, OPTIMIZER_INPUTS } from './optimizer.js';
-import { buildStepGraph, STEP_NAMES, wordEmbeddingsOf, type StepGraph, type StepGraphSpec, type StepGraphRequest } from './step-graph.js';
+import { buildStepGraph, STEP_NAMES, stepDimSizes, wordEmbeddingsOf, type StepGraph, type StepGraphSpec, type StepGraphRequest } from './step-graph.js';
 import { segmentsOf } from './segment-sum.js';
 
 export interface OnnxEngineOptions extends TrainingEngineOptions {
@@ -477,7 +477,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
    */
   private addDropoutMasks(ort: OrtModule, feeds: Feeds, meta: StepGraph, tokens: TokenBatch, seed: number, microBatch: number): void {
     if (meta.dropoutSites.length === 0) return;
-    const sizes = { [BATCH_DIM]: tokens.batchSize, [SEQUENCE_DIM]: tokens.seqLength };
+    const sizes = stepDimSizes(tokens.batchSize, tokens.seqLength, feeds[STEP_NAMES.mlmPositions]?.dims[0]);
     if (this.spec.dropoutMasks === 'in-graph') {
       const words = new Uint32Array(2 * (Math.max(...meta.dropoutSites.map((s) => s.index)) + 1));
       for (const site of meta.dropoutSites) {

@@ -9,7 +9,7 @@ import type { ClassificationObjective, ParamSettings, TrainingModelSpec } from '
 import type { GraphBuilder } from '../builder.js';
 import { ElemType, type Graph } from '../graph.js';
 import { pruneGraph } from '../prune.js';
-import { BATCH_DIM, traceWith } from '../trace.js';
+import { BATCH_DIM, SEQUENCE_DIM, traceWith } from '../trace.js';
 import { appendGradients } from './autodiff.js';
 import type { GraphTarget } from './graph-target.js';
 import { appendClipAndAdamW, DEFAULT_ADAMW, type AdamWHyper } from './optimizer.js';
@@ -45,6 +45,15 @@ export const SOURCE_DIM = 'source_count';
 
 /** The masked-count dim of the masked-LM inputs. */
 export const MASKED_DIM = 'masked_count';
+
+/**
+ * The run-time sizes of the step graphs' symbolic dims, for dropout masks (dropout-masks.ts
+ * `siteDims`): masked LM's last layer runs on the masked rows only (bert.ts `rows`), so its sites
+ * are [masked_count, …] and need the batch's masked count (the fed positions' length).
+ */
+export function stepDimSizes(batchSize: number, seqLength: number, maskedCount?: number): Record<string, number> {
+  return { [BATCH_DIM]: batchSize, [SEQUENCE_DIM]: seqLength, ...(maskedCount === undefined ? {} : { [MASKED_DIM]: maskedCount }) };
+}
 
 /** The row dim of a table fed as the rows of one step (`compactRows`). */
 export const STEP_ROWS_DIM = 'step_rows';
@@ -209,12 +218,11 @@ function objectiveLogits(
 ): string {
   const task = spec.objective;
   if (task.kind === 'classification') return sequenceClassifierLogits(ops, spec.config, params, inputs, task.pooling);
+  const positions = task.kind === 'token-classification' && allTokens ? undefined : b.addInput(STEP_NAMES.mlmPositions, ElemType.Int64, [MASKED_DIM]);
+  if (task.kind === 'masked-lm') return maskedLmLogits(ops, spec.config, params, inputs, positions!);
   const sequence = bertForward(ops, spec.config, params, inputs).sequenceOutput;
-  if (task.kind === 'token-classification' && allTokens) return tokenClassifierLogits(ops, spec.config, params, sequence);
-  const positions = b.addInput(STEP_NAMES.mlmPositions, ElemType.Int64, [MASKED_DIM]);
-  return task.kind === 'masked-lm'
-    ? maskedLmLogits(ops, spec.config, params, sequence, positions)
-    : labelledTokenLogits(ops, spec.config, params, sequence, positions, task.numLabels);
+  if (positions === undefined) return tokenClassifierLogits(ops, spec.config, params, sequence);
+  return labelledTokenLogits(ops, spec.config, params, sequence, positions, task.numLabels);
 }
 
 /** The objective's loss on its logits, adding the target inputs it reads. */
