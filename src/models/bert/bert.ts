@@ -146,7 +146,7 @@ export interface BertForwardOptions<T> {
    * Only these rows of the last hidden state will be read: an integer [M] of flat indices b·S + s
    * (the masked positions of masked LM). The last layer attends from every position as usual, then
    * runs its attention output and feed-forward for these rows alone; `sequenceOutput` is [M, H].
-   * With 15 % of the tokens masked that skips most of the last layer's products (docs/pretraining.md).
+   * With 15 % of the tokens masked that skips most of the last layer's products (docs/benchmarks.md).
    * DeBERTa and ModernBERT run their full encoders and gather the rows at the end.
    */
   rows?: T;
