@@ -1,5 +1,5 @@
 import type { TensorOps } from '../models/ops.js';
-import type { ParamMap } from '../models/bert/bert.js';
+import { gatherRows, type ParamMap } from '../models/bert/bert.js';
 import type { BertConfig } from '../models/bert/config.js';
 import { familyOf } from '../models/bert/family.js';
 import type { HostTensor } from '../models/host-tensor.js';
@@ -54,7 +54,7 @@ export function tokenClassifierLogits<T>(ops: TensorOps<T>, cfg: BertConfig, par
  * has the sequence's shape [B, S, H], so its masks are fixed by (seed, step) like the encoder's.
  */
 export function labelledTokenLogits<T>(ops: TensorOps<T>, cfg: BertConfig, params: ParamMap<T>, sequenceOutput: T, positions: T, numLabels: number): T {
-  return ops.embedding(ops.reshape(tokenClassifierLogits(ops, cfg, params, sequenceOutput), [-1, numLabels]), positions);
+  return gatherRows(ops, tokenClassifierLogits(ops, cfg, params, sequenceOutput), positions, numLabels);
 }
 
 /**

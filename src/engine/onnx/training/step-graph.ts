@@ -218,11 +218,11 @@ function objectiveLogits(
 ): string {
   const task = spec.objective;
   if (task.kind === 'classification') return sequenceClassifierLogits(ops, spec.config, params, inputs, task.pooling);
-  const positions = task.kind === 'token-classification' && allTokens ? undefined : b.addInput(STEP_NAMES.mlmPositions, ElemType.Int64, [MASKED_DIM]);
-  if (task.kind === 'masked-lm') return maskedLmLogits(ops, spec.config, params, inputs, positions!);
-  const sequence = bertForward(ops, spec.config, params, inputs).sequenceOutput;
-  if (positions === undefined) return tokenClassifierLogits(ops, spec.config, params, sequence);
-  return labelledTokenLogits(ops, spec.config, params, sequence, positions, task.numLabels);
+  const sequence = () => bertForward(ops, spec.config, params, inputs).sequenceOutput;
+  if (task.kind === 'token-classification' && allTokens) return tokenClassifierLogits(ops, spec.config, params, sequence());
+  const positions = b.addInput(STEP_NAMES.mlmPositions, ElemType.Int64, [MASKED_DIM]);
+  if (task.kind === 'masked-lm') return maskedLmLogits(ops, spec.config, params, inputs, positions);
+  return labelledTokenLogits(ops, spec.config, params, sequence(), positions, task.numLabels);
 }
 
 /** The objective's loss on its logits, adding the target inputs it reads. */
