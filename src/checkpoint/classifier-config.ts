@@ -59,21 +59,22 @@ export interface ClassifierWeightsInfo {
 }
 
 /**
- * The pooling Hugging Face's `<Family>ForSequenceClassification` feeds its head: the pooler for a
+ * The pooling Hugging Face's `<Family>ForSequenceClassification` feeds its head: the one config.json's
+ * `classifier_pooling` names (ModernBERT's; a masked-LM-only BERT's `mean`), else the pooler for a
  * family whose head is one linear layer on it (BERT, ALBERT), else the first token's hidden state
  * (RoBERTa, XLM-R, ELECTRA and DistilBERT's heads read `[:, 0]` and have no pooler).
  */
 export function familyPooling(config: BertConfig): Pooling {
-  if (config.modernBert) return config.modernBert.classifierPooling;
+  if (config.classifierPooling) return config.classifierPooling;
   return familyOf(config).head === 'linear' ? 'pooler' : 'cls';
 }
 
 /**
  * The pooling that feeds the head when config.json does not record one: the family's
- * ({@link familyPooling}; ModernBERT's `classifier_pooling`), or `cls` for a checkpoint without pooler weights.
+ * (`classifier_pooling`, else {@link familyPooling}), or `cls` for a checkpoint without pooler weights.
  */
 export function fallbackPooling(hasPooler: boolean, config?: BertConfig): Pooling {
-  if (config?.modernBert) return config.modernBert.classifierPooling;
+  if (config?.classifierPooling) return config.classifierPooling;
   if (!hasPooler) return 'cls';
   return config ? familyPooling(config) : 'pooler';
 }
@@ -123,7 +124,9 @@ export function classifierRawConfig(folder: ClassifierFolder): RawConfig {
   // The classifier's own dropout: `null` (→ hidden dropout) unless the config sets one (rawFromBertConfig wrote it then).
   const dropout = family.classifierDropoutKey === 'classifier_dropout' && folder.config.classifierDropout === undefined ? { classifier_dropout: null } : {};
   // ModernBERT's head reads the pooling from config.json: record the one trained, so transformers pools alike.
-  const pooling = folder.config.modernBert && folder.bertft.pooling !== 'pooler' ? { classifier_pooling: folder.bertft.pooling } : {};
+  // A config that names one (a masked-LM-only BERT's `mean`) names the trained one too, or none for the pooler.
+  const named = folder.config.modernBert !== undefined || folder.config.classifierPooling !== undefined;
+  const pooling = !named ? {} : folder.bertft.pooling !== 'pooler' ? { classifier_pooling: folder.bertft.pooling } : { classifier_pooling: undefined };
   return {
     ...raw,
     architectures: [family.sequenceClassifier],

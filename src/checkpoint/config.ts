@@ -164,6 +164,9 @@ export function bertConfigFromRaw(published: RawConfig, file: string): BertConfi
       `${file}: field "${keyOf('hidden_size')}" (${cfg.hiddenSize}) must be divisible by "${keyOf('num_attention_heads')}" (${cfg.numAttentionHeads})`,
     );
   }
+  const pooling = raw.classifier_pooling;
+  if (pooling === 'cls' || pooling === 'mean') cfg.classifierPooling = pooling;
+  else if (pooling !== undefined && pooling !== null) bad('classifier_pooling', '"cls" or "mean"');
   if (family.modelType === 'bert') return cfg;
   cfg.family = family.modelType;
   if (family.sharedLayers) checkSharing(raw, file);
@@ -207,6 +210,7 @@ export function rawFromBertConfig(config: BertConfig, base: RawConfig = {}): Raw
     pad_token_id: config.padTokenId,
     initializer_range: config.initializerRange,
   };
+  if (config.classifierPooling !== undefined) bert.classifier_pooling = config.classifierPooling;
   if (family.modelType === 'bert') return bert;
   if (config.embeddingSize !== undefined) bert.embedding_size = config.embeddingSize;
   if (config.classifierDropout !== undefined) bert[family.classifierDropoutKey] = config.classifierDropout;

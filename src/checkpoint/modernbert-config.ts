@@ -33,15 +33,12 @@ export function modernBertSettings(raw: RawConfig, file: string, layers: number)
   }
   const act = raw.classifier_activation ?? 'gelu';
   if (act !== 'gelu' && act !== 'gelu_new' && act !== 'relu') fail('classifier_activation', '"gelu", "gelu_new" or "relu"');
-  const pooling = raw.classifier_pooling ?? 'cls';
-  if (pooling !== 'cls' && pooling !== 'mean') fail('classifier_pooling', '"cls" or "mean"');
   return {
     layerTypes: (types as string[]).map((t) => (t === 'full_attention' ? 'full' : 'sliding')),
     localAttention: num('local_attention', 128, (v) => Number.isSafeInteger(v) && v >= 2, 'a whole number ≥ 2'),
     globalRopeTheta: theta('full_attention', 'global_rope_theta', 160_000),
     localRopeTheta: theta('sliding_attention', 'local_rope_theta', 10_000),
     classifierActivation: act as ModernBertSettings['classifierActivation'],
-    classifierPooling: pooling as ModernBertSettings['classifierPooling'],
     embeddingDropout: num('embedding_dropout', 0, (v) => v >= 0 && v < 1, 'a probability in [0, 1)'),
   };
 }
@@ -51,7 +48,6 @@ export function rawFromModernBertSettings(mb: ModernBertSettings, base: RawConfi
   const out: RawConfig = {
     local_attention: mb.localAttention,
     classifier_activation: mb.classifierActivation,
-    classifier_pooling: mb.classifierPooling,
     embedding_dropout: mb.embeddingDropout,
   };
   const types = mb.layerTypes.map((t) => (t === 'full' ? 'full_attention' : 'sliding_attention'));

@@ -270,7 +270,6 @@ test('ModernBERT as traced: RoPE tables, the sliding-window bias, fused Wqkv and
       globalRopeTheta: 100,
       localRopeTheta: 10,
       classifierActivation: 'gelu',
-      classifierPooling: 'cls',
       embeddingDropout: 0,
     },
   };

@@ -466,9 +466,9 @@ test('config.json: ModernBERT from transformers 5 keys (layer_types, rope_parame
     globalRopeTheta: 1000,
     localRopeTheta: 10,
     classifierActivation: 'gelu',
-    classifierPooling: 'cls',
     embeddingDropout: 0,
   });
+  assert.equal(v5.classifierPooling, undefined, 'classifier_pooling absent: the family decides (cls)');
   assert.deepEqual([v5.hiddenAct, v5.layerNormEps, v5.hiddenDropoutProb, v5.classifierDropout], ['gelu', 1e-5, 0, 0]);
   const defaults = bertConfigFromRaw(common, 'c.json').modernBert!;
   assert.deepEqual(

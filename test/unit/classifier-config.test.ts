@@ -1,8 +1,8 @@
 /** config.json's classifier part: one reader with one set of fallbacks, and the writer it inverts. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bertftSection, classifierRawConfig, readClassifierConfig } from '../../src/checkpoint/classifier-config.js';
-import { bertConfigFromRaw } from '../../src/checkpoint/config.js';
+import { bertftSection, classifierRawConfig, familyPooling, readClassifierConfig } from '../../src/checkpoint/classifier-config.js';
+import { bertConfigFromRaw, rawFromBertConfig } from '../../src/checkpoint/config.js';
 import type { BertConfig } from '../../src/models/bert/config.js';
 
 const CFG: BertConfig = {
@@ -83,5 +83,29 @@ test("ModernBERT: classifier_pooling records the pooling trained (transformers' 
     [raw.architectures, raw.classifier_pooling, raw.hidden_activation, raw.type_vocab_size],
     [['ModernBertForSequenceClassification'], 'cls', 'gelu', undefined],
   );
-  assert.equal(bertConfigFromRaw(raw, 'config.json').modernBert?.classifierPooling, 'cls');
+  assert.equal(bertConfigFromRaw(raw, 'config.json').classifierPooling, 'cls');
+  assert.equal(
+    familyPooling(bertConfigFromRaw({ ...base, classifier_pooling: undefined }, 'config.json')),
+    'cls',
+    "ModernBERT without the key: transformers' default",
+  );
+});
+
+test('BERT: classifier_pooling names the default pooling (a masked-LM-only model), and the trained one is recorded', () => {
+  const base = { model_type: 'bert', vocab_size: 50, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 32 };
+  const plain = bertConfigFromRaw(base, 'config.json');
+  const mean = bertConfigFromRaw({ ...base, classifier_pooling: 'mean' }, 'config.json');
+  assert.deepEqual([familyPooling(plain), familyPooling(mean)], ['pooler', 'mean']);
+  assert.equal(readClassifierConfig({ ...base, classifier_pooling: 'mean' }, { config: mean, hasPooler: true, numLabels: 2 }).pooling, 'mean');
+  assert.equal(rawFromBertConfig(mean).classifier_pooling, 'mean', 'kept on save');
+  assert.equal(rawFromBertConfig(plain).classifier_pooling, undefined);
+  const folder = (config: typeof plain, pooling: 'pooler' | 'cls' | 'mean') =>
+    classifierRawConfig({ config, baseRaw: base, labels: ['a', 'b'], problem: 'single_label_classification', bertft: { pooling, max_length: 32 } });
+  assert.equal(folder(mean, 'cls').classifier_pooling, 'cls');
+  assert.equal(JSON.parse(JSON.stringify(folder(mean, 'pooler'))).classifier_pooling, undefined, 'the pooler trained: no pooling named');
+  assert.equal(folder(plain, 'mean').classifier_pooling, undefined, 'a config that named none stays as transformers writes it');
+  assert.throws(
+    () => bertConfigFromRaw({ ...base, classifier_pooling: 'max' }, 'config.json'),
+    /config\.json: field "classifier_pooling" must be "cls" or "mean"/,
+  );
 });

@@ -146,7 +146,10 @@ function addTrainOptions(cmd: Command): Command {
     .option('-o, --output <dir>', 'where the trained model folder goes', d.output)
     .option('--report', 'also write report.html with learning curves and the confusion matrix')
     .option('--strategy <s>', 'frozen | full | top-k:N | gradual | auto', d.strategy)
-    .option('--pooling <p>', `pooler | cls | mean (default: ${d.frozenPooling} for frozen, ${d.pooling} otherwise)`)
+    .option(
+      '--pooling <p>',
+      `pooler | cls | mean (default: ${d.frozenPooling} for frozen, else the config's classifier_pooling, else ${d.pooling} (the family's))`,
+    )
     .option('--problem-type <t>', 'single | multi | regression (default: from the labels)')
     .option(
       '--epochs <n>',

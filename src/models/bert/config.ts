@@ -9,6 +9,12 @@ export interface BertConfig {
   family?: FamilyName;
   /** Width E of the embedding tables when the family factorises them (ELECTRA's and ALBERT's `embedding_size`). */
   embeddingSize?: number;
+  /**
+   * `classifier_pooling`: what feeds a sequence head by default, for any family. ModernBERT publishes it
+   * (transformers' head reads it); a BERT pre-trained by masked LM alone (no next-sentence task, so no
+   * trained pooler) may set `mean`. Absent: the family's (classifier-config.ts familyPooling).
+   */
+  classifierPooling?: 'cls' | 'mean';
   /** ModernBERT's settings (family `modernbert` only; modernbert.ts). */
   modernBert?: ModernBertSettings;
   /** The classifier's dropout when the family sets it apart (DistilBERT's `seq_classif_dropout`, ALBERT's `classifier_dropout_prob`); absent → hiddenDropoutProb. */
@@ -53,7 +59,5 @@ export interface ModernBertSettings {
   localRopeTheta: number;
   /** The head's activation (`classifier_activation`). */
   classifierActivation: 'gelu' | 'gelu_new' | 'relu';
-  /** `classifier_pooling`: what feeds the head by default. */
-  classifierPooling: 'cls' | 'mean';
   embeddingDropout: number;
 }
