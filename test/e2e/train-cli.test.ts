@@ -80,7 +80,11 @@ test('full fine-tuning writes an HF folder that an independent implementation re
   assert.equal(res.history.length, 2);
   assert.equal(res.strategy, 'full');
   assert.ok(res.final_eval.accuracy > 0 && res.final_eval.confusion_matrix.length === 2);
-  const ref = referenceLogits(out, SAMPLE, 'pooler');
+  // The default pooling is the one the base model's config.json names (the embedded model's `mean`), else BERT's pooler.
+  const named = JSON.parse(readFileSync(join(EMBEDDED_MODEL_DIR, 'config.json'), 'utf8')).classifier_pooling;
+  assert.equal(cfg.bertft.pooling, named ?? 'pooler');
+  assert.equal(cfg.classifier_pooling, named, 'recorded for the folder too');
+  const ref = referenceLogits(out, SAMPLE, cfg.bertft.pooling);
   const ours = predictLogits(out, SAMPLE);
   let worst = 0;
   ref.forEach((row, i) => row.forEach((z, c) => (worst = Math.max(worst, Math.abs(z - row[0]! - ours[i]![c]!)))));

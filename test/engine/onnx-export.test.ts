@@ -50,7 +50,8 @@ function seeded(n: number, seed: number, scale: number): Float32Array {
 /** Writes a BertForSequenceClassification folder: the tiny encoder + our head + labels. */
 async function writeClassifierFolder(dir: string, bertftSection?: Record<string, unknown>): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  const { raw } = await readBertConfig(EMBEDDED_MODEL_DIR);
+  // As transformers writes a BertForSequenceClassification: no classifier_pooling (the embedded model's names `mean`).
+  const { classifier_pooling: _, ...raw } = (await readBertConfig(EMBEDDED_MODEL_DIR)).raw;
   await saveBertWeights(dir, encoder, head);
   await writeConfig(dir, {
     ...raw,
