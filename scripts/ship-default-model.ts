@@ -112,6 +112,25 @@ const stageText = (r: Results, i: number): string => {
 };
 const tokensTotal = stages.reduce((n, r) => n + r.tokens_seen, 0);
 const minutesTotal = stages.reduce((n, r) => n + r.elapsed_s / 60, 0);
+// The held-out curve over all stages, tokens counted from the first: at most 8 points a stage (evenly
+// spaced over its evaluations, its last one always kept), so the card shows the shape, not every eval.
+type Eval = { tokens: number; loss: number; accuracy: number };
+const curve: { stage: number; tokens: number; loss: number; accuracy: number }[] = [];
+let before = 0;
+for (const [i, r] of stages.entries()) {
+  const evals: Eval[] = r.evals ?? [];
+  const every = Math.max(1, Math.ceil(evals.length / 8));
+  for (const [j, e] of evals.entries()) {
+    if ((j % every === 0 && !(i > 0 && j === 0)) || j === evals.length - 1)
+      curve.push({ stage: i + 1, tokens: before + e.tokens, loss: e.loss, accuracy: e.accuracy });
+  }
+  before += r.tokens_seen;
+}
+const curveTable = [
+  '| stage | token positions | held-out masked-LM loss | masked-token accuracy |',
+  '|---:|---:|---:|---:|',
+  ...curve.map((c) => `| ${c.stage} | ${(c.tokens / 1e6).toFixed(1)} M | ${c.loss.toFixed(3)} | ${c.accuracy.toFixed(3)} |`),
+].join('\n');
 const mb = (statSync(join(dest, 'model.safetensors')).size / 1e6).toFixed(1);
 const card = `# bert-tiny-en — the embedded default model of bertft
 
@@ -129,7 +148,14 @@ so that \`npx bertft train\` works with no flags and no network. It is what \`--
 | excluded | SST-2, MR, TREC, SMS spam, AG News test, emotion test and validation, and SpamAssassin are never read (they stay clean for evaluation) |
 | initialisation | ${first.embedding_init === 'skipgram' ? `word-piece embeddings from skip-gram vectors (word2vec with negative sampling, ${first.skipgram_epochs} passes over the same corpus, rescaled to std 0.02); everything else BERT's own initialisation (N(0, 0.02), LayerNorm 1/0, zero biases)` : "BERT's own initialisation (N(0, 0.02), LayerNorm 1/0, zero biases)"} |
 | training | ${stages.map(stageText).join('; ')}${stages.length > 1 ? `; in all ${(tokensTotal / 1e6).toFixed(1)} M token positions, ${minutesTotal.toFixed(0)} minutes` : ''}. AdamW (β 0.9/0.999, ε 1e-8, weight decay ${h.weight_decay} on matrices), gradient clipping ${h.max_grad_norm}, dropout ${h.dropout} while pre-training (the config keeps 0.1 for fine-tuning) |${compute ? `\n| compute | ${compute} |` : ''}
-| result | final training loss ${results.final_train_loss?.toFixed(3)}; held-out masked-LM loss ${fin?.loss.toFixed(3)}, masked-token accuracy ${fin?.accuracy.toFixed(3)} (500 held-out IMDB test reviews) |
+| result | final training loss ${results.final_train_loss?.toFixed(3)}; held-out masked-LM loss ${fin?.loss.toFixed(3)}, masked-token accuracy ${fin?.accuracy.toFixed(3)} (500 held-out IMDB test reviews${heldOut ? ', measured on these float16 weights' : ''}) |
+
+## Masked-LM curve
+
+Held-out masked-LM loss and masked-token accuracy during pre-training (the 500 held-out IMDB test reviews,
+the run's seed fixing the masks; float32 weights, before the float16 cast)${stages.length > 1 ? ', token positions counted from the first stage' : ''}:
+
+${curveTable}
 
 ## Reproduce
 
