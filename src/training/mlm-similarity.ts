@@ -80,7 +80,7 @@ export interface MlmModel {
 /**
  * The limits for a model. The loss a model reaches on text like its pre-training text depends on
  * the model, so a model may carry its own calibrated limit in config.json:
- * `"bertft_similarity": {"max_masked_lm_loss": 7.05}` (models/bert-tiny-en does; its README and
+ * `"bertft_similarity": {"max_masked_lm_loss": 5.4}` (models/bert-tiny-en does; its README and
  * docs/concepts.md give the measurements). Other models get MLM_SIMILARITY_THRESHOLDS.
  */
 export function modelThresholds(model: Pick<MlmModel, 'raw'>): { maxLoss: number; minAccuracy: number } {

@@ -103,7 +103,12 @@ test('the trial sequence is a function of the seed: defaults first, no repeats',
   assert.ok(space.strategies.includes('top-k:1'));
 });
 
-const GOOD_TRIAL = { strategy: 'full', epochsScale: 1, batchSize: 16, headLrScale: 1 };
+/**
+ * Full fine-tuning at 1e-3: 96 sentences at batch 16 for 4 epochs are 24 steps, too few for the rule's 3e-4
+ * to leave the majority class with the embedded model (measured, seed 5: 0.542 for 3 epochs, 1.0 from the
+ * 5th on), while 1e-3 reaches 0.65 by the rung (epoch 2) and 1.0 by epoch 4.
+ */
+const GOOD_TRIAL = { strategy: 'full', learningRate: 1e-3, epochsScale: 1, batchSize: 16, headLrScale: 1 };
 /** A learning rate of 1e-9 learns nothing: it cannot be in the top half at the first rung. */
 const HOPELESS_TRIAL = { strategy: 'full', learningRate: 1e-9, epochsScale: 1, batchSize: 16, headLrScale: 1 };
 
@@ -122,7 +127,7 @@ test('autotune prunes a hopeless trial at its first rung and keeps the best tria
   assert.equal(a.metric, 'accuracy');
   const [good, hopeless] = a.trials;
   assert.equal(good!.status === 'completed' || good!.status === 'early-stopped', true, good!.status);
-  assert.ok(good!.score! > 0.75, `the default recipe learns the generated set: ${good!.score}`);
+  assert.ok(good!.score! > 0.75, `a good trial learns the generated set: ${good!.score}`);
   assert.equal(hopeless!.status, 'pruned');
   assert.equal(hopeless!.evaluations, 2, 'stopped at its first rung, half-way (evaluation 2 of 4, one an epoch)');
   assert.ok(hopeless!.rung_scores[0]! < good!.rung_scores[0]!);
