@@ -3,7 +3,7 @@
  * float16 safetensors (HF BertForMaskedLM names, decoder tied and not stored), the position table
  * cut to the positions pre-training used (so every tool truncates where the model was trained),
  * tokenizer files with that model_max_length, pretraining_results.json, and a model card (README.md)
- * written from the run's own results.
+ * written from the run's own results (every stage, the held-out curve, the commands).
  *
  *   node --import tsx scripts/ship-default-model.ts <pretrain-output> [models/bert-tiny-en] [--command "..."]...
  *        [--similarity-max-loss L] [--similarity-max-pieces-per-word P] [--held-out LOSS,ACCURACY] [--compute "..."]
@@ -114,6 +114,7 @@ const tokensTotal = stages.reduce((n, r) => n + r.tokens_seen, 0);
 const minutesTotal = stages.reduce((n, r) => n + r.elapsed_s / 60, 0);
 // The held-out curve over all stages, tokens counted from the first: at most 8 points a stage (evenly
 // spaced over its evaluations, its last one always kept), so the card shows the shape, not every eval.
+// A later stage's step-0 evaluation is the previous stage's end again, so it is left out.
 type Eval = { tokens: number; loss: number; accuracy: number };
 const curve: { stage: number; tokens: number; loss: number; accuracy: number }[] = [];
 let before = 0;
