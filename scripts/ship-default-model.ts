@@ -116,14 +116,14 @@ const minutesTotal = stages.reduce((n, r) => n + r.elapsed_s / 60, 0);
 // spaced over its evaluations, its last one always kept), so the card shows the shape, not every eval.
 // A later stage's step-0 evaluation is the previous stage's end again, so it is left out.
 type Eval = { tokens: number; loss: number; accuracy: number };
-const curve: { stage: number; tokens: number; loss: number; accuracy: number }[] = [];
+const curve: (Eval & { stage: number })[] = [];
 let before = 0;
 for (const [i, r] of stages.entries()) {
   const evals: Eval[] = r.evals ?? [];
   const every = Math.max(1, Math.ceil(evals.length / 8));
   for (const [j, e] of evals.entries()) {
-    if ((j % every === 0 && !(i > 0 && j === 0)) || j === evals.length - 1)
-      curve.push({ stage: i + 1, tokens: before + e.tokens, loss: e.loss, accuracy: e.accuracy });
+    if (i > 0 && j === 0) continue;
+    if (j % every === 0 || j === evals.length - 1) curve.push({ ...e, stage: i + 1, tokens: before + e.tokens });
   }
   before += r.tokens_seen;
 }

@@ -82,7 +82,7 @@ test('train infers token classification from CoNLL files and writes a BertForTok
 
 test('predict prints entities with character offsets of the raw text, across windows for a long text', () => {
   const text = 'Maria Garcia lives in Tokyo and works for Google.';
-  // Sentences of the second training template, so that finding each person tests the windows, not how
+  // Sentences of the second training template, so that finding their entities tests the windows, not how
   // the model generalises beyond the templates.
   const long = Array.from({ length: 12 }, () => 'Yesterday John Miller flew to Cairo for Oxfam.').join(' ');
   const r = runCli(['predict', '--model', OUT, '--quiet'], { input: `${text}\n${long}\n` });
@@ -103,8 +103,8 @@ test('predict prints entities with character offsets of the raw text, across win
   for (const e of spans) assert.equal(long.slice(e.start, e.end), e.word);
   for (const word of ['John', 'Miller', 'Cairo', 'Oxfam']) {
     const at = [...long.matchAll(new RegExp(word, 'g'))].map((m) => m.index);
-    const found = at.filter((i) => spans.some((e) => e.start <= i && i + word.length <= e.end));
-    assert.equal(found.length, 12, `${word}: ${found.length} of 12 inside an entity; ${JSON.stringify(spans.slice(0, 8))}`);
+    const inside = at.filter((i) => spans.some((e) => e.start <= i && i + word.length <= e.end));
+    assert.equal(inside.length, 12, `${word}: ${inside.length} of 12 inside an entity; ${JSON.stringify(spans.slice(0, 8))}`);
   }
   const none = runCli(['predict', '--model', OUT, '--quiet', '--aggregation', 'none'], { input: `${text}\n` });
   const tokens = JSON.parse(none.stdout.trim()).entities;
